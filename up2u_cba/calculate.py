@@ -1,0 +1,309 @@
+"""The calculation: pure functions from checked inputs to figures, all in ``Decimal``.
+
+A line's saving is unit value x quantity x years, uprated to the report's price year, rounded
+to whole pounds half up. Every total is the exact sum of the rounded lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from decimal import Decimal
+
+import pydantic
+
+from up2u_cba import deflators, models, unit_costs
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+
+
+class OutcomeLine(pydantic.BaseModel):
+    """One valued outcome of one case: the audit trail of a single saving."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    locality: str
+    code: str
+    """Unit cost code that values the line."""
+    description: str
+    """What the report shows: the case's own description, or the unit cost's."""
+    quantity: Decimal
+    years: Decimal
+    unit_value: Decimal
+    """Fiscal value per unit in the cost's own price year, pounds."""
+    price_year: models.FinancialYear
+    """The unit cost's price year."""
+    uprating_factor: Decimal
+    """Deflator ratio from the cost's price year to the report's price year."""
+    saving: Decimal
+    """unit_value x uprating_factor x quantity x years, rounded to whole pounds half up."""
+    agency: str
+    """The agency bearing the cost / making the saving (``Multiple`` where split)."""
+    agency_shares: tuple[tuple[str, Decimal], ...]
+    """The saving split by agency (by constituents where the cost has them); adds up to ``saving``."""
+    theme: str
+    """Outcome theme: the database sheet (Crime, Health...)."""
+    rag: str
+    evidence: str
+
+    @property
+    def unit_value_uprated(self) -> Decimal:
+        """Fiscal value per unit at the report's price year, unrounded."""
+        return self.unit_value * self.uprating_factor
+
+
+class CaseValuation(pydantic.BaseModel):
+    """A completed case's savings: its lines and their total."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    locality: str
+    completed_on: datetime.date
+    lines: tuple[OutcomeLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.saving for line in self.lines), models.ZERO)
+
+
+PARTICIPANT_ROWS = (
+    "Total number of referrals",
+    "Successful completers",
+    "On programme currently",
+    "In assessment stage",
+    "Disengaged or on hold",
+    "No contact / no engagement",
+    "Not suitable for programme",
+)
+_CLOSURE_ROWS = {
+    models.ClosureReason.DISENGAGED: "Disengaged or on hold",
+    models.ClosureReason.ON_HOLD: "Disengaged or on hold",
+    models.ClosureReason.NO_CONTACT: "No contact / no engagement",
+    models.ClosureReason.NOT_SUITABLE: "Not suitable for programme",
+}
+
+
+class ParticipantTable(pydantic.BaseModel):
+    """Counts of participants by row (PARTICIPANT_ROWS) and locality, for one service and year."""
+
+    model_config = _FROZEN
+
+    localities: tuple[str, ...]
+    counts: dict[str, dict[str, int]]
+    """counts[row][locality]."""
+
+    def total(self, row: str) -> int:
+        return sum(self.counts[row].values())
+
+
+class ServiceSummary(pydantic.BaseModel):
+    """One service's year: the cases completed in it, what they saved, and what the programme cost."""
+
+    model_config = _FROZEN
+
+    service: str
+    year: models.FinancialYear
+    price_year: models.FinancialYear
+    cases: tuple[CaseValuation, ...]
+    """Cases completed in the year, in reference order."""
+    spend: Decimal
+    """Programme spend for the service and year, pounds."""
+    participants: ParticipantTable
+
+    @property
+    def lines(self) -> list[OutcomeLine]:
+        return [line for case in self.cases for line in case.lines]
+
+    @property
+    def completers(self) -> int:
+        return len(self.cases)
+
+    @property
+    def total_saving(self) -> Decimal:
+        return sum((case.total for case in self.cases), models.ZERO)
+
+    @property
+    def net_saving(self) -> Decimal:
+        return self.total_saving - self.spend
+
+    @property
+    def return_on_investment(self) -> Decimal:
+        """Saving per pound spent, to 2 decimal places, half up."""
+        return (self.total_saving / self.spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+    @property
+    def by_agency(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for line in self.lines:
+            for agency, amount in line.agency_shares:
+                totals[agency] = totals.get(agency, models.ZERO) + amount
+        return _largest_first(totals)
+
+    @property
+    def by_locality(self) -> dict[str, Decimal]:
+        totals = {locality: models.ZERO for locality in self.participants.localities}
+        for case in self.cases:
+            totals[case.locality] = totals.get(case.locality, models.ZERO) + case.total
+        return totals
+
+    @property
+    def by_theme(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for line in self.lines:
+            totals[line.theme] = totals.get(line.theme, models.ZERO) + line.saving
+        return _largest_first(totals)
+
+
+def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def value_line(
+    case: models.CaseRecord,
+    outcome: models.OutcomeEntry,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+) -> OutcomeLine:
+    """Value one outcome of one case (inputs already checked)."""
+    cost = costs[outcome.code]
+    assert cost.fiscal is not None, "checked before valuing"
+    factor = series.factor(cost.fiscal.price_year, price_year)
+    saving = models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * outcome.years)
+    return OutcomeLine(
+        reference=case.reference,
+        service=case.service,
+        locality=case.locality,
+        code=cost.code,
+        description=outcome.description or cost.description,
+        quantity=outcome.quantity,
+        years=outcome.years,
+        unit_value=cost.fiscal.amount,
+        price_year=cost.fiscal.price_year,
+        uprating_factor=factor,
+        saving=saving,
+        agency=cost.agency or "Not stated",
+        agency_shares=agency_shares(cost, saving, costs, series, price_year),
+        theme=cost.theme or "Not stated",
+        rag=cost.rag,
+        evidence=outcome.evidence,
+    )
+
+
+def agency_shares(
+    cost: models.UnitCost,
+    saving: Decimal,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+) -> tuple[tuple[str, Decimal], ...]:
+    """Split a line's saving across the agencies of the cost's constituents, in proportion to
+    their uprated fiscal values, in whole pounds that add up to ``saving`` exactly (largest
+    remainder). A cost without valued constituents keeps the saving with its own agency."""
+    parts = [
+        (part.agency or "Not stated", part.fiscal.amount * series.factor(part.fiscal.price_year, price_year))
+        for part in unit_costs.constituents(cost.code, costs)
+        if part.fiscal is not None and part.fiscal.price_year in series.index
+    ]
+    weight = sum((value for _, value in parts), models.ZERO)
+    if not parts or weight <= 0:
+        return ((cost.agency or "Not stated", saving),)
+    exact = [(agency, saving * value / weight) for agency, value in parts]
+    floors = [(agency, amount.to_integral_value(rounding=decimal.ROUND_FLOOR)) for agency, amount in exact]
+    left = int(saving - sum((amount for _, amount in floors), models.ZERO))
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - floors[i][1]), i))
+    shares = [amount for _, amount in floors]
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    merged: dict[str, Decimal] = {}
+    for (agency, _), amount in zip(floors, shares):
+        merged[agency] = merged.get(agency, models.ZERO) + amount
+    return tuple(merged.items())
+
+
+def value_case(
+    case: models.CaseRecord,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+) -> CaseValuation:
+    """Value every outcome line of a completed case."""
+    assert case.completed_on is not None, "only completed cases are valued"
+    return CaseValuation(
+        reference=case.reference,
+        service=case.service,
+        locality=case.locality,
+        completed_on=case.completed_on,
+        lines=tuple(value_line(case, outcome, costs, series, price_year) for outcome in case.outcomes),
+    )
+
+
+def participant_row(case: models.CaseRecord, year: models.FinancialYear) -> str | None:
+    """Where a case stood in a year: the row it counts in, or None if it was not active then.
+
+    A case is active in the year if it was referred by the year's end and had not completed or
+    closed before the year began. Completed or closed in the year: counted by that outcome.
+    Still open at the year's end: counted by its status then (referred or in assessment both
+    count as 'In assessment stage'). Events after the year's end are ignored, so a past year's
+    table does not change when cases move on.
+    """
+    event = case.status_on(year.last_day)
+    if event is None:
+        return None
+    if event.status is models.Status.COMPLETED:
+        return "Successful completers" if event.date in year else None
+    if event.status is models.Status.CLOSED:
+        return _CLOSURE_ROWS[event.reason] if event.date in year else None
+    if event.status is models.Status.PROGRAMME:
+        return "On programme currently"
+    return "In assessment stage"
+
+
+def participants(
+    cases: list[models.CaseRecord], service: models.ServiceSettings, year: models.FinancialYear
+) -> ParticipantTable:
+    """The participant table of one service and year, by locality."""
+    counts = {row: {locality: 0 for locality in service.localities} for row in PARTICIPANT_ROWS}
+    for case in cases:
+        if case.service != service.name:
+            continue
+        if case.referred_on in year:
+            counts["Total number of referrals"][case.locality] += 1
+        row = participant_row(case, year)
+        if row is not None:
+            counts[row][case.locality] += 1
+    return ParticipantTable(localities=service.localities, counts=counts)
+
+
+def summarise(
+    cases: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+    service: models.ServiceSettings,
+    year: models.FinancialYear,
+) -> ServiceSummary:
+    """One service's year: value the cases completed in it and set them against spend."""
+    completed = sorted(
+        (case for case in cases
+         if case.service == service.name and case.completed_on is not None and case.completed_on in year),
+        key=lambda case: case.reference,
+    )
+    return ServiceSummary(
+        service=service.name,
+        year=year,
+        price_year=settings.price_year,
+        cases=tuple(value_case(case, costs, series, settings.price_year) for case in completed),
+        spend=service.spend[year],
+        participants=participants(cases, service, year),
+    )
+
+
+def latest_year(cases: list[models.CaseRecord]) -> models.FinancialYear | None:
+    """The latest financial year in which any case completed."""
+    years = [models.FinancialYear.containing(case.completed_on) for case in cases if case.completed_on]
+    return max(years, key=lambda year: year.start) if years else None

@@ -1,0 +1,229 @@
+"""Case files: one TOML file per case, pseudonymised, with its dated history and outcomes.
+
+Example (``cases/BCP/BCP-0014.toml``)::
+
+    reference = "BCP-0014"
+    service = "BCP"
+    locality = "Poole"
+
+    [[status]]
+    status = "referred"
+    date = 2022-05-09
+
+    [[status]]
+    status = "completed"
+    date = 2023-02-20
+
+    [[outcomes]]
+    code = "HE1.0"
+    quantity = 1
+    years = 1
+    description = "Abstinent from alcohol for 1 year"
+    evidence = "GP letter on file"
+
+This module reads the files and checks each one on its own terms (shape, types, dates, order).
+Checks against the unit costs and settings are in ``checks``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import os
+import tomllib
+from decimal import Decimal
+
+from up2u_cba import models
+from up2u_cba.problems import Problem
+
+CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
+STATUS_FIELDS = {"status", "date", "reason"}
+OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence"}
+TEXT_LIMIT = 200
+"""Longest free text allowed in a description or evidence note: short notes, never narrative."""
+
+
+def case_files(folder: str) -> list[str]:
+    """Every ``*.toml`` below ``folder``, in a stable order."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        found.extend(os.path.join(root, name) for name in sorted(files) if name.endswith(".toml"))
+    return found
+
+
+def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
+    """Read every case file below ``folder``; return the readable cases and every problem."""
+    if not os.path.isdir(folder):
+        return [], [Problem(code="missing-folder", file=folder, message="cases folder not found",
+                            hint="check cases in the settings file, or pass --cases FOLDER")]
+    records: list[models.CaseRecord] = []
+    problems: list[Problem] = []
+    for path in case_files(folder):
+        record, file_problems = load_file(path)
+        problems.extend(file_problems)
+        if record is not None:
+            records.append(record)
+    return records, problems
+
+
+def load_file(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
+    """Read one case file; return the case (None if it has problems) and its problems."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        return None, [Problem(code="invalid-toml", file=path, message=f"not valid TOML: {error}",
+                              hint="fix the syntax at the line and column given; dates are written 2022-04-01")]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
+                              hint="save it as UTF-8 text")]
+    return parse(path, data)
+
+
+def parse(path: str, data: dict) -> tuple[models.CaseRecord | None, list[Problem]]:
+    """Turn one case file's TOML data into a CaseRecord, collecting every problem."""
+    problems: list[Problem] = []
+
+    def problem(code: str, where: str, message: str, hint: str) -> None:
+        problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))
+
+    _unknown_fields(data, CASE_FIELDS, "", problem)
+    texts = {}
+    for field in ("reference", "service", "locality"):
+        value = data.get(field)
+        if not isinstance(value, str) or not value.strip():
+            problem("missing-field", field, f"no {field} given", f'e.g. {field} = "{_EXAMPLES[field]}"')
+        else:
+            texts[field] = value.strip()
+    history = _parse_history(data.get("status"), problem)
+    outcomes = _parse_outcomes(data.get("outcomes", []), problem)
+    if problems:
+        return None, problems
+    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), **texts), []
+
+
+_EXAMPLES = {"reference": "BCP-0007", "service": "BCP", "locality": "Poole"}
+
+
+def _unknown_fields(table: dict, known: set[str], prefix: str, problem) -> None:
+    for key in table:
+        if key not in known:
+            problem("unknown-field", f"{prefix}{key}", f"'{key}' is not a field of a case file",
+                    f"the fields are: {', '.join(sorted(known))}")
+
+
+def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
+    if not isinstance(raw, list) or not raw:
+        problem("missing-field", "status", "the case has no status history",
+                'add at least [[status]] status = "referred" date = 2022-04-01')
+        return []
+    events: list[models.StatusEvent] = []
+    for number, entry in enumerate(raw):
+        where = f"status[{number}]"
+        if not isinstance(entry, dict):
+            problem("bad-field", where, "each status must be a [[status]] table", "see the README for the format")
+            continue
+        _unknown_fields(entry, STATUS_FIELDS, f"{where}.", problem)
+        choices = ", ".join(status.value for status in models.Status)
+        try:
+            status = models.Status(entry.get("status"))
+        except ValueError:
+            problem("bad-status", f"{where}.status", f"'{entry.get('status', '')}' is not a status",
+                    f"use one of: {choices}")
+            continue
+        day = entry.get("date")
+        if day is None:
+            problem("missing-date", f"{where}.date", f"the '{status.value}' status has no date",
+                    "add date = YYYY-MM-DD, the day it happened")
+            continue
+        if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
+            problem("bad-date", f"{where}.date", f"'{day}' is not a date",
+                    "write a plain date without quotes, e.g. date = 2022-04-01")
+            continue
+        reason = None
+        if status is models.Status.CLOSED:
+            reasons = ", ".join(reason.value for reason in models.ClosureReason)
+            try:
+                reason = models.ClosureReason(entry.get("reason"))
+            except ValueError:
+                problem("bad-reason", f"{where}.reason",
+                        f"a closed case needs a reason; '{entry.get('reason', '')}' is not one",
+                        f"use one of: {reasons}")
+                continue
+        elif "reason" in entry:
+            problem("bad-reason", f"{where}.reason", "only a closed status has a reason",
+                    "remove reason, or set status = \"closed\"")
+            continue
+        events.append(models.StatusEvent(status=status, date=day, reason=reason))
+    _check_order(events, problem)
+    return events
+
+
+def _check_order(events: list[models.StatusEvent], problem) -> None:
+    if events and events[0].status is not models.Status.REFERRED:
+        problem("history-must-start-with-referral", "status[0].status",
+                f"the history starts with '{events[0].status.value}'", "the first status is the referral")
+    for number in range(1, len(events)):
+        if events[number].date < events[number - 1].date:
+            problem("history-out-of-order", f"status[{number}].date",
+                    f"{events[number].date} is before the previous status ({events[number - 1].date})",
+                    "list statuses in date order")
+        if events[number - 1].status is models.Status.COMPLETED:
+            problem("event-after-completion", f"status[{number}].status",
+                    "a completed case has no later status", "completion is the last status")
+
+
+def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
+    if not isinstance(raw, list):
+        problem("bad-field", "outcomes", "outcomes must be [[outcomes]] tables", "see the README for the format")
+        return []
+    outcomes: list[models.OutcomeEntry] = []
+    for number, entry in enumerate(raw):
+        where = f"outcomes[{number}]"
+        if not isinstance(entry, dict):
+            problem("bad-field", where, "each outcome must be an [[outcomes]] table", "see the README for the format")
+            continue
+        _unknown_fields(entry, OUTCOME_FIELDS, f"{where}.", problem)
+        count = len(outcomes)
+        code = entry.get("code")
+        if not isinstance(code, str) or not code.strip():
+            problem("missing-field", f"{where}.code", "the outcome has no unit cost code", 'e.g. code = "CR2.0"')
+        quantity = _positive_number(entry, "quantity", where, problem, required=True)
+        years = _positive_number(entry, "years", where, problem, required=False)
+        texts = {}
+        for field in ("description", "evidence"):
+            value = entry.get(field, "")
+            if not isinstance(value, str):
+                problem("bad-field", f"{where}.{field}", f"{field} must be text", f'e.g. {field} = "..."')
+            elif len(value) > TEXT_LIMIT:
+                problem("text-too-long", f"{where}.{field}", f"{field} is {len(value)} characters long",
+                        f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
+            else:
+                texts[field] = value.strip()
+        if len(outcomes) == count and quantity is not None and years is not None and isinstance(code, str) \
+                and code.strip() and len(texts) == 2:
+            outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years, **texts))
+    return outcomes
+
+
+def _positive_number(entry: dict, field: str, where: str, problem, required: bool) -> Decimal | None:
+    if field not in entry:
+        if required:
+            problem("missing-field", f"{where}.{field}", f"the outcome has no {field}", f"e.g. {field} = 1")
+            return None
+        return Decimal(1)
+    value = entry[field]
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise decimal.InvalidOperation
+        number = Decimal(str(value))
+    except decimal.InvalidOperation:
+        problem("bad-number", f"{where}.{field}", f"{field} must be a number, not '{value}'",
+                f"write it without quotes, e.g. {field} = 2")
+        return None
+    if number <= 0:
+        problem("bad-quantity" if field == "quantity" else "bad-years", f"{where}.{field}",
+                f"{field} is {value}", "must be greater than 0")
+        return None
+    return number

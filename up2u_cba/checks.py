@@ -1,0 +1,105 @@
+"""Checks across inputs: cases against settings, unit costs and the deflator series.
+
+Each check returns problems; nothing here raises or prints.
+"""
+
+from __future__ import annotations
+
+import re
+
+from up2u_cba import deflators, models, unit_costs
+from up2u_cba.problems import Problem
+
+
+def check(
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    cases: list[models.CaseRecord],
+) -> list[Problem]:
+    """Every problem that stops the cases being valued, across all inputs at once."""
+    problems: list[Problem] = []
+    if settings.price_year not in series.index:
+        problems.append(Problem(
+            code="price-year-not-in-series", file=settings.file, where="uprating.price_year",
+            message=f"the report's price year {settings.price_year} is not in the deflator series {series.file}",
+            hint=f"choose a year from {min(series.index)} to {max(series.index)}",
+        ))
+    seen: dict[str, str] = {}
+    for case in cases:
+        if case.reference in seen:
+            problems.append(Problem(
+                code="duplicate-reference", file=case.file, where="reference",
+                message=f"case {case.reference} is also in {seen[case.reference]}",
+                hint="each case has one file and its own reference",
+            ))
+        seen.setdefault(case.reference, case.file)
+        problems.extend(_check_service(case, settings))
+        problems.extend(_check_outcomes(case, costs, series))
+    return problems
+
+
+def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[Problem]:
+    service = settings.service(case.service)
+    if service is None:
+        names = ", ".join(known.name for known in settings.services)
+        return [Problem(code="unknown-service", file=case.file, where="service",
+                        message=f"'{case.service}' is not a service in {settings.file}",
+                        hint=f"use one of: {names}")]
+    problems = []
+    if case.service != service.name:
+        problems.append(Problem(code="unknown-service", file=case.file, where="service",
+                                message=f"'{case.service}' is spelled differently from the settings",
+                                hint=f'write service = "{service.name}"'))
+    if case.locality not in service.localities:
+        problems.append(Problem(code="unknown-locality", file=case.file, where="locality",
+                                message=f"'{case.locality}' is not a locality of {service.name}",
+                                hint=f"use one of: {', '.join(service.localities)}"))
+    if service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
+        problems.append(Problem(code="bad-reference", file=case.file, where="reference",
+                                message=f"'{case.reference}' does not match the {service.name} reference pattern",
+                                hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
+    return problems
+
+
+def _check_outcomes(
+    case: models.CaseRecord, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries
+) -> list[Problem]:
+    problems = []
+    codes_used: dict[str, int] = {}
+    for number, outcome in enumerate(case.outcomes):
+        where = f"outcomes[{number}].code"
+        cost = costs.get(outcome.code)
+        if cost is None:
+            nearest = unit_costs.nearest_codes(outcome.code, costs)
+            hint = f"did you mean {' or '.join(nearest)}?" if nearest else "see `up2u-cba costs search WORDS`"
+            problems.append(Problem(code="unknown-cost-code", file=case.file, where=where,
+                                    message=f"'{outcome.code}' is not a code in the unit cost files", hint=hint))
+            continue
+        codes_used.setdefault(outcome.code, number)
+        if cost.fiscal is None:
+            problems.append(Problem(code="no-fiscal-value", file=case.file, where=where,
+                                    message=f"{cost.code} has no fiscal value to count as a saving",
+                                    hint="choose a cost with a fiscal value"))
+        elif cost.fiscal.price_year not in series.index:
+            problems.append(Problem(code="price-year-not-in-series", file=cost.origin, where=f"{cost.code}: fiscal_price_year",
+                                    message=f"price year {cost.fiscal.price_year} of {cost.code} is not in the deflator series {series.file}",
+                                    hint="add the year to the deflator series, or restate the cost in a year it has"))
+    for code, number in codes_used.items():
+        for ancestor in _ancestors(code, costs):
+            if ancestor in codes_used:
+                problems.append(Problem(
+                    code="double-counted-constituent", file=case.file, where=f"outcomes[{number}].code",
+                    message=f"case {case.reference} counts {code}, which is part of {ancestor}, and {ancestor} itself",
+                    hint=f"count either {ancestor} or its constituents, not both",
+                ))
+    return problems
+
+
+def _ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
+    found = []
+    parent = costs[code].parent
+    while parent and parent in costs and parent not in found:
+        found.append(parent)
+        parent = costs[parent].parent
+    return found

@@ -1,0 +1,153 @@
+"""The command line: parses options, calls the library, turns problems into messages and exit
+codes. Nothing below this module imports click."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+import up2u_cba
+from up2u_cba import calculate, pipeline, render_json, render_text, render_xlsx, settings
+from up2u_cba.problems import InputError, Problem
+
+
+def fail(problems: list[Problem]) -> None:
+    """Print every problem to stderr and exit 1."""
+    click.echo(f"{len(problems)} problem(s) found; nothing was written:", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+def input_options(command):
+    """The options every command that reads the inputs shares."""
+
+    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
+                  metavar="FILE", help="Settings file (services, spend, price year, data files).")
+    @click.option("--cases", "cases_folder", metavar="FOLDER",
+                  help="Folder of case files (default: as the settings file says).")
+    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
+                  help="Unit cost CSV, layered in the order given; repeat for several "
+                       "(default: as the settings file says).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
+    inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
+    if inputs is None or problems:
+        fail(problems)
+    return inputs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(up2u_cba.__version__, prog_name="up2u-cba")
+def main() -> None:
+    """Cost-benefit analysis of the Up2U domestic-abuse perpetrator programme.
+
+    Values completed cases' outcomes with GMCA-style unit costs and sets the savings against
+    programme spend, per service and financial year.
+    """
+
+
+@main.command()
+@input_options
+@click.option("--year", metavar="YYYY/YY", help="Financial year, e.g. 2022/23 (default: the latest year with a completed case).")
+@click.option("--service", metavar="NAME", help="One service only, e.g. BCP (default: every service with spend that year).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print.")
+@click.option("--xlsx", "xlsx_path", metavar="PATH", help="Also write the Excel workbook for commissioners here.")
+@click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
+def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite):
+    """Print the year-end savings report, and write it as a workbook with --xlsx.
+
+    \b
+    Example:
+      up2u-cba report --year 2022/23 --service BCP --xlsx bcp-2022-23.xlsx
+    """
+    if xlsx_path:
+        problem = check_output_path(xlsx_path, overwrite)
+        if problem:
+            fail([problem])
+    command = " ".join(["up2u-cba", *sys.argv[1:]])
+    try:
+        result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command)
+    except InputError as error:
+        fail(error.problems)
+    if xlsx_path:
+        render_xlsx.write(result, xlsx_path)
+    click.echo(render_json.render(result) if output_format == "json" else render_text.render(result), nl=False)
+    if xlsx_path:
+        click.echo(f"Workbook written to {xlsx_path}", err=True)
+
+
+def check_output_path(path: str, overwrite: bool) -> Problem | None:
+    if not path.lower().endswith(".xlsx"):
+        return Problem(code="bad-output", file=path, where="--xlsx", message="the workbook name must end in .xlsx",
+                       hint="e.g. --xlsx report.xlsx")
+    if os.path.exists(path) and not overwrite:
+        return Problem(code="output-exists", file=path, where="--xlsx", message="a file with this name already exists",
+                       hint="choose another name, or add --overwrite to replace it")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return Problem(code="bad-output", file=path, where="--xlsx", message=f"the folder {folder} does not exist",
+                       hint="create it first, or choose another path")
+    return None
+
+
+@main.command()
+@input_options
+def validate(settings_file, cases_folder, unit_cost_files):
+    """Check every input and report every problem at once (exit 1 if any).
+
+    \b
+    Example:
+      up2u-cba validate --cases cases/
+    """
+    inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
+    completed = sum(1 for case in inputs.cases if case.completed_on)
+    click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed), {len(inputs.costs)} unit costs, "
+               f"{len(inputs.series.index)} deflator years; no problems found.")
+
+
+@main.group()
+def case() -> None:
+    """Look at case records."""
+
+
+@case.command("show")
+@input_options
+@click.argument("reference")
+def case_show(settings_file, cases_folder, unit_cost_files, reference):
+    """Show one case: its history and, once completed, its savings table.
+
+    \b
+    Example:
+      up2u-cba case show BCP-0014
+    """
+    inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
+    found = [record for record in inputs.cases if record.reference.lower() == reference.lower()]
+    if not found:
+        known = sorted(record.reference for record in inputs.cases)
+        close = [ref for ref in known if ref.split("-")[0].lower() == reference.split("-")[0].lower()][:5]
+        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
+                      message=f"no case with reference {reference}",
+                      hint=f"references look like {', '.join(close or known[:5])}")])
+    record = found[0]
+    click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")
+    for event in record.history:
+        reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
+        click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}")
+    if record.completed_on is None:
+        click.echo("Not completed: no savings are counted until the case completes.")
+        return
+    valuation = calculate.value_case(record, inputs.costs, inputs.series, inputs.settings.price_year)
+    click.echo("")
+    click.echo(render_text.render_case_only(valuation, inputs.settings.price_year))
+    click.echo(f"\nSavings at {inputs.settings.price_year} prices, uprated with {inputs.series.name}.")

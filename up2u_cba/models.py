@@ -1,0 +1,259 @@
+"""Domain types: small, frozen, and named as the programme names things.
+
+Money is ``Decimal`` throughout; nothing here is a float.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import re
+from decimal import Decimal
+
+import pydantic
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+_YEAR_PATTERN = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
+
+
+class FinancialYear(pydantic.BaseModel):
+    """A UK public-sector financial year, 1 April to 31 March, written ``2022/23``."""
+
+    model_config = _FROZEN
+
+    start: int
+    """Calendar year in which the financial year starts (2022 for 2022/23)."""
+
+    @classmethod
+    def parse(cls, text: str) -> "FinancialYear":
+        """Read ``2022/23``, ``2022-23`` or ``2022/2023``; raise ValueError otherwise."""
+        match = _YEAR_PATTERN.match(str(text))
+        if not match:
+            raise ValueError(f"'{text}' is not a financial year; write it as 2022/23")
+        start = int(match.group(1))
+        end = match.group(2)
+        end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+        if end_year != start + 1 and not (len(end) == 2 and end == f"{(start + 1) % 100:02d}"):
+            raise ValueError(f"'{text}' is not a financial year: the second year must follow the first")
+        return cls(start=start)
+
+    @classmethod
+    def containing(cls, day: datetime.date) -> "FinancialYear":
+        """The financial year that a date falls in."""
+        return cls(start=day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.start, 4, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.start + 1, 3, 31)
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def __str__(self) -> str:
+        return f"{self.start}/{(self.start + 1) % 100:02d}"
+
+    def __lt__(self, other: "FinancialYear") -> bool:
+        return self.start < other.start
+
+
+class ValueType(str, enum.Enum):
+    """The three kinds of value in the GMCA database."""
+
+    FISCAL = "fiscal"
+    """Cost or saving to the public sector: the only type in the financial case."""
+    ECONOMIC = "economic"
+    """Net increase in earnings or growth."""
+    SOCIAL = "social"
+    """Wider gains to people (health, safety)."""
+
+
+class CostValue(pydantic.BaseModel):
+    """One value of a unit cost, in the prices of one year."""
+
+    model_config = _FROZEN
+
+    amount: Decimal
+    """Pounds per unit, in ``price_year`` prices."""
+    price_year: FinancialYear
+    """The year whose prices ``amount`` is expressed in."""
+
+
+class UnitCost(pydantic.BaseModel):
+    """One row of a GMCA-style unit cost table: what one unit of an outcome costs, and to whom."""
+
+    model_config = _FROZEN
+
+    code: str
+    """Cost code, e.g. ``CR2.0``; constituents add a segment (``CR2.0.1``)."""
+    theme: str = ""
+    """The database sheet it comes from: Crime, Health, Social Services..."""
+    category: str = ""
+    """Outcome category, e.g. ``CRIME``."""
+    outcome_detail: str = ""
+    """Outcome detail, e.g. ``DOMESTIC VIOLENCE``."""
+    description: str
+    """Cost / saving detail, free text."""
+    unit: str = ""
+    """What one unit is: ``Per incident``, ``Per year``..."""
+    agency_1: str = ""
+    """Agency bearing the cost / making the fiscal saving, level 1 (``Local Authority``)."""
+    agency_2: str = ""
+    """Agency level 2 (``Children's Services``), may be blank."""
+    fiscal: CostValue | None = None
+    """Cost or saving to the public sector."""
+    economic: CostValue | None = None
+    """Economic value."""
+    social: CostValue | None = None
+    """Social value."""
+    source: str = ""
+    """Where the estimate comes from."""
+    rag: str = ""
+    """Robustness of the estimate: G, A or R."""
+    comment: str = ""
+    """Derivation, double-counting warnings, alternatives."""
+    parent: str = ""
+    """Code of the cost this one is a constituent of (``CR2.0`` for ``CR2.0.1``), or blank."""
+    origin: str = ""
+    """The unit cost file this entry was read from (set by the loader)."""
+
+    @property
+    def agency(self) -> str:
+        """Agency as one label: ``Local Authority / Children's Services`` or ``Police``."""
+        return " / ".join(part for part in (self.agency_1, self.agency_2) if part)
+
+
+class Status(str, enum.Enum):
+    """A dated step in a case's history."""
+
+    REFERRED = "referred"
+    ASSESSMENT = "assessment"
+    PROGRAMME = "programme"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
+class ClosureReason(str, enum.Enum):
+    """Why a case was closed without completing."""
+
+    DISENGAGED = "disengaged"
+    ON_HOLD = "on_hold"
+    NO_CONTACT = "no_contact"
+    NOT_SUITABLE = "not_suitable"
+
+
+class StatusEvent(pydantic.BaseModel):
+    """A case's status from a date on."""
+
+    model_config = _FROZEN
+
+    status: Status
+    date: datetime.date
+    reason: ClosureReason | None = None
+    """Only for ``closed``: why."""
+
+
+class OutcomeEntry(pydantic.BaseModel):
+    """One outcome a completed case achieved, as entered: which cost, how many, for how long."""
+
+    model_config = _FROZEN
+
+    code: str
+    """Unit cost code that values the outcome."""
+    quantity: Decimal
+    """How many units (incidents, children, people...); greater than 0."""
+    years: Decimal = Decimal(1)
+    """Duration in years the outcome is counted for; 1 unless given."""
+    description: str = ""
+    """What the report shows for this line; the unit cost's description when blank."""
+    evidence: str = ""
+    """Short note of the evidence for the outcome (no identifying narrative)."""
+
+
+class CaseRecord(pydantic.BaseModel):
+    """One participant's case, pseudonymised: a reference, where, its dated history, its outcomes."""
+
+    model_config = _FROZEN
+
+    reference: str
+    """Pseudonymised case reference, e.g. ``BCP-0014``; never a name."""
+    service: str
+    """Commissioned service (``BCP``, ``Dorset``)."""
+    locality: str
+    """Area within the service (``Poole``)."""
+    history: tuple[StatusEvent, ...]
+    """Status events in date order; the first is the referral."""
+    outcomes: tuple[OutcomeEntry, ...] = ()
+    """Outcome lines; only a completed case has them."""
+    file: str = ""
+    """The file the case was read from."""
+
+    @property
+    def referred_on(self) -> datetime.date:
+        return self.history[0].date
+
+    def status_on(self, day: datetime.date) -> StatusEvent | None:
+        """The latest event on or before ``day``, or None if the case was not yet referred."""
+        current = None
+        for event in self.history:
+            if event.date <= day:
+                current = event
+        return current
+
+    @property
+    def completed_on(self) -> datetime.date | None:
+        """Date of completion, if the case's latest event is a completion."""
+        last = self.history[-1]
+        return last.date if last.status is Status.COMPLETED else None
+
+
+class ServiceSettings(pydantic.BaseModel):
+    """One commissioned service: its localities, its reference pattern and what it cost."""
+
+    model_config = _FROZEN
+
+    name: str
+    localities: tuple[str, ...]
+    """Locality names, in the order reports show them."""
+    reference_pattern: str = ""
+    """Regular expression every case reference of the service must match, e.g. ``BCP-\\d{4}``."""
+    spend: dict[FinancialYear, Decimal] = {}
+    """Programme spend in pounds per financial year."""
+
+
+class Settings(pydantic.BaseModel):
+    """What a run uses: services, price year, unit cost and deflator files, cases folder."""
+
+    model_config = _FROZEN
+
+    file: str
+    """The settings file itself."""
+    price_year: FinancialYear
+    """The year whose prices every saving is expressed in."""
+    unit_cost_files: tuple[str, ...]
+    """Unit cost tables, layered in order (national first, local after)."""
+    deflator_file: str
+    """GDP deflator series (CSV) used for uprating."""
+    deflator_series: str
+    """How reports name that series, e.g. 'HM Treasury GDP deflators, March 2026'."""
+    cases_folder: str
+    """Folder of case files, searched recursively for ``*.toml``."""
+    services: tuple[ServiceSettings, ...]
+
+    def service(self, name: str) -> ServiceSettings | None:
+        for service in self.services:
+            if service.name.lower() == name.lower():
+                return service
+        return None
+
+
+ZERO = Decimal(0)
+
+
+def whole_pounds(amount: Decimal) -> Decimal:
+    """Round to whole pounds, half up (0.5 -> 1), as every outcome line is rounded."""
+    return amount.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)

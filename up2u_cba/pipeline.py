@@ -1,0 +1,156 @@
+"""The whole tool in one place:
+
+    load (settings, unit costs, deflators, cases) -> check -> calculate -> build report
+
+Rendering (text, JSON, Excel) takes the finished ``Report``; see ``render_text``,
+``render_json`` and ``render_xlsx``. Every stage returns plain data plus problems; nothing is
+calculated while any input has a problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+
+import up2u_cba
+from up2u_cba import calculate, cases, checks, deflators, models, report, settings, unit_costs
+from up2u_cba.problems import InputError, Problem
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """Everything a run reads, loaded and checked."""
+
+    settings: models.Settings
+    costs: dict[str, models.UnitCost]
+    series: deflators.DeflatorSeries
+    cases: list[models.CaseRecord]
+
+    @property
+    def files(self) -> list[str]:
+        """Every input file, settings first."""
+        return [self.settings.file, *self.settings.unit_cost_files, self.settings.deflator_file,
+                *(case.file for case in self.cases)]
+
+
+def load(
+    settings_file: str,
+    cases_folder: str | None = None,
+    unit_cost_files: tuple[str, ...] = (),
+) -> tuple[Inputs | None, list[Problem]]:
+    """Load and check every input. Options given on the command line replace the settings'."""
+    loaded, problems = settings.load(settings_file)
+    if loaded is None:
+        return None, problems
+    overrides = {}
+    if cases_folder:
+        overrides["cases_folder"] = cases_folder
+    if unit_cost_files:
+        overrides["unit_cost_files"] = tuple(unit_cost_files)
+    loaded = loaded.model_copy(update=overrides)
+    costs, cost_problems = unit_costs.load(list(loaded.unit_cost_files))
+    series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
+    records, case_problems = cases.load(loaded.cases_folder)
+    problems = cost_problems + series_problems + case_problems
+    if series is None:
+        return None, problems
+    problems += checks.check(loaded, costs, series, records)
+    return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
+
+
+def choose(
+    inputs: Inputs, year: str | None, service: str | None
+) -> tuple[models.FinancialYear | None, list[models.ServiceSettings], list[Problem]]:
+    """The year and services a report covers: as asked, or the latest year and every service
+    with spend in it."""
+    file = inputs.settings.file
+    chosen_year = None
+    if year:
+        try:
+            chosen_year = models.FinancialYear.parse(year)
+        except ValueError as error:
+            return None, [], [Problem(code="bad-year", file="", where="--year", message=str(error),
+                                      hint="e.g. --year 2022/23")]
+    else:
+        chosen_year = calculate.latest_year(inputs.cases)
+        if chosen_year is None:
+            return None, [], [Problem(code="no-completed-cases", file=inputs.settings.cases_folder,
+                                      message="no case has completed, so there is no year to report",
+                                      hint="give --year, or record completions")]
+    if service:
+        found = inputs.settings.service(service)
+        if found is None:
+            names = ", ".join(known.name for known in inputs.settings.services)
+            return chosen_year, [], [Problem(code="unknown-service", file=file, where="--service",
+                                             message=f"'{service}' is not a service in the settings",
+                                             hint=f"use one of: {names}")]
+        services = [found]
+    else:
+        services = [known for known in inputs.settings.services if chosen_year in known.spend]
+        if not services:
+            services = list(inputs.settings.services)
+    problems = [
+        Problem(code="no-spend", file=file, where=f"services.{known.name}.spend",
+                message=f"no programme spend for {known.name} in {chosen_year}",
+                hint=f'add "{chosen_year}" = POUNDS to the spend of [services.{known.name}]')
+        for known in services if chosen_year not in known.spend
+    ]
+    return chosen_year, services, problems
+
+
+def build_report(
+    inputs: Inputs, year: models.FinancialYear, services: list[models.ServiceSettings], command: str
+) -> report.Report:
+    """Calculate every figure for the chosen year and services (inputs already checked)."""
+    summaries = tuple(
+        calculate.summarise(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
+        for service in services
+    )
+    codes = sorted({line.code for summary in summaries for line in summary.lines})
+    price_year = inputs.settings.price_year
+    used = tuple(
+        report.UnitCostUsed(
+            cost=inputs.costs[code],
+            uprating_factor=inputs.series.factor(inputs.costs[code].fiscal.price_year, price_year),
+        )
+        for code in codes
+    )
+    return report.Report(
+        tool_version=up2u_cba.__version__,
+        generated_at=datetime.datetime.now().replace(microsecond=0),
+        command=command,
+        year=year,
+        price_year=price_year,
+        deflator_series=inputs.series.name,
+        deflator_file=inputs.series.file,
+        services=summaries,
+        unit_costs_used=used,
+        inputs=tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files),
+    )
+
+
+def run(
+    settings_file: str,
+    year: str | None = None,
+    service: str | None = None,
+    cases_folder: str | None = None,
+    unit_cost_files: tuple[str, ...] = (),
+    command: str = "up2u-cba report",
+) -> report.Report:
+    """Load, check and calculate: the year-end report. Raises InputError with every problem."""
+    inputs, problems = load(settings_file, cases_folder, unit_cost_files)
+    if inputs is None or problems:
+        raise InputError(problems)
+    chosen_year, services, problems = choose(inputs, year, service)
+    if problems:
+        raise InputError(problems)
+    return build_report(inputs, chosen_year, services, command)
+
+
+def sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,116 @@
+"""The report as JSON: a documented, stable schema carrying every figure.
+
+Schema ``up2u-cba/report/1`` (documented in the README). Money in whole pounds is a JSON
+integer; exact decimals that are not whole pounds (quantities, unit values, uprating factors,
+return on investment) are strings, so no figure passes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from up2u_cba import calculate, report
+
+SCHEMA = "up2u-cba/report/1"
+
+
+def whole(amount: Decimal) -> int:
+    """A whole-pound amount as an int (every saving, total and spend is one)."""
+    assert amount == amount.to_integral_value(), f"{amount} is not whole pounds"
+    return int(amount)
+
+
+def exact(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def to_data(result: report.Report) -> dict:
+    return {
+        "schema": SCHEMA,
+        "tool_version": result.tool_version,
+        "generated_at": result.generated_at.isoformat(),
+        "command": result.command,
+        "year": str(result.year),
+        "price_year": str(result.price_year),
+        "deflators": {"series": result.deflator_series, "file": result.deflator_file},
+        "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
+                  "each line rounded to whole pounds half up; totals are sums of lines",
+        "services": [service_data(summary) for summary in result.services],
+        "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
+        "inputs": [{"path": item.path, "sha256": item.sha256} for item in result.inputs],
+    }
+
+
+def service_data(summary: calculate.ServiceSummary) -> dict:
+    table = summary.participants
+    return {
+        "service": summary.service,
+        "year": str(summary.year),
+        "price_year": str(summary.price_year),
+        "completers": summary.completers,
+        "total_saving": whole(summary.total_saving),
+        "spend": whole(summary.spend),
+        "net_saving": whole(summary.net_saving),
+        "return_on_investment": exact(summary.return_on_investment),
+        "participants": {
+            "localities": list(table.localities),
+            "rows": [
+                {"category": row, "counts": dict(table.counts[row]), "total": table.total(row)}
+                for row in calculate.PARTICIPANT_ROWS
+            ],
+        },
+        "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.by_agency.items()],
+        "by_locality": [{"locality": name, "saving": whole(amount)} for name, amount in summary.by_locality.items()],
+        "by_theme": [{"theme": name, "saving": whole(amount)} for name, amount in summary.by_theme.items()],
+        "cases": [case_data(case) for case in summary.cases],
+    }
+
+
+def case_data(case: calculate.CaseValuation) -> dict:
+    return {
+        "reference": case.reference,
+        "locality": case.locality,
+        "completed_on": case.completed_on.isoformat(),
+        "total_saving": whole(case.total),
+        "lines": [line_data(line) for line in case.lines],
+    }
+
+
+def line_data(line: calculate.OutcomeLine) -> dict:
+    return {
+        "code": line.code,
+        "description": line.description,
+        "quantity": exact(line.quantity),
+        "years": exact(line.years),
+        "unit_value": exact(line.unit_value),
+        "price_year": str(line.price_year),
+        "uprating_factor": exact(line.uprating_factor),
+        "saving": whole(line.saving),
+        "agency": line.agency,
+        "agency_shares": [{"agency": name, "saving": whole(amount)} for name, amount in line.agency_shares],
+        "theme": line.theme,
+        "rag": line.rag,
+    }
+
+
+def unit_cost_data(used: report.UnitCostUsed) -> dict:
+    cost = used.cost
+    return {
+        "code": cost.code,
+        "description": cost.description,
+        "unit": cost.unit,
+        "agency": cost.agency,
+        "theme": cost.theme,
+        "fiscal_value": exact(cost.fiscal.amount),
+        "price_year": str(cost.fiscal.price_year),
+        "uprating_factor": exact(used.uprating_factor),
+        "source": cost.source,
+        "rag": cost.rag,
+        "comment": cost.comment,
+        "file": cost.origin,
+    }
+
+
+def render(result: report.Report) -> str:
+    return json.dumps(to_data(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,140 @@
+"""The report as text tables for the terminal (the only module that imports tabulate)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import tabulate
+
+from up2u_cba import calculate, models, report
+
+FORMAT = "github"
+
+
+def pounds(amount: Decimal) -> str:
+    """Whole pounds with thousands separators: £143,650, -£2,000."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.0f}"
+
+
+def number(value: Decimal) -> str:
+    """A quantity or years without trailing zeros: 2, 0.5."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def roi_text(value: Decimal) -> str:
+    return f"£{value:.2f} for every £1 spent"
+
+
+def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    align = ["left"] * numeric_from + ["right"] * (len(headers) - numeric_from)
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, colalign=align, disable_numparse=True)
+
+
+def render(result: report.Report) -> str:
+    """The whole report: each service's participant table, case tables and totals, then the
+    unit costs used with their provenance."""
+    parts = [
+        f"Up2U cost-benefit analysis, financial year {result.year}",
+        f"Savings at {result.price_year} prices, uprated with {result.deflator_series} ({result.deflator_file}).",
+        "Method: gross fiscal savings (unit cost x quantity x years), each line rounded to whole pounds half up;"
+        " no deadweight, attribution or optimism bias applied.",
+    ]
+    for summary in result.services:
+        parts.append(render_service(summary))
+    parts.append(render_unit_costs(result))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_service(summary: calculate.ServiceSummary) -> str:
+    year = summary.year
+    parts = [
+        f"== {summary.service}, {year} ==",
+        f"Participants, {summary.service} area, {year.first_day:%-d %B %Y} - {year.last_day:%-d %B %Y}",
+        render_participants(summary.participants, summary.service),
+    ]
+    for case in summary.cases:
+        parts.append(f"Case {case.reference} ({case.locality}, completed {case.completed_on:%Y-%m-%d})")
+        parts.append(render_case(case))
+    parts.append(f"{summary.service} totals, cases completed in {year}")
+    parts.append(render_totals(summary))
+    parts.append(breakdown("Savings by agency", "Agency", summary.by_agency))
+    parts.append(breakdown("Savings by locality", "Locality", summary.by_locality))
+    parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme))
+    return "\n\n".join(parts)
+
+
+def render_participants(table_: calculate.ParticipantTable, service: str) -> str:
+    headers = ["Category of participant", *table_.localities, f"{service} total"]
+    rows = [
+        [row, *(str(table_.counts[row][locality]) for locality in table_.localities), str(table_.total(row))]
+        for row in calculate.PARTICIPANT_ROWS
+    ]
+    return table(headers, rows)
+
+
+def render_case(case: calculate.CaseValuation) -> str:
+    rows = [[line.description, pounds(line.saving)] for line in case.lines]
+    rows.append(["Total saving", pounds(case.total)])
+    return table(["Action", "Saving"], rows)
+
+
+def render_totals(summary: calculate.ServiceSummary) -> str:
+    rows = [
+        [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving)],
+        ["Total estimated spend on Up2U over a 12-month period", pounds(summary.spend)],
+        [f"Estimated net saving to {summary.service} (saving - spend)", pounds(summary.net_saving)],
+        ["Return on investment", roi_text(summary.return_on_investment)],
+        ["Completed cases", str(summary.completers)],
+    ]
+    return table(["Measure", "Value"], rows)
+
+
+def breakdown(title: str, heading: str, totals: dict[str, Decimal]) -> str:
+    rows = [[name, pounds(amount)] for name, amount in totals.items()]
+    rows.append(["Total", pounds(sum(totals.values(), models.ZERO))])
+    return f"{title}\n\n" + table([heading, "Saving"], rows)
+
+
+def render_unit_costs(result: report.Report) -> str:
+    rows = [
+        [
+            used.cost.code,
+            used.cost.description,
+            pounds_exact(used.cost.fiscal.amount),
+            str(used.cost.fiscal.price_year),
+            f"{used.uprating_factor:.4f}",
+            pounds_exact(used.value_uprated),
+            used.cost.rag,
+            used.cost.source,
+        ]
+        for used in result.unit_costs_used
+    ]
+    headers = ["Code", "Description", "Fiscal value", "Price year", "Uprating",
+               f"At {result.price_year}", "RAG", "Source"]
+    return "Unit costs used\n\n" + tabulate.tabulate(
+        rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+        colalign=["left", "left", "right", "right", "right", "right", "left", "left"],
+        maxcolwidths=[None, 40, None, None, None, None, None, 40],
+    )
+
+
+def pounds_exact(amount: Decimal) -> str:
+    """Pounds and pence, for unit values: £2,095.17."""
+    return f"£{amount:,.2f}"
+
+
+def render_case_only(case: calculate.CaseValuation, price_year: models.FinancialYear) -> str:
+    """One case's table with each line's provenance, for ``case show``."""
+    rows = [
+        [line.description, line.code, number(line.quantity), number(line.years),
+         pounds_exact(line.unit_value), str(line.price_year), f"{line.uprating_factor:.4f}",
+         pounds(line.saving), line.agency]
+        for line in case.lines
+    ]
+    rows.append(["Total saving", "", "", "", "", "", "", pounds(case.total), ""])
+    headers = ["Action", "Code", "Quantity", "Years", "Unit value", "Price year", "Uprating",
+               f"Saving ({price_year} prices)", "Agency"]
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+                             colalign=["left", "left", "right", "right", "right", "right", "right", "right", "left"])

@@ -1,0 +1,59 @@
+"""The report model: everything a renderer shows, built once, rendered many ways.
+
+``Decimal`` stays ``Decimal`` here; renderers decide how to show it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pydantic
+
+from up2u_cba import calculate, models
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+
+
+class InputFile(pydantic.BaseModel):
+    """One file the run read, with its checksum so a reader can tell it was the same file."""
+
+    model_config = _FROZEN
+
+    path: str
+    sha256: str
+
+
+class UnitCostUsed(pydantic.BaseModel):
+    """Provenance of one unit cost the report used: where it came from and how it was uprated."""
+
+    model_config = _FROZEN
+
+    cost: models.UnitCost
+    uprating_factor: Decimal
+    """Deflator ratio from the cost's fiscal price year to the report's price year."""
+
+    @property
+    def value_uprated(self) -> Decimal:
+        assert self.cost.fiscal is not None
+        return self.cost.fiscal.amount * self.uprating_factor
+
+
+class Report(pydantic.BaseModel):
+    """A year-end savings report for one or more services."""
+
+    model_config = _FROZEN
+
+    tool_version: str
+    generated_at: datetime.datetime
+    command: str
+    """The command line that made the report."""
+    year: models.FinancialYear
+    price_year: models.FinancialYear
+    deflator_series: str
+    """Name of the GDP deflator series used for uprating."""
+    deflator_file: str
+    services: tuple[calculate.ServiceSummary, ...]
+    unit_costs_used: tuple[UnitCostUsed, ...]
+    """Every unit cost some line of the report uses, in code order."""
+    inputs: tuple[InputFile, ...]

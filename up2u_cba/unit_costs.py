@@ -1,0 +1,234 @@
+"""The unit cost tables: GMCA-style CSV files, layered national first, local after.
+
+One row per cost, these columns (a header row names them; order does not matter):
+
+    code, theme, category, outcome_detail, description, unit, agency_1, agency_2,
+    fiscal_value, fiscal_price_year, economic_value, economic_price_year,
+    social_value, social_price_year, source, rag, comment, parent, overrides
+
+A value and its price year go together: both or neither. ``overrides`` is ``yes`` on a row of a
+later file that deliberately replaces a code defined by an earlier one; a code defined twice
+without it is an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import decimal
+import difflib
+import io
+import os
+from decimal import Decimal
+
+from up2u_cba import models
+from up2u_cba.problems import Problem
+
+COLUMNS = (
+    "code",
+    "theme",
+    "category",
+    "outcome_detail",
+    "description",
+    "unit",
+    "agency_1",
+    "agency_2",
+    "fiscal_value",
+    "fiscal_price_year",
+    "economic_value",
+    "economic_price_year",
+    "social_value",
+    "social_price_year",
+    "source",
+    "rag",
+    "comment",
+    "parent",
+    "overrides",
+)
+REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
+VALUE_TYPES = ("fiscal", "economic", "social")
+RAG_RATINGS = ("G", "A", "R", "")
+
+
+def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
+    """Read and layer unit cost files; return costs by code and every problem found."""
+    costs: dict[str, models.UnitCost] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        rows, file_problems = _read_file(path)
+        problems.extend(file_problems)
+        for line, cost, overrides in rows:
+            if cost.code in costs and not overrides:
+                problems.append(Problem(
+                    code="duplicate-cost-code", file=path, where=f"row {line}: code",
+                    message=f"cost code {cost.code} is already defined in {costs[cost.code].origin}",
+                    hint="give the local cost its own code, or set overrides = yes to replace the earlier one",
+                ))
+                continue
+            if overrides and cost.code not in costs:
+                problems.append(Problem(
+                    code="override-of-nothing", file=path, where=f"row {line}: overrides",
+                    message=f"cost code {cost.code} says it overrides, but no earlier file defines it",
+                    hint="leave overrides blank for a new code",
+                ))
+            costs[cost.code] = cost
+    problems.extend(_check_parents(costs))
+    return costs, problems
+
+
+def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return [], [Problem(code="missing-file", file=path, message="unit cost file not found",
+                            hint="check the unit_costs paths in the settings file")]
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
+                            hint="save it as UTF-8 CSV")]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        return [], [Problem(code="missing-column", file=path, where="header",
+                            message=f"no column named {', '.join(missing)}",
+                            hint=f"the header row names these columns: {', '.join(COLUMNS)}")]
+    rows: list[tuple[int, models.UnitCost, bool]] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(reader, start=2):
+        record = {(key or "").strip(): (value or "").strip() for key, value in raw.items()}
+        cost, row_problems = _parse_row(path, line, record)
+        problems.extend(row_problems)
+        if cost is None:
+            continue
+        if cost.code in seen:
+            problems.append(Problem(
+                code="duplicate-cost-code", file=path, where=f"row {line}: code",
+                message=f"cost code {cost.code} is defined twice in this file (also row {seen[cost.code]})",
+                hint="each code once per file",
+            ))
+            continue
+        seen[cost.code] = line
+        rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1")))
+    return rows, problems
+
+
+def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.UnitCost | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def problem(code: str, field: str, message: str, hint: str) -> None:
+        problems.append(Problem(code=code, file=path, where=f"row {line}: {field}", message=message, hint=hint))
+
+    code = record.get("code", "")
+    if not code:
+        problem("missing-field", "code", "the cost code is blank", "every row needs a code, e.g. CR2.0")
+    if not record.get("description"):
+        problem("missing-field", "description", "the description is blank", "say what the cost is")
+    values: dict[str, models.CostValue | None] = {}
+    for kind in VALUE_TYPES:
+        amount_text = record.get(f"{kind}_value", "")
+        year_text = record.get(f"{kind}_price_year", "")
+        values[kind] = None
+        if not amount_text and not year_text:
+            continue
+        amount = None
+        try:
+            amount = Decimal(amount_text.replace(",", "").replace("£", ""))
+            if not amount.is_finite() or amount < 0:
+                raise decimal.InvalidOperation
+        except decimal.InvalidOperation:
+            problem("bad-number", f"{kind}_value", f"'{amount_text}' is not an amount of money",
+                    "write pounds as a plain number, e.g. 2470 or 1171.50")
+        year = None
+        try:
+            year = models.FinancialYear.parse(year_text)
+        except ValueError:
+            problem("bad-price-year", f"{kind}_price_year",
+                    f"'{year_text}' is not a price year" if year_text else f"{kind} value has no price year",
+                    "write the financial year whose prices the value is in, e.g. 2008/09")
+        if amount is not None and year is not None:
+            values[kind] = models.CostValue(amount=amount, price_year=year)
+    if not any(values.values()) and not problems:
+        problem("no-value", "fiscal_value", "the cost has no value", "give at least a fiscal value and its price year")
+    rag = record.get("rag", "").upper()
+    if rag not in RAG_RATINGS:
+        problem("bad-rag", "rag", f"'{record.get('rag')}' is not a RAG rating", "use G, A or R")
+    if problems:
+        return None, problems
+    cost = models.UnitCost(
+        code=code,
+        theme=record.get("theme", ""),
+        category=record.get("category", ""),
+        outcome_detail=record.get("outcome_detail", ""),
+        description=record["description"],
+        unit=record.get("unit", ""),
+        agency_1=record.get("agency_1", ""),
+        agency_2=record.get("agency_2", ""),
+        fiscal=values["fiscal"],
+        economic=values["economic"],
+        social=values["social"],
+        source=record.get("source", ""),
+        rag=rag,
+        comment=record.get("comment", ""),
+        parent=record.get("parent", ""),
+        origin=path,
+    )
+    return cost, []
+
+
+def _check_parents(costs: dict[str, models.UnitCost]) -> list[Problem]:
+    return [
+        Problem(code="unknown-parent", file=cost.origin, where=f"{cost.code}: parent",
+                message=f"parent {cost.parent} is not a known cost code",
+                hint="name the code of the cost this one is part of, or leave parent blank")
+        for cost in costs.values()
+        if cost.parent and cost.parent not in costs
+    ]
+
+
+def nearest_codes(code: str, costs: dict[str, models.UnitCost], count: int = 3) -> list[str]:
+    """Known codes that look most like ``code``, best first (for 'did you mean')."""
+    by_upper = {known.upper(): known for known in costs}
+    close = difflib.get_close_matches(code.upper().replace(" ", ""), by_upper, n=count, cutoff=0.5)
+    return [by_upper[match] for match in close]
+
+
+def constituents(code: str, costs: dict[str, models.UnitCost]) -> list[models.UnitCost]:
+    """The costs whose parent is ``code``, in code order."""
+    return sorted((cost for cost in costs.values() if cost.parent == code), key=lambda cost: cost.code)
+
+
+def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:
+    """One cost as a CSV row in the column order of ``COLUMNS``."""
+    row = {
+        "code": cost.code,
+        "theme": cost.theme,
+        "category": cost.category,
+        "outcome_detail": cost.outcome_detail,
+        "description": cost.description,
+        "unit": cost.unit,
+        "agency_1": cost.agency_1,
+        "agency_2": cost.agency_2,
+        "source": cost.source,
+        "rag": cost.rag,
+        "comment": cost.comment,
+        "parent": cost.parent,
+        "overrides": "yes" if overrides else "",
+    }
+    for kind in VALUE_TYPES:
+        value: models.CostValue | None = getattr(cost, kind)
+        row[f"{kind}_value"] = "" if value is None else str(value.amount)
+        row[f"{kind}_price_year"] = "" if value is None else str(value.price_year)
+    return row
+
+
+def write(costs: list[models.UnitCost], path: str) -> None:
+    """Write costs as a unit cost CSV, atomically (a temporary file renamed into place)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for cost in costs:
+            writer.writerow(to_row(cost))
+    os.replace(temporary, path)
