@@ -201,28 +201,39 @@ def agency_shares(
     series: deflators.DeflatorSeries,
     price_year: models.FinancialYear,
 ) -> tuple[tuple[str, Decimal], ...]:
-    """Split a line's saving across the agencies of the cost's constituents, in proportion to
-    their uprated fiscal values, in whole pounds that add up to ``saving`` exactly (largest
-    remainder). A cost without valued constituents keeps the saving with its own agency."""
+    """Split a line's saving across the agencies of the cost's constituents.
+
+    Each constituent takes the share its uprated fiscal value is of the parent's; what the
+    constituents leave unexplained stays with the parent's own agency. Where the constituents add
+    up to more than the parent (alternatives, not parts: prison types under an average prison
+    cost), or there are none, the whole saving stays with the parent's agency. Shares are whole
+    pounds that add up to ``saving`` exactly (largest remainder).
+    """
+    own = cost.agency or "Not stated"
+    assert cost.fiscal is not None
+    whole = cost.fiscal.amount * series.factor(cost.fiscal.price_year, price_year)
     parts = [
         (part.agency or "Not stated", part.fiscal.amount * series.factor(part.fiscal.price_year, price_year))
         for part in unit_costs.constituents(cost.code, costs)
         if part.fiscal is not None and part.fiscal.price_year in series.index
     ]
-    weight = sum((value for _, value in parts), models.ZERO)
-    if not parts or weight <= 0:
-        return ((cost.agency or "Not stated", saving),)
+    explained = sum((value for _, value in parts), models.ZERO)
+    if not parts or whole <= 0 or explained > whole * Decimal("1.01"):
+        return ((own, saving),)
+    if explained < whole:
+        parts.append((own, whole - explained))
+    weight = max(explained, whole)
     exact = [(agency, saving * value / weight) for agency, value in parts]
-    floors = [(agency, amount.to_integral_value(rounding=decimal.ROUND_FLOOR)) for agency, amount in exact]
-    left = int(saving - sum((amount for _, amount in floors), models.ZERO))
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - floors[i][1]), i))
-    shares = [amount for _, amount in floors]
+    floors = [amount.to_integral_value(rounding=decimal.ROUND_FLOOR) for _, amount in exact]
+    left = int(saving - sum(floors, models.ZERO))
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - floors[i]), i))
     for i in by_remainder[:left]:
-        shares[i] += 1
+        floors[i] += 1
     merged: dict[str, Decimal] = {}
-    for (agency, _), amount in zip(floors, shares):
-        merged[agency] = merged.get(agency, models.ZERO) + amount
-    return tuple(merged.items())
+    for (agency, _), amount in zip(exact, floors):
+        if amount:
+            merged[agency] = merged.get(agency, models.ZERO) + amount
+    return tuple(merged.items()) or ((own, saving),)
 
 
 def value_case(

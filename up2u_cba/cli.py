@@ -10,7 +10,7 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import calculate, pipeline, render_json, render_text, render_xlsx, settings
+from up2u_cba import calculate, gmca, models, pipeline, render_json, render_text, render_xlsx, settings, unit_costs
 from up2u_cba.problems import InputError, Problem
 
 
@@ -151,3 +151,114 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
     click.echo("")
     click.echo(render_text.render_case_only(valuation, inputs.settings.price_year))
     click.echo(f"\nSavings at {inputs.settings.price_year} prices, uprated with {inputs.series.name}.")
+
+
+@main.group()
+def costs() -> None:
+    """Import, search and inspect the unit cost database."""
+
+
+def costs_or_fail(settings_file: str, unit_cost_files: tuple[str, ...], price_year: str | None):
+    loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
+    if loaded is None:
+        fail(problems)
+    settings_, table, series = loaded
+    year = settings_.price_year
+    if price_year:
+        try:
+            year = models.FinancialYear.parse(price_year)
+        except ValueError as error:
+            fail([Problem(code="bad-price-year", file="", where="--price-year", message=str(error),
+                          hint="e.g. --price-year 2022/23")])
+    if year not in series.index:
+        fail([Problem(code="price-year-not-in-series", file=series.file, where="--price-year",
+                      message=f"{year} is not in the deflator series",
+                      hint=f"choose a year from {min(series.index)} to {max(series.index)}")])
+    return table, series, year
+
+
+def cost_options(command):
+    """Options of the commands that look costs up."""
+
+    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
+                  metavar="FILE", help="Settings file (unit cost files, deflators, price year).")
+    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
+                  help="Unit cost CSV, layered in the order given (default: as the settings file says).")
+    @click.option("--price-year", metavar="YYYY/YY",
+                  help="Show values at this year's prices (default: the settings' price year).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+@costs.command("search")
+@cost_options
+@click.option("--limit", default=20, show_default=True, help="Show at most this many costs.")
+@click.argument("words", nargs=-1, required=True)
+def costs_search(settings_file, unit_cost_files, price_year, limit, words):
+    """Find unit costs by words in their code, description, outcome detail or category.
+
+    \b
+    Example:
+      up2u-cba costs search domestic violence
+    """
+    table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
+    found = unit_costs.search(list(words), table, limit)
+    if not found:
+        click.echo(f"No unit cost mentions {' '.join(words)}.")
+        return
+    click.echo(render_text.render_cost_list(found, series, year))
+
+
+@costs.command("show")
+@cost_options
+@click.argument("code")
+def costs_show(settings_file, unit_cost_files, price_year, code):
+    """Show everything about one unit cost: values, source, comment, parent and constituents.
+
+    \b
+    Example:
+      up2u-cba costs show HE1.0 --price-year 2018/19
+    """
+    table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
+    cost = table.get(code.strip())
+    if cost is None:
+        nearest = unit_costs.nearest_codes(code, table)
+        fail([Problem(code="unknown-cost-code", file="", where=code, message=f"'{code}' is not a known cost code",
+                      hint=f"did you mean {' or '.join(nearest)}?" if nearest else "try `up2u-cba costs search WORDS`")])
+    click.echo(render_text.render_cost(cost, table, series, year))
+
+
+@costs.command("import")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="unit_costs/gmca-imported.csv", show_default=True, metavar="FILE",
+              help="Where to write the unit cost CSV.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+def costs_import(workbook, output, overwrite):
+    """Import an official GMCA Unit Cost Database workbook (v1.4 or later) as a unit cost CSV.
+
+    Columns are found by their header text on each theme sheet; every row read is accounted
+    for (imported, or skipped with its reason).
+
+    \b
+    Example:
+      up2u-cba costs import unit-cost-database-v2.3.xlsx -o unit_costs/gmca-ucd-v2.3.csv
+    """
+    if os.path.exists(output) and not overwrite:
+        fail([Problem(code="output-exists", file=output, where="--output", message="a file with this name already exists",
+                      hint="choose another name, or add --overwrite to replace it")])
+    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        fail([Problem(code="bad-output", file=output, where="--output", message="its folder does not exist",
+                      hint="create the folder first, or choose another path")])
+    result = gmca.import_workbook(workbook)
+    if result.problems:
+        fail(result.problems)
+    if not result.costs:
+        fail([Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
+                      hint="is it a GMCA Unit Cost Database workbook?")])
+    unit_costs.write(result.costs, output)
+    for line in gmca.summary_lines(result):
+        click.echo(line)
+    click.echo(f"Wrote {len(result.costs)} unit costs to {output}")

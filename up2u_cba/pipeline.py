@@ -59,6 +59,23 @@ def load(
     return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
 
 
+def load_costs(
+    settings_file: str, unit_cost_files: tuple[str, ...] = ()
+) -> tuple[tuple[models.Settings, dict[str, models.UnitCost], deflators.DeflatorSeries] | None, list[Problem]]:
+    """Load only what looking up costs needs: settings, unit costs and the deflator series."""
+    loaded, problems = settings.load(settings_file)
+    if loaded is None:
+        return None, problems
+    if unit_cost_files:
+        loaded = loaded.model_copy(update={"unit_cost_files": tuple(unit_cost_files)})
+    costs, cost_problems = unit_costs.load(list(loaded.unit_cost_files))
+    series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
+    problems = cost_problems + series_problems
+    if series is None or problems:
+        return None, problems
+    return (loaded, costs, series), []
+
+
 def choose(
     inputs: Inputs, year: str | None, service: str | None
 ) -> tuple[models.FinancialYear | None, list[models.ServiceSettings], list[Problem]]:

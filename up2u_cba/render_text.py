@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import tabulate
 
-from up2u_cba import calculate, models, report
+from up2u_cba import calculate, models, report, unit_costs
 
 FORMAT = "github"
 
@@ -138,3 +138,63 @@ def render_case_only(case: calculate.CaseValuation, price_year: models.Financial
                f"Saving ({price_year} prices)", "Agency"]
     return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
                              colalign=["left", "left", "right", "right", "right", "right", "right", "right", "left"])
+
+
+def render_cost_list(costs: list[models.UnitCost], series, year: models.FinancialYear) -> str:
+    """Search results: one row per cost with its fiscal value at ``year`` prices."""
+    rows = []
+    for cost in costs:
+        value = ""
+        if cost.fiscal is not None and cost.fiscal.price_year in series.index:
+            value = pounds_exact(cost.fiscal.amount * series.factor(cost.fiscal.price_year, year))
+        rows.append([cost.code, cost.description, cost.unit, cost.agency, value, cost.rag])
+    headers = ["Code", "Description", "Unit", "Agency", f"Fiscal value at {year}", "RAG"]
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+                             colalign=["left", "left", "left", "left", "right", "left"],
+                             maxcolwidths=[None, 60, 20, 30, None, None]) + \
+        f"\n\nValues uprated with {series.name} ({series.file})."
+
+
+def render_cost(cost: models.UnitCost, costs: dict[str, models.UnitCost], series,
+                year: models.FinancialYear) -> str:
+    """Everything about one cost, each value at its own and at ``year`` prices."""
+    lines = [
+        f"{cost.code}: {cost.description}",
+        "",
+        f"Theme:          {cost.theme}",
+        f"Category:       {cost.category}",
+        f"Outcome detail: {cost.outcome_detail}",
+        f"Unit:           {cost.unit}",
+        f"Agency:         {cost.agency}",
+        f"RAG rating:     {cost.rag}",
+        f"Source:         {cost.source}",
+        f"Comment:        {cost.comment}",
+        f"Defined in:     {cost.origin}",
+        "",
+    ]
+    rows = []
+    for kind in ("fiscal", "economic", "social"):
+        value: models.CostValue | None = getattr(cost, kind)
+        if value is None:
+            continue
+        if value.price_year in series.index:
+            factor = series.factor(value.price_year, year)
+            rows.append([kind, pounds_exact(value.amount), str(value.price_year), f"{factor:.4f}",
+                         pounds_exact(value.amount * factor)])
+        else:
+            rows.append([kind, pounds_exact(value.amount), str(value.price_year), "not in series", ""])
+    lines.append(tabulate.tabulate(rows, headers=["Value", "Amount", "Price year", "Uprating", f"At {year} prices"],
+                                   tablefmt=FORMAT, disable_numparse=True,
+                                   colalign=["left", "right", "right", "right", "right"]))
+    lines.append(f"Uprated with {series.name} ({series.file}).")
+    if cost.parent:
+        parent = costs.get(cost.parent)
+        lines.append(f"\nPart of {cost.parent}: {parent.description if parent else '(not loaded)'}")
+        lines.append("Do not count it together with its parent for the same case.")
+    parts = unit_costs.constituents(cost.code, costs)
+    if parts:
+        lines.append("\nConstituents (their agencies share a saving valued with this cost):")
+        for part in parts:
+            value = pounds_exact(part.fiscal.amount) + f" ({part.fiscal.price_year})" if part.fiscal else ""
+            lines.append(f"  {part.code}  {part.description}  {part.agency}  {value}")
+    return "\n".join(lines)

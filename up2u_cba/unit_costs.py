@@ -18,6 +18,7 @@ import decimal
 import difflib
 import io
 import os
+import re
 from decimal import Decimal
 
 from up2u_cba import models
@@ -232,3 +233,33 @@ def write(costs: list[models.UnitCost], path: str) -> None:
         for cost in costs:
             writer.writerow(to_row(cost))
     os.replace(temporary, path)
+
+
+def code_order(code: str) -> tuple:
+    """Sort key that puts CR2.0 before CR2.0.1 before CR2.1 before CR10.0."""
+    parts = re.split(r"(\d+)", code.upper())
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
+_SEARCH_FIELDS = (("code", 5), ("outcome_detail", 3), ("description", 2), ("category", 1))
+
+
+def search(words: list[str], costs: dict[str, models.UnitCost], limit: int = 20) -> list[models.UnitCost]:
+    """Costs ranked by how many of ``words`` they contain (code, outcome detail, description,
+    category), then by where the words are found, then in code order (parents before parts)."""
+    terms = [word.lower() for word in words if word.strip()]
+    scored = []
+    for cost in costs.values():
+        fields = {name: getattr(cost, name).lower() for name, _ in _SEARCH_FIELDS}
+        matched = 0
+        weight = 0
+        for term in terms:
+            hits = [field_weight for name, field_weight in _SEARCH_FIELDS
+                    if re.search(rf"(?<![a-z0-9]){re.escape(term)}", fields[name])]
+            if hits:
+                matched += 1
+                weight += sum(hits)
+        if matched:
+            scored.append((-matched, -weight, code_order(cost.code), cost))
+    scored.sort(key=lambda item: item[:3])
+    return [cost for *_, cost in scored[:limit]]
