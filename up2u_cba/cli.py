@@ -129,7 +129,7 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
 
     \b
     Example:
-      up2u-cba case show BCP-0014
+      up2u-cba case show BCP-0011
     """
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
     found = [record for record in inputs.cases if record.reference.lower() == reference.lower()]
