@@ -14,9 +14,10 @@ from up2u_cba import calculate, gmca, models, pipeline, render_json, render_text
 from up2u_cba.problems import InputError, Problem
 
 
-def fail(problems: list[Problem]) -> None:
+def fail(problems: list[Problem], wrote_nothing: bool = True) -> None:
     """Print every problem to stderr and exit 1."""
-    click.echo(f"{len(problems)} problem(s) found; nothing was written:", err=True)
+    ending = "; nothing was written:" if wrote_nothing else ":"
+    click.echo(f"{len(problems)} problem(s) found{ending}", err=True)
     for problem in problems:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
@@ -42,7 +43,7 @@ def input_options(command):
 def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
     inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
-        fail(problems)
+        fail(problems, wrote_nothing=False)
     return inputs
 
 
@@ -138,7 +139,7 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
         close = [ref for ref in known if ref.split("-")[0].lower() == reference.split("-")[0].lower()][:5]
         fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
                       message=f"no case with reference {reference}",
-                      hint=f"references look like {', '.join(close or known[:5])}")])
+                      hint=f"references look like {', '.join(close or known[:5])}")], wrote_nothing=False)
     record = found[0]
     click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")
     for event in record.history:
@@ -161,7 +162,7 @@ def costs() -> None:
 def costs_or_fail(settings_file: str, unit_cost_files: tuple[str, ...], price_year: str | None):
     loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
     if loaded is None:
-        fail(problems)
+        fail(problems, wrote_nothing=False)
     settings_, table, series = loaded
     year = settings_.price_year
     if price_year:
@@ -169,11 +170,11 @@ def costs_or_fail(settings_file: str, unit_cost_files: tuple[str, ...], price_ye
             year = models.FinancialYear.parse(price_year)
         except ValueError as error:
             fail([Problem(code="bad-price-year", file="", where="--price-year", message=str(error),
-                          hint="e.g. --price-year 2022/23")])
+                          hint="e.g. --price-year 2022/23")], wrote_nothing=False)
     if year not in series.index:
         fail([Problem(code="price-year-not-in-series", file=series.file, where="--price-year",
                       message=f"{year} is not in the deflator series",
-                      hint=f"choose a year from {min(series.index)} to {max(series.index)}")])
+                      hint=f"choose a year from {min(series.index)} to {max(series.index)}")], wrote_nothing=False)
     return table, series, year
 
 
@@ -227,7 +228,8 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
     if cost is None:
         nearest = unit_costs.nearest_codes(code, table)
         fail([Problem(code="unknown-cost-code", file="", where=code, message=f"'{code}' is not a known cost code",
-                      hint=f"did you mean {' or '.join(nearest)}?" if nearest else "try `up2u-cba costs search WORDS`")])
+                      hint=f"did you mean {' or '.join(nearest)}?" if nearest else "try `up2u-cba costs search WORDS`")],
+             wrote_nothing=False)
     click.echo(render_text.render_cost(cost, table, series, year))
 
 

@@ -188,10 +188,23 @@ def _check_parents(costs: dict[str, models.UnitCost]) -> list[Problem]:
 
 
 def nearest_codes(code: str, costs: dict[str, models.UnitCost], count: int = 3) -> list[str]:
-    """Known codes that look most like ``code``, best first (for 'did you mean')."""
-    by_upper = {known.upper(): known for known in costs}
-    close = difflib.get_close_matches(code.upper().replace(" ", ""), by_upper, n=count, cutoff=0.5)
-    return [by_upper[match] for match in close]
+    """Known codes that look most like ``code``, best first (for 'did you mean').
+
+    Letters typed for digits (``O`` for ``0``, ``l``/``I`` for ``1``) and stray spaces are
+    forgiven first; then the closest codes by spelling follow."""
+    def plain(text: str) -> str:
+        return text.upper().replace(" ", "").translate(_LOOKALIKES)
+
+    wanted = plain(code)
+    by_plain = {plain(known): known for known in costs}
+    found = [by_plain[wanted]] if wanted in by_plain else []
+    for match in difflib.get_close_matches(wanted, by_plain, n=count + 1, cutoff=0.5):
+        if by_plain[match] not in found:
+            found.append(by_plain[match])
+    return found[:count]
+
+
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def constituents(code: str, costs: dict[str, models.UnitCost]) -> list[models.UnitCost]:

@@ -1,0 +1,118 @@
+"""`up2u-cba costs import | search | show`, as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import GMCA_CSV, ROOT, SETTINGS
+from up2u_cba.cli import main
+
+WORKBOOK = ROOT / "unit_costs" / "gmca-ucd-v1.4.xlsx"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def table_codes(output: str) -> list[str]:
+    """Codes in the first column of a printed table, in order."""
+    codes = []
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("| Code"):
+            first = line.split("|")[1].strip()
+            if first:
+                codes.append(first)
+    return codes
+
+
+def test_search_domestic_violence_lists_cr2_and_its_constituents_first():
+    result = run("costs", "search", "--settings", str(SETTINGS), "domestic", "violence")
+    assert result.exit_code == 0, result.output
+    assert table_codes(result.stdout)[:6] == ["CR2.0", "CR2.0.1", "CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"]
+    assert "£2,911.79" in result.stdout  # CR2.0's £2,470 (2008/09) at the settings' 2018/19 prices
+    assert "March 2026" in result.stdout
+
+
+def test_search_with_no_match_says_so():
+    result = run("costs", "search", "--settings", str(SETTINGS), "zzzqqq")
+    assert result.exit_code == 0
+    assert "No unit cost mentions zzzqqq" in result.stdout
+
+
+def test_show_he1_at_2018_19_uses_the_shipped_deflators_and_says_which():
+    result = run("costs", "show", "--settings", str(SETTINGS), "HE1.0", "--price-year", "2018/19")
+    assert result.exit_code == 0, result.output
+    assert "£1,800.00" in result.stdout and "2009/10" in result.stdout
+    assert "£2,094.86" in result.stdout  # 1800 x 78.7948 / 67.7042
+    assert "HM Treasury GDP deflators at market prices, March 2026" in result.stdout
+    assert "NICE" in result.stdout  # its source
+
+
+def test_show_lists_parent_and_constituents():
+    parent = run("costs", "show", "--settings", str(SETTINGS), "CR2.0")
+    assert all(f"CR2.0.{n}" in parent.stdout for n in range(1, 6))
+    part = run("costs", "show", "--settings", str(SETTINGS), "CR2.0.3")
+    assert "Part of CR2.0" in part.stdout
+
+
+def test_show_unknown_code_suggests_the_nearest():
+    result = run("costs", "show", "--settings", str(SETTINGS), "HE1.O")
+    assert result.exit_code == 1
+    assert "HE1.0" in result.stderr and "[unknown-cost-code]" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_show_price_year_outside_the_series_is_refused():
+    result = run("costs", "show", "--settings", str(SETTINGS), "HE1.0", "--price-year", "1990/91")
+    assert result.exit_code == 1
+    assert "[price-year-not-in-series]" in result.stderr
+
+
+def test_import_writes_a_table_equal_to_the_shipped_one(tmp_path):
+    output = tmp_path / "gmca.csv"
+    result = run("costs", "import", str(WORKBOOK), "-o", str(output))
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes() == GMCA_CSV.read_bytes()
+    assert "Total: 873 read, 682 imported, 191 skipped" in result.stdout
+    assert "Crime row 58: blank code" in result.stdout
+
+
+def test_import_does_not_overwrite_without_being_asked(tmp_path):
+    output = tmp_path / "gmca.csv"
+    output.write_text("keep me")
+    result = run("costs", "import", str(WORKBOOK), "-o", str(output))
+    assert result.exit_code == 1 and "[output-exists]" in result.stderr
+    assert output.read_text() == "keep me"
+    again = run("costs", "import", str(WORKBOOK), "-o", str(output), "--overwrite")
+    assert again.exit_code == 0
+    assert output.read_bytes() == GMCA_CSV.read_bytes()
+
+
+def test_import_of_a_workbook_with_a_renamed_header_names_sheet_and_header(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for theme in ("Crime", "Education & Skills", "Employment & Economy", "Fire", "Health", "Housing",
+                  "Social Services"):
+        sheet = workbook.create_sheet(theme)
+        sheet.append(["Outcome category", "Outcome detail", "Cost code", "Cost / saving detail", "Unit",
+                      "Agency bearing the cost / making the fiscal saving", None, "Fiscal Cost", None, None,
+                      "Economic Cost", None, None, "Social Cost", None, None, "Original source",
+                      "RAG assessment", "Comment"])
+        sheet.append([None, None, None, None, None, "Level 1", "Level 2", "Estimated cost/saving", "Year",
+                      "Updated cost/saving", "Estimated cost/saving", "Year", "Updated cost/saving",
+                      "Estimated cost/saving", "Year", "Updated cost/saving"])
+        sheet.append(["CRIME", "X", f"{theme[:2].upper()}1.0", "A cost", "Per incident", "Police", None, 100,
+                      "2010/11", None, None, None, None, None, None, None, "Somewhere", "G", ""])
+    workbook["Health"]["C1"] = "Reference"  # renamed: 'Cost code' is missing
+    path = tmp_path / "renamed.xlsx"
+    workbook.save(path)
+    output = tmp_path / "out.csv"
+    result = run("costs", "import", str(path), "-o", str(output))
+    assert result.exit_code == 1
+    assert "Health" in result.stderr and "Cost code" in result.stderr and "[missing-header]" in result.stderr
+    assert not output.exists()
