@@ -118,7 +118,7 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
         problem("missing-field", "status", "the case has no status history",
                 'add at least [[status]] status = "referred" date = 2022-04-01')
         return []
-    events: list[models.StatusEvent] = []
+    events: list[tuple[int, models.StatusEvent]] = []
     for number, entry in enumerate(raw):
         where = f"status[{number}]"
         if not isinstance(entry, dict):
@@ -155,21 +155,23 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
             problem("bad-reason", f"{where}.reason", "only a closed status has a reason",
                     "remove reason, or set status = \"closed\"")
             continue
-        events.append(models.StatusEvent(status=status, date=day, reason=reason))
+        events.append((number, models.StatusEvent(status=status, date=day, reason=reason)))
     _check_order(events, problem)
-    return events
+    return [event for _, event in events]
 
 
-def _check_order(events: list[models.StatusEvent], problem) -> None:
-    if events and events[0].status is not models.Status.REFERRED:
-        problem("history-must-start-with-referral", "status[0].status",
-                f"the history starts with '{events[0].status.value}'", "the first status is the referral")
-    for number in range(1, len(events)):
-        if events[number].date < events[number - 1].date:
+def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
+    """Problems with the order of the readable events; ``events`` pairs each with its index in the file."""
+    if events and events[0][1].status is not models.Status.REFERRED:
+        number, first = events[0]
+        problem("history-must-start-with-referral", f"status[{number}].status",
+                f"the history starts with '{first.status.value}'", "the first status is the referral")
+    for (_, before), (number, event) in zip(events, events[1:]):
+        if event.date < before.date:
             problem("history-out-of-order", f"status[{number}].date",
-                    f"{events[number].date} is before the previous status ({events[number - 1].date})",
+                    f"{event.date} is before the previous status ({before.date})",
                     "list statuses in date order")
-        if events[number - 1].status is models.Status.COMPLETED:
+        if before.status is models.Status.COMPLETED:
             problem("event-after-completion", f"status[{number}].status",
                     "a completed case has no later status", "completion is the last status")
 
@@ -218,6 +220,8 @@ def _positive_number(entry: dict, field: str, where: str, problem, required: boo
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise decimal.InvalidOperation
         number = Decimal(str(value))
+        if not number.is_finite():
+            raise decimal.InvalidOperation
     except decimal.InvalidOperation:
         problem("bad-number", f"{where}.{field}", f"{field} must be a number, not '{value}'",
                 f"write it without quotes, e.g. {field} = 2")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba import models
+from up2u_cba import csv_rows, models
 from up2u_cba.problems import Problem
 
 
@@ -47,7 +47,12 @@ def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
                                       hint="e.g. financial_year,index / 2008-09,66.8397")]
             index: dict[models.FinancialYear, Decimal] = {}
             for line, raw in enumerate(reader, start=2):
-                row = {(key or "").strip(): (value or "").strip() for key, value in raw.items()}
+                row, extra = csv_rows.clean(raw)
+                if extra:
+                    problems.append(Problem(code="too-many-cells", file=path, where=f"row {line}",
+                                            message="the row has more cells than the header has columns",
+                                            hint="one financial year and its index per row"))
+                    continue
                 try:
                     year = models.FinancialYear.parse(row["financial_year"])
                 except ValueError:

@@ -41,6 +41,9 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     except tomllib.TOMLDecodeError as error:
         return None, [Problem(code="invalid-toml", file=path, message=f"not valid TOML: {error}",
                               hint="fix the syntax at the line and column given")]
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the settings file: {error}",
+                              hint="give the path of a UTF-8 TOML file")]
     folder = os.path.dirname(path)
     problems: list[Problem] = []
 
@@ -62,6 +65,9 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         unit_cost_files = []
 
     uprating = data.get("uprating", {})
+    if not isinstance(uprating, dict):
+        problem("bad-field", "uprating", "uprating must be a table", "write it as [uprating] with price_year and deflators")
+        uprating = {}
     price_year = None
     try:
         price_year = models.FinancialYear.parse(str(uprating.get("price_year", "")))

@@ -21,7 +21,7 @@ import os
 import re
 from decimal import Decimal
 
-from up2u_cba import models
+from up2u_cba import csv_rows, models
 from up2u_cba.problems import Problem
 
 COLUMNS = (
@@ -97,7 +97,12 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
-        record = {(key or "").strip(): (value or "").strip() for key, value in raw.items()}
+        record, extra = csv_rows.clean(raw)
+        if extra:
+            problems.append(Problem(code="too-many-cells", file=path, where=f"row {line}",
+                                    message="the row has more cells than the header has columns",
+                                    hint="quote text that contains commas, e.g. \"Police, courts\""))
+            continue
         cost, row_problems = _parse_row(path, line, record)
         problems.extend(row_problems)
         if cost is None:
