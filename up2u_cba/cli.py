@@ -10,7 +10,8 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import calculate, gmca, models, pipeline, render_json, render_text, render_xlsx, settings, unit_costs
+from up2u_cba import (calculate, cli_entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
+                      settings, unit_costs)
 from up2u_cba.problems import InputError, Problem
 
 
@@ -264,3 +265,6 @@ def costs_import(workbook, output, overwrite):
     for line in gmca.summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(result.costs)} unit costs to {output}")
+
+
+cli_entry.register(main, case)
