@@ -12,40 +12,8 @@ import click
 import up2u_cba
 from up2u_cba import (calculate, cli_entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
                       settings, unit_costs)
+from up2u_cba.cli_common import fail, input_options, load_or_fail
 from up2u_cba.problems import InputError, Problem
-
-
-def fail(problems: list[Problem], wrote_nothing: bool = True) -> None:
-    """Print every problem to stderr and exit 1."""
-    ending = "; nothing was written:" if wrote_nothing else ":"
-    click.echo(f"{len(problems)} problem(s) found{ending}", err=True)
-    for problem in problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(1)
-
-
-def input_options(command):
-    """The options every command that reads the inputs shares."""
-
-    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
-                  metavar="FILE", help="Settings file (services, spend, price year, data files).")
-    @click.option("--cases", "cases_folder", metavar="FOLDER",
-                  help="Folder of case files (default: as the settings file says).")
-    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
-                  help="Unit cost CSV, layered in the order given; repeat for several "
-                       "(default: as the settings file says).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-
-    return wrapper
-
-
-def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
-    inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
-    if inputs is None or problems:
-        fail(problems, wrote_nothing=False)
-    return inputs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
