@@ -92,10 +92,12 @@ def test_parent_saving_is_split_across_constituent_agencies(series):
     shares = dict(line.agency_shares)
     assert len(shares) == 5 and "Multiple" not in shares
     assert sum(shares.values()) == line.saving
-    # each share is within a pound of its exact proportion
-    for code in ("CR2.0.1", "CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"):
+    # each share is its exact proportion rounded half up; the largest (health) takes what is left
+    for code in ("CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"):
         exact = line.saving * costs[code].fiscal.amount / Decimal(2470)
-        assert abs(shares[costs[code].agency] - exact) < 1
+        assert shares[costs[code].agency] == models.whole_pounds(exact)
+    others = sum(shares[costs[code].agency] for code in ("CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"))
+    assert shares["NHS / Acute Trust / Hospital"] == line.saving - others
 
 
 def test_constituents_that_explain_part_of_the_parent_leave_the_rest_with_it(series):

@@ -41,12 +41,18 @@ class OutcomeLine(pydantic.BaseModel):
     """unit_value x uprating_factor x quantity x years, rounded to whole pounds half up."""
     agency: str
     """The agency bearing the cost / making the saving (``Multiple`` where split)."""
-    agency_shares: tuple[tuple[str, Decimal], ...]
-    """The saving split by agency (by constituents where the cost has them); adds up to ``saving``."""
+    agency_proportions: tuple[tuple[str, Decimal], ...]
+    """How the saving divides between agencies: one (agency, proportion) per constituent part
+    (or the cost's own agency with proportion 1); proportions add up to 1."""
     theme: str
     """Outcome theme: the database sheet (Crime, Health...)."""
     rag: str
     evidence: str
+
+    @property
+    def agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """The saving split by agency in whole pounds that add up to ``saving`` (see ``split``)."""
+        return merge_shares(split(self.saving, list(self.agency_proportions)))
 
     @property
     def unit_value_uprated(self) -> Decimal:
@@ -187,27 +193,25 @@ def value_line(
         uprating_factor=factor,
         saving=saving,
         agency=cost.agency or "Not stated",
-        agency_shares=agency_shares(cost, saving, costs, series, price_year),
+        agency_proportions=agency_proportions(cost, costs, series, price_year),
         theme=cost.theme or "Not stated",
         rag=cost.rag,
         evidence=outcome.evidence,
     )
 
 
-def agency_shares(
+def agency_proportions(
     cost: models.UnitCost,
-    saving: Decimal,
     costs: dict[str, models.UnitCost],
     series: deflators.DeflatorSeries,
     price_year: models.FinancialYear,
 ) -> tuple[tuple[str, Decimal], ...]:
-    """Split a line's saving across the agencies of the cost's constituents.
+    """How a saving valued with ``cost`` divides between agencies.
 
     Each constituent takes the share its uprated fiscal value is of the parent's; what the
     constituents leave unexplained stays with the parent's own agency. Where the constituents add
     up to more than the parent (alternatives, not parts: prison types under an average prison
-    cost), or there are none, the whole saving stays with the parent's agency. Shares are whole
-    pounds that add up to ``saving`` exactly (largest remainder).
+    cost), or there are none, the whole saving stays with the parent's agency.
     """
     own = cost.agency or "Not stated"
     assert cost.fiscal is not None
@@ -219,21 +223,34 @@ def agency_shares(
     ]
     explained = sum((value for _, value in parts), models.ZERO)
     if not parts or whole <= 0 or explained > whole * Decimal("1.01"):
-        return ((own, saving),)
-    if explained < whole:
+        return ((own, Decimal(1)),)
+    if whole - explained > whole * UNEXPLAINED_TOLERANCE:
         parts.append((own, whole - explained))
-    weight = max(explained, whole)
-    exact = [(agency, saving * value / weight) for agency, value in parts]
-    floors = [amount.to_integral_value(rounding=decimal.ROUND_FLOOR) for _, amount in exact]
-    left = int(saving - sum(floors, models.ZERO))
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - floors[i]), i))
-    for i in by_remainder[:left]:
-        floors[i] += 1
+        explained = whole
+    return tuple((agency, value / explained) for agency, value in parts)
+
+
+UNEXPLAINED_TOLERANCE = Decimal("0.001")
+"""Constituents within 0.1% of their parent are taken to explain all of it (rounding in the data)."""
+
+
+def split(saving: Decimal, proportions: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Whole-pound shares of ``saving``: each share is saving x proportion rounded half up,
+    except the largest, which takes what is left so the shares add up exactly. (The workbook's
+    Agency split sheet uses the same rule as formulas.)"""
+    largest = max(range(len(proportions)), key=lambda i: (proportions[i][1], -i))
+    shares = [models.whole_pounds(saving * proportion) for _, proportion in proportions]
+    shares[largest] = saving - sum((share for i, share in enumerate(shares) if i != largest), models.ZERO)
+    return [(agency, share) for (agency, _), share in zip(proportions, shares)]
+
+
+def merge_shares(shares: list[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
+    """Add up shares of the same agency, keeping first-seen order; drop agencies whose share
+    rounds to nothing (but keep one, for a zero saving)."""
     merged: dict[str, Decimal] = {}
-    for (agency, _), amount in zip(exact, floors):
-        if amount:
-            merged[agency] = merged.get(agency, models.ZERO) + amount
-    return tuple(merged.items()) or ((own, saving),)
+    for agency, amount in shares:
+        merged[agency] = merged.get(agency, models.ZERO) + amount
+    return tuple((agency, amount) for agency, amount in merged.items() if amount) or tuple(merged.items())[:1]
 
 
 def value_case(
