@@ -187,7 +187,6 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
             problem("bad-field", where, "each outcome must be an [[outcomes]] table", "see the README for the format")
             continue
         _unknown_fields(entry, OUTCOME_FIELDS, f"{where}.", problem)
-        count = len(outcomes)
         code = entry.get("code")
         if not isinstance(code, str) or not code.strip():
             problem("missing-field", f"{where}.code", "the outcome has no unit cost code", 'e.g. code = "CR2.0"')
@@ -203,7 +202,7 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
                         f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
             else:
                 texts[field] = value.strip()
-        if len(outcomes) == count and quantity is not None and years is not None and isinstance(code, str) \
+        if quantity is not None and years is not None and isinstance(code, str) \
                 and code.strip() and len(texts) == 2:
             outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years, **texts))
     return outcomes

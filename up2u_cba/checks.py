@@ -36,7 +36,7 @@ def check(
         seen.setdefault(case.reference, case.file)
         problems.extend(_check_service(case, settings))
         problems.extend(_check_outcomes(case, costs, series))
-    return problems
+    return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
 
 
 def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[Problem]:
@@ -99,7 +99,7 @@ def _check_outcomes(
 def _ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
     found = []
     parent = costs[code].parent
-    while parent and parent in costs and parent not in found:
+    while parent and parent in costs and parent not in found and parent != code:
         found.append(parent)
         parent = costs[parent].parent
     return found

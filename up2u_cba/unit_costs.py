@@ -183,13 +183,26 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
 
 
 def _check_parents(costs: dict[str, models.UnitCost]) -> list[Problem]:
-    return [
-        Problem(code="unknown-parent", file=cost.origin, where=f"{cost.code}: parent",
-                message=f"parent {cost.parent} is not a known cost code",
-                hint="name the code of the cost this one is part of, or leave parent blank")
-        for cost in costs.values()
-        if cost.parent and cost.parent not in costs
-    ]
+    problems = []
+    for cost in costs.values():
+        if not cost.parent:
+            continue
+        if cost.parent not in costs:
+            problems.append(Problem(code="unknown-parent", file=cost.origin, where=f"{cost.code}: parent",
+                                    message=f"parent {cost.parent} is not a known cost code",
+                                    hint="name the code of the cost this one is part of, or leave parent blank"))
+            continue
+        seen = {cost.code}
+        parent = cost.parent
+        while parent in costs:
+            if parent in seen:
+                problems.append(Problem(code="parent-cycle", file=cost.origin, where=f"{cost.code}: parent",
+                                        message=f"{cost.code} is, through its parents, a part of itself",
+                                        hint="a parent is a larger cost that this one is a part of; fix the parent column"))
+                break
+            seen.add(parent)
+            parent = costs[parent].parent
+    return problems
 
 
 def nearest_codes(code: str, costs: dict[str, models.UnitCost], count: int = 3) -> list[str]:
