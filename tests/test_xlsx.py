@@ -1,9 +1,11 @@
-"""The commissioners' workbook, read back: numbers are numbers, headline figures are live
-formulas, and a real spreadsheet application recalculating them gets the report's totals."""
+"""The commissioners' workbook, read back: numbers are numbers, every figure is a live formula,
+a real spreadsheet application recalculating it gets the report's figures to the pound, and the
+published version gives nothing away."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -14,6 +16,10 @@ from click.testing import CliRunner
 from conftest import SETTINGS
 from up2u_cba import pipeline, render_xlsx
 from up2u_cba.cli import main
+
+SHEETS = ["Summary", "Participants", "Cases", "Outcome lines", "Agency split", "By agency", "By locality",
+          "By theme", "Years", "Unit costs used", "Method", "Run info"]
+TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Years", "Unit costs used"]
 
 
 @pytest.fixture(scope="module")
@@ -28,45 +34,72 @@ def workbook_path(report, tmp_path_factory):
     return path
 
 
-def summary_cells(sheet) -> dict[str, dict[str, object]]:
-    """Summary sheet as {service: {label: value}}, reading the label/value blocks."""
+@pytest.fixture(scope="module")
+def published_path(report, tmp_path_factory):
+    path = tmp_path_factory.mktemp("xlsx") / "published.xlsx"
+    render_xlsx.write(report, str(path), publish=True)
+    return path
+
+
+def summary_blocks(sheet) -> dict[str, dict[str, object]]:
+    """Summary sheet as {service: {label: value}}; agency rows appear under their names too."""
     blocks: dict[str, dict[str, object]] = {}
     current = None
     for label, value in sheet.iter_rows(min_row=4, max_col=2, values_only=True):
-        if label and value is None:
-            current = blocks.setdefault(label, {})
-        elif label and current is not None:
+        if label == "Service":
+            current = blocks.setdefault(value, {})
+        elif label and current is not None and value is not None:
             current[label] = value
     return blocks
 
 
-def test_sheets_and_outcome_lines_hold_numbers(report, workbook_path):
+def table_rows(sheet) -> list[dict[str, object]]:
+    """A table sheet's rows below its header row, as dicts by heading."""
+    headings = [cell.value for cell in sheet[render_xlsx.HEADER_ROW]]
+    return [dict(zip(headings, row)) for row in sheet.iter_rows(min_row=render_xlsx.HEADER_ROW + 1, values_only=True)
+            if any(value is not None for value in row)]
+
+
+def test_sheets_each_with_title_explanation_frozen_header_and_filter(workbook_path):
     workbook = openpyxl.load_workbook(workbook_path)
-    assert workbook.sheetnames == ["Summary", "Participants", "Outcome lines", "Unit costs used", "Run info"]
-    sheet = workbook["Outcome lines"]
-    header = [cell.value for cell in sheet[1]]
-    assert header == render_xlsx.LINE_HEADERS
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert workbook.sheetnames == SHEETS
+    for name in SHEETS:
+        sheet = workbook[name]
+        assert sheet["A1"].value and sheet["A2"].value, name
+        assert sheet.page_setup.orientation in ("landscape", "portrait")
+    for name in TABLE_SHEETS:
+        sheet = workbook[name]
+        assert sheet.freeze_panes == f"A{render_xlsx.HEADER_ROW + 1}", name
+        assert sheet.auto_filter.ref.startswith(f"A{render_xlsx.HEADER_ROW}:"), name
+        assert sheet.print_title_rows == f"${render_xlsx.HEADER_ROW}:${render_xlsx.HEADER_ROW}", name
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1, name
+    assert workbook.calculation.fullCalcOnLoad
+
+
+def test_outcome_lines_hold_numbers_and_savings_are_formulas(report, workbook_path):
+    sheet = openpyxl.load_workbook(workbook_path)["Outcome lines"]
+    rows = table_rows(sheet)
+    assert list(rows[0]) == render_xlsx.LINE_HEADERS
     lines = [line for summary in report.services for line in summary.lines]
     assert len(rows) == len(lines)
-    saving = header.index("Saving")
     for row, line in zip(rows, lines):
-        assert (row[0], row[1], row[4]) == (line.service, line.reference, line.code)
-        assert isinstance(row[saving], int) and row[saving] == line.saving
-        for column in ("Quantity", "Years", "Unit value", "Uprating factor", "Unit value at report prices"):
-            assert isinstance(row[header.index(column)], (int, float)), column  # a number, never text
-    assert sheet.cell(row=2, column=saving + 1).number_format == render_xlsx.POUNDS
+        assert (row["Service"], row["Case"], row["Code"]) == (line.service, line.reference, line.code)
+        for column in ("Quantity", "Years", "Unit value", "Uprating factor"):
+            assert isinstance(row[column], (int, float)), column  # a number, never text
+        assert row["Saving"].startswith("=ROUND(")
+    assert sheet.cell(row=render_xlsx.HEADER_ROW + 1, column=13).number_format == render_xlsx.POUNDS
 
 
-def test_summary_headline_figures_are_formulas(workbook_path):
+def test_totals_and_breakdowns_are_formulas_over_the_lines(workbook_path):
     workbook = openpyxl.load_workbook(workbook_path)
-    blocks = summary_cells(workbook["Summary"])
-    bcp = blocks["BCP"]
+    bcp = summary_blocks(workbook["Summary"])["BCP"]
     assert bcp["Total estimated saving for cases completed in 2022/23"].startswith("=SUMIFS('Outcome lines'!")
     assert bcp["Total estimated spend on Up2U over a 12-month period"] == 90000
     assert bcp["Estimated net saving to BCP (saving - spend)"].startswith("=")
     assert bcp["Return on investment"].startswith("=ROUND(")
-    assert workbook.calculation.fullCalcOnLoad
+    assert bcp["Police"].startswith("='By agency'!")
+    for name in ("By agency", "By locality", "By theme"):
+        assert all(str(row["Saving"]).startswith("=SUMIFS(") for row in table_rows(workbook[name])), name
 
 
 def test_run_info_names_every_input_with_its_checksum(report, workbook_path):
@@ -74,8 +107,19 @@ def test_run_info_names_every_input_with_its_checksum(report, workbook_path):
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
     assert values["Tool"].startswith("up2u-cba ")
     assert "March 2026" in values["Deflator series"]
+    assert "CC BY 4.0" in values["Attribution"]
     for item in report.inputs:
         assert values[item.path] == item.sha256
+
+
+def test_charts_of_agency_savings_and_participants(workbook_path):
+    workbook = openpyxl.load_workbook(workbook_path)
+    # openpyxl does not read charts back: look for them in the file itself
+    import zipfile
+    with zipfile.ZipFile(workbook_path) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) == 4  # two services x (agency, participants)
+    assert workbook["By agency"].max_row > render_xlsx.HEADER_ROW
 
 
 def test_cli_writes_the_workbook_only_where_asked(tmp_path):
@@ -83,32 +127,101 @@ def test_cli_writes_the_workbook_only_where_asked(tmp_path):
     result = CliRunner().invoke(main, ["report", "--settings", str(SETTINGS), "--service", "BCP",
                                        "--xlsx", str(target)])
     assert result.exit_code == 0, result.output
-    assert openpyxl.load_workbook(target)["Summary"]["A4"].value == "BCP"
+    assert list(summary_blocks(openpyxl.load_workbook(target)["Summary"])) == ["BCP"]
     assert [path.name for path in tmp_path.iterdir()] == ["bcp.xlsx"]  # no temporary file left behind
 
 
-def spreadsheet_application() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+def test_publish_needs_a_workbook_to_shape():
+    result = CliRunner().invoke(main, ["report", "--settings", str(SETTINGS), "--publish"])
+    assert result.exit_code == 1 and "[publish-needs-xlsx]" in result.stderr
 
 
-def test_libreoffice_recalculation_matches_the_report(report, workbook_path, tmp_path):
-    program = spreadsheet_application()
+def all_cell_text(path) -> list[str]:
+    workbook = openpyxl.load_workbook(path)
+    return [str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
+            if cell.value is not None]
+
+
+def test_published_workbook_has_no_case_reference_and_no_count_from_1_to_4(report, published_path):
+    workbook = openpyxl.load_workbook(published_path)
+    assert "Cases" not in workbook.sheetnames and "Outcome lines" not in workbook.sheetnames
+    assert "Agency split" not in workbook.sheetnames
+    references = re.compile(r"\b(BCP|DOR)-\d{4}\b")
+    assert not [text for text in all_cell_text(published_path) if references.search(text)]
+    counts = []
+    for row in workbook["Participants"].iter_rows(min_row=render_xlsx.HEADER_ROW, min_col=2, values_only=True):
+        counts.extend(value for value in row if value is not None)
+    counts.extend(row["Completed cases"] for row in table_rows(workbook["By locality"]))
+    counts.extend(block["Completed cases"] for block in summary_blocks(workbook["Summary"]).values())
+    numbers = [value for value in counts if isinstance(value, int)]
+    assert numbers and not [value for value in numbers if 1 <= value <= 4]
+    assert render_xlsx.SUPPRESSED in counts  # the sample has small counts, so suppression was exercised
+    # published figures are values, still the report's
+    bcp = summary_blocks(workbook["Summary"])["BCP"]
+    assert bcp["Total estimated saving for cases completed in 2022/23"] == 627982
+
+
+def spreadsheet_application() -> str:
+    program = shutil.which("soffice") or shutil.which("libreoffice")
     if program is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice is required in CI (.ci/run installs libreoffice-calc-nogui)")
         pytest.skip("LibreOffice (soffice) is not installed")
+    return program
+
+
+def recalculate(path, tmp_path) -> openpyxl.Workbook:
+    """Open the workbook in LibreOffice headless, recalculate, save, and read the values back."""
     out = tmp_path / "recalculated"
-    subprocess.run([program, "--headless", "--calc", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
-                    "--outdir", str(out), str(workbook_path)],
-                   check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
-    recalculated = openpyxl.load_workbook(out / "report.xlsx", data_only=True)
-    blocks = summary_cells(recalculated["Summary"])
+    subprocess.run([spreadsheet_application(), "--headless", "--calc", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
+    return openpyxl.load_workbook(out / path.name, data_only=True)
+
+
+def test_libreoffice_recalculation_matches_the_report_to_the_pound(report, workbook_path, tmp_path):
+    workbook = recalculate(workbook_path, tmp_path)
+    blocks = summary_blocks(workbook["Summary"])
     for summary in report.services:
         block = blocks[summary.service]
+        assert block["Completed cases"] == summary.completers
         assert block[f"Total estimated saving for cases completed in {summary.year}"] == summary.total_saving
         assert block[f"Estimated net saving to {summary.service} (saving - spend)"] == summary.net_saving
         assert f"{block['Return on investment']:.2f}" == str(summary.return_on_investment)
-    participants = recalculated["Participants"]
-    totals = [row[-1] for row in participants.iter_rows(min_row=4, max_row=10, values_only=True)]
+        assert block["Average saving per completed case"] == summary.average_saving
+        for agency, amount in summary.by_agency.items():
+            assert block[agency] == amount, agency
+    lines = table_rows(workbook["Outcome lines"])
+    assert [row["Saving"] for row in lines] == [line.saving for s in report.services for line in s.lines]
+    by_agency = {(row["Service"], row["Agency"]): row["Saving"] for row in table_rows(workbook["By agency"])}
+    by_locality = {(row["Service"], row["Locality"]): row["Saving"] for row in table_rows(workbook["By locality"])}
+    by_theme = {(row["Service"], row["Theme"]): row["Saving"] for row in table_rows(workbook["By theme"])}
+    for summary in report.services:
+        assert {agency: by_agency[(summary.service, agency)] for agency in summary.by_agency} == summary.by_agency
+        assert {name: by_locality[(summary.service, name)] for name in summary.by_locality} == summary.by_locality
+        assert {theme: by_theme[(summary.service, theme)] for theme in summary.by_theme} == summary.by_theme
+    case_totals = [row[1] for row in workbook["Cases"].iter_rows(values_only=True) if row[0] == "Total saving"]
+    assert case_totals == [case.total for summary in report.services for case in summary.cases]
+    participant_totals = [row[-1] for row in workbook["Participants"].iter_rows(min_row=6, max_row=12,
+                                                                                 max_col=5, values_only=True)]
     bcp = report.services[0].participants
-    assert totals[:len(bcp.counts)] == [bcp.total(row) for row in bcp.counts]
+    assert participant_totals == [bcp.total(row) for row in bcp.counts]
+
+
+def test_changing_a_quantity_moves_every_total(report, workbook_path, tmp_path):
+    edited = tmp_path / "edited.xlsx"
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook["Outcome lines"]
+    rows = table_rows(sheet)
+    # the published example's DA incident line (BCP-CR1, £3,253 each): 1 incident -> 2
+    index = next(i for i, row in enumerate(rows) if row["Case"] == "BCP-0011" and row["Code"] == "BCP-CR1")
+    quantity_column = render_xlsx.LINE_HEADERS.index("Quantity") + 1
+    sheet.cell(row=render_xlsx.HEADER_ROW + 1 + index, column=quantity_column, value=2)
+    workbook.save(edited)
+    recalculated = recalculate(edited, tmp_path)
+    bcp = summary_blocks(recalculated["Summary"])["BCP"]
+    assert bcp["Total estimated saving for cases completed in 2022/23"] == 627982 + 3253
+    assert bcp["Estimated net saving to BCP (saving - spend)"] == 537982 + 3253
+    assert bcp["Multiple"] == report.services[0].by_agency["Multiple"] + 3253
+    case_totals = [row[1] for row in recalculated["Cases"].iter_rows(values_only=True) if row[0] == "Total saving"]
+    assert 143650 + 3253 in case_totals

@@ -142,6 +142,11 @@ class ServiceSummary(pydantic.BaseModel):
         return (self.total_saving / self.spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
 
     @property
+    def average_saving(self) -> Decimal:
+        """Total saving per completed case, whole pounds half up (0 with no completions)."""
+        return models.whole_pounds(self.total_saving / self.completers) if self.completers else models.ZERO
+
+    @property
     def by_agency(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = {}
         for line in self.lines:
@@ -329,6 +334,49 @@ def summarise(
         spend=service.spend[year],
         participants=participants(cases, service, year),
     )
+
+
+class YearRow(pydantic.BaseModel):
+    """One service's headline figures for one financial year, for comparing years."""
+
+    model_config = _FROZEN
+
+    service: str
+    year: models.FinancialYear
+    completers: int
+    total_saving: Decimal
+    spend: Decimal | None
+    """None where the settings give no spend for the year."""
+
+    @property
+    def net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.total_saving - self.spend
+
+    @property
+    def return_on_investment(self) -> Decimal | None:
+        if self.spend is None:
+            return None
+        return (self.total_saving / self.spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+def compare_years(
+    cases: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+    service: models.ServiceSettings,
+) -> list[YearRow]:
+    """Every financial year in which the service had a completion, oldest first."""
+    by_year: dict[models.FinancialYear, list[CaseValuation]] = {}
+    for case in cases:
+        if case.service == service.name and case.completed_on is not None:
+            year = models.FinancialYear.containing(case.completed_on)
+            by_year.setdefault(year, []).append(value_case(case, costs, series, settings.price_year))
+    return [
+        YearRow(service=service.name, year=year, completers=len(valued),
+                total_saving=sum((case.total for case in valued), models.ZERO), spend=service.spend.get(year))
+        for year, valued in sorted(by_year.items(), key=lambda item: item[0].start)
+    ]
 
 
 def latest_year(cases: list[models.CaseRecord]) -> models.FinancialYear | None:

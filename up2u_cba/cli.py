@@ -34,13 +34,19 @@ def main() -> None:
               help="What to print.")
 @click.option("--xlsx", "xlsx_path", metavar="PATH", help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
-def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite):
+@click.option("--publish", is_flag=True,
+              help="Workbook for papers that leave the council: no per-case sheets, counts of 1-4 shown as <5.")
+def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite, publish):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
 
     \b
     Example:
       up2u-cba report --year 2022/23 --service BCP --xlsx bcp-2022-23.xlsx
     """
+    if publish and not xlsx_path:
+        fail([Problem(code="publish-needs-xlsx", file="", where="--publish",
+                      message="--publish shapes the workbook, and no --xlsx PATH was given",
+                      hint="add --xlsx PATH, e.g. --publish --xlsx bcp-2022-23-public.xlsx")])
     if xlsx_path:
         problem = check_output_path(xlsx_path, overwrite)
         if problem:
@@ -51,7 +57,7 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     except InputError as error:
         fail(error.problems)
     if xlsx_path:
-        render_xlsx.write(result, xlsx_path)
+        render_xlsx.write(result, xlsx_path, publish=publish)
     click.echo(render_json.render(result) if output_format == "json" else render_text.render(result), nl=False)
     if xlsx_path:
         click.echo(f"Workbook written to {xlsx_path}", err=True)

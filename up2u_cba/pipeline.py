@@ -142,6 +142,9 @@ def build_report(
         deflator_series=inputs.series.name,
         deflator_file=inputs.series.file,
         services=summaries,
+        years=tuple(row for service in services
+                    for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
+                                                       service)),
         unit_costs_used=used,
         inputs=tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files),
     )

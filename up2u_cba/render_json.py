@@ -37,6 +37,14 @@ def to_data(result: report.Report) -> dict:
         "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
                   "each line rounded to whole pounds half up; totals are sums of lines",
         "services": [service_data(summary) for summary in result.services],
+        "years": [
+            {"service": row.service, "year": str(row.year), "completers": row.completers,
+             "total_saving": whole(row.total_saving),
+             "spend": None if row.spend is None else whole(row.spend),
+             "net_saving": None if row.net_saving is None else whole(row.net_saving),
+             "return_on_investment": None if row.return_on_investment is None else exact(row.return_on_investment)}
+            for row in result.years
+        ],
         "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
         "inputs": [{"path": item.path, "sha256": item.sha256} for item in result.inputs],
     }
@@ -53,6 +61,7 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "spend": whole(summary.spend),
         "net_saving": whole(summary.net_saving),
         "return_on_investment": exact(summary.return_on_investment),
+        "average_saving": whole(summary.average_saving),
         "participants": {
             "localities": list(table.localities),
             "rows": [

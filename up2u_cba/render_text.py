@@ -43,6 +43,8 @@ def render(result: report.Report) -> str:
     ]
     for summary in result.services:
         parts.append(render_service(summary))
+    if len({row.year for row in result.years}) > 1:
+        parts.append(render_years(result))
     parts.append(render_unit_costs(result))
     return "\n\n".join(parts) + "\n"
 
@@ -87,6 +89,7 @@ def render_totals(summary: calculate.ServiceSummary) -> str:
         [f"Estimated net saving to {summary.service} (saving - spend)", pounds(summary.net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment)],
         ["Completed cases", str(summary.completers)],
+        ["Average saving per completed case", pounds(summary.average_saving)],
     ]
     return table(["Measure", "Value"], rows)
 
@@ -95,6 +98,18 @@ def breakdown(title: str, heading: str, totals: dict[str, Decimal]) -> str:
     rows = [[name, pounds(amount)] for name, amount in totals.items()]
     rows.append(["Total", pounds(sum(totals.values(), models.ZERO))])
     return f"{title}\n\n" + table([heading, "Saving"], rows)
+
+
+def render_years(result: report.Report) -> str:
+    rows = [
+        [row.service, str(row.year), str(row.completers), pounds(row.total_saving),
+         "" if row.spend is None else pounds(row.spend),
+         "" if row.net_saving is None else pounds(row.net_saving),
+         "" if row.return_on_investment is None else f"£{row.return_on_investment:.2f}"]
+        for row in result.years
+    ]
+    headers = ["Service", "Year", "Completed", "Total saving", "Spend", "Net saving", "Return per £1"]
+    return f"Years compared (all at {result.price_year} prices)\n\n" + table(headers, rows, numeric_from=2)
 
 
 def render_unit_costs(result: report.Report) -> str:

@@ -54,6 +54,8 @@ class Report(pydantic.BaseModel):
     """Name of the GDP deflator series used for uprating."""
     deflator_file: str
     services: tuple[calculate.ServiceSummary, ...]
+    years: tuple[calculate.YearRow, ...] = ()
+    """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]
     """Every unit cost some line of the report uses, in code order."""
     inputs: tuple[InputFile, ...]
