@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba import deflators, models, unit_costs
+from up2u_cba import assumptions, deflators, models, unit_costs
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -48,11 +48,42 @@ class OutcomeLine(pydantic.BaseModel):
     """Outcome theme: the database sheet (Crime, Health...)."""
     rag: str
     evidence: str
+    # --- the prudent (Green Book) figure beside the gross one ---
+    deadweight: Decimal = models.ZERO
+    """Share that would have happened anyway (the line's own, or the settings')."""
+    attribution: Decimal = Decimal(1)
+    """Share due to this programme."""
+    grade: str = ""
+    """Evidence grade used for optimism bias: the line's confidence, else the cost's RAG."""
+    optimism_bias: Decimal = models.ZERO
+    drop_off: Decimal = models.ZERO
+    """Share of the benefit lost each year after the first."""
+    discount_rate: Decimal = models.ZERO
+    years_factor: Decimal = Decimal(1)
+    """Sum over the benefit's years k of (1 - drop_off)^k / (1 + discount_rate)^k (a final part
+    year counts by its fraction): what replaces ``years`` in the prudent figure."""
+    prudent_saving: Decimal = models.ZERO
+    """unit_value x uprating_factor x quantity x years_factor x (1 - deadweight) x attribution
+    x (1 - optimism_bias), rounded to whole pounds half up."""
+    prudent_flows: tuple[Decimal, ...] = ()
+    """The prudent fiscal saving of each year of the benefit, unrounded (for payback)."""
+    prudent_economic: Decimal = models.ZERO
+    """The same adjustments applied to the cost's economic value (0 if it has none)."""
+    prudent_social: Decimal = models.ZERO
+    """The same adjustments applied to the cost's social value (0 if it has none)."""
+    transfer: bool = False
+    """The fiscal value is a transfer payment, kept out of public value."""
+    adjustment_reason: str = ""
 
     @property
     def agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
         """The saving split by agency in whole pounds that add up to ``saving`` (see ``split``)."""
         return merge_shares(split(self.saving, list(self.agency_proportions)))
+
+    @property
+    def prudent_agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """The prudent saving split by agency the same way."""
+        return merge_shares(split(self.prudent_saving, list(self.agency_proportions)))
 
     @property
     def unit_value_uprated(self) -> Decimal:
@@ -74,6 +105,10 @@ class CaseValuation(pydantic.BaseModel):
     @property
     def total(self) -> Decimal:
         return sum((line.saving for line in self.lines), models.ZERO)
+
+    @property
+    def prudent_total(self) -> Decimal:
+        return sum((line.prudent_saving for line in self.lines), models.ZERO)
 
 
 PARTICIPANT_ROWS = (
@@ -119,6 +154,8 @@ class ServiceSummary(pydantic.BaseModel):
     spend: Decimal
     """Programme spend for the service and year, pounds."""
     participants: ParticipantTable
+    green_book: assumptions.Assumptions = assumptions.Assumptions()
+    """The Green Book assumptions behind the prudent figures."""
 
     @property
     def lines(self) -> list[OutcomeLine]:
@@ -139,7 +176,7 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def return_on_investment(self) -> Decimal:
         """Saving per pound spent, to 2 decimal places, half up."""
-        return (self.total_saving / self.spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+        return _per_pound(self.total_saving, self.spend)
 
     @property
     def average_saving(self) -> Decimal:
@@ -168,6 +205,97 @@ class ServiceSummary(pydantic.BaseModel):
             totals[line.theme] = totals.get(line.theme, models.ZERO) + line.saving
         return _largest_first(totals)
 
+    # --- prudent figures and the Green Book measures ---
+
+    @property
+    def prudent_total(self) -> Decimal:
+        """Sum of the lines' prudent fiscal savings: the prudent figure beside total_saving."""
+        return sum((line.prudent_saving for line in self.lines), models.ZERO)
+
+    @property
+    def prudent_net_saving(self) -> Decimal:
+        """Prudent fiscal savings less spend: the net present budget impact."""
+        return self.prudent_total - self.spend
+
+    @property
+    def financial_return(self) -> Decimal:
+        """Financial return on investment: prudent fiscal savings per pound spent, 2 dp."""
+        return _per_pound(self.prudent_total, self.spend)
+
+    @property
+    def prudent_by_agency(self) -> dict[str, Decimal]:
+        totals = {agency: models.ZERO for agency in self.by_agency}
+        for line in self.lines:
+            for agency, amount in line.prudent_agency_shares:
+                totals[agency] = totals.get(agency, models.ZERO) + amount
+        return totals
+
+    @property
+    def prudent_by_locality(self) -> dict[str, Decimal]:
+        totals = {locality: models.ZERO for locality in self.by_locality}
+        for case in self.cases:
+            totals[case.locality] = totals.get(case.locality, models.ZERO) + case.prudent_total
+        return totals
+
+    @property
+    def prudent_by_theme(self) -> dict[str, Decimal]:
+        totals = {theme: models.ZERO for theme in self.by_theme}
+        for line in self.lines:
+            totals[line.theme] = totals.get(line.theme, models.ZERO) + line.prudent_saving
+        return totals
+
+    @property
+    def prudent_by_value_type(self) -> dict[str, Decimal]:
+        """Prudent benefits by value type; fiscal transfers (benefits, tax) shown apart."""
+        return {
+            "fiscal (excluding transfers)": sum((line.prudent_saving for line in self.lines if not line.transfer),
+                                                models.ZERO),
+            "fiscal transfers": sum((line.prudent_saving for line in self.lines if line.transfer), models.ZERO),
+            "economic": sum((line.prudent_economic for line in self.lines), models.ZERO),
+            "social": sum((line.prudent_social for line in self.lines), models.ZERO),
+        }
+
+    @property
+    def public_value(self) -> Decimal:
+        """Fiscal (transfers excluded), economic and social prudent benefits together."""
+        values = self.prudent_by_value_type
+        return values["fiscal (excluding transfers)"] + values["economic"] + values["social"]
+
+    @property
+    def public_value_ratio(self) -> Decimal:
+        """Public value benefit-cost ratio: public value per pound spent, 2 dp."""
+        return _per_pound(self.public_value, self.spend)
+
+    @property
+    def cashable_by_agency(self) -> dict[str, Decimal]:
+        """Prudent fiscal savings a budget holder can release: each agency's prudent share x the
+        cashability of its level-1 agency, whole pounds half up."""
+        return {
+            agency: models.whole_pounds(amount * self.green_book.cashable_share(agency.split(" / ")[0]))
+            for agency, amount in self.prudent_by_agency.items()
+        }
+
+    @property
+    def payback_months(self) -> int | None:
+        """Months until the prudent fiscal savings (accruing evenly through each year of every
+        benefit) repay the spend; None if they never do."""
+        flows: list[Decimal] = []
+        for line in self.lines:
+            for year, amount in enumerate(line.prudent_flows):
+                flows.extend([models.ZERO] * (year + 1 - len(flows)))
+                flows[year] += amount
+        paid = models.ZERO
+        for year, amount in enumerate(flows):
+            if amount > 0 and paid + amount >= self.spend:
+                months = Decimal(12) * year + Decimal(12) * (self.spend - paid) / amount
+                return int(months.to_integral_value(rounding=decimal.ROUND_CEILING))
+            paid += amount
+        return None
+
+
+def _per_pound(amount: Decimal, spend: Decimal) -> Decimal:
+    return (amount / spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
 
 def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
@@ -179,12 +307,30 @@ def value_line(
     costs: dict[str, models.UnitCost],
     series: deflators.DeflatorSeries,
     price_year: models.FinancialYear,
+    green_book: assumptions.Assumptions = assumptions.Assumptions(),
 ) -> OutcomeLine:
-    """Value one outcome of one case (inputs already checked)."""
+    """Value one outcome of one case (inputs already checked): gross, and prudent beside it."""
     cost = costs[outcome.code]
     assert cost.fiscal is not None, "checked before valuing"
     factor = series.factor(cost.fiscal.price_year, price_year)
-    saving = models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * outcome.years)
+    years = outcome.years if outcome.years_stated else green_book.duration.get(cost.code, outcome.years)
+    saving = models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * years)
+    deadweight = outcome.deadweight if outcome.deadweight is not None else green_book.deadweight.for_code(cost.code)
+    attribution = outcome.attribution if outcome.attribution is not None \
+        else green_book.attribution.for_code(cost.code)
+    grade = outcome.confidence or cost.rag
+    optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
+    drop_off = green_book.drop_off.for_code(cost.code)
+    weights = year_weights(years, drop_off, green_book.discount_rate)
+    adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
+
+    def prudent(value: models.CostValue | None) -> Decimal:
+        if value is None or value.price_year not in series.index:
+            return models.ZERO
+        unit = value.amount * series.factor(value.price_year, price_year)
+        return models.whole_pounds(unit * outcome.quantity * sum(weights, models.ZERO) * adjust)
+
+    fiscal_unit = cost.fiscal.amount * factor
     return OutcomeLine(
         reference=case.reference,
         service=case.service,
@@ -192,7 +338,7 @@ def value_line(
         code=cost.code,
         description=outcome.description or cost.description,
         quantity=outcome.quantity,
-        years=outcome.years,
+        years=years,
         unit_value=cost.fiscal.amount,
         price_year=cost.fiscal.price_year,
         uprating_factor=factor,
@@ -202,7 +348,35 @@ def value_line(
         theme=cost.theme or "Not stated",
         rag=cost.rag,
         evidence=outcome.evidence,
+        deadweight=deadweight,
+        attribution=attribution,
+        grade=grade,
+        optimism_bias=optimism_bias,
+        drop_off=drop_off,
+        discount_rate=green_book.discount_rate,
+        years_factor=sum(weights, models.ZERO),
+        prudent_saving=prudent(cost.fiscal),
+        prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
+        prudent_economic=prudent(cost.economic),
+        prudent_social=prudent(cost.social),
+        transfer=cost.code in green_book.transfers,
+        adjustment_reason=outcome.adjustment_reason,
     )
+
+
+def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decimal]:
+    """What each year k (0-based) of a benefit lasting ``years`` counts for: (1 - drop_off)^k
+    x (1 + rate)^-k, and a final part year by its fraction (years 2.5: k = 0, 1 whole, k = 2 half)."""
+    whole = int(years)
+    fraction = years - whole
+    kept = 1 - drop_off
+    def power(base: Decimal, k: int) -> Decimal:
+        return base ** k if k else Decimal(1)  # Decimal refuses 0 ** 0
+
+    weights = [power(kept, k) / power(1 + rate, k) for k in range(whole)]
+    if fraction:
+        weights.append(fraction * power(kept, whole) / power(1 + rate, whole))
+    return weights
 
 
 def agency_proportions(
@@ -263,6 +437,7 @@ def value_case(
     costs: dict[str, models.UnitCost],
     series: deflators.DeflatorSeries,
     price_year: models.FinancialYear,
+    green_book: assumptions.Assumptions = assumptions.Assumptions(),
 ) -> CaseValuation:
     """Value every outcome line of a completed case."""
     assert case.completed_on is not None, "only completed cases are valued"
@@ -271,7 +446,7 @@ def value_case(
         service=case.service,
         locality=case.locality,
         completed_on=case.completed_on,
-        lines=tuple(value_line(case, outcome, costs, series, price_year) for outcome in case.outcomes),
+        lines=tuple(value_line(case, outcome, costs, series, price_year, green_book) for outcome in case.outcomes),
     )
 
 
@@ -330,7 +505,8 @@ def summarise(
         service=service.name,
         year=year,
         price_year=settings.price_year,
-        cases=tuple(value_case(case, costs, series, settings.price_year) for case in completed),
+        cases=tuple(value_case(case, costs, series, settings.price_year, settings.assumptions) for case in completed),
+        green_book=settings.assumptions,
         spend=service.spend[year],
         participants=participants(cases, service, year),
     )
@@ -371,7 +547,8 @@ def compare_years(
     for case in cases:
         if case.service == service.name and case.completed_on is not None:
             year = models.FinancialYear.containing(case.completed_on)
-            by_year.setdefault(year, []).append(value_case(case, costs, series, settings.price_year))
+            by_year.setdefault(year, []).append(
+                value_case(case, costs, series, settings.price_year, settings.assumptions))
     return [
         YearRow(service=service.name, year=year, completers=len(valued),
                 total_saving=sum((case.total for case in valued), models.ZERO), spend=service.spend.get(year))

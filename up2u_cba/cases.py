@@ -38,7 +38,8 @@ from up2u_cba.problems import Problem
 
 CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
 STATUS_FIELDS = {"status", "date", "reason"}
-OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence"}
+OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadweight", "attribution",
+                  "confidence", "adjustment_reason"}
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
 
@@ -202,10 +203,55 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
                         f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
             else:
                 texts[field] = value.strip()
+        adjustments = _parse_adjustments(entry, where, problem)
         if quantity is not None and years is not None and isinstance(code, str) \
-                and code.strip() and len(texts) == 2:
-            outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years, **texts))
+                and code.strip() and len(texts) == 2 and adjustments is not None:
+            outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years,
+                                                years_stated="years" in entry, **texts, **adjustments))
     return outcomes
+
+
+def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
+    """A line's own Green Book adjustments: deadweight and attribution shares (with a reason),
+    and a confidence grade."""
+    found: dict = {}
+    ok = True
+    for field in ("deadweight", "attribution"):
+        if field not in entry:
+            continue
+        value = entry[field]
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise decimal.InvalidOperation
+            share = Decimal(str(value))
+            if not share.is_finite() or not 0 <= share <= 1:
+                raise decimal.InvalidOperation
+            found[field] = share
+        except decimal.InvalidOperation:
+            problem("bad-assumption", f"{where}.{field}", f"{field} must be a share from 0 to 1, not '{value}'",
+                    f"e.g. {field} = 0.2 for 20%")
+            ok = False
+    if "confidence" in entry:
+        grade = entry["confidence"]
+        if grade not in ("G", "A", "R"):
+            problem("bad-assumption", f"{where}.confidence", f"'{grade}' is not an evidence grade",
+                    'use "G", "A" or "R"')
+            ok = False
+        else:
+            found["confidence"] = grade
+    reason = entry.get("adjustment_reason", "")
+    if not isinstance(reason, str) or len(reason) > TEXT_LIMIT:
+        problem("bad-field", f"{where}.adjustment_reason", f"adjustment_reason must be short text",
+                f"a note under {TEXT_LIMIT} characters")
+        ok = False
+    elif ("deadweight" in found or "attribution" in found) and not reason.strip():
+        problem("missing-field", f"{where}.adjustment_reason",
+                "this line sets its own deadweight or attribution without saying why",
+                'add adjustment_reason = "..." (a short note of the evidence)')
+        ok = False
+    elif reason.strip():
+        found["adjustment_reason"] = reason.strip()
+    return found if ok else None
 
 
 def _positive_number(entry: dict, field: str, where: str, problem, required: bool) -> Decimal | None:

@@ -11,7 +11,7 @@ import click
 
 import up2u_cba
 from up2u_cba import (calculate, cli_entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
-                      settings, unit_costs)
+                      sensitivity, settings, unit_costs)
 from up2u_cba.cli_common import fail, input_options, load_or_fail
 from up2u_cba.problems import InputError, Problem
 
@@ -75,6 +75,30 @@ def check_output_path(path: str, overwrite: bool) -> Problem | None:
         return Problem(code="bad-output", file=path, where="--xlsx", message=f"the folder {folder} does not exist",
                        hint="create it first, or choose another path")
     return None
+
+
+@main.command("sensitivity")
+@input_options
+@click.option("--year", metavar="YYYY/YY", help="Financial year (default: the latest year with a completed case).")
+@click.option("--service", metavar="NAME", help="One service only (default: every service with spend that year).")
+def sensitivity_command(settings_file, cases_folder, unit_cost_files, year, service):
+    """Show how the prudent net saving and return move with each Green Book assumption.
+
+    Each assumption is tried at its low and high value (settings [sensitivity]); the table is
+    ordered by effect, largest first, and gives each one's switching value: how far it must move
+    before the programme stops paying for itself.
+
+    \b
+    Example:
+      up2u-cba sensitivity --service BCP
+    """
+    inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
+    chosen_year, services, problems = pipeline.choose(inputs, year, service)
+    if problems:
+        fail(problems, wrote_nothing=False)
+    analyses = [sensitivity.analyse(inputs.cases, inputs.costs, inputs.series, inputs.settings, known, chosen_year)
+                for known in services]
+    click.echo(render_text.render_sensitivity(analyses, inputs.settings.price_year), nl=False)
 
 
 @main.command()

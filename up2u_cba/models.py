@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pydantic
 
+from up2u_cba import assumptions as assumptions_
+
 _FROZEN = pydantic.ConfigDict(frozen=True)
 _YEAR_PATTERN = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
 
@@ -172,6 +174,17 @@ class OutcomeEntry(pydantic.BaseModel):
     """What the report shows for this line; the unit cost's description when blank."""
     evidence: str = ""
     """Short note of the evidence for the outcome (no identifying narrative)."""
+    years_stated: bool = True
+    """False where the case file gave no ``years`` (then the settings' benefit duration for the
+    code applies, if any)."""
+    deadweight: Decimal | None = None
+    """This line's own deadweight share, overriding the settings'; needs ``adjustment_reason``."""
+    attribution: Decimal | None = None
+    """This line's own attribution share, overriding the settings'; needs ``adjustment_reason``."""
+    confidence: str = ""
+    """Evidence grade G / A / R for this line, instead of the unit cost's RAG rating."""
+    adjustment_reason: str = ""
+    """Why this line's deadweight or attribution differs from the settings'."""
 
 
 class CaseRecord(pydantic.BaseModel):
@@ -243,6 +256,8 @@ class Settings(pydantic.BaseModel):
     cases_folder: str
     """Folder of case files, searched recursively for ``*.toml``."""
     services: tuple[ServiceSettings, ...]
+    assumptions: assumptions_.Assumptions = assumptions_.Assumptions()
+    """Green Book assumptions behind the prudent figures; the defaults change nothing."""
 
     def service(self, name: str) -> ServiceSettings | None:
         for service in self.services:

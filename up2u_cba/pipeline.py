@@ -142,6 +142,7 @@ def build_report(
         deflator_series=inputs.series.name,
         deflator_file=inputs.series.file,
         services=summaries,
+        green_book=inputs.settings.assumptions,
         years=tuple(row for service in services
                     for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
                                                        service)),

@@ -37,6 +37,8 @@ def to_data(result: report.Report) -> dict:
         "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
                   "each line rounded to whole pounds half up; totals are sums of lines",
         "services": [service_data(summary) for summary in result.services],
+        "assumptions": [{"assumption": name, "value": value, "source": note}
+                        for name, value, note in result.green_book.notes()],
         "years": [
             {"service": row.service, "year": str(row.year), "completers": row.completers,
              "total_saving": whole(row.total_saving),
@@ -62,6 +64,22 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "net_saving": whole(summary.net_saving),
         "return_on_investment": exact(summary.return_on_investment),
         "average_saving": whole(summary.average_saving),
+        "prudent": {
+            "total_saving": whole(summary.prudent_total),
+            "net_saving": whole(summary.prudent_net_saving),
+            "financial_return": exact(summary.financial_return),
+            "by_value_type": {name: whole(amount) for name, amount in summary.prudent_by_value_type.items()},
+            "public_value": whole(summary.public_value),
+            "public_value_ratio": exact(summary.public_value_ratio),
+            "net_present_budget_impact": whole(summary.prudent_net_saving),
+            "payback_months": summary.payback_months,
+            "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.prudent_by_agency.items()],
+            "by_locality": [{"locality": name, "saving": whole(amount)}
+                            for name, amount in summary.prudent_by_locality.items()],
+            "by_theme": [{"theme": name, "saving": whole(amount)} for name, amount in summary.prudent_by_theme.items()],
+            "cashable_by_agency": [{"agency": name, "saving": whole(amount)}
+                                   for name, amount in summary.cashable_by_agency.items()],
+        },
         "participants": {
             "localities": list(table.localities),
             "rows": [
@@ -82,6 +100,7 @@ def case_data(case: calculate.CaseValuation) -> dict:
         "locality": case.locality,
         "completed_on": case.completed_on.isoformat(),
         "total_saving": whole(case.total),
+        "prudent_total_saving": whole(case.prudent_total),
         "lines": [line_data(line) for line in case.lines],
     }
 
@@ -100,6 +119,20 @@ def line_data(line: calculate.OutcomeLine) -> dict:
         "agency_shares": [{"agency": name, "saving": whole(amount)} for name, amount in line.agency_shares],
         "theme": line.theme,
         "rag": line.rag,
+        "prudent": {
+            "saving": whole(line.prudent_saving),
+            "deadweight": exact(line.deadweight),
+            "attribution": exact(line.attribution),
+            "grade": line.grade,
+            "optimism_bias": exact(line.optimism_bias),
+            "drop_off": exact(line.drop_off),
+            "discount_rate": exact(line.discount_rate),
+            "years_factor": exact(line.years_factor),
+            "economic": whole(line.prudent_economic),
+            "social": whole(line.prudent_social),
+            "transfer": line.transfer,
+            "adjustment_reason": line.adjustment_reason,
+        },
     }
 
 

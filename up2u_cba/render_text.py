@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import tabulate
 
-from up2u_cba import calculate, models, report, unit_costs
+from up2u_cba import assumptions, calculate, models, report, unit_costs
 
 FORMAT = "github"
 
@@ -38,13 +38,14 @@ def render(result: report.Report) -> str:
     parts = [
         f"Up2U cost-benefit analysis, financial year {result.year}",
         f"Savings at {result.price_year} prices, uprated with {result.deflator_series} ({result.deflator_file}).",
-        "Method: gross fiscal savings (unit cost x quantity x years), each line rounded to whole pounds half up;"
-        " no deadweight, attribution or optimism bias applied.",
+        "Gross: the published method, fiscal savings (unit cost x quantity x years), each line rounded to whole"
+        " pounds half up. Prudent: the same lines after the Green Book assumptions listed at the end.",
     ]
     for summary in result.services:
         parts.append(render_service(summary))
     if len({row.year for row in result.years}) > 1:
         parts.append(render_years(result))
+    parts.append(render_assumptions(result.green_book))
     parts.append(render_unit_costs(result))
     return "\n\n".join(parts) + "\n"
 
@@ -61,9 +62,12 @@ def render_service(summary: calculate.ServiceSummary) -> str:
         parts.append(render_case(case))
     parts.append(f"{summary.service} totals, cases completed in {year}")
     parts.append(render_totals(summary))
-    parts.append(breakdown("Savings by agency", "Agency", summary.by_agency))
-    parts.append(breakdown("Savings by locality", "Locality", summary.by_locality))
-    parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme))
+    parts.append(breakdown("Savings by agency", "Agency", summary.by_agency, summary.prudent_by_agency))
+    parts.append(breakdown("Savings by locality", "Locality", summary.by_locality, summary.prudent_by_locality))
+    parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme, summary.prudent_by_theme))
+    parts.append(f"{summary.service} Green Book measures (prudent figures)")
+    parts.append(render_measures(summary))
+    parts.append(breakdown("Cashable fiscal savings by agency", "Agency", summary.cashable_by_agency))
     return "\n\n".join(parts)
 
 
@@ -77,27 +81,58 @@ def render_participants(table_: calculate.ParticipantTable, service: str) -> str
 
 
 def render_case(case: calculate.CaseValuation) -> str:
-    rows = [[line.description, pounds(line.saving)] for line in case.lines]
-    rows.append(["Total saving", pounds(case.total)])
-    return table(["Action", "Saving"], rows)
+    rows = [[line.description, pounds(line.saving), pounds(line.prudent_saving)] for line in case.lines]
+    rows.append(["Total saving", pounds(case.total), pounds(case.prudent_total)])
+    return table(["Action", "Saving", "Prudent"], rows)
 
 
 def render_totals(summary: calculate.ServiceSummary) -> str:
+    prudent_average = models.whole_pounds(summary.prudent_total / summary.completers) if summary.completers else 0
     rows = [
-        [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving)],
-        ["Total estimated spend on Up2U over a 12-month period", pounds(summary.spend)],
-        [f"Estimated net saving to {summary.service} (saving - spend)", pounds(summary.net_saving)],
-        ["Return on investment", roi_text(summary.return_on_investment)],
-        ["Completed cases", str(summary.completers)],
-        ["Average saving per completed case", pounds(summary.average_saving)],
+        [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
+         pounds(summary.prudent_total)],
+        ["Total estimated spend on Up2U over a 12-month period", pounds(summary.spend), pounds(summary.spend)],
+        [f"Estimated net saving to {summary.service} (saving - spend)", pounds(summary.net_saving),
+         pounds(summary.prudent_net_saving)],
+        ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
+        ["Completed cases", str(summary.completers), str(summary.completers)],
+        ["Average saving per completed case", pounds(summary.average_saving), pounds(Decimal(prudent_average))],
+    ]
+    return table(["Measure", "Gross", "Prudent"], rows)
+
+
+def render_measures(summary: calculate.ServiceSummary) -> str:
+    values = summary.prudent_by_value_type
+    payback = summary.payback_months
+    rows = [
+        ["Financial return on investment (fiscal benefits / spend)", roi_text(summary.financial_return)],
+        ["Fiscal benefits, transfers excluded", pounds(values["fiscal (excluding transfers)"])],
+        ["Fiscal transfers (kept out of public value)", pounds(values["fiscal transfers"])],
+        ["Economic benefits", pounds(values["economic"])],
+        ["Social benefits", pounds(values["social"])],
+        ["Public value (fiscal without transfers + economic + social)", pounds(summary.public_value)],
+        ["Public value benefit-cost ratio", f"{summary.public_value_ratio:.2f}"],
+        ["Net present budget impact (prudent fiscal benefits - spend)", pounds(summary.prudent_net_saving)],
+        ["Payback period", "not within the benefits' duration" if payback is None else f"{payback} months"],
     ]
     return table(["Measure", "Value"], rows)
 
 
-def breakdown(title: str, heading: str, totals: dict[str, Decimal]) -> str:
-    rows = [[name, pounds(amount)] for name, amount in totals.items()]
-    rows.append(["Total", pounds(sum(totals.values(), models.ZERO))])
-    return f"{title}\n\n" + table([heading, "Saving"], rows)
+def breakdown(title: str, heading: str, totals: dict[str, Decimal], prudent: dict[str, Decimal] | None = None) -> str:
+    if prudent is None:
+        rows = [[name, pounds(amount)] for name, amount in totals.items()]
+        rows.append(["Total", pounds(sum(totals.values(), models.ZERO))])
+        return f"{title}\n\n" + table([heading, "Saving"], rows)
+    rows = [[name, pounds(amount), pounds(prudent.get(name, models.ZERO))] for name, amount in totals.items()]
+    rows.append(["Total", pounds(sum(totals.values(), models.ZERO)), pounds(sum(prudent.values(), models.ZERO))])
+    return f"{title}\n\n" + table([heading, "Saving", "Prudent"], rows)
+
+
+def render_assumptions(green_book: assumptions.Assumptions) -> str:
+    rows = [[name, value, note] for name, value, note in green_book.notes()]
+    return "Green Book assumptions behind the prudent figures\n\n" + tabulate.tabulate(
+        rows, headers=["Assumption", "Value", "Source"], tablefmt=FORMAT, disable_numparse=True,
+        maxcolwidths=[None, 50, 60])
 
 
 def render_years(result: report.Report) -> str:
@@ -213,3 +248,33 @@ def render_cost(cost: models.UnitCost, costs: dict[str, models.UnitCost], series
             value = pounds_exact(part.fiscal.amount) + f" ({part.fiscal.price_year})" if part.fiscal else ""
             lines.append(f"  {part.code}  {part.description}  {part.agency}  {value}")
     return "\n".join(lines)
+
+
+def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
+    """The tornado table per service: each assumption's low / high effect on the prudent net
+    saving and return, largest effect first, with its switching value."""
+    parts = []
+    for analysis in analyses:
+        central = analysis.central
+        parts.append(f"== {analysis.service}, {analysis.year}: sensitivity of the prudent figures "
+                     f"({price_year} prices) ==")
+        parts.append(f"Central: prudent saving {pounds(central.prudent_total)}, spend {pounds(analysis.spend)}, "
+                     f"net saving {pounds(central.net_saving)}, {roi_text(central.return_on_investment)}.")
+        rows = []
+        for row in analysis.rows:
+            switching = "no switch between 0% and 100%" if row.switching_value is None else \
+                f"{row.switching_value} = {row.switching_value * 100:.2f}% (net {pounds(row.net_at_switching_value)})"
+            rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
+                         pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),
+                         f"£{row.at_low.return_on_investment:.2f} / £{row.at_high.return_on_investment:.2f}",
+                         pounds(row.swing), switching])
+        parts.append(tabulate.tabulate(
+            rows, headers=["Assumption", "Low / high", "Net at low", "Net at high", "Return per £1",
+                           "Swing", "Switching value"],
+            tablefmt=FORMAT, disable_numparse=True,
+            colalign=["left", "right", "right", "right", "right", "right", "left"]))
+    parts.append("Each assumption is set to one programme-wide value for every code, the others held as in "
+                 "the settings; lines with their own deadweight or attribution keep them. The switching value "
+                 "is where the prudent net saving reaches zero: set it in the settings to see the programme "
+                 "just pay for itself.")
+    return "\n\n".join(parts) + "\n"

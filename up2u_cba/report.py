@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba import calculate, models
+from up2u_cba import assumptions, calculate, models
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -54,6 +54,8 @@ class Report(pydantic.BaseModel):
     """Name of the GDP deflator series used for uprating."""
     deflator_file: str
     services: tuple[calculate.ServiceSummary, ...]
+    green_book: assumptions.Assumptions = assumptions.Assumptions()
+    """The Green Book assumptions behind the prudent figures."""
     years: tuple[calculate.YearRow, ...] = ()
     """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]

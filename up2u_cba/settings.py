@@ -24,7 +24,7 @@ import re
 import tomllib
 from decimal import Decimal
 
-from up2u_cba import models
+from up2u_cba import assumptions, models
 from up2u_cba.problems import Problem
 
 DEFAULT_FILE = "up2u-cba.toml"
@@ -91,6 +91,10 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         if service is not None:
             services.append(service)
 
+    green_book, assumption_problems = assumptions.parse(data.get("assumptions", {}), path)
+    green_book, sensitivity_problems = assumptions.parse_sensitivity(data.get("sensitivity"), path, green_book)
+    problems += assumption_problems + sensitivity_problems
+
     if problems or price_year is None:
         return None, problems
     return models.Settings(
@@ -101,6 +105,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         deflator_series=series,
         cases_folder=relative(cases_folder),
         services=tuple(services),
+        assumptions=green_book,
     ), []
 
 
