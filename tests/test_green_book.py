@@ -1,0 +1,265 @@
+"""Green Book analysis: the prudent figure beside the gross one, the measures, and sensitivity."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEFLATORS, GMCA_CSV, ROOT, SETTINGS
+from up2u_cba import pipeline
+from up2u_cba.cli import main
+
+LOCAL_COSTS = """\
+code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,economic_value,economic_price_year,rag,source
+TST-A,Crime,Amber test cost,Per incident,Police,,1000,2018/19,200,2018/19,A,test
+TST-G,Health,Green test cost,Per year,NHS,,500,2018/19,,,G,test
+"""
+CASE = """\
+reference = "BCP-9001"
+service = "BCP"
+locality = "Poole"
+
+[[status]]
+status = "referred"
+date = 2022-05-01
+
+[[status]]
+status = "completed"
+date = 2022-12-01
+
+{outcomes}
+"""
+
+
+def project(tmp_path, assumptions: str = "", outcomes: str = "", spend: int = 90000):
+    """A small project: the shipped national costs, two test costs, one completed case."""
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "local.csv").write_text(LOCAL_COSTS)
+    (tmp_path / "cases" / "BCP-9001.toml").write_text(CASE.format(outcomes=textwrap.dedent(outcomes)))
+    settings = tmp_path / "up2u-cba.toml"
+    settings.write_text(textwrap.dedent(f"""\
+        cases = "cases"
+        unit_costs = ["{GMCA_CSV}", "local.csv"]
+
+        [uprating]
+        price_year = "2018/19"
+        deflators = "{DEFLATORS}"
+
+        [services.BCP]
+        localities = ["Poole"]
+        spend = {{ "2022/23" = {spend} }}
+        """) + textwrap.dedent(assumptions))
+    return settings
+
+
+def only_line(settings):
+    (summary,) = pipeline.run(str(settings)).services
+    (line,) = summary.lines
+    return summary, line
+
+
+def test_with_default_settings_prudent_equals_gross_for_every_line_of_the_sample():
+    result = pipeline.run(str(SETTINGS))
+    lines = [line for summary in result.services for line in summary.lines]
+    assert lines and all(line.prudent_saving == line.saving for line in lines)
+    for summary in result.services:
+        assert summary.prudent_total == summary.total_saving
+        assert summary.prudent_by_agency == summary.by_agency
+
+
+def test_three_year_benefit_matches_a_hand_calculation(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.deadweight]
+        default = 0.0
+        codes = { "TST-A" = 0.2 }
+        note = "test"
+
+        [assumptions.attribution]
+        default = 0.75
+
+        [assumptions.optimism_bias]
+        G = 0.05
+        A = 0.15
+        R = 0.4
+
+        [assumptions.drop_off]
+        default = 0.1
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-A"
+        quantity = 2
+        years = 3
+        description = "Fewer incidents, three years"
+        """)
+    summary, line = only_line(settings)
+    # by hand: £1,000 at 2018/19 prices (uprating 1) x 2 incidents
+    # years: 1 + 0.9/1.035 + 0.81/1.035^2 = 1 + 0.8695652174 + 0.7561436673 = 2.6257088847
+    # x (1 - 0.2 deadweight) x 0.75 attribution x (1 - 0.15 amber optimism bias) = x 0.51
+    # 2,000 x 2.6257088847 x 0.51 = 2,678.22 -> £2,678
+    assert line.saving == 6000
+    assert line.prudent_saving == 2678
+    assert (line.deadweight, line.attribution, line.grade, line.optimism_bias) == \
+        (Decimal("0.2"), Decimal("0.75"), "A", Decimal("0.15"))
+    assert line.prudent_economic == 536  # the same adjustments on £200 economic value: 535.64
+    assert summary.prudent_total == 2678 and summary.total_saving == 6000
+
+
+def test_a_line_can_set_its_own_deadweight_attribution_and_grade_with_a_reason(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.optimism_bias]
+        R = 0.5
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        deadweight = 0.5
+        attribution = 0.5
+        confidence = "R"
+        adjustment_reason = "Also supported by a housing programme"
+        """)
+    _, line = only_line(settings)
+    assert line.saving == 500
+    assert line.prudent_saving == 63  # 500 x 0.5 x 0.5 x 0.5 = 62.5 -> 63 (half up)
+    assert line.grade == "R"
+
+
+def test_a_line_override_without_a_reason_is_refused(tmp_path):
+    settings = project(tmp_path, outcomes="""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        deadweight = 0.5
+        """)
+    _, problems = pipeline.load(str(settings))
+    assert [(p.code, p.where) for p in problems] == [("missing-field", "outcomes[0].adjustment_reason")]
+
+
+def test_bad_assumptions_are_reported_with_their_place(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.deadweight]
+        default = 1.5
+
+        [assumptions.optimism_bias]
+        A = "lots"
+
+        [sensitivity]
+        deadweight = [0.6, 0.2]
+        """)
+    inputs, problems = pipeline.load(str(settings))
+    assert inputs is None
+    assert sorted((p.code, p.where) for p in problems) == [
+        ("bad-assumption", "assumptions.deadweight.default"),
+        ("bad-assumption", "assumptions.optimism_bias.A"),
+        ("bad-assumption", "sensitivity.deadweight"),
+    ]
+
+
+def test_duration_setting_applies_to_lines_that_do_not_state_years(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.duration]
+        codes = { "TST-G" = 2 }
+        note = "test: benefits last two years"
+
+        [assumptions.discount_rate]
+        value = 0.0
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        """)
+    _, line = only_line(settings)
+    assert (line.years, line.saving, line.prudent_saving) == (Decimal(2), 1000, 1000)
+
+
+def test_measures_by_value_type_cashability_transfers_and_payback(tmp_path):
+    settings = project(tmp_path, spend=1800, assumptions="""
+        [assumptions.cashability]
+        default = 1.0
+        agencies = { "Police" = 0.25 }
+
+        [assumptions.transfers]
+        codes = ["TST-G"]
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-A"
+        quantity = 1
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        years = 2
+        """)
+    (summary,) = pipeline.run(str(settings)).services
+    # fiscal 1,000 (police) + 500 + 500/1.035 (NHS, a transfer); economic 200
+    assert summary.prudent_total == 1000 + 983
+    values = summary.prudent_by_value_type
+    assert values == {"fiscal (excluding transfers)": 1000, "fiscal transfers": 983, "economic": 200, "social": 0}
+    assert summary.public_value == 1200
+    assert str(summary.public_value_ratio) == "0.67"  # 1,200 / 1,800
+    assert str(summary.financial_return) == "1.10"  # 1,983 / 1,800
+    assert summary.cashable_by_agency == {"Police": 250, "NHS": 983}
+    # year 0 brings 1,500 of the 1,800; year 1 brings 483.09 evenly: 300 more takes 7.45 months
+    assert summary.payback_months == 12 + 8
+
+
+def test_switching_value_for_deadweight_fed_back_brings_net_saving_to_zero(tmp_path):
+    result = CliRunner().invoke(main, ["sensitivity", "--settings", str(SETTINGS), "--service", "BCP"])
+    assert result.exit_code == 0, result.output
+    deadweight = next(line for line in result.stdout.splitlines() if line.startswith("| Deadweight"))
+    value = deadweight.split("|")[-2].split("=")[0].strip()
+    settings = tmp_path / "up2u-cba.toml"
+    settings.write_text(SETTINGS.read_text().replace('cases = "cases"', f'cases = "{ROOT / "cases"}"')
+                        .replace('"unit_costs/', f'"{ROOT}/unit_costs/')
+                        + f"\n[assumptions.deadweight]\ndefault = {value}\n")
+    (summary,) = pipeline.run(str(settings), service="BCP").services
+    assert summary.total_saving == 627982  # gross untouched
+    assert abs(summary.prudent_net_saving) <= 1
+
+
+def test_sensitivity_is_ordered_by_effect(tmp_path):
+    result = CliRunner().invoke(main, ["sensitivity", "--settings", str(SETTINGS), "--service", "BCP"])
+    rows = [line.split("|") for line in result.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| Assumption")]
+    swings = [int(row[6].strip().replace("£", "").replace(",", "")) for row in rows]
+    assert [row[1].strip() for row in rows][0] in ("Deadweight", "Attribution")
+    assert swings == sorted(swings, reverse=True) and swings[0] > 0
+
+
+def test_json_and_text_carry_the_prudent_figures_and_assumptions(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.deadweight]
+        default = 0.25
+        note = "Comparable programme evaluation"
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        """)
+    data = json.loads(CliRunner().invoke(main, ["report", "--settings", str(settings), "--format", "json"]).stdout)
+    service = data["services"][0]
+    assert (service["total_saving"], service["prudent"]["total_saving"]) == (500, 375)
+    assert service["cases"][0]["lines"][0]["prudent"]["deadweight"] == "0.25"
+    assert {"assumption": "Deadweight", "value": "25%", "source": "Comparable programme evaluation"} in \
+        data["assumptions"]
+    text = CliRunner().invoke(main, ["report", "--settings", str(settings)]).stdout
+    assert "| Total saving    |     £500 |      £375 |" in text
+    assert "Comparable programme evaluation" in text
+
+
+@pytest.mark.parametrize("name", ["deadweight", "attribution"])
+def test_sensitivity_keeps_lines_own_overrides(tmp_path, name):
+    settings = project(tmp_path, outcomes=f"""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        {name} = 0.5
+        adjustment_reason = "test"
+        """)
+    result = CliRunner().invoke(main, ["sensitivity", "--settings", str(settings)])
+    assert result.exit_code == 0, result.output
+    # with the line's own 50%, the programme-wide value cannot move this case's saving
+    row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {name.capitalize()}"))
+    assert "| £0 |" in row.replace(" ", "").replace("|£0|", "| £0 |")
