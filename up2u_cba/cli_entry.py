@@ -1,13 +1,715 @@
 """Command line for entering and listing cases (`case new | update | list`, `intake ...`).
 
 Registered on the main command group by ``cli.py``; like it, only parses options, calls the
-library and turns problems into messages and exit codes.
+library and turns problems into messages and exit codes. The checks behind every question are
+in ``entry`` (typed answers), ``case_files`` (writing, references) and ``intake`` (workbooks).
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
+import os
+import sys
+
 import click
+
+from up2u_cba import (calculate, case_files, entry, intake, models, pipeline, render_text, settings,
+                      storage, unit_costs)
+from up2u_cba.cli_common import fail, input_options
+from up2u_cba.problems import Problem
+
+SEARCH_LIMIT = 10
+"""Unit costs listed per search in guided entry."""
 
 
 def register(main: click.Group, case: click.Group) -> None:
     """Add the case-entry commands to the main group and its ``case`` group."""
+    case.add_command(case_new)
+    case.add_command(case_update)
+    case.add_command(case_list)
+    main.add_command(intake_group)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
+    """Load every input. Problems with settings, unit costs or deflators stop the command; problems
+    in case files are returned (entry and listing go on with the readable cases)."""
+    inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
+    if inputs is None:
+        fail(problems, wrote_nothing=False)
+    folder = os.path.abspath(inputs.settings.cases_folder)
+    in_cases = [problem for problem in problems
+                if problem.code == "missing-folder" and os.path.abspath(problem.file) == folder
+                or problem.file and os.path.abspath(problem.file).startswith(folder + os.sep)]
+    others = [problem for problem in problems if problem not in in_cases]
+    if others:
+        fail(others, wrote_nothing=False)
+    return inputs, [problem for problem in in_cases if problem.code != "missing-folder"]
+
+
+def warn_case_problems(problems: list[Problem]) -> None:
+    if problems:
+        files = sorted({problem.file for problem in problems})
+        click.echo(f"Note: {len(files)} case file(s) have problems and are left out here; "
+                   "run `up2u-cba validate` to see them.", err=True)
+
+
+class Stopped(Exception):
+    """The user stopped (Ctrl-C, end of input, or 'no'): nothing is written."""
+
+
+def stop_cleanly(command):
+    """Turn Ctrl-C / end of input / a 'no' into 'nothing was written' and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Abort, KeyboardInterrupt, EOFError, Stopped):
+            click.echo("\nStopped: nothing was written.")
+            sys.exit(1)
+
+    return wrapper
+
+
+# --- prompts ---------------------------------------------------------------------------------
+
+
+def ask(text: str, convert, default: str | None = None, show_default: bool = True):
+    """click.prompt with a converter whose ValueError becomes 'Error: ...' and a new question."""
+
+    def value_proc(value: str):
+        try:
+            return convert(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return click.prompt(text, default=default, show_default=show_default, value_proc=value_proc)
+
+
+def choose(label: str, options: list[str], default: str | None = None, none_label: str | None = None):
+    """Pick one of ``options`` by number, name, or the start of a name. With ``none_label``,
+    Enter picks nothing (returns None)."""
+    menu = ", ".join(f"{number}={option}" for number, option in enumerate(options, start=1))
+
+    def convert(text: str):
+        text = text.strip()
+        if not text and none_label:
+            return None
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1]
+        exact = [option for option in options if option.lower() == text.lower()]
+        starts = [option for option in options if option.lower().startswith(text.lower())] if text else []
+        if exact or len(starts) == 1:
+            return (exact or starts)[0]
+        raise ValueError(f"'{text}' is not one of the choices: type a number from 1 to {len(options)}, or a name")
+
+    if none_label:
+        return ask(f"{label} ({menu}; Enter: {none_label})", convert, default="", show_default=False)
+    return ask(f"{label} ({menu})", convert, default=default)
+
+
+def ask_yes_no(text: str) -> bool:
+    """A yes/no question with no default: an accidental Enter neither writes nor discards."""
+    return click.confirm(text, default=None)
+
+
+def status_label(status: models.Status) -> str:
+    return {models.Status.PROGRAMME: "programme start"}.get(status, status.value)
+
+
+EVENT_NOUNS = {models.Status.ASSESSMENT: "assessment", models.Status.PROGRAMME: "programme start",
+               models.Status.COMPLETED: "completion", models.Status.CLOSED: "closure"}
+
+
+REASONS = {reason.value.replace("_", " "): reason for reason in models.ClosureReason}
+
+
+def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent | None:
+    """One new dated status event after the case's last (None if not ``required`` and skipped)."""
+    last = record.history[-1]
+    labels = {status_label(status): status for status in entry.UPDATE_STATUSES
+              if status is not last.status or status is models.Status.CLOSED}
+    if required:
+        default = entry.NEXT_STATUS.get(last.status)
+        picked = choose("New status", list(labels), default=status_label(default) if default else None)
+    else:
+        picked = choose("Has the case moved on? Next status", list(labels), none_label="no more events")
+        if picked is None:
+            return None
+    status = labels[picked]
+    today = datetime.date.today()
+    latest = max(today, last.date)
+    day = ask(f"Date of the {EVENT_NOUNS[status]} (YYYY-MM-DD, not before {last.date:%Y-%m-%d})",
+              lambda text: entry.parse_date(text, not_before=last.date, not_after=latest),
+              default=f"{min(today, latest):%Y-%m-%d}")
+    reason = None
+    if status is models.Status.CLOSED:
+        reason = REASONS[choose("Reason for closing", list(REASONS))]
+    return models.StatusEvent(status=status, date=day, reason=reason)
+
+
+def show_history(record: models.CaseRecord, stored: int) -> None:
+    for index, event in enumerate(record.history):
+        reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
+        mark = "  (new)" if 0 < stored <= index else ""
+        click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}{mark}")
+
+
+# --- outcome lines ---------------------------------------------------------------------------
+
+
+class Valuer:
+    """Values lines as the report does: the settings' price year and deflator series."""
+
+    def __init__(self, inputs: pipeline.Inputs):
+        self.inputs = inputs
+        self.price_year = inputs.settings.price_year
+
+    def line(self, record: models.CaseRecord, outcome: models.OutcomeEntry) -> calculate.OutcomeLine:
+        return entry.value_line(record, outcome, self.inputs.settings, self.inputs.costs, self.inputs.series)
+
+    def total(self, record: models.CaseRecord):
+        return sum((self.line(record, outcome).saving for outcome in record.outcomes), models.ZERO)
+
+    def per_unit(self, cost: models.UnitCost) -> str:
+        if cost.fiscal is None or cost.fiscal.price_year not in self.inputs.series.index:
+            return "no fiscal value"
+        value = cost.fiscal.amount * self.inputs.series.factor(cost.fiscal.price_year, self.price_year)
+        return f"{render_text.pounds_exact(value)} {cost.unit.strip().lower() or 'per unit'}"
+
+
+def find_cost(valuer: Valuer) -> models.UnitCost | None:
+    """Search by words (or type a code) and pick a cost; None when the user is done."""
+    costs = valuer.inputs.costs
+    while True:
+        words = click.prompt("Find a unit cost: type words (e.g. alcohol, domestic violence) or a code; "
+                             "Enter when there are no more lines", default="", show_default=False).strip()
+        if not words:
+            return None
+        exact = {code.upper(): code for code in costs}.get(words.upper())
+        found = [costs[exact]] if exact else unit_costs.search(words.split(), costs, SEARCH_LIMIT)
+        if not found:
+            nearest = unit_costs.nearest_codes(words, costs)
+            hint = f" (did you mean {' or '.join(nearest)}?)" if nearest and len(words.split()) == 1 else ""
+            click.echo(f"No unit cost mentions {words}{hint}. Try other words.")
+            continue
+        for number, cost in enumerate(found, start=1):
+            click.echo(f"  {number:>2}) {cost.code:<10} {_short(cost.description, 70)}  [{valuer.per_unit(cost)}]")
+        picked = ask(f"Choose 1-{len(found)} (Enter: search again)",
+                     lambda text: _pick(text, len(found)), default="", show_default=False)
+        if picked is None:
+            continue
+        cost = found[picked - 1]
+        message = entry.cost_message(cost, valuer.inputs.series)
+        if message:
+            click.echo(f"Error: {message}")
+            continue
+        return cost
+
+
+def code_refused(record: models.CaseRecord, cost: models.UnitCost, valuer: Valuer) -> bool:
+    """Say so and return True if ``cost`` cannot be added to the case at all (e.g. it is part of
+    a cost the case already counts), before any more is asked."""
+    probe = entry.with_outcomes(record, [*record.outcomes, models.OutcomeEntry(code=cost.code, quantity=1)])
+    inputs = valuer.inputs
+    problems = entry.line_problems(probe, len(record.outcomes), inputs.settings, inputs.costs, inputs.series)
+    for problem in problems:
+        click.echo(f"Error: {problem.message} ({problem.hint})" if problem.hint else f"Error: {problem.message}")
+    return bool(problems)
+
+
+def _pick(text: str, count: int) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit() and 1 <= int(text) <= count:
+        return int(text)
+    raise ValueError(f"type a number from 1 to {count}, or press Enter to search again")
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def ask_line(cost: models.UnitCost, settings_: models.Settings,
+             current: models.OutcomeEntry | None = None) -> models.OutcomeEntry:
+    """Quantity, years, description and evidence for a line valued with ``cost``."""
+    click.echo(f"{cost.code}: {_short(cost.description, 90)} ({cost.unit.strip() or 'per unit'})")
+    quantity = ask("Quantity (how many units, greater than 0)", lambda text: entry.parse_positive(text, "quantity"),
+                   default=case_files.number(current.quantity) if current else "1")
+    years = ask("Years it counts for", lambda text: entry.parse_positive(text, "number of years"),
+                default=case_files.number(current.years if current else entry.default_years(settings_, cost.code)))
+    description = ask("Description for the report (a short note; Enter: the unit cost's own"
+                      + (", or - to clear" if current and current.description else "") + ")",
+                      lambda text: _free_text("description", text, current.description if current else ""),
+                      default="", show_default=False)
+    evidence = ask("Evidence note (short, no names or dates)",
+                   lambda text: _free_text("evidence", text, ""),
+                   default=current.evidence if current and current.evidence else None)
+    return models.OutcomeEntry(code=cost.code, quantity=quantity, years=years, years_stated=True,
+                               description=description, evidence=evidence)
+
+
+def _free_text(field: str, text: str, keep: str) -> str:
+    text = text.strip()
+    if not text:
+        return keep
+    if text == "-":
+        return ""
+    message = entry.text_message(field, text)
+    if message:
+        raise ValueError(message)
+    return text
+
+
+def edit_outcomes(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
+    """Add, change and remove outcome lines, showing each line's saving and the running total.
+    Lines already stored are kept as they are; only lines entered now can change."""
+    stored = len(record.outcomes)
+    inputs = valuer.inputs
+    click.echo(f"\nOutcome lines, valued at {valuer.price_year} prices with {inputs.series.name}.")
+    if stored:
+        show_lines(record, valuer, stored)
+    action = "add"
+    while True:
+        if action == "add":
+            cost = find_cost(valuer)
+            if cost is not None and not code_refused(record, cost, valuer):
+                record = try_line(record, stored, None, ask_line(cost, inputs.settings), valuer)
+        elif action == "change":
+            number = pick_line(record, stored, "change")
+            old = record.outcomes[number]
+            record = try_line(record, stored, number, ask_line(inputs.costs[old.code], inputs.settings, old), valuer)
+        elif action == "remove":
+            number = pick_line(record, stored, "remove")
+            outcomes = list(record.outcomes)
+            removed = outcomes.pop(number)
+            record = entry.with_outcomes(record, outcomes)
+            click.echo(f"Removed line {number + 1} ({removed.code}). Case total: "
+                       f"{render_text.pounds(valuer.total(record))}")
+        elif action == "done":
+            return record
+        new_lines = len(record.outcomes) - stored
+        options = ["add", "change", "remove", "done"] if new_lines else ["add", "done"]
+        action = choose("Next", options, default="done" if new_lines or stored else "add")
+
+
+def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEntry, valuer: Valuer):
+    """Put a line in (appended, or replacing line ``number``) if the checks accept it; show its
+    saving and the running total."""
+    outcomes = list(record.outcomes)
+    if number is None:
+        outcomes.append(outcome)
+        number = len(outcomes) - 1
+    else:
+        outcomes[number] = outcome
+    candidate = entry.with_outcomes(record, outcomes)
+    inputs = valuer.inputs
+    problems = entry.line_problems(candidate, number, inputs.settings, inputs.costs, inputs.series)
+    if problems:
+        for problem in problems:
+            click.echo(f"Error: {problem.message} ({problem.hint})" if problem.hint else f"Error: {problem.message}")
+        click.echo("The line was not kept.")
+        return record
+    line = valuer.line(candidate, outcome)
+    click.echo(f"  Line {number + 1}: {line.code} x {case_files.number(line.quantity)} x "
+               f"{case_files.number(line.years)} year(s) = {render_text.pounds(line.saving)}    "
+               f"Case total: {render_text.pounds(valuer.total(candidate))}")
+    return candidate
+
+
+def pick_line(record: models.CaseRecord, stored: int, verb: str) -> int:
+    first, last = stored + 1, len(record.outcomes)
+    for index in range(stored, last):
+        outcome = record.outcomes[index]
+        click.echo(f"  {index + 1}) {outcome.code} x {case_files.number(outcome.quantity)}"
+                   f"  {outcome.description or ''}")
+    span = f"{first}" if first == last else f"{first}-{last}"
+
+    def convert(text: str) -> int:
+        if text.strip().isdigit() and first <= int(text) <= last:
+            return int(text) - 1
+        raise ValueError(f"type a line number from {span} (lines already stored stay as they are)")
+
+    return ask(f"Which line to {verb} ({span})", convert)
+
+
+def show_lines(record: models.CaseRecord, valuer: Valuer, stored: int = 0) -> None:
+    for index, outcome in enumerate(record.outcomes):
+        line = valuer.line(record, outcome)
+        mark = " (stored)" if index < stored else ""
+        click.echo(f"  Line {index + 1}{mark}: {line.code} x {case_files.number(line.quantity)} x "
+                   f"{case_files.number(line.years)} year(s) = {render_text.pounds(line.saving)}")
+    click.echo(f"  Case total: {render_text.pounds(valuer.total(record))}")
+
+
+def show_case(record: models.CaseRecord, stored_events: int, valuer: Valuer) -> None:
+    """The finished case as it will be written: history, and the savings table once completed."""
+    click.echo(f"\nCase {record.reference}: {record.service}, {record.locality}")
+    show_history(record, stored_events)
+    if record.completed_on is not None:
+        valuation = entry.value_case(record, valuer.inputs.settings, valuer.inputs.costs, valuer.inputs.series)
+        click.echo("")
+        click.echo(render_text.render_case_only(valuation, valuer.price_year))
+
+
+# --- case new / update -----------------------------------------------------------------------
+
+
+@click.command("new")
+@input_options
+@stop_cleanly
+def case_new(settings_file, cases_folder, unit_cost_files):
+    """Enter a new case, one question at a time, and write its case file.
+
+    Asks for the service, locality, reference (offering the next free one) and referral date;
+    then, if the case has already moved on, its later status events and, once completed, its
+    outcome lines with their savings. Shows the case and asks before writing; Ctrl-C or 'no'
+    writes nothing. The file is checked as `validate` checks it before it is saved.
+
+    \b
+    Example:
+      up2u-cba case new
+    """
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    warn_case_problems(case_problems)
+    valuer = Valuer(inputs)
+    folder = inputs.settings.cases_folder
+    click.echo("New case. Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
+    names = [service.name for service in inputs.settings.services]
+    service = inputs.settings.service(choose("Service", names, default=names[0] if len(names) == 1 else None))
+    locality = choose("Locality", list(service.localities),
+                      default=service.localities[0] if len(service.localities) == 1 else None)
+    in_use = case_files.known_references(folder)
+    suggestion = case_files.next_reference(service, in_use)
+
+    def check_reference(text: str) -> str:
+        text = text.strip()
+        message = entry.reference_message(text, service, in_use)
+        if message:
+            raise ValueError(message)
+        return text
+
+    reference = ask("Reference (pseudonymised)", check_reference, default=suggestion)
+    today = datetime.date.today()
+    referred = ask("Referral date (YYYY-MM-DD)", lambda text: entry.parse_date(text, not_after=today),
+                   default=f"{today:%Y-%m-%d}")
+    record = models.CaseRecord(reference=reference, service=service.name, locality=locality,
+                               history=(models.StatusEvent(status=models.Status.REFERRED, date=referred),))
+    record = add_events(record, valuer, required=False)
+    record = finish_completion(record, valuer)
+    path = case_files.new_case_path(folder, service.name, inputs.cases, reference)
+    show_case(record, 0, valuer)
+    while True:
+        if not ask_yes_no(f"Write case {record.reference} to {path}?"):
+            raise Stopped
+        problems = case_files.save_new(record.model_copy(update={"file": path}), path, folder,
+                                       inputs.settings, inputs.costs, inputs.series)
+        if problems and problems[0].code == "reference-taken":
+            other = case_files.next_reference(service, case_files.known_references(folder))
+            click.echo(f"{record.reference} has just been taken by someone else.")
+            if other is None:
+                fail(problems)
+            record = record.model_copy(update={"reference": other})
+            path = case_files.new_case_path(folder, service.name, inputs.cases, other)
+            continue
+        if problems:
+            fail(problems)
+        break
+    click.echo(f"Saved {path}; it passes the checks `validate` runs.")
+
+
+@click.command("update")
+@input_options
+@click.argument("reference")
+@stop_cleanly
+def case_update(settings_file, cases_folder, unit_cost_files, reference):
+    """Add a dated status event to a case (and, on completion, its outcome lines).
+
+    Events are added after the last one (assessment, programme start, completed, or closed
+    with its reason); nothing stored is changed or removed: a case closed by mistake is
+    re-opened by a new event. For a completion, find unit costs by words, give quantity, years
+    and an evidence note, and see each line's saving and the running total. Shows the case and
+    asks before writing; Ctrl-C or 'no' writes nothing.
+
+    \b
+    Example:
+      up2u-cba case update BCP-0071
+    """
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    valuer = Valuer(inputs)
+    found = [record for record in inputs.cases if record.reference.lower() == reference.strip().lower()]
+    if not found:
+        own = [problem for problem in case_problems
+               if os.path.splitext(os.path.basename(problem.file))[0].lower() == reference.strip().lower()]
+        if own:
+            fail(own, wrote_nothing=False)
+        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
+                      message=f"no case with reference {reference}",
+                      hint="see `up2u-cba case list`; a new case is entered with `up2u-cba case new`")],
+             wrote_nothing=False)
+    old = found[0]
+    own = [problem for problem in case_problems if problem.file == old.file]
+    if own:
+        fail(own, wrote_nothing=False)
+    with open(old.file, encoding="utf-8") as handle:
+        old_text = handle.read()
+    click.echo(f"Case {old.reference}: {old.service}, {old.locality} ({old.file})")
+    show_history(old, len(old.history))
+    click.echo("Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
+    record = old
+    if old.completed_on is None:
+        record = add_events(record, valuer, required=True)
+    else:
+        click.echo(f"Completed on {old.completed_on:%Y-%m-%d}: a completed case has no later status; "
+                   "you can add the outcome lines it is missing.")
+    record = finish_completion(record, valuer)
+    if record == old:
+        click.echo("Nothing to add.")
+        raise Stopped
+    show_case(record, len(old.history), valuer)
+    if not ask_yes_no(f"Write these additions to {old.file}?"):
+        raise Stopped
+    problems = case_files.save_update(old, old_text, record, inputs.settings.cases_folder,
+                                      inputs.settings, inputs.costs, inputs.series)
+    if problems:
+        fail(problems)
+    click.echo(f"Saved {old.file}; it passes the checks `validate` runs.")
+
+
+def add_events(record: models.CaseRecord, valuer: Valuer, required: bool) -> models.CaseRecord:
+    """Ask for status events until the user has no more (or the case completes)."""
+    while record.completed_on is None:
+        event = ask_event(record, required)
+        if event is None:
+            break
+        record = entry.with_event(record, event)
+        required = False
+    return record
+
+
+def finish_completion(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
+    """For a completed case, take its outcome lines; a completion with none is confirmed."""
+    if record.completed_on is None:
+        return record
+    while True:
+        record = edit_outcomes(record, valuer)
+        if record.outcomes or ask_yes_no("No outcome lines: record the completion with no savings?"):
+            return record
+
+
+# --- case list -------------------------------------------------------------------------------
+
+
+@click.command("list")
+@input_options
+@click.option("--year", metavar="YYYY/YY", help="Only cases active in this financial year (referred by its end, "
+              "not completed or closed before it began).")
+@click.option("--service", metavar="NAME", help="Only this service's cases.")
+@click.option("--locality", metavar="NAME", help="Only this locality's cases.")
+@click.option("--status", type=click.Choice([status.value for status in models.Status], case_sensitive=False),
+              help="Only cases whose current (latest) status is this.")
+def case_list(settings_file, cases_folder, unit_cost_files, year, service, locality, status):
+    """List cases: reference, service, locality, referral, current status, and saving once completed.
+
+    \b
+    Example:
+      up2u-cba case list --year 2022/23 --service BCP --status completed
+    """
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    problems = []
+    chosen_year = None
+    if year:
+        try:
+            chosen_year = models.FinancialYear.parse(year)
+        except ValueError as error:
+            problems.append(Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
+    if service and inputs.settings.service(service) is None:
+        names = ", ".join(known.name for known in inputs.settings.services)
+        problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
+                                message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
+    localities = {name.lower() for known in inputs.settings.services for name in known.localities}
+    if locality and locality.lower() not in localities:
+        problems.append(Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
+                                message=f"'{locality}' is not a locality in the settings",
+                                hint="use one of: " + ", ".join(name for known in inputs.settings.services
+                                                                 for name in known.localities)))
+    if problems:
+        fail(problems, wrote_nothing=False)
+    warn_case_problems(case_problems)
+    broken = {problem.file for problem in case_problems}
+    valuer = Valuer(inputs)
+    rows = []
+    total = models.ZERO
+    for record in sorted(inputs.cases, key=lambda record: (record.service, record.reference)):
+        if service and record.service.lower() != service.lower():
+            continue
+        if locality and record.locality.lower() != locality.lower():
+            continue
+        if chosen_year and calculate.participant_row(record, chosen_year) is None:
+            continue
+        current = record.history[-1]
+        if status and current.status.value != status.lower():
+            continue
+        saving = ""
+        if record.completed_on is not None and record.file not in broken:
+            amount = valuer.total(record)
+            total += amount
+            saving = render_text.pounds(amount)
+        reason = f" ({current.reason.value.replace('_', ' ')})" if current.reason else ""
+        rows.append([record.reference, record.service, record.locality, f"{record.referred_on:%Y-%m-%d}",
+                     current.status.value + reason, f"{current.date:%Y-%m-%d}", saving])
+    if not rows:
+        click.echo("No case matches.")
+        return
+    headers = ["Reference", "Service", "Locality", "Referred", "Status", "Since",
+               f"Saving ({valuer.price_year} prices)"]
+    click.echo(render_text.table(headers, rows, numeric_from=6))
+    completed = sum(1 for row in rows if row[6])
+    savings = f"{completed} completed, saving {render_text.pounds(total)} in all" if completed else "none completed"
+    click.echo(f"\n{len(rows)} case(s), {savings}.")
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+@click.group("intake")
+def intake_group() -> None:
+    """Enter cases in Excel: write a template, fill it in, import it."""
+
+
+def template_options(command):
+    """The options of `intake template`: where the services and unit costs come from."""
+
+    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
+                  metavar="FILE", help="Settings file (services, localities, unit cost files).")
+    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
+                  help="Unit cost CSV, layered in the order given (default: as the settings file says).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+@intake_group.command("template")
+@template_options
+@click.argument("path", metavar="PATH.xlsx")
+@click.option("--overwrite", is_flag=True, help="Replace the workbook at PATH if it exists.")
+def intake_template(settings_file, unit_cost_files, path, overwrite):
+    """Write an empty intake workbook to fill in: a Cases sheet (one row per status event), an
+    Outcomes sheet, drop-down lists of services, localities, statuses, closure reasons and unit
+    costs, date cells, and a Help sheet.
+
+    \b
+    Example:
+      up2u-cba intake template intake-2023-24.xlsx
+    """
+    problem = _output_problem(path, overwrite)
+    if problem:
+        fail([problem])
+    loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
+    if loaded is None:
+        fail(problems)
+    settings_, costs, series = loaded
+    intake.write_template(path, settings_, costs, series)
+    click.echo(f"Wrote {path}: fill in the Cases and Outcomes sheets (see its Help sheet), then run "
+               f"`up2u-cba intake import {path}`.")
+
+
+def _output_problem(path: str, overwrite: bool) -> Problem | None:
+    if not path.lower().endswith(".xlsx"):
+        return Problem(code="bad-output", file=path, where="PATH", message="the workbook name must end in .xlsx",
+                       hint="e.g. intake.xlsx")
+    if os.path.exists(path) and not overwrite:
+        return Problem(code="output-exists", file=path, where="PATH", message="a file with this name already exists",
+                       hint="choose another name, or add --overwrite to replace it")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return Problem(code="bad-output", file=path, where="PATH", message="its folder does not exist",
+                       hint="create the folder first, or choose another path")
+    return None
+
+
+@intake_group.command("import")
+@input_options
+@click.argument("path", metavar="PATH.xlsx")
+@click.option("--update", is_flag=True, help="Also add new events and outcome lines to cases already stored "
+              "(each addition is listed first). Without it, stored cases are never changed.")
+@click.option("--dry-run", is_flag=True, help="Check and list what would be written, but write nothing.")
+def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dry_run):
+    """Check a filled-in intake workbook and write its cases.
+
+    Every row is checked, then every case as `validate` checks it; all problems are listed at
+    once by sheet, row and column (exit status 1), and then nothing is written. Otherwise new
+    cases are written; stored cases are left as they are unless --update is given, and then
+    only new events and outcome lines are added. Importing the same workbook again changes
+    nothing and says so (exit status 0).
+
+    \b
+    Example:
+      up2u-cba intake import intake-2023-24.xlsx
+      up2u-cba intake import intake-2023-24.xlsx --update
+    """
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    folder = inputs.settings.cases_folder
+    with storage.folder_lock(folder):
+        if not dry_run:
+            # Read the stored cases again under the lock: what is checked is what is written over.
+            inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+        plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
+                                  case_problems, update)
+        if plan.problems:
+            fail(plan.problems)
+        report_plan(plan, update)
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+            return
+        written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series)
+    if problems:
+        for change in written:
+            click.echo(f"Wrote {change.path}")
+        fail(problems, wrote_nothing=False)
+    new = [change for change in written if change.kind == "new"]
+    updated = [change for change in written if change.kind == "update"]
+    if written:
+        click.echo(f"Done: {len(new)} new case(s) and {len(updated)} updated case(s) written; "
+                   "each passes the checks `validate` runs.")
+    else:
+        click.echo("Nothing was written: every case in the workbook is already stored as it has it.")
+
+
+def report_plan(plan: intake.Plan, update: bool) -> None:
+    cases_rows, outcome_rows = plan.rows
+    click.echo(f"Checked {plan.workbook}: {cases_rows} status row(s) and {outcome_rows} outcome row(s), "
+               f"{len(plan.changes)} case(s); no problems found.")
+    new = plan.of_kind("new")
+    if new:
+        click.echo(f"New cases ({len(new)}):")
+        for change in new:
+            click.echo(f"  {change.reference}  {change.path}  ({len(change.record.history)} event(s), "
+                       f"{len(change.record.outcomes)} outcome line(s))")
+    updates = plan.of_kind("update")
+    if updates:
+        click.echo(f"Additions to stored cases ({len(updates)}):")
+        for change in updates:
+            click.echo(f"  {change.reference} ({change.path}):")
+            for event in change.added_events:
+                click.echo(f"    + status  {intake.describe_event(event)}")
+            for outcome in change.added_outcomes:
+                click.echo(f"    + outcome {intake.describe_outcome(outcome)}")
+    unchanged = plan.of_kind("unchanged")
+    if unchanged:
+        click.echo(f"Already stored as the workbook has them, unchanged ({len(unchanged)}): "
+                   + ", ".join(change.reference for change in unchanged))
+    skipped = plan.of_kind("skipped")
+    if skipped:
+        click.echo(f"Stored cases with additions in the workbook, skipped ({len(skipped)}); "
+                   "import with --update to add them:")
+        for change in skipped:
+            click.echo(f"  {change.reference}: {len(change.added_events)} new event(s), "
+                       f"{len(change.added_outcomes)} new outcome line(s)")

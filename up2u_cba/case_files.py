@@ -1,0 +1,396 @@
+"""Writing case records back to case files, safely, in the format ``cases`` reads.
+
+A new case is written as the sample's case files are (``cases/BCP/BCP-0001.toml``): a leading
+comment, ``reference``, ``service``, ``locality``, then each ``[[status]]`` and each
+``[[outcomes]]`` table. An update never rewrites what is stored: it only appends status events
+and outcome lines. A file in that canonical layout is re-laid-out with the new entries in
+place (the old text is exactly reproducible from its data, so nothing is lost); any other file,
+hand-edited with comments of its own, keeps every byte and gets the new tables appended.
+
+Every write (``save_new``, ``save_update``):
+
+1. takes the cases folder's write lock, so two people saving at once are served one at a time;
+2. checks the reference is still free (new) or the file is still as it was read (update);
+3. writes the text to a temporary file beside the target, fsynced;
+4. reads that file back with ``cases.load_file`` and runs ``checks.check`` on it (the checks
+   ``validate`` runs) and the personal-data guard; on any problem nothing is written;
+5. renames it into place (a new case: only if the name is still free).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import tomllib
+from decimal import Decimal
+
+from up2u_cba import cases, checks, deflators, models, privacy, storage
+from up2u_cba.problems import Problem
+
+NEW_CASE_COMMENT = (
+    "# Case record for up2u-cba. Pseudonymised: no names, dates of birth, addresses or narrative.",
+)
+SAFE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""What any reference must look like, whatever the service's pattern: it is also a file name."""
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def render(record: models.CaseRecord, comment: tuple[str, ...] | list[str] = NEW_CASE_COMMENT) -> str:
+    """The case file text of ``record``, laid out as the sample's case files are."""
+    lines = [*comment,
+             f"reference = {_string(record.reference)}",
+             f"service = {_string(record.service)}",
+             f"locality = {_string(record.locality)}"]
+    for event in record.history:
+        lines.extend(["", *_status_table(event)])
+    for outcome in record.outcomes:
+        lines.extend(["", *_outcome_table(outcome)])
+    return "\n".join(lines) + "\n"
+
+
+def _status_table(event: models.StatusEvent) -> list[str]:
+    lines = ["[[status]]", f"status = {_string(event.status.value)}", f"date = {event.date:%Y-%m-%d}"]
+    if event.reason is not None:
+        lines.append(f"reason = {_string(event.reason.value)}")
+    return lines
+
+
+def _outcome_table(outcome: models.OutcomeEntry) -> list[str]:
+    lines = ["[[outcomes]]", f"code = {_string(outcome.code)}", f"quantity = {number(outcome.quantity)}"]
+    if _years_stated(outcome):
+        lines.append(f"years = {number(outcome.years)}")
+    if outcome.description:
+        lines.append(f"description = {_string(outcome.description)}")
+    if outcome.evidence:
+        lines.append(f"evidence = {_string(outcome.evidence)}")
+    # Any further field of an outcome line (Green Book adjustments...), when it is set.
+    for name, field in type(outcome).model_fields.items():
+        if name in _WRITTEN_ABOVE:
+            continue
+        value = getattr(outcome, name)
+        if value is None or value == field.default:
+            continue
+        lines.append(f"{name} = {_value(value)}")
+    return lines
+
+
+_WRITTEN_ABOVE = {"code", "quantity", "years", "years_stated", "description", "evidence"}
+
+
+def _years_stated(outcome: models.OutcomeEntry) -> bool:
+    """Whether the file gives ``years``: as the line says where the model records it (a line
+    without years takes the settings' benefit duration), else whenever it is not 1."""
+    stated = getattr(outcome, "years_stated", None)
+    return outcome.years != 1 if stated is None else bool(stated)
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _string(value)
+    raise TypeError(f"cannot write {type(value).__name__} to a case file")
+
+
+def number(value: Decimal) -> str:
+    """A quantity as TOML writes it: 2, 0.5 (never 2.00 or 5E+1)."""
+    return format(value.normalize(), "f")
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _string(text: str) -> str:
+    """A TOML basic string."""
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def leading_comment(text: str) -> list[str]:
+    """The comment lines at the top of a case file."""
+    comment = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comment.append(line)
+    return comment
+
+
+def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str:
+    """The file text after appending ``new``'s extra events and outcomes to ``old``'s file.
+
+    ``new`` must be ``old`` with entries appended (``appended`` checks it)."""
+    comment = leading_comment(old_text)
+    if render(old, comment) == old_text:
+        return render(new, comment)
+    added_events = new.history[len(old.history):]
+    added_outcomes = new.outcomes[len(old.outcomes):]
+    text = old_text if old_text.endswith("\n") else old_text + "\n"
+    for event in added_events:
+        text += "\n" + "\n".join(_status_table(event)) + "\n"
+    for outcome in added_outcomes:
+        text += "\n" + "\n".join(_outcome_table(outcome)) + "\n"
+    if _same_case(_parse_text(text), new):
+        return text
+    # The appended tables do not read back as intended (e.g. the file writes its statuses as
+    # an inline array): lay the whole case out again, keeping its leading comment.
+    return render(new, comment)
+
+
+def appended(old: models.CaseRecord, new: models.CaseRecord) -> bool:
+    """True if ``new`` is ``old`` with events and outcomes only added at the end."""
+    return (new.reference == old.reference and new.service == old.service and new.locality == old.locality
+            and new.history[:len(old.history)] == old.history and new.outcomes[:len(old.outcomes)] == old.outcomes)
+
+
+def _parse_text(text: str) -> models.CaseRecord | None:
+    try:
+        record, problems = cases.parse("", tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return None
+    return record
+
+
+def _same_case(a: models.CaseRecord | None, b: models.CaseRecord | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a.model_copy(update={"file": ""}) == b.model_copy(update={"file": ""})
+
+
+# --- references ------------------------------------------------------------------------------
+
+
+def known_references(folder: str) -> dict[str, str]:
+    """Every reference in use below ``folder`` (upper-cased) and the file using it: each case
+    file's ``reference`` and, for files that cannot be read, the file's own name."""
+    found: dict[str, str] = {}
+    if not os.path.isdir(folder):
+        return found
+    for path in cases.case_files(folder):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        found.setdefault(stem.upper(), path)
+        try:
+            with open(path, "rb") as handle:
+                reference = tomllib.load(handle).get("reference")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(reference, str) and reference.strip():
+            found.setdefault(reference.strip().upper(), path)
+    return found
+
+
+_SIMPLE_PATTERN = re.compile(
+    r"(?P<prefix>(?:[A-Za-z0-9_ /:]|-|\\[-./_ :])*)"
+    r"(?:\\d|\[0-9\])(?:\{(?P<width>\d+)\}|\{(?P<least>\d+),\d*\}|\+)"
+)
+
+
+def next_reference(service: models.ServiceSettings, taken: set[str] | dict[str, str]) -> str | None:
+    """The next free reference of ``service``: one more than the highest in use (BCP-0071 after
+    BCP-0070), in the service's ``reference_pattern``; None if the pattern gives no way to tell."""
+    taken_upper = {reference.upper() for reference in taken}
+    pattern = service.reference_pattern
+    simple = _SIMPLE_PATTERN.fullmatch(pattern) if pattern else None
+    if simple:
+        prefix = re.sub(r"\\(.)", r"\1", simple.group("prefix"))
+        width = int(simple.group("width") or simple.group("least") or 4)
+    else:
+        prefix, width = _prefix_from_references(service, taken_upper)
+        if prefix is None:
+            return None
+    numbers = [int(reference[len(prefix):]) for reference in taken_upper
+               if reference.startswith(prefix.upper()) and reference[len(prefix):].isdigit()]
+    start = max(numbers, default=0) + 1
+    for candidate_number in [start, *range(1, start)]:
+        candidate = f"{prefix}{candidate_number:0{width}d}"
+        if candidate.upper() in taken_upper:
+            continue
+        if pattern and not re.fullmatch(pattern, candidate):
+            continue
+        return candidate
+    return None
+
+
+def _prefix_from_references(service: models.ServiceSettings, taken: set[str]) -> tuple[str | None, int]:
+    """For a pattern too clever to read: the prefix and digit width of the service's references."""
+    shapes = collections.Counter()
+    for reference in taken:
+        match = re.fullmatch(r"(.*?)(\d+)", reference)
+        if match and (not service.reference_pattern or re.fullmatch(service.reference_pattern, reference)):
+            shapes[(match.group(1), len(match.group(2)))] += 1
+    if not shapes:
+        return None, 0
+    (prefix, width), _ = shapes.most_common(1)[0]
+    return prefix, width
+
+
+def reference_problem(reference: str, service: models.ServiceSettings) -> str | None:
+    """Why ``reference`` cannot be a reference of ``service``, or None."""
+    if not SAFE_REFERENCE.fullmatch(reference):
+        return "a reference is letters, digits and dashes only (it is also the file name)"
+    if service.reference_pattern and not re.fullmatch(service.reference_pattern, reference):
+        example = next_reference(service, set())
+        shown = f" such as {example}" if example else ""
+        return f"{service.name} references look like {service.reference_pattern}{shown} (a pseudonym, never a name)"
+    return None
+
+
+def new_case_path(cases_folder: str, service: str, records: list[models.CaseRecord], reference: str) -> str:
+    """Where a new case of ``service`` goes: beside most of the service's cases, else in
+    ``CASES/SERVICE/``, named after its reference."""
+    folders = collections.Counter(os.path.dirname(record.file) for record in records
+                                  if record.service == service and record.file)
+    folder = folders.most_common(1)[0][0] if folders else os.path.join(cases_folder, service)
+    return os.path.join(folder, f"{reference}.toml")
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def text_problems(file: str, where: str, field: str, text: str) -> list[Problem]:
+    """Problems with a description or evidence note: too long, or looks like personal data."""
+    problems = []
+    if len(text) > cases.TEXT_LIMIT:
+        problems.append(Problem(code="text-too-long", file=file, where=where,
+                                message=f"{field} is {len(text)} characters long",
+                                hint=f"keep it under {cases.TEXT_LIMIT} characters: a short note, never a narrative"))
+    kinds = privacy.personal_data(text)
+    if kinds:
+        problems.append(Problem(code="personal-data", file=file, where=where,
+                                message=f"{field} {privacy.describe(kinds)}", hint=privacy.HINT))
+    return problems
+
+
+def record_problems(record: models.CaseRecord, file: str) -> list[Problem]:
+    """The personal-data and length checks on every free-text field of a case."""
+    problems = []
+    for number_, outcome in enumerate(record.outcomes):
+        for field in ("description", "evidence"):
+            problems.extend(text_problems(file, f"outcomes[{number_}].{field}", field, getattr(outcome, field)))
+    return problems
+
+
+def verify_file(
+    path: str,
+    shown_as: str,
+    intended: models.CaseRecord,
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+) -> list[Problem]:
+    """Read a written case file back and run the checks ``validate`` runs on it. Problems name
+    ``shown_as`` (the file's final name), not the temporary file."""
+    record, problems = cases.load_file(path)
+    if record is not None:
+        problems = checks.check(settings, costs, series, [record]) + record_problems(record, path)
+        if not problems and not _same_case(record, intended):
+            problems = [Problem(code="write-mismatch", file=path,
+                                message="the file written does not read back as the case entered",
+                                hint="this is a bug in up2u-cba: please report it")]
+    unique: dict[tuple[str, str], Problem] = {}
+    for problem in problems:
+        moved = problem.model_copy(update={"file": shown_as if problem.file == path else problem.file})
+        unique.setdefault((moved.code, moved.where), moved)
+    return list(unique.values())
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("refused")
+        self.problems = problems
+
+
+def save_new(
+    record: models.CaseRecord,
+    path: str,
+    cases_folder: str,
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    comment: tuple[str, ...] | list[str] = NEW_CASE_COMMENT,
+) -> list[Problem]:
+    """Write a new case file at ``path``; return problems (then nothing was written).
+
+    ``reference-taken`` means someone else has used the reference since it was offered; ask
+    ``next_reference`` for another."""
+    with storage.folder_lock(cases_folder):
+        in_use = known_references(cases_folder)
+        if record.reference.upper() in in_use or os.path.exists(path):
+            return [Problem(code="reference-taken", file=in_use.get(record.reference.upper(), path),
+                            where="reference", message=f"{record.reference} is already used by another case",
+                            hint="choose the next free reference")]
+        try:
+            _write(path, render(record, comment), record, settings, costs, series, exclusive=True)
+        except _Refused as refused:
+            return refused.problems
+        except FileExistsError:
+            return [Problem(code="reference-taken", file=path, where="reference",
+                            message=f"{record.reference} was taken while saving",
+                            hint="choose the next free reference")]
+    return []
+
+
+def save_update(
+    old: models.CaseRecord,
+    old_text: str,
+    new: models.CaseRecord,
+    cases_folder: str,
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+) -> list[Problem]:
+    """Append ``new``'s extra events and outcomes to ``old``'s file (read as ``old_text``);
+    return problems (then nothing was written)."""
+    path = old.file
+    if not appended(old, new):
+        return [Problem(code="history-rewritten", file=path,
+                        message="an update may only add status events and outcome lines at the end",
+                        hint="correct a mistake with a new event; what is stored stays")]
+    with storage.folder_lock(cases_folder):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                current = handle.read()
+        except OSError as error:
+            return [Problem(code="unreadable-file", file=path, message=f"cannot read the case file: {error}",
+                            hint="check the file is still there")]
+        if current != old_text:
+            return [Problem(code="case-changed", file=path,
+                            message=f"{old.reference} was changed by someone else while you were entering",
+                            hint="nothing was written; run the command again to start from the new version")]
+        try:
+            _write(path, updated_text(old_text, old, new), new, settings, costs, series, exclusive=False)
+        except _Refused as refused:
+            return refused.problems
+    return []
+
+
+def _write(path, text, record, settings, costs, series, exclusive: bool) -> None:
+    """Write through a verified temporary file; raise _Refused with the problems found."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+    def verify(temporary: str) -> None:
+        problems = verify_file(temporary, path, record.model_copy(update={"file": path}), settings, costs, series)
+        if problems:
+            raise _Refused(problems)
+
+    if exclusive:
+        storage.create_exclusive(path, text, verify=verify)
+    else:
+        storage.write_atomic(path, text, verify=verify)

@@ -1,0 +1,723 @@
+"""The Excel intake workbook: a template to fill in, and its checked import into case files.
+
+The template (``write_template``) has four sheets:
+
+- **Help**: what to put where (the text of ``HELP``).
+- **Cases**: one row per status event: Reference, Service, Locality, Status, Date, Closure
+  reason. A case's first row is its referral; add a row each time the case moves on. Service and
+  locality may be left blank on a case's later rows.
+- **Outcomes**: one row per outcome line of a completed case: Reference, Unit cost, Quantity,
+  Years, Description, Evidence.
+- **Lists** (hidden): the drop-down lists: services, localities, statuses, closure reasons and
+  unit costs (``CODE | description``), read by the drop-downs as cell ranges.
+
+``plan_import`` reads a filled workbook and checks every row, then every case it would write
+(with the same checks ``validate`` runs), and returns every problem at once, each located as
+``Cases row 7: date``. Only when there is none does the plan say what to write: new cases,
+additions to stored cases (appended events and outcome lines), and stored cases left as they
+are. ``apply`` writes them through ``case_files``, which checks each file again before it is
+renamed into place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import os
+import re
+import tomllib
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import openpyxl.styles
+import openpyxl.utils
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from up2u_cba import case_files, cases, checks, deflators, models, storage, unit_costs
+from up2u_cba.problems import Problem
+
+ROWS = 2000
+"""Rows of the Cases and Outcomes sheets that get drop-downs and date formats."""
+
+CASES = "Cases"
+OUTCOMES = "Outcomes"
+LISTS = "Lists"
+HELP_SHEET = "Help"
+
+CASE_COLUMNS = ("Reference", "Service", "Locality", "Status", "Date", "Closure reason")
+OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence")
+
+REASON_LABELS = {reason: reason.value.replace("_", " ") for reason in models.ClosureReason}
+DATE_FORMAT = "yyyy-mm-dd"
+COST_SEPARATOR = " | "
+COST_LABEL_WIDTH = 90
+
+HELP = (
+    "Up2U case intake workbook",
+    "",
+    "Fill in the Cases and Outcomes sheets, save, then run:  up2u-cba intake import THIS-FILE.xlsx",
+    "The import checks every row and lists every problem by sheet, row and column; it writes",
+    "nothing unless the whole workbook is correct. Importing the same workbook again changes nothing.",
+    "",
+    "Cases sheet: one row per status event (something that happened to a case on a date).",
+    "  Reference       the case's pseudonymised reference, e.g. BCP-0071 (never a name).",
+    "  Service         pick from the list. May be left blank on a case's later rows.",
+    "  Locality        pick from the list (a locality of the service). May be blank on later rows.",
+    "  Status          referred, assessment, programme, completed or closed.",
+    "                  A case's first event is 'referred'. Add a row whenever it moves on.",
+    "  Date            the day it happened, e.g. 2023-02-20 (the cell is formatted as a date).",
+    "  Closure reason  only for 'closed': disengaged, on hold, no contact or not suitable.",
+    "  A case closed by mistake is re-opened by a later row (e.g. 'programme'); rows are never deleted.",
+    "",
+    "Outcomes sheet: one row per outcome of a completed case.",
+    "  Reference       the case it belongs to (it must have a 'completed' row).",
+    "  Unit cost       pick from the list (code | description); the code alone is fine too.",
+    "  Quantity        how many units (incidents, children, people...), greater than 0.",
+    "  Years           how many years the outcome counts for; blank means 1 (or the benefit",
+    "                  duration the settings give for the unit cost, in the Green Book figures).",
+    "  Description     optional short note shown in the report; blank uses the unit cost's own.",
+    "  Evidence        required short note of the evidence, e.g. 'Police incident check'.",
+    f"  Description and evidence are short notes (at most {cases.TEXT_LIMIT} characters) and are refused if",
+    "  they look like personal data: dates of birth, postcodes, phone numbers, e-mail addresses,",
+    "  National Insurance numbers. Dates belong in the Cases sheet.",
+    "",
+    "Cases already stored are never changed unless you import with --update; then only new",
+    "events and outcome lines are added (each change is listed first), and nothing stored is removed.",
+    "Use --dry-run to see what an import would write without writing anything.",
+    "",
+    "Example rows (Cases):  BCP-0071 | BCP | Poole | referred | 2023-01-10 |",
+    "                       BCP-0071 |     |       | programme | 2023-02-01 |",
+    "                       BCP-0071 |     |       | completed | 2023-06-20 |",
+    "Example row (Outcomes): BCP-0071 | HE1.0 | 1 | 1 | Abstinent from alcohol for 1 year | Confirmed by treatment service",
+)
+
+
+# --- the template ----------------------------------------------------------------------------
+
+
+def cost_label(cost: models.UnitCost) -> str:
+    """How a unit cost appears in the drop-down: ``HE1.0 | Alcohol misuse - ...``."""
+    text = " ".join(cost.description.split())
+    label = f"{cost.code}{COST_SEPARATOR}{text}"
+    return label if len(label) <= COST_LABEL_WIDTH else label[: COST_LABEL_WIDTH - 1] + "…"
+
+
+def usable_costs(costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries) -> list[models.UnitCost]:
+    """Costs an outcome line can use (a fiscal value in a year the series has), in code order."""
+    return sorted((cost for cost in costs.values()
+                   if cost.fiscal is not None and cost.fiscal.price_year in series.index),
+                  key=lambda cost: unit_costs.code_order(cost.code))
+
+
+def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
+                   series: deflators.DeflatorSeries) -> openpyxl.Workbook:
+    """The intake workbook, empty, with its drop-downs, date cells and help."""
+    book = openpyxl.Workbook()
+    help_sheet = book.active
+    help_sheet.title = HELP_SHEET
+    for number, line in enumerate(HELP, start=1):
+        help_sheet.cell(row=number, column=1, value=line)
+    help_sheet["A1"].font = openpyxl.styles.Font(bold=True, size=14)
+    help_sheet.column_dimensions["A"].width = 110
+
+    lists = {
+        "Services": [service.name for service in settings.services],
+        "Localities": list(dict.fromkeys(name for service in settings.services for name in service.localities)),
+        "Statuses": [status.value for status in models.Status],
+        "Closure reasons": list(REASON_LABELS.values()),
+        "Unit costs": [cost_label(cost) for cost in usable_costs(costs, series)],
+    }
+    list_sheet = book.create_sheet(LISTS)
+    ranges = {}
+    for column, (title, values) in enumerate(lists.items(), start=1):
+        letter = openpyxl.utils.get_column_letter(column)
+        list_sheet.cell(row=1, column=column, value=title).font = openpyxl.styles.Font(bold=True)
+        for row, value in enumerate(values, start=2):
+            list_sheet.cell(row=row, column=column, value=value)
+        ranges[title] = f"{LISTS}!${letter}$2:${letter}${len(values) + 1}"
+        list_sheet.column_dimensions[letter].width = 60 if title == "Unit costs" else 24
+    list_sheet.sheet_state = "hidden"
+
+    case_sheet = book.create_sheet(CASES, 1)
+    _header(case_sheet, CASE_COLUMNS, (14, 12, 24, 14, 13, 16))
+    last = ROWS + 1
+    _list_validation(case_sheet, f"B2:B{last}", ranges["Services"], "Service", "Pick the service.")
+    _list_validation(case_sheet, f"C2:C{last}", ranges["Localities"], "Locality", "Pick a locality of the service.")
+    _list_validation(case_sheet, f"D2:D{last}", ranges["Statuses"], "Status",
+                     "referred (the first row of a case), assessment, programme, completed or closed.")
+    _list_validation(case_sheet, f"F2:F{last}", ranges["Closure reasons"], "Closure reason",
+                     "Only for a 'closed' row: why the case closed.")
+    dates = DataValidation(type="date", operator="between", formula1="36526", formula2="73415",
+                           showErrorMessage=True, showInputMessage=True, allow_blank=True,
+                           errorTitle="Date", error="Type a date, e.g. 2023-02-20.",
+                           promptTitle="Date", prompt="The day it happened, e.g. 2023-02-20.")
+    dates.add(f"E2:E{last}")
+    case_sheet.add_data_validation(dates)
+    for row in range(2, last + 1):
+        case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
+
+    outcome_sheet = book.create_sheet(OUTCOMES, 2)
+    _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40))
+    _list_validation(outcome_sheet, f"B2:B{last}", ranges["Unit costs"], "Unit cost",
+                     "Pick the unit cost that values the outcome (or type its code).", strict=False)
+    for column, title in (("C", "Quantity"), ("D", "Years")):
+        number = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
+                                showErrorMessage=True, showInputMessage=True, errorTitle=title,
+                                error=f"{title} must be a number greater than 0.", promptTitle=title,
+                                prompt="A number greater than 0." + (" Blank means 1." if title == "Years" else ""))
+        number.add(f"{column}2:{column}{last}")
+        outcome_sheet.add_data_validation(number)
+    for column, title in (("E", "Description"), ("F", "Evidence")):
+        text = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(cases.TEXT_LIMIT),
+                              allow_blank=True, showErrorMessage=True, showInputMessage=True, errorTitle=title,
+                              error=f"At most {cases.TEXT_LIMIT} characters: a short note.", promptTitle=title,
+                              prompt="A short note: no names, dates, addresses, phone numbers or e-mails.")
+        text.add(f"{column}2:{column}{last}")
+        outcome_sheet.add_data_validation(text)
+    book.active = 0
+    return book
+
+
+def _header(sheet, titles: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    for column, (title, width) in enumerate(zip(titles, widths), start=1):
+        cell = sheet.cell(row=1, column=column, value=title)
+        cell.font = openpyxl.styles.Font(bold=True)
+        cell.fill = openpyxl.styles.PatternFill("solid", fgColor="DDEBF7")
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _list_validation(sheet, cells: str, source: str, title: str, prompt: str, strict: bool = True) -> None:
+    validation = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                                showInputMessage=True, promptTitle=title, prompt=prompt,
+                                errorStyle="stop" if strict else "warning", errorTitle=title,
+                                error="Pick a value from the list.")
+    validation.add(cells)
+    sheet.add_data_validation(validation)
+
+
+def write_template(path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
+                   series: deflators.DeflatorSeries) -> None:
+    """Write the empty intake workbook to ``path`` (a temporary file renamed into place)."""
+    book = build_template(settings, costs, series)
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        book.save(temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _EventRow:
+    row: int
+    reference: str
+    service: str
+    locality: str
+    event: models.StatusEvent
+
+
+@dataclasses.dataclass
+class _OutcomeRow:
+    row: int
+    reference: str
+    outcome: models.OutcomeEntry
+
+
+@dataclasses.dataclass
+class Change:
+    """What an import does to one case."""
+
+    reference: str
+    path: str
+    kind: str
+    """``new`` (a new case file), ``update`` (events/outcomes appended), ``unchanged`` (stored as
+    the workbook has it), ``skipped`` (additions in the workbook, not written without --update)."""
+    record: models.CaseRecord
+    """The case as it will be (or, unchanged/skipped, as it is) stored."""
+    old: models.CaseRecord | None = None
+    old_text: str = ""
+    added_events: tuple[models.StatusEvent, ...] = ()
+    added_outcomes: tuple[models.OutcomeEntry, ...] = ()
+
+
+@dataclasses.dataclass
+class Plan:
+    """A checked import: every problem, or (when there is none) what to write."""
+
+    workbook: str
+    changes: list[Change]
+    problems: list[Problem]
+    rows: tuple[int, int] = (0, 0)
+    """Rows read from the Cases and Outcomes sheets."""
+
+    def of_kind(self, kind: str) -> list[Change]:
+        return [change for change in self.changes if change.kind == kind]
+
+
+def plan_import(
+    path: str,
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    stored: list[models.CaseRecord],
+    stored_problems: list[Problem],
+    update: bool,
+) -> Plan:
+    """Read and check the workbook at ``path`` against the settings, unit costs and the cases
+    already stored; every problem is reported at once."""
+    book, problems = _open(path)
+    if book is None:
+        return Plan(path, [], problems)
+    by_reference: dict[str, models.CaseRecord] = {record.reference.upper(): record for record in stored}
+    reader = _Reader(path, settings, costs, by_reference)
+    events = reader.case_rows(book)
+    outcomes = reader.outcome_rows(book)
+    problems = reader.problems
+    if events is None or outcomes is None:
+        return Plan(path, [], problems)
+
+    broken = {os.path.splitext(os.path.basename(problem.file))[0].upper() for problem in stored_problems}
+    references = list(dict.fromkeys([row.reference for row in events] + [row.reference for row in outcomes]))
+    changes: list[Change] = []
+    for reference in references:
+        case_events = [row for row in events if row.reference == reference]
+        case_outcomes = [row for row in outcomes if row.reference == reference]
+        key = reference.upper()
+        if key in reader.broken:
+            continue  # its rows' own problems are reported; the case is checked once they are fixed
+        if key in broken and key not in by_reference:
+            first = case_events[0].row if case_events else case_outcomes[0].row
+            sheet = CASES if case_events else OUTCOMES
+            problems.append(Problem(code="stored-case-has-problems", file=path, where=f"{sheet} row {first}: reference",
+                                    message=f"the stored case {reference} has problems of its own",
+                                    hint="fix its case file first (run `up2u-cba validate`)"))
+            continue
+        change, case_problems = _plan_case(path, reference, case_events, case_outcomes, by_reference.get(key),
+                                           settings, costs, series, stored, update)
+        problems.extend(case_problems)
+        if change is not None:
+            changes.append(change)
+    plan = Plan(path, changes if not problems else [], _unique(problems), (len(events), len(outcomes)))
+    return plan
+
+
+def _open(path: str):
+    if not os.path.exists(path):
+        return None, [Problem(code="missing-file", file=path, message="workbook not found",
+                              hint="give the path of the filled-in intake workbook")]
+    try:
+        return openpyxl.load_workbook(path, data_only=True), []
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        return None, [Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
+                              hint="save it from Excel as an .xlsx workbook (Excel Workbook format)")]
+
+
+class _Reader:
+    """Reads the Cases and Outcomes sheets row by row, collecting problems."""
+
+    def __init__(self, path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
+                 stored: dict[str, models.CaseRecord]):
+        self.path = path
+        self.stored = stored
+        self.broken: set[str] = set()
+        """References with a row that has problems: their cases are not checked as a whole."""
+        self.settings = settings
+        self.costs = costs
+        self.problems: list[Problem] = []
+
+    def problem(self, code: str, sheet: str, row: int, column: str, message: str, hint: str = "") -> None:
+        where = f"{sheet} row {row}: {column.lower()}" if row else f"{sheet}: {column.lower()}"
+        self.problems.append(Problem(code=code, file=self.path, where=where, message=message, hint=hint))
+
+    def _rows(self, book, sheet_name: str, columns: tuple[str, ...]):
+        if sheet_name not in book.sheetnames:
+            self.problems.append(Problem(code="missing-sheet", file=self.path, where=sheet_name,
+                                         message=f"the workbook has no {sheet_name} sheet",
+                                         hint="start from the template: up2u-cba intake template FILE.xlsx"))
+            return None
+        sheet = book[sheet_name]
+        header = [(_text(cell.value)).lower() for cell in next(sheet.iter_rows(min_row=1, max_row=1), [])]
+        positions = {}
+        for column in columns:
+            if column.lower() in header:
+                positions[column] = header.index(column.lower())
+            else:
+                self.problems.append(Problem(code="missing-column", file=self.path, where=f"{sheet_name} row 1",
+                                             message=f"no column headed '{column}'",
+                                             hint=f"the {sheet_name} sheet's columns are: {', '.join(columns)}"))
+        if len(positions) < len(columns):
+            return None
+        rows = []
+        for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+            cells = {column: (values[index] if index < len(values) else None) for column, index in positions.items()}
+            if all(value is None or _text(value) == "" for value in cells.values()):
+                continue
+            rows.append((number, cells))
+        return rows
+
+    def case_rows(self, book) -> list[_EventRow] | None:
+        rows = self._rows(book, CASES, CASE_COLUMNS)
+        if rows is None:
+            return None
+        found: list[_EventRow] = []
+        seen_events: dict[tuple, int] = {}
+        first: dict[str, tuple[int, str, str]] = {}
+        for number, cells in rows:
+            before = len(self.problems)
+            reference = _text(cells["Reference"])
+            if not reference:
+                self.problem("missing-field", CASES, number, "reference", "no reference given",
+                             "every row names its case, e.g. BCP-0071")
+            service_name = _text(cells["Service"])
+            locality = _text(cells["Locality"])
+            earlier = first.get(reference.upper()) if reference else None
+            if earlier is None and reference.upper() in self.stored:
+                known = self.stored[reference.upper()]
+                earlier = (0, known.service, known.locality)
+            service = None
+            if service_name:
+                service = self.settings.service(service_name)
+                if service is None:
+                    names = ", ".join(known.name for known in self.settings.services)
+                    self.problem("unknown-service", CASES, number, "service",
+                                 f"'{service_name}' is not a service in the settings", f"use one of: {names}")
+                elif earlier and earlier[1] and earlier[1] != service.name:
+                    self.problem("inconsistent-case", CASES, number, "service",
+                                 f"{reference} is a {earlier[1]} case ({_place(earlier[0])})",
+                                 "a case belongs to one service; leave it blank on later rows")
+            elif earlier and earlier[1]:
+                service = self.settings.service(earlier[1])
+            elif reference:
+                self.problem("missing-field", CASES, number, "service", "no service given",
+                             "give the service on the case's first row")
+            if service is not None:
+                if locality and locality not in service.localities:
+                    match = [name for name in service.localities if name.lower() == locality.lower()]
+                    if match:
+                        locality = match[0]
+                    else:
+                        self.problem("unknown-locality", CASES, number, "locality",
+                                     f"'{locality}' is not a locality of {service.name}",
+                                     f"use one of: {', '.join(service.localities)}")
+                elif not locality and earlier and earlier[2]:
+                    locality = earlier[2]
+                elif not locality:
+                    self.problem("missing-field", CASES, number, "locality", "no locality given",
+                                 "give the locality on the case's first row")
+                if earlier and earlier[2] and locality and locality != earlier[2] and _text(cells["Locality"]):
+                    self.problem("inconsistent-case", CASES, number, "locality",
+                                 f"{reference} is in {earlier[2]} ({_place(earlier[0])})",
+                                 "a case has one locality; leave it blank on later rows")
+                if reference:
+                    message = case_files.reference_problem(reference, service)
+                    if message:
+                        self.problem("bad-reference", CASES, number, "reference",
+                                     f"'{reference}' is not a {service.name} reference", message)
+            event = self._event(number, cells)
+            if reference and reference.upper() not in first:
+                first[reference.upper()] = (number, service.name if service else "", locality)
+            if len(self.problems) > before or event is None:
+                self.broken.add(reference.upper())
+                continue
+            key = (reference.upper(), event.status, event.date, event.reason)
+            if key in seen_events:
+                self.problem("duplicate-row", CASES, number, "status",
+                             f"the same event is also on row {seen_events[key]}", "delete one of the two rows")
+                continue
+            seen_events[key] = number
+            found.append(_EventRow(number, reference, service.name, locality, event))
+        return found
+
+    def _event(self, number: int, cells: dict) -> models.StatusEvent | None:
+        status_text = _text(cells["Status"]).lower()
+        status = None
+        if not status_text:
+            self.problem("missing-field", CASES, number, "status", "no status given",
+                         "referred, assessment, programme, completed or closed")
+        else:
+            try:
+                status = models.Status(status_text)
+            except ValueError:
+                self.problem("bad-status", CASES, number, "status", f"'{_text(cells['Status'])}' is not a status",
+                             "use one of: " + ", ".join(known.value for known in models.Status))
+        day = self._date(number, cells["Date"])
+        reason_text = _text(cells["Closure reason"]).lower().replace("_", " ")
+        reason = None
+        if status is models.Status.CLOSED:
+            reason = {label: known for known, label in REASON_LABELS.items()}.get(reason_text)
+            if reason is None:
+                self.problem("bad-reason", CASES, number, "closure reason",
+                             "a closed case needs a reason" if not reason_text else
+                             f"'{_text(cells['Closure reason'])}' is not a closure reason",
+                             "use one of: " + ", ".join(REASON_LABELS.values()))
+        elif reason_text and status is not None:
+            self.problem("bad-reason", CASES, number, "closure reason", "only a 'closed' row has a closure reason",
+                         "clear the closure reason, or set the status to closed")
+        if status is None or day is None or (status is models.Status.CLOSED and reason is None):
+            return None
+        return models.StatusEvent(status=status, date=day, reason=reason)
+
+    def _date(self, number: int, value) -> datetime.date | None:
+        if value is None or _text(value) == "":
+            self.problem("missing-date", CASES, number, "date", "no date given", "the day it happened, e.g. 2023-02-20")
+            return None
+        if isinstance(value, datetime.datetime):
+            if value.time() != datetime.time(0, 0):
+                self.problem("bad-date", CASES, number, "date", "the date has a time of day",
+                             "type the date only, e.g. 2023-02-20")
+                return None
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = _text(value)
+        for pattern, order in ((r"(\d{4})-(\d{1,2})-(\d{1,2})", (0, 1, 2)), (r"(\d{1,2})/(\d{1,2})/(\d{4})", (2, 1, 0))):
+            match = re.fullmatch(pattern, text)
+            if match:
+                parts = [int(part) for part in match.groups()]
+                try:
+                    return datetime.date(parts[order[0]], parts[order[1]], parts[order[2]])
+                except ValueError:
+                    break
+        self.problem("bad-date", CASES, number, "date", "not a date",
+                     "type the date as 2023-02-20 (the cell is formatted as a date)")
+        return None
+
+    def outcome_rows(self, book) -> list[_OutcomeRow] | None:
+        rows = self._rows(book, OUTCOMES, OUTCOME_COLUMNS)
+        if rows is None:
+            return None
+        found: list[_OutcomeRow] = []
+        seen: dict[tuple, int] = {}
+        for number, cells in rows:
+            before = len(self.problems)
+            reference = _text(cells["Reference"])
+            if not reference:
+                self.problem("missing-field", OUTCOMES, number, "reference", "no reference given",
+                             "name the case the outcome belongs to")
+            code = self._code(number, cells["Unit cost"])
+            quantity = self._number(number, cells["Quantity"], "quantity", required=True)
+            years = self._number(number, cells["Years"], "years", required=False)
+            texts = {}
+            for column in ("Description", "Evidence"):
+                text = _text(cells[column])
+                field = column.lower()
+                if not text and column == "Evidence":
+                    self.problem("missing-field", OUTCOMES, number, field, "no evidence note given",
+                                 "a short note of the evidence, e.g. 'Police incident check'")
+                for problem in case_files.text_problems(self.path, f"{OUTCOMES} row {number}: {field}", field, text):
+                    self.problems.append(problem)
+                texts[field] = text
+            if len(self.problems) > before:
+                self.broken.add(reference.upper())
+                continue
+            stated = _text(cells["Years"]) != ""
+            outcome = models.OutcomeEntry(code=code, quantity=quantity, years=years, years_stated=stated, **texts)
+            key = (reference.upper(), outcome)
+            if key in seen:
+                self.problem("duplicate-row", OUTCOMES, number, "unit cost",
+                             f"the same outcome is also on row {seen[key]}",
+                             "delete one of the two rows, or give one row the total quantity")
+                continue
+            seen[key] = number
+            found.append(_OutcomeRow(number, reference, outcome))
+        return found
+
+    def _code(self, number: int, value) -> str:
+        text = _text(value)
+        if not text:
+            self.problem("missing-field", OUTCOMES, number, "unit cost", "no unit cost given",
+                         "pick one from the list")
+            return ""
+        code = text.split(COST_SEPARATOR.strip())[0].strip()
+        known = {known.upper(): known for known in self.costs}
+        if code.upper() in known:
+            return known[code.upper()]
+        nearest = unit_costs.nearest_codes(code, self.costs)
+        self.problem("unknown-cost-code", OUTCOMES, number, "unit cost", f"'{code}' is not a code in the unit cost files",
+                     f"did you mean {' or '.join(nearest)}?" if nearest else "pick one from the list")
+        return ""
+
+    def _number(self, number: int, value, field: str, required: bool) -> Decimal | None:
+        if value is None or _text(value) == "":
+            if required:
+                self.problem("missing-field", OUTCOMES, number, field, f"no {field} given", "a number greater than 0")
+                return None
+            return Decimal(1)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            self.problem("bad-number", OUTCOMES, number, field, f"the {field} is not a number", "e.g. 2 or 0.5")
+            return None
+        try:
+            amount = Decimal(str(value).strip())
+            if not amount.is_finite():
+                raise decimal.InvalidOperation
+        except decimal.InvalidOperation:
+            self.problem("bad-number", OUTCOMES, number, field, f"the {field} is not a number", "e.g. 2 or 0.5")
+            return None
+        if amount <= 0:
+            self.problem("bad-quantity" if field == "quantity" else "bad-years", OUTCOMES, number, field,
+                         f"the {field} is {_text(value)}", "must be greater than 0")
+            return None
+        if amount.normalize().as_tuple().exponent < -4:
+            self.problem("bad-number", OUTCOMES, number, field, f"the {field} has more than 4 decimal places",
+                         "round it, e.g. 0.3333")
+            return None
+        return amount.normalize() if amount == amount.to_integral_value() else amount
+
+
+def _place(row: int) -> str:
+    return f"row {row}" if row else "as stored"
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+# --- planning each case ----------------------------------------------------------------------
+
+
+def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series, stored, update):
+    problems: list[Problem] = []
+    first_row = event_rows[0].row if event_rows else None
+    where_reference = f"{CASES} row {first_row}: reference" if first_row else f"{OUTCOMES} row {outcome_rows[0].row}: reference"
+    if old is None and not event_rows:
+        for row in outcome_rows:
+            problems.append(Problem(code="unknown-case", file=path, where=f"{OUTCOMES} row {row.row}: reference",
+                                    message=f"{reference} is neither on the Cases sheet nor a stored case",
+                                    hint="add the case's status rows on the Cases sheet, or correct the reference"))
+        return None, problems
+
+    if old is not None:
+        for row in event_rows:
+            if row.service != old.service or row.locality != old.locality:
+                column = "service" if row.service != old.service else "locality"
+                problems.append(Problem(code="changes-stored-case", file=path, where=f"{CASES} row {row.row}: {column}",
+                                        message=f"{reference} is stored as {old.service}, {old.locality} ({old.file})",
+                                        hint="a stored case's service and locality stay as they are"))
+        if problems:
+            return None, problems
+        new_events = [row for row in sorted(event_rows, key=lambda row: row.event.date) if row.event not in old.history]
+        new_outcomes = [row for row in outcome_rows if row.outcome not in old.outcomes]
+        history = (*old.history, *(row.event for row in new_events))
+        outcomes = (*old.outcomes, *(row.outcome for row in new_outcomes))
+        record = old.model_copy(update={"history": history, "outcomes": outcomes})
+        event_where = [None] * len(old.history) + [row.row for row in new_events]
+        outcome_where = [None] * len(old.outcomes) + [row.row for row in new_outcomes]
+        target = old.file
+    else:
+        ordered = sorted(event_rows, key=lambda row: row.event.date)
+        first = event_rows[0]
+        record = models.CaseRecord(reference=reference, service=first.service, locality=first.locality,
+                                   history=tuple(row.event for row in ordered),
+                                   outcomes=tuple(row.outcome for row in outcome_rows))
+        event_where = [row.row for row in ordered]
+        outcome_where = [row.row for row in outcome_rows]
+        target = case_files.new_case_path(settings.cases_folder, first.service, stored, reference)
+
+    for problem in _check_candidate(record, settings, costs, series):
+        problems.append(_locate(problem, path, reference, where_reference, event_where, outcome_where, target))
+    if record.completed_on is None:
+        for row_number in outcome_where:
+            if row_number is not None:
+                problems.append(Problem(code="outcomes-without-completion", file=path,
+                                        where=f"{OUTCOMES} row {row_number}: reference",
+                                        message=f"{reference} has not completed, so it has no outcomes yet",
+                                        hint="add its 'completed' row on the Cases sheet"))
+    if problems:
+        return None, problems
+
+    record = record.model_copy(update={"file": target})
+    if old is None:
+        return Change(reference, target, "new", record, added_events=record.history, added_outcomes=record.outcomes), []
+    added_events = record.history[len(old.history):]
+    added_outcomes = record.outcomes[len(old.outcomes):]
+    if not added_events and not added_outcomes:
+        return Change(reference, target, "unchanged", old, old), []
+    with open(old.file, encoding="utf-8") as handle:
+        old_text = handle.read()
+    return Change(reference, target, "update" if update else "skipped", record, old, old_text,
+                  added_events, added_outcomes), []
+
+
+def _check_candidate(record, settings, costs, series) -> list[Problem]:
+    """The checks ``validate`` runs, on the case file the record would be written as."""
+    text = case_files.render(record)
+    parsed, problems = cases.parse("", tomllib.loads(text))
+    if parsed is not None:
+        problems = checks.check(settings, costs, series, [parsed]) + case_files.record_problems(parsed, "")
+    return problems
+
+
+_INDEXED = re.compile(r"^(status|outcomes)\[(\d+)\]\.?(\w*)")
+_COLUMNS = {"status": "status", "date": "date", "reason": "closure reason", "code": "unit cost",
+            "quantity": "quantity", "years": "years", "description": "description", "evidence": "evidence"}
+
+
+def _locate(problem: Problem, path, reference, where_reference, event_where, outcome_where, stored_file) -> Problem:
+    """Point a case-file problem at the workbook row and column it came from."""
+    match = _INDEXED.match(problem.where)
+    if match:
+        table, index, field = match.group(1), int(match.group(2)), match.group(3)
+        rows = event_where if table == "status" else outcome_where
+        sheet = CASES if table == "status" else OUTCOMES
+        row = rows[index] if index < len(rows) else None
+        if row is not None:
+            column = _COLUMNS.get(field, field or ("status" if table == "status" else "unit cost"))
+            return problem.model_copy(update={"file": path, "where": f"{sheet} row {row}: {column}"})
+        return problem.model_copy(update={"file": path, "where": f"{reference} as stored in {stored_file}: {problem.where}"})
+    return problem.model_copy(update={"file": path, "where": where_reference})
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    found: dict[tuple[str, str, str], Problem] = {}
+    for problem in problems:
+        found.setdefault((problem.code, problem.where, problem.message), problem)
+    return list(found.values())
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCost],
+          series: deflators.DeflatorSeries) -> tuple[list[Change], list[Problem]]:
+    """Write the plan's new cases and (if planned) updates; return what was written and any
+    problem met while writing (each file is checked again before it is renamed into place)."""
+    written: list[Change] = []
+    with storage.folder_lock(settings.cases_folder):
+        for change in plan.changes:
+            if change.kind == "new":
+                problems = case_files.save_new(change.record, change.path, settings.cases_folder, settings, costs, series)
+            elif change.kind == "update":
+                problems = case_files.save_update(change.old, change.old_text, change.record, settings.cases_folder,
+                                                  settings, costs, series)
+            else:
+                continue
+            if problems:
+                return written, problems
+            written.append(change)
+    return written, []
+
+
+def describe_event(event: models.StatusEvent) -> str:
+    reason = f" ({REASON_LABELS[event.reason]})" if event.reason else ""
+    return f"{event.date:%Y-%m-%d} {event.status.value}{reason}"
+
+
+def describe_outcome(outcome: models.OutcomeEntry) -> str:
+    years = f" x {case_files.number(outcome.years)} year(s)" if getattr(outcome, "years_stated", True) else ""
+    note = f" \"{outcome.description}\"" if outcome.description else ""
+    return f"{outcome.code} x {case_files.number(outcome.quantity)}{years}{note}; evidence: {outcome.evidence}"
+
