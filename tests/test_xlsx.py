@@ -18,8 +18,9 @@ from up2u_cba import pipeline, render_xlsx
 from up2u_cba.cli import main
 
 SHEETS = ["Summary", "Participants", "Cases", "Outcome lines", "Agency split", "By agency", "By locality",
-          "By theme", "Years", "Unit costs used", "Method", "Run info"]
-TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Years", "Unit costs used"]
+          "By theme", "Years", "Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
+TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Years", "Assumptions",
+                "Sensitivity", "Unit costs used"]
 
 
 @pytest.fixture(scope="module")

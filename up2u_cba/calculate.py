@@ -67,6 +67,10 @@ class OutcomeLine(pydantic.BaseModel):
     x (1 - optimism_bias), rounded to whole pounds half up."""
     prudent_flows: tuple[Decimal, ...] = ()
     """The prudent fiscal saving of each year of the benefit, unrounded (for payback)."""
+    economic_unit_value: Decimal = models.ZERO
+    """The cost's economic value per unit at the report's price year (0 if it has none)."""
+    social_unit_value: Decimal = models.ZERO
+    """The cost's social value per unit at the report's price year (0 if it has none)."""
     prudent_economic: Decimal = models.ZERO
     """The same adjustments applied to the cost's economic value (0 if it has none)."""
     prudent_social: Decimal = models.ZERO
@@ -324,10 +328,12 @@ def value_line(
     weights = year_weights(years, drop_off, green_book.discount_rate)
     adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
 
-    def prudent(value: models.CostValue | None) -> Decimal:
+    def at_report_prices(value: models.CostValue | None) -> Decimal:
         if value is None or value.price_year not in series.index:
             return models.ZERO
-        unit = value.amount * series.factor(value.price_year, price_year)
+        return value.amount * series.factor(value.price_year, price_year)
+
+    def prudent(unit: Decimal) -> Decimal:
         return models.whole_pounds(unit * outcome.quantity * sum(weights, models.ZERO) * adjust)
 
     fiscal_unit = cost.fiscal.amount * factor
@@ -355,10 +361,12 @@ def value_line(
         drop_off=drop_off,
         discount_rate=green_book.discount_rate,
         years_factor=sum(weights, models.ZERO),
-        prudent_saving=prudent(cost.fiscal),
+        prudent_saving=prudent(fiscal_unit),
         prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
-        prudent_economic=prudent(cost.economic),
-        prudent_social=prudent(cost.social),
+        economic_unit_value=at_report_prices(cost.economic),
+        social_unit_value=at_report_prices(cost.social),
+        prudent_economic=prudent(at_report_prices(cost.economic)),
+        prudent_social=prudent(at_report_prices(cost.social)),
         transfer=cost.code in green_book.transfers,
         adjustment_reason=outcome.adjustment_reason,
     )

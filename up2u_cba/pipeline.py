@@ -14,7 +14,7 @@ import datetime
 import hashlib
 
 import up2u_cba
-from up2u_cba import calculate, cases, checks, deflators, models, report, settings, unit_costs
+from up2u_cba import calculate, cases, checks, deflators, models, report, sensitivity, settings, unit_costs
 from up2u_cba.problems import InputError, Problem
 
 
@@ -143,6 +143,8 @@ def build_report(
         deflator_file=inputs.series.file,
         services=summaries,
         green_book=inputs.settings.assumptions,
+        sensitivity=tuple(sensitivity.analyse(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
+                          for service in services),
         years=tuple(row for service in services
                     for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
                                                        service)),

@@ -22,12 +22,13 @@ import openpyxl.styles
 import openpyxl.utils
 import openpyxl.worksheet.properties
 
-from up2u_cba import calculate, report
+from up2u_cba import calculate, models, report
 
 POUNDS = '"£"#,##0;-"£"#,##0'
 PENCE = '"£"#,##0.00'
 FACTOR = "0.000000"
 PROPORTION = "0.0000%"
+PERCENT = "0.0%"
 ROI = '"£"0.00" for every £1 spent"'
 DATE = "yyyy-mm-dd"
 TITLE = openpyxl.styles.Font(bold=True, size=14)
@@ -39,16 +40,20 @@ HEADER_ROW = 4
 SUPPRESSED = "<5"
 GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
                "(converted to CSV by up2u-cba); local costs as their Source column says.")
-CAVEAT = ("These are gross estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
-          "completed in the year, valued with national and local unit costs. They are not cash savings to any "
-          "budget, and make no adjustment for what would have happened anyway (deadweight), for other "
-          "services' part in the outcomes (attribution) or for optimism bias.")
+CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
+          "completed in the year, valued with national and local unit costs, as published. They are not cash "
+          "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
+          "have happened anyway, other services' part, optimism bias, drop-off and discounting); where those are "
+          "left at their defaults the two agree.")
 
 LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
                 "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
-                "Agency", "Theme", "RAG"]
+                "Agency", "Theme", "RAG",
+                "Deadweight", "Attribution", "Evidence grade", "Optimism bias", "Drop-off", "Discount rate",
+                "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
+                "Social value at report prices", "Prudent economic", "Prudent social"]
 LINE_COLUMN = {name: openpyxl.utils.get_column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
-SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving"]
+SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving"]
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
@@ -95,7 +100,7 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
     sheets += ["By agency", "By locality", "By theme"]
     if len({row.year for row in result.years}) > 1:
         sheets.append("Years")
-    sheets += ["Unit costs used", "Method", "Run info"]
+    sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
     by_name = {name: workbook.create_sheet(name) for name in sheets}
     if not publish:
         add_outcome_lines(by_name["Outcome lines"], result, refs)
@@ -107,6 +112,8 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
     add_by_theme(by_name["By theme"], result, publish)
     if "Years" in by_name:
         add_years(by_name["Years"], result)
+    add_assumptions(by_name["Assumptions"], result)
+    add_sensitivity(by_name["Sensitivity"], result)
     add_unit_costs(by_name["Unit costs used"], result)
     add_method(by_name["Method"], result, publish)
     add_run_info(by_name["Run info"], result, publish)
@@ -120,7 +127,7 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
 def wrap_explanation(sheet) -> None:
     """Wrap the one-line explanation in row 2 across the sheet's table, so it neither runs off
     the page nor widens the print."""
-    last = max(sheet.max_column, 2) if sheet.title != "Summary" else 2
+    last = max(sheet.max_column, 2) if sheet.title != "Summary" else 3
     last = min(last, 12)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
     sheet["A2"].alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
@@ -199,19 +206,49 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
             for index, line in enumerate(case.lines):
                 row += 1
                 refs.line_rows[(case.reference, index)] = row
-                values = [
-                    line.service, line.reference, line.locality, case.completed_on, line.code, line.description,
-                    float(line.quantity), float(line.years), float(line.unit_value), str(line.price_year),
-                    float(line.uprating_factor), f"={c['Unit value']}{row}*{c['Uprating factor']}{row}",
-                    f"=ROUND({c['Quantity']}{row}*{c['Years']}{row}*{c['Unit value']}{row}*{c['Uprating factor']}{row},0)",
-                    line.agency, line.theme, line.rag,
-                ]
-                for column, value in enumerate(values, start=1):
-                    sheet.cell(row=row, column=column, value=value)
+
+                def cell(name: str) -> str:
+                    return f"{c[name]}{row}"
+
+                kept = f"((1-{cell('Drop-off')})/(1+{cell('Discount rate')}))"
+                whole_years = f"INT({cell('Years')})"
+                adjust = f"(1-{cell('Deadweight')})*{cell('Attribution')}*(1-{cell('Optimism bias')})"
+                values = {
+                    "Service": line.service, "Case": line.reference, "Locality": line.locality,
+                    "Completed": case.completed_on, "Code": line.code, "Description": line.description,
+                    "Quantity": float(line.quantity), "Years": float(line.years),
+                    "Unit value": float(line.unit_value), "Price year": str(line.price_year),
+                    "Uprating factor": float(line.uprating_factor),
+                    "Unit value at report prices": f"={cell('Unit value')}*{cell('Uprating factor')}",
+                    "Saving": f"=ROUND({cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
+                              f"{cell('Uprating factor')},0)",
+                    "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
+                    "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
+                    "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
+                    "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
+                    # sum over the benefit's years of kept^k, a final part year by its fraction
+                    "Years factor": f"=IF({kept}=1,{whole_years},(1-{kept}^{whole_years})/(1-{kept}))"
+                                    f"+({cell('Years')}-{whole_years})*{kept}^{whole_years}",
+                    "Prudent saving": f"=ROUND({cell('Quantity')}*{cell('Unit value')}*{cell('Uprating factor')}*"
+                                      f"{cell('Years factor')}*{adjust},0)",
+                    "Transfer": "yes" if line.transfer else "no",
+                    "Economic value at report prices": float(line.economic_unit_value),
+                    "Social value at report prices": float(line.social_unit_value),
+                    "Prudent economic": f"=ROUND({cell('Quantity')}*{cell('Economic value at report prices')}*"
+                                        f"{cell('Years factor')}*{adjust},0)",
+                    "Prudent social": f"=ROUND({cell('Quantity')}*{cell('Social value at report prices')}*"
+                                      f"{cell('Years factor')}*{adjust},0)",
+                }
+                for column, name in enumerate(LINE_HEADERS, start=1):
+                    sheet.cell(row=row, column=column, value=values[name])
                 formats = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR,
-                           "Unit value at report prices": PENCE, "Saving": POUNDS}
+                           "Unit value at report prices": PENCE, "Saving": POUNDS, "Deadweight": PERCENT,
+                           "Attribution": PERCENT, "Optimism bias": PERCENT, "Drop-off": PERCENT,
+                           "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
+                           "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
+                           "Prudent economic": POUNDS, "Prudent social": POUNDS}
                 for name, number_format in formats.items():
-                    sheet[f"{c[name]}{row}"].number_format = number_format
+                    sheet[cell(name)].number_format = number_format
     refs.lines_last = row
     table(sheet, LINE_HEADERS, row)
     fit_widths(sheet, maximum=50)
@@ -222,7 +259,6 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
           "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
           "proportion to their values; each share is rounded, and the largest takes what is left.")
     row = HEADER_ROW
-    saving = LINE_COLUMN["Saving"]
     for summary in result.services:
         for case in summary.cases:
             for index, line in enumerate(case.lines):
@@ -230,19 +266,23 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
                 parts = list(line.agency_proportions)
                 largest = max(range(len(parts)), key=lambda i: (parts[i][1], -i))
                 first = row + 1
-                for part, (agency, proportion) in enumerate(parts):
+                for agency, proportion in parts:
                     row += 1
                     values = [line.service, line.reference, line.code, line_row, agency, float(proportion)]
                     for column, value in enumerate(values, start=1):
                         sheet.cell(row=row, column=column, value=value)
                     sheet.cell(row=row, column=6).number_format = PROPORTION
-                    sheet.cell(row=row, column=7).number_format = POUNDS
-                    if part != largest:
-                        sheet.cell(row=row, column=7, value=f"=ROUND('Outcome lines'!{saving}{line_row}*F{row},0)")
                 largest_row = first + largest
-                others = [f"G{r}" for r in range(first, row + 1) if r != largest_row]
-                rest = f"-SUM({','.join(others)})" if others else ""
-                sheet.cell(row=largest_row, column=7, value=f"='Outcome lines'!{saving}{line_row}{rest}")
+                for letter, source in (("G", LINE_COLUMN["Saving"]), ("H", LINE_COLUMN["Prudent saving"])):
+                    for share_row in range(first, row + 1):
+                        if share_row == largest_row:
+                            others = [f"{letter}{r}" for r in range(first, row + 1) if r != largest_row]
+                            rest = f"-SUM({','.join(others)})" if others else ""
+                            formula = f"='Outcome lines'!{source}{line_row}{rest}"
+                        else:
+                            formula = f"=ROUND('Outcome lines'!{source}{line_row}*F{share_row},0)"
+                        sheet[f"{letter}{share_row}"] = formula
+                        sheet[f"{letter}{share_row}"].number_format = POUNDS
     refs.split_last = row
     table(sheet, SPLIT_HEADERS, row)
     fit_widths(sheet)
@@ -326,18 +366,29 @@ def add_participants(sheet, result: report.Report, publish: bool) -> None:
 
 def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
     start(sheet, "Savings by agency",
-          "Who benefits: the agency split of every outcome line added up per agency.")
+          "Who benefits: the agency split of every outcome line added up per agency, gross and prudent, and the "
+          "prudent fiscal saving each agency could release (cashable).")
     row = HEADER_ROW
     for summary in result.services:
         first = row + 1
+        prudent = summary.prudent_by_agency
+        cashable = summary.cashable_by_agency
         for agency, amount in summary.by_agency.items():
             row += 1
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=agency)
-            value = int(amount) if publish else (
-                f'=SUMIFS({refs.split("G")},{refs.split("A")},A{row},{refs.split("E")},B{row})')
-            sheet.cell(row=row, column=3, value=value).number_format = POUNDS
+            if publish:
+                values = [int(amount), int(prudent[agency])]
+            else:
+                values = [f'=SUMIFS({refs.split(letter)},{refs.split("A")},A{row},{refs.split("E")},B{row})'
+                          for letter in ("G", "H")]
+            share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
+            values += [share, int(cashable[agency]) if publish else f"=ROUND(D{row}*E{row},0)"]
+            for column, value in enumerate(values, start=3):
+                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+            sheet.cell(row=row, column=5).number_format = PERCENT
             refs.agency_cells[(summary.service, agency)] = f"'By agency'!$C${row}"
+            refs.agency_cells[(summary.service, agency, "prudent")] = f"'By agency'!$D${row}"
         if row >= first:
             chart = openpyxl.chart.BarChart()
             chart.type = "bar"
@@ -347,8 +398,8 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
             chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
             chart.y_axis.numFmt = POUNDS
             chart.height, chart.width = max(6, 0.6 * (row - first + 1) + 2), 18
-            sheet.add_chart(chart, f"E{first}")
-    table(sheet, ["Service", "Agency", "Saving"], row)
+            sheet.add_chart(chart, f"H{first}")
+    table(sheet, ["Service", "Agency", "Saving", "Prudent saving", "Cashability", "Cashable"], row)
     fit_widths(sheet)
 
 
@@ -365,10 +416,12 @@ def add_by_locality(sheet, result: report.Report, publish: bool) -> None:
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=locality)
             sheet.cell(row=row, column=3, value=count(completed.get(locality, 0), publish))
-            value = int(amount) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
-                s=_lines("Saving"), a=_lines("Service"), c=_lines("Locality"), r=row)
-            sheet.cell(row=row, column=4, value=value).number_format = POUNDS
-    table(sheet, ["Service", "Locality", "Completed cases", "Saving"], row)
+            for column, (name, figure) in enumerate(
+                    (("Saving", amount), ("Prudent saving", summary.prudent_by_locality[locality])), start=4):
+                value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
+                    s=_lines(name), a=_lines("Service"), c=_lines("Locality"), r=row)
+                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+    table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
 
@@ -387,10 +440,12 @@ def add_by_theme(sheet, result: report.Report, publish: bool) -> None:
             row += 1
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=theme)
-            value = int(amount) if publish else "=SUMIFS({s},{a},A{r},{t},B{r})".format(
-                s=_lines("Saving"), a=_lines("Service"), t=_lines("Theme"), r=row)
-            sheet.cell(row=row, column=3, value=value).number_format = POUNDS
-    table(sheet, ["Service", "Theme", "Saving"], row)
+            for column, (name, figure) in enumerate(
+                    (("Saving", amount), ("Prudent saving", summary.prudent_by_theme[theme])), start=3):
+                value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{t},B{r})".format(
+                    s=_lines(name), a=_lines("Service"), t=_lines("Theme"), r=row)
+                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+    table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
 
@@ -411,6 +466,43 @@ def add_years(sheet, result: report.Report) -> None:
         sheet.cell(row=row, column=7).number_format = ROI
     table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Spend", "Net saving",
                   "Return on investment"], row)
+    fit_widths(sheet)
+
+
+def add_assumptions(sheet, result: report.Report) -> None:
+    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from. "
+                                "A line's own values are on Outcome lines.")
+    row = HEADER_ROW
+    for name, value, note in result.green_book.notes():
+        row += 1
+        for column, text in enumerate((name, value, note), start=1):
+            cell = sheet.cell(row=row, column=column, value=text)
+            cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+    table(sheet, ["Assumption", "Value", "Source"], row)
+    for column, width in zip("ABC", (22, 50, 70)):
+        sheet.column_dimensions[column].width = width
+
+
+def add_sensitivity(sheet, result: report.Report) -> None:
+    start(sheet, "Sensitivity", "How the prudent net saving and return move when each assumption takes one "
+                                "programme-wide low or high value, largest effect first; the switching value is "
+                                "where the prudent net saving reaches zero.")
+    row = HEADER_ROW
+    for analysis in result.sensitivity:
+        for item in analysis.rows:
+            row += 1
+            values = [analysis.service, item.label, float(item.low), float(item.high), int(item.at_low.net_saving),
+                      int(item.at_high.net_saving), float(item.at_low.return_on_investment),
+                      float(item.at_high.return_on_investment), int(item.swing),
+                      None if item.switching_value is None else float(item.switching_value),
+                      None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
+            for column, value in enumerate(values, start=1):
+                sheet.cell(row=row, column=column, value=value)
+            for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, ROI), (8, ROI),
+                                          (9, POUNDS), (10, "0.0000000000"), (11, POUNDS)):
+                sheet.cell(row=row, column=column).number_format = number_format
+    table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
+                  "Return at low", "Return at high", "Swing", "Switching value", "Net at switching value"], row)
     fit_widths(sheet)
 
 
@@ -505,53 +597,101 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
 
 def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
     start(sheet, f"Up2U cost-benefit analysis, financial year {result.year}",
-          f"Gross fiscal savings of cases completed in the year, at {result.price_year} prices "
-          f"({result.deflator_series})." + ("" if publish else " Figures are live formulas over Outcome lines."))
+          f"Fiscal savings of cases completed in the year, at {result.price_year} prices "
+          f"({result.deflator_series}): gross, as published, and prudent, after the Green Book assumptions on "
+          f"the Assumptions sheet." + ("" if publish else " Figures are live formulas over Outcome lines."))
     row = HEADER_ROW - 1
     for summary in result.services:
         row += 1
         sheet.cell(row=row, column=1, value=summary.service).font = TITLE
-        saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
-        saving = int(summary.total_saving) if publish else \
-            f'=SUMIFS({_lines("Saving")},{_lines("Service")},"{summary.service}")'
-        entries = [
-            ("Service", summary.service, None),
-            ("Financial year", str(summary.year), None),
-            ("Price year", str(summary.price_year), None),
-            ("Completed cases", count(summary.completers, publish), "0"),
-            (f"Total estimated saving for cases completed in {summary.year}", saving, POUNDS),
-            ("Total estimated spend on Up2U over a 12-month period", int(summary.spend), POUNDS),
-            (f"Estimated net saving to {summary.service} (saving - spend)",
-             int(summary.net_saving) if publish else f"=B{saving_row}-B{spend_row}", POUNDS),
-            ("Return on investment",
-             float(summary.return_on_investment) if publish else f"=ROUND(B{saving_row}/B{spend_row},2)", ROI),
-            ("Average saving per completed case",
-             int(summary.average_saving) if publish else
-             f"=IF(B{completers_row}>0,ROUND(B{saving_row}/B{completers_row},0),0)", POUNDS),
-        ]
-        for offset, (label, value, number_format) in enumerate(entries, start=1):
-            sheet.cell(row=row + offset, column=1, value=label)
-            cell = sheet.cell(row=row + offset, column=2, value=value)
+        for column, heading in ((2, "Gross"), (3, "Prudent")):
+            cell = sheet.cell(row=row, column=column, value=heading)
+            cell.font = BOLD
             cell.alignment = openpyxl.styles.Alignment(horizontal="right")
-            if number_format:
-                cell.number_format = number_format
-            if label.startswith(("Total estimated saving", "Estimated net", "Return")):
-                sheet.cell(row=row + offset, column=1).font = BOLD
-                cell.font = BOLD
-        row += len(entries) + 2
+        saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
+
+        def total(column: str, amount) -> object:
+            return int(amount) if publish else \
+                f'=SUMIFS({_lines(column)},{_lines("Service")},"{summary.service}")'
+
+        def live(amount, formula: str, number=int) -> object:
+            return number(amount) if publish else formula
+
+        prudent_average = models.whole_pounds(summary.prudent_total / summary.completers) \
+            if summary.completers else 0
+        entries = [
+            ("Service", summary.service, None, None),
+            ("Financial year", str(summary.year), None, None),
+            ("Price year", str(summary.price_year), None, None),
+            ("Completed cases", count(summary.completers, publish), None, "0"),
+            (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
+             total("Prudent saving", summary.prudent_total), POUNDS),
+            ("Total estimated spend on Up2U over a 12-month period", int(summary.spend), int(summary.spend), POUNDS),
+            (f"Estimated net saving to {summary.service} (saving - spend)",
+             live(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
+             live(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
+            ("Return on investment",
+             live(summary.return_on_investment, f"=ROUND(B{saving_row}/B{spend_row},2)", float),
+             live(summary.financial_return, f"=ROUND(C{saving_row}/C{spend_row},2)", float), ROI),
+            ("Average saving per completed case",
+             live(summary.average_saving, f"=IF(B{completers_row}>0,ROUND(B{saving_row}/B{completers_row},0),0)"),
+             live(prudent_average, f"=IF(B{completers_row}>0,ROUND(C{saving_row}/B{completers_row},0),0)"),
+             POUNDS),
+        ]
+        public_value = "+".join(
+            [f'SUMIFS({_lines("Prudent saving")},{_lines("Service")},"{summary.service}",{_lines("Transfer")},"no")']
+            + [f'SUMIFS({_lines(name)},{_lines("Service")},"{summary.service}")'
+               for name in ("Prudent economic", "Prudent social")])
+        value_row = row + len(entries) + 2
+        payback = summary.payback_months
+        measures = [
+            ("Public value: fiscal (transfers excluded) + economic + social, prudent",
+             live(summary.public_value, f"={public_value}"), POUNDS),
+            ("Public value benefit-cost ratio", live(summary.public_value_ratio,
+                                                     f"=ROUND(B{value_row}/B{spend_row},2)", float), "0.00"),
+            ("Net present budget impact (prudent fiscal saving - spend)",
+             live(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
+            ("Payback period, months (prudent fiscal savings)",
+             "not within the benefits' duration" if payback is None else payback, "0"),
+        ]
+        for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
+            sheet.cell(row=row + offset, column=1, value=label)
+            for column, figure in ((2, value), (3, prudent)):
+                if figure is None:
+                    continue
+                cell = sheet.cell(row=row + offset, column=column, value=figure)
+                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+                if number_format:
+                    cell.number_format = number_format
+                if label.startswith(("Total estimated saving", "Estimated net", "Return")):
+                    sheet.cell(row=row + offset, column=1).font = BOLD
+                    cell.font = BOLD
+        row += len(entries) + 1
+        sheet.cell(row=row, column=1, value="Green Book measures").font = BOLD
+        for label, value, number_format in measures:
+            row += 1
+            sheet.cell(row=row, column=1, value=label)
+            cell = sheet.cell(row=row, column=2, value=value)
+            cell.number_format = number_format
+            cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+        row += 2
         sheet.cell(row=row, column=1, value="Savings by agency").font = BOLD
         for agency, amount in summary.by_agency.items():
             row += 1
             sheet.cell(row=row, column=1, value=agency)
             value = int(amount) if publish else f"={refs.agency_cells[(summary.service, agency)]}"
+            prudent = int(summary.prudent_by_agency[agency]) if publish else \
+                f"={refs.agency_cells[(summary.service, agency, 'prudent')]}"
             sheet.cell(row=row, column=2, value=value).number_format = POUNDS
+            sheet.cell(row=row, column=3, value=prudent).number_format = POUNDS
         row += 2
     cell = sheet.cell(row=row, column=1, value=CAVEAT)
     cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
     sheet.row_dimensions[row].height = 75
-    sheet.column_dimensions["A"].width = 62
-    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["A"].width = 64
+    sheet.column_dimensions["B"].width = 26
+    sheet.column_dimensions["C"].width = 26
     print_setup(sheet)
     sheet.page_setup.orientation = "portrait"
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pydantic
 
 from up2u_cba import assumptions, calculate, models
+from up2u_cba import sensitivity as sensitivity_analysis
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -56,6 +57,8 @@ class Report(pydantic.BaseModel):
     services: tuple[calculate.ServiceSummary, ...]
     green_book: assumptions.Assumptions = assumptions.Assumptions()
     """The Green Book assumptions behind the prudent figures."""
+    sensitivity: tuple[sensitivity_analysis.Sensitivity, ...] = ()
+    """Each service's sensitivity of the prudent figures to each assumption."""
     years: tuple[calculate.YearRow, ...] = ()
     """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]
