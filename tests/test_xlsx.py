@@ -226,3 +226,57 @@ def test_changing_a_quantity_moves_every_total(report, workbook_path, tmp_path):
     assert bcp["Multiple"] == report.services[0].by_agency["Multiple"] + 3253
     case_totals = [row[1] for row in recalculated["Cases"].iter_rows(values_only=True) if row[0] == "Total saving"]
     assert 143650 + 3253 in case_totals
+
+
+def test_libreoffice_recalculates_the_prudent_figures_as_the_tool_does(tmp_path):
+    from test_green_book import project
+
+    settings = project(tmp_path, spend=2000, assumptions="""
+        [assumptions.deadweight]
+        default = 0.1
+        codes = { "TST-A" = 0.2 }
+
+        [assumptions.attribution]
+        default = 0.75
+
+        [assumptions.optimism_bias]
+        A = 0.15
+        G = 0.05
+
+        [assumptions.drop_off]
+        default = 0.1
+
+        [assumptions.transfers]
+        codes = ["TST-G"]
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-A"
+        quantity = 2
+        years = 3
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 3
+        years = 2.5
+        [[outcomes]]
+        code = "CR2.0"
+        quantity = 1
+        """)
+    result = pipeline.run(str(settings))
+    (summary,) = result.services
+    path = tmp_path / "prudent.xlsx"
+    render_xlsx.write(result, str(path))
+    workbook = recalculate(path, tmp_path)
+    lines = table_rows(workbook["Outcome lines"])
+    assert [row["Prudent saving"] for row in lines] == [line.prudent_saving for line in summary.lines]
+    assert [row["Prudent economic"] for row in lines] == [line.prudent_economic for line in summary.lines]
+    assert [row["Prudent social"] for row in lines] == [line.prudent_social for line in summary.lines]
+    summary_sheet = workbook["Summary"]
+    figures = {row[0]: row[1:3] for row in summary_sheet.iter_rows(min_row=4, max_col=3, values_only=True) if row[0]}
+    assert figures["Total estimated saving for cases completed in 2022/23"] == \
+        (summary.total_saving, summary.prudent_total)
+    assert figures["Estimated net saving to BCP (saving - spend)"] == (summary.net_saving, summary.prudent_net_saving)
+    assert figures["Public value: fiscal (transfers excluded) + economic + social, prudent"][0] == summary.public_value
+    by_agency = {row["Agency"]: (row["Prudent saving"], row["Cashable"]) for row in table_rows(workbook["By agency"])}
+    assert by_agency == {agency: (summary.prudent_by_agency[agency], summary.cashable_by_agency[agency])
+                         for agency in summary.by_agency}
+    assert summary.prudent_total != summary.total_saving  # the assumptions did bite
