@@ -33,7 +33,7 @@ import os
 import tomllib
 from decimal import Decimal
 
-from up2u_cba import models
+from up2u_cba import models, privacy
 from up2u_cba.problems import Problem
 
 CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
@@ -201,6 +201,9 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
             elif len(value) > TEXT_LIMIT:
                 problem("text-too-long", f"{where}.{field}", f"{field} is {len(value)} characters long",
                         f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
+            elif privacy.personal_data(value):
+                problem("personal-data", f"{where}.{field}",
+                        f"{field} {privacy.describe(privacy.personal_data(value))}", privacy.HINT)
             else:
                 texts[field] = value.strip()
         adjustments = _parse_adjustments(entry, where, problem)
