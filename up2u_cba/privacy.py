@@ -42,7 +42,7 @@ _DATES = [
 # so obviously invented test postcodes are caught as well as real ones.
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", re.I)
 # A run of digits with the separators people type (spaces, dashes, dots, brackets).
-_PHONE = re.compile(r"(?<![\w£$.,])(\+\s?44|\(?0)[\d\s().-]{8,16}\d(?![\d,])")
+_PHONE = re.compile(r"(?<![\w£$.])(?<!\d,)(\+\s?44|\(?0)[\d\s().-]{8,16}\d(?!\d|,\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Two letters, six digits (in pairs, maybe spaced), a final letter A-D.
 _NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)

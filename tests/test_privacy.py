@@ -1,0 +1,99 @@
+"""The pseudonymisation guard (issue #4): free text that looks like personal data is refused,
+naming the field and the reason, never echoing the text. Every value here is obviously fake."""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+
+import pytest
+
+from test_entry_support import ROOT
+from up2u_cba import case_files, cases, entry, privacy
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("AB12 3CD", privacy.POSTCODE),
+    ("lives near ab123cd", privacy.POSTCODE),
+    ("A1 2BC", privacy.POSTCODE),
+    ("01234 567890", privacy.PHONE),
+    ("call 01234-567-890", privacy.PHONE),
+    ("+44 1234 567890", privacy.PHONE),
+    ("(01234) 567890", privacy.PHONE),
+    ("test@example.invalid", privacy.EMAIL),
+    ("QQ123456C", privacy.NI_NUMBER),
+    ("QQ 12 34 56 C", privacy.NI_NUMBER),
+    ("12/03/1985", privacy.DATE_OF_BIRTH),
+    ("1985-03-12", privacy.DATE_OF_BIRTH),
+    ("12.3.85", privacy.DATE_OF_BIRTH),
+    ("12 March 1985", privacy.DATE_OF_BIRTH),
+    ("March 12, 1985", privacy.DATE_OF_BIRTH),
+    ("DOB on file", privacy.DATE_OF_BIRTH),
+    ("D.O.B. checked", privacy.DATE_OF_BIRTH),
+    ("born in the spring", privacy.DATE_OF_BIRTH),
+    ("date of birth confirmed", privacy.DATE_OF_BIRTH),
+])
+def test_each_kind_of_personal_data_is_found(text, kind):
+    assert privacy.personal_data(text) == [kind]
+
+
+def test_several_kinds_are_all_named_in_a_fixed_order():
+    found = privacy.personal_data("test@example.invalid, 01234 567890, AB12 3CD")
+    assert found == [privacy.POSTCODE, privacy.PHONE, privacy.EMAIL]
+    assert privacy.describe(found) == "looks like a postcode, a phone number and an e-mail address"
+
+
+@pytest.mark.parametrize("text", [
+    "Reduction in domestic abuse, incidents x3",
+    "Police incident check, 3 months after completion",
+    "Child in need plans closed x4",
+    "Wellbeing score improved; GP confirms no ongoing treatment",
+    "Score 14/20 at exit review",
+    "Session 3 of 12, 2022/23 review",
+    "Saving of £135,754 per year",
+    "CR2.0 and HE1.0 counted once",
+    "0.5 years abstinent",
+    "Q3 2023 review",
+    "Newborn in the household",
+])
+def test_ordinary_notes_pass(text):
+    assert privacy.personal_data(text) == []
+
+
+def test_no_description_or_evidence_in_the_sample_cases_is_refused():
+    records, problems = cases.load(str(ROOT / "cases"))
+    assert problems == [] and len(records) > 50
+    flagged = [(record.reference, number, field)
+               for record in records for number, outcome in enumerate(record.outcomes)
+               for field in ("description", "evidence") if privacy.personal_data(getattr(outcome, field))]
+    assert flagged == []
+
+
+def test_no_gmca_unit_cost_description_looks_like_personal_data():
+    """682 real descriptions full of numbers, codes and years: a guard against false positives."""
+    with open(ROOT / "unit_costs" / "gmca-ucd-v1.4.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 682
+    assert [row["code"] for row in rows if privacy.personal_data(row["description"])] == []
+
+
+def test_the_message_names_the_field_and_the_reason_but_never_the_text():
+    message = entry.text_message("evidence", "Seen at AB12 3CD on 12/03/1985")
+    assert message.startswith("evidence looks like a date of birth and a postcode")
+    assert "AB12" not in message and "1985" not in message
+    problems = case_files.text_problems("case.toml", "outcomes[0].evidence", "evidence", "AB12 3CD")
+    assert [(problem.code, problem.where) for problem in problems] == [("personal-data", "outcomes[0].evidence")]
+    assert "AB12" not in str(problems[0])
+
+
+def test_validate_refuses_personal_data_in_a_hand_edited_case_file():
+    """``cases.parse`` applies the guard, so `validate` refuses what guided entry would."""
+    record, problems = cases.load_file(str(FIXTURES / "personal_data.toml"))
+    assert record is None
+    assert sorted((problem.code, problem.where) for problem in problems) == [
+        ("personal-data", "outcomes[0].evidence"),
+        ("personal-data", "outcomes[1].description"),
+    ]
+    assert all("AB12" not in str(problem) and "1985" not in str(problem) for problem in problems)
