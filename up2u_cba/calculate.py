@@ -180,7 +180,7 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def return_on_investment(self) -> Decimal:
         """Saving per pound spent, to 2 decimal places, half up."""
-        return _per_pound(self.total_saving, self.spend)
+        return per_pound(self.total_saving, self.spend)
 
     @property
     def average_saving(self) -> Decimal:
@@ -224,7 +224,7 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def financial_return(self) -> Decimal:
         """Financial return on investment: prudent fiscal savings per pound spent, 2 dp."""
-        return _per_pound(self.prudent_total, self.spend)
+        return per_pound(self.prudent_total, self.spend)
 
     @property
     def prudent_by_agency(self) -> dict[str, Decimal]:
@@ -268,7 +268,7 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def public_value_ratio(self) -> Decimal:
         """Public value benefit-cost ratio: public value per pound spent, 2 dp."""
-        return _per_pound(self.public_value, self.spend)
+        return per_pound(self.public_value, self.spend)
 
     @property
     def cashable_by_agency(self) -> dict[str, Decimal]:
@@ -297,7 +297,8 @@ class ServiceSummary(pydantic.BaseModel):
         return None
 
 
-def _per_pound(amount: Decimal, spend: Decimal) -> Decimal:
+def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
+    """Pounds of ``amount`` per pound of ``spend``, to 2 decimal places, half up."""
     return (amount / spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
 
 
@@ -495,6 +496,13 @@ def participants(
     return ParticipantTable(localities=service.localities, counts=counts)
 
 
+def completed_in(cases: list[models.CaseRecord], service: str, year: models.FinancialYear) -> list[models.CaseRecord]:
+    """The service's cases that completed in the year, in reference order."""
+    return sorted((case for case in cases
+                   if case.service == service and case.completed_on is not None and case.completed_on in year),
+                  key=lambda case: case.reference)
+
+
 def summarise(
     cases: list[models.CaseRecord],
     costs: dict[str, models.UnitCost],
@@ -504,11 +512,7 @@ def summarise(
     year: models.FinancialYear,
 ) -> ServiceSummary:
     """One service's year: value the cases completed in it and set them against spend."""
-    completed = sorted(
-        (case for case in cases
-         if case.service == service.name and case.completed_on is not None and case.completed_on in year),
-        key=lambda case: case.reference,
-    )
+    completed = completed_in(cases, service.name, year)
     return ServiceSummary(
         service=service.name,
         year=year,
@@ -540,7 +544,7 @@ class YearRow(pydantic.BaseModel):
     def return_on_investment(self) -> Decimal | None:
         if self.spend is None:
             return None
-        return (self.total_saving / self.spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+        return per_pound(self.total_saving, self.spend)
 
 
 def compare_years(

@@ -39,6 +39,19 @@ def to_data(result: report.Report) -> dict:
         "services": [service_data(summary) for summary in result.services],
         "assumptions": [{"assumption": name, "value": value, "source": note}
                         for name, value, note in result.green_book.notes()],
+        "sensitivity": [
+            {"service": analysis.service, "year": str(analysis.year),
+             "central": headline_data(analysis.central),
+             "assumptions": [
+                 {"assumption": row.assumption, "low": exact(row.low), "high": exact(row.high),
+                  "at_low": headline_data(row.at_low), "at_high": headline_data(row.at_high),
+                  "swing": whole(row.swing),
+                  "switching_value": None if row.switching_value is None else exact(row.switching_value),
+                  "net_at_switching_value": None if row.net_at_switching_value is None
+                  else whole(row.net_at_switching_value)}
+                 for row in analysis.rows]}
+            for analysis in result.sensitivity
+        ],
         "years": [
             {"service": row.service, "year": str(row.year), "completers": row.completers,
              "total_saving": whole(row.total_saving),
@@ -50,6 +63,11 @@ def to_data(result: report.Report) -> dict:
         "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
         "inputs": [{"path": item.path, "sha256": item.sha256} for item in result.inputs],
     }
+
+
+def headline_data(headline) -> dict:
+    return {"prudent_total": whole(headline.prudent_total), "net_saving": whole(headline.net_saving),
+            "return_on_investment": exact(headline.return_on_investment)}
 
 
 def service_data(summary: calculate.ServiceSummary) -> dict:

@@ -92,15 +92,14 @@ def analyse(
     service: models.ServiceSettings,
     year: models.FinancialYear,
 ) -> Sensitivity:
-    completed = [case for case in cases
-                 if case.service == service.name and case.completed_on is not None and case.completed_on in year]
+    completed = calculate.completed_in(cases, service.name, year)
     spend = service.spend[year]
 
     def headline(green_book: assumptions.Assumptions) -> Headline:
         total = sum((calculate.value_case(case, costs, series, settings.price_year, green_book).prudent_total
                      for case in completed), models.ZERO)
         return Headline(prudent_total=total, net_saving=total - spend,
-                        return_on_investment=calculate._per_pound(total, spend))
+                        return_on_investment=calculate.per_pound(total, spend))
 
     rows = []
     for name in assumptions.SENSITIVITY_NAMES:
