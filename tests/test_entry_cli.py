@@ -1,0 +1,186 @@
+"""`case new | update | list` through click's runner, answers given as typed input (issue #4).
+
+Each test works on a copy of the sample project. Answers that break a rule are re-asked, and the
+test checks both the refusal and what was finally written."""
+
+from __future__ import annotations
+
+import datetime
+import pathlib
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from test_entry_support import sample_project, snapshot
+from up2u_cba import cases
+from up2u_cba.cli import main
+
+
+@pytest.fixture
+def project(tmp_path):
+    return tmp_path, sample_project(tmp_path)
+
+
+def run(settings, *args, answers=()):
+    text = "".join(f"{answer}\n" for answer in answers)
+    return CliRunner().invoke(main, [*args, "--settings", str(settings)], input=text)
+
+
+def errors(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("Error: ")]
+
+
+def test_case_new_re_asks_until_each_answer_is_acceptable(project):
+    folder, settings = project
+    tomorrow = f"{datetime.date.today() + datetime.timedelta(days=1):%Y-%m-%d}"
+    result = run(settings, "case", "new", answers=[
+        "Kent", "BCP",                    # not a service
+        "Swanage", "3",                   # not a locality of BCP; 3 = Poole
+        "JohnSmith", "BCP-0001", "BCP-0101",  # not the pattern; already a case; free
+        "01/02/2023", tomorrow, "2023-02-01",  # not YYYY-MM-DD; in the future
+        "",                               # no later events
+        "y",
+    ])
+    assert result.exit_code == 0, result.output
+    found = errors(result.output)
+    assert len(found) == 6, found
+    assert "BCP references look like BCP-\\d{4} such as BCP-0001" in found[2]
+    assert "use: up2u-cba case update BCP-0001" in found[3]
+    record, problems = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0101.toml"))
+    assert problems == []
+    assert (record.service, record.locality, [(e.status.value, f"{e.date}") for e in record.history]) == \
+        ("BCP", "Poole", [("referred", "2023-02-01")])
+
+
+def test_case_update_re_opens_a_case_closed_by_mistake_and_keeps_its_history(project):
+    folder, settings = project
+    path = folder / "cases" / "BCP" / "BCP-0003.toml"  # closed (disengaged) on 2022-08-21
+    before = path.read_text()
+    result = run(settings, "case", "update", "BCP-0003", answers=[
+        "2",             # programme start
+        "2022-08-25",
+        "",              # no more events
+        "y",
+    ])
+    assert result.exit_code == 0, result.output
+    after = path.read_text()
+    assert after.startswith(before)  # the closure stays on record
+    record, problems = cases.load_file(str(path))
+    assert problems == []
+    assert [event.status.value for event in record.history][-2:] == ["closed", "programme"]
+
+
+def test_closing_a_case_asks_for_its_reason(project):
+    folder, settings = project
+    result = run(settings, "case", "update", "BCP-0046", answers=[
+        "closed", "2022-12-01", "moved away", "no contact", "", "y",
+    ])
+    assert result.exit_code == 0, result.output
+    assert len(errors(result.output)) == 1  # 'moved away' is not a closure reason
+    record, _ = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0046.toml"))
+    assert (record.history[-1].status.value, record.history[-1].reason.value) == ("closed", "no_contact")
+
+
+def test_a_completed_case_takes_missing_outcome_lines_only(project):
+    folder, settings = project
+    path = folder / "cases" / "BCP" / "BCP-0001.toml"  # completed, with BCP-SS1, CR2.0, HO3.0
+    before = path.read_text()
+    result = run(settings, "case", "update", "BCP-0001", answers=[
+        "CR2.0.3", "1",                           # part of CR2.0, which the case counts: refused at once
+        "add", "HE1.0", "1", "1", "1", "", "Confirmed by substance misuse service",
+        "done", "y",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "a completed case has no later status" in result.output
+    assert "counts CR2.0.3, which is part of CR2.0" in result.output
+    assert re.search(r"Line 4: HE1.0 x 1 x 1 year\(s\) = £2,095 +Case total: £", result.output)
+    text = path.read_text()
+    assert text.startswith(before)
+    assert text[len(before):] == ('\n[[outcomes]]\ncode = "HE1.0"\nquantity = 1\nyears = 1\n'
+                                  'evidence = "Confirmed by substance misuse service"\n')
+
+
+def test_no_to_the_confirmation_writes_nothing(project):
+    folder, settings = project
+    before = snapshot(folder)
+    result = run(settings, "case", "update", "BCP-0046", answers=["", "2022-11-20", "", "n"])
+    assert result.exit_code == 1
+    assert "Stopped: nothing was written." in result.output
+    assert snapshot(folder) == before
+
+
+def test_end_of_input_writes_nothing(project):
+    folder, settings = project
+    before = snapshot(folder)
+    result = run(settings, "case", "new", answers=["BCP", "Poole"])
+    assert result.exit_code == 1
+    assert "Stopped: nothing was written." in result.output
+    assert snapshot(folder) == before
+
+
+def test_updating_an_unknown_case_says_so(project):
+    folder, settings = project
+    result = run(settings, "case", "update", "BCP-9999")
+    assert result.exit_code == 1
+    assert "[unknown-case]" in result.output
+
+
+# --- case list -------------------------------------------------------------------------------
+
+
+def listed(output: str) -> list[list[str]]:
+    rows = []
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("| Reference"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_cases_active_in_a_year_are_the_participant_table_without_its_referral_row(project):
+    folder, settings = project
+    result = run(settings, "case", "list", "--year", "2022/23", "--service", "BCP")
+    assert result.exit_code == 0, result.output
+    assert len(listed(result.output)) == 20 + 8 + 9 + 8 + 9 + 3  # the published 2022/23 rows
+    completed = run(settings, "case", "list", "--year", "2022/23", "--service", "BCP", "--status", "completed")
+    assert len(listed(completed.output)) == 20
+    assert "saving £627,982 in all" in completed.output  # the published total for 2022/23
+
+
+def test_filters_by_locality_and_status_and_show_each_case_once(project):
+    folder, settings = project
+    result = run(settings, "case", "list", "--locality", "poole", "--status", "closed")
+    assert result.exit_code == 0, result.output
+    rows = listed(result.output)
+    assert rows and all(row[2] == "Poole" and row[4].startswith("closed (") and row[6] == "" for row in rows)
+    assert len({row[0] for row in rows}) == len(rows)
+
+
+def test_a_completed_case_shows_its_saving(project):
+    folder, settings = project
+    result = run(settings, "case", "list", "--service", "BCP", "--status", "completed")
+    row = next(row for row in listed(result.output) if row[0] == "BCP-0001")
+    shown = run(settings, "case", "show", "BCP-0001")
+    total = re.search(r"\| Total saving .*\| +(£[\d,]+) \|", shown.output).group(1)
+    assert row[6] == total
+
+
+@pytest.mark.parametrize("option, code", [
+    (["--year", "2022"], "bad-year"),
+    (["--service", "Kent"], "unknown-service"),
+    (["--locality", "Swanage"], "unknown-locality"),
+])
+def test_bad_filters_are_problems(project, option, code):
+    folder, settings = project
+    result = run(settings, "case", "list", *option)
+    assert result.exit_code == 1
+    assert f"[{code}]" in result.output
+
+
+def test_a_broken_case_file_is_left_out_with_a_note_not_a_failure(project):
+    folder, settings = project
+    (folder / "cases" / "BCP" / "BCP-0002.toml").write_text("not TOML [")
+    result = run(settings, "case", "list", "--service", "BCP")
+    assert result.exit_code == 0
+    assert "1 case file(s) have problems" in result.output
+    assert "BCP-0002" not in [row[0] for row in listed(result.output)]
