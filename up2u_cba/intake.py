@@ -129,6 +129,8 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         "Closure reasons": list(REASON_LABELS.values()),
         "Unit costs": [cost_label(cost) for cost in usable_costs(costs, series)],
     }
+    case_sheet = book.create_sheet(CASES)
+    outcome_sheet = book.create_sheet(OUTCOMES)
     list_sheet = book.create_sheet(LISTS)
     ranges = {}
     for column, (title, values) in enumerate(lists.items(), start=1):
@@ -140,7 +142,6 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         list_sheet.column_dimensions[letter].width = 60 if title == "Unit costs" else 24
     list_sheet.sheet_state = "hidden"
 
-    case_sheet = book.create_sheet(CASES, 1)
     _header(case_sheet, CASE_COLUMNS, (14, 12, 24, 14, 13, 16))
     last = ROWS + 1
     _list_validation(case_sheet, f"B2:B{last}", ranges["Services"], "Service", "Pick the service.")
@@ -158,7 +159,6 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     for row in range(2, last + 1):
         case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
 
-    outcome_sheet = book.create_sheet(OUTCOMES, 2)
     _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40))
     _list_validation(outcome_sheet, f"B2:B{last}", ranges["Unit costs"], "Unit cost",
                      "Pick the unit cost that values the outcome (or type its code).", strict=False)
@@ -395,6 +395,7 @@ class _Reader:
                     self.problem("inconsistent-case", CASES, number, "service",
                                  f"{reference} is a {earlier[1]} case ({_place(earlier[0])})",
                                  "a case belongs to one service; leave it blank on later rows")
+                    service = self.settings.service(earlier[1])  # judge the rest of the row as that case
             elif earlier and earlier[1]:
                 service = self.settings.service(earlier[1])
             elif reference:
@@ -418,15 +419,16 @@ class _Reader:
                     self.problem("inconsistent-case", CASES, number, "locality",
                                  f"{reference} is in {earlier[2]} ({_place(earlier[0])})",
                                  "a case has one locality; leave it blank on later rows")
-                if reference:
-                    message = case_files.reference_problem(reference, service)
-                    if message:
-                        self.problem("bad-reference", CASES, number, "reference",
-                                     f"'{reference}' is not a {service.name} reference", message)
+                message = case_files.reference_problem(reference, service) if reference else None
+                if message and reference.upper() not in self.broken:  # said once, at the case's first row
+                    self.problem("bad-reference", CASES, number, "reference",
+                                 f"'{reference}' is not a {service.name} reference", message)
+                if message:
+                    self.broken.add(reference.upper())
             event = self._event(number, cells)
             if reference and reference.upper() not in first:
                 first[reference.upper()] = (number, service.name if service else "", locality)
-            if len(self.problems) > before or event is None:
+            if len(self.problems) > before or event is None or reference.upper() in self.broken:
                 self.broken.add(reference.upper())
                 continue
             key = (reference.upper(), event.status, event.date, event.reason)
@@ -629,7 +631,7 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
 
     for problem in _check_candidate(record, settings, costs, series):
         problems.append(_locate(problem, path, reference, where_reference, event_where, outcome_where, target))
-    if record.completed_on is None:
+    if record.completed_on is None and not problems:  # (a history with problems says why already)
         for row_number in outcome_where:
             if row_number is not None:
                 problems.append(Problem(code="outcomes-without-completion", file=path,
