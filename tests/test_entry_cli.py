@@ -6,7 +6,6 @@ test checks both the refusal and what was finally written."""
 from __future__ import annotations
 
 import datetime
-import pathlib
 import re
 
 import pytest
@@ -69,6 +68,25 @@ def test_case_update_re_opens_a_case_closed_by_mistake_and_keeps_its_history(pro
     record, problems = cases.load_file(str(path))
     assert problems == []
     assert [event.status.value for event in record.history][-2:] == ["closed", "programme"]
+
+
+def test_menu_numbers_never_change_meaning_between_questions(project):
+    """After an assessment, 2 is still 'programme start' (not the second of what is left), and
+    choosing the step the case is already at is refused with a reason."""
+    folder, settings = project
+    result = run(settings, "case", "update", "BCP-0046", answers=[  # in assessment since 2022-10-30
+        "1",                 # assessment: where it already is
+        "2", "2022-11-20",   # programme start
+        "2",                 # programme start again: where it now is
+        "3", "2023-03-01",   # completed
+        "", "y",             # no outcome lines; yes, record the completion without savings
+        "n",                 # but do not write it
+    ])
+    assert result.exit_code == 1 and "Stopped: nothing was written." in result.output
+    found = errors(result.output)
+    assert "the case is already at assessment" in found[0]
+    assert "the case is already at programme start" in found[1]
+    assert "Date of the programme start" in result.output and "Date of the completion" in result.output
 
 
 def test_closing_a_case_asks_for_its_reason(project):

@@ -149,7 +149,7 @@ def test_answering_no_to_the_confirmation_writes_nothing(project):
     folder, settings, start = project
     before = snapshot(folder)
     term = start("case", "update", "BCP-0046")  # in assessment since 2022-10-30
-    term.answer(r"New status \(1=programme start, 2=completed, 3=closed\) \[programme start\]: ", "")
+    term.answer(r"New status \(1=assessment, 2=programme start, 3=completed, 4=closed\) \[programme start\]: ", "")
     term.answer(r"Date of the programme start \(YYYY-MM-DD, not before 2022-10-30\) .*: ", "2022-11-20")
     term.answer(r"Has the case moved on\? .*: ", "")
     term.expect(r"2022-11-20  programme  \(new\)")

@@ -90,22 +90,31 @@ def ask(text: str, convert, default: str | None = None, show_default: bool = Tru
     return click.prompt(text, default=default, show_default=show_default, value_proc=value_proc)
 
 
-def choose(label: str, options: list[str], default: str | None = None, none_label: str | None = None):
+def choose(label: str, options: list[str], default: str | None = None, none_label: str | None = None,
+           unavailable: dict[str, str] | None = None):
     """Pick one of ``options`` by number, name, or the start of a name. With ``none_label``,
-    Enter picks nothing (returns None)."""
+    Enter picks nothing (returns None). Options in ``unavailable`` keep their number (a number
+    never changes meaning from one question to the next) but are refused with the reason given."""
     menu = ", ".join(f"{number}={option}" for number, option in enumerate(options, start=1))
+    unavailable = unavailable or {}
 
     def convert(text: str):
         text = text.strip()
         if not text and none_label:
             return None
+        picked = None
         if text.isdigit() and 1 <= int(text) <= len(options):
-            return options[int(text) - 1]
-        exact = [option for option in options if option.lower() == text.lower()]
-        starts = [option for option in options if option.lower().startswith(text.lower())] if text else []
-        if exact or len(starts) == 1:
-            return (exact or starts)[0]
-        raise ValueError(f"'{text}' is not one of the choices: type a number from 1 to {len(options)}, or a name")
+            picked = options[int(text) - 1]
+        else:
+            exact = [option for option in options if option.lower() == text.lower()]
+            starts = [option for option in options if option.lower().startswith(text.lower())] if text else []
+            if exact or len(starts) == 1:
+                picked = (exact or starts)[0]
+        if picked is None:
+            raise ValueError(f"'{text}' is not one of the choices: type a number from 1 to {len(options)}, or a name")
+        if picked in unavailable:
+            raise ValueError(unavailable[picked])
+        return picked
 
     if none_label:
         return ask(f"{label} ({menu}; Enter: {none_label})", convert, default="", show_default=False)
@@ -131,13 +140,17 @@ REASONS = {reason.value.replace("_", " "): reason for reason in models.ClosureRe
 def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent | None:
     """One new dated status event after the case's last (None if not ``required`` and skipped)."""
     last = record.history[-1]
-    labels = {status_label(status): status for status in entry.UPDATE_STATUSES
-              if status is not last.status or status is models.Status.CLOSED}
+    labels = {status_label(status): status for status in entry.UPDATE_STATUSES}
+    unavailable = {} if last.status is models.Status.CLOSED else {
+        status_label(last.status): f"the case is already at {status_label(last.status)} "
+                                   f"(since {last.date:%Y-%m-%d}); choose the step it has moved on to"}
     if required:
         default = entry.NEXT_STATUS.get(last.status)
-        picked = choose("New status", list(labels), default=status_label(default) if default else None)
+        picked = choose("New status", list(labels), default=status_label(default) if default else None,
+                        unavailable=unavailable)
     else:
-        picked = choose("Has the case moved on? Next status", list(labels), none_label="no more events")
+        picked = choose("Has the case moved on? Next status", list(labels), none_label="no more events",
+                        unavailable=unavailable)
         if picked is None:
             return None
     status = labels[picked]
@@ -295,8 +308,10 @@ def edit_outcomes(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecor
         elif action == "done":
             return record
         new_lines = len(record.outcomes) - stored
-        options = ["add", "change", "remove", "done"] if new_lines else ["add", "done"]
-        action = choose("Next", options, default="done" if new_lines or stored else "add")
+        nothing = "no line entered now to {}: lines already stored stay as they are" if stored else "no line to {} yet"
+        unavailable = {} if new_lines else {verb: nothing.format(verb) for verb in ("change", "remove")}
+        action = choose("Next", ["add", "change", "remove", "done"], default="done" if new_lines or stored else "add",
+                        unavailable=unavailable)
 
 
 def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEntry, valuer: Valuer):
@@ -655,12 +670,12 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
       up2u-cba intake import intake-2023-24.xlsx
       up2u-cba intake import intake-2023-24.xlsx --update
     """
-    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
-    folder = inputs.settings.cases_folder
-    with storage.folder_lock(folder):
-        if not dry_run:
-            # Read the stored cases again under the lock: what is checked is what is written over.
-            inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    loaded, problems = settings.load(settings_file)
+    if loaded is None:
+        fail(problems, wrote_nothing=False)
+    # Stored cases are read under the write lock, so what is checked is what is written beside.
+    with storage.folder_lock(cases_folder or loaded.cases_folder):
+        inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
         plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
                                   case_problems, update)
         if plan.problems:

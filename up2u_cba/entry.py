@@ -16,8 +16,7 @@ from decimal import Decimal
 from up2u_cba import calculate, case_files, cases, checks, deflators, models
 from up2u_cba.problems import Problem
 
-MAX_DECIMALS = 4
-"""Quantities and years take at most this many decimal places (they are stored as TOML numbers)."""
+MAX_DECIMALS = case_files.MAX_DECIMALS
 
 NEXT_STATUS = {
     models.Status.REFERRED: models.Status.ASSESSMENT,

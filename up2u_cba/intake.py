@@ -569,8 +569,9 @@ class _Reader:
             self.problem("bad-quantity" if field == "quantity" else "bad-years", OUTCOMES, number, field,
                          f"the {field} is {_text(value)}", "must be greater than 0")
             return None
-        if amount.normalize().as_tuple().exponent < -4:
-            self.problem("bad-number", OUTCOMES, number, field, f"the {field} has more than 4 decimal places",
+        if amount.normalize().as_tuple().exponent < -case_files.MAX_DECIMALS:
+            self.problem("bad-number", OUTCOMES, number, field,
+                         f"the {field} has more than {case_files.MAX_DECIMALS} decimal places",
                          "round it, e.g. 0.3333")
             return None
         return amount.normalize() if amount == amount.to_integral_value() else amount
