@@ -263,3 +263,16 @@ def test_sensitivity_keeps_lines_own_overrides(tmp_path, name):
     # with the line's own 50%, the programme-wide value cannot move this case's saving
     row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {name.capitalize()}"))
     assert "| £0 |" in row.replace(" ", "").replace("|£0|", "| £0 |")
+
+
+def test_an_adjustment_reason_with_personal_data_is_refused_without_echoing_it(tmp_path):
+    settings = project(tmp_path, outcomes="""
+        [[outcomes]]
+        code = "TST-G"
+        quantity = 1
+        deadweight = 0.5
+        adjustment_reason = "Moved to AB12 3CD"
+        """)
+    _, problems = pipeline.load(str(settings))
+    assert [(p.code, p.where) for p in problems] == [("personal-data", "outcomes[0].adjustment_reason")]
+    assert "AB12" not in str(problems[0])

@@ -247,6 +247,10 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
         problem("bad-field", f"{where}.adjustment_reason", f"adjustment_reason must be short text",
                 f"a note under {TEXT_LIMIT} characters")
         ok = False
+    elif privacy.personal_data(reason):
+        problem("personal-data", f"{where}.adjustment_reason",
+                f"adjustment_reason {privacy.describe(privacy.personal_data(reason))}", privacy.HINT)
+        ok = False
     elif ("deadweight" in found or "attribution" in found) and not reason.strip():
         problem("missing-field", f"{where}.adjustment_reason",
                 "this line sets its own deadweight or attribution without saying why",

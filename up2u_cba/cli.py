@@ -118,7 +118,7 @@ def validate(settings_file, cases_folder, unit_cost_files):
 
 @main.group()
 def case() -> None:
-    """Look at case records."""
+    """Enter, update, list and look at case records."""
 
 
 @case.command("show")
