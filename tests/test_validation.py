@@ -184,11 +184,24 @@ def test_case_fixture_reports_its_problem(project, fixture):
     assert all(problem.hint for problem in problems), "every problem says how to fix it"
 
 
-def test_case_with_problems_is_not_loaded(project):
-    """A case whose own fields are broken is left out of the cases (never half-read)."""
+def test_case_with_problems_is_checked_as_far_as_it_can_be_but_never_valued(project):
+    """A case whose own fields are broken is still checked against the settings (so all its
+    problems come at once), without its broken outcome lines, and no report is made."""
     inputs, problems = project(VALID_CASE, "negative_quantity.toml").load()
     assert [problem.code for problem in problems] == ["bad-quantity"]
-    assert [case.reference for case in inputs.cases] == ["BCP-9000"]
+    broken = [case for case in inputs.cases if case.reference != "BCP-9000"]
+    assert broken and all(case.outcomes == () for case in broken)
+
+
+def test_field_problems_and_cross_input_problems_of_one_file_come_together(project):
+    built = project("several_cross_problems.toml")
+    case = pathlib.Path(built.case("several_cross_problems.toml"))
+    case.write_text(case.read_text().replace('status = "assessment"', 'status = "assesment"'))
+    found = {(code, where) for code, _, where in built.problems()}
+    assert ("bad-status", "status[1].status") in found  # its own field ...
+    assert ("unknown-locality", "locality") in found and ("bad-reference", "reference") in found  # ... and the rest
+    # its outcome lines are whole, so they are still checked where they stand
+    assert ("unknown-cost-code", "outcomes[0].code") in found
 
 
 def test_unknown_code_suggests_the_nearest_code(project):

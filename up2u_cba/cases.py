@@ -54,22 +54,27 @@ def case_files(folder: str) -> list[str]:
 
 
 def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
-    """Read every case file below ``folder``; return the readable cases and every problem."""
+    """Read every case file below ``folder``; return the cases and every problem.
+
+    A file with problems still gives what could be read of it (its good status events and
+    outcome lines), so the checks across inputs can report its other problems in the same run;
+    any problem at all stops a report."""
     if not os.path.isdir(folder):
         return [], [Problem(code="missing-folder", file=folder, message="cases folder not found",
                             hint="check cases in the settings file, or pass --cases FOLDER")]
     records: list[models.CaseRecord] = []
     problems: list[Problem] = []
     for path in case_files(folder):
-        record, file_problems = load_file(path)
+        record, file_problems = load_file(path, partial=True)
         problems.extend(file_problems)
         if record is not None:
             records.append(record)
     return records, problems
 
 
-def load_file(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
-    """Read one case file; return the case (None if it has problems) and its problems."""
+def load_file(path: str, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
+    """Read one case file; return the case (None if it has problems, unless ``partial``: then
+    what could be read of it) and its problems."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -79,11 +84,13 @@ def load_file(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
                               hint="save it as UTF-8 text")]
-    return parse(path, data)
+    return parse(path, data, partial)
 
 
-def parse(path: str, data: dict) -> tuple[models.CaseRecord | None, list[Problem]]:
-    """Turn one case file's TOML data into a CaseRecord, collecting every problem."""
+def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
+    """Turn one case file's TOML data into a CaseRecord, collecting every problem. With
+    problems the record is None, unless ``partial`` and its reference, service, locality and
+    some status events could be read."""
     problems: list[Problem] = []
 
     def problem(code: str, where: str, message: str, hint: str) -> None:
@@ -98,10 +105,13 @@ def parse(path: str, data: dict) -> tuple[models.CaseRecord | None, list[Problem
         else:
             texts[field] = value.strip()
     history = _parse_history(data.get("status"), problem)
+    before = len(problems)
     outcomes = _parse_outcomes(data.get("outcomes", []), problem)
-    if problems:
+    if problems and not (partial and len(texts) == 3 and history):
         return None, problems
-    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), **texts), []
+    if len(problems) > before:
+        outcomes = []  # checks name outcomes by position: never check a list with gaps in it
+    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), **texts), problems
 
 
 _EXAMPLES = {"reference": "BCP-0007", "service": "BCP", "locality": "Poole"}

@@ -7,6 +7,7 @@ in ``entry`` (typed answers), ``case_files`` (writing, references) and ``intake`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import os
@@ -47,7 +48,10 @@ def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files
     others = [problem for problem in problems if problem not in in_cases]
     if others:
         fail(others, wrote_nothing=False)
-    return inputs, [problem for problem in in_cases if problem.code != "missing-folder"]
+    broken = {os.path.abspath(problem.file) for problem in in_cases}
+    readable = [case for case in inputs.cases if os.path.abspath(case.file) not in broken]
+    return dataclasses.replace(inputs, cases=readable), [problem for problem in in_cases
+                                                         if problem.code != "missing-folder"]
 
 
 def warn_case_problems(problems: list[Problem]) -> None:
