@@ -20,6 +20,7 @@ import openpyxl
 import openpyxl.chart
 import openpyxl.styles
 import openpyxl.utils
+import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
 from up2u_cba import calculate, models, report
@@ -27,17 +28,23 @@ from up2u_cba import calculate, models, report
 POUNDS = '"£"#,##0;-"£"#,##0'
 PENCE = '"£"#,##0.00'
 FACTOR = "0.000000"
-PROPORTION = "0.0000%"
+PROPORTION = "0.00%"
 PERCENT = "0.0%"
 ROI = '"£"0.00" for every £1 spent"'
+MONEY_PER_POUND = '"£"0.00'
 DATE = "yyyy-mm-dd"
 TITLE = openpyxl.styles.Font(bold=True, size=14)
 BOLD = openpyxl.styles.Font(bold=True)
 NOTE = openpyxl.styles.Font(italic=True, color="555555")
 HEADER_FILL = openpyxl.styles.PatternFill("solid", fgColor="DDE5F0")
+ROW_CM = 0.53
+"""Height of a default spreadsheet row in centimetres (15 points), for placing charts."""
+ROWS_PER_PAGE = 48
+"""Rows of the Cases sheet that fit on a printed A4 portrait page."""
 HEADER_ROW = 4
 """Tables start here: row 1 title, row 2 explanation, row 3 blank."""
 SUPPRESSED = "<5"
+SUPPRESSED_AVERAGE = "not shown (fewer than 5 cases)"
 GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
                "(converted to CSV by up2u-cba); local costs as their Source column says.")
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
@@ -64,6 +71,9 @@ def write(result: report.Report, path: str, publish: bool = False) -> None:
     os.close(handle)
     try:
         workbook.save(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -111,8 +121,8 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
     add_by_locality(by_name["By locality"], result, publish)
     add_by_theme(by_name["By theme"], result, publish)
     if "Years" in by_name:
-        add_years(by_name["Years"], result)
-    add_assumptions(by_name["Assumptions"], result)
+        add_years(by_name["Years"], result, publish)
+    add_assumptions(by_name["Assumptions"], result, publish)
     add_sensitivity(by_name["Sensitivity"], result)
     add_unit_costs(by_name["Unit costs used"], result)
     add_method(by_name["Method"], result, publish)
@@ -155,12 +165,17 @@ def header(sheet, row: int, headings: list[str]) -> None:
 
 
 def table(sheet, headings: list[str], last_row: int) -> None:
-    """Freeze the header, filter it, and print landscape, fit to width, repeating the header."""
+    """Freeze the header, filter it, and print landscape, fit to width, repeating the header
+    (on A3 paper for a wide table)."""
     header(sheet, HEADER_ROW, headings)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     last_column = openpyxl.utils.get_column_letter(len(headings))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_row, HEADER_ROW + 1)}"
     print_setup(sheet, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    if len(headings) > 12:
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+    if len(headings) > 20:
+        sheet.page_setup.fitToWidth = 2  # one page across would print too small to read
 
 
 def print_setup(sheet, repeat_rows: str | None = None) -> None:
@@ -180,17 +195,32 @@ def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2) -
         for cell in row:
             if cell.value is None:
                 continue
-            text = cell.value if isinstance(cell.value, str) else f"{cell.value:,}" if isinstance(
-                cell.value, (int, float)) else str(cell.value)
-            length = 14 if text.startswith("=") else len(text) + 2
+            if isinstance(cell.value, str):
+                text = cell.value
+                length = 14 if text.startswith("=") else len(text) + 2
+            elif isinstance(cell.value, (int, float)):
+                length = len(f"{cell.value:,.2f}") + 4  # room for £, pence and a gap
+            else:
+                length = len(str(cell.value)) + 2
             widths[cell.column] = max(widths.get(cell.column, minimum), min(length, maximum))
     for column, width in widths.items():
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
 
 
+def wrapped_lines(text: str, width: int) -> int:
+    """Roughly how many lines ``text`` takes, wrapped in a column ``width`` characters wide."""
+    return max(1, -(-len(text) * 11 // (width * 10)))
+
+
 def count(value: int, publish: bool) -> int | str:
     """A count as shown: 1-4 become "<5" when publishing."""
     return SUPPRESSED if publish and 1 <= value <= 4 else value
+
+
+def put_count(sheet, row: int, column: int, value: int, publish: bool) -> None:
+    """Write a count, right-aligned like the numbers around it even when it is "<5"."""
+    cell = sheet.cell(row=row, column=column, value=count(value, publish))
+    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
 
 
 # --- sheets ---------------------------------------------------------------------------------
@@ -292,31 +322,42 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     start(sheet, "Cases", "Each completed case laid out as in the published example, in reference order. "
                           "Savings come from the Outcome lines sheet.")
     row = HEADER_ROW - 1
-    saving = LINE_COLUMN["Saving"]
+    right = openpyxl.styles.Alignment(horizontal="right")
+    columns = (("B", LINE_COLUMN["Saving"]), ("C", LINE_COLUMN["Prudent saving"]))
+    used = row  # rows used on the current printed page
     for summary in result.services:
         for case in sorted(summary.cases, key=lambda case: case.reference):
+            block = len(case.lines) + 4
+            if used + block > ROWS_PER_PAGE:  # keep each case's block on one printed page
+                sheet.row_breaks.append(openpyxl.worksheet.pagebreak.Break(id=row))
+                used = 0
+            used += block
             row += 1
-            cell = sheet.cell(row=row, column=1,
-                              value=f"{case.reference} ({summary.service}, {case.locality}, completed {case.completed_on:%Y-%m-%d})")
+            cell = sheet.cell(row=row, column=1, value=f"{case.reference} ({summary.service}, {case.locality}, "
+                                                       f"completed {case.completed_on:%Y-%m-%d})")
             cell.font = BOLD
             row += 1
-            header(sheet, row, ["Action", "Saving"])
+            header(sheet, row, ["Action", "Saving", "Prudent"])
+            sheet[f"B{row}"].alignment = sheet[f"C{row}"].alignment = right
             first = row + 1
             for index, line in enumerate(case.lines):
                 row += 1
                 sheet.cell(row=row, column=1, value=line.description)
-                value = sheet.cell(row=row, column=2,
-                                   value=f"='Outcome lines'!{saving}{refs.line_rows[(case.reference, index)]}")
-                value.number_format = POUNDS
+                for letter, source in columns:
+                    sheet[f"{letter}{row}"] = f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"
+                    sheet[f"{letter}{row}"].number_format = POUNDS
             row += 1
             sheet.cell(row=row, column=1, value="Total saving").font = BOLD
-            total = sheet.cell(row=row, column=2, value=f"=SUM(B{first}:B{row - 1})" if case.lines else 0)
-            total.font = BOLD
-            total.number_format = POUNDS
+            for letter, _ in columns:
+                sheet[f"{letter}{row}"] = f"=SUM({letter}{first}:{letter}{row - 1})" if case.lines else 0
+                sheet[f"{letter}{row}"].font = BOLD
+                sheet[f"{letter}{row}"].number_format = POUNDS
             row += 1
     print_setup(sheet)
+    sheet.page_setup.orientation = "portrait"
     sheet.column_dimensions["A"].width = 80
     sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 14
 
 
 def add_participants(sheet, result: report.Report, publish: bool) -> None:
@@ -339,14 +380,17 @@ def add_participants(sheet, result: report.Report, publish: bool) -> None:
             row += 1
             sheet.cell(row=row, column=1, value=label)
             for column, locality in enumerate(participants.localities, start=2):
-                sheet.cell(row=row, column=column, value=count(participants.counts[label][locality], publish))
+                put_count(sheet, row, column, participants.counts[label][locality], publish)
             total_column = len(headings)
             if publish:
-                sheet.cell(row=row, column=total_column, value=count(participants.total(label), publish))
+                put_count(sheet, row, total_column, participants.total(label), publish)
             else:
                 first = openpyxl.utils.get_column_letter(2)
                 last = openpyxl.utils.get_column_letter(total_column - 1)
                 sheet.cell(row=row, column=total_column, value=f"=SUM({first}{row}:{last}{row})")
+        if publish:  # suppressed counts are text, and a chart of them would show nothing true
+            row += 3
+            continue
         chart = openpyxl.chart.BarChart()
         chart.type = "bar"
         chart.title = f"{summary.service} participants by locality, {summary.year}"
@@ -369,6 +413,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
           "Who benefits: the agency split of every outcome line added up per agency, gross and prudent, and the "
           "prudent fiscal saving each agency could release (cashable).")
     row = HEADER_ROW
+    chart_row = HEADER_ROW + 1
     for summary in result.services:
         first = row + 1
         prudent = summary.prudent_by_agency
@@ -398,7 +443,8 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
             chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
             chart.y_axis.numFmt = POUNDS
             chart.height, chart.width = max(6, 0.6 * (row - first + 1) + 2), 18
-            sheet.add_chart(chart, f"H{first}")
+            sheet.add_chart(chart, f"H{chart_row}")
+            chart_row += int(chart.height / ROW_CM) + 2  # the next chart goes below this one
     table(sheet, ["Service", "Agency", "Saving", "Prudent saving", "Cashability", "Cashable"], row)
     fit_widths(sheet)
 
@@ -415,7 +461,7 @@ def add_by_locality(sheet, result: report.Report, publish: bool) -> None:
             row += 1
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=locality)
-            sheet.cell(row=row, column=3, value=count(completed.get(locality, 0), publish))
+            put_count(sheet, row, 3, completed.get(locality, 0), publish)
             for column, (name, figure) in enumerate(
                     (("Saving", amount), ("Prudent saving", summary.prudent_by_locality[locality])), start=4):
                 value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
@@ -449,7 +495,7 @@ def add_by_theme(sheet, result: report.Report, publish: bool) -> None:
     fit_widths(sheet)
 
 
-def add_years(sheet, result: report.Report) -> None:
+def add_years(sheet, result: report.Report, publish: bool) -> None:
     start(sheet, "Years compared",
           f"Each service's cases completed in each financial year, all valued at {result.price_year} prices.")
     row = HEADER_ROW
@@ -461,17 +507,18 @@ def add_years(sheet, result: report.Report) -> None:
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value)
+        put_count(sheet, row, 3, entry.completers, publish)
         for column in (4, 5, 6):
             sheet.cell(row=row, column=column).number_format = POUNDS
-        sheet.cell(row=row, column=7).number_format = ROI
+        sheet.cell(row=row, column=7).number_format = MONEY_PER_POUND
     table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Spend", "Net saving",
                   "Return on investment"], row)
     fit_widths(sheet)
 
 
-def add_assumptions(sheet, result: report.Report) -> None:
-    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from. "
-                                "A line's own values are on Outcome lines.")
+def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
+    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from."
+          + ("" if publish else " Each line's own values are on Outcome lines."))
     row = HEADER_ROW
     for name, value, note in result.green_book.notes():
         row += 1
@@ -494,15 +541,18 @@ def add_sensitivity(sheet, result: report.Report) -> None:
             values = [analysis.service, item.label, float(item.low), float(item.high), int(item.at_low.net_saving),
                       int(item.at_high.net_saving), float(item.at_low.return_on_investment),
                       float(item.at_high.return_on_investment), int(item.swing),
+                      "no switch in 0-100%" if item.switching_value is None else float(item.switching_value),
                       None if item.switching_value is None else float(item.switching_value),
                       None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
             for column, value in enumerate(values, start=1):
                 sheet.cell(row=row, column=column, value=value)
-            for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, ROI), (8, ROI),
-                                          (9, POUNDS), (10, "0.0000000000"), (11, POUNDS)):
+            for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
+                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%"),
+                                          (12, POUNDS)):
                 sheet.cell(row=row, column=column).number_format = number_format
     table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
-                  "Return at low", "Return at high", "Swing", "Switching value", "Net at switching value"], row)
+                  "Return per £1 at low", "Return per £1 at high", "Swing", "Switching value",
+                  "Switching value (%)", "Net at switching value"], row)
     fit_widths(sheet)
 
 
@@ -521,6 +571,9 @@ def add_unit_costs(sheet, result: report.Report) -> None:
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column, value=value)
             cell.alignment = openpyxl.styles.Alignment(wrap_text=column in (2, 11, 12), vertical="top")
+        sheet.row_dimensions[row].height = 15 * min(8, max(wrapped_lines(cost.description, 45),
+                                                           wrapped_lines(cost.source, 45),
+                                                           wrapped_lines(cost.comment, 80))) + 2
         sheet.cell(row=row, column=6).number_format = PENCE
         sheet.cell(row=row, column=8).number_format = FACTOR
         sheet.cell(row=row, column=9).number_format = PENCE
@@ -540,15 +593,19 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
         ("Outcome line", "saving = quantity x years x unit value x uprating factor, rounded to whole pounds, "
                          "half up (£0.50 rounds up)."),
         ("Totals", "Every total is the sum of the rounded lines, so every table adds up to the pound."),
-        ("Value counted", "Fiscal values only: costs to the public sector avoided. Economic and social values "
-                          "are not counted."),
+        ("Value counted", "Savings and returns count fiscal values only: costs to the public sector avoided. "
+                          "Economic and social values enter only the public value measure (prudent figures)."),
         ("Agency split", "A line valued with a cost whose constituents name agencies is shared between them in "
                          "proportion to their values; what they leave unexplained stays with the cost's own "
                          "agency."),
         ("Double counting", "A case may not count a cost and any of its constituents together."),
         ("Return on investment", "total saving / programme spend, to 2 decimal places."),
-        ("Not adjusted for", "deadweight, attribution, optimism bias, discounting or cashability: the published "
-                             "method is gross."),
+        ("Gross figures", "The published method: no adjustment for deadweight, attribution, optimism bias, "
+                          "drop-off, discounting or cashability."),
+        ("Prudent figures", "saving = quantity x unit value x uprating factor x years factor x (1 - deadweight) x "
+                            "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
+                            "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
+                            "assumptions and their sources are on the Assumptions sheet."),
         ("Caveat", CAVEAT),
     ]
     if publish:
@@ -557,6 +614,7 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
         sheet.cell(row=row, column=1, value=label).font = BOLD
         cell = sheet.cell(row=row, column=2, value=text)
         cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row].height = 15 * wrapped_lines(text, 100) + 2
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 110
     print_setup(sheet)
@@ -638,6 +696,9 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
              live(prudent_average, f"=IF(B{completers_row}>0,ROUND(C{saving_row}/B{completers_row},0),0)"),
              POUNDS),
         ]
+        if publish and 1 <= summary.completers <= 4:
+            # with the total, an average would give the suppressed count away
+            entries[-1] = ("Average saving per completed case", SUPPRESSED_AVERAGE, SUPPRESSED_AVERAGE, None)
         public_value = "+".join(
             [f'SUMIFS({_lines("Prudent saving")},{_lines("Service")},"{summary.service}",{_lines("Transfer")},"no")']
             + [f'SUMIFS({_lines(name)},{_lines("Service")},"{summary.service}")'
@@ -667,15 +728,16 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
                     sheet.cell(row=row + offset, column=1).font = BOLD
                     cell.font = BOLD
         row += len(entries) + 1
-        sheet.cell(row=row, column=1, value="Green Book measures").font = BOLD
+        sheet.cell(row=row, column=1, value="Green Book measures (prudent)").font = BOLD
         for label, value, number_format in measures:
             row += 1
             sheet.cell(row=row, column=1, value=label)
-            cell = sheet.cell(row=row, column=2, value=value)
+            cell = sheet.cell(row=row, column=3, value=value)
             cell.number_format = number_format
             cell.alignment = openpyxl.styles.Alignment(horizontal="right")
         row += 2
         sheet.cell(row=row, column=1, value="Savings by agency").font = BOLD
+        first_agency = row + 1
         for agency, amount in summary.by_agency.items():
             row += 1
             sheet.cell(row=row, column=1, value=agency)
@@ -684,11 +746,18 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
                 f"={refs.agency_cells[(summary.service, agency, 'prudent')]}"
             sheet.cell(row=row, column=2, value=value).number_format = POUNDS
             sheet.cell(row=row, column=3, value=prudent).number_format = POUNDS
+        row += 1
+        sheet.cell(row=row, column=1, value="Total").font = BOLD
+        for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
+            cell = sheet.cell(row=row, column=column,
+                              value=int(amount) if publish else f"=SUM({letter}{first_agency}:{letter}{row - 1})")
+            cell.number_format = POUNDS
+            cell.font = BOLD
         row += 2
     cell = sheet.cell(row=row, column=1, value=CAVEAT)
     cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    sheet.row_dimensions[row].height = 75
+    sheet.row_dimensions[row].height = 15 * wrapped_lines(CAVEAT, 110) + 4
     sheet.column_dimensions["A"].width = 64
     sheet.column_dimensions["B"].width = 26
     sheet.column_dimensions["C"].width = 26
