@@ -62,7 +62,7 @@ def _status_table(event: models.StatusEvent) -> list[str]:
 
 def _outcome_table(outcome: models.OutcomeEntry) -> list[str]:
     lines = ["[[outcomes]]", f"code = {_string(outcome.code)}", f"quantity = {number(outcome.quantity)}"]
-    if _years_stated(outcome):
+    if outcome.years_stated:  # a line without years takes the settings' benefit duration
         lines.append(f"years = {number(outcome.years)}")
     if outcome.description:
         lines.append(f"description = {_string(outcome.description)}")
@@ -80,13 +80,6 @@ def _outcome_table(outcome: models.OutcomeEntry) -> list[str]:
 
 
 _WRITTEN_ABOVE = {"code", "quantity", "years", "years_stated", "description", "evidence"}
-
-
-def _years_stated(outcome: models.OutcomeEntry) -> bool:
-    """Whether the file gives ``years``: as the line says where the model records it (a line
-    without years takes the settings' benefit duration), else whenever it is not 1."""
-    stated = getattr(outcome, "years_stated", None)
-    return outcome.years != 1 if stated is None else bool(stated)
 
 
 def _value(value) -> str:

@@ -254,7 +254,7 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
             found["confidence"] = grade
     reason = entry.get("adjustment_reason", "")
     if not isinstance(reason, str) or len(reason) > TEXT_LIMIT:
-        problem("bad-field", f"{where}.adjustment_reason", f"adjustment_reason must be short text",
+        problem("bad-field", f"{where}.adjustment_reason", "adjustment_reason must be short text",
                 f"a note under {TEXT_LIMIT} characters")
         ok = False
     elif privacy.personal_data(reason):

@@ -10,7 +10,7 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import (calculate, cli_entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
+from up2u_cba import (cli_entry, entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
                       sensitivity, settings, unit_costs)
 from up2u_cba.cli_common import fail, input_options, load_or_fail
 from up2u_cba.problems import InputError, Problem
@@ -147,7 +147,7 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
     if record.completed_on is None:
         click.echo("Not completed: no savings are counted until the case completes.")
         return
-    valuation = calculate.value_case(record, inputs.costs, inputs.series, inputs.settings.price_year)
+    valuation = entry.value_case(record, inputs.settings, inputs.costs, inputs.series)
     click.echo("")
     click.echo(render_text.render_case_only(valuation, inputs.settings.price_year))
     click.echo(f"\nSavings at {inputs.settings.price_year} prices, uprated with {inputs.series.name}.")

@@ -115,13 +115,6 @@ def _all_problems(record, settings, costs, series) -> list[Problem]:
     return checks.check(settings, costs, series, [record]) + case_files.record_problems(record, record.file)
 
 
-def _green_book(settings: models.Settings) -> tuple:
-    """The settings' Green Book assumptions, as the report passes them to the calculation
-    (nothing where the settings have none)."""
-    found = getattr(settings, "assumptions", None)
-    return () if found is None else (found,)
-
-
 def value_line(
     record: models.CaseRecord,
     outcome: models.OutcomeEntry,
@@ -131,7 +124,7 @@ def value_line(
 ) -> calculate.OutcomeLine:
     """One outcome line valued exactly as the report values it: the settings' price year,
     deflator series and assumptions."""
-    return calculate.value_line(record, outcome, costs, series, settings.price_year, *_green_book(settings))
+    return calculate.value_line(record, outcome, costs, series, settings.price_year, settings.assumptions)
 
 
 def value_case(
@@ -141,15 +134,13 @@ def value_case(
     series: deflators.DeflatorSeries,
 ) -> calculate.CaseValuation:
     """A completed case valued exactly as the report values it."""
-    return calculate.value_case(record, costs, series, settings.price_year, *_green_book(settings))
+    return calculate.value_case(record, costs, series, settings.price_year, settings.assumptions)
 
 
 def default_years(settings: models.Settings, code: str) -> Decimal:
     """The years a line counts for unless the user says otherwise: the settings' benefit
     duration for the code, else 1."""
-    assumptions = _green_book(settings)
-    durations = getattr(assumptions[0], "duration", {}) if assumptions else {}
-    return Decimal(durations.get(code, 1))
+    return Decimal(settings.assumptions.duration.get(code, 1))
 
 
 def cost_message(cost: models.UnitCost, series: deflators.DeflatorSeries) -> str | None:
