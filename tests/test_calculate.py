@@ -92,12 +92,20 @@ def test_parent_saving_is_split_across_constituent_agencies(series):
     shares = dict(line.agency_shares)
     assert len(shares) == 5 and "Multiple" not in shares
     assert sum(shares.values()) == line.saving
-    # each share is its exact proportion rounded half up; the largest (health) takes what is left
-    for code in ("CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"):
+    # each share is its exact proportion rounded down or up (largest remainder), never further
+    for code in ("CR2.0.1", "CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"):
         exact = line.saving * costs[code].fiscal.amount / Decimal(2470)
-        assert shares[costs[code].agency] == models.whole_pounds(exact)
-    others = sum(shares[costs[code].agency] for code in ("CR2.0.2", "CR2.0.3", "CR2.0.4", "CR2.0.5"))
-    assert shares["NHS / Acute Trust / Hospital"] == line.saving - others
+        assert abs(shares[costs[code].agency] - exact) < 1
+
+
+def test_split_never_gives_a_negative_share_and_goes_by_largest_remainder():
+    quarters = [(agency, Decimal("0.25")) for agency in "WXYZ"]
+    assert calculate.split(Decimal(2), quarters) == [("W", 1), ("X", 1), ("Y", 0), ("Z", 0)]
+    assert calculate.split(Decimal(3), [(a, Decimal("0.2")) for a in "ABCDE"]) == \
+        [("A", 1), ("B", 1), ("C", 1), ("D", 0), ("E", 0)]
+    # 10 x (0.55, 0.30, 0.15) = 5.5, 3.0, 1.5: floors 5, 3, 1 and the pound left goes to the first .5
+    assert calculate.split(Decimal(10), [("P", Decimal("0.55")), ("Q", Decimal("0.30")), ("R", Decimal("0.15"))]) \
+        == [("P", 6), ("Q", 3), ("R", 1)]
 
 
 def test_constituents_that_explain_part_of_the_parent_leave_the_rest_with_it(series):

@@ -280,3 +280,42 @@ def test_libreoffice_recalculates_the_prudent_figures_as_the_tool_does(tmp_path)
     assert by_agency == {agency: (summary.prudent_by_agency[agency], summary.cashable_by_agency[agency])
                          for agency in summary.by_agency}
     assert summary.prudent_total != summary.total_saving  # the assumptions did bite
+
+
+TIES = """\
+code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,rag,parent,source
+T2530,Health,Cost at 2530,Per year,NHS,,2530,2018/19,A,,test
+T5,Crime,Cost at 5,Per incident,Police,,5,2018/19,A,,test
+P1,Crime,Parent of four equal parts,Per incident,Multiple,,100,2018/19,A,,test
+P1.1,Crime,Part W,Per incident,W,,25,2018/19,A,P1,test
+P1.2,Crime,Part X,Per incident,X,,25,2018/19,A,P1,test
+P1.3,Crime,Part Y,Per incident,Y,,25,2018/19,A,P1,test
+P1.4,Crime,Part Z,Per incident,Z,,25,2018/19,A,P1,test
+"""
+
+
+def test_libreoffice_rounds_exact_halves_and_splits_as_the_tool_does(tmp_path):
+    """Products that are exact halves to the tool (0.7 x 1.5 x 2530 = 2656.5) are 2656.4999... in
+    floating point; and small savings split four ways must not give any agency a negative share."""
+    from test_green_book import project
+
+    lines = [("T2530", "0.7", "1.5"), ("T5", "1.4", "1.5"), ("T5", "2.8", "1.5"), ("T5", "2.32", "2.5"),
+             ("T5", "1.88", "2.5"), ("P1", "0.02", "1"), ("P1", "0.03", "1"), ("P1", "0.07", "1")]
+    outcomes = "".join(f'\n[[outcomes]]\ncode = "{code}"\nquantity = {quantity}\nyears = {years}\n'
+                       for code, quantity, years in lines)
+    settings = project(tmp_path, outcomes=outcomes)
+    (tmp_path / "local.csv").write_text(TIES)
+    result = pipeline.run(str(settings))
+    (summary,) = result.services
+    assert [line.saving for line in summary.lines][:2] == [2657, 11]  # 2656.5 and 10.5 round up
+    assert all(amount >= 0 for line in summary.lines for _, amount in line.agency_shares)
+    path = tmp_path / "ties.xlsx"
+    render_xlsx.write(result, str(path))
+    workbook = recalculate(path, tmp_path)
+    assert [row["Saving"] for row in table_rows(workbook["Outcome lines"])] == [line.saving for line in summary.lines]
+    shares = {}
+    for row in table_rows(workbook["Agency split"]):
+        shares.setdefault(row["Outcome line row"], []).append((row["Agency"], row["Saving"]))
+    assert [shares[key] for key in sorted(shares)] == [list(line.agency_shares) for line in summary.lines]
+    by_agency = {row["Agency"]: row["Saving"] for row in table_rows(workbook["By agency"])}
+    assert by_agency == summary.by_agency

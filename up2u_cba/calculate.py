@@ -423,22 +423,26 @@ UNEXPLAINED_TOLERANCE = Decimal("0.001")
 
 
 def split(saving: Decimal, proportions: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
-    """Whole-pound shares of ``saving``: each share is saving x proportion rounded half up,
-    except the largest, which takes what is left so the shares add up exactly. (The workbook's
-    Agency split sheet uses the same rule as formulas.)"""
-    largest = max(range(len(proportions)), key=lambda i: (proportions[i][1], -i))
-    shares = [models.whole_pounds(saving * proportion) for _, proportion in proportions]
-    shares[largest] = saving - sum((share for i, share in enumerate(shares) if i != largest), models.ZERO)
+    """Whole-pound shares of ``saving`` that add up to it exactly (largest remainder): each part
+    takes the whole pounds of saving x proportion, and the pounds left over go one each to the
+    parts with the largest fractions (the earlier part first on a tie). No share is negative.
+    The workbook's Agency split sheet repeats this rule in formulas."""
+    exact = [saving * proportion for _, proportion in proportions]
+    shares = [amount.to_integral_value(rounding=decimal.ROUND_FLOOR) for amount in exact]
+    left = int(saving - sum(shares, models.ZERO))
+    by_fraction = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_fraction[:left]:
+        shares[i] += 1
     return [(agency, share) for (agency, _), share in zip(proportions, shares)]
 
 
 def merge_shares(shares: list[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
-    """Add up shares of the same agency, keeping first-seen order; drop agencies whose share
-    rounds to nothing (but keep one, for a zero saving)."""
+    """Add up shares of the same agency, keeping first-seen order (and agencies whose share is
+    £0, so gross and prudent breakdowns always list the same agencies)."""
     merged: dict[str, Decimal] = {}
     for agency, amount in shares:
         merged[agency] = merged.get(agency, models.ZERO) + amount
-    return tuple((agency, amount) for agency, amount in merged.items() if amount) or tuple(merged.items())[:1]
+    return tuple(merged.items())
 
 
 def value_case(

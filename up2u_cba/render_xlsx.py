@@ -60,7 +60,9 @@ LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description
                 "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
                 "Social value at report prices", "Prudent economic", "Prudent social"]
 LINE_COLUMN = {name: openpyxl.utils.get_column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
-SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving"]
+SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
+                 "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
+                 "Prudent fraction (working)"]
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
@@ -207,6 +209,13 @@ def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2) -
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
 
 
+def rounded(expression: str, places: int = 0) -> str:
+    """A spreadsheet ROUND that rounds as the tool does: the product is first cleaned of binary
+    floating-point noise (0.7 x 1.5 x 2530 is 2656.4999... in a spreadsheet, exactly 2656.5 to
+    the tool), then rounded half up."""
+    return f"ROUND(ROUND({expression},{places + 6}),{places})"
+
+
 def wrapped_lines(text: str, width: int) -> int:
     """Roughly how many lines ``text`` takes, wrapped in a column ``width`` characters wide."""
     return max(1, -(-len(text) * 11 // (width * 10)))
@@ -250,8 +259,8 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                     "Unit value": float(line.unit_value), "Price year": str(line.price_year),
                     "Uprating factor": float(line.uprating_factor),
                     "Unit value at report prices": f"={cell('Unit value')}*{cell('Uprating factor')}",
-                    "Saving": f"=ROUND({cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
-                              f"{cell('Uprating factor')},0)",
+                    "Saving": "=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
+                                            f"{cell('Uprating factor')}"),
                     "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
                     "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
                     "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
@@ -259,15 +268,15 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                     # sum over the benefit's years of kept^k, a final part year by its fraction
                     "Years factor": f"=IF({kept}=1,{whole_years},(1-{kept}^{whole_years})/(1-{kept}))"
                                     f"+({cell('Years')}-{whole_years})*{kept}^{whole_years}",
-                    "Prudent saving": f"=ROUND({cell('Quantity')}*{cell('Unit value')}*{cell('Uprating factor')}*"
-                                      f"{cell('Years factor')}*{adjust},0)",
+                    "Prudent saving": "=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
+                                                    f"{cell('Uprating factor')}*{cell('Years factor')}*{adjust}"),
                     "Transfer": "yes" if line.transfer else "no",
                     "Economic value at report prices": float(line.economic_unit_value),
                     "Social value at report prices": float(line.social_unit_value),
-                    "Prudent economic": f"=ROUND({cell('Quantity')}*{cell('Economic value at report prices')}*"
-                                        f"{cell('Years factor')}*{adjust},0)",
-                    "Prudent social": f"=ROUND({cell('Quantity')}*{cell('Social value at report prices')}*"
-                                      f"{cell('Years factor')}*{adjust},0)",
+                    "Prudent economic": "=" + rounded(f"{cell('Quantity')}*{cell('Economic value at report prices')}*"
+                                                      f"{cell('Years factor')}*{adjust}"),
+                    "Prudent social": "=" + rounded(f"{cell('Quantity')}*{cell('Social value at report prices')}*"
+                                                    f"{cell('Years factor')}*{adjust}"),
                 }
                 for column, name in enumerate(LINE_HEADERS, start=1):
                     sheet.cell(row=row, column=column, value=values[name])
@@ -287,14 +296,14 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
 def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
     start(sheet, "Agency split",
           "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
-          "proportion to their values; each share is rounded, and the largest takes what is left.")
+          "proportion to their values: whole pounds of each share, and the pounds left over to the largest "
+          "fractions (hidden working columns I-L).")
     row = HEADER_ROW
     for summary in result.services:
         for case in summary.cases:
             for index, line in enumerate(case.lines):
                 line_row = refs.line_rows[(case.reference, index)]
                 parts = list(line.agency_proportions)
-                largest = max(range(len(parts)), key=lambda i: (parts[i][1], -i))
                 first = row + 1
                 for agency, proportion in parts:
                     row += 1
@@ -302,20 +311,26 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
                     for column, value in enumerate(values, start=1):
                         sheet.cell(row=row, column=column, value=value)
                     sheet.cell(row=row, column=6).number_format = PROPORTION
-                largest_row = first + largest
-                for letter, source in (("G", LINE_COLUMN["Saving"]), ("H", LINE_COLUMN["Prudent saving"])):
-                    for share_row in range(first, row + 1):
-                        if share_row == largest_row:
-                            others = [f"{letter}{r}" for r in range(first, row + 1) if r != largest_row]
-                            rest = f"-SUM({','.join(others)})" if others else ""
-                            formula = f"='Outcome lines'!{source}{line_row}{rest}"
-                        else:
-                            formula = f"=ROUND('Outcome lines'!{source}{line_row}*F{share_row},0)"
-                        sheet[f"{letter}{share_row}"] = formula
-                        sheet[f"{letter}{share_row}"].number_format = POUNDS
+                last = row
+                # largest remainder, as calculate.split: whole pounds of each exact share, then the
+                # pounds left over one each to the largest fractions (the earlier row on a tie)
+                for share, exact, fraction, source in (("G", "I", "K", LINE_COLUMN["Saving"]),
+                                                       ("H", "J", "L", LINE_COLUMN["Prudent saving"])):
+                    line_saving = f"'Outcome lines'!{source}{line_row}"
+                    left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
+                    for r in range(first, last + 1):
+                        sheet[f"{exact}{r}"] = f"={line_saving}*F{r}"
+                        sheet[f"{fraction}{r}"] = f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)"
+                        ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
+                        if r > first:
+                            ahead += f"+SUMPRODUCT(({fraction}${first}:{fraction}{r - 1}={fraction}{r})*1)"
+                        sheet[f"{share}{r}"] = f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)"
+                        sheet[f"{share}{r}"].number_format = POUNDS
     refs.split_last = row
     table(sheet, SPLIT_HEADERS, row)
     fit_widths(sheet)
+    for letter in "IJKL":
+        sheet.column_dimensions[letter].hidden = True
 
 
 def add_cases(sheet, result: report.Report, refs: Refs) -> None:
@@ -428,7 +443,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
                 values = [f'=SUMIFS({refs.split(letter)},{refs.split("A")},A{row},{refs.split("E")},B{row})'
                           for letter in ("G", "H")]
             share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
-            values += [share, int(cashable[agency]) if publish else f"=ROUND(D{row}*E{row},0)"]
+            values += [share, int(cashable[agency]) if publish else "=" + rounded(f"D{row}*E{row}")]
             for column, value in enumerate(values, start=3):
                 sheet.cell(row=row, column=column, value=value).number_format = POUNDS
             sheet.cell(row=row, column=5).number_format = PERCENT
@@ -689,11 +704,12 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
              live(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
              live(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
             ("Return on investment",
-             live(summary.return_on_investment, f"=ROUND(B{saving_row}/B{spend_row},2)", float),
-             live(summary.financial_return, f"=ROUND(C{saving_row}/C{spend_row},2)", float), ROI),
+             live(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
+             live(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
             ("Average saving per completed case",
-             live(summary.average_saving, f"=IF(B{completers_row}>0,ROUND(B{saving_row}/B{completers_row},0),0)"),
-             live(prudent_average, f"=IF(B{completers_row}>0,ROUND(C{saving_row}/B{completers_row},0),0)"),
+             live(summary.average_saving,
+                  f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
+             live(prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
              POUNDS),
         ]
         if publish and 1 <= summary.completers <= 4:
@@ -709,7 +725,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             ("Public value: fiscal (transfers excluded) + economic + social, prudent",
              live(summary.public_value, f"={public_value}"), POUNDS),
             ("Public value benefit-cost ratio", live(summary.public_value_ratio,
-                                                     f"=ROUND(B{value_row}/B{spend_row},2)", float), "0.00"),
+                                                     "=" + rounded(f"C{value_row}/C{spend_row}", 2), float),
+             "0.00"),
             ("Net present budget impact (prudent fiscal saving - spend)",
              live(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
             ("Payback period, months (prudent fiscal savings)",
