@@ -276,3 +276,31 @@ def test_an_adjustment_reason_with_personal_data_is_refused_without_echoing_it(t
     _, problems = pipeline.load(str(settings))
     assert [(p.code, p.where) for p in problems] == [("personal-data", "outcomes[0].adjustment_reason")]
     assert "AB12" not in str(problems[0])
+
+
+def test_typos_in_assumptions_are_reported_not_ignored(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.deadweight]
+        defualt = 0.3
+        codes = { "TST-Q" = 0.5 }
+
+        [assumptions.optimism_bias]
+        r = 0.4
+
+        [assumptions.duration]
+        codes = 3
+
+        [assumptions.cashability]
+        agencies = [1]
+        """)
+    inputs, problems = pipeline.load(str(settings))
+    assert sorted((p.code, p.where) for p in problems) == [
+        ("bad-assumption", "assumptions.cashability.agencies"),
+        ("bad-assumption", "assumptions.duration.codes"),
+        ("unknown-field", "assumptions.deadweight.defualt"),
+        ("unknown-field", "assumptions.optimism_bias.r"),
+    ]
+    settings.write_text(settings.read_text().split("[assumptions.deadweight]")[0]
+                        + '[assumptions.deadweight]\ncodes = { "TST-Q" = 0.5 }\n')
+    _, problems = pipeline.load(str(settings))
+    assert [(p.code, p.where) for p in problems] == [("unknown-cost-code", 'assumptions.deadweight.codes."TST-Q"')]

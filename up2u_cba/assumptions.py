@@ -132,6 +132,17 @@ class Assumptions(pydantic.BaseModel):
 
 
 SENSITIVITY_NAMES = ("deadweight", "attribution", "optimism_bias", "drop_off", "discount_rate")
+KEYS = {
+    "deadweight": ("default", "codes", "note"),
+    "attribution": ("default", "codes", "note"),
+    "drop_off": ("default", "codes", "note"),
+    "optimism_bias": (*GRADES, "note"),
+    "duration": ("codes", "note"),
+    "discount_rate": ("value", "note"),
+    "cashability": ("default", "agencies", "note"),
+    "transfers": ("codes", "note"),
+}
+"""The settings each assumption table may hold: anything else is a typo to report."""
 
 
 def percent(value: Decimal) -> str:
@@ -164,6 +175,17 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
         if not isinstance(value, dict):
             problem(f"assumptions.{name}", f"{name} must be a table", f"write it as [assumptions.{name}]")
             return {}
+        for key in value:
+            if key not in KEYS[name]:
+                problem(f"assumptions.{name}.{key}", f"'{key}' is not a setting of {name}",
+                        f"the settings of {name} are: {', '.join(KEYS[name])}", code="unknown-field")
+        return value
+
+    def mapping(section: dict, name: str, key: str, example: str) -> dict:
+        value = section.get(key, {})
+        if not isinstance(value, dict):
+            problem(f"assumptions.{name}.{key}", f"{key} must be a table", f"e.g. {key} = {example}")
+            return {}
         return value
 
     def note(section: dict, name: str, default: str) -> str:
@@ -177,12 +199,7 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
         section = table(name)
         default = share(section.get("default", fallback.default), f"assumptions.{name}.default")
         codes = {}
-        raw_codes = section.get("codes", {})
-        if not isinstance(raw_codes, dict):
-            problem(f"assumptions.{name}.codes", "codes must be a table of code = share",
-                    'e.g. codes = { "CR2.0" = 0.2 }')
-            raw_codes = {}
-        for code, value in raw_codes.items():
+        for code, value in mapping(section, name, "codes", '{ "CR2.0" = 0.2 }').items():
             rate = share(value, f'assumptions.{name}.codes."{code}"')
             if rate is not None:
                 codes[code] = rate
@@ -213,7 +230,7 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
 
     duration = table("duration")
     values["duration"] = {}
-    for code, value in (duration.get("codes", {}) if isinstance(duration.get("codes", {}), dict) else {}).items():
+    for code, value in mapping(duration, "duration", "codes", '{ "CR2.0" = 3 }').items():
         years = share(value, f'assumptions.duration.codes."{code}"', maximum=Decimal(100))
         if years is not None and years > 0:
             values["duration"][code] = years
@@ -230,7 +247,7 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
     default = share(cash.get("default", 1), "assumptions.cashability.default")
     values["cashability_default"] = Decimal(1) if default is None else default
     values["cashability"] = {}
-    for agency, value in (cash.get("agencies", {}) if isinstance(cash.get("agencies", {}), dict) else {}).items():
+    for agency, value in mapping(cash, "cashability", "agencies", '{ "Police" = 0.5 }').items():
         rate = share(value, f'assumptions.cashability.agencies."{agency}"')
         if rate is not None:
             values["cashability"][agency] = rate

@@ -25,6 +25,7 @@ def check(
             message=f"the report's price year {settings.price_year} is not in the deflator series {series.file}",
             hint=f"choose a year from {min(series.index)} to {max(series.index)}",
         ))
+    problems.extend(_check_assumption_codes(settings, costs))
     seen: dict[str, str] = {}
     for case in cases:
         if case.reference in seen:
@@ -37,6 +38,24 @@ def check(
         problems.extend(_check_service(case, settings))
         problems.extend(_check_outcomes(case, costs, series))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
+
+
+def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Codes the Green Book assumptions name must be unit costs, or the assumption never applies."""
+    green_book = settings.assumptions
+    named = [(f"assumptions.{name}.codes", code) for name in ("deadweight", "attribution", "drop_off")
+             for code in getattr(green_book, name).codes]
+    named += [("assumptions.duration.codes", code) for code in green_book.duration]
+    named += [("assumptions.transfers.codes", code) for code in sorted(green_book.transfers)]
+    problems = []
+    for where, code in named:
+        if code not in costs:
+            nearest = unit_costs.nearest_codes(code, costs)
+            problems.append(Problem(
+                code="unknown-cost-code", file=settings.file, where=f'{where}."{code}"',
+                message=f"'{code}' is not a code in the unit cost files, so this assumption would never apply",
+                hint=f"did you mean {' or '.join(nearest)}?" if nearest else "see `up2u-cba costs search WORDS`"))
+    return problems
 
 
 def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[Problem]:
