@@ -304,3 +304,40 @@ def test_typos_in_assumptions_are_reported_not_ignored(tmp_path):
                         + '[assumptions.deadweight]\ncodes = { "TST-Q" = 0.5 }\n')
     _, problems = pipeline.load(str(settings))
     assert [(p.code, p.where) for p in problems] == [("unknown-cost-code", 'assumptions.deadweight.codes."TST-Q"')]
+
+
+def test_payback_counts_a_part_year_benefit_over_its_part_only(tmp_path):
+    settings = project(tmp_path, spend=250, outcomes="""
+        [[outcomes]]
+        code = "TST-A"
+        quantity = 1
+        years = 0.5
+        """)
+    (summary,) = pipeline.run(str(settings)).services
+    # £1,000 a year for half a year: £500 accruing over 6 months; £250 is repaid after 3
+    assert summary.prudent_total == 500
+    assert summary.payback_months == 3
+
+
+def test_an_unrated_cost_takes_the_red_optimism_bias(tmp_path):
+    settings = project(tmp_path, assumptions="""
+        [assumptions.optimism_bias]
+        G = 0.1
+        A = 0.2
+        R = 0.4
+        """, outcomes="""
+        [[outcomes]]
+        code = "TST-U"
+        quantity = 1
+        """)
+    (tmp_path / "local.csv").write_text(LOCAL_COSTS + "TST-U,Crime,Unrated cost,Each,Police,,100,2018/19,,,,\n")
+    _, line = only_line(settings)
+    assert (line.grade, line.prudent_saving) == ("R", 60)
+
+
+def test_the_same_spend_year_twice_is_refused(tmp_path):
+    settings = project(tmp_path)
+    settings.write_text(settings.read_text().replace('spend = { "2022/23" = 90000 }',
+                                                     'spend = { "2022/23" = 90000, "2022-23" = 5 }'))
+    inputs, problems = pipeline.load(str(settings))
+    assert [(p.code, p.where) for p in problems] == [("duplicate-year", "services.BCP.spend")]

@@ -54,7 +54,8 @@ class OutcomeLine(pydantic.BaseModel):
     attribution: Decimal = Decimal(1)
     """Share due to this programme."""
     grade: str = ""
-    """Evidence grade used for optimism bias: the line's confidence, else the cost's RAG."""
+    """Evidence grade used for optimism bias: the line's confidence, else the cost's RAG rating,
+    else R (an unrated estimate counts as the least sure)."""
     optimism_bias: Decimal = models.ZERO
     drop_off: Decimal = models.ZERO
     """Share of the benefit lost each year after the first."""
@@ -281,19 +282,24 @@ class ServiceSummary(pydantic.BaseModel):
 
     @property
     def payback_months(self) -> int | None:
-        """Months until the prudent fiscal savings (accruing evenly through each year of every
-        benefit) repay the spend; None if they never do."""
-        flows: list[Decimal] = []
+        """Months until the prudent fiscal savings repay the spend, each year's saving of each
+        benefit accruing evenly over that year (a final part year over its part); None if they
+        never do."""
+        segments = []  # (start month, end month, amount)
         for line in self.lines:
             for year, amount in enumerate(line.prudent_flows):
-                flows.extend([models.ZERO] * (year + 1 - len(flows)))
-                flows[year] += amount
+                length = min(Decimal(1), line.years - year)
+                segments.append((Decimal(12 * year), 12 * (year + length), amount))
+        points = sorted({point for start, end, _ in segments for point in (start, end)})
         paid = models.ZERO
-        for year, amount in enumerate(flows):
-            if amount > 0 and paid + amount >= self.spend:
-                months = Decimal(12) * year + Decimal(12) * (self.spend - paid) / amount
+        for start, end in zip(points, points[1:]):
+            rate = sum((amount / (stop - begin) for begin, stop, amount in segments
+                        if begin <= start and stop >= end and stop > begin), models.ZERO)
+            gained = rate * (end - start)
+            if rate > 0 and paid + gained >= self.spend:
+                months = start + (self.spend - paid) / rate
                 return int(months.to_integral_value(rounding=decimal.ROUND_CEILING))
-            paid += amount
+            paid += gained
         return None
 
 
@@ -323,7 +329,7 @@ def value_line(
     deadweight = outcome.deadweight if outcome.deadweight is not None else green_book.deadweight.for_code(cost.code)
     attribution = outcome.attribution if outcome.attribution is not None \
         else green_book.attribution.for_code(cost.code)
-    grade = outcome.confidence or cost.rag
+    grade = outcome.confidence or cost.rag or "R"  # an unrated estimate is treated as the least sure
     optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
     drop_off = green_book.drop_off.for_code(cost.code)
     weights = year_weights(years, drop_off, green_book.discount_rate)

@@ -80,6 +80,10 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
                 'e.g. deflators = "unit_costs/gdp-deflators-march-2026.csv"')
         deflator_file = ""
     series = uprating.get("series") or deflator_file
+    if not isinstance(series, str):
+        problem("bad-field", "uprating.series", "the series name must be text",
+                'e.g. series = "HM Treasury GDP deflators, March 2026"')
+        series = deflator_file
 
     services = []
     service_tables = data.get("services")
@@ -139,6 +143,10 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
         except ValueError:
             problem("bad-price-year", f"{where}.spend", f"'{year_text}' is not a financial year",
                     'write it as "2022/23"')
+            continue
+        if year in spend:
+            problem("duplicate-year", f"{where}.spend", f"{year} has a spend twice ('{year_text}' again)",
+                    "give each financial year's spend once")
             continue
         try:
             if isinstance(amount, bool) or not isinstance(amount, (int, float, str)):
