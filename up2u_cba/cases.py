@@ -40,6 +40,8 @@ CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
 STATUS_FIELDS = {"status", "date", "reason"}
 OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadweight", "attribution",
                   "confidence", "adjustment_reason"}
+LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
+"""Largest quantity and years of one outcome line: beyond them it is a typing slip."""
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
 
@@ -104,13 +106,17 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
             problem("missing-field", field, f"no {field} given", f'e.g. {field} = "{_EXAMPLES[field]}"')
         else:
             texts[field] = value.strip()
+    before = len(problems)
     history = _parse_history(data.get("status"), problem)
+    history_whole = len(problems) == before
     before = len(problems)
     outcomes = _parse_outcomes(data.get("outcomes", []), problem)
     if problems and not (partial and len(texts) == 3 and history):
         return None, problems
-    if len(problems) > before:
-        outcomes = []  # checks name outcomes by position: never check a list with gaps in it
+    if len(problems) > before or not history_whole:
+        # checks name outcomes by position, and judge them by the history: never check a list
+        # with gaps in it, nor against a history that lost an event
+        outcomes = []
     return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), **texts), problems
 
 
@@ -291,5 +297,9 @@ def _positive_number(entry: dict, field: str, where: str, problem, required: boo
     if number <= 0:
         problem("bad-quantity" if field == "quantity" else "bad-years", f"{where}.{field}",
                 f"{field} is {value}", "must be greater than 0")
+        return None
+    if number > LIMITS[field]:
+        problem("bad-quantity" if field == "quantity" else "bad-years", f"{where}.{field}",
+                f"{field} is {value}, more than any one case could have", f"at most {LIMITS[field]:,}")
         return None
     return number

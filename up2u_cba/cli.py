@@ -67,6 +67,9 @@ def check_output_path(path: str, overwrite: bool) -> Problem | None:
     if not path.lower().endswith(".xlsx"):
         return Problem(code="bad-output", file=path, where="--xlsx", message="the workbook name must end in .xlsx",
                        hint="e.g. --xlsx report.xlsx")
+    if os.path.isdir(path):
+        return Problem(code="bad-output", file=path, where="--xlsx", message="this is a folder, not a file name",
+                       hint="give a file name inside it, e.g. --xlsx FOLDER/report.xlsx")
     if os.path.exists(path) and not overwrite:
         return Problem(code="output-exists", file=path, where="--xlsx", message="a file with this name already exists",
                        hint="choose another name, or add --overwrite to replace it")

@@ -15,7 +15,7 @@ def fail(problems: list[Problem], wrote_nothing: bool = True) -> None:
     """Print every problem to stderr and exit 1."""
     ending = "; nothing was written:" if wrote_nothing else ":"
     click.echo(f"{len(problems)} problem(s) found{ending}", err=True)
-    for problem in problems:
+    for problem in sorted(problems, key=lambda problem: (problem.file, problem.where)):
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
 

@@ -55,8 +55,15 @@ def load(
     problems = cost_problems + series_problems + case_problems
     if series is None:
         return None, problems
+    if any(problem.code in UNUSABLE_TABLE for problem in cost_problems):
+        # without a whole unit cost table every case's codes would look unknown: say only why
+        return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
     problems += checks.check(loaded, costs, series, records)
     return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
+
+
+UNUSABLE_TABLE = {"missing-file", "unreadable-file", "missing-column", "duplicate-column"}
+"""Unit cost file problems that leave a whole table unread."""
 
 
 def load_costs(
@@ -82,7 +89,14 @@ def choose(
     """The year and services a report covers: as asked, or the latest year and every service
     with spend in it."""
     file = inputs.settings.file
-    chosen_year = None
+    asked = None
+    if service:
+        asked = inputs.settings.service(service)
+        if asked is None:
+            names = ", ".join(known.name for known in inputs.settings.services)
+            return None, [], [Problem(code="unknown-service", file=file, where="--service",
+                                      message=f"'{service}' is not a service in the settings",
+                                      hint=f"use one of: {names}")]
     if year:
         try:
             chosen_year = models.FinancialYear.parse(year)
@@ -90,23 +104,23 @@ def choose(
             return None, [], [Problem(code="bad-year", file="", where="--year", message=str(error),
                                       hint="e.g. --year 2022/23")]
     else:
-        chosen_year = calculate.latest_year(inputs.cases)
+        cases = [case for case in inputs.cases if asked is None or case.service == asked.name]
+        chosen_year = calculate.latest_year(cases)
         if chosen_year is None:
             return None, [], [Problem(code="no-completed-cases", file=inputs.settings.cases_folder,
                                       message="no case has completed, so there is no year to report",
                                       hint="give --year, or record completions")]
-    if service:
-        found = inputs.settings.service(service)
-        if found is None:
-            names = ", ".join(known.name for known in inputs.settings.services)
-            return chosen_year, [], [Problem(code="unknown-service", file=file, where="--service",
-                                             message=f"'{service}' is not a service in the settings",
-                                             hint=f"use one of: {names}")]
-        services = [found]
+    if asked is not None:
+        services = [asked]
     else:
         services = [known for known in inputs.settings.services if chosen_year in known.spend]
         if not services:
-            services = list(inputs.settings.services)
+            completed = [case for case in inputs.cases if case.completed_on and case.completed_on in chosen_year]
+            return chosen_year, [], [Problem(
+                code="no-spend", file=file, where="services",
+                message=f"no service has a programme spend for {chosen_year}"
+                        + ("" if completed else f", and no case completed in {chosen_year}"),
+                hint=f'add "{chosen_year}" = POUNDS to a service\'s spend, or choose another --year')]
     problems = [
         Problem(code="no-spend", file=file, where=f"services.{known.name}.spend",
                 message=f"no programme spend for {known.name} in {chosen_year}",

@@ -47,6 +47,8 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
 VALUE_TYPES = ("fiscal", "economic", "social")
+MAXIMUM_VALUE = Decimal(10) ** 9
+"""No unit cost is a billion pounds; a bigger figure is a typing slip (or 1e999999999)."""
 RAG_RATINGS = ("G", "A", "R", "")
 
 
@@ -88,6 +90,11 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
                             hint="save it as UTF-8 CSV")]
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in (reader.fieldnames or [])]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        return [], [Problem(code="duplicate-column", file=path, where="header",
+                            message=f"the column {', '.join(repeated)} appears more than once",
+                            hint="each column once; the header names: " + ", ".join(COLUMNS))]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         return [], [Problem(code="missing-column", file=path, where="header",
@@ -140,11 +147,11 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         amount = None
         try:
             amount = Decimal(amount_text.replace(",", "").replace("£", ""))
-            if not amount.is_finite() or amount < 0:
+            if not amount.is_finite() or amount < 0 or amount > MAXIMUM_VALUE:
                 raise decimal.InvalidOperation
         except decimal.InvalidOperation:
             problem("bad-number", f"{kind}_value", f"'{amount_text}' is not an amount of money",
-                    "write pounds as a plain number, e.g. 2470 or 1171.50")
+                    f"write pounds as a plain number up to {MAXIMUM_VALUE:,}, e.g. 2470 or 1171.50")
         year = None
         try:
             year = models.FinancialYear.parse(year_text)
