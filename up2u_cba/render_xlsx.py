@@ -44,9 +44,13 @@ ROWS_PER_PAGE = 48
 HEADER_ROW = 4
 """Tables start here: row 1 title, row 2 explanation, row 3 blank."""
 SUPPRESSED = "<5"
+SECONDARY = "*"
+"""A count hidden so that a small one cannot be worked out from the total."""
 SUPPRESSED_AVERAGE = "not shown (fewer than 5 cases)"
 GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
                "(converted to CSV by up2u-cba); local costs as their Source column says.")
+PUBLISHED_NOTE = (" Counts of 1 to 4 are shown as <5; where the total would give one away, another count is "
+                  "hidden too (*).")
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
           "completed in the year, valued with national and local unit costs, as published. They are not cash "
           "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
@@ -226,10 +230,21 @@ def count(value: int, publish: bool) -> int | str:
     return SUPPRESSED if publish and 1 <= value <= 4 else value
 
 
-def put_count(sheet, row: int, column: int, value: int, publish: bool) -> None:
+def put_count(sheet, row: int, column: int, value: int | str, publish: bool) -> None:
     """Write a count, right-aligned like the numbers around it even when it is "<5"."""
-    cell = sheet.cell(row=row, column=column, value=count(value, publish))
+    cell = sheet.cell(row=row, column=column, value=value if isinstance(value, str) else count(value, publish))
     cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+
+
+def suppress(values: list[int], total: int) -> list[int | str]:
+    """Counts as published beside their total: 1-4 as "<5", and where exactly one is hidden so,
+    the smallest other non-zero count as "*" too, or the total would give the small one away."""
+    shown: list[int | str] = [SUPPRESSED if 1 <= value <= 4 else value for value in values]
+    hidden = [i for i, value in enumerate(shown) if value == SUPPRESSED]
+    others = [i for i, value in enumerate(shown) if isinstance(value, int) and value > 0]
+    if len(hidden) == 1 and others and not 1 <= total <= 4:
+        shown[min(others, key=lambda i: (values[i], i))] = SECONDARY
+    return shown
 
 
 # --- sheets ---------------------------------------------------------------------------------
@@ -379,7 +394,7 @@ def add_participants(sheet, result: report.Report, publish: bool) -> None:
     start(sheet, "Participants",
           "Every case active in the year, counted once by where it stood (completed or closed in the year; "
           "otherwise its status on 31 March). Referrals count cases referred in the year."
-          + (" Counts of 1 to 4 are shown as <5." if publish else ""))
+          + (PUBLISHED_NOTE if publish else ""))
     row = HEADER_ROW - 1
     for summary in result.services:
         participants = summary.participants
@@ -394,8 +409,10 @@ def add_participants(sheet, result: report.Report, publish: bool) -> None:
         for label in calculate.PARTICIPANT_ROWS:
             row += 1
             sheet.cell(row=row, column=1, value=label)
-            for column, locality in enumerate(participants.localities, start=2):
-                put_count(sheet, row, column, participants.counts[label][locality], publish)
+            counts = [participants.counts[label][locality] for locality in participants.localities]
+            shown = suppress(counts, participants.total(label)) if publish else counts
+            for column, value in enumerate(shown, start=2):
+                put_count(sheet, row, column, value, publish)
             total_column = len(headings)
             if publish:
                 put_count(sheet, row, total_column, participants.total(label), publish)
@@ -466,17 +483,19 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
 
 def add_by_locality(sheet, result: report.Report, publish: bool) -> None:
     start(sheet, "Savings by locality", "Completed cases and their savings, per locality."
-          + (" Counts of 1 to 4 are shown as <5." if publish else ""))
+          + (PUBLISHED_NOTE if publish else ""))
     row = HEADER_ROW
     for summary in result.services:
-        completed = {locality: 0 for locality in summary.participants.localities}
+        completed = {locality: 0 for locality in summary.by_locality}
         for case in summary.cases:
             completed[case.locality] = completed.get(case.locality, 0) + 1
+        counts = list(completed.values())
+        shown = dict(zip(completed, suppress(counts, summary.completers) if publish else counts))
         for locality, amount in summary.by_locality.items():
             row += 1
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=locality)
-            put_count(sheet, row, 3, completed.get(locality, 0), publish)
+            put_count(sheet, row, 3, shown[locality], publish)
             for column, (name, figure) in enumerate(
                     (("Saving", amount), ("Prudent saving", summary.prudent_by_locality[locality])), start=4):
                 value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
