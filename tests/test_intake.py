@@ -223,6 +223,39 @@ def test_five_broken_rows_are_all_reported_and_nothing_is_written(project):
     assert snapshot(folder) == before
 
 
+def test_checks_across_rows_come_in_the_same_run_as_the_rows_own_problems(project):
+    """A newcomer fixed five rows and then met two problems more: every case that can be built
+    from the rows that read is checked as a whole in the first run."""
+    folder, settings, template = project
+    case_rows = [list(row) for row in TEN_CASES]
+    outcome_rows = [list(row) for row in TEN_OUTCOMES]
+    case_rows[case_row("BCP-9001", "assessment") - 2][4] = "2022-02-30"   # BCP-9001 has a broken row...
+    case_rows[case_row("BCP-9002", "closed") - 2][5] = None
+    case_rows[case_row("BCP-9003", "assessment") - 2][3] = "finished"
+    outcome_rows[1][2] = 0
+    outcome_rows[3][5] = "Letter to AB12 3CD"
+    outcome_rows.append(("BCP-9001", "CR2.0.1", 1, None, None, "Police check"))  # ...and counts CR2.0 twice
+    outcome_rows.append(("BCP-9001", "CR2.0", 1, None, None, "Police incident check"))
+    case_rows.append(("DOR-9001", None, None, "closed", D("2023-03-01"), "bogus"))       # DOR-9001: broken row
+    case_rows.append(("DOR-9001", None, None, "closed", D("2023-03-02"), "disengaged"))  # and closed after completion
+    workbook = fill(template, folder / "broken.xlsx", case_rows, outcome_rows)
+    before = snapshot(folder)
+    result = run(settings, "intake", "import", str(workbook))
+    assert result.exit_code == 1
+    last = len(TEN_CASES) + 3
+    assert sorted(located(result.output)) == sorted([
+        ("bad-date", f"Cases row {case_row('BCP-9001', 'assessment')}: date"),
+        ("bad-reason", f"Cases row {case_row('BCP-9002', 'closed')}: closure reason"),
+        ("bad-status", f"Cases row {case_row('BCP-9003', 'assessment')}: status"),
+        ("bad-quantity", "Outcomes row 3: quantity"),
+        ("personal-data", "Outcomes row 5: evidence"),
+        ("double-counted-constituent", "Outcomes row 7: unit cost"),
+        ("bad-reason", f"Cases row {last - 1}: closure reason"),
+        ("event-after-completion", f"Cases row {last}: status"),
+    ])
+    assert snapshot(folder) == before
+
+
 ONE_CASE = [
     ("BCP-9001", "BCP", "Poole", "referred", D("2022-05-02"), None),
     ("BCP-9001", None, None, "completed", D("2023-01-15"), None),
@@ -276,6 +309,51 @@ def test_each_mistake_is_reported_at_its_row_and_column(project, change, expecte
     assert result.exit_code == 1
     assert located(result.output) == [expected]
     assert snapshot(folder / "cases") == before
+
+
+@pytest.mark.parametrize("case_rows, outcome_rows, expected", [
+    # the first row's locality is wrong: said there once, not again for the case; its lines still checked
+    ([("BCP-9001", "BCP", "Nowhere", "referred", D("2022-05-02"), None),
+      ("BCP-9001", None, None, "completed", D("2023-01-15"), None)],
+     [("BCP-9001", "CR2.0.1", 1, None, None, "Police check"), ("BCP-9001", "CR2.0", 1, None, None, "Police check")],
+     [("unknown-locality", "Cases row 2: locality"), ("double-counted-constituent", "Outcomes row 2: unit cost")]),
+    # an unknown or missing service is said at the first row, not at every later row left blank
+    ([("BCP-9001", "BCPX", "Poole", "referred", D("2022-05-02"), None),
+      ("BCP-9001", None, None, "programme", D("2022-06-15"), None),
+      ("BCP-9001", None, None, "completed", D("2023-01-15"), None)],
+     [("BCP-9001", "HE1.0", 1, None, None, "GP letter")],
+     [("unknown-service", "Cases row 2: service")]),
+    ([("BCP-9001", None, "Poole", "referred", D("2022-05-02"), None),
+      ("BCP-9001", None, None, "completed", D("2023-01-15"), None)],
+     [("BCP-9001", "HE1.0", 1, None, None, "GP letter")],
+     [("missing-field", "Cases row 2: service")]),
+    # a broken referral row: the history is not accused of lacking a referral
+    ([("BCP-9001", "BCP", "Poole", "referred", "nope", None),
+      ("BCP-9001", None, None, "completed", D("2023-01-15"), None)],
+     [("BCP-9001", "HE1.0", 1, None, None, "GP letter")],
+     [("bad-date", "Cases row 2: date")]),
+    # a broken completion row: its lines are not accused of having no completion
+    ([("BCP-9001", "BCP", "Poole", "referred", D("2022-05-02"), None),
+      ("BCP-9001", None, None, "completed", "2023-13-45", None)],
+     [("BCP-9001", "HE1.0", 1, None, None, "GP letter"), ("BCP-9001", "CR2.0", 0, None, None, "Police check")],
+     [("bad-date", "Cases row 3: date"), ("bad-quantity", "Outcomes row 3: quantity")]),
+    # an unknown case is said on every row of it, broken or not
+    (ONE_CASE, [*ONE_OUTCOME, ("BCP-9077", "HE1.0", 1, None, None, "GP letter"),
+                ("BCP-9077", "HE1.0", -1, None, None, "GP letter")],
+     [("unknown-case", "Outcomes row 3: reference"), ("bad-quantity", "Outcomes row 4: quantity"),
+      ("unknown-case", "Outcomes row 4: reference")]),
+    # a case that has not completed: every line of it is said, broken or not
+    (ONE_CASE[:1], [*ONE_OUTCOME, ("BCP-9001", "HE1.0", -1, None, None, "GP letter")],
+     [("outcomes-without-completion", "Outcomes row 2: reference"), ("bad-quantity", "Outcomes row 3: quantity"),
+      ("outcomes-without-completion", "Outcomes row 3: reference")]),
+], ids=["bad-locality", "unknown-service", "missing-service", "broken-referral", "broken-completion",
+        "unknown-case", "not-completed"])
+def test_a_case_with_broken_rows_is_checked_for_what_its_other_rows_show(project, case_rows, outcome_rows, expected):
+    folder, settings, template = project
+    workbook = fill(template, folder / "partial.xlsx", case_rows, outcome_rows)
+    result = run(settings, "intake", "import", str(workbook))
+    assert result.exit_code == 1
+    assert sorted(located(result.output)) == sorted(expected)
 
 
 def test_a_text_date_and_a_blank_years_are_read_as_a_user_means_them(project):

@@ -287,23 +287,23 @@ def plan_import(
         return Plan(path, [], problems)
 
     broken = {os.path.splitext(os.path.basename(problem.file))[0].upper() for problem in stored_problems}
-    references = list(dict.fromkeys([row.reference for row in events] + [row.reference for row in outcomes]))
     changes: list[Change] = []
-    for reference in references:
-        case_events = [row for row in events if row.reference == reference]
-        case_outcomes = [row for row in outcomes if row.reference == reference]
-        key = reference.upper()
-        if key in reader.broken:
-            continue  # its rows' own problems are reported; the case is checked once they are fixed
+    for key, rows in reader.rows_of.items():
+        reference = reader.spelling[key]
+        case_events = [row for row in events if row.reference.upper() == key]
+        case_outcomes = [row for row in outcomes if row.reference.upper() == key]
         if key in broken and key not in by_reference:
-            first = case_events[0].row if case_events else case_outcomes[0].row
-            sheet = CASES if case_events else OUTCOMES
-            problems.append(Problem(code="stored-case-has-problems", file=path, where=f"{sheet} row {first}: reference",
+            sheet = CASES if rows[CASES] else OUTCOMES
+            problems.append(Problem(code="stored-case-has-problems", file=path,
+                                    where=f"{sheet} row {rows[sheet][0]}: reference",
                                     message=f"the stored case {reference} has problems of its own",
                                     hint="fix its case file first (run `up2u-cba validate`)"))
             continue
+        unread = _Unread(cases=any((CASES, row) in reader.broken_rows for row in rows[CASES]),
+                         outcome_rows=tuple(row for row in rows[OUTCOMES] if (OUTCOMES, row) in reader.broken_rows),
+                         on_cases_sheet=bool(rows[CASES]))
         change, case_problems = _plan_case(path, reference, case_events, case_outcomes, by_reference.get(key),
-                                           settings, costs, series, stored, update)
+                                           settings, costs, series, stored, update, unread)
         problems.extend(case_problems)
         if change is not None:
             changes.append(change)
@@ -330,10 +330,28 @@ class _Reader:
         self.path = path
         self.stored = stored
         self.broken: set[str] = set()
-        """References with a row that has problems: their cases are not checked as a whole."""
+        """References with a row that has problems: their cases are checked as a whole only for
+        what the rows that were read can show, and never written."""
+        self.rows_of: dict[str, dict[str, list[int]]] = {}
+        """Every row naming each reference (upper case), good or not, by sheet."""
+        self.broken_rows: set[tuple[str, int]] = set()
+        """(sheet, row) of each row that has problems of its own, or cannot be read as its case's."""
+        self.spelling: dict[str, str] = {}
+        """Each reference as its first row spells it."""
+        self.bad_references: set[str] = set()
+        """References that are not references of their service (said once, at the first row)."""
         self.settings = settings
         self.costs = costs
         self.problems: list[Problem] = []
+
+    def _row_read(self, sheet: str, number: int, reference: str, usable: bool) -> None:
+        """Note a row of ``reference``; an unusable row marks its case as broken."""
+        if reference:
+            self.rows_of.setdefault(reference.upper(), {CASES: [], OUTCOMES: []})[sheet].append(number)
+            self.spelling.setdefault(reference.upper(), reference)
+        if not usable:
+            self.broken.add(reference.upper())
+            self.broken_rows.add((sheet, number))
 
     def problem(self, code: str, sheet: str, row: int, column: str, message: str, hint: str = "") -> None:
         where = f"{sheet} row {row}: {column.lower()}" if row else f"{sheet}: {column.lower()}"
@@ -398,9 +416,10 @@ class _Reader:
                     service = self.settings.service(earlier[1])  # judge the rest of the row as that case
             elif earlier and earlier[1]:
                 service = self.settings.service(earlier[1])
-            elif reference:
+            elif reference and earlier is None:
                 self.problem("missing-field", CASES, number, "service", "no service given",
                              "give the service on the case's first row")
+            # (otherwise the case's first row has no usable service, and says so)
             if service is not None:
                 if locality and locality not in service.localities:
                     match = [name for name in service.localities if name.lower() == locality.lower()]
@@ -420,16 +439,18 @@ class _Reader:
                                  f"{reference} is in {earlier[2]} ({_place(earlier[0])})",
                                  "a case has one locality; leave it blank on later rows")
                 message = case_files.reference_problem(reference, service) if reference else None
-                if message and reference.upper() not in self.broken:  # said once, at the case's first row
+                if message and reference.upper() not in self.bad_references:  # said once, at its first row
                     self.problem("bad-reference", CASES, number, "reference",
                                  f"'{reference}' is not a {service.name} reference", message)
                 if message:
-                    self.broken.add(reference.upper())
+                    self.bad_references.add(reference.upper())
             event = self._event(number, cells)
             if reference and reference.upper() not in first:
                 first[reference.upper()] = (number, service.name if service else "", locality)
-            if len(self.problems) > before or event is None or reference.upper() in self.broken:
-                self.broken.add(reference.upper())
+            usable = (len(self.problems) == before and event is not None and service is not None
+                      and reference.upper() not in self.bad_references)
+            self._row_read(CASES, number, reference, usable)
+            if not usable:
                 continue
             key = (reference.upper(), event.status, event.date, event.reason)
             if key in seen_events:
@@ -519,8 +540,8 @@ class _Reader:
                 for problem in case_files.text_problems(self.path, f"{OUTCOMES} row {number}: {field}", field, text):
                     self.problems.append(problem)
                 texts[field] = text
+            self._row_read(OUTCOMES, number, reference, len(self.problems) == before)
             if len(self.problems) > before:
-                self.broken.add(reference.upper())
                 continue
             stated = _text(cells["Years"]) != ""
             outcome = models.OutcomeEntry(code=code, quantity=quantity, years=years, years_stated=stated, **texts)
@@ -592,16 +613,42 @@ def _text(value) -> str:
 # --- planning each case ----------------------------------------------------------------------
 
 
-def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series, stored, update):
+@dataclasses.dataclass(frozen=True)
+class _Unread:
+    """What of a case's rows could not be read (their own problems are reported where they are)."""
+
+    cases: bool = False
+    """One of its Cases rows has problems: its history is incomplete."""
+    outcome_rows: tuple[int, ...] = ()
+    """Its Outcomes rows that have problems."""
+    on_cases_sheet: bool = True
+    """It has rows on the Cases sheet, read or not."""
+
+    @property
+    def any(self) -> bool:
+        return self.cases or bool(self.outcome_rows)
+
+
+_PARTIAL_HISTORY_CODES = {"history-must-start-with-referral"}
+"""Problems a history with rows missing could show falsely (the missing row may be the referral)."""
+
+
+def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series, stored, update,
+               unread: _Unread = _Unread()):
+    """Check one case as it would be written. A case some of whose rows could not be read
+    (``unread``) is checked from the rows that could, for the problems those rows show whatever
+    the others say, and is never written."""
     problems: list[Problem] = []
-    first_row = event_rows[0].row if event_rows else None
-    where_reference = f"{CASES} row {first_row}: reference" if first_row else f"{OUTCOMES} row {outcome_rows[0].row}: reference"
     if old is None and not event_rows:
-        for row in outcome_rows:
-            problems.append(Problem(code="unknown-case", file=path, where=f"{OUTCOMES} row {row.row}: reference",
+        if unread.on_cases_sheet:
+            return None, []  # its Cases rows have problems of their own, reported there
+        for row in sorted([row.row for row in outcome_rows] + list(unread.outcome_rows)):
+            problems.append(Problem(code="unknown-case", file=path, where=f"{OUTCOMES} row {row}: reference",
                                     message=f"{reference} is neither on the Cases sheet nor a stored case",
                                     hint="add the case's status rows on the Cases sheet, or correct the reference"))
         return None, problems
+    first_row = event_rows[0].row if event_rows else None
+    where_reference = f"{CASES} row {first_row}: reference" if first_row else f"{OUTCOMES} row {outcome_rows[0].row}: reference" if outcome_rows else ""
 
     if old is not None:
         for row in event_rows:
@@ -631,15 +678,20 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
         target = case_files.new_case_path(settings.cases_folder, first.service, stored, reference)
 
     for problem in _check_candidate(record, settings, costs, series):
-        problems.append(_locate(problem, path, reference, where_reference, event_where, outcome_where, target))
-    if record.completed_on is None and not problems:  # (a history with problems says why already)
-        for row_number in outcome_where:
-            if row_number is not None:
-                problems.append(Problem(code="outcomes-without-completion", file=path,
-                                        where=f"{OUTCOMES} row {row_number}: reference",
-                                        message=f"{reference} has not completed, so it has no outcomes yet",
-                                        hint="add its 'completed' row on the Cases sheet"))
-    if problems:
+        if problem.code == "outcomes-without-completion":
+            continue  # said below, at each outcome row
+        located_problem = _locate(problem, path, reference, where_reference, event_where, outcome_where, target)
+        if unread.cases and (located_problem.where == where_reference or problem.code in _PARTIAL_HISTORY_CODES):
+            continue  # the service, locality and reference are judged row by row; the history lacks rows
+        problems.append(located_problem)
+    if record.completed_on is None and not problems and not unread.cases:  # (a history with problems says why)
+        rows = [row for row in outcome_where if row is not None] + list(unread.outcome_rows)
+        for row_number in sorted(rows):
+            problems.append(Problem(code="outcomes-without-completion", file=path,
+                                    where=f"{OUTCOMES} row {row_number}: reference",
+                                    message=f"{reference} has not completed, so it has no outcomes yet",
+                                    hint="add its 'completed' row on the Cases sheet"))
+    if problems or unread.any:
         return None, problems
 
     record = record.model_copy(update={"file": target})
@@ -656,12 +708,13 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
 
 
 def _check_candidate(record, settings, costs, series) -> list[Problem]:
-    """The checks ``validate`` runs, on the case file the record would be written as."""
+    """The checks ``validate`` runs, on the case file the record would be written as. The
+    checks across inputs run even when its history is out of order (they judge the lines, the
+    service and the reference, which the rows give whatever the order), so one run says all."""
     text = case_files.render(record)
     parsed, problems = cases.parse("", tomllib.loads(text))
-    if parsed is not None:
-        problems = checks.check(settings, costs, series, [parsed]) + case_files.record_problems(parsed, "")
-    return problems
+    checked = parsed if parsed is not None else record.model_copy(update={"file": ""})
+    return problems + checks.check(settings, costs, series, [checked]) + case_files.record_problems(checked, "")
 
 
 _INDEXED = re.compile(r"^(status|outcomes)\[(\d+)\]\.?(\w*)")
