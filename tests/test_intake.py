@@ -405,6 +405,8 @@ def test_a_stored_case_is_not_changed_without_update(project):
     assert result.exit_code == 0, result.output
     assert "skipped (1); import with --update to add them" in result.output
     assert "BCP-0046: 2 new event(s), 1 new outcome line(s)" in result.output
+    closing = result.output.rstrip().splitlines()[-1]  # true to the list above it: one case was skipped
+    assert closing.startswith("Nothing was written: 1 stored case") and "--update" in closing
     assert snapshot(folder / "cases") == before
 
 

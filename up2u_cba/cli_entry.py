@@ -699,7 +699,18 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
         click.echo(f"Done: {len(new)} new case(s) and {len(updated)} updated case(s) written; "
                    "each passes the checks `validate` runs.")
     else:
-        click.echo("Nothing was written: every case in the workbook is already stored as it has it.")
+        click.echo(nothing_written(plan))
+
+
+def nothing_written(plan: intake.Plan) -> str:
+    """Why an import wrote nothing, true to what the plan listed."""
+    skipped = len(plan.of_kind("skipped"))
+    if skipped:
+        cases_have = "1 stored case has" if skipped == 1 else f"{skipped} stored cases have"
+        return f"Nothing was written: {cases_have} additions; import with --update to add them."
+    if not plan.changes:
+        return "Nothing was written: the workbook's Cases and Outcomes sheets have no rows."
+    return "Nothing was written: every case in the workbook is already stored as it has it."
 
 
 def report_plan(plan: intake.Plan, update: bool) -> None:
