@@ -356,6 +356,18 @@ def test_a_case_with_broken_rows_is_checked_for_what_its_other_rows_show(project
     assert sorted(located(result.output)) == sorted(expected)
 
 
+def test_an_event_dated_after_today_is_refused(project):
+    folder, settings, template = project
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    case_rows = [ONE_CASE[0], ("BCP-9001", None, None, "completed", tomorrow, None)]
+    workbook = fill(template, folder / "future.xlsx", case_rows, ONE_OUTCOME)
+    result = run(settings, "intake", "import", str(workbook))
+    assert result.exit_code == 1
+    assert located(result.output) == [("future-date", "Cases row 3: date")]
+    today = [ONE_CASE[0], ("BCP-9001", None, None, "completed", datetime.date.today(), None)]
+    assert run(settings, "intake", "import", str(fill(template, folder / "today.xlsx", today, ONE_OUTCOME))).exit_code == 0
+
+
 def test_a_text_date_and_a_blank_years_are_read_as_a_user_means_them(project):
     folder, settings, template = project
     case_rows = [ONE_CASE[0], ("BCP-9001", None, None, "completed", "15/01/2023", None)]

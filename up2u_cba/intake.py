@@ -272,14 +272,16 @@ def plan_import(
     stored: list[models.CaseRecord],
     stored_problems: list[Problem],
     update: bool,
+    today: datetime.date | None = None,
 ) -> Plan:
     """Read and check the workbook at ``path`` against the settings, unit costs and the cases
-    already stored; every problem is reported at once."""
+    already stored; every problem is reported at once. No event may be dated after ``today``
+    (default: the computer's date)."""
     book, problems = _open(path)
     if book is None:
         return Plan(path, [], problems)
     by_reference: dict[str, models.CaseRecord] = {record.reference.upper(): record for record in stored}
-    reader = _Reader(path, settings, costs, by_reference)
+    reader = _Reader(path, settings, costs, by_reference, today or datetime.date.today())
     events = reader.case_rows(book)
     outcomes = reader.outcome_rows(book)
     problems = reader.problems
@@ -326,8 +328,10 @@ class _Reader:
     """Reads the Cases and Outcomes sheets row by row, collecting problems."""
 
     def __init__(self, path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
-                 stored: dict[str, models.CaseRecord]):
+                 stored: dict[str, models.CaseRecord], today: datetime.date):
         self.path = path
+        self.today = today
+        """No event is dated after this day: the tool records what has happened."""
         self.stored = stored
         self.broken: set[str] = set()
         """References with a row that has problems: their cases are checked as a whole only for
@@ -491,6 +495,14 @@ class _Reader:
         return models.StatusEvent(status=status, date=day, reason=reason)
 
     def _date(self, number: int, value) -> datetime.date | None:
+        day = self._read_date(number, value)
+        if day is not None and day > self.today:
+            self.problem("future-date", CASES, number, "date", f"{day:%Y-%m-%d} is in the future",
+                         "record an event once it has happened")
+            return None
+        return day
+
+    def _read_date(self, number: int, value) -> datetime.date | None:
         if value is None or _text(value) == "":
             self.problem("missing-date", CASES, number, "date", "no date given", "the day it happened, e.g. 2023-02-20")
             return None
