@@ -180,14 +180,15 @@ def render_case_only(case: calculate.CaseValuation, price_year: models.Financial
     rows = [
         [line.description, line.code, number(line.quantity), number(line.years),
          pounds_exact(line.unit_value), str(line.price_year), f"{line.uprating_factor:.4f}",
-         pounds(line.saving), line.agency]
+         pounds(line.saving), pounds(line.prudent_saving), line.agency]
         for line in case.lines
     ]
-    rows.append(["Total saving", "", "", "", "", "", "", pounds(case.total), ""])
+    rows.append(["Total saving", "", "", "", "", "", "", pounds(case.total), pounds(case.prudent_total), ""])
     headers = ["Action", "Code", "Quantity", "Years", "Unit value", "Price year", "Uprating",
-               f"Saving ({price_year} prices)", "Agency"]
+               f"Saving ({price_year} prices)", "Prudent", "Agency"]
     return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
-                             colalign=["left", "left", "right", "right", "right", "right", "right", "right", "left"])
+                             colalign=["left", "left", "right", "right", "right", "right", "right", "right", "right",
+                                       "left"])
 
 
 def render_cost_list(costs: list[models.UnitCost], series, year: models.FinancialYear) -> str:
