@@ -218,6 +218,11 @@ class ServiceSummary(pydantic.BaseModel):
         return sum((line.prudent_saving for line in self.lines), models.ZERO)
 
     @property
+    def prudent_average(self) -> Decimal:
+        """Prudent saving per completed case, whole pounds half up (0 with no completions)."""
+        return models.whole_pounds(self.prudent_total / self.completers) if self.completers else models.ZERO
+
+    @property
     def prudent_net_saving(self) -> Decimal:
         """Prudent fiscal savings less spend: the net present budget impact."""
         return self.prudent_total - self.spend

@@ -87,7 +87,6 @@ def render_case(case: calculate.CaseValuation) -> str:
 
 
 def render_totals(summary: calculate.ServiceSummary) -> str:
-    prudent_average = models.whole_pounds(summary.prudent_total / summary.completers) if summary.completers else 0
     rows = [
         [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
          pounds(summary.prudent_total)],
@@ -96,7 +95,7 @@ def render_totals(summary: calculate.ServiceSummary) -> str:
          pounds(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
         ["Completed cases", str(summary.completers), str(summary.completers)],
-        ["Average saving per completed case", pounds(summary.average_saving), pounds(Decimal(prudent_average))],
+        ["Average saving per completed case", pounds(summary.average_saving), pounds(summary.prudent_average)],
     ]
     return table(["Measure", "Gross", "Prudent"], rows)
 

@@ -23,7 +23,7 @@ import openpyxl.utils
 import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
-from up2u_cba import calculate, models, report
+from up2u_cba import calculate, report
 
 POUNDS = '"£"#,##0;-"£"#,##0'
 PENCE = '"£"#,##0.00'
@@ -91,15 +91,12 @@ def write(result: report.Report, path: str, publish: bool = False) -> None:
 class Refs:
     """Where the live figures are, for formulas on other sheets (blank when publishing)."""
 
-    lines_last: int = 0
     split_last: int = 0
     line_rows: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
     """(case reference, line index) -> row on Outcome lines."""
-    agency_cells: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
-    """(service, agency) -> cell on By agency holding its saving."""
-
-    def lines(self, column: str) -> str:
-        return f"'Outcome lines'!${LINE_COLUMN[column]}${HEADER_ROW + 1}:${LINE_COLUMN[column]}${max(self.lines_last, HEADER_ROW + 1)}"
+    agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
+    """(service, agency) -> cell on By agency holding its saving; (service, agency, "prudent")
+    -> the cell holding its prudent saving."""
 
     def split(self, letter: str) -> str:
         return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
@@ -303,7 +300,6 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                            "Prudent economic": POUNDS, "Prudent social": POUNDS}
                 for name, number_format in formats.items():
                     sheet[cell(name)].number_format = number_format
-    refs.lines_last = row
     table(sheet, LINE_HEADERS, row)
     fit_widths(sheet, maximum=50)
 
@@ -709,8 +705,6 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
         def live(amount, formula: str, number=int) -> object:
             return number(amount) if publish else formula
 
-        prudent_average = models.whole_pounds(summary.prudent_total / summary.completers) \
-            if summary.completers else 0
         entries = [
             ("Service", summary.service, None, None),
             ("Financial year", str(summary.year), None, None),
@@ -728,7 +722,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             ("Average saving per completed case",
              live(summary.average_saving,
                   f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
-             live(prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
+             live(summary.prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
              POUNDS),
         ]
         if publish and 1 <= summary.completers <= 4:
