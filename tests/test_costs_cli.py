@@ -116,3 +116,16 @@ def test_import_of_a_workbook_with_a_renamed_header_names_sheet_and_header(tmp_p
     assert result.exit_code == 1
     assert "Health" in result.stderr and "Cost code" in result.stderr and "[missing-header]" in result.stderr
     assert not output.exists()
+
+
+def test_a_workbook_that_is_not_the_unit_cost_database_is_one_problem(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Budget"
+    workbook.create_sheet("Notes")
+    workbook.save(tmp_path / "budget.xlsx")
+    result = run("costs", "import", str(tmp_path / "budget.xlsx"), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert len(problems) == 1 and problems[0].endswith("[not-a-unit-cost-workbook]")
+    assert "Budget" in problems[0] and "Notes" in problems[0] and "Social Services" in problems[0]
+    assert not (tmp_path / "out.csv").exists()

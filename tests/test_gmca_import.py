@@ -257,6 +257,15 @@ def test_missing_theme_sheet_is_a_problem(tmp_path):
     assert len(result.costs) == 6
 
 
+def test_a_workbook_with_no_theme_sheet_is_not_a_unit_cost_workbook(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Budget"
+    book.save(tmp_path / "budget.xlsx")
+    result = gmca.import_workbook(str(tmp_path / "budget.xlsx"))
+    assert [(problem.code, problem.where) for problem in result.problems] == [("not-a-unit-cost-workbook", "")]
+    assert "'Budget'" in result.problems[0].message and result.costs == []
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     no_group = [None if header == "Fiscal Cost" else header for header in HEADER_1]
     no_group[2] = "Code"

@@ -132,8 +132,9 @@ class ImportResult(pydantic.BaseModel):
     """Values left out of rows (a row without any usable value is also in ``skipped``)."""
     problems: list[Problem]
     """What stopped a sheet or the workbook being read (``missing-sheet``, ``missing-header``,
-    ``unreadable-workbook``, ``missing-file``), and ``formula-without-result`` for a sheet whose
-    value formulas were saved without their results (its other costs are still imported)."""
+    ``unreadable-workbook``, ``missing-file``, and ``not-a-unit-cost-workbook`` alone when it
+    has none of the theme sheets), and ``formula-without-result`` for a sheet whose value
+    formulas were saved without their results (its other costs are still imported)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +190,20 @@ def import_workbook(path: str) -> ImportResult:
         workbook.close()
 
 
+def _sheet_problems(path: str, sheetnames: list[str]) -> list[Problem]:
+    """A missing theme sheet each; or, when none of them is there, one problem for the workbook."""
+    present = {_normalise(name) for name in sheetnames}
+    missing = [theme for theme in THEMES if _normalise(theme) not in present]
+    own = ", ".join(f"'{name}'" for name in sheetnames) or "none"
+    if len(missing) == len(THEMES):
+        return [Problem(code="not-a-unit-cost-workbook", file=path,
+                        message=f"this is not a GMCA Unit Cost Database workbook: its sheets are {own}",
+                        hint=f"import the database workbook, whose theme sheets are {', '.join(THEMES)}")]
+    return [Problem(code="missing-sheet", file=path, where=theme, message=f"the workbook has no sheet named '{theme}'",
+                    hint=f"its sheets are {own}; a GMCA Unit Cost Database workbook has one sheet per theme")
+            for theme in missing]
+
+
 def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, Problem | None]:
     """The workbook opened read-only (with stored formula results by default), or None and a problem."""
     try:
@@ -204,13 +219,10 @@ def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, 
 
 def _import(path: str, workbook) -> ImportResult:
     """Read every theme sheet, then settle agency spellings and parents across the workbook."""
-    sheets_by_key = {_normalise(name): name for name in workbook.sheetnames}
     themes_by_key = {_normalise(theme): theme for theme in THEMES}
-    problems = [
-        Problem(code="missing-sheet", file=path, where=theme, message=f"the workbook has no sheet named '{theme}'",
-                hint=f"the theme sheets are: {', '.join(THEMES)}")
-        for key, theme in themes_by_key.items() if key not in sheets_by_key
-    ]
+    problems = _sheet_problems(path, workbook.sheetnames)
+    if any(problem.code == "not-a-unit-cost-workbook" for problem in problems):
+        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=problems)
     costs: list[models.UnitCost] = []
     counts: list[SheetCount] = []
     skipped: list[SkippedRow] = []
