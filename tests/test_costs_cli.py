@@ -118,6 +118,38 @@ def test_import_of_a_workbook_with_a_renamed_header_names_sheet_and_header(tmp_p
     assert not output.exists()
 
 
+def test_import_checks_the_workbook_and_the_output_in_one_run(tmp_path):
+    output = tmp_path / "gmca.csv"
+    output.write_text("keep me")
+    result = run("costs", "import", str(tmp_path / "nothere.xlsx"), "-o", str(output))
+    assert result.exit_code == 1
+    assert "[missing-file]" in result.stderr and "[output-exists]" in result.stderr
+    assert output.read_text() == "keep me"
+
+
+def test_import_to_a_folder_is_a_problem_and_leaves_no_temporary_file(tmp_path):
+    folder = tmp_path / "SOMEFOLDER"
+    folder.mkdir()
+    result = run("costs", "import", str(WORKBOOK), "-o", str(folder), "--overwrite")
+    assert result.exit_code == 1
+    assert "[bad-output]" in result.stderr and "Traceback" not in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["SOMEFOLDER"]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_failed_write_is_a_problem_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from up2u_cba import unit_costs
+
+    def refuse(source, target):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(unit_costs.os, "replace", refuse)
+    result = run("costs", "import", str(WORKBOOK), "-o", str(tmp_path / "gmca.csv"))
+    assert result.exit_code == 1
+    assert "[cannot-write]" in result.stderr and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_workbook_that_is_not_the_unit_cost_database_is_one_problem(tmp_path):
     workbook = openpyxl.Workbook()
     workbook.active.title = "Budget"

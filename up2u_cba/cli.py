@@ -250,19 +250,33 @@ def costs_import(workbook, output, overwrite):
     Example:
       up2u-cba costs import unit-cost-database-v2.3.xlsx -o unit_costs/gmca-ucd-v2.3.csv
     """
-    if os.path.exists(output) and not overwrite:
-        fail([Problem(code="output-exists", file=output, where="--output", message="a file with this name already exists",
-                      hint="choose another name, or add --overwrite to replace it")])
-    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        fail([Problem(code="bad-output", file=output, where="--output", message="its folder does not exist",
-                      hint="create the folder first, or choose another path")])
-    result = gmca.import_workbook(workbook)
-    if result.problems:
-        fail(result.problems)
-    if not result.costs:
-        fail([Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
-                      hint="is it a GMCA Unit Cost Database workbook?")])
-    unit_costs.write(result.costs, output)
+    result = gmca.import_workbook(workbook)  # read first: its problems and the output's come together
+    problems = list(result.problems)
+    if not problems and not result.costs:
+        problems.append(Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
+                                hint="is it a GMCA Unit Cost Database workbook?"))
+    if os.path.isdir(output):
+        problems.append(Problem(code="bad-output", file=output, where="--output",
+                                message="this is a folder, not a file name",
+                                hint="give a file name inside it, e.g. -o FOLDER/gmca-imported.csv"))
+    elif os.path.exists(output) and not overwrite:
+        problems.append(Problem(code="output-exists", file=output, where="--output",
+                                message="a file with this name already exists",
+                                hint="choose another name, or add --overwrite to replace it"))
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        problems.append(Problem(code="bad-output", file=output, where="--output", message="its folder does not exist",
+                                hint="create the folder first, or choose another path"))
+    if problems:
+        fail(problems)
+    temporary = os.path.join(os.path.dirname(os.path.abspath(output)), f".{os.path.basename(output)}.tmp")
+    try:
+        unit_costs.write(result.costs, output)
+    except OSError as error:
+        fail([Problem(code="cannot-write", file=output, where="--output", message=f"cannot write the file: {error}",
+                      hint="check the folder can be written to, or choose another path")])
+    finally:
+        if os.path.exists(temporary):  # unit_costs.write's temporary file, left if it failed
+            os.unlink(temporary)
     for line in gmca.summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(result.costs)} unit costs to {output}")
