@@ -161,3 +161,19 @@ def test_a_workbook_that_is_not_the_unit_cost_database_is_one_problem(tmp_path):
     assert len(problems) == 1 and problems[0].endswith("[not-a-unit-cost-workbook]")
     assert "Budget" in problems[0] and "Notes" in problems[0] and "Social Services" in problems[0]
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_search_says_when_it_shows_only_some_of_the_matches():
+    result = run("costs", "search", "--settings", str(SETTINGS), "--limit", "3", "domestic", "violence")
+    assert result.exit_code == 0, result.output
+    everything = run("costs", "search", "--settings", str(SETTINGS), "--limit", "1000", "domestic", "violence")
+    matches = len(table_codes(everything.stdout))
+    assert matches > 3 and len(table_codes(result.stdout)) == 3
+    assert f"Showing 3 of {matches} costs; use --limit {matches} to see all." in result.stdout
+    assert "Showing" not in everything.stdout
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_search_refuses_a_limit_below_one(limit):
+    result = run("costs", "search", "--settings", str(SETTINGS), "--limit", limit, "alcohol")
+    assert result.exit_code == 2 and "--limit" in result.output

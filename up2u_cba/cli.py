@@ -198,7 +198,8 @@ def cost_options(command):
 
 @costs.command("search")
 @cost_options
-@click.option("--limit", default=20, show_default=True, help="Show at most this many costs.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Show at most this many costs.")
 @click.argument("words", nargs=-1, required=True)
 def costs_search(settings_file, unit_cost_files, price_year, limit, words):
     """Find unit costs by words in their code, description, outcome detail or category.
@@ -208,11 +209,13 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
       up2u-cba costs search domestic violence
     """
     table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
-    found = unit_costs.search(list(words), table, limit)
+    found = unit_costs.search(list(words), table, limit=None)
     if not found:
         click.echo(f"No unit cost mentions {' '.join(words)}.")
         return
-    click.echo(render_text.render_cost_list(found, series, year))
+    click.echo(render_text.render_cost_list(found[:limit], series, year))
+    if len(found) > limit:
+        click.echo(f"Showing {limit} of {len(found)} costs; use --limit {len(found)} to see all.")
 
 
 @costs.command("show")

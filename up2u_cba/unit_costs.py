@@ -282,9 +282,10 @@ def code_order(code: str) -> tuple:
 _SEARCH_FIELDS = (("code", 5), ("outcome_detail", 3), ("description", 2), ("category", 1))
 
 
-def search(words: list[str], costs: dict[str, models.UnitCost], limit: int = 20) -> list[models.UnitCost]:
+def search(words: list[str], costs: dict[str, models.UnitCost], limit: int | None = 20) -> list[models.UnitCost]:
     """Costs ranked by how many of ``words`` they contain (code, outcome detail, description,
-    category), then by where the words are found, then in code order (parents before parts)."""
+    category), then by where the words are found, then in code order (parents before parts);
+    the first ``limit`` of them, or every one when ``limit`` is None."""
     terms = [word.lower() for word in words if word.strip()]
     scored = []
     for cost in costs.values():
