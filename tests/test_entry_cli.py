@@ -144,6 +144,28 @@ def test_updating_an_unknown_case_says_so(project):
     assert "[unknown-case]" in result.output
 
 
+def hint(output: str) -> str:
+    """The hint of the one unknown-case problem printed."""
+    line = next(line for line in output.splitlines() if line.endswith("[unknown-case]"))
+    return line[line.index("(") + 1:line.rindex(")")]
+
+
+@pytest.mark.parametrize("command", ["show", "update"])
+@pytest.mark.parametrize("reference, nearest", [
+    ("BCP-0071", ["BCP-0063", "BCP-0062", "BCP-0061"]),  # past the highest: the highest first
+    ("BCP-OO11", ["BCP-0011"]),                           # letters O for zeros: the most alike
+])
+def test_an_unknown_reference_is_answered_with_the_nearest_in_use(project, command, reference, nearest):
+    folder, settings = project
+    result = run(settings, "case", command, reference)
+    assert result.exit_code == 1
+    said = hint(result.output)
+    found = re.findall(r"[A-Z]+-\d{4}", said)
+    assert found[:len(nearest)] == nearest
+    assert "BCP-0001" not in found  # not simply the first references there are
+    assert "up2u-cba case list" in said
+
+
 # --- case list -------------------------------------------------------------------------------
 
 

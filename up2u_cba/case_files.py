@@ -20,6 +20,7 @@ Every write (``save_new``, ``save_update``):
 from __future__ import annotations
 
 import collections
+import difflib
 import os
 import re
 import tomllib
@@ -231,6 +232,32 @@ def _prefix_from_references(service: models.ServiceSettings, taken: set[str]) ->
         return None, 0
     (prefix, width), _ = shapes.most_common(1)[0]
     return prefix, width
+
+
+def nearest_references(reference: str, references: list[str], count: int = 3) -> list[str]:
+    """The references in use nearest to ``reference``, a reference that is not: those of the
+    same prefix nearest in number (BCP-0063, BCP-0062, BCP-0061 for BCP-0071), else the most
+    alike as text (for a slip such as BCP-OO11)."""
+    shape = re.fullmatch(r"(.*?)(\d+)", reference.strip())
+    if shape:
+        prefix, target = shape.group(1).upper(), int(shape.group(2))
+        numbered = []
+        for known in references:
+            match = re.fullmatch(r"(.*?)(\d+)", known)
+            if match and match.group(1).upper() == prefix:
+                numbered.append((abs(int(match.group(2)) - target), int(match.group(2)), known))
+        if numbered:
+            return [known for *_, known in sorted(numbered)[:count]]
+    by_upper = {known.upper(): known for known in references}
+    return [by_upper[close] for close in difflib.get_close_matches(reference.strip().upper(), list(by_upper), n=count)]
+
+
+def unknown_reference_hint(reference: str, references: list[str]) -> str:
+    """What to say when no case has ``reference``: the nearest references in use, and where to
+    see them all."""
+    nearest = nearest_references(reference, references)
+    listing = "see every case with `up2u-cba case list`"
+    return f"the nearest references in use are {', '.join(nearest)}; {listing}" if nearest else listing
 
 
 def reference_problem(reference: str, service: models.ServiceSettings) -> str | None:

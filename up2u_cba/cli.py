@@ -10,8 +10,8 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import (cli_entry, entry, gmca, models, pipeline, render_json, render_text, render_xlsx,
-                      sensitivity, settings, unit_costs)
+from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
+                      render_xlsx, sensitivity, settings, unit_costs)
 from up2u_cba.cli_common import fail, input_options, load_or_fail
 from up2u_cba.problems import InputError, Problem
 
@@ -137,11 +137,10 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
     found = [record for record in inputs.cases if record.reference.lower() == reference.lower()]
     if not found:
-        known = sorted(record.reference for record in inputs.cases)
-        close = [ref for ref in known if ref.split("-")[0].lower() == reference.split("-")[0].lower()][:5]
+        known = [record.reference for record in inputs.cases]
         fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
                       message=f"no case with reference {reference}",
-                      hint=f"references look like {', '.join(close or known[:5])}")], wrote_nothing=False)
+                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
     record = found[0]
     click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")
     for event in record.history:

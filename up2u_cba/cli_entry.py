@@ -468,9 +468,11 @@ def case_update(settings_file, cases_folder, unit_cost_files, reference):
                if os.path.splitext(os.path.basename(problem.file))[0].lower() == reference.strip().lower()]
         if own:
             fail(own, wrote_nothing=False)
+        known = [record.reference for record in inputs.cases]
         fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
                       message=f"no case with reference {reference}",
-                      hint="see `up2u-cba case list`; a new case is entered with `up2u-cba case new`")],
+                      hint=case_files.unknown_reference_hint(reference, known)
+                      + "; a new case is entered with `up2u-cba case new`")],
              wrote_nothing=False)
     old = found[0]
     own = [problem for problem in case_problems if problem.file == old.file]
