@@ -119,6 +119,39 @@ def test_a_completed_case_takes_missing_outcome_lines_only(project):
                                   'evidence = "Confirmed by substance misuse service"\n')
 
 
+def test_a_blank_description_is_shortened_in_the_table_and_left_blank_in_the_file(project):
+    folder, settings = project
+    path = folder / "cases" / "BCP" / "BCP-0046.toml"
+    full = ("Youth offender, average cost of a first time entrant (under 18) to the Criminal Justice System "
+            "in the first year following the offence")  # CR4.0's own description, 134 characters
+    result = run(settings, "case", "update", "BCP-0046", answers=[
+        "completed", "2023-03-01", "CR4.0", "1", "", "", "", "Youth justice record check", "done", "y",
+    ])
+    assert result.exit_code == 0, result.output
+    assert full not in result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("| Youth offender"))
+    action = row.split("|")[1].strip()
+    assert action.endswith("…") and len(action) == 60 and full.startswith(action[:-1])
+    record, problems = cases.load_file(str(path))
+    assert problems == [] and record.outcomes[0].description == ""
+
+
+@pytest.mark.parametrize("answer, kept", [("", "Abstinent x1"), ("-", ""), ("Abstinent, GP confirmed", "Abstinent, GP confirmed")])
+def test_changing_a_line_shows_its_description_and_enter_keeps_it(project, answer, kept):
+    folder, settings = project
+    result = run(settings, "case", "update", "BCP-0046", answers=[
+        "completed", "2023-03-01", "HE1.0", "1", "", "", "Abstinent x1", "GP letter",
+        "change", "1", "", "", answer, "",  # quantity, years, description, evidence: as they were, but the description
+        "done", "y",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "[Abstinent x1]: " in result.output  # the current description, as the evidence note shows its own
+    assert "Enter: the unit cost's own, or - to clear" not in result.output
+    record, problems = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0046.toml"))
+    assert problems == [] and [outcome.description for outcome in record.outcomes] == [kept]
+    assert record.outcomes[0].evidence == "GP letter"
+
+
 def test_no_to_the_confirmation_writes_nothing(project):
     folder, settings = project
     before = snapshot(folder)

@@ -22,6 +22,8 @@ from up2u_cba.problems import Problem
 
 SEARCH_LIMIT = 10
 """Unit costs listed per search in guided entry."""
+DESCRIPTION_WIDTH = 60
+"""Longest description shown in the case table on screen (longer ones end in '…')."""
 
 
 def register(main: click.Group, case: click.Group) -> None:
@@ -261,10 +263,13 @@ def ask_line(cost: models.UnitCost, settings_: models.Settings,
                    default=case_files.number(current.quantity) if current else "1")
     years = ask("Years it counts for", lambda text: entry.parse_positive(text, "number of years"),
                 default=case_files.number(current.years if current else entry.default_years(settings_, cost.code)))
-    description = ask("Description for the report (a short note; Enter: the unit cost's own"
-                      + (", or - to clear" if current and current.description else "") + ")",
-                      lambda text: _free_text("description", text, current.description if current else ""),
-                      default="", show_default=False)
+    if current and current.description:  # Enter keeps it, shown in brackets as the evidence note is
+        description = ask("Description for the report (a short note; - for the unit cost's own)",
+                          lambda text: _free_text("description", text, current.description),
+                          default=current.description)
+    else:
+        description = ask("Description for the report (a short note; Enter: the unit cost's own)",
+                          lambda text: _free_text("description", text, ""), default="", show_default=False)
     evidence = ask("Evidence note (short, no names or dates)",
                    lambda text: _free_text("evidence", text, ""),
                    default=current.evidence if current and current.evidence else None)
@@ -373,8 +378,12 @@ def show_case(record: models.CaseRecord, stored_events: int, valuer: Valuer) -> 
     show_history(record, stored_events)
     if record.completed_on is not None:
         valuation = entry.value_case(record, valuer.inputs.settings, valuer.inputs.costs, valuer.inputs.series)
+        # A blank description is shown as the unit cost's own, which can run to 150 characters:
+        # shortened here so the table fits a terminal (the file keeps it blank).
+        lines = tuple(line.model_copy(update={"description": _short(line.description, DESCRIPTION_WIDTH)})
+                      for line in valuation.lines)
         click.echo("")
-        click.echo(render_text.render_case_only(valuation, valuer.price_year))
+        click.echo(render_text.render_case_only(valuation.model_copy(update={"lines": lines}), valuer.price_year))
 
 
 # --- case new / update -----------------------------------------------------------------------
