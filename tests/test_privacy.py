@@ -29,6 +29,16 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
     ("1985-03-12", privacy.DATE_OF_BIRTH),
     ("12.3.85", privacy.DATE_OF_BIRTH),
     ("12 March 1985", privacy.DATE_OF_BIRTH),
+    ("12-Mar-1985", privacy.DATE_OF_BIRTH),
+    ("12/Mar/85", privacy.DATE_OF_BIRTH),
+    ("12Mar1985", privacy.DATE_OF_BIRTH),
+    ("12.March.1985", privacy.DATE_OF_BIRTH),
+    ("seen 12th of Mar '85", privacy.DATE_OF_BIRTH),
+    ("Mar-12-1985", privacy.DATE_OF_BIRTH),
+    # NHS numbers from the 999 range the NHS keeps for testing, with a true check digit
+    ("999 111 2227", privacy.NHS_NUMBER),
+    ("9997654323", privacy.NHS_NUMBER),
+    ("NHS no. 999-765-4323", privacy.NHS_NUMBER),
     ("March 12, 1985", privacy.DATE_OF_BIRTH),
     ("DOB on file", privacy.DATE_OF_BIRTH),
     ("D.O.B. checked", privacy.DATE_OF_BIRTH),
@@ -37,6 +47,13 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
 ])
 def test_each_kind_of_personal_data_is_found(text, kind):
     assert privacy.personal_data(text) == [kind]
+
+
+def test_the_nhs_check_digit_is_the_modulus_11_one():
+    assert privacy.nhs_check_digit_ok("9991112227") and privacy.nhs_check_digit_ok("9997654323")
+    assert not privacy.nhs_check_digit_ok("9991112228")
+    # first nine digits whose check digit would be 10: no NHS number begins so, whatever its last digit
+    assert not any(privacy.nhs_check_digit_ok(f"999000000{last}") for last in "0123456789")
 
 
 def test_several_kinds_are_all_named_in_a_fixed_order():
@@ -57,6 +74,13 @@ def test_several_kinds_are_all_named_in_a_fixed_order():
     "0.5 years abstinent",
     "Q3 2023 review",
     "Newborn in the household",
+    "Mar 2023 review",
+    "Reviewed 12 months after completion, March 2023",
+    "Incidents x4 Apr 2022 to Mar 2023",
+    "12 market stalls",
+    "Reference 999 111 2228",      # ten digits, but not an NHS number: the check digit is wrong
+    "Batch 9997654324",
+    "Saving of £9,997,654,323 overall",
 ])
 def test_ordinary_notes_pass(text):
     assert privacy.personal_data(text) == []

@@ -74,7 +74,7 @@ def text_message(field: str, text: str) -> str | None:
         return None
     reasons = "; ".join(problem.message for problem in problems)
     if any(problem.code == "personal-data" for problem in problems):
-        return f"{reasons}: write a short note with no names, dates, addresses, phone numbers, e-mail addresses or NI numbers"
+        return f"{reasons}: write a short note with no names, dates, addresses, phone numbers, e-mail addresses, NI or NHS numbers"
     return f"{reasons}: keep it under {cases.TEXT_LIMIT} characters, a short note"
 
 

@@ -81,7 +81,7 @@ HELP = (
     "  Evidence        required short note of the evidence, e.g. 'Police incident check'.",
     f"  Description and evidence are short notes (at most {cases.TEXT_LIMIT} characters) and are refused if",
     "  they look like personal data: dates of birth, postcodes, phone numbers, e-mail addresses,",
-    "  National Insurance numbers. Dates belong in the Cases sheet.",
+    "  National Insurance or NHS numbers. Dates belong in the Cases sheet.",
     "",
     "Cases already stored are never changed unless you import with --update; then only new",
     "events and outcome lines are added (each change is listed first), and nothing stored is removed.",
