@@ -136,7 +136,11 @@ def test_a_blank_description_is_shortened_in_the_table_and_left_blank_in_the_fil
     assert problems == [] and record.outcomes[0].description == ""
 
 
-@pytest.mark.parametrize("answer, kept", [("", "Abstinent x1"), ("-", ""), ("Abstinent, GP confirmed", "Abstinent, GP confirmed")])
+@pytest.mark.parametrize("answer, kept", [
+    ("", "Abstinent x1"),                                     # Enter keeps the description shown
+    ("-", ""),                                                # - returns to the unit cost's own
+    ("Abstinent, GP confirmed", "Abstinent, GP confirmed"),   # or type a new one
+])
 def test_changing_a_line_shows_its_description_and_enter_keeps_it(project, answer, kept):
     folder, settings = project
     result = run(settings, "case", "update", "BCP-0046", answers=[

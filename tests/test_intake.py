@@ -365,7 +365,8 @@ def test_an_event_dated_after_today_is_refused(project):
     assert result.exit_code == 1
     assert located(result.output) == [("future-date", "Cases row 3: date")]
     today = [ONE_CASE[0], ("BCP-9001", None, None, "completed", datetime.date.today(), None)]
-    assert run(settings, "intake", "import", str(fill(template, folder / "today.xlsx", today, ONE_OUTCOME))).exit_code == 0
+    workbook = fill(template, folder / "today.xlsx", today, ONE_OUTCOME)
+    assert run(settings, "intake", "import", str(workbook)).exit_code == 0
 
 
 def test_a_text_date_and_a_blank_years_are_read_as_a_user_means_them(project):

@@ -659,8 +659,10 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
                                     message=f"{reference} is neither on the Cases sheet nor a stored case",
                                     hint="add the case's status rows on the Cases sheet, or correct the reference"))
         return None, problems
-    first_row = event_rows[0].row if event_rows else None
-    where_reference = f"{CASES} row {first_row}: reference" if first_row else f"{OUTCOMES} row {outcome_rows[0].row}: reference" if outcome_rows else ""
+    if event_rows:
+        where_reference = f"{CASES} row {event_rows[0].row}: reference"
+    else:  # a stored case: a problem of the case as a whole is said at its first row here
+        where_reference = f"{OUTCOMES} row {outcome_rows[0].row}: reference" if outcome_rows else ""
 
     if old is not None:
         for row in event_rows:
