@@ -200,8 +200,12 @@ def test_field_problems_and_cross_input_problems_of_one_file_come_together(proje
     found = {(code, where) for code, _, where in built.problems()}
     assert ("bad-status", "status[1].status") in found  # its own field ...
     assert ("unknown-locality", "locality") in found and ("bad-reference", "reference") in found  # ... and the rest
-    # its outcome lines are whole, so they are still checked where they stand
-    assert ("unknown-cost-code", "outcomes[0].code") in found
+    # with a status unreadable, its outcome lines cannot be judged, so they are not
+    assert not any(where.startswith("outcomes") for _, where in found)
+    # a problem outside the history and outcomes leaves them to be checked where they stand
+    case.write_text("extra = 1\n" + case.read_text().replace('status = "assesment"', 'status = "assessment"'))
+    found = {(code, where) for code, _, where in built.problems()}
+    assert ("unknown-field", "extra") in found and ("unknown-cost-code", "outcomes[0].code") in found
 
 
 def test_unknown_code_suggests_the_nearest_code(project):
@@ -368,6 +372,8 @@ def test_no_spend_for_the_report_year(project):
     inputs, problems = built.load()
     assert problems == []
     year, services, problems = pipeline.choose(inputs, "2023/24", None)
+    assert located(problems) == [("no-spend", str(built.settings), "services")]  # no service has any
+    year, services, problems = pipeline.choose(inputs, "2023/24", "BCP")
     assert located(problems) == [("no-spend", str(built.settings), "services.BCP.spend")]
     # The year that has spend is fine: the problem is the year, not the service.
     assert pipeline.choose(inputs, "2022/23", None)[2] == []
@@ -380,7 +386,7 @@ def test_no_spend_for_the_latest_completion_year(project):
     assert problems == []
     year, services, problems = pipeline.choose(inputs, None, None)
     assert str(year) == "2022/23"
-    assert located(problems) == [("no-spend", str(built.settings), "services.BCP.spend")]
+    assert located(problems) == [("no-spend", str(built.settings), "services")]
 
 
 # --- unit cost CSVs -------------------------------------------------------------------------
@@ -517,7 +523,7 @@ def test_cli_report_refuses_to_replace_an_existing_workbook(project, tmp_path):
 def test_cli_report_no_spend(project):
     built = project(VALID_CASE)
     result = invoke("report", "--settings", str(built.settings), "--year", "2023/24")
-    assert_fails_cleanly(result, [("no-spend", str(built.settings), "services.BCP.spend")])
+    assert_fails_cleanly(result, [("no-spend", str(built.settings), "services")])
 
 
 def test_cli_report_bad_year_option(project):
@@ -640,3 +646,72 @@ def test_cost_that_is_its_own_parent(project):
     built = project(VALID_CASE, unit_costs=("self_parent.csv",))
     assert [(file, where) for code, file, where in built.problems()] == [
         (built.data("self_parent.csv"), "TST-SELF: parent")]
+
+
+# --- found by review: slips that once crashed or misled ---------------------------------------
+
+
+def test_a_missing_unit_cost_file_is_reported_alone_not_as_every_code_unknown(project):
+    built = project(VALID_CASE)
+    built.settings.write_text(built.settings.read_text().replace(str(GMCA), str(GMCA) + "x"))
+    assert [code for code, _, _ in built.problems()] == ["missing-file"]
+
+
+def test_a_repeated_column_in_a_unit_cost_file_is_refused(project):
+    built = project(VALID_CASE)
+    table = built.folder / "data" / "repeated.csv"
+    table.write_text("code,description,fiscal_value,fiscal_price_year,fiscal_value\nX1,x,1,2018/19,2\n")
+    built.settings.write_text(built.settings.read_text().replace(f"'{GMCA}'", f"'{GMCA}', '{table}'"))
+    assert built.problems() == [("duplicate-column", str(table), "header")]
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("quantity", "100001", "bad-quantity"),
+    ("years", "1e7", "bad-years"),
+    ("years", "101", "bad-years"),
+])
+def test_outcome_numbers_beyond_any_real_case_are_refused(project, field, value, code):
+    built = project(VALID_CASE)
+    case = pathlib.Path(built.case(VALID_CASE.name))
+    text = case.read_text()
+    assert "quantity = 2\n" in text
+    text = text.replace("quantity = 2\n", f"{field} = {value}\n" if field == "quantity"
+                        else f"quantity = 2\n{field} = {value}\n", 1)
+    case.write_text(text)
+    assert [(c, w) for c, _, w in built.problems()] == [(code, f"outcomes[0].{field}")]
+
+
+def test_a_huge_unit_cost_value_is_refused(project):
+    built = project(VALID_CASE)
+    table = built.folder / "data" / "huge.csv"
+    table.write_text("code,description,fiscal_value,fiscal_price_year\nX1,x,1e999999999,2018/19\n")
+    built.settings.write_text(built.settings.read_text().replace(f"'{GMCA}'", f"'{GMCA}', '{table}'"))
+    assert built.problems() == [("bad-number", str(table), "row 2: fiscal_value")]
+
+
+def test_references_differing_only_in_capitals_are_one_case(project, tmp_path):
+    built = project(VALID_CASE)
+    text = pathlib.Path(built.case(VALID_CASE.name)).read_text()
+    (built.folder / "cases" / "lower.toml").write_text(text.replace('reference = "BCP-9000"',
+                                                                    'reference = "bcp-9000"'))
+    built.settings.write_text(built.settings.read_text().replace('reference_pattern = "BCP-\\\\d{4}"', ""))
+    assert ("duplicate-reference", "reference") in {(c, w) for c, _, w in built.problems()}
+
+
+def test_outcome_lines_on_a_case_that_has_not_completed(project):
+    built = project(VALID_CASE)
+    case = pathlib.Path(built.case(VALID_CASE.name))
+    text = case.read_text()
+    completed = text.index('status = "completed"')
+    start = text.rindex("[[status]]", 0, completed)
+    end = text.index("[[", completed)
+    case.write_text(text[:start] + text[end:])
+    assert built.problems() == [("outcomes-without-completion", str(case), "outcomes[0]")]
+
+
+def test_report_to_a_folder_named_like_a_workbook_is_refused(project):
+    built = project(VALID_CASE)
+    folder = built.folder / "out.xlsx"
+    folder.mkdir()
+    result = invoke("report", "--settings", str(built.settings), "--xlsx", str(folder), "--overwrite")
+    assert_fails_cleanly(result, [("bad-output", str(folder), "--xlsx")])

@@ -28,13 +28,19 @@ def check(
     problems.extend(_check_assumption_codes(settings, costs))
     seen: dict[str, str] = {}
     for case in cases:
-        if case.reference in seen:
+        key = case.reference.upper()  # BCP-0007 and bcp-0007 are one case to a person
+        if key in seen:
             problems.append(Problem(
                 code="duplicate-reference", file=case.file, where="reference",
-                message=f"case {case.reference} is also in {seen[case.reference]}",
+                message=f"case {case.reference} is also in {seen[key]}",
                 hint="each case has one file and its own reference",
             ))
-        seen.setdefault(case.reference, case.file)
+        seen.setdefault(key, case.file)
+        if case.outcomes and case.completed_on is None:
+            problems.append(Problem(
+                code="outcomes-without-completion", file=case.file, where="outcomes[0]",
+                message="the case has outcome lines but has not completed, so they would be ignored",
+                hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
         problems.extend(_check_service(case, settings))
         problems.extend(_check_outcomes(case, costs, series))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
@@ -76,7 +82,7 @@ def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[P
                                 hint=f"use one of: {', '.join(service.localities)}"))
     if service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
-                                message=f"'{case.reference}' does not match the {service.name} reference pattern",
+                                message=f"the reference does not match the {service.name} reference pattern",
                                 hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
     return problems
 
@@ -100,10 +106,15 @@ def _check_outcomes(
             problems.append(Problem(code="no-fiscal-value", file=case.file, where=where,
                                     message=f"{cost.code} has no fiscal value to count as a saving",
                                     hint="choose a cost with a fiscal value"))
-        elif cost.fiscal.price_year not in series.index:
-            problems.append(Problem(code="price-year-not-in-series", file=cost.origin, where=f"{cost.code}: fiscal_price_year",
-                                    message=f"price year {cost.fiscal.price_year} of {cost.code} is not in the deflator series {series.file}",
-                                    hint="add the year to the deflator series, or restate the cost in a year it has"))
+        for used in (cost, *unit_costs.constituents(cost.code, costs)):
+            for kind in ("fiscal", "economic", "social"):
+                value: models.CostValue | None = getattr(used, kind)
+                if value is not None and value.price_year not in series.index:
+                    problems.append(Problem(
+                        code="price-year-not-in-series", file=used.origin, where=f"{used.code}: {kind}_price_year",
+                        message=f"price year {value.price_year} of {used.code} is not in the deflator series "
+                                f"{series.file}",
+                        hint="add the year to the deflator series, or restate the cost in a year it has"))
     for code, number in codes_used.items():
         for ancestor in _ancestors(code, costs):
             if ancestor in codes_used:

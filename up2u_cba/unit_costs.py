@@ -262,15 +262,20 @@ def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:
 
 
 def write(costs: list[models.UnitCost], path: str) -> None:
-    """Write costs as a unit cost CSV, atomically (a temporary file renamed into place)."""
+    """Write costs as a unit cost CSV, atomically (a temporary file renamed into place; never
+    left behind if the write fails)."""
     folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for cost in costs:
-            writer.writerow(to_row(cost))
-    os.replace(temporary, path)
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for cost in costs:
+                writer.writerow(to_row(cost))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def code_order(code: str) -> tuple:
