@@ -715,3 +715,11 @@ def test_report_to_a_folder_named_like_a_workbook_is_refused(project):
     folder.mkdir()
     result = invoke("report", "--settings", str(built.settings), "--xlsx", str(folder), "--overwrite")
     assert_fails_cleanly(result, [("bad-output", str(folder), "--xlsx")])
+
+
+def test_intake_template_to_a_folder_named_like_a_workbook_is_refused(project):
+    built = project(VALID_CASE)
+    folder = built.folder / "intake.xlsx"
+    folder.mkdir()
+    result = invoke("intake", "template", str(folder), "--overwrite", "--settings", str(built.settings))
+    assert_fails_cleanly(result, [("bad-output", str(folder), "PATH")])

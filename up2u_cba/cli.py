@@ -12,7 +12,7 @@ import click
 import up2u_cba
 from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
                       render_xlsx, sensitivity, settings, unit_costs)
-from up2u_cba.cli_common import fail, input_options, load_or_fail
+from up2u_cba.cli_common import fail, input_options, load_or_fail, workbook_path_problem
 from up2u_cba.problems import InputError, Problem
 
 
@@ -48,7 +48,7 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
                       message="--publish shapes the workbook, and no --xlsx PATH was given",
                       hint="add --xlsx PATH, e.g. --publish --xlsx bcp-2022-23-public.xlsx")])
     if xlsx_path:
-        problem = check_output_path(xlsx_path, overwrite)
+        problem = workbook_path_problem(xlsx_path, overwrite, "--xlsx")
         if problem:
             fail([problem])
     command = " ".join(["up2u-cba", *sys.argv[1:]])
@@ -61,23 +61,6 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     click.echo(render_json.render(result) if output_format == "json" else render_text.render(result), nl=False)
     if xlsx_path:
         click.echo(f"Workbook written to {xlsx_path}", err=True)
-
-
-def check_output_path(path: str, overwrite: bool) -> Problem | None:
-    if not path.lower().endswith(".xlsx"):
-        return Problem(code="bad-output", file=path, where="--xlsx", message="the workbook name must end in .xlsx",
-                       hint="e.g. --xlsx report.xlsx")
-    if os.path.isdir(path):
-        return Problem(code="bad-output", file=path, where="--xlsx", message="this is a folder, not a file name",
-                       hint="give a file name inside it, e.g. --xlsx FOLDER/report.xlsx")
-    if os.path.exists(path) and not overwrite:
-        return Problem(code="output-exists", file=path, where="--xlsx", message="a file with this name already exists",
-                       hint="choose another name, or add --overwrite to replace it")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        return Problem(code="bad-output", file=path, where="--xlsx", message=f"the folder {folder} does not exist",
-                       hint="create it first, or choose another path")
-    return None
 
 
 @main.command("sensitivity")

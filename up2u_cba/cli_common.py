@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -42,3 +43,21 @@ def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: 
     if inputs is None or problems:
         fail(problems, wrote_nothing=False)
     return inputs
+
+
+def workbook_path_problem(path: str, overwrite: bool, where: str) -> Problem | None:
+    """Why a workbook cannot be written at ``path`` (named on the command line as ``where``), or None."""
+    if not path.lower().endswith(".xlsx"):
+        return Problem(code="bad-output", file=path, where=where, message="the workbook name must end in .xlsx",
+                       hint="e.g. report.xlsx")
+    if os.path.isdir(path):
+        return Problem(code="bad-output", file=path, where=where, message="this is a folder, not a file name",
+                       hint="give a file name inside it, e.g. FOLDER/report.xlsx")
+    if os.path.exists(path) and not overwrite:
+        return Problem(code="output-exists", file=path, where=where, message="a file with this name already exists",
+                       hint="choose another name, or add --overwrite to replace it")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return Problem(code="bad-output", file=path, where=where, message=f"the folder {folder} does not exist",
+                       hint="create it first, or choose another path")
+    return None

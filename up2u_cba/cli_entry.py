@@ -17,7 +17,7 @@ import click
 
 from up2u_cba import (calculate, case_files, entry, intake, models, pipeline, render_text, settings,
                       storage, unit_costs)
-from up2u_cba.cli_common import fail, input_options
+from up2u_cba.cli_common import fail, input_options, workbook_path_problem
 from up2u_cba.problems import Problem
 
 SEARCH_LIMIT = 10
@@ -640,7 +640,7 @@ def intake_template(settings_file, unit_cost_files, path, overwrite):
     Example:
       up2u-cba intake template intake-2023-24.xlsx
     """
-    problem = _output_problem(path, overwrite)
+    problem = workbook_path_problem(path, overwrite, "PATH")
     if problem:
         fail([problem])
     loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
@@ -650,19 +650,6 @@ def intake_template(settings_file, unit_cost_files, path, overwrite):
     intake.write_template(path, settings_, costs, series)
     click.echo(f"Wrote {path}: fill in the Cases and Outcomes sheets (see its Help sheet), then run "
                f"`up2u-cba intake import {path}`.")
-
-
-def _output_problem(path: str, overwrite: bool) -> Problem | None:
-    if not path.lower().endswith(".xlsx"):
-        return Problem(code="bad-output", file=path, where="PATH", message="the workbook name must end in .xlsx",
-                       hint="e.g. intake.xlsx")
-    if os.path.exists(path) and not overwrite:
-        return Problem(code="output-exists", file=path, where="PATH", message="a file with this name already exists",
-                       hint="choose another name, or add --overwrite to replace it")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        return Problem(code="bad-output", file=path, where="PATH", message="its folder does not exist",
-                       hint="create the folder first, or choose another path")
-    return None
 
 
 @intake_group.command("import")

@@ -278,8 +278,9 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                     "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
                     "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
                     # sum over the benefit's years of kept^k, a final part year by its fraction
+                    # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
                     "Years factor": f"=IF({kept}=1,{whole_years},(1-{kept}^{whole_years})/(1-{kept}))"
-                                    f"+({cell('Years')}-{whole_years})*{kept}^{whole_years}",
+                                    f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,{kept}^{whole_years})",
                     "Prudent saving": "=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
                                                     f"{cell('Uprating factor')}*{cell('Years factor')}*{adjust}"),
                     "Transfer": "yes" if line.transfer else "no",
