@@ -92,6 +92,8 @@ def analyse(
     service: models.ServiceSettings,
     year: models.FinancialYear,
 ) -> Sensitivity:
+    """The service's year: the central prudent result, then each assumption at its low and high
+    value with its switching value, largest effect first."""
     completed = calculate.completed_in(cases, service.name, year)
     spend = service.spend[year]
 
