@@ -181,10 +181,18 @@ def spreadsheet_application() -> str:
 
 
 def recalculate(path, tmp_path) -> openpyxl.Workbook:
-    """Open the workbook in LibreOffice headless, recalculate, save, and read the values back."""
+    """Open the workbook in LibreOffice headless, recalculate, save, and read the values back.
+
+    The tool stores each formula's result beside it, and LibreOffice shows stored results as
+    they are; so the formulas alone (re-saved by openpyxl, which keeps no results) are what
+    LibreOffice gets, and every figure read back is its own calculation."""
+    program = spreadsheet_application()
+    bare = tmp_path / "formulas-only" / path.name
+    bare.parent.mkdir(exist_ok=True)
+    openpyxl.load_workbook(path).save(bare)
     out = tmp_path / "recalculated"
-    subprocess.run([spreadsheet_application(), "--headless", "--calc", "--convert-to",
-                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
+    subprocess.run([program, "--headless", "--calc", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(bare)],
                    check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
     return openpyxl.load_workbook(out / path.name, data_only=True)
 
@@ -328,3 +336,24 @@ def test_libreoffice_rounds_exact_halves_and_splits_as_the_tool_does(tmp_path):
     assert [shares[key] for key in sorted(shares)] == [list(line.agency_shares) for line in summary.lines]
     by_agency = {row["Agency"]: row["Saving"] for row in table_rows(workbook["By agency"])}
     assert by_agency == summary.by_agency
+
+
+def test_each_formula_carries_its_result_for_viewers_that_do_not_recalculate(report, workbook_path):
+    """A preview, Excel's Protected View or a script reading the file sees the figures, not blanks."""
+    workbook = openpyxl.load_workbook(workbook_path, data_only=True)
+    blocks = summary_blocks(workbook["Summary"])
+    for summary in report.services:
+        block = blocks[summary.service]
+        assert block[f"Total estimated saving for cases completed in {summary.year}"] == summary.total_saving
+        assert block[f"Estimated net saving to {summary.service} (saving - spend)"] == summary.net_saving
+        assert block["Return on investment"] == float(summary.return_on_investment)
+    lines = table_rows(workbook["Outcome lines"])
+    assert [row["Saving"] for row in lines] == [line.saving for s in report.services for line in s.lines]
+    assert [row["Prudent saving"] for row in lines] == [line.prudent_saving for s in report.services for line in s.lines]
+    by_agency = {(row["Service"], row["Agency"]): row["Saving"] for row in table_rows(workbook["By agency"])}
+    assert by_agency == {(s.service, agency): amount for s in report.services for agency, amount in s.by_agency.items()}
+    empty = [(sheet.title, cell.coordinate) for sheet in openpyxl.load_workbook(workbook_path).worksheets
+             for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=")
+             and workbook[sheet.title][cell.coordinate].value is None]
+    assert empty == []  # every formula has its result stored

@@ -14,7 +14,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import tempfile
+import typing
+import zipfile
 
 import openpyxl
 import openpyxl.chart
@@ -71,12 +74,13 @@ SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Propo
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
     """Write the workbook atomically: a temporary file in the same folder, renamed into place."""
-    workbook = build(result, publish)
+    workbook, results = build(result, publish)
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".up2u-cba-", suffix=".xlsx", dir=folder)
     os.close(handle)
     try:
         workbook.save(temporary)
+        store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
@@ -92,6 +96,12 @@ class Refs:
     """Where the live figures are, for formulas on other sheets (blank when publishing)."""
 
     split_last: int = 0
+    results: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
+    """(sheet, cell) -> what its formula comes to, stored with it so a viewer that does not
+    recalculate (a preview, Protected View, a script) still shows the figures."""
+
+    def remember(self, sheet, coordinate: str, result) -> None:
+        self.results[(sheet.title, coordinate)] = float(result)
     line_rows: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
     """(case reference, line index) -> row on Outcome lines."""
     agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
@@ -102,7 +112,32 @@ class Refs:
         return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
 
 
-def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
+def store_results(path: str, titles: list[str], results: dict[tuple[str, str], float]) -> None:
+    """Put each formula's result beside it in the saved file (openpyxl saves formulas with no
+    result), as a spreadsheet application would have after calculating."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {item.filename: archive.read(item.filename) for item in archive.infolist()}
+    by_sheet: dict[str, dict[str, float]] = {}
+    for (title, coordinate), value in results.items():
+        by_sheet.setdefault(title, {})[coordinate] = value
+    for index, title in enumerate(titles, start=1):
+        name = f"xl/worksheets/sheet{index}.xml"
+        if title not in by_sheet or name not in parts:
+            continue
+        values = by_sheet[title]
+
+        def fill(match: re.Match) -> str:
+            value = values.get(match.group(2))
+            return match.group(0) if value is None else f"{match.group(1)}<v>{repr(value)}</v></c>"
+
+        text = parts[name].decode("utf-8")
+        parts[name] = re.sub(r'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*/></c>', fill, text).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, data in parts.items():
+            archive.writestr(filename, data)
+
+
+def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbook, dict]:
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = "Summary"
@@ -119,10 +154,10 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
         add_outcome_lines(by_name["Outcome lines"], result, refs)
         add_agency_split(by_name["Agency split"], result, refs)
         add_cases(by_name["Cases"], result, refs)
-    add_participants(by_name["Participants"], result, publish)
+    add_participants(by_name["Participants"], result, refs, publish)
     add_by_agency(by_name["By agency"], result, refs, publish)
-    add_by_locality(by_name["By locality"], result, publish)
-    add_by_theme(by_name["By theme"], result, publish)
+    add_by_locality(by_name["By locality"], result, refs, publish)
+    add_by_theme(by_name["By theme"], result, refs, publish)
     if "Years" in by_name:
         add_years(by_name["Years"], result, publish)
     add_assumptions(by_name["Assumptions"], result, publish)
@@ -134,7 +169,7 @@ def build(result: report.Report, publish: bool = False) -> openpyxl.Workbook:
     for sheet in workbook.worksheets:
         wrap_explanation(sheet)
     workbook.calculation.fullCalcOnLoad = True
-    return workbook
+    return workbook, refs.results
 
 
 def wrap_explanation(sheet) -> None:
@@ -151,6 +186,21 @@ def wrap_explanation(sheet) -> None:
 
 
 # --- layout helpers -------------------------------------------------------------------------
+
+class Live(typing.NamedTuple):
+    """A formula and what it comes to (the tool's own figure)."""
+
+    formula: str
+    result: object
+
+
+def place(sheet, row: int, column: int, value, refs: Refs):
+    """Write a value, or a Live formula remembering its result; return the cell."""
+    cell = sheet.cell(row=row, column=column, value=value.formula if isinstance(value, Live) else value)
+    if isinstance(value, Live):
+        refs.remember(sheet, cell.coordinate, value.result)
+    return cell
+
 
 def start(sheet, title: str, explanation: str) -> None:
     sheet["A1"] = title
@@ -301,6 +351,11 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                            "Prudent economic": POUNDS, "Prudent social": POUNDS}
                 for name, number_format in formats.items():
                     sheet[cell(name)].number_format = number_format
+                for name, figure in (("Unit value at report prices", line.unit_value_uprated), ("Saving", line.saving),
+                                     ("Years factor", line.years_factor), ("Prudent saving", line.prudent_saving),
+                                     ("Prudent economic", line.prudent_economic),
+                                     ("Prudent social", line.prudent_social)):
+                    refs.remember(sheet, cell(name), figure)
     table(sheet, LINE_HEADERS, row)
     fit_widths(sheet, maximum=50)
 
@@ -326,9 +381,15 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
                 last = row
                 # largest remainder, as calculate.split: whole pounds of each exact share, then the
                 # pounds left over one each to the largest fractions (the earlier row on a tie)
-                for share, exact, fraction, source in (("G", "I", "K", LINE_COLUMN["Saving"]),
-                                                       ("H", "J", "L", LINE_COLUMN["Prudent saving"])):
+                for share, exact, fraction, source, amount in (
+                        ("G", "I", "K", LINE_COLUMN["Saving"], line.saving),
+                        ("H", "J", "L", LINE_COLUMN["Prudent saving"], line.prudent_saving)):
                     line_saving = f"'Outcome lines'!{source}{line_row}"
+                    for r, (_, proportion), (_, whole) in zip(range(first, last + 1), parts,
+                                                             calculate.split(amount, parts)):
+                        refs.remember(sheet, f"{exact}{r}", amount * proportion)
+                        refs.remember(sheet, f"{fraction}{r}", round(float(amount * proportion % 1), 6))
+                        refs.remember(sheet, f"{share}{r}", whole)
                     left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
                     for r in range(first, last + 1):
                         sheet[f"{exact}{r}"] = f"={line_saving}*F{r}"
@@ -370,13 +431,15 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
             for index, line in enumerate(case.lines):
                 row += 1
                 sheet.cell(row=row, column=1, value=line.description)
-                for letter, source in columns:
+                for (letter, source), figure in zip(columns, (line.saving, line.prudent_saving)):
                     sheet[f"{letter}{row}"] = f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"
                     sheet[f"{letter}{row}"].number_format = POUNDS
+                    refs.remember(sheet, f"{letter}{row}", figure)
             row += 1
             sheet.cell(row=row, column=1, value="Total saving").font = BOLD
-            for letter, _ in columns:
+            for (letter, _), figure in zip(columns, (case.total, case.prudent_total)):
                 sheet[f"{letter}{row}"] = f"=SUM({letter}{first}:{letter}{row - 1})" if case.lines else 0
+                refs.remember(sheet, f"{letter}{row}", figure)
                 sheet[f"{letter}{row}"].font = BOLD
                 sheet[f"{letter}{row}"].number_format = POUNDS
             row += 1
@@ -387,7 +450,7 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     sheet.column_dimensions["C"].width = 14
 
 
-def add_participants(sheet, result: report.Report, publish: bool) -> None:
+def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
     start(sheet, "Participants",
           "Every case active in the year, counted once by where it stood (completed or closed in the year; "
           "otherwise its status on 31 March). Referrals count cases referred in the year."
@@ -417,6 +480,7 @@ def add_participants(sheet, result: report.Report, publish: bool) -> None:
                 first = openpyxl.utils.get_column_letter(2)
                 last = openpyxl.utils.get_column_letter(total_column - 1)
                 sheet.cell(row=row, column=total_column, value=f"=SUM({first}{row}:{last}{row})")
+                refs.remember(sheet, sheet.cell(row=row, column=total_column).coordinate, participants.total(label))
         if publish:  # suppressed counts are text, and a chart of them would show nothing true
             row += 3
             continue
@@ -461,6 +525,9 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
             for column, value in enumerate(values, start=3):
                 sheet.cell(row=row, column=column, value=value).number_format = POUNDS
             sheet.cell(row=row, column=5).number_format = PERCENT
+            if not publish:
+                for letter, figure in (("C", amount), ("D", prudent[agency]), ("F", cashable[agency])):
+                    refs.remember(sheet, f"{letter}{row}", figure)
             refs.agency_cells[(summary.service, agency)] = f"'By agency'!$C${row}"
             refs.agency_cells[(summary.service, agency, "prudent")] = f"'By agency'!$D${row}"
         if row >= first:
@@ -478,7 +545,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
     fit_widths(sheet)
 
 
-def add_by_locality(sheet, result: report.Report, publish: bool) -> None:
+def add_by_locality(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
     start(sheet, "Savings by locality", "Completed cases and their savings, per locality."
           + (PUBLISHED_NOTE if publish else ""))
     row = HEADER_ROW
@@ -498,6 +565,7 @@ def add_by_locality(sheet, result: report.Report, publish: bool) -> None:
                 value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
                     s=_lines(name), a=_lines("Service"), c=_lines("Locality"), r=row)
                 sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+                refs.remember(sheet, sheet.cell(row=row, column=column).coordinate, figure)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
@@ -509,7 +577,7 @@ def _lines(column: str) -> str:
     return f"'Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}$1048576"
 
 
-def add_by_theme(sheet, result: report.Report, publish: bool) -> None:
+def add_by_theme(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
     start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...).")
     row = HEADER_ROW
     for summary in result.services:
@@ -522,6 +590,7 @@ def add_by_theme(sheet, result: report.Report, publish: bool) -> None:
                 value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{t},B{r})".format(
                     s=_lines(name), a=_lines("Service"), t=_lines("Theme"), r=row)
                 sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+                refs.remember(sheet, sheet.cell(row=row, column=column).coordinate, figure)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
@@ -701,10 +770,10 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
 
         def total(column: str, amount) -> object:
             return int(amount) if publish else \
-                f'=SUMIFS({_lines(column)},{_lines("Service")},"{summary.service}")'
+                Live(f'=SUMIFS({_lines(column)},{_lines("Service")},"{summary.service}")', amount)
 
         def live(amount, formula: str, number=int) -> object:
-            return number(amount) if publish else formula
+            return number(amount) if publish else Live(formula, amount)
 
         entries = [
             ("Service", summary.service, None, None),
@@ -751,7 +820,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             for column, figure in ((2, value), (3, prudent)):
                 if figure is None:
                     continue
-                cell = sheet.cell(row=row + offset, column=column, value=figure)
+                cell = place(sheet, row + offset, column, figure, refs)
                 cell.alignment = openpyxl.styles.Alignment(horizontal="right")
                 if number_format:
                     cell.number_format = number_format
@@ -763,7 +832,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
         for label, value, number_format in measures:
             row += 1
             sheet.cell(row=row, column=1, value=label)
-            cell = sheet.cell(row=row, column=3, value=value)
+            cell = place(sheet, row, 3, value, refs)
             cell.number_format = number_format
             cell.alignment = openpyxl.styles.Alignment(horizontal="right")
         row += 2
@@ -772,16 +841,17 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
         for agency, amount in summary.by_agency.items():
             row += 1
             sheet.cell(row=row, column=1, value=agency)
-            value = int(amount) if publish else f"={refs.agency_cells[(summary.service, agency)]}"
-            prudent = int(summary.prudent_by_agency[agency]) if publish else \
-                f"={refs.agency_cells[(summary.service, agency, 'prudent')]}"
-            sheet.cell(row=row, column=2, value=value).number_format = POUNDS
-            sheet.cell(row=row, column=3, value=prudent).number_format = POUNDS
+            prudent_amount = summary.prudent_by_agency[agency]
+            value = int(amount) if publish else Live(f"={refs.agency_cells[(summary.service, agency)]}", amount)
+            prudent = int(prudent_amount) if publish else \
+                Live(f"={refs.agency_cells[(summary.service, agency, 'prudent')]}", prudent_amount)
+            place(sheet, row, 2, value, refs).number_format = POUNDS
+            place(sheet, row, 3, prudent, refs).number_format = POUNDS
         row += 1
         sheet.cell(row=row, column=1, value="Total").font = BOLD
         for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
-            cell = sheet.cell(row=row, column=column,
-                              value=int(amount) if publish else f"=SUM({letter}{first_agency}:{letter}{row - 1})")
+            cell = place(sheet, row, column, int(amount) if publish else
+                         Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount), refs)
             cell.number_format = POUNDS
             cell.font = BOLD
         row += 2
