@@ -95,7 +95,10 @@ class Terminal:
         self.type(text)
 
     def interrupt(self) -> None:
-        """Press Ctrl-C."""
+        """Press Ctrl-C, a moment after the prompt appeared, as a person would. (Pressed in the
+        instant readline is switching the terminal's mode, the key can arrive as a plain
+        character instead of an interrupt, in any program.)"""
+        time.sleep(0.3)
         os.write(self.fd, b"\x03")
 
     def wait(self) -> int:
