@@ -27,7 +27,7 @@ def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str
 def reference() -> str:
     parts = []
     for path in commands(main):
-        result = CliRunner().invoke(main, [*path, "--help"], prog_name="up2u-cba", terminal_width=80)
+        result = CliRunner().invoke(main, [*path, "--help"], prog_name="up2u-cba", terminal_width=78)
         parts.append(f"### `up2u-cba {' '.join(path)}`\n\n```\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
 

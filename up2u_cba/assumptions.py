@@ -189,6 +189,9 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
         return value
 
     def note(section: dict, name: str, default: str) -> str:
+        """The section's note; the default's only while the section sets nothing else."""
+        if any(key != "note" for key in section):
+            default = "set in the settings file; no source noted"
         value = section.get("note", default)
         if not isinstance(value, str):
             problem(f"assumptions.{name}.note", "the note must be text", 'e.g. note = "source of the figure"')

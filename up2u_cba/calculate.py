@@ -548,6 +548,8 @@ class YearRow(pydantic.BaseModel):
     year: models.FinancialYear
     completers: int
     total_saving: Decimal
+    prudent_saving: Decimal = models.ZERO
+    """The same cases' prudent figure (Green Book assumptions)."""
     spend: Decimal | None
     """None where the settings give no spend for the year."""
 
@@ -578,7 +580,8 @@ def compare_years(
                 value_case(case, costs, series, settings.price_year, settings.assumptions))
     return [
         YearRow(service=service.name, year=year, completers=len(valued),
-                total_saving=sum((case.total for case in valued), models.ZERO), spend=service.spend.get(year))
+                total_saving=sum((case.total for case in valued), models.ZERO),
+                prudent_saving=sum((case.prudent_total for case in valued), models.ZERO), spend=service.spend.get(year))
         for year, valued in sorted(by_year.items(), key=lambda item: item[0].start)
     ]
 

@@ -35,7 +35,8 @@ def main() -> None:
 @click.option("--xlsx", "xlsx_path", metavar="PATH", help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
 @click.option("--publish", is_flag=True,
-              help="Workbook for papers that leave the council: no per-case sheets, counts of 1-4 shown as <5.")
+              help="Workbook for papers that leave the council: no per-case sheets, counts of 1-4 shown as <5 "
+                   "(the text printed is the analyst's and keeps its case tables).")
 def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite, publish):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
 

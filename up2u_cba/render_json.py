@@ -48,13 +48,14 @@ def to_data(result: report.Report) -> dict:
                   "swing": whole(row.swing),
                   "switching_value": None if row.switching_value is None else exact(row.switching_value),
                   "net_at_switching_value": None if row.net_at_switching_value is None
-                  else whole(row.net_at_switching_value)}
+                  else whole(row.net_at_switching_value),
+                  "pays_throughout": row.pays_throughout}
                  for row in analysis.rows]}
             for analysis in result.sensitivity
         ],
         "years": [
             {"service": row.service, "year": str(row.year), "completers": row.completers,
-             "total_saving": whole(row.total_saving),
+             "total_saving": whole(row.total_saving), "prudent_saving": whole(row.prudent_saving),
              "spend": None if row.spend is None else whole(row.spend),
              "net_saving": None if row.net_saving is None else whole(row.net_saving),
              "return_on_investment": None if row.return_on_investment is None else exact(row.return_on_investment)}

@@ -136,13 +136,13 @@ def render_assumptions(green_book: assumptions.Assumptions) -> str:
 
 def render_years(result: report.Report) -> str:
     rows = [
-        [row.service, str(row.year), str(row.completers), pounds(row.total_saving),
+        [row.service, str(row.year), str(row.completers), pounds(row.total_saving), pounds(row.prudent_saving),
          "" if row.spend is None else pounds(row.spend),
          "" if row.net_saving is None else pounds(row.net_saving),
          "" if row.return_on_investment is None else f"£{row.return_on_investment:.2f}"]
         for row in result.years
     ]
-    headers = ["Service", "Year", "Completed", "Total saving", "Spend", "Net saving", "Return per £1"]
+    headers = ["Service", "Year", "Completed", "Total saving", "Prudent", "Spend", "Net saving", "Return per £1"]
     return f"Years compared (all at {result.price_year} prices)\n\n" + table(headers, rows, numeric_from=2)
 
 
@@ -262,7 +262,7 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
                      f"net saving {pounds(central.net_saving)}, {roi_text(central.return_on_investment)}.")
         rows = []
         for row in analysis.rows:
-            switching = "no switch between 0% and 100%" if row.switching_value is None else \
+            switching = row.no_switch if row.switching_value is None else \
                 f"{row.switching_value} = {row.switching_value * 100:.2f}% (net {pounds(row.net_at_switching_value)})"
             rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
                          pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),

@@ -488,10 +488,13 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
         chart.type = "bar"
         chart.title = f"{summary.service} participants by locality, {summary.year}"
         chart.y_axis.title = "Participants"
-        data = openpyxl.chart.Reference(sheet, min_col=2, max_col=1 + len(participants.localities),
-                                        min_row=first_data - 1, max_row=row)
-        categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data, max_row=row)
-        chart.add_data(data, titles_from_data=True)
+        # the status rows only: referrals are not one more status beside them
+        for column in range(2, 2 + len(participants.localities)):
+            series = openpyxl.chart.Series(
+                openpyxl.chart.Reference(sheet, min_col=column, min_row=first_data + 1, max_row=row),
+                title_from_data=False, title=participants.localities[column - 2])
+            chart.series.append(series)
+        categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
         chart.set_categories(categories)
         chart.height, chart.width = 11, 18
         sheet.add_chart(chart, f"{openpyxl.utils.get_column_letter(len(headings) + 2)}{first_data - 1}")
@@ -602,17 +605,17 @@ def add_years(sheet, result: report.Report, publish: bool) -> None:
     for entry in result.years:
         row += 1
         values = [entry.service, str(entry.year), entry.completers, int(entry.total_saving),
-                  None if entry.spend is None else int(entry.spend),
+                  int(entry.prudent_saving), None if entry.spend is None else int(entry.spend),
                   None if entry.net_saving is None else int(entry.net_saving),
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value)
         put_count(sheet, row, 3, entry.completers, publish)
-        for column in (4, 5, 6):
+        for column in (4, 5, 6, 7):
             sheet.cell(row=row, column=column).number_format = POUNDS
-        sheet.cell(row=row, column=7).number_format = MONEY_PER_POUND
-    table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Spend", "Net saving",
-                  "Return on investment"], row)
+        sheet.cell(row=row, column=8).number_format = MONEY_PER_POUND
+    table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Prudent saving", "Spend",
+                  "Net saving", "Return per £1"], row)
     fit_widths(sheet)
 
 
@@ -641,7 +644,7 @@ def add_sensitivity(sheet, result: report.Report) -> None:
             values = [analysis.service, item.label, float(item.low), float(item.high), int(item.at_low.net_saving),
                       int(item.at_high.net_saving), float(item.at_low.return_on_investment),
                       float(item.at_high.return_on_investment), int(item.swing),
-                      "no switch in 0-100%" if item.switching_value is None else float(item.switching_value),
+                      item.no_switch if item.switching_value is None else float(item.switching_value),
                       None if item.switching_value is None else float(item.switching_value),
                       None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
             for column, value in enumerate(values, start=1):
@@ -712,6 +715,7 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
         entries.append(("Publication", "Counts of 1 to 4 are shown as <5; per-case sheets are left out."))
     for row, (label, text) in enumerate(entries, start=HEADER_ROW):
         sheet.cell(row=row, column=1, value=label).font = BOLD
+        sheet.cell(row=row, column=1).alignment = openpyxl.styles.Alignment(vertical="top")
         cell = sheet.cell(row=row, column=2, value=text)
         cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[row].height = 15 * wrapped_lines(text, 100) + 2

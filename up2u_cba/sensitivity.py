@@ -49,11 +49,20 @@ class SensitivityRow(pydantic.BaseModel):
     switching_value: Decimal | None
     """The programme-wide value at which the prudent net saving reaches zero (None if it does
     not within 0 to 100%)."""
+    pays_throughout: bool | None = None
+    """Where there is no switching value: True if the programme pays for itself at every value
+    from 0 to 100%, False if it never does."""
     net_at_switching_value: Decimal | None
 
     @property
     def label(self) -> str:
         return LABELS[self.assumption]
+
+    @property
+    def no_switch(self) -> str:
+        """Why there is no switching value, in words."""
+        return ("pays for itself at every value from 0% to 100%" if self.pays_throughout
+                else "does not pay for itself at any value from 0% to 100%")
 
     @property
     def swing(self) -> Decimal:
@@ -106,12 +115,16 @@ def analyse(
     rows = []
     for name in assumptions.SENSITIVITY_NAMES:
         low, high = settings.assumptions.sensitivity[name]
-        switching, net = switching_value(lambda value: headline(uniform(settings.assumptions, name, value)).net_saving)
+        def net_at(value: Decimal) -> Decimal:
+            return headline(uniform(settings.assumptions, name, value)).net_saving
+
+        switching, net = switching_value(net_at)
         rows.append(SensitivityRow(
             assumption=name, low=low, high=high,
             at_low=headline(uniform(settings.assumptions, name, low)),
             at_high=headline(uniform(settings.assumptions, name, high)),
             switching_value=switching, net_at_switching_value=net,
+            pays_throughout=None if switching is not None else net_at(Decimal(0)) > 0,
         ))
     rows.sort(key=lambda row: -row.swing)
     return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
