@@ -221,6 +221,7 @@ def table(sheet, headings: list[str], last_row: int) -> None:
     """Freeze the header, filter it, and print landscape, fit to width, repeating the header
     (on A3 paper for a wide table)."""
     header(sheet, HEADER_ROW, headings)
+    align_columns(sheet, len(headings), last_row)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     last_column = openpyxl.utils.get_column_letter(len(headings))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_row, HEADER_ROW + 1)}"
@@ -229,6 +230,25 @@ def table(sheet, headings: list[str], last_row: int) -> None:
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
     if len(headings) > 20:
         sheet.page_setup.fitToWidth = 2  # one page across would print too small to read
+
+
+def align_columns(sheet, columns: int, last_row: int) -> None:
+    """Headings of figure columns sit right, over their figures; text after a figure column is
+    indented a little, so a number and the words beside it never touch."""
+    for column in range(1, columns + 1):
+        first = sheet.cell(row=HEADER_ROW + 1, column=column).value
+        figures = isinstance(first, (int, float)) or (isinstance(first, str) and first.startswith("="))
+        if figures and not isinstance(first, bool):
+            heading = sheet.cell(row=HEADER_ROW, column=column)
+            heading.alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True, vertical="top")
+        elif column > 1:
+            sheet.cell(row=HEADER_ROW, column=column).alignment = openpyxl.styles.Alignment(
+                horizontal="left", indent=1, wrap_text=True, vertical="top")
+            for row in range(HEADER_ROW + 1, last_row + 1):
+                cell = sheet.cell(row=row, column=column)
+                if isinstance(cell.value, str) and not cell.value.startswith("="):
+                    cell.alignment = openpyxl.styles.Alignment(horizontal="left", indent=1, vertical=cell.alignment.vertical,
+                                                               wrap_text=cell.alignment.wrap_text)
 
 
 def print_setup(sheet, repeat_rows: str | None = None) -> None:
@@ -495,6 +515,10 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
                 title_from_data=False, title=participants.localities[column - 2])
             chart.series.append(series)
         categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
+        chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as in the table
+        largest = max(participants.counts[label][locality] for label in calculate.PARTICIPANT_ROWS[1:]
+                      for locality in participants.localities)
+        chart.y_axis.majorUnit = max(1, round(largest / 5))  # whole people
         chart.set_categories(categories)
         chart.height, chart.width = 11, 18
         sheet.add_chart(chart, f"{openpyxl.utils.get_column_letter(len(headings) + 2)}{first_data - 1}")
@@ -540,6 +564,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
             chart.legend = None
             chart.add_data(openpyxl.chart.Reference(sheet, min_col=3, min_row=first, max_row=row))
             chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
+            chart.x_axis.scaling.orientation = "maxMin"  # largest first, as in the table
             chart.y_axis.numFmt = POUNDS
             chart.height, chart.width = max(6, 0.6 * (row - first + 1) + 2), 18
             sheet.add_chart(chart, f"H{chart_row}")
