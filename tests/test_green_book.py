@@ -341,3 +341,13 @@ def test_the_same_spend_year_twice_is_refused(tmp_path):
                                                      'spend = { "2022/23" = 90000, "2022-23" = 5 }'))
     inputs, problems = pipeline.load(str(settings))
     assert [(p.code, p.where) for p in problems] == [("duplicate-year", "services.BCP.spend")]
+
+
+def test_payback_agrees_with_the_rounded_net_saving(tmp_path):
+    settings = project(tmp_path, spend=5, outcomes="".join(
+        '\n[[outcomes]]\ncode = "TST-3"\nquantity = 0.5\n' for _ in range(3)))
+    (tmp_path / "local.csv").write_text(LOCAL_COSTS + "TST-3,Crime,Three pounds,Each,Police,,3,2018/19,,,A,test\n")
+    (summary,) = pipeline.run(str(settings)).services
+    # each line is £1.50, rounded to £2: £6 against £5 spent pays back, as the net saving says
+    assert (summary.prudent_total, summary.prudent_net_saving) == (6, 1)
+    assert summary.payback_months == 10

@@ -308,6 +308,9 @@ P1.1,Crime,Part W,Per incident,W,,25,2018/19,A,P1,test
 P1.2,Crime,Part X,Per incident,X,,25,2018/19,A,P1,test
 P1.3,Crime,Part Y,Per incident,Y,,25,2018/19,A,P1,test
 P1.4,Crime,Part Z,Per incident,Z,,25,2018/19,A,P1,test
+T64199,Crime,Cost at 64199 of 2017/18,Per year,Police,,64199,2017/18,A,,test
+LA1,Health,Upper-case agency,Each,Local Authority,,1000,2018/19,A,,test
+LA2,health,Lower-case agency and theme,Each,Local authority,,500,2018/19,A,,test
 """
 
 
@@ -317,7 +320,13 @@ def test_libreoffice_rounds_exact_halves_and_splits_as_the_tool_does(tmp_path):
     from test_green_book import project
 
     lines = [("T2530", "0.7", "1.5"), ("T5", "1.4", "1.5"), ("T5", "2.8", "1.5"), ("T5", "2.32", "2.5"),
-             ("T5", "1.88", "2.5"), ("P1", "0.02", "1"), ("P1", "0.03", "1"), ("P1", "0.07", "1")]
+             ("T5", "1.88", "2.5"), ("P1", "0.02", "1"), ("P1", "0.03", "1"), ("P1", "0.07", "1"),
+             # exactly 295,480.5 though the uprating factor 78.7948/77.0388 never ends in decimals
+             ("T64199", "3", "1.5"),
+             # GMCA CR8.17: constituents whose shares tie to the last digit
+             ("CR8.17", "6", "3"),
+             # one agency spelled two ways, which a spreadsheet's SUMIFS cannot tell apart
+             ("LA1", "1", "1"), ("LA2", "1", "1")]
     outcomes = "".join(f'\n[[outcomes]]\ncode = "{code}"\nquantity = {quantity}\nyears = {years}\n'
                        for code, quantity, years in lines)
     settings = project(tmp_path, outcomes=outcomes)
@@ -325,6 +334,8 @@ def test_libreoffice_rounds_exact_halves_and_splits_as_the_tool_does(tmp_path):
     result = pipeline.run(str(settings))
     (summary,) = result.services
     assert [line.saving for line in summary.lines][:2] == [2657, 11]  # 2656.5 and 10.5 round up
+    assert summary.lines[8].saving == 295481
+    assert "Local authority" not in summary.by_agency and "health" not in summary.by_theme
     assert all(amount >= 0 for line in summary.lines for _, amount in line.agency_shares)
     path = tmp_path / "ties.xlsx"
     render_xlsx.write(result, str(path))
@@ -357,3 +368,17 @@ def test_each_formula_carries_its_result_for_viewers_that_do_not_recalculate(rep
              if isinstance(cell.value, str) and cell.value.startswith("=")
              and workbook[sheet.title][cell.coordinate].value is None]
     assert empty == []  # every formula has its result stored
+
+
+def test_a_service_without_completions_has_no_circular_formula(report, tmp_path):
+    empty = report.services[1].model_copy(update={"cases": ()})
+    result = report.model_copy(update={"services": (report.services[0], empty)})
+    path = tmp_path / "empty.xlsx"
+    render_xlsx.write(result, str(path))
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("=SUM("):
+                first, last = cell.value[5:-1].split(":")
+                assert int("".join(filter(str.isdigit, first))) <= int("".join(filter(str.isdigit, last))), \
+                    cell.coordinate

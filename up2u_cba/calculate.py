@@ -292,9 +292,11 @@ class ServiceSummary(pydantic.BaseModel):
         never do."""
         segments = []  # (start month, end month, amount)
         for line in self.lines:
+            flowing = sum(line.prudent_flows, models.ZERO)
+            scale = line.prudent_saving / flowing if flowing else models.ZERO  # add up to the rounded line
             for year, amount in enumerate(line.prudent_flows):
                 length = min(Decimal(1), line.years - year)
-                segments.append((Decimal(12 * year), 12 * (year + length), amount))
+                segments.append((Decimal(12 * year), 12 * (year + length), amount * scale))
         points = sorted({point for start, end, _ in segments for point in (start, end)})
         paid = models.ZERO
         for start, end in zip(points, points[1:]):
@@ -309,8 +311,10 @@ class ServiceSummary(pydantic.BaseModel):
 
 
 def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
-    """Pounds of ``amount`` per pound of ``spend``, to 2 decimal places, half up."""
-    return (amount / spend).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+    """Pounds of ``amount`` per pound of ``spend``, to 2 decimal places, half up (taken to 8
+    places first, as the workbook's formula does)."""
+    ratio = (amount / spend).quantize(Decimal("0.00000001"), rounding=decimal.ROUND_HALF_UP)
+    return ratio.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
 
 
 def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -438,7 +442,10 @@ def split(saving: Decimal, proportions: list[tuple[str, Decimal]]) -> list[tuple
     takes the whole pounds of saving x proportion, and the pounds left over go one each to the
     parts with the largest fractions (the earlier part first on a tie). No share is negative.
     The workbook's Agency split sheet repeats this rule in formulas."""
-    exact = [saving * proportion for _, proportion in proportions]
+    # each exact share taken to 6 places, as the workbook does, so rounding noise in the 28th
+    # digit never decides a tie
+    exact = [(saving * proportion).quantize(models.CLEAN, rounding=decimal.ROUND_HALF_UP)
+             for _, proportion in proportions]
     shares = [amount.to_integral_value(rounding=decimal.ROUND_FLOOR) for amount in exact]
     left = int(saving - sum(shares, models.ZERO))
     by_fraction = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))

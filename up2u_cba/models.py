@@ -269,6 +269,12 @@ class Settings(pydantic.BaseModel):
 ZERO = Decimal(0)
 
 
+CLEAN = Decimal("0.000001")
+"""Figures are first taken to 6 decimal places (half up) and then rounded, so that a value that is
+exactly half a pound is rounded up even where 28-digit arithmetic has made it 0.4999...; the
+workbook's formulas do the same, so both always agree."""
+
+
 def whole_pounds(amount: Decimal) -> Decimal:
     """Round to whole pounds, half up (0.5 -> 1), as every outcome line is rounded."""
-    return amount.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)
+    return amount.quantize(CLEAN, rounding=decimal.ROUND_HALF_UP).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)

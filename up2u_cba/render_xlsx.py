@@ -349,7 +349,8 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                     "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
                     # sum over the benefit's years of kept^k, a final part year by its fraction
                     # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
-                    "Years factor": f"=IF({kept}=1,{whole_years},(1-{kept}^{whole_years})/(1-{kept}))"
+                    "Years factor": f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
+                                    f"(1-{kept}^{whole_years})/(1-{kept})))"
                                     f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,{kept}^{whole_years})",
                     "Prudent saving": "=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
                                                     f"{cell('Uprating factor')}*{cell('Years factor')}*{adjust}"),
@@ -772,7 +773,7 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
         case_files = [item for item in inputs if item.path.endswith(".toml") and item is not inputs[0]]
         inputs = [item for item in inputs if item not in case_files]
         combined = hashlib.sha256("".join(item.sha256 for item in case_files).encode()).hexdigest()
-        inputs.append(report.InputFile(path=f"{len(case_files)} case files (combined)", sha256=combined))
+        inputs.append(report.InputFile(path="case files (one checksum of them all)", sha256=combined))
     for item in inputs:
         row += 1
         sheet.cell(row=row, column=1, value=item.path)
@@ -879,7 +880,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
         row += 1
         sheet.cell(row=row, column=1, value="Total").font = BOLD
         for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
-            cell = place(sheet, row, column, int(amount) if publish else
+            cell = place(sheet, row, column, int(amount) if publish or row == first_agency else
                          Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount), refs)
             cell.number_format = POUNDS
             cell.font = BOLD

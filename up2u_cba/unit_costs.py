@@ -75,7 +75,21 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
                 ))
             costs[cost.code] = cost
     problems.extend(_check_parents(costs))
-    return costs, problems
+    return _one_spelling(costs), problems
+
+
+def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCost]:
+    """Agencies, themes and categories spelled with other capitals ("Local authority") take the
+    first spelling met, so that breakdowns, and the workbook's case-blind SUMIFS, count them once."""
+    first: dict[tuple[str, str], str] = {}
+    fields = ("agency_1", "agency_2", "theme", "category")
+    for cost in costs.values():
+        for field in fields:
+            first.setdefault((field, getattr(cost, field).lower()), getattr(cost, field))
+    return {
+        code: cost.model_copy(update={field: first[(field, getattr(cost, field).lower())] for field in fields})
+        for code, cost in costs.items()
+    }
 
 
 def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
