@@ -290,10 +290,9 @@ def text_problems(file: str, where: str, field: str, text: str) -> list[Problem]
         problems.append(Problem(code="text-too-long", file=file, where=where,
                                 message=f"{field} is {len(text)} characters long",
                                 hint=f"keep it under {cases.TEXT_LIMIT} characters: a short note, never a narrative"))
-    kinds = privacy.personal_data(text)
-    if kinds:
-        problems.append(Problem(code="personal-data", file=file, where=where,
-                                message=f"{field} {privacy.describe(kinds)}", hint=privacy.HINT))
+    refused = privacy.check(field, text)
+    if refused:
+        problems.append(Problem(code="personal-data", file=file, where=where, message=refused, hint=privacy.HINT))
     return problems
 
 

@@ -217,9 +217,8 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
             elif len(value) > TEXT_LIMIT:
                 problem("text-too-long", f"{where}.{field}", f"{field} is {len(value)} characters long",
                         f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
-            elif privacy.personal_data(value):
-                problem("personal-data", f"{where}.{field}",
-                        f"{field} {privacy.describe(privacy.personal_data(value))}", privacy.HINT)
+            elif refused := privacy.check(field, value):
+                problem("personal-data", f"{where}.{field}", refused, privacy.HINT)
             else:
                 texts[field] = value.strip()
         adjustments = _parse_adjustments(entry, where, problem)
@@ -263,9 +262,8 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
         problem("bad-field", f"{where}.adjustment_reason", "adjustment_reason must be short text",
                 f"a note under {TEXT_LIMIT} characters")
         ok = False
-    elif privacy.personal_data(reason):
-        problem("personal-data", f"{where}.adjustment_reason",
-                f"adjustment_reason {privacy.describe(privacy.personal_data(reason))}", privacy.HINT)
+    elif refused := privacy.check("adjustment_reason", reason):
+        problem("personal-data", f"{where}.adjustment_reason", refused, privacy.HINT)
         ok = False
     elif ("deadweight" in found or "attribution" in found) and not reason.strip():
         problem("missing-field", f"{where}.adjustment_reason",
