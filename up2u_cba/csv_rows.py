@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from up2u_cba.problems import Problem
 
-def clean(raw: dict) -> tuple[dict[str, str], bool]:
-    """A ``csv.DictReader`` row with names and cells stripped, and whether the row had
-    non-blank cells beyond the header (which DictReader files under the key None)."""
+
+def clean(raw: dict, path: str, line: int, hint: str) -> tuple[dict[str, str], Problem | None]:
+    """A ``csv.DictReader`` row with names and cells stripped, and a ``too-many-cells`` problem
+    if the row had non-blank cells beyond the header (which DictReader files under the key None)."""
     extra = raw.get(None) or []
     record = {key.strip(): (value or "").strip() for key, value in raw.items() if isinstance(key, str)}
-    return record, any(isinstance(cell, str) and cell.strip() for cell in extra)
+    if any(isinstance(cell, str) and cell.strip() for cell in extra):
+        return record, Problem(code="too-many-cells", file=path, where=f"row {line}",
+                               message="the row has more cells than the header has columns", hint=hint)
+    return record, None

@@ -47,11 +47,9 @@ def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
                                       hint="e.g. financial_year,index / 2008-09,66.8397")]
             index: dict[models.FinancialYear, Decimal] = {}
             for line, raw in enumerate(reader, start=2):
-                row, extra = csv_rows.clean(raw)
+                row, extra = csv_rows.clean(raw, path, line, "one financial year and its index per row")
                 if extra:
-                    problems.append(Problem(code="too-many-cells", file=path, where=f"row {line}",
-                                            message="the row has more cells than the header has columns",
-                                            hint="one financial year and its index per row"))
+                    problems.append(extra)
                     continue
                 try:
                     year = models.FinancialYear.parse(row["financial_year"])

@@ -589,14 +589,19 @@ def add_by_locality(sheet, result: report.Report, refs: Refs, publish: bool) -> 
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=locality)
             put_count(sheet, row, 3, shown[locality], publish)
-            for column, (name, figure) in enumerate(
-                    (("Saving", amount), ("Prudent saving", summary.prudent_by_locality[locality])), start=4):
-                value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{c},B{r})".format(
-                    s=_lines(name), a=_lines("Service"), c=_lines("Locality"), r=row)
-                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
-                refs.remember(sheet, sheet.cell(row=row, column=column).coordinate, figure)
+            put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
+
+
+def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish: bool) -> None:
+    """The gross and prudent savings of the row's service (column A) and ``key`` (column B: a
+    Locality or Theme of Outcome lines), side by side from ``column``: SUMIFS over the lines, or
+    values when publishing."""
+    for offset, (name, figure) in enumerate((("Saving", gross), ("Prudent saving", prudent))):
+        value = int(figure) if publish else Live("=SUMIFS({s},{a},A{r},{k},B{r})".format(
+            s=_lines(name), a=_lines("Service"), k=_lines(key), r=row), figure)
+        place(sheet, row, column + offset, value, refs).number_format = POUNDS
 
 
 def _lines(column: str) -> str:
@@ -614,12 +619,7 @@ def add_by_theme(sheet, result: report.Report, refs: Refs, publish: bool) -> Non
             row += 1
             sheet.cell(row=row, column=1, value=summary.service)
             sheet.cell(row=row, column=2, value=theme)
-            for column, (name, figure) in enumerate(
-                    (("Saving", amount), ("Prudent saving", summary.prudent_by_theme[theme])), start=3):
-                value = int(figure) if publish else "=SUMIFS({s},{a},A{r},{t},B{r})".format(
-                    s=_lines(name), a=_lines("Service"), t=_lines("Theme"), r=row)
-                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
-                refs.remember(sheet, sheet.cell(row=row, column=column).coordinate, figure)
+            put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 

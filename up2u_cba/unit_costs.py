@@ -118,11 +118,9 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
-        record, extra = csv_rows.clean(raw)
+        record, extra = csv_rows.clean(raw, path, line, 'quote text that contains commas, e.g. "Police, courts"')
         if extra:
-            problems.append(Problem(code="too-many-cells", file=path, where=f"row {line}",
-                                    message="the row has more cells than the header has columns",
-                                    hint="quote text that contains commas, e.g. \"Police, courts\""))
+            problems.append(extra)
             continue
         cost, row_problems = _parse_row(path, line, record)
         problems.extend(row_problems)
