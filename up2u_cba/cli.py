@@ -3,7 +3,6 @@ codes. Nothing below this module imports click."""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -11,8 +10,9 @@ import click
 
 import up2u_cba
 from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
-                      render_xlsx, sensitivity, settings, unit_costs)
-from up2u_cba.cli_common import fail, input_options, load_or_fail, workbook_path_problem
+                      render_xlsx, sensitivity, unit_costs)
+from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, input_options, load_or_fail, options,
+                                  workbook_path_problem)
 from up2u_cba.problems import InputError, Problem
 
 
@@ -163,20 +163,9 @@ def costs_or_fail(settings_file: str, unit_cost_files: tuple[str, ...], price_ye
     return table, series, year
 
 
-def cost_options(command):
-    """Options of the commands that look costs up."""
-
-    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
-                  metavar="FILE", help="Settings file (unit cost files, deflators, price year).")
-    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
-                  help="Unit cost CSV, layered in the order given (default: as the settings file says).")
-    @click.option("--price-year", metavar="YYYY/YY",
-                  help="Show values at this year's prices (default: the settings' price year).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-
-    return wrapper
+cost_options = options(SETTINGS_OPTION, UNIT_COSTS_OPTION, click.option(
+    "--price-year", metavar="YYYY/YY", help="Show values at this year's prices (default: the settings' price year)."))
+"""Options of the commands that look costs up."""
 
 
 @costs.command("search")

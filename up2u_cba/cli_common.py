@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -21,21 +20,27 @@ def fail(problems: list[Problem], wrote_nothing: bool = True) -> None:
     sys.exit(1)
 
 
-def input_options(command):
-    """The options every command that reads the inputs shares."""
+SETTINGS_OPTION = click.option(
+    "--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True, metavar="FILE",
+    help="Settings file (services, spend, price year, data files).")
+UNIT_COSTS_OPTION = click.option(
+    "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
+    help="Unit cost CSV, layered in the order given; repeat for several (default: as the settings file says).")
+CASES_OPTION = click.option(
+    "--cases", "cases_folder", metavar="FOLDER", help="Folder of case files (default: as the settings file says).")
 
-    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
-                  metavar="FILE", help="Settings file (services, spend, price year, data files).")
-    @click.option("--cases", "cases_folder", metavar="FOLDER",
-                  help="Folder of case files (default: as the settings file says).")
-    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
-                  help="Unit cost CSV, layered in the order given; repeat for several "
-                       "(default: as the settings file says).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
 
-    return wrapper
+def options(*decorators):
+    """One decorator applying several click options, in the order given."""
+    def apply(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return apply
+
+
+input_options = options(SETTINGS_OPTION, CASES_OPTION, UNIT_COSTS_OPTION)
+"""The options every command that reads the inputs shares."""
 
 
 def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):

@@ -17,7 +17,8 @@ import click
 
 from up2u_cba import (calculate, case_files, entry, intake, models, pipeline, render_text, settings,
                       storage, unit_costs)
-from up2u_cba.cli_common import fail, input_options, workbook_path_problem
+from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, input_options, options,
+                                  workbook_path_problem)
 from up2u_cba.problems import Problem
 
 SEARCH_LIMIT = 10
@@ -613,18 +614,8 @@ def intake_group() -> None:
     """Enter cases in Excel: write a template, fill it in, import it."""
 
 
-def template_options(command):
-    """The options of `intake template`: where the services and unit costs come from."""
-
-    @click.option("--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True,
-                  metavar="FILE", help="Settings file (services, localities, unit cost files).")
-    @click.option("--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
-                  help="Unit cost CSV, layered in the order given (default: as the settings file says).")
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        return command(*args, **kwargs)
-
-    return wrapper
+template_options = options(SETTINGS_OPTION, UNIT_COSTS_OPTION)
+"""The options of `intake template`: where the services and unit costs come from."""
 
 
 @intake_group.command("template")
