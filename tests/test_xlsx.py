@@ -94,13 +94,13 @@ def test_outcome_lines_hold_numbers_and_savings_are_formulas(report, workbook_pa
 def test_totals_and_breakdowns_are_formulas_over_the_lines(workbook_path):
     workbook = openpyxl.load_workbook(workbook_path)
     bcp = summary_blocks(workbook["Summary"])["BCP"]
-    assert bcp["Total estimated saving for cases completed in 2022/23"].startswith("=SUMIFS('Outcome lines'!")
+    assert bcp["Total estimated saving for cases completed in 2022/23"].startswith("=SUMPRODUCT(--('Outcome lines'!")
     assert bcp["Total estimated spend on Up2U over a 12-month period"] == 90000
     assert bcp["Estimated net saving to BCP (saving - spend)"].startswith("=")
     assert bcp["Return on investment"].startswith("=ROUND(")
     assert bcp["Police"].startswith("='By agency'!")
     for name in ("By agency", "By locality", "By theme"):
-        assert all(str(row["Saving"]).startswith("=SUMIFS(") for row in table_rows(workbook[name])), name
+        assert all(str(row["Saving"]).startswith("=SUMPRODUCT(") for row in table_rows(workbook[name])), name
 
 
 def test_run_info_names_every_input_with_its_checksum(report, workbook_path):

@@ -2,8 +2,11 @@
 
 Every figure is live and auditable: each outcome line's saving is a formula of its quantity,
 years, unit value and uprating factor, rounded as the tool rounds; the agency split, the
-breakdowns and the Summary are SUM / SUMIFS formulas over those lines, so changing a quantity
-moves every total. The workbook asks the spreadsheet application to recalculate on opening.
+breakdowns and the Summary are SUM / SUMPRODUCT formulas over those lines, so changing a quantity
+moves every total. Every cell is written through ``spreadsheet_text.put``: text from the inputs is
+only ever a string cell, and a formula refers to the cell holding such text, never quotes it
+(SUMPRODUCT's ``=`` matches it exactly, where a SUMIFS criterion would read ``<5`` or ``*``).
+The workbook asks the spreadsheet application to recalculate on opening.
 
 With ``publish=True`` (papers that leave the council) the per-case sheets are left out, counts
 of 1 to 4 are shown as "<5", and figures are stored as values.
@@ -26,7 +29,9 @@ import openpyxl.utils
 import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
-from up2u_cba import calculate, report
+from up2u_cba import calculate, report, storage
+from up2u_cba import spreadsheet_text
+from up2u_cba.spreadsheet_text import Formula, put, put_at
 
 POUNDS = '"£"#,##0;-"£"#,##0'
 PENCE = '"£"#,##0.00'
@@ -73,22 +78,25 @@ SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Propo
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
-    """Write the workbook atomically: a temporary file in the same folder, renamed into place."""
+    """Write the workbook atomically: a temporary file in the same folder, renamed into place.
+    A failed write (disk full, read-only...) raises storage.WriteFailed naming ``path``, and
+    leaves no temporary file and any old workbook as it was."""
     workbook, results = build(result, publish)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".up2u-cba-", suffix=".xlsx", dir=folder)
-    os.close(handle)
-    try:
-        workbook.save(temporary)
-        store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with storage.writing(path):
+        handle, temporary = tempfile.mkstemp(prefix=".up2u-cba-", suffix=".xlsx.tmp", dir=folder)
+        os.close(handle)
+        try:
+            workbook.save(temporary)
+            store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
 
 
 @dataclasses.dataclass
@@ -169,6 +177,7 @@ def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbo
     for sheet in workbook.worksheets:
         wrap_explanation(sheet)
     workbook.calculation.fullCalcOnLoad = True
+    spreadsheet_text.check_formulas(workbook)
     return workbook, refs.results
 
 
@@ -196,22 +205,21 @@ class Live(typing.NamedTuple):
 
 def place(sheet, row: int, column: int, value, refs: Refs):
     """Write a value, or a Live formula remembering its result; return the cell."""
-    cell = sheet.cell(row=row, column=column, value=value.formula if isinstance(value, Live) else value)
-    if isinstance(value, Live):
-        refs.remember(sheet, cell.coordinate, value.result)
+    if not isinstance(value, Live):
+        return put(sheet, row, column, value)
+    cell = put(sheet, row, column, Formula(value.formula))
+    refs.remember(sheet, cell.coordinate, value.result)
     return cell
 
 
 def start(sheet, title: str, explanation: str) -> None:
-    sheet["A1"] = title
-    sheet["A1"].font = TITLE
-    sheet["A2"] = explanation
-    sheet["A2"].font = NOTE
+    put_at(sheet, "A1", title).font = TITLE
+    put_at(sheet, "A2", explanation).font = NOTE
 
 
 def header(sheet, row: int, headings: list[str]) -> None:
     for column, heading in enumerate(headings, start=1):
-        cell = sheet.cell(row=row, column=column, value=heading)
+        cell = put(sheet, row, column, heading)
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
@@ -236,8 +244,9 @@ def align_columns(sheet, columns: int, last_row: int) -> None:
     """Headings of figure columns sit right, over their figures; text after a figure column is
     indented a little, so a number and the words beside it never touch."""
     for column in range(1, columns + 1):
-        first = sheet.cell(row=HEADER_ROW + 1, column=column).value
-        figures = isinstance(first, (int, float)) or (isinstance(first, str) and first.startswith("="))
+        first_cell = sheet.cell(row=HEADER_ROW + 1, column=column)
+        first = first_cell.value
+        figures = isinstance(first, (int, float)) or spreadsheet_text.is_formula(first_cell)
         if figures and not isinstance(first, bool):
             heading = sheet.cell(row=HEADER_ROW, column=column)
             heading.alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True, vertical="top")
@@ -246,7 +255,7 @@ def align_columns(sheet, columns: int, last_row: int) -> None:
                 horizontal="left", indent=1, wrap_text=True, vertical="top")
             for row in range(HEADER_ROW + 1, last_row + 1):
                 cell = sheet.cell(row=row, column=column)
-                if isinstance(cell.value, str) and not cell.value.startswith("="):
+                if isinstance(cell.value, str) and not spreadsheet_text.is_formula(cell):
                     cell.alignment = openpyxl.styles.Alignment(horizontal="left", indent=1, vertical=cell.alignment.vertical,
                                                                wrap_text=cell.alignment.wrap_text)
 
@@ -270,7 +279,7 @@ def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2) -
                 continue
             if isinstance(cell.value, str):
                 text = cell.value
-                length = 14 if text.startswith("=") else len(text) + 2
+                length = 14 if spreadsheet_text.is_formula(cell) else len(text) + 2
             elif isinstance(cell.value, (int, float)):
                 length = len(f"{cell.value:,.2f}") + 4  # room for £, pence and a gap
             else:
@@ -299,7 +308,7 @@ def count(value: int, publish: bool) -> int | str:
 
 def put_count(sheet, row: int, column: int, value: int | str, publish: bool) -> None:
     """Write a count, right-aligned like the numbers around it even when it is "<5"."""
-    cell = sheet.cell(row=row, column=column, value=value if isinstance(value, str) else count(value, publish))
+    cell = put(sheet, row, column, value if isinstance(value, str) else count(value, publish))
     cell.alignment = openpyxl.styles.Alignment(horizontal="right")
 
 
@@ -340,30 +349,34 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                     "Quantity": float(line.quantity), "Years": float(line.years),
                     "Unit value": float(line.unit_value), "Price year": str(line.price_year),
                     "Uprating factor": float(line.uprating_factor),
-                    "Unit value at report prices": f"={cell('Unit value')}*{cell('Uprating factor')}",
-                    "Saving": "=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
-                                            f"{cell('Uprating factor')}"),
+                    "Unit value at report prices": Formula(f"={cell('Unit value')}*{cell('Uprating factor')}"),
+                    "Saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
+                                            f"{cell('Uprating factor')}")),
                     "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
                     "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
                     "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
                     "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
                     # sum over the benefit's years of kept^k, a final part year by its fraction
                     # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
-                    "Years factor": f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
-                                    f"(1-{kept}^{whole_years})/(1-{kept})))"
-                                    f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,{kept}^{whole_years})",
-                    "Prudent saving": "=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
-                                                    f"{cell('Uprating factor')}*{cell('Years factor')}*{adjust}"),
+                    "Years factor": Formula(f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
+                                            f"(1-{kept}^{whole_years})/(1-{kept})))"
+                                            f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,"
+                                            f"{kept}^{whole_years})"),
+                    "Prudent saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
+                                                            f"{cell('Uprating factor')}*{cell('Years factor')}*"
+                                                            f"{adjust}")),
                     "Transfer": "yes" if line.transfer else "no",
                     "Economic value at report prices": float(line.economic_unit_value),
                     "Social value at report prices": float(line.social_unit_value),
-                    "Prudent economic": "=" + rounded(f"{cell('Quantity')}*{cell('Economic value at report prices')}*"
-                                                      f"{cell('Years factor')}*{adjust}"),
-                    "Prudent social": "=" + rounded(f"{cell('Quantity')}*{cell('Social value at report prices')}*"
-                                                    f"{cell('Years factor')}*{adjust}"),
+                    "Prudent economic": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                              f"{cell('Economic value at report prices')}*"
+                                                              f"{cell('Years factor')}*{adjust}")),
+                    "Prudent social": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                            f"{cell('Social value at report prices')}*"
+                                                            f"{cell('Years factor')}*{adjust}")),
                 }
                 for column, name in enumerate(LINE_HEADERS, start=1):
-                    sheet.cell(row=row, column=column, value=values[name])
+                    put(sheet, row, column, values[name])
                 formats = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR,
                            "Unit value at report prices": PENCE, "Saving": POUNDS, "Deadweight": PERCENT,
                            "Attribution": PERCENT, "Optimism bias": PERCENT, "Drop-off": PERCENT,
@@ -397,7 +410,7 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
                     row += 1
                     values = [line.service, line.reference, line.code, line_row, agency, float(proportion)]
                     for column, value in enumerate(values, start=1):
-                        sheet.cell(row=row, column=column, value=value)
+                        put(sheet, row, column, value)
                     sheet.cell(row=row, column=6).number_format = PROPORTION
                 last = row
                 # largest remainder, as calculate.split: whole pounds of each exact share, then the
@@ -413,12 +426,13 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
                         refs.remember(sheet, f"{share}{r}", whole)
                     left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
                     for r in range(first, last + 1):
-                        sheet[f"{exact}{r}"] = f"={line_saving}*F{r}"
-                        sheet[f"{fraction}{r}"] = f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)"
+                        put_at(sheet, f"{exact}{r}", Formula(f"={line_saving}*F{r}"))
+                        put_at(sheet, f"{fraction}{r}",
+                               Formula(f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)"))
                         ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
                         if r > first:
                             ahead += f"+SUMPRODUCT(({fraction}${first}:{fraction}{r - 1}={fraction}{r})*1)"
-                        sheet[f"{share}{r}"] = f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)"
+                        put_at(sheet, f"{share}{r}", Formula(f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)"))
                         sheet[f"{share}{r}"].number_format = POUNDS
     refs.split_last = row
     table(sheet, SPLIT_HEADERS, row)
@@ -442,8 +456,8 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
                 used = 0
             used += block
             row += 1
-            cell = sheet.cell(row=row, column=1, value=f"{case.reference} ({summary.service}, {case.locality}, "
-                                                       f"completed {case.completed_on:%Y-%m-%d})")
+            cell = put(sheet, row, 1, f"{case.reference} ({summary.service}, {case.locality}, "
+                                      f"completed {case.completed_on:%Y-%m-%d})")
             cell.font = BOLD
             row += 1
             header(sheet, row, ["Action", "Saving", "Prudent"])
@@ -451,15 +465,16 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
             first = row + 1
             for index, line in enumerate(case.lines):
                 row += 1
-                sheet.cell(row=row, column=1, value=line.description)
+                put(sheet, row, 1, line.description)
                 for (letter, source), figure in zip(columns, (line.saving, line.prudent_saving)):
-                    sheet[f"{letter}{row}"] = f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"
+                    put_at(sheet, f"{letter}{row}",
+                           Formula(f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"))
                     sheet[f"{letter}{row}"].number_format = POUNDS
                     refs.remember(sheet, f"{letter}{row}", figure)
             row += 1
-            sheet.cell(row=row, column=1, value="Total saving").font = BOLD
+            put(sheet, row, 1, "Total saving").font = BOLD
             for (letter, _), figure in zip(columns, (case.total, case.prudent_total)):
-                sheet[f"{letter}{row}"] = f"=SUM({letter}{first}:{letter}{row - 1})" if case.lines else 0
+                put_at(sheet, f"{letter}{row}", Formula(f"=SUM({letter}{first}:{letter}{row - 1})") if case.lines else 0)
                 refs.remember(sheet, f"{letter}{row}", figure)
                 sheet[f"{letter}{row}"].font = BOLD
                 sheet[f"{letter}{row}"].number_format = POUNDS
@@ -481,7 +496,7 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
         participants = summary.participants
         headings = ["Category of participant", *participants.localities, f"{summary.service} total"]
         row += 1
-        sheet.cell(row=row, column=1, value=f"{summary.service}, {summary.year}").font = BOLD
+        put(sheet, row, 1, f"{summary.service}, {summary.year}").font = BOLD
         row += 1
         header(sheet, row, headings)
         for column in range(2, len(headings) + 1):
@@ -489,7 +504,7 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
         first_data = row + 1
         for label in calculate.PARTICIPANT_ROWS:
             row += 1
-            sheet.cell(row=row, column=1, value=label)
+            put(sheet, row, 1, label)
             counts = [participants.counts[label][locality] for locality in participants.localities]
             shown = suppress(counts, participants.total(label)) if publish else counts
             for column, value in enumerate(shown, start=2):
@@ -500,20 +515,20 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
             else:
                 first = openpyxl.utils.get_column_letter(2)
                 last = openpyxl.utils.get_column_letter(total_column - 1)
-                sheet.cell(row=row, column=total_column, value=f"=SUM({first}{row}:{last}{row})")
+                put(sheet, row, total_column, Formula(f"=SUM({first}{row}:{last}{row})"))
                 refs.remember(sheet, sheet.cell(row=row, column=total_column).coordinate, participants.total(label))
         if publish:  # suppressed counts are text, and a chart of them would show nothing true
             row += 3
             continue
         chart = openpyxl.chart.BarChart()
         chart.type = "bar"
-        chart.title = f"{summary.service} participants by locality, {summary.year}"
+        chart.title = spreadsheet_text.plain_text(f"{summary.service} participants by locality, {summary.year}")
         chart.y_axis.title = "Participants"
         # the status rows only: referrals are not one more status beside them
         for column in range(2, 2 + len(participants.localities)):
             series = openpyxl.chart.Series(
                 openpyxl.chart.Reference(sheet, min_col=column, min_row=first_data + 1, max_row=row),
-                title_from_data=False, title=participants.localities[column - 2])
+                title_from_data=False, title=spreadsheet_text.plain_text(participants.localities[column - 2]))
             chart.series.append(series)
         categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
         chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as in the table
@@ -541,17 +556,17 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
         cashable = summary.cashable_by_agency
         for agency, amount in summary.by_agency.items():
             row += 1
-            sheet.cell(row=row, column=1, value=summary.service)
-            sheet.cell(row=row, column=2, value=agency)
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, agency)
             if publish:
                 values = [int(amount), int(prudent[agency])]
             else:
-                values = [f'=SUMIFS({refs.split(letter)},{refs.split("A")},A{row},{refs.split("E")},B{row})'
-                          for letter in ("G", "H")]
+                values = [Formula(f'=SUMPRODUCT(--({refs.split("A")}=A{row}),--({refs.split("E")}=B{row}),'
+                                  f'{refs.split(letter)})') for letter in ("G", "H")]
             share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
-            values += [share, int(cashable[agency]) if publish else "=" + rounded(f"D{row}*E{row}")]
+            values += [share, int(cashable[agency]) if publish else Formula("=" + rounded(f"D{row}*E{row}"))]
             for column, value in enumerate(values, start=3):
-                sheet.cell(row=row, column=column, value=value).number_format = POUNDS
+                put(sheet, row, column, value).number_format = POUNDS
             sheet.cell(row=row, column=5).number_format = PERCENT
             if not publish:
                 for letter, figure in (("C", amount), ("D", prudent[agency]), ("F", cashable[agency])):
@@ -561,7 +576,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
         if row >= first:
             chart = openpyxl.chart.BarChart()
             chart.type = "bar"
-            chart.title = f"{summary.service} savings by agency, {summary.year}"
+            chart.title = spreadsheet_text.plain_text(f"{summary.service} savings by agency, {summary.year}")
             chart.legend = None
             chart.add_data(openpyxl.chart.Reference(sheet, min_col=3, min_row=first, max_row=row))
             chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
@@ -586,8 +601,8 @@ def add_by_locality(sheet, result: report.Report, refs: Refs, publish: bool) -> 
         shown = dict(zip(completed, suppress(counts, summary.completers) if publish else counts))
         for locality, amount in summary.by_locality.items():
             row += 1
-            sheet.cell(row=row, column=1, value=summary.service)
-            sheet.cell(row=row, column=2, value=locality)
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, locality)
             put_count(sheet, row, 3, shown[locality], publish)
             put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
@@ -596,10 +611,10 @@ def add_by_locality(sheet, result: report.Report, refs: Refs, publish: bool) -> 
 
 def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish: bool) -> None:
     """The gross and prudent savings of the row's service (column A) and ``key`` (column B: a
-    Locality or Theme of Outcome lines), side by side from ``column``: SUMIFS over the lines, or
-    values when publishing."""
+    Locality or Theme of Outcome lines), side by side from ``column``: sums over the lines whose
+    service and key equal (exactly, in any capitals) the row's, or values when publishing."""
     for offset, (name, figure) in enumerate((("Saving", gross), ("Prudent saving", prudent))):
-        value = int(figure) if publish else Live("=SUMIFS({s},{a},A{r},{k},B{r})".format(
+        value = int(figure) if publish else Live("=SUMPRODUCT(--({a}=A{r}),--({k}=B{r}),{s})".format(
             s=_lines(name), a=_lines("Service"), k=_lines(key), r=row), figure)
         place(sheet, row, column + offset, value, refs).number_format = POUNDS
 
@@ -617,8 +632,8 @@ def add_by_theme(sheet, result: report.Report, refs: Refs, publish: bool) -> Non
     for summary in result.services:
         for theme, amount in summary.by_theme.items():
             row += 1
-            sheet.cell(row=row, column=1, value=summary.service)
-            sheet.cell(row=row, column=2, value=theme)
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, theme)
             put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
@@ -635,7 +650,7 @@ def add_years(sheet, result: report.Report, publish: bool) -> None:
                   None if entry.net_saving is None else int(entry.net_saving),
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value)
+            put(sheet, row, column, value)
         put_count(sheet, row, 3, entry.completers, publish)
         for column in (4, 5, 6, 7):
             sheet.cell(row=row, column=column).number_format = POUNDS
@@ -652,7 +667,7 @@ def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
     for name, value, note in result.green_book.notes():
         row += 1
         for column, text in enumerate((name, value, note), start=1):
-            cell = sheet.cell(row=row, column=column, value=text)
+            cell = put(sheet, row, column, text)
             cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
     table(sheet, ["Assumption", "Value", "Source"], row)
     for column, width in zip("ABC", (22, 50, 70)):
@@ -674,7 +689,7 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                       None if item.switching_value is None else float(item.switching_value),
                       None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
             for column, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=column, value=value)
+                put(sheet, row, column, value)
             for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
                                           (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%"),
                                           (12, POUNDS)):
@@ -698,7 +713,7 @@ def add_unit_costs(sheet, result: report.Report) -> None:
                   str(cost.fiscal.price_year), float(used.uprating_factor), float(used.value_uprated), cost.rag,
                   cost.source, cost.comment, cost.origin]
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = put(sheet, row, column, value)
             cell.alignment = openpyxl.styles.Alignment(wrap_text=column in (2, 11, 12), vertical="top")
         sheet.row_dimensions[row].height = 15 * min(8, max(wrapped_lines(cost.description, 45),
                                                            wrapped_lines(cost.source, 45),
@@ -740,9 +755,9 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
     if publish:
         entries.append(("Publication", "Counts of 1 to 4 are shown as <5; per-case sheets are left out."))
     for row, (label, text) in enumerate(entries, start=HEADER_ROW):
-        sheet.cell(row=row, column=1, value=label).font = BOLD
+        put(sheet, row, 1, label).font = BOLD
         sheet.cell(row=row, column=1).alignment = openpyxl.styles.Alignment(vertical="top")
-        cell = sheet.cell(row=row, column=2, value=text)
+        cell = put(sheet, row, 2, text)
         cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[row].height = 15 * wrapped_lines(text, 100) + 2
     sheet.column_dimensions["A"].width = 24
@@ -763,8 +778,8 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
         ("Attribution", GMCA_CREDIT),
     ]
     for row, (label, value) in enumerate(entries, start=HEADER_ROW):
-        sheet.cell(row=row, column=1, value=label).font = BOLD
-        sheet.cell(row=row, column=2, value=value)
+        put(sheet, row, 1, label).font = BOLD
+        put(sheet, row, 2, value)
     row = HEADER_ROW + len(entries) + 1
     header(sheet, row, ["Input file", "SHA-256"])
     inputs = list(result.inputs)
@@ -776,8 +791,8 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
         inputs.append(report.InputFile(path="case files (one checksum of them all)", sha256=combined))
     for item in inputs:
         row += 1
-        sheet.cell(row=row, column=1, value=item.path)
-        sheet.cell(row=row, column=2, value=item.sha256)
+        put(sheet, row, 1, item.path)
+        put(sheet, row, 2, item.sha256)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 70
     print_setup(sheet)
@@ -791,16 +806,17 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
     row = HEADER_ROW - 1
     for summary in result.services:
         row += 1
-        sheet.cell(row=row, column=1, value=summary.service).font = TITLE
+        put(sheet, row, 1, summary.service).font = TITLE
         for column, heading in ((2, "Gross"), (3, "Prudent")):
-            cell = sheet.cell(row=row, column=column, value=heading)
+            cell = put(sheet, row, column, heading)
             cell.font = BOLD
             cell.alignment = openpyxl.styles.Alignment(horizontal="right")
         saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
+        service = f"$B${row + 1}"  # the cell holding the service's name: formulas never quote input text
+        of_service = f'--({_lines("Service")}={service})'
 
         def total(column: str, amount) -> object:
-            return int(amount) if publish else \
-                Live(f'=SUMIFS({_lines(column)},{_lines("Service")},"{summary.service}")', amount)
+            return int(amount) if publish else Live(f'=SUMPRODUCT({of_service},{_lines(column)})', amount)
 
         def live(amount, formula: str, number=int) -> object:
             return number(amount) if publish else Live(formula, amount)
@@ -829,9 +845,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             # with the total, an average would give the suppressed count away
             entries[-1] = ("Average saving per completed case", SUPPRESSED_AVERAGE, SUPPRESSED_AVERAGE, None)
         public_value = "+".join(
-            [f'SUMIFS({_lines("Prudent saving")},{_lines("Service")},"{summary.service}",{_lines("Transfer")},"no")']
-            + [f'SUMIFS({_lines(name)},{_lines("Service")},"{summary.service}")'
-               for name in ("Prudent economic", "Prudent social")])
+            [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
+            + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
         value_row = row + len(entries) + 2
         payback = summary.payback_months
         measures = [
@@ -846,7 +861,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
              "not within the benefits' duration" if payback is None else payback, "0"),
         ]
         for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
-            sheet.cell(row=row + offset, column=1, value=label)
+            put(sheet, row + offset, 1, label)
             for column, figure in ((2, value), (3, prudent)):
                 if figure is None:
                     continue
@@ -858,19 +873,19 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
                     sheet.cell(row=row + offset, column=1).font = BOLD
                     cell.font = BOLD
         row += len(entries) + 1
-        sheet.cell(row=row, column=1, value="Green Book measures (prudent)").font = BOLD
+        put(sheet, row, 1, "Green Book measures (prudent)").font = BOLD
         for label, value, number_format in measures:
             row += 1
-            sheet.cell(row=row, column=1, value=label)
+            put(sheet, row, 1, label)
             cell = place(sheet, row, 3, value, refs)
             cell.number_format = number_format
             cell.alignment = openpyxl.styles.Alignment(horizontal="right")
         row += 2
-        sheet.cell(row=row, column=1, value="Savings by agency").font = BOLD
+        put(sheet, row, 1, "Savings by agency").font = BOLD
         first_agency = row + 1
         for agency, amount in summary.by_agency.items():
             row += 1
-            sheet.cell(row=row, column=1, value=agency)
+            put(sheet, row, 1, agency)
             prudent_amount = summary.prudent_by_agency[agency]
             value = int(amount) if publish else Live(f"={refs.agency_cells[(summary.service, agency)]}", amount)
             prudent = int(prudent_amount) if publish else \
@@ -878,14 +893,14 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             place(sheet, row, 2, value, refs).number_format = POUNDS
             place(sheet, row, 3, prudent, refs).number_format = POUNDS
         row += 1
-        sheet.cell(row=row, column=1, value="Total").font = BOLD
+        put(sheet, row, 1, "Total").font = BOLD
         for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
             cell = place(sheet, row, column, int(amount) if publish or row == first_agency else
                          Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount), refs)
             cell.number_format = POUNDS
             cell.font = BOLD
         row += 2
-    cell = sheet.cell(row=row, column=1, value=CAVEAT)
+    cell = put(sheet, row, 1, CAVEAT)
     cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
     sheet.row_dimensions[row].height = 15 * wrapped_lines(CAVEAT, 110) + 4

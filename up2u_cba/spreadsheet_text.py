@@ -1,0 +1,219 @@
+"""Text that leaves the tool for a spreadsheet: never a formula, never a character it cannot hold.
+
+The one place every workbook text cell and every CSV text field the tool writes goes through
+(issue #9), and where the loaders find the characters a workbook cannot hold:
+
+- ``put`` writes a value into a worksheet cell. A ``str`` is always a string cell, whatever it
+  starts with (``=``, ``+``, ``-``, ``@``, a tab, ``#N/A``...); only a ``Formula`` becomes a
+  formula. ``check_formulas`` runs before a workbook is saved and refuses (as a bug in the tool)
+  any formula cell that was not written as a ``Formula``, so a plain ``str`` can never slip in as
+  one through a forgotten ``sheet["A1"] = text``.
+- Text a spreadsheet would read as a formula once a user edits the cell gets the cell's quote
+  prefix (Excel's leading apostrophe), so it stays text then too.
+- ``to_csv`` / ``from_csv`` apply and undo the OWASP CSV-injection escape (a leading ``'``) on
+  text fields, so a CSV the tool writes is inert in a spreadsheet program and reads back as it was.
+- ``control_characters`` / ``problems_in`` find the characters a workbook cannot hold (C0 controls
+  except tab, newline and carriage return; DEL; C1 controls; lone surrogates; U+FFFE/U+FFFF), for
+  the loaders to refuse at the door; ``cell_text`` replaces any that got past them.
+
+It does not import openpyxl: it works on the cells and workbooks the renderers hand it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+import unicodedata
+import weakref
+
+from up2u_cba.problems import Problem
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""Characters that make a spreadsheet program read what follows as a formula: the OWASP list
+and the full-width forms that Excel folds to their ASCII twins."""
+LEADING_BLANKS = " \t\r\n\u00a0\u3000"
+"""What a spreadsheet program may skip before a formula's first character."""
+ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+"""Text that openpyxl (and a spreadsheet, on editing) would take for an error value."""
+REPLACEMENT = "\ufffd"
+
+C0_NAMES = ("null", "start of heading", "start of text", "end of text", "end of transmission", "enquiry",
+            "acknowledge", "bell", "backspace", "tab", "line feed", "vertical tab", "form feed",
+            "carriage return", "shift out", "shift in", "data link escape", "device control 1",
+            "device control 2", "device control 3", "device control 4", "negative acknowledge",
+            "synchronous idle", "end of transmission block", "cancel", "end of medium", "substitute",
+            "escape", "file separator", "group separator", "record separator", "unit separator")
+ALLOWED_CONTROLS = "\t\n\r"
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters refused in any text of any input: a workbook (XML 1.0) cannot hold C0 controls
+other than tab, newline and carriage return, lone surrogates or U+FFFE/U+FFFF; DEL and the C1
+controls are invisible, come only from mis-decoded or pasted text, and mean nothing in a note."""
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""What an XML 1.0 document (so an .xlsx) cannot hold at all."""
+
+CODE = "control-character"
+HINT = ("delete it and type the text again (it often comes with text pasted from Word, a PDF or "
+        "another program)")
+
+
+class Formula(str):
+    """A formula the tool itself writes (``=SUM(B5:B9)``): the only value ``put`` makes a formula.
+
+    Never built from input text: input text reaches a formula only as a reference to the cell
+    that holds it."""
+
+    def __new__(cls, text: str) -> Formula:
+        if not text.startswith("="):
+            raise ValueError(f"a formula starts with '=': {text!r}")
+        return super().__new__(cls, text)
+
+
+class StrayFormula(Exception):
+    """A bug in the tool: a formula cell written other than as a ``Formula``."""
+
+
+_FORMULAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Worksheet -> coordinates of the cells written as a ``Formula``."""
+
+
+# --- workbook cells --------------------------------------------------------------------------
+
+def put(sheet, row: int, column: int, value):
+    """Write ``value`` into the cell and return the cell: a ``Formula`` as a formula, any other
+    ``str`` as text (quote-prefixed where an edit would turn it into a formula), numbers, dates,
+    booleans and None as they are."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, Formula):
+        cell.value = str(value)
+        _FORMULAS.setdefault(sheet, set()).add(cell.coordinate)
+        return cell
+    _FORMULAS.get(sheet, set()).discard(cell.coordinate)
+    if value is None or isinstance(value, (bool, int, float, decimal.Decimal, datetime.date, datetime.time)):
+        cell.value = value
+        return cell
+    text = cell_text(value if isinstance(value, str) else str(value))
+    cell.value = text
+    cell.data_type = "s"
+    if reads_as_formula(text):
+        cell.quotePrefix = True
+    return cell
+
+
+def put_at(sheet, coordinate: str, value):
+    """``put`` by coordinate (``"B7"``)."""
+    cell = sheet[coordinate]
+    return put(sheet, cell.row, cell.column, value)
+
+
+def check_formulas(workbook) -> None:
+    """Refuse to go on if any formula cell of ``workbook`` was not written as a ``Formula``."""
+    for sheet in workbook.worksheets:
+        registered = _FORMULAS.get(sheet, set())
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and cell.coordinate not in registered:
+                    raise StrayFormula(f"{sheet.title}!{cell.coordinate} became a formula without being "
+                                       f"written as one: write it with spreadsheet_text.put")
+
+
+def is_formula(cell) -> bool:
+    """Whether the cell holds a formula (not text that merely starts with '=')."""
+    return cell.data_type == "f"
+
+
+def reads_as_formula(text: str) -> bool:
+    """Whether a spreadsheet program would take ``text``, typed into a cell, for a formula or an
+    error value (leading blanks skipped)."""
+    stripped = text.lstrip(LEADING_BLANKS)
+    return stripped.startswith(FORMULA_STARTS) or stripped.upper() in ERROR_VALUES
+
+
+def cell_text(text: str) -> str:
+    """``text`` with every character a workbook cannot hold replaced by U+FFFD: the second line
+    of defence, for text that got past validation."""
+    return _UNWRITABLE.sub(REPLACEMENT, text)
+
+
+def plain_text(text: str) -> str:
+    """``text`` fit for text the workbook stores outside cells (chart titles, series names):
+    unwritable characters replaced."""
+    return cell_text(text)
+
+
+# --- CSV fields ------------------------------------------------------------------------------
+
+def needs_csv_escape(text: str) -> bool:
+    """Whether a spreadsheet program opening a CSV would read the field ``text`` as a formula."""
+    return text[:1] in ("\t", "\r", "\n") or text.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS)
+
+
+def to_csv(text: str) -> str:
+    """A text field as written to CSV: prefixed with ``'`` when it would read as a formula (the
+    OWASP advice), unwritable characters replaced."""
+    text = cell_text(text)
+    return "'" + text if needs_csv_escape(text) else text
+
+
+def from_csv(text: str) -> str:
+    """A field as read from CSV: exactly the escape ``to_csv`` adds taken off again."""
+    return text[1:] if text.startswith("'") and needs_csv_escape(text[1:]) else text
+
+
+# --- characters refused at the door ----------------------------------------------------------
+
+def control_characters(text: str) -> list[str]:
+    """The distinct characters of ``text`` that no input text may hold, in order of appearance."""
+    return list(dict.fromkeys(_REFUSED.findall(text)))
+
+
+def describe(character: str) -> str:
+    """``U+000B vertical tab``: how a refused character is named to the user."""
+    point = ord(character)
+    if point < 0x20:
+        name = C0_NAMES[point]
+    elif point == 0x7F:
+        name = "delete"
+    elif 0x80 <= point <= 0x9F:
+        name = "C1 control character"
+    elif 0xD800 <= point <= 0xDFFF:
+        name = "lone surrogate (broken text encoding)"
+    else:
+        name = unicodedata.name(character, "non-character").lower()
+    return f"U+{point:04X} {name}"
+
+
+def message(field: str, text: str) -> str | None:
+    """Why ``text`` is refused as ``field``, naming each character, or None."""
+    found = control_characters(text)
+    if not found:
+        return None
+    listed = ", ".join(describe(character) for character in found)
+    return f"the {field} holds a character a workbook cannot hold: {listed}"
+
+
+def problem(file: str, where: str, field: str, text: str) -> Problem | None:
+    """A ``control-character`` problem for ``text`` at ``where``, or None."""
+    refused = message(field, text)
+    return Problem(code=CODE, file=file, where=where, message=refused, hint=HINT) if refused else None
+
+
+def problems_in(data, file: str, where: str = "") -> list[Problem]:
+    """Every text (and table key) anywhere in ``data`` (parsed TOML: tables, arrays, strings)
+    that holds a refused character, each located by its path, e.g. ``outcomes[2].evidence``."""
+    found: list[Problem] = []
+    if isinstance(data, str):
+        refused = problem(file, where, where.rsplit(".", 1)[-1] or "text", data)
+        if refused:
+            found.append(refused)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else str(key)
+            if control_characters(str(key)):
+                found.append(Problem(code=CODE, file=file, where=path,
+                                     message=message("name of a field", str(key)) or "", hint=HINT))
+            found.extend(problems_in(value, file, path))
+    elif isinstance(data, (list, tuple)):
+        for index, value in enumerate(data):
+            found.extend(problems_in(value, file, f"{where}[{index}]"))
+    return found
