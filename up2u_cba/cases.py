@@ -30,10 +30,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
-import tomllib
 from decimal import Decimal
 
-from up2u_cba import models, privacy
+from up2u_cba import input_files, models, privacy, spreadsheet_text
 from up2u_cba.problems import Problem
 
 CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
@@ -43,16 +42,44 @@ OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadw
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 """Largest quantity and years of one outcome line: beyond them it is a typing slip."""
 TEXT_LIMIT = 200
+FIRST_DATE = datetime.date(1990, 1, 1)
+"""No status is dated before this: the programme is far younger."""
+FUTURE_DAYS = 31
+"""No status is dated more than this many days after today: the tool records what has happened."""
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
 
 
 def case_files(folder: str) -> list[str]:
-    """Every ``*.toml`` below ``folder``, in a stable order."""
-    found = []
-    for root, dirs, files in os.walk(folder):
+    """Every ``*.toml`` below ``folder``, in a stable order. Linked folders are followed; a link
+    back to a folder already read is not (see ``folder_loops``)."""
+    return _walk(folder)[0]
+
+
+def folder_loops(folder: str) -> list[Problem]:
+    """A ``folder-loop`` problem for each linked folder below ``folder`` that leads back to a
+    folder already read: its cases are read once, from where they are, and the link is named."""
+    return _walk(folder)[1]
+
+
+def _walk(folder: str) -> tuple[list[str], list[Problem]]:
+    found: list[str] = []
+    loops: list[Problem] = []
+    top = os.path.realpath(folder)
+    visited = {top}
+    for root, dirs, files in os.walk(folder, followlinks=True):
         dirs.sort()
+        for name in list(dirs):
+            path = os.path.join(root, name)
+            real = os.path.realpath(path)
+            if real in visited or top.startswith(real.rstrip(os.sep) + os.sep):
+                dirs.remove(name)
+                loops.append(Problem(code="folder-loop", file=path,
+                                     message=f"this linked folder leads back to {real}, which holds the cases folder "
+                                             "or is read already",
+                                     hint="remove the link: cases are read once, from the folder they are in"))
+            visited.add(real)
         found.extend(os.path.join(root, name) for name in sorted(files) if name.endswith(".toml"))
-    return found
+    return found, loops
 
 
 def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
@@ -65,8 +92,8 @@ def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
         return [], [Problem(code="missing-folder", file=folder, message="cases folder not found",
                             hint="check cases in the settings file, or pass --cases FOLDER")]
     records: list[models.CaseRecord] = []
-    problems: list[Problem] = []
-    for path in case_files(folder):
+    paths, problems = _walk(folder)
+    for path in paths:
         record, file_problems = load_file(path, partial=True)
         problems.extend(file_problems)
         if record is not None:
@@ -77,15 +104,9 @@ def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
 def load_file(path: str, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
     """Read one case file; return the case (None if it has problems, unless ``partial``: then
     what could be read of it) and its problems."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        return None, [Problem(code="invalid-toml", file=path, message=f"not valid TOML: {error}",
-                              hint="fix the syntax at the line and column given; dates are written 2022-04-01")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
-                              hint="save it as UTF-8 text")]
+    data, refused = input_files.read_toml(path, input_files.CASE)
+    if data is None:
+        return None, [refused]
     return parse(path, data, partial)
 
 
@@ -93,7 +114,7 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
     """Turn one case file's TOML data into a CaseRecord, collecting every problem. With
     problems the record is None, unless ``partial`` and its reference, service, locality and
     some status events could be read."""
-    problems: list[Problem] = []
+    problems: list[Problem] = spreadsheet_text.problems_in(data, path)  # control characters, in any field
 
     def problem(code: str, where: str, message: str, hint: str) -> None:
         problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))
@@ -157,6 +178,11 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
         if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
             problem("bad-date", f"{where}.date", f"'{day}' is not a date",
                     "write a plain date without quotes, e.g. date = 2022-04-01")
+            continue
+        latest = datetime.date.today() + datetime.timedelta(days=FUTURE_DAYS)
+        if not FIRST_DATE <= day <= latest:
+            problem("implausible-date", f"{where}.date", f"{day.isoformat()} cannot be the date of a status",
+                    f"give the day it happened, from {FIRST_DATE.isoformat()} to {latest.isoformat()}")
             continue
         reason = None
         if status is models.Status.CLOSED:

@@ -1,7 +1,9 @@
-"""Reading CSV rows the same way in every loader."""
+"""Reading CSV rows the same way in every loader: cells stripped, and the CSV-injection escape
+that the tool's own CSV writer adds (a ' before text that would read as a formula) taken off."""
 
 from __future__ import annotations
 
+from up2u_cba import spreadsheet_text
 from up2u_cba.problems import Problem
 
 
@@ -9,7 +11,8 @@ def clean(raw: dict, path: str, line: int, hint: str) -> tuple[dict[str, str], P
     """A ``csv.DictReader`` row with names and cells stripped, and a ``too-many-cells`` problem
     if the row had non-blank cells beyond the header (which DictReader files under the key None)."""
     extra = raw.get(None) or []
-    record = {key.strip(): (value or "").strip() for key, value in raw.items() if isinstance(key, str)}
+    record = {key.strip(): spreadsheet_text.from_csv((value or "").strip())
+              for key, value in raw.items() if isinstance(key, str)}
     if any(isinstance(cell, str) and cell.strip() for cell in extra):
         return record, Problem(code="too-many-cells", file=path, where=f"row {line}",
                                message="the row has more cells than the header has columns", hint=hint)

@@ -13,7 +13,7 @@ import decimal
 import re
 from decimal import Decimal
 
-from up2u_cba import calculate, case_files, cases, checks, deflators, models
+from up2u_cba import calculate, case_files, cases, checks, deflators, models, spreadsheet_text
 from up2u_cba.problems import Problem
 
 MAX_DECIMALS = case_files.MAX_DECIMALS
@@ -29,11 +29,14 @@ NEXT_STATUS = {
 UPDATE_STATUSES = (models.Status.ASSESSMENT, models.Status.PROGRAMME, models.Status.COMPLETED, models.Status.CLOSED)
 """The events ``case update`` adds (the referral is the case's first event)."""
 
+EARLIEST_DATE = datetime.date(2000, 4, 1)
+"""No event is dated before the financial year 2000/01: an earlier date is a typing slip."""
+
 
 def parse_date(text: str, not_before: datetime.date | None = None,
                not_after: datetime.date | None = None) -> datetime.date:
     """A date typed as YYYY-MM-DD, not before ``not_before`` (the last event) nor after
-    ``not_after`` (today: the tool records what has happened)."""
+    ``not_after`` (today: the tool records what has happened), and never before EARLIEST_DATE."""
     text = text.strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2023-02-20")
@@ -41,6 +44,8 @@ def parse_date(text: str, not_before: datetime.date | None = None,
         day = datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text} is not a day of the calendar") from None
+    if day < EARLIEST_DATE:
+        raise ValueError(f"{text} is before {EARLIEST_DATE:%Y-%m-%d}, long before any Up2U case; check the year")
     if not_before is not None and day < not_before:
         raise ValueError(f"{text} is before the case's last event ({not_before:%Y-%m-%d}); "
                          "events are recorded in date order")
@@ -49,8 +54,9 @@ def parse_date(text: str, not_before: datetime.date | None = None,
     return day
 
 
-def parse_positive(text: str, field: str) -> Decimal:
-    """A quantity or number of years: a number greater than 0, at most MAX_DECIMALS places."""
+def parse_positive(text: str, field: str, limit: Decimal | None = None) -> Decimal:
+    """A quantity or number of years: a number greater than 0, at most MAX_DECIMALS places, and
+    not over ``limit`` (``cases.LIMITS``: what the case file checks refuse)."""
     cleaned = str(text).strip()
     try:
         value = Decimal(cleaned)
@@ -62,13 +68,19 @@ def parse_positive(text: str, field: str) -> Decimal:
         raise ValueError(f"the {field} must be greater than 0")
     if value.normalize().as_tuple().exponent < -MAX_DECIMALS:
         raise ValueError(f"the {field} takes at most {MAX_DECIMALS} decimal places")
+    if limit is not None and value > limit:
+        raise ValueError(f"the {field} is {cleaned}, more than any one case could have: at most {limit:,}")
     return value.normalize() if value == value.to_integral_value() else value
 
 
 def text_message(field: str, text: str) -> str | None:
-    """Why a description or evidence note is refused (too long, looks like personal data), or None.
+    """Why a description or evidence note is refused (a control character, too long, looks like
+    personal data), or None.
 
     Never repeats the text itself."""
+    refused = spreadsheet_text.message(field, text)
+    if refused:
+        return f"{refused}: {spreadsheet_text.HINT}"
     problems = case_files.text_problems("", field, field, text)
     if not problems:
         return None
@@ -80,6 +92,9 @@ def text_message(field: str, text: str) -> str | None:
 
 def reference_message(reference: str, service: models.ServiceSettings, in_use: dict[str, str]) -> str | None:
     """Why ``reference`` cannot be a new case of ``service``, or None."""
+    refused = spreadsheet_text.message("reference", reference)
+    if refused:
+        return f"{refused}: {spreadsheet_text.HINT}"
     problem = case_files.reference_problem(reference, service)
     if problem:
         return problem

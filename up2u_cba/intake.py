@@ -35,7 +35,7 @@ import openpyxl.styles
 import openpyxl.utils
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from up2u_cba import case_files, cases, checks, deflators, models, storage, unit_costs
+from up2u_cba import case_files, cases, checks, deflators, input_files, models, spreadsheet_text, storage, unit_costs
 from up2u_cba.problems import Problem
 
 ROWS = 2000
@@ -118,7 +118,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     help_sheet = book.active
     help_sheet.title = HELP_SHEET
     for number, line in enumerate(HELP, start=1):
-        help_sheet.cell(row=number, column=1, value=line)
+        spreadsheet_text.put(help_sheet, number, 1, line)
     help_sheet["A1"].font = openpyxl.styles.Font(bold=True, size=14)
     help_sheet.column_dimensions["A"].width = 110
 
@@ -135,9 +135,9 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     ranges = {}
     for column, (title, values) in enumerate(lists.items(), start=1):
         letter = openpyxl.utils.get_column_letter(column)
-        list_sheet.cell(row=1, column=column, value=title).font = openpyxl.styles.Font(bold=True)
+        spreadsheet_text.put(list_sheet, 1, column, title).font = openpyxl.styles.Font(bold=True)
         for row, value in enumerate(values, start=2):
-            list_sheet.cell(row=row, column=column, value=value)
+            spreadsheet_text.put(list_sheet, row, column, value)  # a cost label may start with '='
         ranges[title] = f"{LISTS}!${letter}$2:${letter}${len(values) + 1}"
         list_sheet.column_dimensions[letter].width = 60 if title == "Unit costs" else 24
     list_sheet.sheet_state = "hidden"
@@ -177,12 +177,13 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         text.add(f"{column}2:{column}{last}")
         outcome_sheet.add_data_validation(text)
     book.active = 0
+    spreadsheet_text.check_formulas(book)
     return book
 
 
 def _header(sheet, titles: tuple[str, ...], widths: tuple[int, ...]) -> None:
     for column, (title, width) in enumerate(zip(titles, widths), start=1):
-        cell = sheet.cell(row=1, column=column, value=title)
+        cell = spreadsheet_text.put(sheet, 1, column, title)
         cell.font = openpyxl.styles.Font(bold=True)
         cell.fill = openpyxl.styles.PatternFill("solid", fgColor="DDEBF7")
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
@@ -314,12 +315,14 @@ def plan_import(
 
 
 def _open(path: str):
-    if not os.path.exists(path):
-        return None, [Problem(code="missing-file", file=path, message="workbook not found",
-                              hint="give the path of the filled-in intake workbook")]
+    """The workbook, or None and why not: refused before it is expanded when it is not an .xlsx
+    file or is too large (``input_files.INTAKE_BOUNDS``)."""
+    data, refused = input_files.open_workbook(path, input_files.INTAKE_WORKBOOK, input_files.INTAKE_BOUNDS)
+    if data is None:
+        return None, [refused]
     try:
-        return openpyxl.load_workbook(path, data_only=True), []
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        return openpyxl.load_workbook(data, data_only=True), []
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError) as error:
         return None, [Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
                               hint="save it from Excel as an .xlsx workbook (Excel Workbook format)")]
 
@@ -384,6 +387,10 @@ class _Reader:
             cells = {column: (values[index] if index < len(values) else None) for column, index in positions.items()}
             if all(value is None or _text(value) == "" for value in cells.values()):
                 continue
+            for column, value in cells.items():
+                refused = spreadsheet_text.message(column.lower(), value) if isinstance(value, str) else None
+                if refused:  # before _text, which would turn a vertical tab into a space
+                    self.problem(spreadsheet_text.CODE, sheet_name, number, column, refused, spreadsheet_text.HINT)
             rows.append((number, cells))
         return rows
 
@@ -601,6 +608,10 @@ class _Reader:
         if amount <= 0:
             self.problem("bad-quantity" if field == "quantity" else "bad-years", OUTCOMES, number, field,
                          f"the {field} is {_text(value)}", "must be greater than 0")
+            return None
+        if amount > cases.LIMITS[field]:  # (and 1E+999999 would never render as a case file)
+            self.problem("bad-quantity" if field == "quantity" else "bad-years", OUTCOMES, number, field,
+                         f"the {field} is more than any one case could have", f"at most {cases.LIMITS[field]:,}")
             return None
         if amount.normalize().as_tuple().exponent < -case_files.MAX_DECIMALS:
             self.problem("bad-number", OUTCOMES, number, field,

@@ -19,33 +19,63 @@ Paths inside it are relative to the settings file's own folder. Example::
 from __future__ import annotations
 
 import decimal
+import difflib
 import os
 import re
-import tomllib
 from decimal import Decimal
 
-from up2u_cba import assumptions, models
+from up2u_cba import assumptions, disclosure, input_files, models, spreadsheet_text
 from up2u_cba.problems import Problem
 
 DEFAULT_FILE = "up2u-cba.toml"
 
+ANY = "*"
+"""In ``KNOWN_KEYS``, a table whose keys are names the user chooses (services, years, codes)."""
+KNOWN_KEYS: dict = {
+    "cases": None,
+    "unit_costs": None,
+    "uprating": {"price_year": None, "deflators": None, "series": None},
+    "services": {ANY: {"localities": None, "reference_pattern": None, "spend": None}},
+    "assumptions": {name: {key: None for key in keys} for name, keys in assumptions.KEYS.items()},
+    "sensitivity": {name: None for name in assumptions.SENSITIVITY_NAMES},
+    "publish": {"suppression": None},
+}
+"""Every key the settings file may hold, as nested tables (None: a value, or a table of any
+keys). The one list of them: a key not here is a typo, reported with the nearest known key.
+Add a new setting here."""
+MAXIMUM_SPEND = Decimal(10) ** 9
+"""No programme's yearly spend is a billion pounds; a bigger figure is a typing slip."""
+
+
+def unknown_keys(path: str, data: dict, known: dict = KNOWN_KEYS, prefix: str = "") -> list[Problem]:
+    """An ``unknown-setting`` problem for every key of ``data`` not in ``known``, at any depth,
+    with the nearest known key as a did-you-mean."""
+    problems = []
+    for key, value in data.items():
+        if ANY in known:
+            inner = known[ANY]
+        elif key in known:
+            inner = known[key]
+        else:
+            nearest = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6) or \
+                difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.6)
+            here = f"[{prefix.rstrip('.')}]" if prefix else "the settings file"
+            hint = f"did you mean {prefix}{nearest[0]}?" if nearest else f"the keys of {here} are: {', '.join(known)}"
+            problems.append(Problem(code="unknown-setting", file=path, where=f"{prefix}{key}",
+                                    message=f"'{key}' is not a setting", hint=hint))
+            continue
+        if isinstance(inner, dict) and isinstance(value, dict):
+            problems.extend(unknown_keys(path, value, inner, f"{prefix}{key}."))
+    return problems
+
 
 def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     """Read the settings file; return Settings (None if unusable) and every problem found."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        return None, [Problem(code="missing-file", file=path, message="settings file not found",
-                              hint=f"run from the project folder (it has {DEFAULT_FILE}) or pass --settings PATH")]
-    except tomllib.TOMLDecodeError as error:
-        return None, [Problem(code="invalid-toml", file=path, message=f"not valid TOML: {error}",
-                              hint="fix the syntax at the line and column given")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the settings file: {error}",
-                              hint="give the path of a UTF-8 TOML file")]
+    data, refused = input_files.read_toml(path, input_files.SETTINGS)
+    if data is None:
+        return None, [refused]
     folder = os.path.dirname(path)
-    problems: list[Problem] = []
+    problems: list[Problem] = unknown_keys(path, data) + spreadsheet_text.problems_in(data, path)
 
     def problem(code: str, where: str, message: str, hint: str) -> None:
         problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))
@@ -90,7 +120,15 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     if not isinstance(service_tables, dict) or not service_tables:
         problem("missing-field", "services", "no services defined", "add a [services.NAME] table per service")
         service_tables = {}
+    seen_services: dict[str, str] = {}
     for name, table in service_tables.items():
+        if name.casefold() in seen_services:
+            problem("duplicate-service", f"services.{name}",
+                    f"the service {name} is also defined as [services.{seen_services[name.casefold()]}]",
+                    "service names differ by more than capitals (cases find theirs whatever the capitals); "
+                    "define each service once")
+            continue
+        seen_services[name.casefold()] = name
         service = _parse_service(name, table, problem)
         if service is not None:
             services.append(service)
@@ -98,6 +136,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     green_book, assumption_problems = assumptions.parse(data.get("assumptions", {}), path)
     green_book, sensitivity_problems = assumptions.parse_sensitivity(data.get("sensitivity"), path, green_book)
     problems += assumption_problems + sensitivity_problems
+    suppression = _parse_suppression(data.get("publish", {}), problem)
 
     if problems or price_year is None:
         return None, problems
@@ -110,6 +149,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         cases_folder=relative(cases_folder),
         services=tuple(services),
         assumptions=green_book,
+        suppression=suppression,
     ), []
 
 
@@ -124,6 +164,12 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
         problem("missing-field", f"{where}.localities", "no list of locality names",
                 'e.g. localities = ["Bournemouth", "Christchurch", "Poole"]')
         return None
+    seen_localities: set[str] = set()
+    for locality in localities:
+        if locality.casefold() in seen_localities:
+            problem("duplicate-locality", f"{where}.localities", f"the locality {locality} is listed twice",
+                    "list each locality of the service once")
+        seen_localities.add(locality.casefold())
     pattern = table.get("reference_pattern", "")
     try:
         re.compile(pattern)
@@ -152,11 +198,31 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
             if isinstance(amount, bool) or not isinstance(amount, (int, float, str)):
                 raise decimal.InvalidOperation
             value = Decimal(str(amount))
-            if not value.is_finite() or value <= 0 or value != value.to_integral_value():
+            if not value.is_finite() or not 0 < value <= MAXIMUM_SPEND or value != value.to_integral_value():
                 raise decimal.InvalidOperation
-        except decimal.InvalidOperation:
-            problem("bad-number", f"{where}.spend.\"{year_text}\"", f"'{amount}' is not an amount of money",
-                    "write whole pounds as a positive number, e.g. 90000")
+        except (decimal.InvalidOperation, ValueError):
+            problem("bad-number", f"{where}.spend.\"{year_text}\"", f"'{_shown(amount)}' is not an amount of money",
+                    f"write whole pounds as a positive number up to {MAXIMUM_SPEND:,}, e.g. 90000")
             continue
         spend[year] = value
     return models.ServiceSettings(name=name, localities=tuple(localities), reference_pattern=pattern, spend=spend)
+
+
+def _parse_suppression(table: object, problem) -> str:
+    """The small-number rule of published workbooks ([publish] suppression), one of
+    disclosure.RULES; "1-4" when not given."""
+    if not isinstance(table, dict):
+        problem("bad-field", "publish", "publish must be a table", 'write it as [publish] with suppression = "1-4"')
+        return disclosure.DEFAULT_RULE
+    name = table.get("suppression", disclosure.DEFAULT_RULE)
+    if name not in disclosure.RULES:
+        problem("bad-field", "publish.suppression", f"'{_shown(name)}' is not a suppression rule",
+                "use one of: " + ", ".join(f'"{known}"' for known in disclosure.RULES))
+        return disclosure.DEFAULT_RULE
+    return name
+
+
+def _shown(value: object) -> str:
+    """A value as the user wrote it, cut short if it is long (a 5,000-digit number)."""
+    text = str(value) if not isinstance(value, int) or abs(value) < 10 ** 100 else "a number of over 100 digits"
+    return text if len(text) <= 40 else text[:37] + "..."

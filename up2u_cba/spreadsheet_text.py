@@ -144,7 +144,10 @@ def plain_text(text: str) -> str:
 # --- CSV fields ------------------------------------------------------------------------------
 
 def needs_csv_escape(text: str) -> bool:
-    """Whether a spreadsheet program opening a CSV would read the field ``text`` as a formula."""
+    """Whether a spreadsheet program opening a CSV would read the field ``text`` as a formula (a
+    lone ``-``, the unit cost tables' "none", reads as text)."""
+    if text == "-":
+        return False
     return text[:1] in ("\t", "\r", "\n") or text.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS)
 
 
@@ -196,6 +199,12 @@ def problem(file: str, where: str, field: str, text: str) -> Problem | None:
     """A ``control-character`` problem for ``text`` at ``where``, or None."""
     refused = message(field, text)
     return Problem(code=CODE, file=file, where=where, message=refused, hint=HINT) if refused else None
+
+
+def row_problems(record: dict[str, str], file: str, row: str) -> list[Problem]:
+    """``control-character`` problems of a CSV row's fields, located as ``row 7: description``."""
+    found = (problem(file, f"{row}: {field}", field, text) for field, text in record.items() if isinstance(text, str))
+    return [item for item in found if item]
 
 
 def problems_in(data, file: str, where: str = "") -> list[Problem]:

@@ -21,7 +21,7 @@ import os
 import re
 from decimal import Decimal
 
-from up2u_cba import csv_rows, models
+from up2u_cba import csv_rows, input_files, models, spreadsheet_text
 from up2u_cba.problems import Problem
 
 COLUMNS = (
@@ -50,6 +50,9 @@ VALUE_TYPES = ("fiscal", "economic", "social")
 MAXIMUM_VALUE = Decimal(10) ** 9
 """No unit cost is a billion pounds; a bigger figure is a typing slip (or 1e999999999)."""
 RAG_RATINGS = ("G", "A", "R", "")
+TEXT_LIMIT = 10_000
+"""Longest text in any cell: GMCA's longest comment is a few hundred characters, and a
+workbook cell holds at most 32,767."""
 
 
 def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
@@ -93,16 +96,18 @@ def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCos
 
 
 def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
+    text, refused = input_files.read_text(path, input_files.UNIT_COSTS)
+    if text is None:
+        return [], [refused]
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        return [], [Problem(code="missing-file", file=path, message="unit cost file not found",
-                            hint="check the unit_costs paths in the settings file")]
-    except (OSError, UnicodeDecodeError) as error:
-        return [], [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
-                            hint="save it as UTF-8 CSV")]
-    reader = csv.DictReader(io.StringIO(text))
+        return _read_rows(path, text)
+    except csv.Error as error:  # a cell beyond the csv module's field limit, an unclosed quote...
+        return [], [Problem(code="unreadable-file", file=path, message=f"cannot read the file as CSV: {error}",
+                            hint=f"save it as UTF-8 CSV; no cell holds more than {TEXT_LIMIT:,} characters")]
+
+
+def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
@@ -122,6 +127,7 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
         if extra:
             problems.append(extra)
             continue
+        problems.extend(spreadsheet_text.row_problems(record, path, f"row {line}"))
         cost, row_problems = _parse_row(path, line, record)
         problems.extend(row_problems)
         if cost is None:
@@ -144,6 +150,12 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
     def problem(code: str, field: str, message: str, hint: str) -> None:
         problems.append(Problem(code=code, file=path, where=f"row {line}: {field}", message=message, hint=hint))
 
+    for field, text in record.items():
+        if len(text) > TEXT_LIMIT:
+            problem("text-too-long", field, f"the {field} is {len(text):,} characters long",
+                    f"keep each cell under {TEXT_LIMIT:,} characters")
+    if problems:
+        return None, problems
     code = record.get("code", "")
     if not code:
         problem("missing-field", "code", "the cost code is blank", "every row needs a code, e.g. CR2.0")
@@ -161,8 +173,11 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
             amount = Decimal(amount_text.replace(",", "").replace("£", ""))
             if not amount.is_finite() or amount < 0 or amount > MAXIMUM_VALUE:
                 raise decimal.InvalidOperation
+            amount = abs(amount)  # -0 is 0
         except decimal.InvalidOperation:
-            problem("bad-number", f"{kind}_value", f"'{amount_text}' is not an amount of money",
+            amount = None
+            shown = amount_text if len(amount_text) <= 40 else amount_text[:37] + "..."
+            problem("bad-number", f"{kind}_value", f"'{shown}' is not an amount of money",
                     f"write pounds as a plain number up to {MAXIMUM_VALUE:,}, e.g. 2470 or 1171.50")
         year = None
         try:
@@ -273,6 +288,17 @@ def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:
     return row
 
 
+TEXT_COLUMNS = tuple(name for name in COLUMNS if not name.endswith(("_value", "_price_year")))
+"""Columns of free text: escaped in a CSV the tool writes where a spreadsheet would read a formula."""
+
+
+def escaped(row: dict[str, str]) -> dict[str, str]:
+    """A row as written to CSV: text fields that a spreadsheet program would take for a formula
+    quoted with a leading ' (the OWASP advice; ``csv_rows.clean`` takes it off again), numbers as
+    they are."""
+    return {name: spreadsheet_text.to_csv(value) if name in TEXT_COLUMNS else value for name, value in row.items()}
+
+
 def write(costs: list[models.UnitCost], path: str) -> None:
     """Write costs as a unit cost CSV, atomically (a temporary file renamed into place; never
     left behind if the write fails)."""
@@ -283,7 +309,7 @@ def write(costs: list[models.UnitCost], path: str) -> None:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
             for cost in costs:
-                writer.writerow(to_row(cost))
+                writer.writerow(escaped(to_row(cost)))
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
