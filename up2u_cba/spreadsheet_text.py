@@ -130,9 +130,10 @@ def reads_as_formula(text: str) -> bool:
 
 
 def cell_text(text: str) -> str:
-    """``text`` with every character a workbook cannot hold replaced by U+FFFD: the second line
-    of defence, for text that got past validation."""
-    return _UNWRITABLE.sub(REPLACEMENT, text)
+    """``text`` with every character a workbook cannot hold replaced by U+FFFD (the second line
+    of defence, for text that got past validation), and line ends as a workbook reads them back
+    (a carriage return becomes a newline)."""
+    return _UNWRITABLE.sub(REPLACEMENT, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def plain_text(text: str) -> str:
@@ -151,16 +152,22 @@ def needs_csv_escape(text: str) -> bool:
     return text[:1] in ("\t", "\r", "\n") or text.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS)
 
 
+def _escaped_form(text: str) -> bool:
+    """Text that would read as a formula, after any number of leading quotes."""
+    return needs_csv_escape(text.lstrip("'"))
+
+
 def to_csv(text: str) -> str:
     """A text field as written to CSV: prefixed with ``'`` when it would read as a formula (the
-    OWASP advice), unwritable characters replaced."""
-    text = cell_text(text)
-    return "'" + text if needs_csv_escape(text) else text
+    OWASP advice), or when it already starts with quotes before such text (so that reading it
+    back gives it as it was); characters a CSV reader would choke on replaced."""
+    text = _UNWRITABLE.sub(REPLACEMENT, text)
+    return "'" + text if _escaped_form(text) else text
 
 
 def from_csv(text: str) -> str:
     """A field as read from CSV: exactly the escape ``to_csv`` adds taken off again."""
-    return text[1:] if text.startswith("'") and needs_csv_escape(text[1:]) else text
+    return text[1:] if text.startswith("'") and _escaped_form(text[1:]) else text
 
 
 # --- characters refused at the door ----------------------------------------------------------
