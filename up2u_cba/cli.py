@@ -3,20 +3,19 @@ codes. Nothing below this module imports click."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 import up2u_cba
 from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
-                      render_xlsx, sensitivity, unit_costs)
-from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, input_options, load_or_fail, options,
-                                  workbook_path_problem)
+                      render_xlsx, sensitivity, storage, unit_costs)
+from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, input_options, load_or_fail,
+                                  options, output_path_problem, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(up2u_cba.__version__, prog_name="up2u-cba")
 def main() -> None:
     """Cost-benefit analysis of the Up2U domestic-abuse perpetrator programme.
@@ -35,8 +34,10 @@ def main() -> None:
 @click.option("--xlsx", "xlsx_path", metavar="PATH", help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
 @click.option("--publish", is_flag=True,
-              help="Workbook for papers that leave the council: no per-case sheets, counts of 1-4 shown as <5 "
-                   "(the text printed is the analyst's and keeps its case tables).")
+              help="Workbook for papers that leave the council: no per-case sheets; small counts, and savings "
+                   "resting on few cases, hidden as * so that none can be worked out (settings [publish] "
+                   "suppression: \"1-4\" or \"nhs-england\"). The text printed is the analyst's and keeps its "
+                   "case tables.")
 def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite, publish):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
 
@@ -58,7 +59,8 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     except InputError as error:
         fail(error.problems)
     if xlsx_path:
-        render_xlsx.write(result, xlsx_path, publish=publish)
+        with storage.writing(xlsx_path, "--xlsx"):
+            render_xlsx.write(result, xlsx_path, publish=publish)
     click.echo(render_json.render(result) if output_format == "json" else render_text.render(result), nl=False)
     if xlsx_path:
         click.echo(f"Workbook written to {xlsx_path}", err=True)
@@ -230,28 +232,13 @@ def costs_import(workbook, output, overwrite):
     if not problems and not result.costs:
         problems.append(Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
                                 hint="is it a GMCA Unit Cost Database workbook?"))
-    if os.path.isdir(output):
-        problems.append(Problem(code="bad-output", file=output, where="--output",
-                                message="this is a folder, not a file name",
-                                hint="give a file name inside it, e.g. -o FOLDER/gmca-imported.csv"))
-    elif os.path.exists(output) and not overwrite:
-        problems.append(Problem(code="output-exists", file=output, where="--output",
-                                message="a file with this name already exists",
-                                hint="choose another name, or add --overwrite to replace it"))
-    elif not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        problems.append(Problem(code="bad-output", file=output, where="--output", message="its folder does not exist",
-                                hint="create the folder first, or choose another path"))
+    output_problem = output_path_problem(output, overwrite, "--output", example="gmca-imported.csv")
+    if output_problem:
+        problems.append(output_problem)
     if problems:
         fail(problems)
-    temporary = os.path.join(os.path.dirname(os.path.abspath(output)), f".{os.path.basename(output)}.tmp")
-    try:
+    with storage.writing(output, "--output"):  # a failed write leaves no temporary file and the old one as it was
         unit_costs.write(result.costs, output)
-    except OSError as error:
-        fail([Problem(code="cannot-write", file=output, where="--output", message=f"cannot write the file: {error}",
-                      hint="check the folder can be written to, or choose another path")])
-    finally:
-        if os.path.exists(temporary):  # unit_costs.write's temporary file, left if it failed
-            os.unlink(temporary)
     for line in gmca.summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(result.costs)} unit costs to {output}")

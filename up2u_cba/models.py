@@ -17,6 +17,10 @@ from up2u_cba import assumptions as assumptions_
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 _YEAR_PATTERN = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
+FIRST_YEAR = 1900
+LAST_YEAR = 2199
+"""Financial years read from any input start in these calendar years (beyond them a year is a
+typing slip, and 9999/00 would end in a year no date can hold)."""
 
 
 class FinancialYear(pydantic.BaseModel):
@@ -38,6 +42,9 @@ class FinancialYear(pydantic.BaseModel):
         end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
         if end_year != start + 1 and not (len(end) == 2 and end == f"{(start + 1) % 100:02d}"):
             raise ValueError(f"'{text}' is not a financial year: the second year must follow the first")
+        if not FIRST_YEAR <= start <= LAST_YEAR:
+            raise ValueError(f"'{text}' is not a financial year this tool can use: "
+                             f"it takes years from {cls(start=FIRST_YEAR)} to {cls(start=LAST_YEAR)}")
         return cls(start=start)
 
     @classmethod
@@ -258,6 +265,8 @@ class Settings(pydantic.BaseModel):
     services: tuple[ServiceSettings, ...]
     assumptions: assumptions_.Assumptions = assumptions_.Assumptions()
     """Green Book assumptions behind the prudent figures; the defaults change nothing."""
+    suppression: str = "1-4"
+    """The small-number rule of published workbooks: a name in ``disclosure.RULES``."""
 
     def service(self, name: str) -> ServiceSettings | None:
         for service in self.services:

@@ -163,6 +163,7 @@ def build_report(
                     for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
                                                        service)),
         unit_costs_used=used,
+        suppression=inputs.settings.suppression,
         inputs=tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files),
     )
 

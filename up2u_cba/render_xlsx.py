@@ -8,8 +8,9 @@ only ever a string cell, and a formula refers to the cell holding such text, nev
 (SUMPRODUCT's ``=`` matches it exactly, where a SUMIFS criterion would read ``<5`` or ``*``).
 The workbook asks the spreadsheet application to recalculate on opening.
 
-With ``publish=True`` (papers that leave the council) the per-case sheets are left out, counts
-of 1 to 4 are shown as "<5", and figures are stored as values.
+With ``publish=True`` (papers that leave the council) the per-case sheets are left out, figures
+are stored as values, and counts and savings are shown as ``disclosure`` decides under the
+settings' rule (hidden ones as "*").
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import openpyxl.utils
 import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
-from up2u_cba import calculate, report, storage
+from up2u_cba import calculate, disclosure, report, storage
 from up2u_cba import spreadsheet_text
 from up2u_cba.spreadsheet_text import Formula, put, put_at
 
@@ -51,14 +52,12 @@ ROWS_PER_PAGE = 48
 """Rows of the Cases sheet that fit on a printed A4 portrait page."""
 HEADER_ROW = 4
 """Tables start here: row 1 title, row 2 explanation, row 3 blank."""
-SUPPRESSED = "<5"
-SECONDARY = "*"
-"""A count hidden so that a small one cannot be worked out from the total."""
-SUPPRESSED_AVERAGE = "not shown (fewer than 5 cases)"
+HIDDEN = "*"
+"""A figure not shown when publishing: a small count, a saving resting on few cases, or a figure
+hidden so that one of those cannot be worked out (one mark for all, so it says nothing)."""
+HIDDEN_AVERAGE = "not shown (it would give the count away)"
 GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
                "(converted to CSV by up2u-cba); local costs as their Source column says.")
-PUBLISHED_NOTE = (" Counts of 1 to 4 are shown as <5; where the total would give one away, another count is "
-                  "hidden too (*).")
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
           "completed in the year, valued with national and local unit costs, as published. They are not cash "
           "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
@@ -146,6 +145,8 @@ def store_results(path: str, titles: list[str], results: dict[tuple[str, str], f
 
 
 def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbook, dict]:
+    # publishing, the sheets get what disclosure decided they may show (None: not publishing)
+    publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = "Summary"
@@ -301,26 +302,20 @@ def wrapped_lines(text: str, width: int) -> int:
     return max(1, -(-len(text) * 11 // (width * 10)))
 
 
-def count(value: int, publish: bool) -> int | str:
-    """A count as shown: 1-4 become "<5" when publishing."""
-    return SUPPRESSED if publish and 1 <= value <= 4 else value
-
-
-def put_count(sheet, row: int, column: int, value: int | str, publish: bool) -> None:
-    """Write a count, right-aligned like the numbers around it even when it is "<5"."""
-    cell = put(sheet, row, column, value if isinstance(value, str) else count(value, publish))
+def put_count(sheet, row: int, column: int, value: disclosure.Shown):
+    """Write a count as shown (None: not shown, "*"), right-aligned like the numbers around it."""
+    cell = put(sheet, row, column, HIDDEN if value is None else value)
     cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+    return cell
 
 
-def suppress(values: list[int], total: int) -> list[int | str]:
-    """Counts as published beside their total: 1-4 as "<5", and where exactly one is hidden so,
-    the smallest other non-zero count as "*" too, or the total would give the small one away."""
-    shown: list[int | str] = [SUPPRESSED if 1 <= value <= 4 else value for value in values]
-    hidden = [i for i, value in enumerate(shown) if value == SUPPRESSED]
-    others = [i for i, value in enumerate(shown) if isinstance(value, int) and value > 0]
-    if len(hidden) == 1 and others and not 1 <= total <= 4:
-        shown[min(others, key=lambda i: (values[i], i))] = SECONDARY
-    return shown
+def published_note(publish: disclosure.Publication | None) -> str:
+    """What the hidden figures of a published sheet are, and which rule hid them."""
+    if publish is None:
+        return ""
+    return (f" Published under the small-number rule \"{publish.rule.name}\" ({publish.rule.title}): "
+            f"{HIDDEN} marks a figure not shown, a small count or a saving resting on few cases, or one hidden "
+            f"so that such a figure cannot be worked out from the totals.")
 
 
 # --- sheets ---------------------------------------------------------------------------------
@@ -486,11 +481,11 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     sheet.column_dimensions["C"].width = 14
 
 
-def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
+def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
     start(sheet, "Participants",
           "Every case active in the year, counted once by where it stood (completed or closed in the year; "
           "otherwise its status on 31 March). Referrals count cases referred in the year."
-          + (PUBLISHED_NOTE if publish else ""))
+          + published_note(publish))
     row = HEADER_ROW - 1
     for summary in result.services:
         participants = summary.participants
@@ -506,12 +501,12 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
             row += 1
             put(sheet, row, 1, label)
             counts = [participants.counts[label][locality] for locality in participants.localities]
-            shown = suppress(counts, participants.total(label)) if publish else counts
-            for column, value in enumerate(shown, start=2):
-                put_count(sheet, row, column, value, publish)
+            shown = publish.services[summary.service].participants[label] if publish else None
+            for column, value in enumerate(shown.counts if shown else counts, start=2):
+                put_count(sheet, row, column, value)
             total_column = len(headings)
-            if publish:
-                put_count(sheet, row, total_column, participants.total(label), publish)
+            if shown:
+                put_count(sheet, row, total_column, shown.total)
             else:
                 first = openpyxl.utils.get_column_letter(2)
                 last = openpyxl.utils.get_column_letter(total_column - 1)
@@ -544,10 +539,10 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: bool) ->
     fit_widths(sheet, minimum=12)
 
 
-def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
+def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
     start(sheet, "Savings by agency",
           "Who benefits: the agency split of every outcome line added up per agency, gross and prudent, and the "
-          "prudent fiscal saving each agency could release (cashable).")
+          "prudent fiscal saving each agency could release (cashable)." + published_note(publish))
     row = HEADER_ROW
     chart_row = HEADER_ROW + 1
     for summary in result.services:
@@ -558,15 +553,20 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, agency)
+            hidden = publish and agency in publish.services[summary.service].hidden_agencies
             if publish:
-                values = [int(amount), int(prudent[agency])]
+                values = [HIDDEN, HIDDEN] if hidden else [int(amount), int(prudent[agency])]
             else:
                 values = [Formula(f'=SUMPRODUCT(--({refs.split("A")}=A{row}),--({refs.split("E")}=B{row}),'
                                   f'{refs.split(letter)})') for letter in ("G", "H")]
             share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
-            values += [share, int(cashable[agency]) if publish else Formula("=" + rounded(f"D{row}*E{row}"))]
+            values += [share, (HIDDEN if hidden else int(cashable[agency])) if publish
+                       else Formula("=" + rounded(f"D{row}*E{row}"))]
             for column, value in enumerate(values, start=3):
-                put(sheet, row, column, value).number_format = POUNDS
+                cell = put(sheet, row, column, value)
+                cell.number_format = POUNDS
+                if value == HIDDEN:
+                    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
             sheet.cell(row=row, column=5).number_format = PERCENT
             if not publish:
                 for letter, figure in (("C", amount), ("D", prudent[agency]), ("F", cashable[agency])):
@@ -589,31 +589,35 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: bool) -> No
     fit_widths(sheet)
 
 
-def add_by_locality(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
-    start(sheet, "Savings by locality", "Completed cases and their savings, per locality."
-          + (PUBLISHED_NOTE if publish else ""))
+def add_by_locality(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Savings by locality", "Completed cases and their savings, per locality." + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
         completed = {locality: 0 for locality in summary.by_locality}
         for case in summary.cases:
             completed[case.locality] = completed.get(case.locality, 0) + 1
-        counts = list(completed.values())
-        shown = dict(zip(completed, suppress(counts, summary.completers) if publish else counts))
+        decided = publish.services[summary.service] if publish else None
         for locality, amount in summary.by_locality.items():
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, locality)
-            put_count(sheet, row, 3, shown[locality], publish)
-            put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish)
+            put_count(sheet, row, 3, decided.completers.get(locality) if decided else completed[locality])
+            put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish,
+                        hidden=bool(decided) and locality in decided.hidden_localities)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
 
-def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish: bool) -> None:
+def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish,
+                hidden: bool = False) -> None:
     """The gross and prudent savings of the row's service (column A) and ``key`` (column B: a
     Locality or Theme of Outcome lines), side by side from ``column``: sums over the lines whose
-    service and key equal (exactly, in any capitals) the row's, or values when publishing."""
+    service and key equal (exactly, in any capitals) the row's, or values when publishing
+    ("*" where ``hidden``)."""
     for offset, (name, figure) in enumerate((("Saving", gross), ("Prudent saving", prudent))):
+        if hidden:
+            put_count(sheet, row, column + offset, None)
+            continue
         value = int(figure) if publish else Live("=SUMPRODUCT(--({a}=A{r}),--({k}=B{r}),{s})".format(
             s=_lines(name), a=_lines("Service"), k=_lines(key), r=row), figure)
         place(sheet, row, column + offset, value, refs).number_format = POUNDS
@@ -626,22 +630,25 @@ def _lines(column: str) -> str:
     return f"'Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}$1048576"
 
 
-def add_by_theme(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
-    start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...).")
+def add_by_theme(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...)."
+          + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
         for theme, amount in summary.by_theme.items():
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, theme)
-            put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish)
+            put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish,
+                        hidden=bool(publish) and theme in publish.services[summary.service].hidden_themes)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
 
-def add_years(sheet, result: report.Report, publish: bool) -> None:
+def add_years(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Years compared",
-          f"Each service's cases completed in each financial year, all valued at {result.price_year} prices.")
+          f"Each service's cases completed in each financial year, all valued at {result.price_year} prices."
+          + published_note(publish))
     row = HEADER_ROW
     for entry in result.years:
         row += 1
@@ -651,7 +658,7 @@ def add_years(sheet, result: report.Report, publish: bool) -> None:
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         for column, value in enumerate(values, start=1):
             put(sheet, row, column, value)
-        put_count(sheet, row, 3, entry.completers, publish)
+        put_count(sheet, row, 3, publish.years[(entry.service, str(entry.year))] if publish else entry.completers)
         for column in (4, 5, 6, 7):
             sheet.cell(row=row, column=column).number_format = POUNDS
         sheet.cell(row=row, column=8).number_format = MONEY_PER_POUND
@@ -726,7 +733,7 @@ def add_unit_costs(sheet, result: report.Report) -> None:
     sheet.column_dimensions["L"].width = 80
 
 
-def add_method(sheet, result: report.Report, publish: bool) -> None:
+def add_method(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Method", "How the figures were made, and what they do and do not count.")
     entries = [
         ("Financial year", f"{result.year}: cases that completed between {result.year.first_day:%-d %B %Y} and "
@@ -753,7 +760,13 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
         ("Caveat", CAVEAT),
     ]
     if publish:
-        entries.append(("Publication", "Counts of 1 to 4 are shown as <5; per-case sheets are left out."))
+        entries.append(("Publication", f"Per-case sheets are left out. Small-number rule \"{publish.rule.name}\": "
+                                       f"{publish.rule.title}; a saving of a locality, agency or theme resting on "
+                                       f"that few cases is not shown either. {HIDDEN} marks every figure not shown, "
+                                       f"including those hidden so that a small one cannot be worked out from "
+                                       f"the totals (each table with a total has none or at least two hidden "
+                                       f"figures, enough that no hidden one can be pinned to a small number). "
+                                       f"Each service's total for the year is always shown."))
     for row, (label, text) in enumerate(entries, start=HEADER_ROW):
         put(sheet, row, 1, label).font = BOLD
         sheet.cell(row=row, column=1).alignment = openpyxl.styles.Alignment(vertical="top")
@@ -765,7 +778,7 @@ def add_method(sheet, result: report.Report, publish: bool) -> None:
     print_setup(sheet)
 
 
-def add_run_info(sheet, result: report.Report, publish: bool) -> None:
+def add_run_info(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Run info", "How this workbook was made, so it can be made again.")
     entries = [
         ("Tool", f"up2u-cba {result.tool_version}"),
@@ -777,6 +790,8 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
         ("Rounding", "each outcome line rounded to whole pounds, half up; totals are sums of lines"),
         ("Attribution", GMCA_CREDIT),
     ]
+    if publish:
+        entries.append(("Small-number rule", f"{publish.rule.name}: {publish.rule.title}"))
     for row, (label, value) in enumerate(entries, start=HEADER_ROW):
         put(sheet, row, 1, label).font = BOLD
         put(sheet, row, 2, value)
@@ -798,11 +813,12 @@ def add_run_info(sheet, result: report.Report, publish: bool) -> None:
     print_setup(sheet)
 
 
-def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None:
+def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
     start(sheet, f"Up2U cost-benefit analysis, financial year {result.year}",
           f"Fiscal savings of cases completed in the year, at {result.price_year} prices "
           f"({result.deflator_series}): gross, as published, and prudent, after the Green Book assumptions on "
-          f"the Assumptions sheet." + ("" if publish else " Figures are live formulas over Outcome lines."))
+          f"the Assumptions sheet." + (published_note(publish) if publish else
+                                       " Figures are live formulas over Outcome lines."))
     row = HEADER_ROW - 1
     for summary in result.services:
         row += 1
@@ -821,11 +837,14 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
         def live(amount, formula: str, number=int) -> object:
             return number(amount) if publish else Live(formula, amount)
 
+        decided = publish.services[summary.service] if publish else None
+        completers = summary.completers if decided is None else decided.completers_total
+
         entries = [
             ("Service", summary.service, None, None),
             ("Financial year", str(summary.year), None, None),
             ("Price year", str(summary.price_year), None, None),
-            ("Completed cases", count(summary.completers, publish), None, "0"),
+            ("Completed cases", HIDDEN if completers is None else completers, None, "0"),
             (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
              total("Prudent saving", summary.prudent_total), POUNDS),
             ("Total estimated spend on Up2U over a 12-month period", int(summary.spend), int(summary.spend), POUNDS),
@@ -841,9 +860,9 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
              live(summary.prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
              POUNDS),
         ]
-        if publish and 1 <= summary.completers <= 4:
-            # with the total, an average would give the suppressed count away
-            entries[-1] = ("Average saving per completed case", SUPPRESSED_AVERAGE, SUPPRESSED_AVERAGE, None)
+        if decided is not None and not decided.average_shown:
+            # with the total, an average would give the hidden (or rounded) count away
+            entries[-1] = ("Average saving per completed case", HIDDEN_AVERAGE, HIDDEN_AVERAGE, None)
         public_value = "+".join(
             [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
             + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
@@ -890,8 +909,12 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: bool) -> None
             value = int(amount) if publish else Live(f"={refs.agency_cells[(summary.service, agency)]}", amount)
             prudent = int(prudent_amount) if publish else \
                 Live(f"={refs.agency_cells[(summary.service, agency, 'prudent')]}", prudent_amount)
-            place(sheet, row, 2, value, refs).number_format = POUNDS
-            place(sheet, row, 3, prudent, refs).number_format = POUNDS
+            if decided is not None and agency in decided.hidden_agencies:
+                value = prudent = HIDDEN
+            for column, figure in ((2, value), (3, prudent)):
+                cell = place(sheet, row, column, figure, refs)
+                cell.number_format = POUNDS
+                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
         row += 1
         put(sheet, row, 1, "Total").font = BOLD
         for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):

@@ -62,5 +62,8 @@ class Report(pydantic.BaseModel):
     years: tuple[calculate.YearRow, ...] = ()
     """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]
+    suppression: str = "1-4"
+    """The small-number rule a published workbook applies (settings [publish] suppression; a
+    name in ``disclosure.RULES``)."""
     """Every unit cost some line of the report uses, in code order."""
     inputs: tuple[InputFile, ...]
