@@ -67,7 +67,7 @@ def _walk(folder: str) -> tuple[list[str], list[Problem]]:
     top = os.path.realpath(folder)
     visited = {top}
     for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs.sort()
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))  # (an import's staging folder)
         for name in list(dirs):
             path = os.path.join(root, name)
             real = os.path.realpath(path)

@@ -15,8 +15,8 @@ import sys
 
 import click
 
-from up2u_cba import (calculate, case_files, entry, intake, models, pipeline, render_text, settings,
-                      storage, unit_costs)
+from up2u_cba import (calculate, case_files, cases, entry, import_journal, intake, models, pipeline, render_text,
+                      settings, storage, unit_costs, unsaved_cases)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, input_options, options,
                                   workbook_path_problem)
 from up2u_cba.problems import Problem
@@ -38,9 +38,17 @@ def register(main: click.Group, case: click.Group) -> None:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
+def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...],
+                   writes: bool = False):
     """Load every input. Problems with settings, unit costs or deflators stop the command; problems
-    in case files are returned (entry and listing go on with the readable cases)."""
+    in case files are returned (entry and listing go on with the readable cases). A command that
+    ``writes`` cases first finishes or undoes an interrupted intake import, and says so."""
+    if writes:
+        loaded, _ = settings.load(settings_file)
+        folder = cases_folder or (loaded.cases_folder if loaded else None)
+        if folder and import_journal.interrupted(folder):
+            with storage.folder_lock(folder):
+                finish_interrupted_import(folder)
     inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
     if inputs is None:
         fail(problems, wrote_nothing=False)
@@ -55,6 +63,17 @@ def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files
     readable = [case for case in inputs.cases if os.path.abspath(case.file) not in broken]
     return dataclasses.replace(inputs, cases=readable), [problem for problem in in_cases
                                                          if problem.code != "missing-folder"]
+
+
+def finish_interrupted_import(folder: str) -> None:
+    """Finish or undo an intake import into ``folder`` that was interrupted (the caller holds the
+    folder's lock), and say what had been written and what was done."""
+    recovery, problems = import_journal.recover(folder)
+    if problems:
+        fail(problems)
+    if recovery is not None:
+        for line in recovery.describe():
+            click.echo(line)
 
 
 def warn_case_problems(problems: list[Problem]) -> None:
@@ -260,9 +279,10 @@ def ask_line(cost: models.UnitCost, settings_: models.Settings,
              current: models.OutcomeEntry | None = None) -> models.OutcomeEntry:
     """Quantity, years, description and evidence for a line valued with ``cost``."""
     click.echo(f"{cost.code}: {_short(cost.description, 90)} ({cost.unit.strip() or 'per unit'})")
-    quantity = ask("Quantity (how many units, greater than 0)", lambda text: entry.parse_positive(text, "quantity"),
+    quantity = ask("Quantity (how many units, greater than 0)",
+                   lambda text: entry.parse_positive(text, "quantity", cases.LIMITS["quantity"]),
                    default=case_files.number(current.quantity) if current else "1")
-    years = ask("Years it counts for", lambda text: entry.parse_positive(text, "number of years"),
+    years = ask("Years it counts for", lambda text: entry.parse_positive(text, "number of years", cases.LIMITS["years"]),
                 default=case_files.number(current.years if current else entry.default_years(settings_, cost.code)))
     if current and current.description:  # Enter keeps it, shown in brackets as the evidence note is
         description = ask("Description for the report (a short note; - for the unit cost's own)",
@@ -390,24 +410,46 @@ def show_case(record: models.CaseRecord, stored_events: int, valuer: Valuer) -> 
 # --- case new / update -----------------------------------------------------------------------
 
 
+RESUME_OPTION = click.option(
+    "--resume", "resume_file", metavar="FILE", type=click.Path(dir_okay=False),
+    help="Save a case kept in FILE when an earlier run could not save it (shown, checked, and "
+         "written when you confirm).")
+
+
 @click.command("new")
 @input_options
+@RESUME_OPTION
 @stop_cleanly
-def case_new(settings_file, cases_folder, unit_cost_files):
+def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
     """Enter a new case, one question at a time, and write its case file.
 
     Asks for the service, locality, reference (offering the next free one) and referral date;
     then, if the case has already moved on, its later status events and, once completed, its
     outcome lines with their savings. Shows the case and asks before writing; Ctrl-C or 'no'
-    writes nothing. The file is checked as `validate` checks it before it is saved.
+    writes nothing. The file is checked as `validate` checks it before it is saved. If it
+    cannot be saved (disk full, folder locked...), the case is kept in a recovery file that
+    --resume FILE saves later.
 
     \b
     Example:
       up2u-cba case new
+      up2u-cba case new --resume cases/.unsaved/BCP-0071-20230220-104207.toml.unsaved
     """
-    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
     warn_case_problems(case_problems)
     valuer = Valuer(inputs)
+    if resume_file:
+        record = resumed_case(resume_file, inputs)
+        click.echo(f"Resuming case {record.reference} from {resume_file}.")
+    else:
+        record = enter_new_case(inputs, valuer)
+    path = save_new_case(record, inputs, valuer, resume_file)
+    click.echo(f"Saved {path}; it passes the checks `validate` runs.")
+    finished(resume_file)
+
+
+def enter_new_case(inputs: pipeline.Inputs, valuer: Valuer) -> models.CaseRecord:
+    """Ask for a new case, question by question."""
     folder = inputs.settings.cases_folder
     click.echo("New case. Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
     names = [service.name for service in inputs.settings.services]
@@ -431,8 +473,15 @@ def case_new(settings_file, cases_folder, unit_cost_files):
     record = models.CaseRecord(reference=reference, service=service.name, locality=locality,
                                history=(models.StatusEvent(status=models.Status.REFERRED, date=referred),))
     record = add_events(record, valuer, required=False)
-    record = finish_completion(record, valuer)
-    path = case_files.new_case_path(folder, service.name, inputs.cases, reference)
+    return finish_completion(record, valuer)
+
+
+def save_new_case(record: models.CaseRecord, inputs: pipeline.Inputs, valuer: Valuer, resume_file: str | None) -> str:
+    """Show the case, ask, and write it (offering the next free reference if its own was taken
+    meanwhile); return its path. If it cannot be written, keep it in a recovery file and stop."""
+    folder = inputs.settings.cases_folder
+    service = inputs.settings.service(record.service)
+    path = case_files.new_case_path(folder, service.name, inputs.cases, record.reference)
     show_case(record, 0, valuer)
     while True:
         if not ask_yes_no(f"Write case {record.reference} to {path}?"):
@@ -443,21 +492,69 @@ def case_new(settings_file, cases_folder, unit_cost_files):
             other = case_files.next_reference(service, case_files.known_references(folder))
             click.echo(f"{record.reference} has just been taken by someone else.")
             if other is None:
-                fail(problems)
+                keep_and_fail(record, problems, folder, update=False, resume_file=resume_file)
             record = record.model_copy(update={"reference": other})
             path = case_files.new_case_path(folder, service.name, inputs.cases, other)
             continue
         if problems:
-            fail(problems)
-        break
-    click.echo(f"Saved {path}; it passes the checks `validate` runs.")
+            keep_and_fail(record, problems, folder, update=False, resume_file=resume_file)
+        return path
+
+
+def resumed_case(path: str, inputs: pipeline.Inputs, stored: models.CaseRecord | None = None) -> models.CaseRecord:
+    """The case kept in recovery file ``path``: for `case new` a case of a known service, for
+    `case update` the ``stored`` case with additions only."""
+    record, problems = unsaved_cases.load(path)
+    if record is None:
+        fail(problems, wrote_nothing=False)
+    if stored is None and inputs.settings.service(record.service) is None:
+        fail([Problem(code="unknown-service", file=path, where="service",
+                      message=f"'{record.service}' is not a service in the settings",
+                      hint="use one of: " + ", ".join(known.name for known in inputs.settings.services))],
+             wrote_nothing=False)
+    if stored is not None and (record.reference.lower() != stored.reference.lower()
+                               or not case_files.appended(stored, record.model_copy(update={"file": stored.file,
+                                                                                            "reference": stored.reference}))):
+        fail([Problem(code="resume-mismatch", file=path, where="--resume",
+                      message=f"this file is not {stored.reference} as stored with additions at the end "
+                              "(the stored case has changed since, or it is another case)",
+                      hint=f"enter the additions again with `up2u-cba case update {stored.reference}`; "
+                           "the file shows what was typed")], wrote_nothing=False)
+    if stored is not None:
+        return record.model_copy(update={"reference": stored.reference, "file": stored.file})
+    return record.model_copy(update={"file": ""})
+
+
+def keep_and_fail(record: models.CaseRecord, problems: list[Problem], folder: str, update: bool,
+                  resume_file: str | None) -> None:
+    """The case could not be saved: keep what was typed (unless it came from a recovery file,
+    which stays where it is) and say where and how to finish; exit 1."""
+    if resume_file:
+        fail(problems, note=f"The case is still kept in {resume_file}; once the problem is solved, run: "
+                            f"{unsaved_cases.resume_command(record, update, resume_file)}")
+    why = "; ".join(problem.message for problem in problems)
+    path, text = unsaved_cases.keep(record, folder, update, why)
+    if path is None:
+        click.echo(text)
+        fail(problems, note="The case could not be kept in a file either (nothing can be written): it is printed "
+                            "above. Copy it into a file, and when the problem is solved run: "
+                            f"{unsaved_cases.resume_command(record, update, 'FILE')}")
+    fail(problems, note=f"What you typed is kept in {path}. Once the problem is solved, run: "
+                        f"{unsaved_cases.resume_command(record, update, path)}")
+
+
+def finished(resume_file: str | None) -> None:
+    """After a resumed case is saved, remove its recovery file."""
+    if resume_file and not unsaved_cases.discard(resume_file):
+        click.echo(f"Note: {resume_file} could not be removed; it is no longer needed.", err=True)
 
 
 @click.command("update")
 @input_options
+@RESUME_OPTION
 @click.argument("reference")
 @stop_cleanly
-def case_update(settings_file, cases_folder, unit_cost_files, reference):
+def case_update(settings_file, cases_folder, unit_cost_files, resume_file, reference):
     """Add a dated status event to a case (and, on completion, its outcome lines).
 
     Events are added after the last one (assessment, programme start, completed, or closed
@@ -470,7 +567,7 @@ def case_update(settings_file, cases_folder, unit_cost_files, reference):
     Example:
       up2u-cba case update BCP-0071
     """
-    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
     valuer = Valuer(inputs)
     found = [record for record in inputs.cases if record.reference.lower() == reference.strip().lower()]
     if not found:
@@ -488,18 +585,16 @@ def case_update(settings_file, cases_folder, unit_cost_files, reference):
     own = [problem for problem in case_problems if problem.file == old.file]
     if own:
         fail(own, wrote_nothing=False)
-    with open(old.file, encoding="utf-8") as handle:
-        old_text = handle.read()
+    with storage.writing(old.file):
+        with open(old.file, encoding="utf-8") as handle:
+            old_text = handle.read()
     click.echo(f"Case {old.reference}: {old.service}, {old.locality} ({old.file})")
     show_history(old, len(old.history))
-    click.echo("Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
-    record = old
-    if old.completed_on is None:
-        record = add_events(record, valuer, required=True)
+    if resume_file:
+        record = resumed_case(resume_file, inputs, stored=old)
+        click.echo(f"Resuming the additions kept in {resume_file}.")
     else:
-        click.echo(f"Completed on {old.completed_on:%Y-%m-%d}: a completed case has no later status; "
-                   "you can add the outcome lines it is missing.")
-    record = finish_completion(record, valuer)
+        record = enter_additions(old, valuer)
     if record == old:
         click.echo("Nothing to add.")
         raise Stopped
@@ -509,8 +604,21 @@ def case_update(settings_file, cases_folder, unit_cost_files, reference):
     problems = case_files.save_update(old, old_text, record, inputs.settings.cases_folder,
                                       inputs.settings, inputs.costs, inputs.series)
     if problems:
-        fail(problems)
+        keep_and_fail(record, problems, inputs.settings.cases_folder, update=True, resume_file=resume_file)
     click.echo(f"Saved {old.file}; it passes the checks `validate` runs.")
+    finished(resume_file)
+
+
+def enter_additions(old: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
+    """Ask for the stored case's new status events and, on completion, its outcome lines."""
+    click.echo("Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
+    record = old
+    if old.completed_on is None:
+        record = add_events(record, valuer, required=True)
+    else:
+        click.echo(f"Completed on {old.completed_on:%Y-%m-%d}: a completed case has no later status; "
+                   "you can add the outcome lines it is missing.")
+    return finish_completion(record, valuer)
 
 
 def add_events(record: models.CaseRecord, valuer: Valuer, required: bool) -> models.CaseRecord:
@@ -638,7 +746,8 @@ def intake_template(settings_file, unit_cost_files, path, overwrite):
     if loaded is None:
         fail(problems)
     settings_, costs, series = loaded
-    intake.write_template(path, settings_, costs, series)
+    with storage.writing(path, "PATH"):
+        intake.write_template(path, settings_, costs, series)
     click.echo(f"Wrote {path}: fill in the Cases and Outcomes sheets (see its Help sheet), then run "
                f"`up2u-cba intake import {path}`.")
 
@@ -666,22 +775,34 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
     loaded, problems = settings.load(settings_file)
     if loaded is None:
         fail(problems, wrote_nothing=False)
+    folder = cases_folder or loaded.cases_folder
+    if dry_run and import_journal.interrupted(folder):
+        fail(import_journal.pending(folder))  # a dry run changes nothing, so it cannot settle it
     # Stored cases are read under the write lock, so what is checked is what is written beside.
-    with storage.folder_lock(cases_folder or loaded.cases_folder):
-        inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
-        plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
-                                  case_problems, update)
-        if plan.problems:
-            fail(plan.problems)
-        report_plan(plan, update)
-        if dry_run:
-            click.echo("Dry run: nothing was written.")
-            return
-        written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series)
-    if problems:
-        for change in written:
-            click.echo(f"Wrote {change.path}")
-        fail(problems, wrote_nothing=False)
+    try:
+        with storage.folder_lock(folder):
+            if not dry_run:
+                finish_interrupted_import(folder)
+            inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+            plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
+                                      case_problems, update)
+            if plan.problems:
+                fail(plan.problems)
+            report_plan(plan, update)
+            if dry_run:
+                click.echo("Dry run: nothing was written.")
+                return
+            written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series)
+    except import_journal.Stopped as stopped:
+        count = len(plan.of_kind("new")) + len(plan.of_kind("update"))
+        click.echo(f"\nStopped: the import was finished first, all {count} case file(s) written." if stopped.stored
+                   else "\nStopped: nothing was written.")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("\nStopped: nothing was written.")
+        sys.exit(1)
+    if problems:  # all or none: none were stored, unless the next run is to finish the import
+        fail(problems, wrote_nothing=not any(problem.code == "interrupted-import" for problem in problems))
     new = [change for change in written if change.kind == "new"]
     updated = [change for change in written if change.kind == "update"]
     if written:

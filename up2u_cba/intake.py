@@ -15,8 +15,8 @@ The template (``write_template``) has four sheets:
 (with the same checks ``validate`` runs), and returns every problem at once, each located as
 ``Cases row 7: date``. Only when there is none does the plan say what to write: new cases,
 additions to stored cases (appended events and outcome lines), and stored cases left as they
-are. ``apply`` writes them through ``case_files``, which checks each file again before it is
-renamed into place.
+are. ``apply`` writes them all or none, even if killed part-way (``import_journal``), checking
+each file again before any is stored.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ import openpyxl.styles
 import openpyxl.utils
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from up2u_cba import case_files, cases, checks, deflators, input_files, models, spreadsheet_text, storage, unit_costs
+from up2u_cba import (case_files, cases, checks, deflators, import_journal, input_files, models, spreadsheet_text,
+                      storage, unit_costs)
 from up2u_cba.problems import Problem
 
 ROWS = 2000
@@ -290,11 +291,18 @@ def plan_import(
         return Plan(path, [], problems)
 
     broken = {os.path.splitext(os.path.basename(problem.file))[0].upper() for problem in stored_problems}
+    events_of: dict[str, list[_EventRow]] = {}
+    for event_row in events:
+        events_of.setdefault(event_row.reference.upper(), []).append(event_row)
+    outcomes_of: dict[str, list[_OutcomeRow]] = {}
+    for outcome_row in outcomes:
+        outcomes_of.setdefault(outcome_row.reference.upper(), []).append(outcome_row)
+    new_folders = _NewCaseFolders(settings.cases_folder, stored)
     changes: list[Change] = []
     for key, rows in reader.rows_of.items():
         reference = reader.spelling[key]
-        case_events = [row for row in events if row.reference.upper() == key]
-        case_outcomes = [row for row in outcomes if row.reference.upper() == key]
+        case_events = events_of.get(key, [])
+        case_outcomes = outcomes_of.get(key, [])
         if key in broken and key not in by_reference:
             sheet = CASES if rows[CASES] else OUTCOMES
             problems.append(Problem(code="stored-case-has-problems", file=path,
@@ -306,7 +314,7 @@ def plan_import(
                          outcome_rows=tuple(row for row in rows[OUTCOMES] if (OUTCOMES, row) in reader.broken_rows),
                          on_cases_sheet=bool(rows[CASES]))
         change, case_problems = _plan_case(path, reference, case_events, case_outcomes, by_reference.get(key),
-                                           settings, costs, series, stored, update, unread)
+                                           settings, costs, series, new_folders, update, unread)
         problems.extend(case_problems)
         if change is not None:
             changes.append(change)
@@ -349,6 +357,8 @@ class _Reader:
         """References that are not references of their service (said once, at the first row)."""
         self.settings = settings
         self.costs = costs
+        self.codes = {code.upper(): code for code in costs}
+        """Each unit cost code by its upper case (read once, not per row)."""
         self.problems: list[Problem] = []
 
     def _row_read(self, sheet: str, number: int, reference: str, usable: bool) -> None:
@@ -388,7 +398,8 @@ class _Reader:
             if all(value is None or _text(value) == "" for value in cells.values()):
                 continue
             for column, value in cells.items():
-                refused = spreadsheet_text.message(column.lower(), value) if isinstance(value, str) else None
+                refused = spreadsheet_text.message(column.lower(), spreadsheet_text.stored_in_workbook(value)) \
+                    if isinstance(value, str) else None
                 if refused:  # before _text, which would turn a vertical tab into a space
                     self.problem(spreadsheet_text.CODE, sheet_name, number, column, refused, spreadsheet_text.HINT)
             rows.append((number, cells))
@@ -581,9 +592,8 @@ class _Reader:
                          "pick one from the list")
             return ""
         code = text.split(COST_SEPARATOR.strip())[0].strip()
-        known = {known.upper(): known for known in self.costs}
-        if code.upper() in known:
-            return known[code.upper()]
+        if code.upper() in self.codes:
+            return self.codes[code.upper()]
         nearest = unit_costs.nearest_codes(code, self.costs)
         self.problem("unknown-cost-code", OUTCOMES, number, "unit cost", f"'{code}' is not a code in the unit cost files",
                      f"did you mean {' or '.join(nearest)}?" if nearest else "pick one from the list")
@@ -656,8 +666,24 @@ _PARTIAL_HISTORY_CODES = {"history-must-start-with-referral"}
 """Problems a history with rows missing could show falsely (the missing row may be the referral)."""
 
 
-def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series, stored, update,
-               unread: _Unread = _Unread()):
+class _NewCaseFolders:
+    """Where each service's new cases go (``case_files.new_case_path``), worked out once per
+    service rather than once per case."""
+
+    def __init__(self, cases_folder: str, stored: list[models.CaseRecord]):
+        self.cases_folder = cases_folder
+        self.stored = stored
+        self.folders: dict[str, str] = {}
+
+    def path(self, service: str, reference: str) -> str:
+        if service not in self.folders:
+            example = case_files.new_case_path(self.cases_folder, service, self.stored, reference)
+            self.folders[service] = os.path.dirname(example)
+        return os.path.join(self.folders[service], f"{reference}.toml")
+
+
+def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series,
+               new_folders: _NewCaseFolders, update, unread: _Unread = _Unread()):
     """Check one case as it would be written. A case some of whose rows could not be read
     (``unread``) is checked from the rows that could, for the problems those rows show whatever
     the others say, and is never written."""
@@ -700,7 +726,7 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
                                    outcomes=tuple(row.outcome for row in outcome_rows))
         event_where = [row.row for row in ordered]
         outcome_where = [row.row for row in outcome_rows]
-        target = case_files.new_case_path(settings.cases_folder, first.service, stored, reference)
+        target = new_folders.path(first.service, reference)
 
     for problem in _check_candidate(record, settings, costs, series):
         if problem.code == "outcomes-without-completion":
@@ -774,22 +800,37 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCost],
           series: deflators.DeflatorSeries) -> tuple[list[Change], list[Problem]]:
-    """Write the plan's new cases and (if planned) updates; return what was written and any
-    problem met while writing (each file is checked again before it is renamed into place)."""
-    written: list[Change] = []
+    """Write the plan's new cases and (if planned) updates, all of them or none, even if the
+    process is killed part-way (``import_journal``); return what was written and any problem met
+    while writing (each file is checked again before any is stored). Ctrl-C raises
+    ``import_journal.Stopped`` once the import is settled."""
+    changes = [change for change in plan.changes if change.kind in ("new", "update")]
+    if not changes:
+        return [], []
+    files = [import_journal.CaseFile(change.path, _final_text(change),
+                                     change.old_text if change.kind == "update" else None) for change in changes]
+    meant = {file.target: change.record for file, change in zip(files, changes)}
+
+    def verify(staged: str, file: import_journal.CaseFile) -> list[Problem]:
+        return case_files.verify_file(staged, file.target, meant[file.target], settings, costs, series)
+
     with storage.folder_lock(settings.cases_folder):
-        for change in plan.changes:
-            if change.kind == "new":
-                problems = case_files.save_new(change.record, change.path, settings.cases_folder, settings, costs, series)
-            elif change.kind == "update":
-                problems = case_files.save_update(change.old, change.old_text, change.record, settings.cases_folder,
-                                                  settings, costs, series)
-            else:
-                continue
-            if problems:
-                return written, problems
-            written.append(change)
-    return written, []
+        in_use = case_files.known_references(settings.cases_folder)  # read once, not once per case
+        taken = [Problem(code="reference-taken", file=in_use[change.reference.upper()], where="reference",
+                         message=f"{change.reference} is already used by another case",
+                         hint="nothing was written; import the workbook again")
+                 for change in changes if change.kind == "new" and change.reference.upper() in in_use]
+        if taken:
+            return [], taken
+        problems = import_journal.store_all(settings.cases_folder, plan.workbook, files, verify)
+    return ([] if problems else changes), problems
+
+
+def _final_text(change: Change) -> str:
+    """The case file text ``change`` stores."""
+    if change.kind == "new":
+        return case_files.render(change.record)
+    return case_files.updated_text(change.old_text, change.old, change.record)
 
 
 def describe_event(event: models.StatusEvent) -> str:

@@ -14,7 +14,8 @@ import datetime
 import hashlib
 
 import up2u_cba
-from up2u_cba import calculate, cases, checks, deflators, models, report, sensitivity, settings, unit_costs
+from up2u_cba import (calculate, cases, checks, deflators, import_journal, models, report, sensitivity, settings,
+                      unit_costs)
 from up2u_cba.problems import InputError, Problem
 
 
@@ -52,6 +53,7 @@ def load(
     costs, cost_problems = unit_costs.load(list(loaded.unit_cost_files))
     series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
     records, case_problems = cases.load(loaded.cases_folder)
+    case_problems += import_journal.pending(loaded.cases_folder)
     problems = cost_problems + series_problems + case_problems
     if series is None:
         return None, problems

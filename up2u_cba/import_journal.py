@@ -1,0 +1,364 @@
+"""Storing a batch of case files all or none, even when the process is killed part-way.
+
+An intake import writes many case files; a kill, Ctrl-C or full disk between two of them must
+not leave some stored and some not. The protocol, run under the cases folder's write lock:
+
+1. **Stage.** Every new or updated case file is written to the staging folder
+   ``CASES/.import-staging/`` (``00001.case``, ...), fsynced and checked; an update's current
+   content is copied beside it (``00001.old``). The case loader skips dot-folders and these
+   names do not end in ``.toml``, so nothing staged is ever read as a case.
+2. **Commit.** The journal ``.import-staging/journal.json`` is written atomically (a fsynced
+   temporary file renamed into place): every target path, its staged file, the sha256 of its
+   final content and, for an update, of its old content. Once the journal exists the import
+   is decided: it will be finished.
+3. **Apply.** Each staged file is renamed over its target (``os.replace``: atomic), and the
+   target folders are fsynced.
+4. **Clean up.** The backups, then the journal, then the staging folder are removed.
+
+Recovery (``recover``, by the next run that writes the cases folder, under the lock):
+
+- a staging folder without a journal: the import stopped before it was decided and no target
+  was touched, so the staging folder is removed (**rolled back**: nothing of it is stored);
+- a journal: each target holding its final content is done; each other one whose staged file
+  is present with the journal's sha256, and whose target still holds the old content (or is
+  absent, for a new case), is renamed into place (**rolled forward**: all of it is stored). If
+  any target cannot be finished that way (its staged file is damaged, or the target was
+  changed by hand meanwhile), the targets already done are put back from the backups and new
+  ones removed instead (**rolled back**), so that still none or all are stored.
+
+``pending`` says, without changing anything, what ``recover`` will do: ``validate`` reports it
+as an ``interrupted-import`` problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import shutil
+from typing import Callable
+
+from up2u_cba import storage
+from up2u_cba.problems import Problem
+
+STAGING = ".import-staging"
+"""The staging folder, inside the cases folder."""
+JOURNAL = "journal.json"
+"""The journal, inside the staging folder."""
+RECOVERED_BY = "the next `intake import`, `case new` or `case update`"
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseFile:
+    """One file of a batch: its final text, and for an update the text it replaces."""
+
+    target: str
+    text: str
+    old_text: str | None = None
+    """None for a new file (whose name must be free)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Recovery:
+    """What was done about an interrupted import."""
+
+    finished: bool
+    """True: rolled forward (every file of the import stored); False: rolled back (none)."""
+    workbook: str
+    started: str
+    targets: tuple[str, ...]
+    stored_before: tuple[str, ...]
+    """The files that held the import's content when it was found interrupted."""
+    reason: str = ""
+    """Why it was rolled back."""
+
+    def describe(self) -> list[str]:
+        """What happened, in lines to print."""
+        source = f"An intake import of {self.workbook} (started {self.started})" if self.workbook else \
+            "An intake import"
+        count = len(self.stored_before)
+        of = f" of {len(self.targets)}" if self.targets else ""
+        lines = [f"{source} was interrupted: {count}{of} case file(s) had been written" + (":" if count else ".")]
+        lines.extend(f"  {path}" for path in self.stored_before)
+        if self.finished:
+            lines.append(f"Finished it (rolled forward): all {len(self.targets)} case file(s) of that import "
+                         "are now stored.")
+        else:
+            lines.append(f"Undid it (rolled back){': ' + self.reason if self.reason else ''}; none of that "
+                         "import's cases are stored. Import the workbook again to store them.")
+        return lines
+
+
+class Stopped(KeyboardInterrupt):
+    """Ctrl-C during a batch: the batch was settled first (``stored``: all of it, else none)."""
+
+    def __init__(self, stored: bool):
+        super().__init__("stopped")
+        self.stored = stored
+
+
+def staging_folder(cases_folder: str) -> str:
+    return os.path.join(cases_folder, STAGING)
+
+
+def interrupted(cases_folder: str) -> bool:
+    """True if an import into ``cases_folder`` was interrupted (and not yet recovered)."""
+    return os.path.isdir(staging_folder(cases_folder))
+
+
+# --- storing a batch -------------------------------------------------------------------------
+
+
+def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
+              verify: Callable[[str, CaseFile], list[Problem]]) -> list[Problem]:
+    """Store every file of ``files`` or none (the caller holds the folder lock). ``verify`` checks
+    each staged file (its path, and the file meant); any problem, or any failed write, stores
+    nothing and is returned. Ctrl-C settles the batch (none or all) and raises ``Stopped``."""
+    staging = staging_folder(cases_folder)
+    if os.path.lexists(staging):
+        return [_pending_problem(cases_folder)]
+    decided = False
+    try:
+        problems = _stage(staging, files, verify)
+        if problems:
+            _remove_staging(staging)
+            return problems
+        entries = [_entry(number, file) for number, file in enumerate(files, start=1)]
+        journal = {"workbook": workbook, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+                   "entries": entries}
+        storage.write_atomic(os.path.join(staging, JOURNAL), json.dumps(journal, indent=1))
+        decided = True
+        _apply(staging, entries)
+        _clean_up(staging, cases_folder)
+        return []
+    except KeyboardInterrupt:
+        stored = _settle(cases_folder, staging, decided)
+        raise Stopped(stored) from None
+    except OSError as error:
+        if not decided:
+            _remove_staging(staging)
+            return [_write_problem(error, staging)]
+        if _settle(cases_folder, staging, decided):
+            return []
+        return [_write_problem(error, staging), _pending_problem(cases_folder)]
+
+
+def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
+    os.makedirs(staging)
+    problems: list[Problem] = []
+    for number, file in enumerate(files, start=1):
+        if file.old_text is None and os.path.lexists(file.target):
+            problems.append(Problem(code="reference-taken", file=file.target, where="reference",
+                                    message="a case file of this name was stored meanwhile",
+                                    hint="nothing was written; import the workbook again"))
+            continue
+        if file.old_text is not None:
+            if _read(file.target) != file.old_text.encode("utf-8"):
+                problems.append(Problem(code="case-changed", file=file.target,
+                                        message="the case file was changed by someone else during the import",
+                                        hint="nothing was written; import the workbook again"))
+                continue
+            storage.write_atomic(os.path.join(staging, f"{number:05d}.old"), file.old_text)
+        staged = os.path.join(staging, f"{number:05d}.case")
+        storage.write_atomic(staged, file.text)
+        problems.extend(verify(staged, file))
+    return problems
+
+
+def _entry(number: int, file: CaseFile) -> dict:
+    return {"target": os.path.abspath(file.target), "shown": file.target, "staged": f"{number:05d}.case",
+            "sha256": _sha(file.text.encode("utf-8")),
+            "old_sha256": None if file.old_text is None else _sha(file.old_text.encode("utf-8")),
+            "backup": None if file.old_text is None else f"{number:05d}.old"}
+
+
+def _apply(staging: str, entries: list[dict]) -> None:
+    """Rename every staged file whose target does not yet hold it into place; fsync the folders."""
+    folders = set()
+    for entry in entries:
+        staged = os.path.join(staging, entry["staged"])
+        if os.path.exists(staged):
+            os.makedirs(os.path.dirname(entry["target"]), exist_ok=True)
+            os.replace(staged, entry["target"])
+        folders.add(os.path.dirname(entry["target"]))
+    for folder in sorted(folders):
+        _sync(folder)
+
+
+def _clean_up(staging: str, cases_folder: str) -> None:
+    """Remove the staging folder: its other files first, the journal last, so that a staging
+    folder without a journal always means an import that stored nothing."""
+    for name in sorted(os.listdir(staging)):
+        if name != JOURNAL:
+            _remove(os.path.join(staging, name))
+    _sync(staging)
+    _remove(os.path.join(staging, JOURNAL))
+    _sync(staging)
+    _remove_staging(staging)
+    _sync(cases_folder)
+
+
+def _settle(cases_folder: str, staging: str, decided: bool) -> bool:
+    """After an interruption in this process: finish (True) or undo (False) the batch now, if
+    the disk lets us; otherwise the next run will."""
+    try:
+        if not decided:
+            _remove_staging(staging)
+            return False
+        recovery, _ = recover(cases_folder)
+        return recovery is not None and recovery.finished
+    except (OSError, KeyboardInterrupt):
+        return decided and not os.path.exists(staging)
+
+
+# --- recovery ---------------------------------------------------------------------------------
+
+
+def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
+    """Finish or undo an interrupted import (the caller holds the folder lock). None if there
+    was none; a problem if its journal cannot be read (then nothing is touched)."""
+    staging = staging_folder(cases_folder)
+    if not os.path.isdir(staging):
+        return None, []
+    journal, problem = _read_journal(staging)
+    if problem:
+        return None, [problem]
+    if journal is None:
+        staged = [name for name in os.listdir(staging) if name.endswith(".case")]
+        _remove_staging(staging)
+        _sync(cases_folder)
+        if not staged:  # stopped after its cleaning up began: everything was stored
+            return None, []
+        return Recovery(False, "", "", (), (), "it stopped before every file was prepared, so nothing had "
+                                                "been stored; its staged files were removed"), []
+    entries = journal["entries"]
+    states = [_state(staging, entry) for entry in entries]
+    done = tuple(entry["shown"] for entry, state in zip(entries, states) if state == "done")
+    targets = tuple(entry["shown"] for entry in entries)
+    workbook, started = journal.get("workbook", ""), journal.get("started", "")
+    blocked = [entry for entry, state in zip(entries, states) if state == "blocked"]
+    if not blocked:
+        _apply(staging, entries)
+        _clean_up(staging, cases_folder)
+        return Recovery(True, workbook, started, targets, done), []
+    _undo(staging, [entry for entry, state in zip(entries, states) if state == "done"])
+    _clean_up(staging, cases_folder)
+    reason = (f"{blocked[0]['shown']} could not be finished (its staged copy is damaged, or the file was "
+              f"changed meanwhile), so the {len(done)} file(s) written were put back as they were")
+    return Recovery(False, workbook, started, targets, done, reason), []
+
+
+def _state(staging: str, entry: dict) -> str:
+    """``done`` (the target holds its final content), ``ready`` (it can be renamed into place)
+    or ``blocked``."""
+    target = _read(entry["target"])
+    if target is not None and _sha(target) == entry["sha256"]:
+        return "done"
+    staged = _read(os.path.join(staging, entry["staged"]))
+    now = None if target is None else _sha(target)
+    if staged is not None and _sha(staged) == entry["sha256"] and now == entry["old_sha256"]:
+        return "ready"
+    return "blocked"
+
+
+def _undo(staging: str, done: list[dict]) -> None:
+    """Put the targets already written back as they were before the import."""
+    for entry in done:
+        if entry["backup"] is None:
+            _remove(entry["target"])
+            continue
+        backup = _read(os.path.join(staging, entry["backup"]))
+        if backup is not None and _sha(backup) == entry["old_sha256"]:
+            storage.write_atomic(entry["target"], backup.decode("utf-8"))
+
+
+def pending(cases_folder: str) -> list[Problem]:
+    """An ``interrupted-import`` problem if an import into ``cases_folder`` needs recovering."""
+    return [_pending_problem(cases_folder)] if interrupted(cases_folder) else []
+
+
+def _pending_problem(cases_folder: str) -> Problem:
+    staging = staging_folder(cases_folder)
+    journal, problem = _read_journal(staging)
+    if problem:
+        return problem
+    if journal is None:
+        return Problem(code="interrupted-import", file=staging,
+                       message="an intake import was interrupted before it stored anything",
+                       hint=f"{RECOVERED_BY} removes its staged files (rolls it back); "
+                            "then import the workbook again")
+    entries = journal["entries"]
+    states = [_state(staging, entry) for entry in entries]
+    done = states.count("done")
+    action = (f"finishes it, storing all {len(entries)} (rolls it forward)" if "blocked" not in states
+              else "undoes it, since it cannot be finished (rolls it back)")
+    return Problem(code="interrupted-import", file=os.path.join(staging, JOURNAL),
+                   message=f"an intake import of {journal.get('workbook', '?')} (started {journal.get('started', '?')}) "
+                           f"was interrupted after writing {done} of its {len(entries)} case file(s)",
+                   hint=f"{RECOVERED_BY} {action}")
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def _read_journal(staging: str) -> tuple[dict | None, Problem | None]:
+    path = os.path.join(staging, JOURNAL)
+    raw = _read(path)
+    if raw is None:
+        return None, None
+    try:
+        journal = json.loads(raw)
+        entries = journal["entries"]
+        for entry in entries:
+            for key in ("target", "shown", "staged", "sha256", "old_sha256", "backup"):
+                entry[key]  # noqa: B018 - every key must be there
+    except (ValueError, KeyError, TypeError):
+        return None, Problem(code="unreadable-import-journal", file=path,
+                             message="an interrupted intake import left a journal that cannot be read",
+                             hint=f"nothing was changed; compare the case files with the workbook, then delete {staging}")
+    return journal, None
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _write_problem(error: OSError, staging: str) -> Problem:
+    problem = getattr(error, "problem", None)
+    return problem if isinstance(problem, Problem) else storage.write_problem(error.filename or staging, error)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _remove_staging(staging: str) -> None:
+    if os.path.isdir(staging):
+        shutil.rmtree(staging)
+
+
+def _sync(folder: str) -> None:
+    """Make the renames in ``folder`` durable, where the platform allows it."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
