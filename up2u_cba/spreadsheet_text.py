@@ -52,6 +52,8 @@ controls are invisible, come only from mis-decoded or pasted text, and mean noth
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What an XML 1.0 document (so an .xlsx) cannot hold at all."""
 
+_OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
 CODE = "control-character"
 HINT = ("delete it and type the text again (it often comes with text pasted from Word, a PDF or "
         "another program)")
@@ -160,8 +162,10 @@ def _escaped_form(text: str) -> bool:
 def to_csv(text: str) -> str:
     """A text field as written to CSV: prefixed with ``'`` when it would read as a formula (the
     OWASP advice), or when it already starts with quotes before such text (so that reading it
-    back gives it as it was); characters a CSV reader would choke on replaced."""
-    text = _UNWRITABLE.sub(REPLACEMENT, text)
+    back gives it as it was); characters no workbook can hold replaced, and a carriage return
+    made a newline, as ``cell_text`` does (a CSV writer with newline line ends would leave a lone
+    one unquoted)."""
+    text = cell_text(text)
     return "'" + text if _escaped_form(text) else text
 
 
@@ -206,6 +210,13 @@ def problem(file: str, where: str, field: str, text: str) -> Problem | None:
     """A ``control-character`` problem for ``text`` at ``where``, or None."""
     refused = message(field, text)
     return Problem(code=CODE, file=file, where=where, message=refused, hint=HINT) if refused else None
+
+
+def stored_in_workbook(text: str) -> str:
+    """``text`` of a workbook cell with the OOXML escapes (``_x000B_``) that a spreadsheet
+    program writes for a control character decoded, as the program itself shows the cell:
+    openpyxl hands them over undecoded, and a pasted vertical tab must not slip in so."""
+    return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
 def row_problems(record: dict[str, str], file: str, row: str) -> list[Problem]:
