@@ -95,10 +95,11 @@ def assert_workbooks_safe(settings: pathlib.Path, folder: pathlib.Path, *payload
 
 class Poisoned(typing.NamedTuple):
     payload: str
-    folder: pathlib.Path
-    analysts: pathlib.Path
-    published: pathlib.Path
-    template: pathlib.Path
+    paths: tuple[pathlib.Path, ...]
+    """The analyst's workbook, the published one and the intake template, as written."""
+    analysts: openpyxl.Workbook
+    published: openpyxl.Workbook
+    template: openpyxl.Workbook
 
 
 @pytest.fixture(scope="module", params=PAYLOADS, ids=IDS)
@@ -135,12 +136,13 @@ def poisoned(request, tmp_path_factory) -> Poisoned:
                  ("intake", "template", template)):
         result = invoke(*args, "--settings", settings)
         assert result.exit_code == 0, result.output
-    return Poisoned(payload, folder, analysts, published, template)
+    return Poisoned(payload, (analysts, published, template),
+                    *(openpyxl.load_workbook(path) for path in (analysts, published, template)))
 
 
-def cells_of(path, sheet: str, heading: str) -> list:
+def cells_of(workbook: openpyxl.Workbook, sheet: str, heading: str) -> list:
     """The cells of a table sheet's column, below its heading."""
-    table = openpyxl.load_workbook(path)[sheet]
+    table = workbook[sheet]
     headings = [cell.value for cell in table[HEADER_ROW]]
     column = headings.index(heading) + 1
     return [row[0] for row in table.iter_rows(min_row=HEADER_ROW + 1, min_col=column, max_col=column)]
@@ -154,7 +156,7 @@ def assert_text_cell(cells: list, expected: str) -> None:
 
 
 def test_no_workbook_holds_a_formula_made_of_input_text(poisoned):
-    for path in (poisoned.analysts, poisoned.published, poisoned.template):
+    for path in poisoned.paths:
         assert_no_injected_formula(path)
 
 
@@ -168,22 +170,22 @@ def test_reference_is_a_text_cell(poisoned):
 
 def test_locality_is_a_text_cell_in_every_workbook(poisoned):
     name = poisoned.payload.strip()
-    for path in (poisoned.analysts, poisoned.published):
-        assert_text_cell(cells_of(path, "By locality", "Locality"), name)
-    assert_text_cell(list(openpyxl.load_workbook(poisoned.template)[intake.LISTS]["B"]), name)
+    for workbook in (poisoned.analysts, poisoned.published):
+        assert_text_cell(cells_of(workbook, "By locality", "Locality"), name)
+    assert_text_cell(list(poisoned.template[intake.LISTS]["B"]), name)
 
 
 def test_service_is_a_text_cell_in_every_workbook(poisoned):
     name = poisoned.payload.strip()
-    for path in (poisoned.analysts, poisoned.published):
-        assert_text_cell(cells_of(path, "By locality", "Service"), name)
-        assert_text_cell(list(openpyxl.load_workbook(path)["Summary"]["A"]), name)
-    assert_text_cell(list(openpyxl.load_workbook(poisoned.template)[intake.LISTS]["A"]), name)
+    for workbook in (poisoned.analysts, poisoned.published):
+        assert_text_cell(cells_of(workbook, "By locality", "Service"), name)
+        assert_text_cell(list(workbook["Summary"]["A"]), name)
+    assert_text_cell(list(poisoned.template[intake.LISTS]["A"]), name)
 
 
 def test_deflator_series_is_text(poisoned):
-    for path in (poisoned.analysts, poisoned.published):
-        run_info = openpyxl.load_workbook(path)["Run info"]
+    for workbook in (poisoned.analysts, poisoned.published):
+        run_info = workbook["Run info"]
         row = next(row for row in run_info.iter_rows() if row[0].value == "Deflator series")
         assert row[1].data_type == "s" and row[1].value.startswith(poisoned.payload.replace("\r", "\n"))
 
@@ -197,13 +199,13 @@ def test_unit_cost_text_of_a_local_csv_is_a_text_cell(poisoned, field, heading):
 
 def test_agency_and_theme_of_a_local_csv_are_text_cells_in_the_breakdowns(poisoned):
     name = poisoned.payload.strip()
-    for path in (poisoned.analysts, poisoned.published):
-        assert_text_cell(cells_of(path, "By agency", "Agency"), name)
-        assert_text_cell(cells_of(path, "By theme", "Theme"), name)
+    for workbook in (poisoned.analysts, poisoned.published):
+        assert_text_cell(cells_of(workbook, "By agency", "Agency"), name)
+        assert_text_cell(cells_of(workbook, "By theme", "Theme"), name)
 
 
 def test_intake_drop_down_lists_the_unit_cost_as_text(poisoned):
-    labels = [cell for cell in openpyxl.load_workbook(poisoned.template)[intake.LISTS]["E"]
+    labels = [cell for cell in poisoned.template[intake.LISTS]["E"]
               if isinstance(cell.value, str) and cell.value.startswith("SS5.0 | ")]
     assert [(cell.value, cell.data_type) for cell in labels] == \
         [(f"SS5.0 | {' '.join(poisoned.payload.split())}", "s")]
