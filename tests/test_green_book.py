@@ -297,8 +297,8 @@ def test_typos_in_assumptions_are_reported_not_ignored(tmp_path):
     assert sorted((p.code, p.where) for p in problems) == [
         ("bad-assumption", "assumptions.cashability.agencies"),
         ("bad-assumption", "assumptions.duration.codes"),
-        ("unknown-field", "assumptions.deadweight.defualt"),
-        ("unknown-field", "assumptions.optimism_bias.r"),
+        ("unknown-setting", "assumptions.deadweight.defualt"),
+        ("unknown-setting", "assumptions.optimism_bias.r"),
     ]
     settings.write_text(settings.read_text().split("[assumptions.deadweight]")[0]
                         + '[assumptions.deadweight]\ncodes = { "TST-Q" = 0.5 }\n')

@@ -623,12 +623,12 @@ def test_settings_not_utf8(tmp_path):
 def test_settings_path_that_is_a_folder(tmp_path):
     inputs, problems = pipeline.load(str(tmp_path))
     assert inputs is None
-    assert located(problems) == [("unreadable-file", str(tmp_path), "")]
+    assert located(problems) == [("not-a-file", str(tmp_path), "")]
 
 
 def test_cli_settings_path_that_is_a_folder(tmp_path):
     result = invoke("validate", "--settings", str(tmp_path))
-    assert_fails_cleanly(result, [("unreadable-file", str(tmp_path), "")])
+    assert_fails_cleanly(result, [("not-a-file", str(tmp_path), "")])
 
 
 # --- once-known bugs, kept as tests ----------------------------------------------------------

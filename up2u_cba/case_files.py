@@ -5,7 +5,10 @@ comment, ``reference``, ``service``, ``locality``, then each ``[[status]]`` and 
 ``[[outcomes]]`` table. An update never rewrites what is stored: it only appends status events
 and outcome lines. A file in that canonical layout is re-laid-out with the new entries in
 place (the old text is exactly reproducible from its data, so nothing is lost); any other file,
-hand-edited with comments of its own, keeps every byte and gets the new tables appended.
+hand-edited with comments of its own, keeps every byte and gets the new tables appended. A file
+that cannot take appended tables (its statuses written as an inline array, say) is laid out
+again only if it has no comment beyond the leading one; otherwise the update is refused
+(``would-lose-comments``) rather than lose the analyst's text.
 
 Every write (``save_new``, ``save_update``):
 
@@ -26,7 +29,7 @@ import re
 import tomllib
 from decimal import Decimal
 
-from up2u_cba import cases, checks, deflators, models, privacy, storage
+from up2u_cba import cases, checks, deflators, input_files, models, privacy, storage
 from up2u_cba.problems import Problem
 
 NEW_CASE_COMMENT = (
@@ -127,7 +130,8 @@ def leading_comment(text: str) -> list[str]:
 
 
 def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str:
-    """The file text after appending ``new``'s extra events and outcomes to ``old``'s file.
+    """The file text after appending ``new``'s extra events and outcomes to ``old``'s file;
+    None if that cannot be done without losing a comment of the old file.
 
     ``new`` must be ``old`` with entries appended (``appended`` checks it)."""
     comment = leading_comment(old_text)
@@ -143,8 +147,31 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
     if _same_case(_parse_text(text), new):
         return text
     # The appended tables do not read back as intended (e.g. the file writes its statuses as
-    # an inline array): lay the whole case out again, keeping its leading comment.
+    # an inline array): lay the whole case out again, keeping its leading comment, unless
+    # that would drop a comment further down.
+    if has_comment(old_text.splitlines(keepends=True)[len(comment):]):
+        return None
     return render(new, comment)
+
+
+def has_comment(lines: list[str]) -> bool:
+    """True if the TOML ``lines`` hold a comment: a # outside any string."""
+    text = "".join(lines)
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "#":
+            return True
+        if text.startswith(('"""', "'''"), position):
+            end = text.find(text[position:position + 3], position + 3)
+            position = len(text) if end < 0 else end + 3
+            continue
+        if char in "\"'":
+            position += 1
+            while position < len(text) and text[position] not in (char, "\n"):
+                position += 2 if char == '"' and text[position] == "\\" else 1
+        position += 1
+    return False
 
 
 def appended(old: models.CaseRecord, new: models.CaseRecord) -> bool:
@@ -179,11 +206,8 @@ def known_references(folder: str) -> dict[str, str]:
     for path in cases.case_files(folder):
         stem = os.path.splitext(os.path.basename(path))[0]
         found.setdefault(stem.upper(), path)
-        try:
-            with open(path, "rb") as handle:
-                reference = tomllib.load(handle).get("reference")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
+        data, _ = input_files.read_toml(path, input_files.CASE)  # (a FIFO or device is never opened)
+        reference = data.get("reference") if data is not None else None
         if isinstance(reference, str) and reference.strip():
             found.setdefault(reference.strip().upper(), path)
     return found
@@ -351,20 +375,23 @@ def save_new(
 
     ``reference-taken`` means someone else has used the reference since it was offered; ask
     ``next_reference`` for another."""
-    with storage.folder_lock(cases_folder):
-        in_use = known_references(cases_folder)
-        if record.reference.upper() in in_use or os.path.exists(path):
-            return [Problem(code="reference-taken", file=in_use.get(record.reference.upper(), path),
-                            where="reference", message=f"{record.reference} is already used by another case",
-                            hint="choose the next free reference")]
-        try:
-            _write(path, render(record, comment), record, settings, costs, series, exclusive=True)
-        except _Refused as refused:
-            return refused.problems
-        except FileExistsError:
-            return [Problem(code="reference-taken", file=path, where="reference",
-                            message=f"{record.reference} was taken while saving",
-                            hint="choose the next free reference")]
+    try:
+        with storage.folder_lock(cases_folder):
+            in_use = known_references(cases_folder)
+            if record.reference.upper() in in_use or os.path.exists(path):
+                return [Problem(code="reference-taken", file=in_use.get(record.reference.upper(), path),
+                                where="reference", message=f"{record.reference} is already used by another case",
+                                hint="choose the next free reference")]
+            try:
+                _write(path, render(record, comment), record, settings, costs, series, exclusive=True)
+            except _Refused as refused:
+                return refused.problems
+            except FileExistsError:
+                return [Problem(code="reference-taken", file=path, where="reference",
+                                message=f"{record.reference} was taken while saving",
+                                hint="choose the next free reference")]
+    except (storage.WriteFailed, storage.LockTimeout) as error:  # disk full, read-only, held by another run
+        return [error.problem]
     return []
 
 
@@ -384,27 +411,40 @@ def save_update(
         return [Problem(code="history-rewritten", file=path,
                         message="an update may only add status events and outcome lines at the end",
                         hint="correct a mistake with a new event; what is stored stays")]
-    with storage.folder_lock(cases_folder):
-        try:
-            with open(path, encoding="utf-8") as handle:
-                current = handle.read()
-        except OSError as error:
-            return [Problem(code="unreadable-file", file=path, message=f"cannot read the case file: {error}",
-                            hint="check the file is still there")]
-        if current != old_text:
-            return [Problem(code="case-changed", file=path,
-                            message=f"{old.reference} was changed by someone else while you were entering",
-                            hint="nothing was written; run the command again to start from the new version")]
-        try:
-            _write(path, updated_text(old_text, old, new), new, settings, costs, series, exclusive=False)
-        except _Refused as refused:
-            return refused.problems
+    text = updated_text(old_text, old, new)
+    if text is None:
+        return [Problem(code="would-lose-comments", file=path,
+                        message="new entries cannot be added after this hand-edited file's text (its statuses or "
+                                "outcomes are written as an inline array), and laying it out again would lose "
+                                "its comments",
+                        hint="write them as [[status]] and [[outcomes]] tables, as the README shows, "
+                             "or move the comments to the top of the file")]
+    try:
+        with storage.folder_lock(cases_folder):
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    current = handle.read()
+            except OSError as error:
+                return [Problem(code="unreadable-file", file=path, message=f"cannot read the case file: {error}",
+                                hint="check the file is still there")]
+            if current != old_text:
+                return [Problem(code="case-changed", file=path,
+                                message=f"{old.reference} was changed by someone else while you were entering",
+                                hint="nothing was written; run the command again to start from the new version")]
+            try:
+                _write(path, text, new, settings, costs, series, exclusive=False)
+            except _Refused as refused:
+                return refused.problems
+    except (storage.WriteFailed, storage.LockTimeout) as error:  # disk full, read-only, held by another run
+        return [error.problem]
     return []
 
 
 def _write(path, text, record, settings, costs, series, exclusive: bool) -> None:
-    """Write through a verified temporary file; raise _Refused with the problems found."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    """Write through a verified temporary file; raise _Refused with the problems found, and
+    storage.WriteFailed if the disk will not take it."""
+    with storage.writing(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
     def verify(temporary: str) -> None:
         problems = verify_file(temporary, path, record.model_copy(update={"file": path}), settings, costs, series)

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import csv
 import decimal
+import io
 from decimal import Decimal
 
 import pydantic
 
-from up2u_cba import csv_rows, models
+from up2u_cba import csv_rows, input_files, models
 from up2u_cba.problems import Problem
+
+
+LOWEST_INDEX = Decimal(1)
+HIGHEST_INDEX = Decimal(10_000)
+"""An index level is above 1 and at most 10,000: HM Treasury's series has base 100 in one year
+and moves a few percent a year, so anything outside is a typing slip or another table."""
+LARGEST_STEP = Decimal("0.5")
+"""The index moves by at most 50% from one year to the next (the largest UK move since 1955
+was about 25%, in 1974-75)."""
 
 
 class DeflatorSeries(pydantic.BaseModel):
@@ -36,9 +46,12 @@ class DeflatorSeries(pydantic.BaseModel):
 
 def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
     """Read a deflator CSV; return the series (None if unusable) and every problem found."""
+    text, refused = input_files.read_text(path, input_files.DEFLATORS)
+    if text is None:
+        return None, [refused]
     problems: list[Problem] = []
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             header = [column.strip() for column in (reader.fieldnames or [])]
             if "financial_year" not in header or "index" not in header:
@@ -60,23 +73,36 @@ def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
                     continue
                 try:
                     level = Decimal(row["index"])
-                    if not level.is_finite() or level <= 0:
+                    if not level.is_finite() or not LOWEST_INDEX < level <= HIGHEST_INDEX:
                         raise decimal.InvalidOperation
                 except decimal.InvalidOperation:
+                    shown = row["index"] if len(row["index"]) <= 40 else row["index"][:37] + "..."
                     problems.append(Problem(code="bad-number", file=path, where=f"row {line}: index",
-                                            message=f"'{row['index']}' is not a positive index level",
-                                            hint="e.g. 66.8397"))
+                                            message=f"'{shown}' is not an index level",
+                                            hint=f"an index (base 100 in one year) above {LOWEST_INDEX} and up to "
+                                                 f"{HIGHEST_INDEX:,}, e.g. 66.8397"))
                     continue
                 if year in index:
                     problems.append(Problem(code="duplicate-year", file=path, where=f"row {line}: financial_year",
                                             message=f"{year} appears twice", hint="one row per financial year"))
                 index[year] = level
-    except FileNotFoundError:
-        return None, [Problem(code="missing-file", file=path, message="deflator file not found",
-                              hint="check [uprating] deflators in the settings file")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the file: {error}",
+    except csv.Error as error:
+        return None, [Problem(code="unreadable-file", file=path, message=f"cannot read the file as CSV: {error}",
                               hint="save it as UTF-8 CSV")]
+    problems += _jumps(path, index)
     if problems:
         return None, problems
     return DeflatorSeries(name=name, file=path, index=index), []
+
+
+def _jumps(path: str, index: dict[models.FinancialYear, Decimal]) -> list[Problem]:
+    """A problem for each year whose index is more than 50% above or below the year before's."""
+    problems = []
+    for year in sorted(index):
+        before = models.FinancialYear(start=year.start - 1)
+        if before in index and abs(index[year] / index[before] - 1) > LARGEST_STEP:
+            problems.append(Problem(code="implausible-index", file=path, where=f"{year}: index",
+                                    message=f"the index moves from {index[before]} in {before} to {index[year]} in "
+                                            f"{year}, more than {LARGEST_STEP:.0%}",
+                                    hint="check the figure: a deflator moves a few percent a year"))
+    return problems

@@ -31,7 +31,7 @@ import openpyxl
 import openpyxl.utils.exceptions
 import pydantic
 
-from up2u_cba import models
+from up2u_cba import input_files, models
 from up2u_cba.problems import Problem
 
 THEMES = (
@@ -205,13 +205,15 @@ def _sheet_problems(path: str, sheetnames: list[str]) -> list[Problem]:
 
 
 def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, Problem | None]:
-    """The workbook opened read-only (with stored formula results by default), or None and a problem."""
+    """The workbook opened read-only (with stored formula results by default), or None and a
+    problem; refused before it is expanded when it is not an .xlsx file or is too large
+    (``input_files.COST_BOUNDS``)."""
+    data, refused = input_files.open_workbook(path, input_files.COST_WORKBOOK, input_files.COST_BOUNDS)
+    if data is None:
+        return None, refused
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=data_only), None
-    except FileNotFoundError:
-        return None, Problem(code="missing-file", file=path, message="workbook not found",
-                             hint="give the path of the GMCA Unit Cost Database .xlsx file")
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError,
+        return openpyxl.load_workbook(data, read_only=True, data_only=data_only), None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError,
             openpyxl.utils.exceptions.InvalidFileException) as error:
         return None, Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
                              hint="save it from Excel as an .xlsx workbook")

@@ -57,8 +57,8 @@ def unknown_keys(path: str, data: dict, known: dict = KNOWN_KEYS, prefix: str = 
         elif key in known:
             inner = known[key]
         else:
-            nearest = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6) or \
-                difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.6)
+            folded = {name.casefold(): name for name in known}
+            nearest = [folded[match] for match in difflib.get_close_matches(key.casefold(), folded, n=1, cutoff=0.6)]
             here = f"[{prefix.rstrip('.')}]" if prefix else "the settings file"
             hint = f"did you mean {prefix}{nearest[0]}?" if nearest else f"the keys of {here} are: {', '.join(known)}"
             problems.append(Problem(code="unknown-setting", file=path, where=f"{prefix}{key}",

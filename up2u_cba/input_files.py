@@ -1,0 +1,260 @@
+"""Opening input files: the one place the tool reads a file a user gave it.
+
+Only a regular file no larger than the bound for its kind is read. A FIFO, a device, a folder,
+or a link to one is refused before it is opened (opening a FIFO for reading waits for a writer
+for ever; reading /dev/zero never ends). TOML that nests too deeply or holds a number too long
+to read is refused as invalid, not raised. A workbook is checked before anything in it is
+expanded: it must be an Excel .xlsx (not an old .xls, an .ods or a password-protected file),
+and its declared sizes, compression ratios, member count, rows and cells must stay within
+stated bounds, so that a zip bomb is refused in a moment instead of filling the memory.
+
+Every function returns what it read, or ``None`` and a ``Problem``; nothing is raised for
+anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import re
+import stat
+import tomllib
+import zipfile
+
+from up2u_cba.problems import Problem
+
+MB = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A kind of input file: what to call it, how large it may be, and how to fix a bad one."""
+
+    name: str
+    """What the user calls it: 'settings file', 'case file'..."""
+    limit: int
+    """Largest size in bytes: beyond it the file is not what it claims to be."""
+    missing_hint: str
+    """What to do when the file is not there."""
+    format_hint: str
+    """What a readable file of this kind is."""
+
+
+SETTINGS = Kind("settings file", 1 * MB,
+                "run from the project folder (it has up2u-cba.toml) or pass --settings PATH",
+                "give the path of a UTF-8 TOML file")
+CASE = Kind("case file", 1 * MB, "check the cases folder", "save it as UTF-8 TOML text; dates are written 2022-04-01")
+UNIT_COSTS = Kind("unit cost file", 50 * MB, "check the unit_costs paths in the settings file", "save it as UTF-8 CSV")
+DEFLATORS = Kind("deflator file", 1 * MB, "check [uprating] deflators in the settings file", "save it as UTF-8 CSV")
+INTAKE_WORKBOOK = Kind("intake workbook", 50 * MB, "give the path of the filled-in intake workbook",
+                       "save it from Excel as an .xlsx workbook (Excel Workbook format)")
+COST_WORKBOOK = Kind("unit cost workbook", 50 * MB, "give the path of the GMCA Unit Cost Database .xlsx file",
+                     "save it from Excel as an .xlsx workbook (Excel Workbook format)")
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkbookBounds:
+    """What an .xlsx workbook may expand to before it is opened."""
+
+    uncompressed: int = 200 * MB
+    """Total declared size of its members once expanded."""
+    ratio: int = 200
+    """Largest compression ratio of a member over 1 MB expanded (sheet XML compresses 5-50 times;
+    a zip bomb thousands of times)."""
+    members: int = 2000
+    """Most members (an .xlsx holds a few dozen)."""
+    rows: int = 100_000
+    """Most rows in any one sheet."""
+    cells: int = 2_000_000
+    """Most cells in any one sheet."""
+
+
+INTAKE_BOUNDS = WorkbookBounds(rows=100_000, cells=2_000_000)
+"""The intake workbook: up to 100,000 rows a sheet (a year holds a few hundred)."""
+COST_BOUNDS = WorkbookBounds(rows=20_000, cells=1_000_000)
+"""The GMCA database: its largest theme sheet has about 200 rows."""
+
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_RATIO_FLOOR = 1 * MB
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s>/]|<!(DOCTYPE|ENTITY)")
+
+
+def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
+    """The bytes of the regular file at ``path``, or None and why it was refused."""
+    def refuse(code: str, message: str, hint: str = kind.format_hint) -> tuple[None, Problem]:
+        return None, Problem(code=code, file=path, message=message, hint=hint)
+
+    try:
+        refused = _not_a_file(os.stat(path).st_mode)
+        if refused:
+            return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of a {kind.name}")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        return refuse("missing-file", f"{kind.name} not found", kind.missing_hint)
+    except (OSError, ValueError) as error:
+        return refuse("unreadable-file", f"cannot read the {kind.name}: {error}")
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            refused = _not_a_file(status.st_mode)  # it changed between the look and the opening
+            if refused:
+                return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of a {kind.name}")
+            if status.st_size > kind.limit:
+                return _too_large(path, kind)
+            data = handle.read(kind.limit + 1)
+    except OSError as error:
+        return refuse("unreadable-file", f"cannot read the {kind.name}: {error}")
+    if len(data) > kind.limit:
+        return _too_large(path, kind)
+    return data, None
+
+
+def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
+    """The UTF-8 text (a byte-order mark dropped) of the regular file at ``path``."""
+    data, problem = read_bytes(path, kind)
+    if data is None:
+        return None, problem
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        return None, Problem(code="unreadable-file", file=path, message=f"the {kind.name} is not UTF-8 text: {error}",
+                             hint=kind.format_hint)
+
+
+def read_toml(path: str, kind: Kind) -> tuple[dict | None, Problem | None]:
+    """The TOML data of the file at ``path``: refused when unreadable, not valid TOML, nested
+    too deeply or holding an integer too long to read."""
+    text, problem = read_text(path, kind)
+    if text is None:
+        return None, problem
+    return parse_toml(text, path, kind)
+
+
+def parse_toml(text: str, path: str, kind: Kind) -> tuple[dict | None, Problem | None]:
+    """``text`` read as TOML, or None and an ``invalid-toml`` problem."""
+    def invalid(message: str) -> tuple[None, Problem]:
+        return None, Problem(code="invalid-toml", file=path, message=f"not valid TOML: {message}",
+                             hint=f"fix the syntax at the line and column given ({kind.format_hint})")
+
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as error:
+        return invalid(str(error))
+    except RecursionError:
+        return invalid("arrays or tables nested too deeply")
+    except ValueError as error:  # an integer of thousands of digits (Python's int digit limit)
+        return invalid(f"a number too long to read ({error})")
+    except MemoryError:
+        return invalid("too large to read")
+
+
+def open_workbook(path: str, kind: Kind, bounds: WorkbookBounds) -> tuple[io.BytesIO | None, Problem | None]:
+    """The bytes of the .xlsx workbook at ``path`` as a file object for openpyxl, refused
+    before anything in it is expanded when it is not an .xlsx workbook or would expand beyond
+    ``bounds``."""
+    data, problem = read_bytes(path, kind)
+    if data is None:
+        return None, problem
+    problem = check_workbook(data, path, kind, bounds)
+    if problem is not None:
+        return None, problem
+    return io.BytesIO(data), None
+
+
+def check_workbook(data: bytes, path: str, kind: Kind, bounds: WorkbookBounds) -> Problem | None:
+    """Why the workbook ``data`` cannot be opened safely, or None."""
+    def refuse(code: str, message: str, hint: str = kind.format_hint) -> Problem:
+        return Problem(code=code, file=path, message=message, hint=hint)
+
+    if data.startswith(_OLE_SIGNATURE):
+        if _ENCRYPTED_PACKAGE in data:
+            return refuse("encrypted-workbook", "the workbook is protected with a password",
+                          "remove the password (File > Info > Protect Workbook in Excel), save, and try again")
+        return refuse("old-workbook-format", "this is an old binary Excel workbook (.xls)",
+                      "open it in Excel and save it as .xlsx (Excel Workbook)")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        return refuse("unreadable-workbook", "this is not an .xlsx workbook")
+    with archive:
+        members = archive.infolist()
+        names = {member.filename for member in members}
+        if len(members) > bounds.members:
+            return refuse("workbook-too-large", f"the workbook has {len(members):,} parts, more than "
+                          f"{bounds.members:,}: it is not a workbook of this kind")
+        if "mimetype" in names and "[Content_Types].xml" not in names:
+            return refuse("unreadable-workbook", "this is an OpenDocument spreadsheet (.ods)",
+                          "open it and save it as .xlsx (Excel Workbook)")
+        if "xl/workbook.bin" in names:
+            return refuse("unreadable-workbook", "this is a binary Excel workbook (.xlsb)",
+                          "open it in Excel and save it as .xlsx (Excel Workbook)")
+        if "[Content_Types].xml" not in names:
+            return refuse("unreadable-workbook", "this is a zip file, not an .xlsx workbook")
+        total = sum(member.file_size for member in members)
+        if total > bounds.uncompressed:
+            return refuse("workbook-too-large", f"the workbook would expand to {total // MB:,} MB, more than "
+                          f"{bounds.uncompressed // MB:,} MB", "a workbook of this kind is a few MB; check the file")
+        for member in members:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > _RATIO_FLOOR and ratio > bounds.ratio:
+                return refuse("workbook-too-large", f"the part {member.filename} is compressed {ratio:,.0f} times, "
+                              f"more than {bounds.ratio} (a zip bomb?)", "a workbook saved by Excel is never like this")
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                problem = _check_xml(archive, member, refuse, bounds)
+                if problem is not None:
+                    return problem
+    return None
+
+
+def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds: WorkbookBounds) -> Problem | None:
+    """Count the rows and cells of one XML part as it streams past (nothing kept); refuse a
+    document type declaration (entity expansion) and a sheet beyond ``bounds``."""
+    rows = cells = 0
+    tail = b""
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(1 << 20):
+                buffer = tail + chunk
+                for match in _TAG.finditer(buffer):
+                    if match.end() <= len(tail):
+                        continue  # counted with the previous chunk
+                    if match.group(2):
+                        return refuse("unreadable-workbook", f"the part {member.filename} declares a document type",
+                                      "a workbook saved by Excel never does; save it again from Excel")
+                    if match.group(1) == b"row":
+                        rows += 1
+                    else:
+                        cells += 1
+                if rows > bounds.rows or cells > bounds.cells:
+                    return refuse("workbook-too-large",
+                                  f"the sheet {member.filename} has more than {bounds.rows:,} rows or "
+                                  f"{bounds.cells:,} cells", "split it, or remove the empty formatted rows")
+                tail = buffer[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
+        # a damaged part, an unsupported compression, or an encrypted zip
+        return refuse("unreadable-workbook", f"cannot read the part {member.filename}: {error}")
+    return None
+
+
+def _too_large(path: str, kind: Kind) -> tuple[None, Problem]:
+    return None, Problem(code="file-too-large", file=path,
+                         message=f"the {kind.name} is larger than {kind.limit // MB:,} MB",
+                         hint=f"a {kind.name} is far smaller; check that this is the right file")
+
+
+def _not_a_file(mode: int) -> str:
+    """What the thing at a path is when it is not a regular file ('' when it is one)."""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "is a folder"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device"
+    if stat.S_ISSOCK(mode):
+        return "is a socket"
+    return "is something other than a file"
