@@ -5,7 +5,7 @@ not leave some stored and some not. The protocol, run under the cases folder's w
 
 1. **Stage.** Every new or updated case file is written to the staging folder
    ``CASES/.import-staging/`` (``00001.case``, ...), fsynced and checked; an update's current
-   content is copied beside it (``00001.old``). The case loader skips dot-folders and these
+   content is copied beside it (``00001.old``); then the staging folder is fsynced. The case loader skips dot-folders and these
    names do not end in ``.toml``, so nothing staged is ever read as a case.
 2. **Commit.** The journal ``.import-staging/journal.json`` is written atomically (a fsynced
    temporary file renamed into place): every target path, its staged file, the sha256 of its
@@ -160,11 +160,21 @@ def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
                                         message="the case file was changed by someone else during the import",
                                         hint="nothing was written; import the workbook again"))
                 continue
-            storage.write_atomic(os.path.join(staging, f"{number:05d}.old"), file.old_text)
+            _write_staged(os.path.join(staging, f"{number:05d}.old"), file.old_text)
         staged = os.path.join(staging, f"{number:05d}.case")
-        storage.write_atomic(staged, file.text)
+        _write_staged(staged, file.text)
         problems.extend(verify(staged, file))
+    _sync(staging)
     return problems
+
+
+def _write_staged(path: str, text: str) -> None:
+    """Write a staged file and flush it to disk. (No temporary file and rename: until the journal
+    names it with its sha256, a staged file is only ever removed.)"""
+    with storage.writing(path), open(path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _entry(number: int, file: CaseFile) -> dict:
