@@ -42,8 +42,9 @@ OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadw
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 """Largest quantity and years of one outcome line: beyond them it is a typing slip."""
 TEXT_LIMIT = 200
-FIRST_DATE = datetime.date(1990, 1, 1)
-"""No status is dated before this: the programme is far younger."""
+FIRST_DATE = datetime.date(2000, 4, 1)
+"""No status is dated before this (financial year 2000/01): the programme is far younger, and
+guided entry and intake refuse earlier dates too."""
 FUTURE_DAYS = 31
 """No status is dated more than this many days after today: the tool records what has happened."""
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""

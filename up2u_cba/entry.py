@@ -29,7 +29,7 @@ NEXT_STATUS = {
 UPDATE_STATUSES = (models.Status.ASSESSMENT, models.Status.PROGRAMME, models.Status.COMPLETED, models.Status.CLOSED)
 """The events ``case update`` adds (the referral is the case's first event)."""
 
-EARLIEST_DATE = datetime.date(2000, 4, 1)
+EARLIEST_DATE = cases.FIRST_DATE
 """No event is dated before the financial year 2000/01: an earlier date is a typing slip."""
 
 

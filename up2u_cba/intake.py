@@ -518,6 +518,10 @@ class _Reader:
             self.problem("future-date", CASES, number, "date", f"{day:%Y-%m-%d} is in the future",
                          "record an event once it has happened")
             return None
+        if day is not None and day < cases.FIRST_DATE:  # (year 1 has no financial year, nor a TOML date)
+            self.problem("implausible-date", CASES, number, "date", f"{day.isoformat()} is long before any case",
+                         f"give the day it happened, from {cases.FIRST_DATE.isoformat()} on")
+            return None
         return day
 
     def _read_date(self, number: int, value) -> datetime.date | None:

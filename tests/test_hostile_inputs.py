@@ -1,0 +1,572 @@
+"""Hostile and accidental input files (issue #9, deliverables 3, 4 and 8): every input is read
+as a regular file within a size bound, every number field refuses NaN, infinities, overflow and
+absurd sizes, implausible dates are refused at validation, workbooks are refused before they are
+expanded, and a typo in the settings is named with a did-you-mean. Each through the command a
+user would run, with a refusal that names the file and the field, no traceback, and no hang.
+
+Big inputs (a 20 MB field, a zip bomb, 100,000 rows) are generated here, never stored as fixtures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import pathlib
+import re
+import threading
+import zipfile
+
+import openpyxl
+import pytest
+
+from hostile import assert_refused, invoke, sample_project, snapshot, assert_unchanged
+
+HANG_GUARD = 120
+"""Seconds after which a command is taken to hang (it should answer in well under one)."""
+
+
+def run(*args: str, input: str | None = None):
+    """``invoke`` in a thread: a command that hangs (opening a FIFO for reading waits for ever)
+    fails the test instead of stopping the suite."""
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(result=invoke(*args, input=input)), daemon=True)
+    worker.start()
+    worker.join(HANG_GUARD)
+    if worker.is_alive():
+        for arg in args:  # release a reader blocked on a FIFO, so the thread can end
+            if os.path.exists(str(arg)) and pathlib.Path(str(arg)).is_fifo():
+                os.close(os.open(str(arg), os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(f"up2u-cba {' '.join(map(str, args))} hung")
+    return outcome["result"]
+
+
+def refused(result, *names: str, code: str | None = None) -> None:
+    """``assert_refused``, and the problem's code in brackets where one is given."""
+    assert_refused(result, *names)
+    if code:
+        assert f"[{code}]" in result.output, result.output
+
+
+@pytest.fixture
+def project(tmp_path):
+    return sample_project(tmp_path)
+
+
+def case_path(settings: pathlib.Path) -> pathlib.Path:
+    return settings.parent / "cases" / "BCP" / "BCP-0001.toml"
+
+
+def edit(path: pathlib.Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --- not a regular file ------------------------------------------------------------------------
+
+
+def make_fifo(path: pathlib.Path) -> pathlib.Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def make_link(path: pathlib.Path, target: str) -> pathlib.Path:
+    path.unlink(missing_ok=True)
+    path.symlink_to(target)
+    return path
+
+
+NOT_FILES = {
+    "fifo": lambda path: make_fifo(path),
+    "link to /dev/zero": lambda path: make_link(path, "/dev/zero"),
+    "link to /dev/null": lambda path: make_link(path, "/dev/null"),
+    "link to a folder": lambda path: make_link(path, str(path.parent)),
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "link to /dev/null"])
+def test_a_case_file_that_is_not_a_file_is_refused(project, kind):
+    path = NOT_FILES[kind](case_path(project))
+    for command in ("validate", "report"):
+        refused(run(command, "--settings", project), str(path), code="not-a-file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_a_settings_file_that_is_not_a_file_is_refused(project, kind):
+    path = NOT_FILES[kind](project)
+    refused(run("validate", "--settings", path), str(path), code="not-a-file")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/tty"])
+def test_a_device_given_as_settings_is_refused_without_opening_it(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    refused(run("validate", "--settings", device), device, code="not-a-file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "link to a folder"])
+@pytest.mark.parametrize("which", ["unit_costs/bcp-local.csv", "unit_costs/gdp-deflators-march-2026.csv"])
+def test_a_unit_cost_or_deflator_file_that_is_not_a_file_is_refused(project, kind, which):
+    path = NOT_FILES[kind](project.parent / which)
+    refused(run("validate", "--settings", project), str(path), code="not-a-file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_a_fifo_named_like_a_case_does_not_hang_case_new(project):
+    """``case new`` looks through every case file for references in use."""
+    make_fifo(case_path(project).with_name("BCP-0999.toml"))
+    result = run("case", "new", "--settings", project, input="\x04")
+    assert "Traceback" not in result.output
+
+
+# --- too large ---------------------------------------------------------------------------------
+
+
+def sparse(path: pathlib.Path, size: int) -> None:
+    """Make ``path`` ``size`` bytes long in a moment (a sparse file: nothing is written)."""
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+
+
+@pytest.mark.parametrize("which, size, bound", [
+    ("up2u-cba.toml", 2 << 20, "1 MB"),
+    ("cases/BCP/BCP-0001.toml", 2 << 20, "1 MB"),
+    ("unit_costs/bcp-local.csv", 51 << 20, "50 MB"),
+    ("unit_costs/gdp-deflators-march-2026.csv", 2 << 20, "1 MB"),
+])
+def test_a_file_beyond_its_size_bound_is_refused_saying_the_bound(project, which, size, bound):
+    path = project.parent / which
+    sparse(path, size)
+    refused(run("validate", "--settings", project), str(path), bound, code="file-too-large")
+
+
+def test_a_20_mb_text_field_in_a_case_file_is_refused(project):
+    path = case_path(project)
+    edit(path, 'evidence = "Children\'s services step-down confirmed"', 'evidence = "' + "x" * (20 << 20) + '"')
+    for command in ("validate", "report"):
+        refused(run(command, "--settings", project), str(path), code="file-too-large")
+
+
+def test_a_20_mb_cell_in_a_unit_cost_csv_is_refused(project):
+    path = project.parent / "unit_costs" / "bcp-local.csv"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('BCP-XX1,Health,HEALTH,,"' + "x" * (20 << 20) + '",,,,1,2018/19,,,,,,,,,\n')
+    refused(run("validate", "--settings", project), str(path), code="unreadable-file")
+
+
+def test_a_long_unit_cost_description_is_refused_naming_its_row(project):
+    path = project.parent / "unit_costs" / "bcp-local.csv"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('BCP-XX1,Health,HEALTH,,"' + "x" * 20_000 + '",,,,1,2018/19,,,,,,,,,\n')
+    refused(run("validate", "--settings", project), str(path), "description", code="text-too-long")
+
+
+# --- TOML that cannot be read ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, text", [
+    ("nested 100,000 deep", "a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+    ("nested tables 100,000 deep", "a = " + "{b = " * 100_000 + "1" + "}" * 100_000 + "\n"),
+    ("a 5,000-digit integer", "quantity = " + "9" * 5000 + "\n"),
+    ("not UTF-8", "reference = \"BCP-0001\"\nlocality = \"Pool\xe9\"\n"),
+    ("a NUL byte", "reference = \"BCP\x00-0001\"\n"),
+])
+def test_a_case_file_that_is_not_readable_toml_is_refused(project, name, text):
+    path = case_path(project)
+    path.write_bytes(text.encode("latin-1") if name == "not UTF-8" else text.encode("utf-8"))
+    code = "unreadable-file" if name == "not UTF-8" else "invalid-toml"
+    for command in ("validate", "report"):
+        refused(run(command, "--settings", project), str(path), code=code)
+
+
+@pytest.mark.parametrize("text", [
+    "cases = " + "[" * 100_000 + "]" * 100_000 + "\n",
+    'cases = "cases"\n[services.BCP]\nspend = { "2022/23" = ' + "9" * 5000 + " }\n",
+])
+def test_a_settings_file_that_is_not_readable_toml_is_refused(project, text):
+    project.write_text(text, encoding="utf-8")
+    refused(run("validate", "--settings", project), str(project), code="invalid-toml")
+
+
+# --- numbers in case files ---------------------------------------------------------------------
+
+FIRST_OUTCOME = 'code = "BCP-SS1"\nquantity = 1\n'
+CASE_NUMBERS = [
+    ("quantity", "nan", "bad-number"),
+    ("quantity", "+nan", "bad-number"),
+    ("quantity", "inf", "bad-number"),
+    ("quantity", "-inf", "bad-number"),
+    ("quantity", "1e999999", "bad-number"),  # TOML reads it as infinity
+    ("quantity", "-0.0", "bad-quantity"),
+    ("quantity", "-0", "bad-quantity"),
+    ("quantity", "1e-999999", "bad-quantity"),  # 0.0
+    ("quantity", "9" * 4000, "bad-quantity"),  # within Python's digit limit: too many, not unreadable
+    ("quantity", '"1e999999"', "bad-number"),
+    ("quantity", '"NaN"', "bad-number"),
+    ("years", "nan", "bad-number"),
+    ("years", "inf", "bad-number"),
+    ("years", "1e300", "bad-years"),
+    ("years", "-0.0", "bad-years"),
+    ("deadweight", "nan", "bad-assumption"),
+    ("deadweight", "inf", "bad-assumption"),
+    ("attribution", "1e999999", "bad-assumption"),
+    ("attribution", '"sNaN"', "bad-assumption"),
+    ("attribution", "-inf", "bad-assumption"),
+]
+
+
+@pytest.mark.parametrize("field, value, code", CASE_NUMBERS)
+def test_an_absurd_number_in_a_case_file_is_refused(project, field, value, code):
+    path = case_path(project)
+    if field == "quantity":
+        edit(path, FIRST_OUTCOME, f'code = "BCP-SS1"\nquantity = {value}\n')
+    else:
+        extra = '\nadjustment_reason = "Local evaluation"' if field != "years" else ""
+        edit(path, FIRST_OUTCOME, f"{FIRST_OUTCOME}{field} = {value}{extra}\n")
+    for command in ("validate", "report"):
+        refused(run(command, "--settings", project), str(path), f"outcomes[0].{field}", code=code)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("date, status", [
+    ("9999-12-31", 3),
+    ("0001-01-01", 0),
+    ("2000-03-31", 0),
+    ("2199-01-01", 3),
+])
+def test_an_implausible_date_in_a_case_file_is_refused_so_report_never_meets_it(project, date, status):
+    path = case_path(project)
+    old = {0: "date = 2021-04-12", 3: "date = 2021-10-15"}[status]
+    edit(path, old, f"date = {date}")
+    for command in ("validate", "report"):
+        result = run(command, "--settings", project)
+        refused(result, str(path), f"status[{status}].date", code="implausible-date")
+        assert "2000-04-01" in result.output  # the range is said
+
+
+def test_a_date_next_year_is_refused_but_one_today_is_not(project):
+    path = case_path(project)
+    today = datetime.date.today()
+    edit(path, "date = 2021-10-15", f"date = {today + datetime.timedelta(days=400):%Y-%m-%d}")
+    refused(run("validate", "--settings", project), str(path), "status[3].date", code="implausible-date")
+    edit(path, f"date = {today + datetime.timedelta(days=400):%Y-%m-%d}", f"date = {today:%Y-%m-%d}")
+    assert "implausible-date" not in run("validate", "--settings", project).output
+
+
+# --- numbers and years in the settings ---------------------------------------------------------
+
+SPEND = '"2022/23" = 90000'
+
+
+@pytest.mark.parametrize("value", [
+    "nan", "inf", "-inf", "1e999999", "-0", "0", "-0.0", '"NaN"', '"sNaN"', '"Infinity"', '"1e999999"',
+    '"1E+400"', "9" * 4000, "1e12", "90000.5",
+])
+def test_an_absurd_spend_is_refused(project, value):
+    edit(project, SPEND, f'"2022/23" = {value}')
+    result = run("validate", "--settings", project)
+    refused(result, str(project), 'services.BCP.spend."2022/23"', code="bad-number")
+    assert "9" * 100 not in result.output  # a 4,000-digit number is not echoed back
+
+
+@pytest.mark.parametrize("price_year", ["9999/00", "0001/02", "1899/00", "2200/01"])
+def test_a_price_year_no_date_can_hold_is_refused(project, price_year):
+    edit(project, 'price_year = "2018/19"', f'price_year = "{price_year}"')
+    refused(run("validate", "--settings", project), str(project), "uprating.price_year", code="bad-price-year")
+
+
+def test_a_report_year_no_date_can_hold_is_refused(project):
+    refused(run("report", "--settings", project, "--year", "9999/00"), "--year", code="bad-year")
+
+
+@pytest.mark.parametrize("table, value", [
+    ("[assumptions.deadweight]\ndefault = nan", "assumptions.deadweight.default"),
+    ("[assumptions.deadweight]\ndefault = \"sNaN\"", "assumptions.deadweight.default"),
+    ("[assumptions.attribution]\ndefault = inf", "assumptions.attribution.default"),
+    ("[assumptions.discount_rate]\nvalue = \"1e999999\"", "assumptions.discount_rate.value"),
+    ("[assumptions.optimism_bias]\nR = -inf", "assumptions.optimism_bias.R"),
+    ("[assumptions.duration]\ncodes = { \"CR2.0\" = 1e999999 }", 'assumptions.duration.codes."CR2.0"'),
+    ("[assumptions.cashability]\nagencies = { \"Police\" = \"NaN\" }", 'assumptions.cashability.agencies."Police"'),
+])
+def test_an_absurd_assumption_is_refused(project, table, value):
+    with open(project, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{table}\n")
+    refused(run("validate", "--settings", project), str(project), value, code="bad-assumption")
+
+
+# --- numbers in unit cost and deflator CSVs ----------------------------------------------------
+
+LOCAL_ROW = "Local Authority,Children's Services,67877,2018/19"
+
+
+@pytest.mark.parametrize("amount", [
+    "NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "inf", "1e999999", "1E+400", "9" * 5000, "-1",
+])
+def test_an_absurd_unit_cost_amount_is_refused(project, amount):
+    path = project.parent / "unit_costs" / "bcp-local.csv"
+    edit(path, LOCAL_ROW, f"Local Authority,Children's Services,{amount},2018/19")
+    result = run("validate", "--settings", project)
+    refused(result, str(path), "row 2: fiscal_value", code="bad-number")
+    assert "9" * 100 not in result.output
+
+
+DEFLATOR_ROW = "2018-19,"
+
+
+@pytest.mark.parametrize("index, code", [
+    ("NaN", "bad-number"), ("sNaN", "bad-number"), ("Infinity", "bad-number"), ("1e999999", "bad-number"),
+    ("9" * 5000, "bad-number"), ("0.5", "bad-number"), ("0", "bad-number"), ("-0", "bad-number"),
+    ("10001", "bad-number"),
+])
+def test_an_absurd_deflator_index_is_refused(project, index, code):
+    path = project.parent / "unit_costs" / "gdp-deflators-march-2026.csv"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^2018-19,[^,\n]*", f"2018-19,{index}", text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = run("validate", "--settings", project)
+    refused(result, str(path), "index", code=code)
+    assert "9" * 100 not in result.output
+
+
+def test_a_deflator_jump_of_more_than_half_in_a_year_is_refused(project):
+    path = project.parent / "unit_costs" / "gdp-deflators-march-2026.csv"
+    text = re.sub(r"^2018-19,[^,\n]*", "2018-19,200", path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    refused(run("validate", "--settings", project), str(path), "2018/19", code="implausible-index")
+
+
+# --- settings typos (deliverable 8) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old, new, where, meant", [
+    ('reference_pattern = "BCP-', 'reference_patern = "BCP-', "services.BCP.reference_patern", "reference_pattern"),
+    ('localities = ["Bournemouth"', 'localites = ["Bournemouth"', "services.BCP.localites", "localities"),
+    ("series = ", "seris = ", "uprating.seris", "series"),
+    ("unit_costs = [", "unit_cost = [", "unit_cost", "unit_costs"),
+    ("[uprating]", "[uprate]", "uprate", "uprating"),
+    ("cases = ", "Cases = ", "Cases", "cases"),
+])
+def test_an_unknown_setting_is_refused_with_a_did_you_mean(project, old, new, where, meant):
+    edit(project, old, new)
+    result = run("validate", "--settings", project)
+    refused(result, str(project), where, f"did you mean", meant, code="unknown-setting")
+
+
+@pytest.mark.parametrize("table, where, meant", [
+    ("[assumptions.deadweight]\ndefualt = 0.1", "assumptions.deadweight.defualt", "default"),
+    ("[assumptions.dedweight]\ndefault = 0.1", "assumptions.dedweight", "deadweight"),
+    ("[assumptions.optimism_bias]\nr = 0.1", "assumptions.optimism_bias.r", "R"),
+    ("[sensitivity]\ndeadwieght = [0.0, 0.5]", "sensitivity.deadwieght", "deadweight"),
+    ("[colour]\nshade = 1", "colour", "unit_costs, uprating"),
+])
+def test_an_unknown_setting_in_a_table_is_refused(project, table, where, meant):
+    with open(project, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{table}\n")
+    refused(run("validate", "--settings", project), str(project), where, meant, code="unknown-setting")
+
+
+@pytest.mark.parametrize("localities", [
+    '["Bournemouth", "Christchurch", "Poole", "Poole"]',
+    '["Bournemouth", "Christchurch", "Poole", "poole"]',
+])
+def test_a_locality_listed_twice_is_refused(project, localities):
+    edit(project, 'localities = ["Bournemouth", "Christchurch", "Poole"]', f"localities = {localities}")
+    refused(run("validate", "--settings", project), str(project), "services.BCP.localities",
+            code="duplicate-locality")
+
+
+def test_a_service_defined_twice_in_other_capitals_is_refused(project):
+    with open(project, "a", encoding="utf-8") as handle:
+        handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')
+    refused(run("validate", "--settings", project), str(project), "services.bcp", code="duplicate-service")
+
+
+def test_a_locality_in_two_services_is_allowed(project):
+    """A case names its service and its locality, and every table is per service, so one area
+    name in two services is not ambiguous."""
+    edit(project, 'localities = ["North Dorset"', 'localities = ["Poole", "North Dorset"')
+    result = run("validate", "--settings", project)
+    assert result.exit_code == 0, result.output
+
+
+def test_the_sample_settings_use_only_known_keys():
+    from up2u_cba import settings
+    assert settings.unknown_keys("up2u-cba.toml", {"cases": "c", "services": {"X": {"spend": {"2022/23": 1}}},
+                                                   "assumptions": {"deadweight": {"codes": {"CR2.0": 0.1}}}}) == []
+
+
+# --- a symlinked folder under cases/ -----------------------------------------------------------
+
+
+def test_a_linked_folder_under_cases_is_followed(project, tmp_path):
+    """Decision: a linked folder is read like any other (a year's cases kept on a shared drive)."""
+    elsewhere = tmp_path / "elsewhere"
+    (project.parent / "cases" / "BCP").rename(elsewhere)
+    (project.parent / "cases" / "BCP").symlink_to(elsewhere, target_is_directory=True)
+    result = run("report", "--settings", project, "--service", "BCP", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert os.path.join("BCP", "BCP-0001.toml") in result.output  # read through the link
+
+
+def test_a_linked_folder_that_loops_is_reported_not_followed_for_ever(project):
+    cases = project.parent / "cases"
+    (cases / "BCP" / "again").symlink_to(cases, target_is_directory=True)
+    (cases / "Dorset" / "up").symlink_to(project.parent, target_is_directory=True)
+    (cases / "Dorset" / "root").symlink_to("/", target_is_directory=True)
+    result = run("validate", "--settings", project)
+    refused(result, str(cases / "BCP" / "again"), str(cases / "Dorset" / "up"), str(cases / "Dorset" / "root"),
+            code="folder-loop")
+    assert "duplicate-reference" not in result.output  # nothing was read twice
+
+
+# --- workbooks (intake import, costs import) ---------------------------------------------------
+
+
+def ole_file(encrypted: bool) -> bytes:
+    """The start of an OLE compound file: an old .xls, or (with its EncryptedPackage stream) a
+    password-protected .xlsx."""
+    body = b"\x00" * 1024 + ("EncryptedPackage".encode("utf-16-le") if encrypted else b"Workbook")
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + body
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def ods() -> bytes:
+    return zipped({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"})
+
+
+def bomb(path: pathlib.Path, parts: int, megabytes_each: int) -> None:
+    """An .xlsx-shaped zip whose sheets are megabytes of zeros (each compresses to about a KB)."""
+    zeros = b"0" * (1 << 20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for number in range(parts):
+            with archive.open(f"xl/worksheets/sheet{number + 1}.xml", "w") as member:
+                for _ in range(megabytes_each):
+                    member.write(zeros)
+
+
+def many_rows(path: pathlib.Path, rows: int) -> None:
+    sheet = "".join(f'<row r="{number}"/>' for number in range(1, rows + 1))
+    path.write_bytes(zipped({"[Content_Types].xml": b"<Types/>",
+                             "xl/worksheets/sheet1.xml": f"<worksheet><sheetData>{sheet}</sheetData></worksheet>"
+                             .encode()}))
+
+
+WORKBOOKS = {
+    "an old .xls": ("old-workbook-format", lambda path: path.write_bytes(ole_file(encrypted=False)), ".xlsx"),
+    "a password-protected .xlsx": ("encrypted-workbook", lambda path: path.write_bytes(ole_file(encrypted=True)),
+                                   "remove the password"),
+    "an .ods": ("unreadable-workbook", lambda path: path.write_bytes(ods()), ".ods"),
+    "a plain zip": ("unreadable-workbook", lambda path: path.write_bytes(zipped({"a.txt": b"a"})), "zip"),
+    "text": ("unreadable-workbook", lambda path: path.write_text("reference,service\n"), ".xlsx"),
+    "an empty file": ("unreadable-workbook", lambda path: path.write_bytes(b""), ".xlsx"),
+    "a folder": ("not-a-file", lambda path: path.mkdir(), "folder"),
+    "a fifo": ("not-a-file", lambda path: os.mkfifo(path), "FIFO"),
+    "a link to /dev/zero": ("not-a-file", lambda path: path.symlink_to("/dev/zero"), "device"),
+    "a zip bomb (ratio)": ("workbook-too-large", lambda path: bomb(path, 1, 20), "zip bomb"),
+    "a zip bomb (size)": ("workbook-too-large", lambda path: bomb(path, 3, 100), "200 MB"),
+    "3,000 parts": ("workbook-too-large",
+                    lambda path: path.write_bytes(zipped({f"p{n}.xml": b"" for n in range(3000)}
+                                                         | {"[Content_Types].xml": b"<Types/>"})), "2,000"),
+    "100,001 rows": ("workbook-too-large", lambda path: many_rows(path, 100_001), "100,000 rows"),
+    "a document type (entity expansion)": (
+        "unreadable-workbook",
+        lambda path: path.write_bytes(zipped({"[Content_Types].xml": b'<!DOCTYPE l [<!ENTITY a "aaaa">]><Types/>'})),
+        "document type"),
+    "a too-large file": ("file-too-large", lambda path: (path.write_bytes(b"PK"), sparse(path, 51 << 20)), "50 MB"),
+}
+
+
+@pytest.mark.parametrize("kind", WORKBOOKS)
+def test_intake_import_refuses_what_is_not_an_xlsx_workbook_before_expanding_it(project, kind):
+    code, make, said = WORKBOOKS[kind]
+    path = project.parent / "intake.xlsx"
+    make(path)
+    before = snapshot(project.parent / "cases")
+    refused(run("intake", "import", path, "--settings", project), str(path), said, code=code)
+    assert_unchanged(before, project.parent / "cases")
+
+
+@pytest.mark.parametrize("kind", WORKBOOKS)
+def test_costs_import_refuses_what_is_not_an_xlsx_workbook_before_expanding_it(project, kind):
+    code, make, said = WORKBOOKS[kind]
+    path = project.parent / "gmca.xlsx"
+    make(path)
+    if kind == "a folder":
+        code, said = None, "directory"  # (the command's argument refuses it before the importer is called)
+    if kind == "100,001 rows":
+        many_rows(path, 20_001)  # the unit cost workbook's bound is lower
+        said = "20,000 rows"
+    output = project.parent / "gmca.csv"
+    refused(run("costs", "import", path, "-o", output), str(path), said, code=code)
+    assert not output.exists()
+
+
+# --- intake workbook cells ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def template(project):
+    path = project.parent / "template.xlsx"
+    result = invoke("intake", "template", path, "--settings", project)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def filled(template: pathlib.Path, cases: list[tuple], outcomes: list[tuple]) -> pathlib.Path:
+    book = openpyxl.load_workbook(template)
+    for sheet, rows in ((book["Cases"], cases), (book["Outcomes"], outcomes)):
+        for number, row in enumerate(rows, start=2):
+            for column, value in enumerate(row, start=1):
+                sheet.cell(row=number, column=column, value=value)
+    path = template.with_name("filled.xlsx")
+    book.save(path)
+    return path
+
+
+CASE_ROWS = [("BCP-9001", "BCP", "Poole", "referred", datetime.date(2022, 5, 2), None),
+             ("BCP-9001", None, None, "completed", datetime.date(2023, 1, 15), None)]
+
+
+@pytest.mark.parametrize("column, value, code", [
+    ("quantity", "NaN", "bad-number"),
+    ("quantity", "sNaN", "bad-number"),
+    ("quantity", "Infinity", "bad-number"),
+    ("quantity", "1e999999", "bad-quantity"),
+    ("quantity", "9" * 5000, "bad-quantity"),
+    ("quantity", "-0", "bad-quantity"),
+    ("years", "-Infinity", "bad-number"),
+    ("years", "1E+400", "bad-years"),
+])
+def test_an_absurd_number_in_the_intake_workbook_is_refused(project, template, column, value, code):
+    quantity, years = (value, None) if column == "quantity" else (1, value)
+    path = filled(template, CASE_ROWS, [("BCP-9001", "CR2.0", quantity, years, None, "Police incident check")])
+    before = snapshot(project.parent / "cases")
+    result = run("intake", "import", path, "--settings", project)
+    refused(result, str(path), f"Outcomes row 2: {column}", code=code)
+    assert "9" * 100 not in result.output
+    assert_unchanged(before, project.parent / "cases")
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "1901-02-03", "9999-12-31"])
+def test_an_implausible_date_in_the_intake_workbook_is_refused(project, template, date):
+    rows = [CASE_ROWS[0], ("BCP-9001", None, None, "completed", date, None)]
+    path = filled(template, rows, [])
+    result = run("intake", "import", path, "--settings", project)
+    refused(result, str(path), "Cases row 3: date")
+    assert "implausible-date" in result.output or "future-date" in result.output
+    assert "Traceback" not in result.output
