@@ -208,6 +208,8 @@ CASE_NUMBERS = [
     ("quantity", "9" * 4000, "bad-quantity"),  # within Python's digit limit: too many, not unreadable
     ("quantity", '"1e999999"', "bad-number"),
     ("quantity", '"NaN"', "bad-number"),
+    ("quantity", "1e-300", "bad-number"),  # more decimal places than guided entry and intake take
+    ("years", "0.00001", "bad-number"),
     ("years", "nan", "bad-number"),
     ("years", "inf", "bad-number"),
     ("years", "1e300", "bad-years"),
@@ -294,11 +296,16 @@ def test_a_report_year_no_date_can_hold_is_refused(project):
     ("[assumptions.optimism_bias]\nR = -inf", "assumptions.optimism_bias.R"),
     ("[assumptions.duration]\ncodes = { \"CR2.0\" = 1e999999 }", 'assumptions.duration.codes."CR2.0"'),
     ("[assumptions.cashability]\nagencies = { \"Police\" = \"NaN\" }", 'assumptions.cashability.agencies."Police"'),
+    ("[assumptions.deadweight]\ndefault = \"1e-999999\"", "assumptions.deadweight.default"),
+    ("[assumptions.deadweight]\ndefault = " + "9" * 4000, "assumptions.deadweight.default"),
+    ("[sensitivity]\ndeadweight = [\"1e-999999\", 0.5]", "sensitivity.deadweight"),
 ])
 def test_an_absurd_assumption_is_refused(project, table, value):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write(f"\n{table}\n")
-    refused(run("validate", "--settings", project), str(project), value, code="bad-assumption")
+    result = run("validate", "--settings", project)
+    refused(result, str(project), value, code="bad-assumption")
+    assert "9" * 100 not in result.output
 
 
 # --- numbers in unit cost and deflator CSVs ----------------------------------------------------
@@ -307,7 +314,7 @@ LOCAL_ROW = "Local Authority,Children's Services,67877,2018/19"
 
 
 @pytest.mark.parametrize("amount", [
-    "NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "inf", "1e999999", "1E+400", "9" * 5000, "-1",
+    "NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "inf", "1e999999", "1E+400", "9" * 5000, "-1", "1e-999999",
 ])
 def test_an_absurd_unit_cost_amount_is_refused(project, amount):
     path = project.parent / "unit_costs" / "bcp-local.csv"

@@ -55,6 +55,8 @@ from up2u_cba.problems import Problem
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 GRADES = ("G", "A", "R")
+MAX_DECIMALS = 10
+"""Shares take at most 10 decimal places (a switching value is given to 10)."""
 
 
 class CodeRates(pydantic.BaseModel):
@@ -162,11 +164,12 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
             if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
                 raise decimal.InvalidOperation
             number = Decimal(str(value))
-            if not number.is_finite() or number < 0 or number > maximum:
+            if not number.is_finite() or number < 0 or number > maximum or _too_precise(number):
                 raise decimal.InvalidOperation
-        except decimal.InvalidOperation:
-            problem(where, f"'{value}' is not a share from 0 to {maximum}",
-                    "write a decimal, e.g. 0.2 for 20%")
+        except (decimal.InvalidOperation, ValueError):
+            shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+            problem(where, f"'{shown}' is not a share from 0 to {maximum}",
+                    f"write a decimal with at most {MAX_DECIMALS} decimal places, e.g. 0.2 for 20%")
             return None
         return number
 
@@ -271,7 +274,7 @@ def parse_sensitivity(data: object, file: str, assumptions: Assumptions) -> tupl
             continue
         try:
             low, high = (Decimal(str(item)) for item in value)
-            if not (0 <= low <= high <= 1) or isinstance(value, str):
+            if not (0 <= low <= high <= 1) or isinstance(value, str) or _too_precise(low) or _too_precise(high):
                 raise ValueError
         except (TypeError, ValueError, decimal.InvalidOperation):
             problems.append(Problem(code="bad-assumption", file=file, where=where,
@@ -280,3 +283,8 @@ def parse_sensitivity(data: object, file: str, assumptions: Assumptions) -> tupl
             continue
         ranges[name] = (low, high)
     return assumptions.model_copy(update={"sensitivity": ranges}), problems
+
+
+def _too_precise(number: Decimal) -> bool:
+    """More than MAX_DECIMALS decimal places (1e-999999 is no share anyone meant)."""
+    return number.normalize().as_tuple().exponent < -MAX_DECIMALS

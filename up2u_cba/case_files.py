@@ -35,7 +35,7 @@ from up2u_cba.problems import Problem
 NEW_CASE_COMMENT = (
     "# Case record for up2u-cba. Pseudonymised: no names, dates of birth, addresses or narrative.",
 )
-MAX_DECIMALS = 4
+MAX_DECIMALS = cases.MAX_DECIMALS
 """Quantities and years take at most this many decimal places (they are stored as TOML numbers)."""
 SAFE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """What any reference must look like, whatever the service's pattern: it is also a file name."""

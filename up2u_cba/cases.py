@@ -41,6 +41,8 @@ OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadw
                   "confidence", "adjustment_reason"}
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 """Largest quantity and years of one outcome line: beyond them it is a typing slip."""
+MAX_DECIMALS = 4
+"""Quantities and years take at most this many decimal places (guided entry and intake say the same)."""
 TEXT_LIMIT = 200
 FIRST_DATE = datetime.date(2000, 4, 1)
 """No status is dated before this (financial year 2000/01): the programme is far younger, and
@@ -325,6 +327,10 @@ def _positive_number(entry: dict, field: str, where: str, problem, required: boo
         return None
     if number > LIMITS[field]:
         problem("bad-quantity" if field == "quantity" else "bad-years", f"{where}.{field}",
-                f"{field} is {value}, more than any one case could have", f"at most {LIMITS[field]:,}")
+                f"{field} is more than any one case could have", f"at most {LIMITS[field]:,}")
+        return None
+    if number.normalize().as_tuple().exponent < -MAX_DECIMALS:
+        problem("bad-number", f"{where}.{field}", f"{field} has more than {MAX_DECIMALS} decimal places",
+                "round it, e.g. 0.3333")
         return None
     return number

@@ -48,6 +48,8 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
 VALUE_TYPES = ("fiscal", "economic", "social")
 MAXIMUM_VALUE = Decimal(10) ** 9
+MAX_DECIMALS = 20
+"""GMCA's computed values carry up to 15 decimal places; 1e-999999 is not a price."""
 """No unit cost is a billion pounds; a bigger figure is a typing slip (or 1e999999999)."""
 RAG_RATINGS = ("G", "A", "R", "")
 TEXT_LIMIT = 10_000
@@ -173,12 +175,15 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
             amount = Decimal(amount_text.replace(",", "").replace("£", ""))
             if not amount.is_finite() or amount < 0 or amount > MAXIMUM_VALUE:
                 raise decimal.InvalidOperation
+            if amount.normalize().as_tuple().exponent < -MAX_DECIMALS:
+                raise decimal.InvalidOperation
             amount = abs(amount)  # -0 is 0
         except decimal.InvalidOperation:
             amount = None
             shown = amount_text if len(amount_text) <= 40 else amount_text[:37] + "..."
             problem("bad-number", f"{kind}_value", f"'{shown}' is not an amount of money",
-                    f"write pounds as a plain number up to {MAXIMUM_VALUE:,}, e.g. 2470 or 1171.50")
+                    f"write pounds as a plain number up to {MAXIMUM_VALUE:,} with at most {MAX_DECIMALS} decimal "
+                    "places, e.g. 2470 or 1171.50")
         year = None
         try:
             year = models.FinancialYear.parse(year_text)
