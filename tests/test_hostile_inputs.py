@@ -577,3 +577,15 @@ def test_an_implausible_date_in_the_intake_workbook_is_refused(project, template
     refused(result, str(path), "Cases row 3: date")
     assert "implausible-date" in result.output or "future-date" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ('series = "HM', 'series = "' + "y" * 100_000 + 'HM', "uprating.series"),
+    ('"Bournemouth", "Christchurch"', '"Bournemouth", "' + "C" * 5000 + '"', "services.BCP.localities[1]"),
+    ('reference_pattern = "BCP-', 'reference_pattern = "' + "B?" * 1000 + 'BCP-', "services.BCP.reference_pattern"),
+])
+def test_a_long_text_in_the_settings_is_refused_before_it_reaches_a_workbook_cell(project, old, new, where):
+    edit(project, old, new)
+    refused(run("report", "--settings", project, "--xlsx", project.parent / "out.xlsx"), str(project), where,
+            code="text-too-long")
+    assert not (project.parent / "out.xlsx").exists()

@@ -43,6 +43,9 @@ KNOWN_KEYS: dict = {
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
 keys). The one list of them: a key not here is a typo, reported with the nearest known key.
 Add a new setting here."""
+TEXT_LIMIT = 1000
+"""Longest text in the settings (a series name, a note, a locality): reports and workbook cells
+show it whole, and a workbook cell holds at most 32,767 characters."""
 MAXIMUM_SPEND = Decimal(10) ** 9
 """No programme's yearly spend is a billion pounds; a bigger figure is a typing slip."""
 
@@ -75,7 +78,8 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     if data is None:
         return None, [refused]
     folder = os.path.dirname(path)
-    problems: list[Problem] = unknown_keys(path, data) + spreadsheet_text.problems_in(data, path)
+    problems: list[Problem] = (unknown_keys(path, data) + _long_texts(path, data)
+                               + spreadsheet_text.problems_in(data, path))
 
     def problem(code: str, where: str, message: str, hint: str) -> None:
         problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))
@@ -220,6 +224,21 @@ def _parse_suppression(table: object, problem) -> str:
                 "use one of: " + ", ".join(f'"{known}"' for known in disclosure.RULES))
         return disclosure.DEFAULT_RULE
     return name
+
+
+def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:
+    """A ``text-too-long`` problem for every text (or table name) in ``data`` over TEXT_LIMIT."""
+    problems = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for key, value in items:
+        place = (f"{where}.{key}" if where else key) if isinstance(key, str) else f"{where}[{key}]"
+        if isinstance(key, str) and len(key) > TEXT_LIMIT or isinstance(value, str) and len(value) > TEXT_LIMIT:
+            problems.append(Problem(code="text-too-long", file=path, where=_shown(place),
+                                    message=f"more than {TEXT_LIMIT:,} characters",
+                                    hint="a setting is a name, a path or a short note"))
+        else:
+            problems.extend(_long_texts(path, value, place))
+    return problems
 
 
 def _shown(value: object) -> str:
