@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import pathlib
+import re
 
 import openpyxl
 import pytest
@@ -145,3 +147,12 @@ def test_csv_rows_reader_takes_off_exactly_the_escape(text):
     record, problem = csv_rows.clean(raw, "costs.csv", 2, "")
     assert problem is None
     assert record == {"description": text, "fiscal_value": "-5"}
+
+
+@pytest.mark.parametrize("module", ["render_xlsx.py", "intake.py"])
+def test_the_workbook_writers_write_cells_only_through_put(module):
+    """No cell is written around ``put``: a forgotten ``sheet["A1"] = text`` would make an input's
+    ``#N/A`` an error cell (and its ``=1+1`` a formula, which ``check_formulas`` stops at run time)."""
+    source = (pathlib.Path(spreadsheet_text.__file__).parent / module).read_text(encoding="utf-8")
+    raw = re.findall(r"\.cell\([^)]*value=|\b\w*sheet\[[^\]]+\]\s*=(?!=)|\.value\s*=(?!=)", source)
+    assert raw == []
