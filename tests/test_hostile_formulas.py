@@ -424,6 +424,15 @@ def test_guided_entry_re_asks_a_note_with_a_control_character(tmp_path, characte
     assert path.read_text(encoding="utf-8").endswith('evidence = "Confirmed by the service"\n')
 
 
+def test_guided_entry_re_asks_a_reference_with_a_control_character(tmp_path):
+    settings = sample_project(tmp_path)
+    answers = ["BCP", "3", "BCP-01\x1b0101", "BCP-0101", "2023-02-01", "", "y"]
+    result = invoke("case", "new", "--settings", settings, input="".join(f"{answer}\n" for answer in answers))
+    assert result.exit_code == 0, result.output
+    assert "U+001B escape" in result.output and "reference" in result.output
+    assert 'reference = "BCP-0101"' in (tmp_path / "cases" / "BCP" / "BCP-0101.toml").read_text(encoding="utf-8")
+
+
 def filled_intake(tmp_path, settings, evidence: str = "Police check", locality: str = "Poole") -> pathlib.Path:
     """An intake workbook with one completed case and one outcome. A control character is given
     as ``_xHHHH_``: Excel stores a pasted vertical tab so, and openpyxl hands it over so."""
