@@ -327,6 +327,27 @@ def test_names_like_criteria_do_not_change_what_the_workbook_adds_up(tmp_path):
         assert summary.total_saving in totals
 
 
+def test_a_spreadsheet_application_keeps_every_payload_as_text(tmp_path):
+    """LibreOffice, opening and recalculating the workbook, shows each payload as the text it is
+    (an injected formula would show its result: 2, a link...)."""
+    settings = sample_project(tmp_path)
+    descriptions = iter(PAYLOADS)
+    for path in sorted(tmp_path.glob("cases/BCP/*.toml")):
+        text = path.read_text(encoding="utf-8")
+        completed = re.search(r'status = "completed"\ndate = (\S+)', text)
+        if completed and "2022-04-01" <= completed.group(1) <= "2023-03-31" and "\ndescription = " in text:
+            payload = next(descriptions, None)
+            if payload is None:
+                break
+            path.write_text(re.sub(r'\ndescription = "[^"]*"', lambda _: f"\ndescription = {toml_string(payload)}",
+                                   text, count=1), encoding="utf-8")
+    assert next(descriptions, None) is None, "fewer completed 2022/23 cases than payloads"
+    path = tmp_path / "report.xlsx"
+    assert invoke("report", "--settings", settings, "--xlsx", path).exit_code == 0
+    shown = {row["Description"] for row in table_rows(recalculate(path, tmp_path)["Outcome lines"])}
+    assert {payload.strip().replace("\r", "\n") for payload in PAYLOADS} <= shown
+
+
 # --- deliverable 2: characters a workbook cannot hold are refused at the door -----------------
 
 @pytest.fixture(scope="module")
