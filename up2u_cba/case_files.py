@@ -288,10 +288,12 @@ def reference_problem(reference: str, service: models.ServiceSettings) -> str | 
     """Why ``reference`` cannot be a reference of ``service``, or None."""
     if not SAFE_REFERENCE.fullmatch(reference):
         return "a reference is letters, digits and dashes only (it is also the file name)"
-    if service.reference_pattern and not re.fullmatch(service.reference_pattern, reference):
+    refused = privacy.check_reference(reference)  # even when the service's pattern allows it
+    if refused or (service.reference_pattern and not re.fullmatch(service.reference_pattern, reference)):
         example = next_reference(service, set())
         shown = f" such as {example}" if example else ""
-        return f"{service.name} references look like {service.reference_pattern}{shown} (a pseudonym, never a name)"
+        shape = f"{service.name} references look like {service.reference_pattern}{shown} (a pseudonym, never a name)"
+        return f"{refused}; {shape}" if refused else shape
     return None
 
 

@@ -767,6 +767,10 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
     only new events and outcome lines are added. Importing the same workbook again changes
     nothing and says so (exit status 0).
 
+    The cases are stored all or none: an import stopped part-way (Ctrl-C, a full disk, a
+    crash) is finished or undone by the next `intake import`, `case new` or `case update`,
+    which says what it did; until then `validate` reports it.
+
     \b
     Example:
       up2u-cba intake import intake-2023-24.xlsx

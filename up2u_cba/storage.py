@@ -8,7 +8,12 @@
   finished temporary file is hard-linked to its name, which fails if the name exists, so of two
   writers racing for one name exactly one wins and the other gets ``FileExistsError``.
 - ``folder_lock`` serialises writers of one folder (``fcntl.flock`` on a lock file), so that
-  "which references are free?" and "write the file" happen as one step.
+  "which references are free?" and "write the file" happen as one step. While held, the lock
+  file records who holds it (one JSON line: host, process id, command, since when), so a run
+  that cannot take it can say who is in the way.
+- A failed write raises ``WriteFailed`` (the file meant, and the OSError); a lock held too long
+  raises ``LockTimeout`` (with the holder). Both carry ``.problem``: the one place an OS error
+  becomes a message a user can act on (disk full, read-only, permission, name too long...).
 
 Temporary files are named ``.NAME.XXXX.tmp``: they never end in ``.toml``, so a stray one left by
 a killed process is never read as a case.
@@ -17,11 +22,16 @@ a killed process is never read as a case.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
+import json
 import os
+import socket
 import tempfile
 import time
 from typing import Callable
+
+from up2u_cba.problems import Problem
 
 try:
     import fcntl
@@ -29,15 +39,81 @@ except ImportError:  # pragma: no cover - not on Windows; exclusive creation sti
     fcntl = None
 
 LOCK_NAME = ".up2u-cba.lock"
-"""The lock file ``folder_lock`` creates in the folder it guards (empty; never deleted)."""
+"""The lock file ``folder_lock`` creates in the folder it guards (never deleted; it holds the
+holder's JSON line while held, and is emptied when let go)."""
+LOCK_WAIT_VARIABLE = "UP2U_CBA_LOCK_WAIT"
+"""Environment variable: seconds to wait for a folder lock held by another run (default 30)."""
+LOCK_WAIT = 30.0
 
+holder_command = ""
+"""What this process is doing, recorded in the lock files it holds (the CLI sets it: `case new`)."""
 
 _held: dict[str, int] = {}
 """Folders whose lock this process holds, and how deeply (the lock is re-entrant in-process)."""
 
 
+class WriteFailed(OSError):
+    """Writing ``path`` failed with ``error`` (disk full, read-only...); nothing was replaced.
+    An OSError itself (same errno), so code that expects one still catches it."""
+
+    def __init__(self, path: str, error: OSError, where: str = ""):
+        super().__init__(error.errno, error.strerror or str(error), path)
+        self.path = path
+        self.error = error
+        self.where = where
+
+    @property
+    def problem(self) -> Problem:
+        return write_problem(self.path, self.error, self.where)
+
+
 class LockTimeout(Exception):
     """Another writer held the folder lock for longer than the wait allowed."""
+
+    def __init__(self, folder: str, timeout: float, holder: dict | None = None):
+        super().__init__(f"another writer has held {folder} for over {timeout:.0f} seconds")
+        self.folder = folder
+        self.timeout = timeout
+        self.holder = holder or {}
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(code="folder-locked", file=self.folder, message=describe_holder(self.holder, self.timeout),
+                       hint="wait for it to finish, then run this again; if that process is gone, just run again")
+
+
+def write_problem(path: str, error: OSError, where: str = "") -> Problem:
+    """What to tell a user whose write of ``path`` failed with ``error``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    reasons = {
+        errno.ENOSPC: ("the disk is full", "free some space or write to another disk, then run this again"),
+        errno.EDQUOT: ("your disk quota is used up", "free some space or write to another disk, then run this again"),
+        errno.EROFS: ("the disk is read-only", "choose a folder on a disk that can be written to"),
+        errno.EACCES: (f"permission to write in {folder} was refused",
+                       "check you may write to that folder, or choose another"),
+        errno.EPERM: (f"the system did not allow writing in {folder}",
+                      "check you may write to that folder, or choose another"),
+        errno.ENAMETOOLONG: ("the name is too long for the file system", "choose a shorter name"),
+        errno.ENOENT: (f"the folder {folder} does not exist (any more)", "create it again, or choose another path"),
+        errno.ENOTDIR: (f"part of the path {folder} is not a folder", "choose another path"),
+        errno.EISDIR: ("this is a folder, not a file name", "give a file name inside it"),
+    }
+    message, hint = reasons.get(error.errno, (f"cannot write it: {error.strerror or error}",
+                                              "check the folder can be written to, or choose another path"))
+    return Problem(code="cannot-write", file=path, where=where, message=f"{message}; nothing was changed",
+                   hint=hint)
+
+
+@contextlib.contextmanager
+def writing(path: str, where: str = ""):
+    """Turn an OSError met while writing ``path`` into WriteFailed (naming ``path``)."""
+    try:
+        yield
+    except WriteFailed as failed:
+        failed.where = failed.where or where
+        raise
+    except OSError as error:
+        raise WriteFailed(path, error, where) from error
 
 
 def write_atomic(path: str, text: str, verify: Callable[[str], None] | None = None) -> None:
@@ -45,14 +121,15 @@ def write_atomic(path: str, text: str, verify: Callable[[str], None] | None = No
 
     ``verify``, if given, is called with the finished temporary file before it is renamed into
     place; an exception from it removes the temporary file and leaves ``path`` untouched."""
-    temporary = _write_temporary(path, text)
-    try:
-        if verify is not None:
-            verify(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        _remove_quietly(temporary)
-        raise
+    with writing(path):
+        temporary = _write_temporary(path, text)
+        try:
+            if verify is not None:
+                verify(temporary)
+            os.replace(temporary, path)
+        except BaseException:
+            _remove_quietly(temporary)
+            raise
     _sync_folder(path)
 
 
@@ -60,32 +137,38 @@ def create_exclusive(path: str, text: str, verify: Callable[[str], None] | None 
     """Create ``path`` with ``text``, complete or not at all; raise FileExistsError if it exists.
 
     ``verify`` as for ``write_atomic``."""
-    temporary = _write_temporary(path, text)
     try:
-        if verify is not None:
-            verify(temporary)
+        temporary = _write_temporary(path, text)
         try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise
-        except OSError as error:
-            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            if verify is not None:
+                verify(temporary)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
                 raise
-            # A filesystem without hard links: claim the name first, then fill it atomically.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-            os.replace(temporary, path)
-    finally:
-        _remove_quietly(temporary)
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                # A filesystem without hard links: claim the name first, then fill it atomically.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                os.replace(temporary, path)
+        finally:
+            _remove_quietly(temporary)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise WriteFailed(path, error) from error
     _sync_folder(path)
 
 
 @contextlib.contextmanager
-def folder_lock(folder: str, timeout: float = 30.0):
+def folder_lock(folder: str, timeout: float | None = None):
     """Hold the write lock of ``folder`` (created if missing) for the ``with`` block. Other
     processes wait; the same process may take it again inside the block.
 
-    Raises LockTimeout if another writer keeps it for more than ``timeout`` seconds."""
-    os.makedirs(folder, exist_ok=True)
+    Raises LockTimeout (naming the holder) if another writer keeps it for more than ``timeout``
+    seconds (default: $UP2U_CBA_LOCK_WAIT, else 30), and WriteFailed if the lock file cannot be
+    made (a read-only or missing folder)."""
     key = os.path.realpath(folder)
     if key in _held:  # this process holds it already (an import writing several cases)
         _held[key] += 1
@@ -94,23 +177,94 @@ def folder_lock(folder: str, timeout: float = 30.0):
         finally:
             _held[key] -= 1
         return
-    handle = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    lock_path = os.path.join(folder, LOCK_NAME)
+    with writing(lock_path):
+        os.makedirs(folder, exist_ok=True)
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         if fcntl is not None:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise LockTimeout(f"another writer has held {folder} for over {timeout:.0f} seconds")
-                    time.sleep(0.02)
+            _wait_for(handle, lock_path, folder, lock_wait() if timeout is None else timeout)
+        _record_holder(handle)
         _held[key] = 1
         yield
     finally:
-        _held.pop(key, None)
+        if _held.pop(key, None) is not None:
+            _forget_holder(handle)
         os.close(handle)  # closing releases the flock
+
+
+def lock_wait() -> float:
+    """Seconds to wait for a folder lock: $UP2U_CBA_LOCK_WAIT if it is a number, else 30."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_VARIABLE, LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
+
+
+def _wait_for(handle: int, lock_path: str, folder: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise LockTimeout(folder, timeout, read_holder(lock_path)) from None
+            time.sleep(0.02)
+
+
+def holder_record() -> dict:
+    """Who this process is, as recorded in a lock file it holds."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "command": holder_command,
+            "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def _record_holder(handle: int) -> None:
+    """Write this process's holder record into the lock file (best effort: a full disk must not
+    stop the lock itself from working)."""
+    try:
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, (json.dumps(holder_record()) + "\n").encode("utf-8"), 0)
+    except OSError:
+        pass
+
+
+def _forget_holder(handle: int) -> None:
+    try:
+        os.ftruncate(handle, 0)
+    except OSError:
+        pass
+
+
+def read_holder(lock_path: str) -> dict:
+    """The holder record in a lock file; {} if there is none or it cannot be read."""
+    try:
+        with open(lock_path, encoding="utf-8") as handle:
+            found = json.loads(handle.readline() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def describe_holder(holder: dict, timeout: float) -> str:
+    """"another up2u-cba run (process 1234 on host X, `case new`) has held the cases folder
+    since 10:42:07", from a holder record (or less, from less)."""
+    parts = []
+    if holder.get("pid"):
+        host = holder.get("host")
+        parts.append(f"process {holder['pid']}" + (f" on host {host}" if host else ""))
+    if holder.get("command"):
+        parts.append(f"`{holder['command']}`")
+    who = f"another up2u-cba run ({', '.join(parts)})" if parts else "another up2u-cba run"
+    since = ""
+    try:
+        started = datetime.datetime.fromisoformat(str(holder.get("since")))
+        now = datetime.datetime.now(started.tzinfo)
+        since = f" since {started:%H:%M:%S}" if started.date() == now.date() else f" since {started:%Y-%m-%d %H:%M:%S}"
+    except (TypeError, ValueError):
+        pass
+    waited = f" (waited {timeout:g} seconds)"
+    return f"{who} has held the cases folder{since or ' for longer than this run waits'}{waited}"
 
 
 def _write_temporary(path: str, text: str) -> str:
