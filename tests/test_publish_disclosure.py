@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-import math
 import pathlib
 import random
 import shutil
 import zipfile
 
 import openpyxl
+import openpyxl.utils
 import pytest
 
 from hostile import assert_refused, invoke, sample_project

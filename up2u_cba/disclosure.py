@@ -86,7 +86,8 @@ class Rule:
 RULES = {
     "1-4": Rule("1-4", 4, 1, "counts of 1 to 4 are not shown"),
     "nhs-england": Rule("nhs-england", 7, 5, "the NHS England rule: counts of 1 to 7 are not shown, and other "
-                                             "counts are rounded to the nearest 5"),
+                                             "counts, totals too, are each rounded to the nearest 5 (so a row "
+                                             "need not add up to its total)"),
 }
 DEFAULT_RULE = "1-4"
 
