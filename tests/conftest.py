@@ -15,6 +15,19 @@ SETTINGS = ROOT / "up2u-cba.toml"
 DEFLATORS = ROOT / "unit_costs" / "gdp-deflators-march-2026.csv"
 GMCA_CSV = ROOT / "unit_costs" / "gmca-ucd-v1.4.csv"
 
+GUARD_FIGURES = pytest.StashKey[list]()
+"""The personal-data guard's corpus figures (catch rate, false alarms), set by
+test_privacy_corpus.py and printed at the end of the run."""
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Show the personal-data guard's catch and false-alarm rates in every test run's output."""
+    figures = config.stash.get(GUARD_FIGURES, None)
+    if figures:
+        terminalreporter.write_sep("-", "personal-data guard, labelled corpus (tests/fixtures/privacy_corpus.toml)")
+        for line in figures:
+            terminalreporter.write_line(line)
+
 
 @pytest.fixture(scope="session")
 def series() -> deflators.DeflatorSeries:

@@ -51,6 +51,7 @@ def project(tmp_path, assumptions: str = "", outcomes: str = "", spend: int = 90
 
         [services.BCP]
         localities = ["Poole"]
+        reference_pattern = "BCP-\\\\d{{4}}"
         spend = {{ "2022/23" = {spend} }}
         """) + textwrap.dedent(assumptions))
     return settings

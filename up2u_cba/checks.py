@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from up2u_cba import deflators, models, unit_costs
+from up2u_cba import deflators, models, privacy, unit_costs
 from up2u_cba.problems import Problem
 
 
@@ -65,13 +65,17 @@ def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.U
 
 
 def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[Problem]:
+    problems = []
+    refused = privacy.check_reference(case.reference)
+    if refused:  # whatever the service and its pattern allow
+        problems.append(Problem(code="personal-data", file=case.file, where="reference", message=refused,
+                                hint=privacy.REFERENCE_HINT))
     service = settings.service(case.service)
     if service is None:
         names = ", ".join(known.name for known in settings.services)
-        return [Problem(code="unknown-service", file=case.file, where="service",
-                        message=f"'{case.service}' is not a service in {settings.file}",
-                        hint=f"use one of: {names}")]
-    problems = []
+        return problems + [Problem(code="unknown-service", file=case.file, where="service",
+                                   message=f"'{case.service}' is not a service in {settings.file}",
+                                   hint=f"use one of: {names}")]
     if case.service != service.name:
         problems.append(Problem(code="unknown-service", file=case.file, where="service",
                                 message=f"'{case.service}' is spelled differently from the settings",
@@ -80,7 +84,7 @@ def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[P
         problems.append(Problem(code="unknown-locality", file=case.file, where="locality",
                                 message=f"'{case.locality}' is not a locality of {service.name}",
                                 hint=f"use one of: {', '.join(service.localities)}"))
-    if service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
+    if not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
                                 message=f"the reference does not match the {service.name} reference pattern",
                                 hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))

@@ -174,13 +174,18 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
             problem("duplicate-locality", f"{where}.localities", f"the locality {locality} is listed twice",
                     "list each locality of the service once")
         seen_localities.add(locality.casefold())
-    pattern = table.get("reference_pattern", "")
-    try:
-        re.compile(pattern)
-    except (re.error, TypeError):
-        problem("bad-field", f"{where}.reference_pattern", "not a valid regular expression",
-                'e.g. reference_pattern = "BCP-\\\\d{4}"')
+    pattern = table.get("reference_pattern")
+    if not pattern:  # required: it is what keeps names out of the references (and so the file names)
+        problem("missing-field", f"{where}.reference_pattern", "no reference pattern given",
+                f'give the shape of {name}\'s pseudonymised references, e.g. reference_pattern = "BCP-\\\\d{{4}}"')
         pattern = ""
+    else:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError):
+            problem("bad-field", f"{where}.reference_pattern", "not a valid regular expression",
+                    'e.g. reference_pattern = "BCP-\\\\d{4}"')
+            pattern = ""
     spend: dict[models.FinancialYear, Decimal] = {}
     spend_table = table.get("spend", {})
     if not isinstance(spend_table, dict):
