@@ -433,7 +433,7 @@ def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
     \b
     Example:
       up2u-cba case new
-      up2u-cba case new --resume cases/.unsaved/BCP-0071-20230220-104207.toml.unsaved
+      up2u-cba case new --resume FILE  # FILE: as named when it could not save
     """
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
     warn_case_problems(case_problems)
