@@ -1,5 +1,8 @@
-"""The pseudonymisation guard (issue #4): free text that looks like personal data is refused,
-naming the field and the reason, never echoing the text. Every value here is obviously fake."""
+"""The pseudonymisation guard (issues #4, #9): free text that looks like personal data is refused,
+naming the field and the reason, never echoing the text; a reference that looks like a name or a
+date of birth is refused by validate, guided entry and intake import whatever the service's
+pattern allows. Every value here is obviously fake (the labelled corpus is in
+test_privacy_corpus.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ import pathlib
 
 import pytest
 
+from hostile import assert_refused, invoke, sample_project
 from test_entry_support import ROOT
-from up2u_cba import case_files, cases, entry, privacy
+from test_intake import ONE_CASE, ONE_OUTCOME, fill, located, rename
+from up2u_cba import case_files, cases, entry, models, privacy
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
 
@@ -121,3 +126,74 @@ def test_validate_refuses_personal_data_in_a_hand_edited_case_file():
         ("personal-data", "outcomes[1].description"),
     ]
     assert all("AB12" not in str(problem) and "1985" not in str(problem) for problem in problems)
+
+
+# --- the reference (issue #9): always checked, whatever the service's pattern allows ----------
+
+PERMISSIVE = "[A-Za-z0-9-]+"
+"""A reference pattern that lets anything through, to show the guard does not rely on it."""
+
+NAME_OR_BIRTH_DATE = ["JSmith1985", "John-Smith", "smith-j", "Kevin", "BCP-KEVIN", "KMarsh", "Smith1985",
+                      "12031985", "KM-1985-03-12", "KM19850312", "1985-03-12-KM"]
+PSEUDONYMS = ["BCP-0011", "DOR-0001", "BCP-1985", "DOR-2001", "BCP-0011A", "Case-0001", "BCP-MAY", "X-120385"]
+
+
+def permissive(settings: pathlib.Path) -> pathlib.Path:
+    text = settings.read_text()
+    assert 'reference_pattern = "BCP-\\\\d{4}"' in text
+    settings.write_text(text.replace('reference_pattern = "BCP-\\\\d{4}"', f'reference_pattern = "{PERMISSIVE}"'))
+    return settings
+
+
+@pytest.mark.parametrize("reference", NAME_OR_BIRTH_DATE)
+def test_a_reference_that_looks_like_a_name_or_birth_date_is_refused(reference):
+    assert set(privacy.reference_kinds(reference)) & {privacy.NAME, privacy.DATE_OF_BIRTH}
+
+
+@pytest.mark.parametrize("reference", PSEUDONYMS)
+def test_a_pseudonymised_reference_passes(reference):
+    assert privacy.reference_kinds(reference) == []
+
+
+def test_no_sample_reference_is_refused():
+    records, problems = cases.load(str(ROOT / "cases"))
+    assert problems == [] and [record.reference for record in records if privacy.reference_kinds(record.reference)] == []
+
+
+@pytest.mark.parametrize("reference", ["JSmith1985", "John-Smith", "12031985", "KM-1985-03-12"])
+def test_guided_entry_refuses_it_even_if_the_pattern_allows_it(reference):
+    service = models.ServiceSettings(name="BCP", localities=("Poole",), reference_pattern=PERMISSIVE)
+    message = entry.reference_message(reference, service, {})
+    assert message and message.startswith("the reference looks like") and reference not in message
+    assert entry.reference_message("BCP-9001", service, {}) is None
+
+
+@pytest.mark.parametrize("reference", ["JSmith1985", "John-Smith", "12031985", "KM-1985-03-12"])
+def test_validate_refuses_it_even_if_the_pattern_allows_it(tmp_path, reference):
+    settings = permissive(sample_project(tmp_path))
+    case = tmp_path / "cases" / "BCP" / "BCP-0001.toml"
+    text = case.read_text()
+    case.write_text(text.replace('reference = "BCP-0001"', f'reference = "{reference}"'))
+    result = invoke("validate", "--settings", settings)
+    assert_refused(result, case, "reference", "personal-data")
+    assert reference not in result.output
+
+
+def test_intake_import_refuses_it_even_if_the_pattern_allows_it(tmp_path):
+    settings = permissive(sample_project(tmp_path))
+    template = tmp_path / "template.xlsx"
+    assert invoke("intake", "template", template, "--settings", settings).exit_code == 0
+    case_rows, outcome_rows = list(ONE_CASE), list(ONE_OUTCOME)
+    rename(case_rows, outcome_rows, "KMarsh1985")
+    workbook = fill(template, tmp_path / "filled.xlsx", case_rows, outcome_rows)
+    result = invoke("intake", "import", workbook, "--settings", settings)
+    assert result.exit_code == 1
+    assert located(result.output) == [("personal-data", "Cases row 2: reference")]
+    assert "KMarsh" not in result.output and not (tmp_path / "cases" / "BCP" / "KMarsh1985.toml").exists()
+
+
+def test_a_service_without_a_reference_pattern_is_a_settings_problem(tmp_path):
+    settings = sample_project(tmp_path)
+    settings.write_text(settings.read_text().replace('reference_pattern = "DOR-\\\\d{4}"\n', ""))
+    result = invoke("validate", "--settings", settings)
+    assert_refused(result, settings, "services.Dorset.reference_pattern", "missing-field")

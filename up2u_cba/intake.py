@@ -27,6 +27,7 @@ import decimal
 import os
 import re
 import tomllib
+import warnings
 import zipfile
 from decimal import Decimal
 
@@ -35,8 +36,8 @@ import openpyxl.styles
 import openpyxl.utils
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from up2u_cba import (case_files, cases, checks, deflators, import_journal, input_files, models, spreadsheet_text,
-                      storage, unit_costs)
+from up2u_cba import (case_files, cases, checks, deflators, import_journal, input_files, models, privacy,
+                      spreadsheet_text, storage, unit_costs)
 from up2u_cba.problems import Problem
 
 ROWS = 2000
@@ -328,9 +329,20 @@ def _open(path: str):
     data, refused = input_files.open_workbook(path, input_files.INTAKE_WORKBOOK, input_files.INTAKE_BOUNDS)
     if data is None:
         return None, [refused]
+    # openpyxl's warnings (a date out of range is read as an error value) are not for users: the
+    # rows say what is wrong with such a cell
+    warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
     try:
-        return openpyxl.load_workbook(data, data_only=True), []
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError) as error:
+        # read-only: rows stream from the file, and an empty cell is never made an object
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+        for sheet in book.worksheets:
+            if hasattr(sheet, "reset_dimensions"):
+                sheet.reset_dimensions()  # read every row, whatever size the file claims
+                for _ in sheet.iter_rows(values_only=True):
+                    pass  # a damaged cell (a 5,000-digit number, a month 13) is found now, not mid-plan
+        return book, []
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError,
+            OverflowError) as error:
         return None, [Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
                               hint="save it from Excel as an .xlsx workbook (Excel Workbook format)")]
 
@@ -461,7 +473,10 @@ class _Reader:
                                  f"{reference} is in {earlier[2]} ({_place(earlier[0])})",
                                  "a case has one locality; leave it blank on later rows")
                 message = case_files.reference_problem(reference, service) if reference else None
-                if message and reference.upper() not in self.bad_references:  # said once, at its first row
+                refused = privacy.check_reference(reference) if message else None
+                if refused and reference.upper() not in self.bad_references:  # never repeat a name or birth date
+                    self.problem("personal-data", CASES, number, "reference", refused, privacy.REFERENCE_HINT)
+                elif message and reference.upper() not in self.bad_references:  # said once, at its first row
                     self.problem("bad-reference", CASES, number, "reference",
                                  f"'{reference}' is not a {service.name} reference", message)
                 if message:
