@@ -329,7 +329,9 @@ def test_case_new_that_cannot_be_saved_is_kept_beside_the_cases_and_resumed(proj
     kept = kept_file(result.output)
     assert kept.parent == folder / "cases" / unsaved_cases.FOLDER
     assert oct(kept.stat().st_mode & 0o777) == oct(0o600)  # case data: its owner's only
-    assert run(settings, "validate").exit_code == 0  # a recovery file is never read as a case
+    checked = run(settings, "validate")
+    assert checked.exit_code == 0, checked.output  # a recovery file is never read as a case...
+    assert "1 case(s) entered earlier could not be saved" in checked.output  # ...but is not forgotten
     assert_resumes(settings, ["case", "new"], kept, folder / "cases" / "BCP" / "BCP-0101.toml")
 
 

@@ -101,12 +101,12 @@ while True:
 
 
 def test_killing_a_writer_at_random_moments_never_leaves_a_broken_case(tmp_path):
-    """A process rewrites one case file over and over, alternating a small and a large (1 MB)
-    version, and is SIGKILLed at a random moment, 15 times: the file is always exactly one
-    of the two versions and reads as a case. (The same harness with a plain open-and-write
+    """A process rewrites one case file over and over, alternating a small and a large version
+    (0.85 MB, under the case-file size bound), and is SIGKILLed at a random moment, 15 times:
+    the file is always exactly one of the two versions and reads as a case. (The same harness with a plain open-and-write
     leaves a truncated file in most rounds.)"""
     small = (ROOT / "tests" / "fixtures" / "entry" / "BCP-0064-entered.toml").read_text()
-    large = small + "".join(f"# padding {number:07d} {'x' * 100}\n" for number in range(10000))
+    large = small + "".join(f"# padding {number:07d} {'x' * 100}\n" for number in range(7000))
     (tmp_path / "small.txt").write_text(small)
     (tmp_path / "large.txt").write_text(large)
     folder = tmp_path / "cases"

@@ -103,6 +103,7 @@ def validate(settings_file, cases_folder, unit_cost_files):
     completed = sum(1 for case in inputs.cases if case.completed_on)
     click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed), {len(inputs.costs)} unit costs, "
                f"{len(inputs.series.index)} deflator years; no problems found.")
+    cli_entry.warn_unsaved(inputs.settings.cases_folder)
 
 
 @main.group()

@@ -437,6 +437,7 @@ def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
     """
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
     warn_case_problems(case_problems)
+    warn_unsaved(inputs.settings.cases_folder, resume_file)
     valuer = Valuer(inputs)
     if resume_file:
         record = resumed_case(resume_file, inputs)
@@ -543,6 +544,16 @@ def keep_and_fail(record: models.CaseRecord, problems: list[Problem], folder: st
                         f"{unsaved_cases.resume_command(record, update, path)}")
 
 
+def warn_unsaved(cases_folder: str, resume_file: str | None = None) -> None:
+    """Remind the user of cases kept in recovery files beside the cases and not yet saved."""
+    waiting = [path for path in unsaved_cases.pending(cases_folder)
+               if not resume_file or os.path.abspath(path) != os.path.abspath(resume_file)]
+    if waiting:
+        click.echo(f"Note: {len(waiting)} case(s) entered earlier could not be saved and are kept in "
+                   f"{os.path.dirname(waiting[0])}; save each with the command in its first lines "
+                   "(`up2u-cba case new --resume FILE` for a new case).", err=True)
+
+
 def finished(resume_file: str | None) -> None:
     """After a resumed case is saved, remove its recovery file."""
     if resume_file and not unsaved_cases.discard(resume_file):
@@ -568,6 +579,7 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
       up2u-cba case update BCP-0071
     """
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
+    warn_unsaved(inputs.settings.cases_folder, resume_file)
     valuer = Valuer(inputs)
     found = [record for record in inputs.cases if record.reference.lower() == reference.strip().lower()]
     if not found:
@@ -585,9 +597,8 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     own = [problem for problem in case_problems if problem.file == old.file]
     if own:
         fail(own, wrote_nothing=False)
-    with storage.writing(old.file):
-        with open(old.file, encoding="utf-8") as handle:
-            old_text = handle.read()
+    with open(old.file, encoding="utf-8") as handle:
+        old_text = handle.read()
     click.echo(f"Case {old.reference}: {old.service}, {old.locality} ({old.file})")
     show_history(old, len(old.history))
     if resume_file:

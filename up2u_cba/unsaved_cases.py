@@ -93,6 +93,16 @@ def load(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
     return record, []
 
 
+def pending(cases_folder: str) -> list[str]:
+    """The recovery files beside the cases (in ``CASES/.unsaved``), oldest first."""
+    folder = os.path.join(cases_folder, FOLDER)
+    try:
+        paths = [os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(SUFFIX)]
+        return sorted(paths, key=os.path.getmtime)
+    except OSError:
+        return []
+
+
 def discard(path: str) -> bool:
     """Remove a recovery file once its case is saved; False if it could not be removed."""
     try:
