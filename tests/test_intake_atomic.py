@@ -338,6 +338,16 @@ def test_an_import_killed_while_preparing_is_undone_by_the_next_writing_run(smal
     assert assert_none_or_all(project, whole) == "all"
 
 
+def test_guided_entry_finishes_an_interrupted_import_before_it_asks_anything(small, monkeypatch):
+    project, whole = small
+    project.reset()
+    die_at(project, monkeypatch, "replace", 3)
+    entry = invoke("case", "new", "--settings", project.settings, input="")  # then stops at the first question
+    assert "was interrupted: 1 of 14 case file(s) had been written:" in entry.output, entry.output
+    assert "Finished it (rolled forward)" in entry.output
+    assert assert_none_or_all(project, whole) == "all"
+
+
 def test_a_damaged_staged_file_rolls_the_whole_import_back(small, monkeypatch):
     project, whole = small
     project.reset()
