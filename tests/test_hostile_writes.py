@@ -387,11 +387,27 @@ def test_a_resumed_case_whose_reference_was_taken_meanwhile_takes_the_next(proje
         patch.setattr(storage.os, "link", failing(errno.ENOSPC))
         result = run(settings, "case", "new", answers=NEW_CASE)
     kept = kept_file(result.output)
-    assert run(settings, "case", "new", answers=NEW_CASE).exit_code == 0  # someone else enters BCP-0101
+    other = ["BCP", "1", "BCP-0101", "2023-01-09", "", "y"]
+    assert run(settings, "case", "new", answers=other).exit_code == 0  # someone else enters another BCP-0101
     result = run(settings, "case", "new", "--resume", kept, answers=["y", "y"])
     assert result.exit_code == 0, result.output
     assert "BCP-0101 has just been taken" in result.output
     assert (folder / "cases" / "BCP" / "BCP-0102.toml").exists()
+
+
+def test_a_case_resumed_twice_is_not_stored_twice(project, monkeypatch):
+    folder, settings = project
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.os, "link", failing(errno.ENOSPC))
+        result = run(settings, "case", "new", answers=NEW_CASE)
+    kept = kept_file(result.output)
+    copy = folder / "copy.toml.unsaved"
+    shutil.copy(kept, copy)
+    assert_resumes(settings, ["case", "new"], kept, folder / "cases" / "BCP" / "BCP-0101.toml")
+    result = run(settings, "case", "new", "--resume", copy, answers=["y", "y"])
+    assert result.exit_code == 0, result.output
+    assert "already stored" in result.output
+    assert not (folder / "cases" / "BCP" / "BCP-0102.toml").exists()
 
 
 def test_resume_from_a_file_that_is_not_there_is_refused(project):

@@ -144,7 +144,7 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
         text += "\n" + "\n".join(_status_table(event)) + "\n"
     for outcome in added_outcomes:
         text += "\n" + "\n".join(_outcome_table(outcome)) + "\n"
-    if _same_case(_parse_text(text), new):
+    if same_case(_parse_text(text), new):
         return text
     # The appended tables do not read back as intended (e.g. the file writes its statuses as
     # an inline array): lay the whole case out again, keeping its leading comment, unless
@@ -188,7 +188,8 @@ def _parse_text(text: str) -> models.CaseRecord | None:
     return record
 
 
-def _same_case(a: models.CaseRecord | None, b: models.CaseRecord | None) -> bool:
+def same_case(a: models.CaseRecord | None, b: models.CaseRecord | None) -> bool:
+    """True if ``a`` and ``b`` are the same case, wherever each is stored."""
     if a is None or b is None:
         return False
     return a.model_copy(update={"file": ""}) == b.model_copy(update={"file": ""})
@@ -344,7 +345,7 @@ def verify_file(
     record, problems = cases.load_file(path)
     if record is not None:
         problems = checks.check(settings, costs, series, [record]) + record_problems(record, path)
-        if not problems and not _same_case(record, intended):
+        if not problems and not same_case(record, intended):
             problems = [Problem(code="write-mismatch", file=path,
                                 message="the file written does not read back as the case entered",
                                 hint="this is a bug in up2u-cba: please report it")]

@@ -442,6 +442,10 @@ def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
     if resume_file:
         record = resumed_case(resume_file, inputs)
         click.echo(f"Resuming case {record.reference} from {resume_file}.")
+        if already_stored(record, inputs):
+            click.echo(f"{record.reference} is already stored as kept there: nothing to write.")
+            finished(resume_file)
+            return
     else:
         record = enter_new_case(inputs, valuer)
     path = save_new_case(record, inputs, valuer, resume_file)
@@ -524,6 +528,12 @@ def resumed_case(path: str, inputs: pipeline.Inputs, stored: models.CaseRecord |
     if stored is not None:
         return record.model_copy(update={"reference": stored.reference, "file": stored.file})
     return record.model_copy(update={"file": ""})
+
+
+def already_stored(record: models.CaseRecord, inputs: pipeline.Inputs) -> bool:
+    """True if a stored case is exactly ``record`` (a recovery file resumed twice)."""
+    return any(case_files.same_case(stored, record) for stored in inputs.cases
+               if stored.reference.lower() == record.reference.lower())
 
 
 def keep_and_fail(record: models.CaseRecord, problems: list[Problem], folder: str, update: bool,
