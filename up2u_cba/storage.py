@@ -263,7 +263,7 @@ def describe_holder(holder: dict, timeout: float) -> str:
         since = f" since {started:%H:%M:%S}" if started.date() == now.date() else f" since {started:%Y-%m-%d %H:%M:%S}"
     except (TypeError, ValueError):
         pass
-    waited = f" (waited {timeout:g} seconds)"
+    waited = f" (this run waited {timeout:g} s)"
     return f"{who} has held the cases folder{since or ' for longer than this run waits'}{waited}"
 
 
