@@ -14,7 +14,8 @@ The one place every workbook text cell and every CSV text field the tool writes 
   text fields, so a CSV the tool writes is inert in a spreadsheet program and reads back as it was.
 - ``control_characters`` / ``problems_in`` find the characters a workbook cannot hold (C0 controls
   except tab, newline and carriage return; DEL; C1 controls; lone surrogates; U+FFFE/U+FFFF), for
-  the loaders to refuse at the door; ``cell_text`` replaces any that got past them.
+  the loaders to refuse at the door (``stored_in_workbook`` first decodes the ``_x000B_`` form a
+  workbook stores them in); ``cell_text`` replaces any that got past them.
 
 It does not import openpyxl: it works on the cells and workbooks the renderers hand it.
 """
@@ -44,7 +45,6 @@ C0_NAMES = ("null", "start of heading", "start of text", "end of text", "end of 
             "device control 2", "device control 3", "device control 4", "negative acknowledge",
             "synchronous idle", "end of transmission block", "cancel", "end of medium", "substitute",
             "escape", "file separator", "group separator", "record separator", "unit separator")
-ALLOWED_CONTROLS = "\t\n\r"
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters refused in any text of any input: a workbook (XML 1.0) cannot hold C0 controls
 other than tab, newline and carriage return, lone surrogates or U+FFFE/U+FFFF; DEL and the C1
@@ -53,6 +53,7 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 """What an XML 1.0 document (so an .xlsx) cannot hold at all."""
 
 _OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+"""How a workbook stores a character XML cannot hold, e.g. ``_x000B_`` for a vertical tab."""
 
 CODE = "control-character"
 HINT = ("delete it and type the text again (it often comes with text pasted from Word, a PDF or "
