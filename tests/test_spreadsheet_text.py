@@ -156,3 +156,10 @@ def test_the_workbook_writers_write_cells_only_through_put(module):
     source = (pathlib.Path(spreadsheet_text.__file__).parent / module).read_text(encoding="utf-8")
     raw = re.findall(r"\.cell\([^)]*value=|\b\w*sheet\[[^\]]+\]\s*=(?!=)|\.value\s*=(?!=)", source)
     assert raw == []
+
+
+def test_a_control_character_stored_the_workbook_way_is_found():
+    """Excel stores a pasted vertical tab as _x000B_, and openpyxl hands it over undecoded."""
+    assert spreadsheet_text.stored_in_workbook("Police_x000B_check") == "Police\x0bcheck"
+    assert spreadsheet_text.control_characters(spreadsheet_text.stored_in_workbook("a_x001b_b")) == ["\x1b"]
+    assert spreadsheet_text.stored_in_workbook("plain_x_text") == "plain_x_text"
