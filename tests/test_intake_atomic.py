@@ -221,7 +221,7 @@ def count_calls(project: Project, monkeypatch, name: str) -> int:
     return counter.calls
 
 
-def spread(total: int, count: int = 8) -> list[int]:
+def spread(total: int, count: int = 5) -> list[int]:
     """``count`` call numbers spread over 1..total, first and last included."""
     return sorted({1, total, *random.Random(total).sample(range(1, total + 1), min(count, total))})
 
@@ -373,3 +373,21 @@ def test_a_stored_update_killed_part_way_is_put_back_from_its_backup(small, monk
     recovered = project.recover()
     assert "Undid it (rolled back)" in recovered.output, recovered.output
     assert assert_none_or_all(project, whole) == "none"  # the updated case is as it was
+
+
+def test_a_linked_case_folder_on_another_disk_is_refused_before_anything_is_stored(tmp_path):
+    other = "/dev/shm"
+    if not os.path.isdir(other) or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a second filesystem at /dev/shm")
+    project = Project(tmp_path, 3)
+    outside = os.path.join(other, f"up2u-test-{os.getpid()}")  # the BCP folder moved there, linked here
+    shutil.copytree(project.cases / "BCP", outside)
+    try:
+        shutil.rmtree(project.cases / "BCP")
+        os.symlink(outside, project.cases / "BCP")
+        before = snapshot(project.cases)
+        result = invoke(*project.import_args())
+        assert result.exit_code == 1 and "[other-disk]" in result.output, result.output
+        assert snapshot(project.cases) == before and not os.path.exists(project.cases / STAGING)
+    finally:
+        shutil.rmtree(outside)

@@ -76,11 +76,12 @@ class Recovery:
 
     def describe(self) -> list[str]:
         """What happened, in lines to print."""
-        source = f"An intake import of {self.workbook} (started {self.started})" if self.workbook else \
-            "An intake import"
+        if not self.targets:  # it stopped before its journal was written
+            return ["An intake import was interrupted before it stored anything.",
+                    f"Undid it (rolled back): {self.reason}. Import the workbook again to store its cases."]
         count = len(self.stored_before)
-        of = f" of {len(self.targets)}" if self.targets else ""
-        lines = [f"{source} was interrupted: {count}{of} case file(s) had been written" + (":" if count else ".")]
+        lines = [f"An intake import of {self.workbook} (started {self.started}) was interrupted: {count} of "
+                 f"{len(self.targets)} case file(s) had been written" + (":" if count else ".")]
         lines.extend(f"  {path}" for path in self.stored_before)
         if self.finished:
             lines.append(f"Finished it (rolled forward): all {len(self.targets)} case file(s) of that import "
@@ -126,7 +127,7 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
             _remove_staging(staging)
             return problems
         entries = [_entry(number, file) for number, file in enumerate(files, start=1)]
-        journal = {"workbook": workbook, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        journal = {"workbook": workbook, "started": datetime.datetime.now().isoformat(sep=" ", timespec="seconds"),
                    "entries": entries}
         storage.write_atomic(os.path.join(staging, JOURNAL), json.dumps(journal, indent=1))
         decided = True
@@ -147,7 +148,9 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
 
 def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
     os.makedirs(staging)
-    problems: list[Problem] = []
+    problems = _other_disks(staging, files)
+    if problems:
+        return problems
     for number, file in enumerate(files, start=1):
         if file.old_text is None and os.path.lexists(file.target):
             problems.append(Problem(code="reference-taken", file=file.target, where="reference",
@@ -165,6 +168,23 @@ def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
         _write_staged(staged, file.text)
         problems.extend(verify(staged, file))
     _sync(staging)
+    return problems
+
+
+def _other_disks(staging: str, files: list[CaseFile]) -> list[Problem]:
+    """A problem for each target folder on another disk than the staging folder (a linked
+    folder): a file cannot be renamed across disks, so it could not be stored with the rest."""
+    disk = os.stat(staging).st_dev
+    problems = []
+    for folder in sorted({os.path.dirname(os.path.abspath(file.target)) for file in files}):
+        existing = folder
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if os.stat(existing).st_dev != disk:
+            problems.append(Problem(code="other-disk", file=folder,
+                                    message="this case folder is on another disk than the cases folder, so an "
+                                            "import cannot store its cases together with the others",
+                                    hint="move the folder itself into the cases folder (not a link to it)"))
     return problems
 
 
@@ -241,8 +261,7 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
         _sync(cases_folder)
         if not staged:  # stopped after its cleaning up began: everything was stored
             return None, []
-        return Recovery(False, "", "", (), (), "it stopped before every file was prepared, so nothing had "
-                                                "been stored; its staged files were removed"), []
+        return Recovery(False, "", "", (), (), "its staged files were removed"), []
     entries = journal["entries"]
     states = [_state(staging, entry) for entry in entries]
     done = tuple(entry["shown"] for entry, state in zip(entries, states) if state == "done")
@@ -297,13 +316,14 @@ def _pending_problem(cases_folder: str) -> Problem:
     if journal is None:
         return Problem(code="interrupted-import", file=staging,
                        message="an intake import was interrupted before it stored anything",
-                       hint=f"{RECOVERED_BY} removes its staged files (rolls it back); "
+                       hint=f"{RECOVERED_BY} rolls it back, removing its staged files; "
                             "then import the workbook again")
     entries = journal["entries"]
     states = [_state(staging, entry) for entry in entries]
     done = states.count("done")
-    action = (f"finishes it, storing all {len(entries)} (rolls it forward)" if "blocked" not in states
-              else "undoes it, since it cannot be finished (rolls it back)")
+    action = (f"rolls it forward, storing all {len(entries)}" if "blocked" not in states
+              else "rolls it back (a staged file is damaged or a case file was changed meanwhile), "
+                   "putting back the files it had written")
     return Problem(code="interrupted-import", file=os.path.join(staging, JOURNAL),
                    message=f"an intake import of {journal.get('workbook', '?')} (started {journal.get('started', '?')}) "
                            f"was interrupted after writing {done} of its {len(entries)} case file(s)",
