@@ -515,9 +515,6 @@ def test_costs_import_refuses_what_is_not_an_xlsx_workbook_before_expanding_it(p
     make(path)
     if kind == "a folder":
         code, said = None, "directory"  # (the command's argument refuses it before the importer is called)
-    if kind == "100,001 rows":
-        many_rows(path, 20_001)  # the unit cost workbook's bound is lower
-        said = "20,000 rows"
     output = project.parent / "gmca.csv"
     refused(run("costs", "import", path, "-o", output), str(path), said, code=code)
     assert not output.exists()
@@ -589,3 +586,53 @@ def test_a_long_text_in_the_settings_is_refused_before_it_reaches_a_workbook_cel
     refused(run("report", "--settings", project, "--xlsx", project.parent / "out.xlsx"), str(project), where,
             code="text-too-long")
     assert not (project.parent / "out.xlsx").exists()
+
+
+def damaged(path: pathlib.Path, rows: bytes) -> None:
+    """A real .xlsx (sheets Crime, Cases and Outcomes) whose first sheet holds ``rows``."""
+    book = openpyxl.Workbook()
+    book.active.title = "Crime"
+    book.create_sheet("Cases")
+    book.create_sheet("Outcomes")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<sheetData\s*/>|<sheetData>.*</sheetData>", b"<sheetData>" + rows + b"</sheetData>",
+                              data, flags=re.S)
+            target.writestr(name, data)
+
+
+DAMAGED = {
+    "a 5,000-digit number": (b'<row r="2"><c r="A2"><v>' + b"9" * 5000 + b"</v></c></row>", "unreadable-workbook"),
+    "a number that is text": (b'<row r="2"><c r="A2"><v>abc</v></c></row>', "unreadable-workbook"),
+    "a month 13": (b'<row r="2"><c r="A2" t="d"><v>2023-13-01</v></c></row>', "unreadable-workbook"),
+    "a shared string that is not there": (b'<row r="2"><c r="A2" t="s"><v>99</v></c></row>', "unreadable-workbook"),
+    "unclosed XML": (b'<row r="2"><c r="A2"><v>1</v>', "unreadable-workbook"),
+    "a row beyond Excel's last": (b'<row r="99999999999"><c r="A99999999999"><v>1</v></c></row>', "workbook-too-large"),
+    "a row far down": (b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>', "workbook-too-large"),
+    "a column beyond Excel's last": (b'<row r="2"><c r="ZZZZ2"><v>1</v></c></row>', "workbook-too-large"),
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGED)
+@pytest.mark.parametrize("command", ["intake", "costs"])
+def test_a_damaged_sheet_is_refused_not_raised(project, kind, command):
+    rows, code = DAMAGED[kind]
+    path = project.parent / "damaged.xlsx"
+    damaged(path, rows)
+    if command == "intake":
+        result = run("intake", "import", path, "--settings", project)
+    else:
+        result = run("costs", "import", path, "-o", project.parent / "out.csv")
+    refused(result, str(path), code=code)
+
+
+def test_an_intake_cell_far_to_the_right_is_refused_before_every_cell_up_to_it_is_made(project, template):
+    book = openpyxl.load_workbook(template)
+    book["Cases"]["AA2"] = "a note"
+    book.save(template)
+    refused(run("intake", "import", template, "--settings", project), str(template), "AA2", "column Z",
+            code="workbook-too-large")

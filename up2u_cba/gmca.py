@@ -24,6 +24,7 @@ import dataclasses
 import datetime
 import decimal
 import re
+import warnings
 import zipfile
 from decimal import Decimal
 
@@ -186,6 +187,12 @@ def import_workbook(path: str) -> ImportResult:
         return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=[problem])
     try:
         return _import(path, workbook)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError, OverflowError) as error:
+        # read-only sheets are parsed as they are read: a damaged cell (a 5,000-digit number, a
+        # month 13) is met here, not when the workbook is opened
+        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=[Problem(
+            code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
+            hint="save it from Excel as an .xlsx workbook")])
     finally:
         workbook.close()
 
@@ -211,6 +218,7 @@ def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, 
     data, refused = input_files.open_workbook(path, input_files.COST_WORKBOOK, input_files.COST_BOUNDS)
     if data is None:
         return None, refused
+    warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")  # (not for users)
     try:
         return openpyxl.load_workbook(data, read_only=True, data_only=data_only), None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError,

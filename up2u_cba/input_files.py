@@ -65,20 +65,29 @@ class WorkbookBounds:
     members: int = 2000
     """Most members (an .xlsx holds a few dozen)."""
     rows: int = 100_000
-    """Most rows in any one sheet."""
+    """Most rows in any one sheet, and the last row number a cell may have."""
     cells: int = 2_000_000
     """Most cells in any one sheet."""
+    columns: int = 16_384
+    """The last column number a cell may have (Excel's last is XFD, 16,384): a reader fills in
+    every empty cell before it, so a cell far out costs as much as a full row."""
 
 
-INTAKE_BOUNDS = WorkbookBounds(rows=100_000, cells=2_000_000)
-"""The intake workbook: up to 100,000 rows a sheet (a year holds a few hundred)."""
-COST_BOUNDS = WorkbookBounds(rows=20_000, cells=1_000_000)
-"""The GMCA database: its largest theme sheet has about 200 rows."""
+INTAKE_BOUNDS = WorkbookBounds(rows=100_000, cells=2_000_000, columns=26)
+"""The intake workbook: up to 100,000 rows a sheet (a year holds a few hundred), in columns A-Z
+(it uses A-F)."""
+COST_BOUNDS = WorkbookBounds(rows=100_000, cells=1_000_000)
+"""The GMCA database: its largest theme sheet has about 200 rows, in columns A-U (a cell far to
+the right costs nothing there: the importer reads only the cells a row has)."""
 
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _RATIO_FLOOR = 1 * MB
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s>/]|<!(DOCTYPE|ENTITY)")
+"""The start of a row or cell element, or a document type declaration."""
+_REFERENCE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)\s[^<>]*?\br\s*=\s*[\"']\s*([A-Za-z]*)(\d+)")
+"""The reference of a row or a cell: r="12" or r="C12"."""
+_CHUNK = 1 << 20
 
 
 def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
@@ -210,13 +219,14 @@ def check_workbook(data: bytes, path: str, kind: Kind, bounds: WorkbookBounds) -
 
 
 def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds: WorkbookBounds) -> Problem | None:
-    """Count the rows and cells of one XML part as it streams past (nothing kept); refuse a
-    document type declaration (entity expansion) and a sheet beyond ``bounds``."""
+    """Count the rows and cells of one XML part as it streams past (nothing kept), and check
+    where each is; refuse a document type declaration (entity expansion) and a sheet beyond
+    ``bounds``."""
     rows = cells = 0
     tail = b""
     try:
         with archive.open(member) as stream:
-            while chunk := stream.read(1 << 20):
+            while chunk := stream.read(_CHUNK):
                 buffer = tail + chunk
                 for match in _TAG.finditer(buffer):
                     if match.end() <= len(tail):
@@ -232,11 +242,46 @@ def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds
                     return refuse("workbook-too-large",
                                   f"the sheet {member.filename} has more than {bounds.rows:,} rows or "
                                   f"{bounds.cells:,} cells", "split it, or remove the empty formatted rows")
-                tail = buffer[-64:]
+                for match in _REFERENCE.finditer(buffer):  # (a tag seen twice is checked twice: no matter)
+                    letters, digits = match.group(1), match.group(2)
+                    if _column_number(letters) > bounds.columns or len(digits) > 9 or int(digits) > bounds.rows:
+                        reference = (letters + digits).decode("ascii", "replace")[:20]
+                        return refuse("workbook-too-large",
+                                      f"the sheet {member.filename} has a cell at {reference}, beyond row "
+                                      f"{bounds.rows:,} or column {_column_name(bounds.columns)}",
+                                      "delete the rows and columns beyond the table")
+                tail = _unfinished_tag(buffer)
+                if len(tail) >= _CHUNK:
+                    return refuse("unreadable-workbook", f"the part {member.filename} has an element of over 1 MB",
+                                  "a workbook saved by Excel never does; save it again from Excel")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
         # a damaged part, an unsupported compression, or an encrypted zip
         return refuse("unreadable-workbook", f"cannot read the part {member.filename}: {error}")
     return None
+
+
+def _unfinished_tag(buffer: bytes) -> bytes:
+    """The end of ``buffer`` to read again with the next chunk: a tag it cuts in two (from its
+    '<'), or else its last bytes (a tag start cut in two)."""
+    start = buffer.rfind(b"<")
+    if start >= 0 and b">" not in buffer[start:]:
+        return buffer[start:]
+    return buffer[-64:]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper()[:8]:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _column_name(number: int) -> str:
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
 
 
 def _too_large(path: str, kind: Kind) -> tuple[None, Problem]:
