@@ -146,7 +146,8 @@ _NOT_A_SURNAME = {
     "letter", "check", "order", "notice", "scheme", "support", "worker", "nurse", "officer", "panel",
     "conference", "level", "stage", "quarter", "term", "year", "years", "month", "months", "week", "weeks",
     "agency", "agencies", "contact", "feedback", "survey", "referral", "safety", "protection", "care", "health",
-    "housing", "options", "victim", "work", "liaison", "advocate", "christmas",
+    "housing", "options", "victim", "work", "liaison", "advocate", "christmas", "lodge", "hall", "manor", "cross",
+    "teams", "appointment", "appointments",
     "and", "or", "of", "the", "to", "in", "on", "at", "for", "with", "by", "from", "not", "no",
 }
 """Capitalised words that follow an everyday-word forename without making it a name."""
@@ -308,7 +309,7 @@ _NUMERIC_MONTH_YEAR = re.compile(r"(?<![\d/.-])(?:0?[1-9]|1[0-2])\s*[/.-]\s*((?:
 
 
 def _date_of_birth(text: str) -> bool:
-    if any(pattern.search(text) for pattern in _DATES):
+    if any(_a_date(text, match) for pattern in _DATES for match in pattern.finditer(text)):
         return True
     if any(_valid_date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
            for match in _SPACED_DATE.finditer(text)):
@@ -322,6 +323,12 @@ def _date_of_birth(text: str) -> bool:
         if len(year) == 2 and int(year) > 31:  # Mar 85; not "March 12" (a day) nor "Mar 23"
             return True
     return any(1900 <= int(match.group(1)) <= LAST_BIRTH_YEAR for match in _NUMERIC_MONTH_YEAR.finditer(text))
+
+
+def _a_date(text: str, match: re.Match) -> bool:
+    """Whether a written date is one, and not the end of one month-year and the start of the next
+    ("Apr 23 - Mar 24", a financial year)."""
+    return not (match.group(0)[0].isdigit() and re.search(rf"\b{_MONTHS}\s*$", text[:match.start()], re.I))
 
 
 def _is_compact_date(digits: str) -> bool:
