@@ -281,6 +281,19 @@ def test_ctrl_c_at_any_write_settles_the_import_before_stopping(small, monkeypat
             assert "Stopped: nothing was written." in result.output, result.output
 
 
+def test_ctrl_c_pressed_again_while_settling_leaves_it_to_the_next_run(small, monkeypatch):
+    project, whole = small
+    project.reset()
+    with monkeypatch.context() as patch:  # Ctrl-C at the third rename, and again at each after it
+        patch.setattr(os, "replace", Failing(os.replace, 3, KeyboardInterrupt(), lasting=True))
+        result = invoke(*project.import_args())
+    assert result.exit_code == 1 and "Stopped part-way" in result.output, result.output
+    assert "[interrupted-import]" in invoke("validate", "--settings", project.settings).output
+    recovered = project.recover()
+    assert "was interrupted: 1 of 14 case file(s) had been written:" in recovered.output, recovered.output
+    assert assert_none_or_all(project, whole) == "all"
+
+
 # --- an interrupted import, as the next run finds it --------------------------------------------------
 
 

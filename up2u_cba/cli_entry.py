@@ -820,8 +820,10 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
             written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series)
     except import_journal.Stopped as stopped:
         count = len(plan.of_kind("new")) + len(plan.of_kind("update"))
-        click.echo(f"\nStopped: the import was finished first, all {count} case file(s) written." if stopped.stored
-                   else "\nStopped: nothing was written.")
+        click.echo({import_journal.ALL: f"\nStopped: the import was finished first, all {count} case file(s) written.",
+                    import_journal.NONE: "\nStopped: nothing was written.",
+                    import_journal.PENDING: f"\nStopped part-way: {import_journal.RECOVERED_BY} finishes or "
+                                            "undoes the import (`up2u-cba validate` says which)."}[stopped.stored])
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("\nStopped: nothing was written.")

@@ -92,10 +92,15 @@ class Recovery:
         return lines
 
 
-class Stopped(KeyboardInterrupt):
-    """Ctrl-C during a batch: the batch was settled first (``stored``: all of it, else none)."""
+ALL, NONE, PENDING = "all", "none", "pending"
+"""How much of an interrupted batch is stored once settled: all, none, or (the disk or a second
+Ctrl-C would not let it settle) left for the next run to finish or undo."""
 
-    def __init__(self, stored: bool):
+
+class Stopped(KeyboardInterrupt):
+    """Ctrl-C during a batch, settled first: ``stored`` is ALL, NONE or PENDING."""
+
+    def __init__(self, stored: str):
         super().__init__("stopped")
         self.stored = stored
 
@@ -138,12 +143,10 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
         stored = _settle(cases_folder, staging, decided)
         raise Stopped(stored) from None
     except OSError as error:
-        if not decided:
-            _remove_staging(staging)
-            return [_write_problem(error, staging)]
-        if _settle(cases_folder, staging, decided):
+        stored = _settle(cases_folder, staging, decided)
+        if stored == ALL:
             return []
-        return [_write_problem(error, staging), _pending_problem(cases_folder)]
+        return [_write_problem(error, staging)] + ([_pending_problem(cases_folder)] if stored == PENDING else [])
 
 
 def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
@@ -230,17 +233,19 @@ def _clean_up(staging: str, cases_folder: str) -> None:
     _sync(cases_folder)
 
 
-def _settle(cases_folder: str, staging: str, decided: bool) -> bool:
-    """After an interruption in this process: finish (True) or undo (False) the batch now, if
-    the disk lets us; otherwise the next run will."""
+def _settle(cases_folder: str, staging: str, decided: bool) -> str:
+    """After an interruption in this process: finish (ALL) or undo (NONE) the batch now; PENDING
+    if the disk (or a second Ctrl-C) does not let us, and the next run will."""
     try:
         if not decided:
             _remove_staging(staging)
-            return False
+            return NONE
         recovery, _ = recover(cases_folder)
-        return recovery is not None and recovery.finished
     except (OSError, KeyboardInterrupt):
-        return decided and not os.path.exists(staging)
+        return PENDING if os.path.exists(staging) else (ALL if decided else NONE)
+    if recovery is None:
+        return PENDING if os.path.exists(staging) else ALL
+    return ALL if recovery.finished else NONE
 
 
 # --- recovery ---------------------------------------------------------------------------------
