@@ -7,6 +7,7 @@ test_privacy_corpus.py)."""
 from __future__ import annotations
 
 import csv
+import json
 import pathlib
 
 import pytest
@@ -197,3 +198,20 @@ def test_a_service_without_a_reference_pattern_is_a_settings_problem(tmp_path):
     settings.write_text(settings.read_text().replace('reference_pattern = "DOR-\\\\d{4}"\n', ""))
     result = invoke("validate", "--settings", settings)
     assert_refused(result, settings, "services.Dorset.reference_pattern", "missing-field")
+
+
+@pytest.mark.parametrize("field, text", [
+    ("evidence", "Seen with Kevin Marsh"),
+    ("evidence", "Flat 3, Rose Court"),
+    ("description", "Partner Sh\u200baron, DOB 03/1985"),
+    ("evidence", "call 07700\u00a0900123"),
+])
+def test_validate_refuses_a_name_or_address_in_a_note_without_repeating_it(tmp_path, field, text):
+    settings = sample_project(tmp_path)
+    case = tmp_path / "cases" / "BCP" / "BCP-0001.toml"
+    original = case.read_text()
+    line = next(line for line in original.splitlines() if line.startswith(f"{field} = "))
+    case.write_text(original.replace(line, f"{field} = {json.dumps(text)}"))
+    result = invoke("validate", "--settings", settings)
+    assert_refused(result, case, field, "personal-data")
+    assert not any(word in result.output for word in ("Kevin", "Marsh", "Rose Court", "aron", "1985", "900123"))

@@ -81,7 +81,7 @@ _LOOK_ALIKES = str.maketrans(
     # Greek capitals and small letters that look Latin
     "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
     "\u03bf\u03b9\u03ba\u03bd\u03c1\u03c5\u03c7\u03b1"
-    # dashes and minus signs, and the other at signs
+    # dashes and minus signs
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\u2043",
     "ABEKMHOPCTYXSIJ"
     "aeopcyxsijdqwhrkmhtb"
@@ -92,10 +92,11 @@ _LOOK_ALIKES = str.maketrans(
 """Letters from other alphabets drawn like Latin ones, and dashes drawn like a hyphen (after
 NFKC, which already folds full-width forms, ligatures and compatibility digits)."""
 
-_DIGIT_LOOK_ALIKES = str.maketrans("OoIl|", "00111")
-_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?=[0-9OoIl|]*[0-9][0-9OoIl|]*[0-9])[0-9OoIl|]*[OoIl|][0-9OoIl|]*(?![A-Za-z0-9])")
-"""A token of digits with letter O, o, I, l or | among them ("O77OO", "9OO123"): its letters
-are read as the digits they stand in for."""
+_DIGIT_LOOK_ALIKES = str.maketrans("OoIl", "0011")
+_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?=[0-9OoIl]*[0-9][0-9OoIl]*[0-9])[0-9OoIl]*[OoIl][0-9OoIl]*(?![A-Za-z0-9])")
+"""A word of two or more digits with the letters O, o, I or l among them ("O77OO", "9OO123"):
+its letters are read as the digits they stand in for. (It starts only where a word starts, so
+the time taken grows with the text's length, not its square.)"""
 
 
 def normalise(text: str) -> str:
