@@ -252,21 +252,19 @@ _STREETS = (r"Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Crescen
             r"|Place|Pl|Terrace|Terr|Tce|Grove|Square|Sq|Mews|Row|Walk|Hill|Rise|Park|Green|Parade|View|Vale"
             r"|Wharf|Quay|Yard|Heights|Meadows?|Chase|Boulevard")
 _LOWER_STREETS = r"road|street|avenue|lane|crescent|terrace|gardens|grove|mews|boulevard"
-_COURTS = r"(?!(?:Crown|Magistrates['’]?|County|Family|Youth|High|Supreme|Royal|Appeal|Coroners?['’]?s?|Civil|Criminal|Sheriff|Juvenile) (?:Court|Ct)\b)"
 _ADDRESSES = [
     # a house number, then a street: 12 High Street, 23a Acacia Avenue, 4, Church Rd
-    re.compile(rf"(?<![\d£$.,/:-])\d{{1,4}}[A-Za-z]?,?\s+{_COURTS}(?:[A-Z][a-z'’-]+\s+){{1,3}}(?:{_STREETS})\b"),
+    re.compile(rf"(?<![\d£$.,/:-])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][a-z'’-]+\s+){{1,3}}(?:{_STREETS})\b"),
     re.compile(rf"(?<![\d£$.,/:-])\d{{1,4}}[a-z]?,?\s+(?:[a-z'’-]+\s+){{1,2}}(?:{_LOWER_STREETS})\b"),
     # a named street or block without its number: Acacia Avenue, Rose Court (not Crown Court)
-    re.compile(rf"\b{_COURTS}[A-Z][a-z'’-]+\s+(?:[A-Z][a-z'’-]+\s+)?"
+    re.compile(rf"\b[A-Z][a-z'’-]+\s+(?:[A-Z][a-z'’-]+\s+)?"
                r"(?:Road|Rd|Street|Avenue|Ave|Lane|Crescent|Cres|Court|Gardens|Gdns|Terrace|Tce|Grove|Close|Drive|Mews"
                r"|Square)\b"),
     # a flat or an apartment: Flat 3, flat 3b, Apartment 12
     re.compile(r"\b(?:Flat|FLAT|Apartment|Apt)\.?\s*(?:No\.?\s*)?\d{1,4}[A-Za-z]?\b|\bflat\s+\d{1,4}[a-z]?\s*,"),
 ]
 _NOT_A_STREET = re.compile(r"^(?:The|A|An|This|That|Each|Every|All|Per|Weekly|Monthly|Yearly|Annual|Case|Plan|Review)\s", re.I)
-
-
+"""Words that start a phrase, not a street's name, when no house number comes first."""
 _A_COURT_OF_LAW = re.compile(r"\b(?:Crown|Magistrates['’]?|County|Family|Youth|High|Supreme|Royal|Appeal|Coroners?['’]?s?"
                             r"|Civil|Criminal|Sheriff|Juvenile)\s+(?:Court|Ct)$")
 
