@@ -636,3 +636,24 @@ def test_an_intake_cell_far_to_the_right_is_refused_before_every_cell_up_to_it_i
     book.save(template)
     refused(run("intake", "import", template, "--settings", project), str(template), "AA2", "column Z",
             code="workbook-too-large")
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "1e-999999", "NaN", "Infinity", "9" * 5000])
+def test_an_absurd_amount_in_the_gmca_workbook_is_never_imported(tmp_path, amount):
+    """CR1.0's fiscal value (H3) typed as text: the row's value is dropped and said, and the CSV
+    written is one that ``validate`` reads."""
+    path = tmp_path / "gmca.xlsx"
+    cell = b'<c r="H3" s="102"><v>500</v></c>'  # CR1.0, Anti-social behaviour, £500 at 2002/03 prices
+    with zipfile.ZipFile(pathlib.Path(__file__).parent.parent / "unit_costs" / "gmca-ucd-v1.4.xlsx") as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if cell in data:
+                data = data.replace(cell, b'<c r="H3" t="inlineStr"><is><t>' + amount.encode() + b"</t></is></c>")
+            target.writestr(name, data)
+    output = tmp_path / "gmca.csv"
+    result = run("costs", "import", path, "-o", output)
+    assert "Traceback" not in result.output and "CR1.0" in result.output, result.output
+    if output.exists():
+        text = output.read_text(encoding="utf-8")
+        assert "999999" not in text and "NaN" not in text and "Infinity" not in text

@@ -32,7 +32,7 @@ import openpyxl
 import openpyxl.utils.exceptions
 import pydantic
 
-from up2u_cba import input_files, models
+from up2u_cba import input_files, models, unit_costs
 from up2u_cba.problems import Problem
 
 THEMES = (
@@ -438,9 +438,12 @@ def _amount(value) -> Decimal | None:
     text = repr(value) if isinstance(value, float) else re.sub(r"[£,\s]", "", str(value))
     try:
         amount = Decimal(text)
-    except decimal.InvalidOperation:
+    except (decimal.InvalidOperation, ValueError):
         return None
-    return amount if amount.is_finite() else None
+    if not amount.is_finite() or amount > unit_costs.MAXIMUM_VALUE \
+            or amount.normalize().as_tuple().exponent < -unit_costs.MAX_DECIMALS:
+        return None  # (1e999999 or 1e-999999: what loading the table written would refuse)
+    return amount
 
 
 def _blank(value) -> bool:
