@@ -309,5 +309,5 @@ def _sync_folder(path: str) -> None:
 def _remove_quietly(path: str) -> None:
     try:
         os.unlink(path)
-    except FileNotFoundError:
+    except OSError:  # gone already, or the disk refuses even that: the first error is the one to report
         pass
