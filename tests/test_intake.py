@@ -441,6 +441,24 @@ def test_update_lists_each_addition_then_appends_it(project):
     assert "unchanged (1): BCP-0046" in again.output
 
 
+def test_update_that_would_lose_a_hand_edited_comment_is_refused_and_writes_nothing(project):
+    folder, settings, template = project
+    path = folder / "cases" / "BCP" / "BCP-0046.toml"
+    stored = path.read_text()
+    # the same case, hand-edited: its history as an inline array, with a comment inside it
+    history = "status = [\n  { status = \"referred\", date = 2022-10-03 },  # from the referral list\n]\n"
+    head = stored[:stored.index("[[status]]")]
+    path.write_text(head + history)
+    record, problems = cases.load_file(str(path))
+    assert problems == [], problems
+    workbook = fill(template, folder / "moved.xlsx", MOVED_ON[:1], [])
+    before = snapshot(folder / "cases")
+    result = run(settings, "intake", "import", str(workbook), "--update")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "[would-lose-comments]" in result.output and str(path) in result.output
+    assert snapshot(folder / "cases") == before
+
+
 def test_update_cannot_slip_an_event_before_what_is_stored(project):
     folder, settings, template = project
     workbook = fill(template, folder / "early.xlsx",

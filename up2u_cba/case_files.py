@@ -129,7 +129,7 @@ def leading_comment(text: str) -> list[str]:
     return comment
 
 
-def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str:
+def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str | None:
     """The file text after appending ``new``'s extra events and outcomes to ``old``'s file;
     None if that cannot be done without losing a comment of the old file.
 
@@ -152,6 +152,16 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
     if has_comment(old_text.splitlines(keepends=True)[len(comment):]):
         return None
     return render(new, comment)
+
+
+def would_lose_comments(path: str) -> Problem:
+    """The problem when ``updated_text`` cannot add to the file at ``path`` without losing a comment."""
+    return Problem(code="would-lose-comments", file=path,
+                   message="new entries cannot be added after this hand-edited file's text (its statuses or "
+                           "outcomes are written as an inline array), and laying it out again would lose "
+                           "its comments",
+                   hint="write them as [[status]] and [[outcomes]] tables, as the README shows, "
+                        "or move the comments to the top of the file")
 
 
 def has_comment(lines: list[str]) -> bool:
@@ -417,12 +427,7 @@ def save_update(
                         hint="correct a mistake with a new event; what is stored stays")]
     text = updated_text(old_text, old, new)
     if text is None:
-        return [Problem(code="would-lose-comments", file=path,
-                        message="new entries cannot be added after this hand-edited file's text (its statuses or "
-                                "outcomes are written as an inline array), and laying it out again would lose "
-                                "its comments",
-                        hint="write them as [[status]] and [[outcomes]] tables, as the README shows, "
-                             "or move the comments to the top of the file")]
+        return [would_lose_comments(path)]
     try:
         with storage.folder_lock(cases_folder):
             try:

@@ -826,8 +826,13 @@ def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCos
     changes = [change for change in plan.changes if change.kind in ("new", "update")]
     if not changes:
         return [], []
-    files = [import_journal.CaseFile(change.path, _final_text(change),
-                                     change.old_text if change.kind == "update" else None) for change in changes]
+    texts = [_final_text(change) for change in changes]
+    refused = [case_files.would_lose_comments(change.old.file)
+               for change, text in zip(changes, texts) if text is None]
+    if refused:
+        return [], refused
+    files = [import_journal.CaseFile(change.path, text, change.old_text if change.kind == "update" else None)
+             for change, text in zip(changes, texts)]
     meant = {file.target: change.record for file, change in zip(files, changes)}
 
     def verify(staged: str, file: import_journal.CaseFile) -> list[Problem]:
@@ -845,8 +850,8 @@ def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCos
     return ([] if problems else changes), problems
 
 
-def _final_text(change: Change) -> str:
-    """The case file text ``change`` stores."""
+def _final_text(change: Change) -> str | None:
+    """The case file text ``change`` stores (None: an update that would lose a comment)."""
     if change.kind == "new":
         return case_files.render(change.record)
     return case_files.updated_text(change.old_text, change.old, change.record)
