@@ -657,3 +657,9 @@ def test_an_absurd_amount_in_the_gmca_workbook_is_never_imported(tmp_path, amoun
     if output.exists():
         text = output.read_text(encoding="utf-8")
         assert "999999" not in text and "NaN" not in text and "Infinity" not in text
+
+
+def test_a_unit_cost_table_that_is_not_a_file_is_said_once_not_as_every_code_unknown(project):
+    result = run("validate", "--settings", project, "--unit-costs", "/dev/zero")
+    refused(result, "/dev/zero", code="not-a-file")
+    assert "unknown-cost-code" not in result.output

@@ -64,7 +64,7 @@ def load(
     return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
 
 
-UNUSABLE_TABLE = {"missing-file", "unreadable-file", "missing-column", "duplicate-column"}
+UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}
 """Unit cost file problems that leave a whole table unread."""
 
 
