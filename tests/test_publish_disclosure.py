@@ -36,6 +36,7 @@ import dataclasses
 import decimal
 import pathlib
 import random
+import re
 import shutil
 import zipfile
 
@@ -653,6 +654,20 @@ def test_a_saving_resting_on_few_cases_takes_a_second_one_with_it():
     gross = {"Crime": decimal.Decimal(900), "Health": decimal.Decimal(300), "Housing": decimal.Decimal(100)}
     hidden = disclosure.protect_savings((gross, gross), {"Crime": 9, "Health": 6, "Housing": 1}, rule)
     assert hidden == {"Housing", "Health"}  # the smallest saving at least as large as the hidden one
+
+
+def test_a_service_whose_every_agency_saving_is_hidden_gets_no_empty_chart(tmp_path):
+    # the sample's Dorset had 3 completers in 2022/23: every agency saving rests on few cases
+    path = publish(project(tmp_path, "1-4", None), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        titles = [re.sub(r"<[^>]+>", "", archive.read(name).decode("utf-8")) for name in archive.namelist()
+                  if name.startswith("xl/charts/chart")]
+    assert any("BCP savings by agency" in title for title in titles)
+    assert not any("Dorset savings by agency" in title for title in titles)
+    book = openpyxl.load_workbook(path)
+    assert book["Summary"]["A1"].value  # the workbook itself is whole
+    dorset = [row for row in book["By agency"].iter_rows(values_only=True) if row[0] == "Dorset"]
+    assert dorset and all(row[2] == "*" for row in dorset)
 
 
 def test_an_unknown_suppression_rule_is_refused(tmp_path):

@@ -55,7 +55,6 @@ HEADER_ROW = 4
 HIDDEN = "*"
 """A figure not shown when publishing: a small count, a saving resting on few cases, or a figure
 hidden so that one of those cannot be worked out (one mark for all, so it says nothing)."""
-HIDDEN_AVERAGE = "not shown (it would give the count away)"
 GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
                "(converted to CSV by up2u-cba); local costs as their Source column says.")
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
@@ -573,7 +572,8 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
                     refs.remember(sheet, f"{letter}{row}", figure)
             refs.agency_cells[(summary.service, agency)] = f"'By agency'!$C${row}"
             refs.agency_cells[(summary.service, agency, "prudent")] = f"'By agency'!$D${row}"
-        if row >= first:
+        all_hidden = publish and set(summary.by_agency) <= publish.services[summary.service].hidden_agencies
+        if row >= first and not all_hidden:  # a chart of nothing but hidden savings would be an empty frame
             chart = openpyxl.chart.BarChart()
             chart.type = "bar"
             chart.title = spreadsheet_text.plain_text(f"{summary.service} savings by agency, {summary.year}")
@@ -862,7 +862,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         ]
         if decided is not None and not decided.average_shown:
             # with the total, an average would give the hidden (or rounded) count away
-            entries[-1] = ("Average saving per completed case", HIDDEN_AVERAGE, HIDDEN_AVERAGE, None)
+            entries[-1] = ("Average saving per completed case", HIDDEN, HIDDEN, None)
         public_value = "+".join(
             [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
             + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
