@@ -145,7 +145,7 @@ def parse_toml(text: str, path: str, kind: Kind) -> tuple[dict | None, Problem |
     """``text`` read as TOML, or None and an ``invalid-toml`` problem."""
     def invalid(message: str) -> tuple[None, Problem]:
         return None, Problem(code="invalid-toml", file=path, message=f"not valid TOML: {message}",
-                             hint=f"fix the syntax at the line and column given ({kind.format_hint})")
+                             hint=f"fix the syntax at the line and column given; {kind.format_hint}")
 
     try:
         return tomllib.loads(text), None

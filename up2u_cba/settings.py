@@ -177,7 +177,8 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
     pattern = table.get("reference_pattern")
     if not pattern:  # required: it is what keeps names out of the references (and so the file names)
         problem("missing-field", f"{where}.reference_pattern", "no reference pattern given",
-                f'give the shape of {name}\'s pseudonymised references, e.g. reference_pattern = "BCP-\\\\d{{4}}"')
+                f'give the shape of {name}\'s pseudonymised references, e.g. reference_pattern = '
+                f'"{name[:3].upper()}-\\\\d{{4}}"')
         pattern = ""
     else:
         try:
