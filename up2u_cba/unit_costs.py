@@ -85,7 +85,7 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
 
 def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCost]:
     """Agencies, themes and categories spelled with other capitals ("Local authority") take the
-    first spelling met, so that breakdowns, and the workbook's case-blind SUMIFS, count them once."""
+    first spelling met, so that breakdowns, and the workbook's case-blind name matching, count them once."""
     first: dict[tuple[str, str], str] = {}
     fields = ("agency_1", "agency_2", "theme", "category")
     for cost in costs.values():
