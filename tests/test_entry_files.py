@@ -74,6 +74,18 @@ def test_an_update_to_a_hand_edited_file_keeps_every_byte_and_appends(tmp_path):
     assert text[len(old_text):] == '\n[[status]]\nstatus = "programme"\ndate = 2022-09-01\n'
 
 
+def test_an_update_to_a_commented_file_saved_with_a_byte_order_mark_keeps_its_comments(tmp_path):
+    path = tmp_path / "BCP-9002.toml"
+    path.write_text("\ufeff" + (FIXTURES / "hand_edited.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    old_text = path.read_text(encoding="utf-8")
+    old, problems = cases.load_file(str(path))
+    assert problems == []
+    new = old.model_copy(update={"history": (*old.history, event("programme", "2022-09-01"))})
+    text = case_files.updated_text(old_text, old, new)
+    assert text is not None  # was refused as would-lose-comments: the mark hid the leading comment
+    assert text.startswith(old_text.removeprefix("\ufeff"))
+
+
 def test_an_update_to_a_file_in_the_sample_layout_keeps_that_layout():
     path = ROOT / "cases" / "BCP" / "BCP-0046.toml"  # referred, then assessment
     old_text = path.read_text()

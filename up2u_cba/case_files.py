@@ -133,7 +133,10 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
     """The file text after appending ``new``'s extra events and outcomes to ``old``'s file;
     None if that cannot be done without losing a comment of the old file.
 
-    ``new`` must be ``old`` with entries appended (``appended`` checks it)."""
+    ``new`` must be ``old`` with entries appended (``appended`` checks it). A byte-order mark
+    (Notepad's "UTF-8 with BOM") is dropped: the file validated without it, and kept it would
+    hide the leading comment and fail the read-back."""
+    old_text = old_text.removeprefix("\ufeff")
     comment = leading_comment(old_text)
     if render(old, comment) == old_text:
         return render(new, comment)
