@@ -19,7 +19,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from up2u_cba import pipeline
+from up2u_cba import case_files, cases, models, pipeline
 from up2u_cba.cli import main
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -339,6 +339,18 @@ def test_settings_spend_year_and_amount(project):
 def test_settings_bad_reference_pattern(project):
     built = project(VALID_CASE, reference_pattern="BCP-(")
     assert built.problems() == [("bad-field", str(built.settings), "services.BCP.reference_pattern")]
+
+
+def test_a_reference_too_long_for_a_cell_or_a_file_name_is_refused_whatever_the_pattern(project, tmp_path):
+    long_case = tmp_path / "long_reference.toml"
+    long_case.write_text(VALID_CASE.read_text(encoding="utf-8").replace('"BCP-9000"', '"BCP-' + "7" * 40_000 + '"'),
+                         encoding="utf-8")
+    built = project(long_case, reference_pattern=r"BCP-\d+")
+    assert built.problems() == [("reference-too-long", built.case("long_reference.toml"), "reference")]
+    # guided entry and intake ask the same question (``case_files.reference_problem``)
+    service = models.ServiceSettings(name="BCP", localities=("Poole",), reference_pattern=r"BCP-\d+")
+    assert case_files.reference_problem("BCP-" + "7" * cases.REFERENCE_LIMIT, service) is not None
+    assert case_files.reference_problem("BCP-0007", service) is None
 
 
 def test_settings_missing_fields_reported_together(tmp_path):

@@ -300,6 +300,8 @@ def unknown_reference_hint(reference: str, references: list[str]) -> str:
 
 def reference_problem(reference: str, service: models.ServiceSettings) -> str | None:
     """Why ``reference`` cannot be a reference of ``service``, or None."""
+    if len(reference) > cases.REFERENCE_LIMIT:  # what validate refuses (``cases.parse``)
+        return f"a reference is at most {cases.REFERENCE_LIMIT} characters (it is also the file name)"
     if not SAFE_REFERENCE.fullmatch(reference):
         return "a reference is letters, digits and dashes only (it is also the file name)"
     refused = privacy.check_reference(reference)  # even when the service's pattern allows it

@@ -44,12 +44,15 @@ LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 MAX_DECIMALS = 4
 """Quantities and years take at most this many decimal places (guided entry and intake say the same)."""
 TEXT_LIMIT = 200
+"""Longest free text allowed in a description or evidence note: short notes, never narrative."""
+REFERENCE_LIMIT = 40
+"""Longest reference (BCP-0007 is 8): a reference is a file name and a workbook cell, and a
+pattern such as BCP-\\d+ would otherwise let 40,000 digits through to a cell Excel must repair."""
 FIRST_DATE = datetime.date(2000, 4, 1)
 """No status is dated before this (financial year 2000/01): the programme is far younger, and
 guided entry and intake refuse earlier dates too."""
 FUTURE_DAYS = 31
 """No status is dated more than this many days after today: the tool records what has happened."""
-"""Longest free text allowed in a description or evidence note: short notes, never narrative."""
 
 
 def case_files(folder: str) -> list[str]:
@@ -130,6 +133,9 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
             problem("missing-field", field, f"no {field} given", f'e.g. {field} = "{_EXAMPLES[field]}"')
         else:
             texts[field] = value.strip()
+    if len(texts.get("reference", "")) > REFERENCE_LIMIT:
+        problem("reference-too-long", "reference", f"the reference is {len(texts.pop('reference'))} characters long",
+                f"a reference is a short pseudonym such as BCP-0007, at most {REFERENCE_LIMIT} characters")
     before = len(problems)
     history = _parse_history(data.get("status"), problem)
     history_whole = len(problems) == before
