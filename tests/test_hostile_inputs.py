@@ -630,6 +630,26 @@ def test_a_damaged_sheet_is_refused_not_raised(project, kind, command):
     refused(result, str(path), code=code)
 
 
+@pytest.mark.parametrize("command", ["intake", "costs"])
+def test_a_sheet_whose_compressed_data_is_damaged_is_refused_not_raised(project, command):
+    """A flipped byte in a sheet's deflated data (a half-copied file, a bad disk) makes zlib fail
+    before the part's checksum is reached: said as an unreadable workbook, never a zlib traceback."""
+    path = project.parent / "damaged.xlsx"
+    damaged(path, b'<row r="2"><c r="A2"><v>1</v></c></row>')
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = member.header_offset + 30 + len(member.filename.encode()) + len(member.extra)
+    data[start] = 0x07  # the first deflate block: final, of the reserved (invalid) type
+    path.write_bytes(bytes(data))
+    if command == "intake":
+        result = run("intake", "import", path, "--settings", project)
+    else:
+        result = run("costs", "import", path, "-o", project.parent / "out.csv")
+    refused(result, str(path), "xl/worksheets/sheet1.xml", code="unreadable-workbook")
+    assert not (project.parent / "out.csv").exists()
+
+
 def test_an_intake_cell_far_to_the_right_is_refused_before_every_cell_up_to_it_is_made(project, template):
     book = openpyxl.load_workbook(template)
     book["Cases"]["AA2"] = "a note"

@@ -21,6 +21,7 @@ import re
 import stat
 import tomllib
 import zipfile
+import zlib
 
 from up2u_cba.problems import Problem
 
@@ -254,8 +255,10 @@ def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds
                 if len(tail) >= _CHUNK:
                     return refuse("unreadable-workbook", f"the part {member.filename} has an element of over 1 MB",
                                   "a workbook saved by Excel never does; save it again from Excel")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
-        # a damaged part, an unsupported compression, or an encrypted zip
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as error:
+        # a damaged part (a bad checksum, or compressed data zlib cannot expand), an unsupported
+        # compression, or an encrypted zip
         return refuse("unreadable-workbook", f"cannot read the part {member.filename}: {error}")
     return None
 
