@@ -170,7 +170,7 @@ def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
         staged = os.path.join(staging, f"{number:05d}.case")
         _write_staged(staged, file.text)
         problems.extend(verify(staged, file))
-    _sync(staging)
+    storage.sync_folder(staging)
     return problems
 
 
@@ -217,7 +217,7 @@ def _apply(staging: str, entries: list[dict]) -> None:
             os.replace(staged, entry["target"])
         folders.add(os.path.dirname(entry["target"]))
     for folder in sorted(folders):
-        _sync(folder)
+        storage.sync_folder(folder)
 
 
 def _clean_up(staging: str, cases_folder: str) -> None:
@@ -226,11 +226,11 @@ def _clean_up(staging: str, cases_folder: str) -> None:
     for name in sorted(os.listdir(staging)):
         if name != JOURNAL:
             _remove(os.path.join(staging, name))
-    _sync(staging)
+    storage.sync_folder(staging)
     _remove(os.path.join(staging, JOURNAL))
-    _sync(staging)
+    storage.sync_folder(staging)
     _remove_staging(staging)
-    _sync(cases_folder)
+    storage.sync_folder(cases_folder)
 
 
 def _settle(cases_folder: str, staging: str, decided: bool) -> str:
@@ -263,7 +263,7 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
     if journal is None:
         staged = [name for name in os.listdir(staging) if name.endswith(".case")]
         _remove_staging(staging)
-        _sync(cases_folder)
+        storage.sync_folder(cases_folder)
         if not staged:  # stopped after its cleaning up began: everything was stored
             return None, []
         return Recovery(False, "", "", (), (), "its staged files were removed"), []
@@ -384,16 +384,3 @@ def _remove_staging(staging: str) -> None:
     if os.path.isdir(staging):
         shutil.rmtree(staging)
 
-
-def _sync(folder: str) -> None:
-    """Make the renames in ``folder`` durable, where the platform allows it."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

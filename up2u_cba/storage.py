@@ -293,9 +293,14 @@ def _mode_for(path: str) -> int:
 
 
 def _sync_folder(path: str) -> None:
-    """Make the rename itself durable (the folder's entry), where the platform allows it."""
+    """Make the rename of ``path`` itself durable (the folder's entry), where the platform allows it."""
+    sync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def sync_folder(folder: str) -> None:
+    """Make the renames in ``folder`` durable, where the platform allows it."""
     try:
-        descriptor = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        descriptor = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:
