@@ -129,6 +129,8 @@ def test_the_template_has_sheets_drop_downs_date_cells_and_help(project):
                                                                 "completed", "closed"]
     assert listed(drop_downs["Cases", "F2:F2001"].formula1) == ["disengaged", "on hold", "no contact", "not suitable"]
     assert drop_downs["Cases", "E2:E2001"].type == "date"
+    first_day = openpyxl.utils.datetime.from_excel(int(drop_downs["Cases", "E2:E2001"].formula1)).date()
+    assert first_day == cases.FIRST_DATE  # Excel refuses what import would refuse, from the same date
     assert book["Cases"]["E2"].number_format == "yyyy-mm-dd"
     costs = listed(drop_downs["Outcomes", "B2:B2001"].formula1)
     assert [label for label in costs if label.startswith("HE1.0 |")] == [

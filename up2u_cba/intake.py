@@ -152,9 +152,11 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
                      "referred (the first row of a case), assessment, programme, completed or closed.")
     _list_validation(case_sheet, f"F2:F{last}", ranges["Closure reasons"], "Closure reason",
                      "Only for a 'closed' row: why the case closed.")
-    dates = DataValidation(type="date", operator="between", formula1="36526", formula2="73415",
+    # from the earliest date import accepts (``cases.FIRST_DATE``) to 2100-12-31, as Excel day numbers
+    dates = DataValidation(type="date", operator="between", formula1=str(_excel_day(cases.FIRST_DATE)),
+                           formula2=str(_excel_day(datetime.date(2100, 12, 31))),
                            showErrorMessage=True, showInputMessage=True, allow_blank=True,
-                           errorTitle="Date", error="Type a date, e.g. 2023-02-20.",
+                           errorTitle="Date", error=f"Type a date from {cases.FIRST_DATE:%Y-%m-%d}, e.g. 2023-02-20.",
                            promptTitle="Date", prompt="The day it happened, e.g. 2023-02-20.")
     dates.add(f"E2:E{last}")
     case_sheet.add_data_validation(dates)
@@ -181,6 +183,11 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     book.active = 0
     spreadsheet_text.check_formulas(book)
     return book
+
+
+def _excel_day(day: datetime.date) -> int:
+    """The day number Excel stores for ``day`` (1900 date system)."""
+    return (day - datetime.date(1899, 12, 30)).days
 
 
 def _header(sheet, titles: tuple[str, ...], widths: tuple[int, ...]) -> None:
