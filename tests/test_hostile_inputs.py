@@ -389,6 +389,18 @@ def test_a_locality_listed_twice_is_refused(project, localities):
             code="duplicate-locality")
 
 
+@pytest.mark.parametrize("how", ["settings", "--unit-costs"])
+def test_a_unit_cost_file_listed_twice_is_said_once_not_as_every_code_already_defined(project, how):
+    table = project.parent / "unit_costs" / "gmca-ucd-v1.4.csv"
+    if how == "settings":
+        edit(project, '"unit_costs/gmca-ucd-v1.4.csv",', '"unit_costs/gmca-ucd-v1.4.csv", "unit_costs/gmca-ucd-v1.4.csv",')
+        result = run("validate", "--settings", project)
+    else:
+        result = run("validate", "--settings", project, "--unit-costs", table, "--unit-costs", table)
+    refused(result, "gmca-ucd-v1.4.csv", "unit_costs", code="duplicate-file")
+    assert "duplicate-cost-code" not in result.output
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

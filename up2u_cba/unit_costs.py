@@ -21,7 +21,7 @@ import os
 import re
 from decimal import Decimal
 
-from up2u_cba import csv_rows, input_files, models, spreadsheet_text
+from up2u_cba import csv_rows, input_files, models, spreadsheet_text, storage
 from up2u_cba.problems import Problem
 
 COLUMNS = (
@@ -61,7 +61,14 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
     """Read and layer unit cost files; return costs by code and every problem found."""
     costs: dict[str, models.UnitCost] = {}
     problems: list[Problem] = []
+    read: set[str] = set()
     for path in paths:
+        if os.path.realpath(path) in read:  # else every one of its codes would be "already defined"
+            problems.append(Problem(code="duplicate-file", file=path, where="unit_costs",
+                                    message="this unit cost file is listed twice",
+                                    hint="list each file once, in the settings' unit_costs or with --unit-costs"))
+            continue
+        read.add(os.path.realpath(path))
         rows, file_problems = _read_file(path)
         problems.extend(file_problems)
         for line, cost, overrides in rows:
@@ -305,20 +312,14 @@ def escaped(row: dict[str, str]) -> dict[str, str]:
 
 
 def write(costs: list[models.UnitCost], path: str) -> None:
-    """Write costs as a unit cost CSV, atomically (a temporary file renamed into place; never
-    left behind if the write fails)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for cost in costs:
-                writer.writerow(escaped(to_row(cost)))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """Write costs as a unit cost CSV, atomically (``storage.write_atomic``: a temporary file
+    renamed into place, never left behind if the write fails)."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for cost in costs:
+        writer.writerow(escaped(to_row(cost)))
+    storage.write_atomic(path, text.getvalue())
 
 
 def code_order(code: str) -> tuple:
