@@ -253,6 +253,21 @@ def test_an_implausible_date_in_a_case_file_is_refused_so_report_never_meets_it(
         assert "2000-04-01" in result.output  # the range is said
 
 
+@pytest.mark.parametrize("date, code", [
+    ("0001-01-01", "implausible-date"),
+    ("2021-04-12T10:00:00+05:00", "bad-date"),
+    ('"12/04/2021"', "bad-date"),
+])
+def test_a_referral_whose_date_cannot_be_read_is_not_also_said_to_be_missing(project, date, code):
+    """The referral is there, with a date that cannot be read: that is the one problem, not also
+    a history that "starts with 'assessment'"."""
+    path = case_path(project)
+    edit(path, "date = 2021-04-12", f"date = {date}")
+    result = run("validate", "--settings", project)
+    refused(result, str(path), "status[0].date", code=code)
+    assert "history-must-start-with-referral" not in result.output
+
+
 def test_a_date_next_year_is_refused_but_one_today_is_not(project):
     path = case_path(project)
     today = datetime.date.today()

@@ -214,7 +214,8 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
 
 def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
     """Problems with the order of the readable events; ``events`` pairs each with its index in the file."""
-    if events and events[0][1].status is not models.Status.REFERRED:
+    if events and events[0][0] == 0 and events[0][1].status is not models.Status.REFERRED:
+        # (when the first entry could not be read, it may well be the referral: its own problem says why)
         number, first = events[0]
         problem("history-must-start-with-referral", f"status[{number}].status",
                 f"the history starts with '{first.status.value}'", "the first status is the referral")
