@@ -184,6 +184,15 @@ def test_a_case_file_that_is_not_readable_toml_is_refused(project, name, text):
         refused(run(command, "--settings", project), str(path), code=code)
 
 
+def test_a_number_too_long_to_read_is_said_with_its_line_not_with_python_advice(project):
+    path = case_path(project)
+    edit(path, "quantity = 1\n", "quantity = " + "9" * 5000 + "\n")
+    result = run("validate", "--settings", project)
+    line = path.read_text(encoding="utf-8").split("9" * 5000)[0].count("\n") + 1
+    refused(result, str(path), f"line {line}", code="invalid-toml")
+    assert "sys.set_int_max_str_digits" not in result.output
+
+
 @pytest.mark.parametrize("text", [
     "cases = " + "[" * 100_000 + "]" * 100_000 + "\n",
     'cases = "cases"\n[services.BCP]\nspend = { "2022/23" = ' + "9" * 5000 + " }\n",

@@ -154,8 +154,10 @@ def parse_toml(text: str, path: str, kind: Kind) -> tuple[dict | None, Problem |
         return invalid(str(error))
     except RecursionError:
         return invalid("arrays or tables nested too deeply")
-    except ValueError as error:  # an integer of thousands of digits (Python's int digit limit)
-        return invalid(f"a number too long to read ({error})")
+    except ValueError:  # an integer of thousands of digits (Python's int digit limit)
+        long_number = re.search(r"[0-9_]{4000,}", text)
+        line = f" (at line {text.count(chr(10), 0, long_number.start()) + 1})" if long_number else ""
+        return invalid(f"a number of thousands of digits, too long to read{line}")
     except MemoryError:
         return invalid("too large to read")
 
