@@ -425,6 +425,16 @@ def test_a_unit_cost_file_listed_twice_is_said_once_not_as_every_code_already_de
     assert "duplicate-cost-code" not in result.output
 
 
+@pytest.mark.parametrize("name", ["bcp-local.csv", "gdp-deflators-march-2026.csv"])
+def test_a_table_saved_with_semicolons_is_said_to_be_so(project, name):
+    """Excel in a European locale saves "CSV" with semicolons: the whole header is then one
+    column, and the message says why, not only which columns are missing."""
+    path = project.parent / "unit_costs" / name
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    result = run("validate", "--settings", project)
+    refused(result, str(name), "header", "semicolons", code="missing-column")
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

@@ -1,5 +1,6 @@
 """Reading CSV rows the same way in every loader: cells stripped, and the CSV-injection escape
-that the tool's own CSV writer adds (a ' before text that would read as a formula) taken off."""
+that the tool's own CSV writer adds (a ' before text that would read as a formula) taken off;
+a header saved with semicolons is said as such."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def clean(raw: dict, path: str, line: int, hint: str) -> tuple[dict[str, str], P
         return record, Problem(code="too-many-cells", file=path, where=f"row {line}",
                                message="the row has more cells than the header has columns", hint=hint)
     return record, None
+
+
+def separator_hint(header: list[str], hint: str) -> str:
+    """``hint`` for a header that lacks a required column, or, when the header is one column
+    holding semicolons (a CSV saved with a European list separator), how to save it with commas."""
+    if len(header) == 1 and ";" in header[0]:
+        return ("its cells are separated by semicolons, not commas: save it again as "
+                "CSV UTF-8 (Comma delimited), or replace each ; with ,")
+    return hint

@@ -57,7 +57,8 @@ def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
             if "financial_year" not in header or "index" not in header:
                 return None, [Problem(code="missing-column", file=path, where="header",
                                       message="the deflator file needs columns financial_year and index",
-                                      hint="e.g. financial_year,index / 2008-09,66.8397")]
+                                      hint=csv_rows.separator_hint(
+                                          header, "e.g. financial_year,index / 2008-09,66.8397"))]
             index: dict[models.FinancialYear, Decimal] = {}
             for line, raw in enumerate(reader, start=2):
                 row, extra = csv_rows.clean(raw, path, line, "one financial year and its index per row")

@@ -127,7 +127,8 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
     if missing:
         return [], [Problem(code="missing-column", file=path, where="header",
                             message=f"no column named {', '.join(missing)}",
-                            hint=f"the header row names these columns: {', '.join(COLUMNS)}")]
+                            hint=csv_rows.separator_hint(
+                                header, f"the header row names these columns: {', '.join(COLUMNS)}"))]
     rows: list[tuple[int, models.UnitCost, bool]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
