@@ -435,6 +435,23 @@ def test_a_table_saved_with_semicolons_is_said_to_be_so(project, name):
     refused(result, str(name), "header", "semicolons", code="missing-column")
 
 
+@pytest.mark.parametrize("pattern", ["BCP-(\\\\d+)+", "(BCP|B)-(\\\\d|\\\\d\\\\d)*", "BCP-(\\\\w+-?)+"])
+def test_a_reference_pattern_that_could_backtrack_for_ever_is_refused(project, pattern):
+    """A pattern repeating a part of varying length takes exponential time to find that a long
+    reference does not match (BCP-(\\d+)+ against a 30-digit one: minutes): refused in the
+    settings, so that no check ever hangs on it."""
+    edit(project, 'reference_pattern = "BCP-\\\\d{4}"', f'reference_pattern = "{pattern}"')
+    edit(case_path(project), 'reference = "BCP-0001"', 'reference = "BCP-' + "1" * 22 + 'x"')
+    result = run("validate", "--settings", project)
+    refused(result, str(project), "services.BCP.reference_pattern", code="bad-field")
+
+
+@pytest.mark.parametrize("pattern", ["BCP-\\\\d{4}", "(BCP|B)-\\\\d{4,6}", "BCP-(\\\\d{4})+", "[A-Z]{3}-\\\\d+"])
+def test_a_reference_pattern_that_cannot_backtrack_for_ever_is_accepted(project, pattern):
+    edit(project, 'reference_pattern = "BCP-\\\\d{4}"', f'reference_pattern = "{pattern}"')
+    assert "reference_pattern" not in run("validate", "--settings", project).output
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

@@ -187,6 +187,13 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
             problem("bad-field", f"{where}.reference_pattern", "not a valid regular expression",
                     'e.g. reference_pattern = "BCP-\\\\d{4}"')
             pattern = ""
+        else:
+            if _repeats_a_repeat(pattern):
+                problem("bad-field", f"{where}.reference_pattern",
+                        "the pattern repeats a part that itself varies in length, e.g. (\\d+)+: checking a "
+                        "reference against it can take for ever",
+                        'repeat each part once, e.g. reference_pattern = "BCP-\\\\d{4}" or "BCP-\\\\d+"')
+                pattern = ""
     spend: dict[models.FinancialYear, Decimal] = {}
     spend_table = table.get("spend", {})
     if not isinstance(spend_table, dict):
@@ -251,3 +258,42 @@ def _shown(value: object) -> str:
     """A value as the user wrote it, cut short if it is long (a 5,000-digit number)."""
     text = str(value) if not isinstance(value, int) or abs(value) < 10 ** 100 else "a number of over 100 digits"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _repeats_a_repeat(pattern: str) -> bool:
+    """Whether ``pattern`` repeats, without a small bound, a part whose own length varies (a
+    repeat or a choice inside a repeat, as in (\\d+)+ or (a|ab)*): a regular expression
+    engine can take exponential time to find that a reference does not match such a pattern."""
+    try:
+        parsed = re._parser.parse(pattern)  # (the standard library's own parse tree)
+    except Exception:  # noqa: BLE001 - compiled already; a parser the tool cannot read is no reason to refuse
+        return False
+
+    def varies(items) -> bool:
+        for op, value in items:
+            if op in (re._constants.MAX_REPEAT, re._constants.MIN_REPEAT,
+                      getattr(re._constants, "POSSESSIVE_REPEAT", None)):
+                low, high, inner = value
+                if low != high or varies(inner):
+                    return True
+            elif op is re._constants.BRANCH:
+                return True
+            elif op is re._constants.SUBPATTERN and varies(value[-1]):
+                return True
+        return False
+
+    def repeats(items) -> bool:
+        for op, value in items:
+            if op in (re._constants.MAX_REPEAT, re._constants.MIN_REPEAT):
+                low, high, inner = value
+                if high > 10 and varies(inner) or repeats(inner):
+                    return True
+            elif op is re._constants.BRANCH and any(repeats(branch) for branch in value[1]):
+                return True
+            elif op is re._constants.SUBPATTERN and repeats(value[-1]):
+                return True
+            elif op in (re._constants.ASSERT, re._constants.ASSERT_NOT) and repeats(value[1]):
+                return True
+        return False
+
+    return repeats(parsed)
