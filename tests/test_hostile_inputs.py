@@ -452,6 +452,23 @@ def test_a_reference_pattern_that_cannot_backtrack_for_ever_is_accepted(project,
     assert "reference_pattern" not in run("validate", "--settings", project).output
 
 
+@pytest.mark.parametrize("old, new, where, kind", [
+    ('cases = "cases"', 'cases = ["cases"]', "cases", "a list"),
+    ('cases = "cases"', "cases = 2023-04-01T09:00:00+01:00", "cases", "a date"),
+    ('cases = "cases"', 'cases = ""', "cases", "empty"),
+    ('unit_costs = ["unit_costs/gmca-ucd-v1.4.csv", "unit_costs/bcp-local.csv"]',
+     'unit_costs = "unit_costs/bcp-local.csv"', "unit_costs", "one path"),
+    ('deflators = "unit_costs/gdp-deflators-march-2026.csv"', "deflators = { file = 1 }", "uprating.deflators",
+     "a table"),
+])
+def test_a_path_setting_of_the_wrong_kind_is_not_said_to_be_missing(project, old, new, where, kind):
+    """The setting is there, written as something else than a path: say so, not "no ... given"."""
+    edit(project, old, new)
+    result = run("validate", "--settings", project)
+    refused(result, str(project), f"{where}: ", kind, code="bad-field")
+    assert "given" not in result.output
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

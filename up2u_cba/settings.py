@@ -18,6 +18,7 @@ Paths inside it are relative to the settings file's own folder. Example::
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import difflib
 import os
@@ -88,13 +89,15 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         return os.path.normpath(os.path.join(folder, value))
 
     cases_folder = data.get("cases")
-    if not isinstance(cases_folder, str) or not cases_folder:
-        problem("missing-field", "cases", "no cases folder given", 'e.g. cases = "cases"')
+    if not isinstance(cases_folder, str) or not cases_folder.strip():
+        problem(*_missing_or_bad("cases", cases_folder, "the cases folder", "a folder's path, in quotes"),
+                'e.g. cases = "cases"')
         cases_folder = "cases"
     unit_cost_files = data.get("unit_costs")
     if (not isinstance(unit_cost_files, list) or not unit_cost_files
-            or not all(isinstance(item, str) for item in unit_cost_files)):
-        problem("missing-field", "unit_costs", "no list of unit cost files given",
+            or not all(isinstance(item, str) and item.strip() for item in unit_cost_files)):
+        problem(*_missing_or_bad("unit_costs", unit_cost_files, "the list of unit cost files",
+                                 "a list of file paths, each in quotes"),
                 'e.g. unit_costs = ["unit_costs/gmca-ucd-v1.4.csv"]')
         unit_cost_files = []
 
@@ -109,8 +112,8 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         problem("bad-price-year", "uprating.price_year",
                 f"'{uprating.get('price_year', '')}' is not a price year", 'e.g. price_year = "2022/23"')
     deflator_file = uprating.get("deflators")
-    if not isinstance(deflator_file, str) or not deflator_file:
-        problem("missing-field", "uprating.deflators", "no deflator file given",
+    if not isinstance(deflator_file, str) or not deflator_file.strip():
+        problem(*_missing_or_bad("uprating.deflators", deflator_file, "the deflator file", "a file's path, in quotes"),
                 'e.g. deflators = "unit_costs/gdp-deflators-march-2026.csv"')
         deflator_file = ""
     series = uprating.get("series") or deflator_file
@@ -252,6 +255,26 @@ def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:
         else:
             problems.extend(_long_texts(path, value, place))
     return problems
+
+
+def _missing_or_bad(where: str, value: object, what: str, shape: str) -> tuple[str, str, str]:
+    """(code, where, message) for a required path setting that is absent, or present but empty
+    or of another kind (a table, a date, a number...)."""
+    if value is None:
+        return "missing-field", where, f"no {what.removeprefix('the ')} given"
+    if isinstance(value, str) and value.strip():
+        kind = "one path, not in a list's [ ]"  # (only a list setting is refused with a path)
+    elif isinstance(value, str) or value == []:
+        kind = "empty"
+    elif isinstance(value, list):
+        kind = "a list holding something other than a path" if shape.startswith("a list") else "a list"
+    elif isinstance(value, dict):
+        kind = "a table"
+    elif isinstance(value, (datetime.date, datetime.time)):
+        kind = "a date or time"
+    else:
+        kind = "true or false" if isinstance(value, bool) else "a number"
+    return "bad-field", where, f"{what} must be {shape}; here it is {kind}"
 
 
 def _shown(value: object) -> str:
