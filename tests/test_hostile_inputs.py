@@ -277,6 +277,21 @@ def test_a_referral_whose_date_cannot_be_read_is_not_also_said_to_be_missing(pro
     assert "history-must-start-with-referral" not in result.output
 
 
+@pytest.mark.parametrize("old, new, kind", [
+    ('locality = "Bournemouth"', 'locality = ["Bournemouth"]', "a list"),
+    ('locality = "Bournemouth"', "[locality]\nname = 1", "a table"),
+    ('reference = "BCP-0001"', "reference = 1", "a number"),
+    ('service = "BCP"', "service = 2022-04-01", "a date"),
+])
+def test_a_case_field_of_the_wrong_kind_is_not_said_to_be_missing(project, old, new, kind):
+    path = case_path(project)
+    edit(path, old, new)
+    result = run("validate", "--settings", project)
+    field = old.split(" =")[0]
+    refused(result, str(path), f"{field}: ", kind, code="bad-field")
+    assert f"no {field} given" not in result.output
+
+
 def test_a_date_next_year_is_refused_but_one_today_is_not(project):
     path = case_path(project)
     today = datetime.date.today()

@@ -129,7 +129,13 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
     texts = {}
     for field in ("reference", "service", "locality"):
         value = data.get(field)
-        if not isinstance(value, str) or not value.strip():
+        if value is not None and not isinstance(value, str):  # a list, a table, a number, a date...
+            kind = ("a list" if isinstance(value, list) else "a table" if isinstance(value, dict)
+                    else "true or false" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+                    else "a date or time")
+            problem("bad-field", field, f"the {field} must be text in quotes; here it is {kind}",
+                    f'e.g. {field} = "{_EXAMPLES[field]}"')
+        elif not isinstance(value, str) or not value.strip():
             problem("missing-field", field, f"no {field} given", f'e.g. {field} = "{_EXAMPLES[field]}"')
         else:
             texts[field] = value.strip()
