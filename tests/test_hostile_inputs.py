@@ -484,6 +484,22 @@ def test_a_path_setting_of_the_wrong_kind_is_not_said_to_be_missing(project, old
     assert "given" not in result.output
 
 
+@pytest.mark.parametrize("row, said", [
+    ('BCP-XX9,Health,"Health care, acute', 'a quote (") opens a cell and is never closed'),
+    ('BCP-XX9,"Health" care,HEALTH', "cannot read the row as CSV"),
+])
+def test_a_unit_cost_row_with_a_stray_quote_is_named_not_read_as_a_blank_description(project, row, said):
+    """An unclosed quote took in every line after it as one cell (the row was then said to have a
+    blank description); a quote in the middle of a cell was silently dropped."""
+    path = project.parent / "unit_costs" / "bcp-local.csv"
+    text = path.read_text(encoding="utf-8")
+    number = len(text.strip().splitlines()) + 1
+    path.write_text(text.rstrip("\n") + "\n" + row + "\n", encoding="utf-8")
+    result = run("validate", "--settings", project)
+    refused(result, "bcp-local.csv", f"row {number}", said, code="unreadable-file")
+    assert "description is blank" not in result.output
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

@@ -116,7 +116,7 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
 
 
 def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)  # (strict: an unclosed quote is an error)
     header = [name.strip() for name in (reader.fieldnames or [])]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
@@ -132,25 +132,36 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
     rows: list[tuple[int, models.UnitCost, bool]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
-        record, extra = csv_rows.clean(raw, path, line, 'quote text that contains commas, e.g. "Police, courts"')
-        if extra:
-            problems.append(extra)
-            continue
-        problems.extend(spreadsheet_text.row_problems(record, path, f"row {line}"))
-        cost, row_problems = _parse_row(path, line, record)
-        problems.extend(row_problems)
-        if cost is None:
-            continue
-        if cost.code in seen:
-            problems.append(Problem(
-                code="duplicate-cost-code", file=path, where=f"row {line}: code",
-                message=f"cost code {cost.code} is defined twice in this file (also row {seen[cost.code]})",
-                hint="each code once per file",
-            ))
-            continue
-        seen[cost.code] = line
-        rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1")))
+    line = 1
+    try:
+        for line, raw in enumerate(reader, start=2):
+            record, extra = csv_rows.clean(raw, path, line, 'quote text that contains commas, e.g. "Police, courts"')
+            if extra:
+                problems.append(extra)
+                continue
+            problems.extend(spreadsheet_text.row_problems(record, path, f"row {line}"))
+            cost, row_problems = _parse_row(path, line, record)
+            problems.extend(row_problems)
+            if cost is None:
+                continue
+            if cost.code in seen:
+                problems.append(Problem(
+                    code="duplicate-cost-code", file=path, where=f"row {line}: code",
+                    message=f"cost code {cost.code} is defined twice in this file (also row {seen[cost.code]})",
+                    hint="each code once per file",
+                ))
+                continue
+            seen[cost.code] = line
+            rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1")))
+    except csv.Error as error:  # in the row after the last one read
+        if "field limit" in str(error):
+            raise  # said for the file as a whole (see _read_file)
+        unclosed = "end of data" in str(error)  # a cell opened with a quote took in every line after it
+        return [], [Problem(code="unreadable-file", file=path, where=f"row {line + 1}",
+                            message='a quote (") opens a cell and is never closed' if unclosed
+                            else f"cannot read the row as CSV: {error}",
+                            hint='a cell that starts with " ends with " just before the next comma; '
+                                 'a " inside it is written ""')]
     return rows, problems
 
 
