@@ -416,6 +416,18 @@ def test_resume_from_a_file_that_is_not_there_is_refused(project):
     assert_refused(result, "nothere.toml.unsaved", "[missing-file]")
 
 
+@pytest.mark.parametrize("command", [["case", "new"], ["case", "update", "BCP-0046"]])
+def test_resume_from_a_stored_case_file_is_refused_and_the_case_kept(project, command):
+    """A stored case named to --resume (a slip for the recovery file) was taken for one already
+    saved, and removed as a recovery file is once saved: the case was lost."""
+    folder, settings = project
+    stored = folder / "cases" / "BCP" / "BCP-0046.toml"
+    before = snapshot(folder / "cases")
+    result = run(settings, *command, "--resume", stored, answers=["y", "y"])
+    assert_refused(result, str(stored), "--resume", "[stored-case]")
+    assert_unchanged(before, folder / "cases")
+
+
 def test_resuming_another_cases_additions_is_refused(project, monkeypatch):
     folder, settings = project
     with monkeypatch.context() as patch:

@@ -509,7 +509,7 @@ def save_new_case(record: models.CaseRecord, inputs: pipeline.Inputs, valuer: Va
 def resumed_case(path: str, inputs: pipeline.Inputs, stored: models.CaseRecord | None = None) -> models.CaseRecord:
     """The case kept in recovery file ``path``: for `case new` a case of a known service, for
     `case update` the ``stored`` case with additions only."""
-    record, problems = unsaved_cases.load(path)
+    record, problems = unsaved_cases.load(path, inputs.settings.cases_folder)
     if record is None:
         fail(problems, wrote_nothing=False)
     if stored is None and inputs.settings.service(record.service) is None:

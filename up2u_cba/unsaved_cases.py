@@ -81,11 +81,17 @@ def _write_private(folder: str, path: str, content: str) -> bool:
     return True
 
 
-def load(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
-    """The case kept in the recovery file at ``path``, or its problems."""
-    if not os.path.isfile(path):
+def load(path: str, cases_folder: str) -> tuple[models.CaseRecord | None, list[Problem]]:
+    """The case kept in the recovery file at ``path``, or its problems. A stored case file (one
+    the cases folder holds) is refused: it is no recovery file, and a resumed one is removed."""
+    if not os.path.exists(path):
         return None, [Problem(code="missing-file", file=path, where="--resume", message="no such file",
                               hint="give the file named when the case could not be saved")]
+    if os.path.realpath(path) in {os.path.realpath(stored) for stored in cases.case_files(cases_folder)}:
+        return None, [Problem(code="stored-case", file=path, where="--resume",
+                              message="this is a stored case file, not a recovery file",
+                              hint=f"give the {SUFFIX} file named when a case could not be saved; "
+                                   "to add to a stored case, run `up2u-cba case update REFERENCE`")]
     record, problems = cases.load_file(path)
     if record is None or problems:
         return None, problems or [Problem(code="unreadable-file", file=path, where="--resume",
