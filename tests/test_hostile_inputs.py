@@ -500,6 +500,25 @@ def test_a_unit_cost_row_with_a_stray_quote_is_named_not_read_as_a_blank_descrip
     assert "description is blank" not in result.output
 
 
+@pytest.mark.parametrize("command, option", [
+    (["report"], "--xlsx"),
+    (["validate"], "--cases"),
+    (["validate"], "--settings"),
+    (["validate"], "--unit-costs"),
+    (["case", "new"], "--resume"),
+    (["costs", "import", "unit_costs/gmca-ucd-v1.4.xlsx"], "--output"),
+])
+def test_an_empty_path_option_is_refused_not_taken_as_no_option(project, command, option):
+    """`--xlsx "$OUT"` with OUT unset wrote no workbook and exited 0; an empty --cases read the
+    settings' folder, an empty --resume started a new case."""
+    args = [*command, option, ""] + (["--settings", project] if option not in ("--settings", "--output") else [])
+    before = snapshot(project.parent)
+    result = run(*args, input="")
+    refused(result, option, "empty")
+    assert result.exit_code == 2  # a usage error, before anything is read
+    assert_unchanged(before, project.parent)
+
+
 def test_a_service_defined_twice_in_other_capitals_is_refused(project):
     with open(project, "a", encoding="utf-8") as handle:
         handle.write('\n[services.bcp]\nlocalities = ["Poole"]\nreference_pattern = "BCP-\\\\d{4}"\n')

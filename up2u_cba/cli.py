@@ -10,8 +10,8 @@ import click
 import up2u_cba
 from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
                       render_xlsx, sensitivity, storage, unit_costs)
-from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, input_options, load_or_fail,
-                                  options, output_path_problem, workbook_path_problem)
+from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
+                                  load_or_fail, options, output_path_problem, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem
 
 
@@ -31,7 +31,7 @@ def main() -> None:
 @click.option("--service", metavar="NAME", help="One service only, e.g. BCP (default: every service with spend that year).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print.")
-@click.option("--xlsx", "xlsx_path", metavar="PATH", help="Also write the Excel workbook for commissioners here.")
+@click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path, help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
 @click.option("--publish", is_flag=True,
               help="Workbook for papers that leave the council: no per-case sheets; small counts, and savings "
@@ -216,6 +216,7 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
 @costs.command("import")
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", default="unit_costs/gmca-imported.csv", show_default=True, metavar="FILE",
+              callback=given_path,
               help="Where to write the unit cost CSV.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 def costs_import(workbook, output, overwrite):

@@ -24,14 +24,24 @@ def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") ->
     sys.exit(1)
 
 
+def given_path(ctx: click.Context, param: click.Parameter, value):
+    """An option's path (or paths) as given. An empty one, as an unset variable in a script gives,
+    is refused: taken as no option at all, it wrote no workbook, read the default cases folder,
+    or started a new case instead of resuming one, all without a word."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if item is not None and not str(item).strip():
+            raise click.BadParameter("the path is empty; give a file or folder name", ctx=ctx, param=param)
+    return value
+
+
 SETTINGS_OPTION = click.option(
-    "--settings", "settings_file", default=settings.DEFAULT_FILE, show_default=True, metavar="FILE",
+    "--settings", "settings_file", callback=given_path, default=settings.DEFAULT_FILE, show_default=True, metavar="FILE",
     help="Settings file (services, spend, price year, data files).")
 UNIT_COSTS_OPTION = click.option(
-    "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE",
+    "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE", callback=given_path,
     help="Unit cost CSV, layered in the order given; repeat for several (default: as the settings file says).")
 CASES_OPTION = click.option(
-    "--cases", "cases_folder", metavar="FOLDER", help="Folder of case files (default: as the settings file says).")
+    "--cases", "cases_folder", metavar="FOLDER", callback=given_path, help="Folder of case files (default: as the settings file says).")
 
 
 def options(*decorators):

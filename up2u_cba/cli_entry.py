@@ -17,7 +17,7 @@ import click
 
 from up2u_cba import (calculate, case_files, cases, entry, import_journal, intake, models, pipeline, render_text,
                       settings, storage, unit_costs, unsaved_cases)
-from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, input_options, options,
+from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, given_path, input_options, options,
                                   workbook_path_problem)
 from up2u_cba.problems import Problem
 
@@ -411,7 +411,7 @@ def show_case(record: models.CaseRecord, stored_events: int, valuer: Valuer) -> 
 
 
 RESUME_OPTION = click.option(
-    "--resume", "resume_file", metavar="FILE", type=click.Path(dir_okay=False),
+    "--resume", "resume_file", metavar="FILE", type=click.Path(dir_okay=False), callback=given_path,
     help="Save a case kept in FILE when an earlier run could not save it (shown, checked, and "
          "written when you confirm).")
 
