@@ -675,3 +675,13 @@ def test_an_unknown_suppression_rule_is_refused(tmp_path):
     result = invoke("validate", "--settings", settings)
     assert_refused(result, "publish.suppression", "nhs-england")
     assert "[bad-field]" in result.output
+
+
+@pytest.mark.parametrize("value", ['["1-4"]', '{ rule = "1-4" }'])
+def test_a_suppression_rule_written_as_a_list_or_table_is_refused_not_raised(tmp_path, value):
+    settings = sample_project(tmp_path)
+    with open(settings, "a", encoding="utf-8") as handle:
+        handle.write(f"\n[publish]\nsuppression = {value}\n")
+    result = invoke("validate", "--settings", settings)
+    assert_refused(result, str(settings), "publish.suppression", "nhs-england")
+    assert "[bad-field]" in result.output

@@ -235,7 +235,7 @@ def _parse_suppression(table: object, problem) -> str:
         problem("bad-field", "publish", "publish must be a table", 'write it as [publish] with suppression = "1-4"')
         return disclosure.DEFAULT_RULE
     name = table.get("suppression", disclosure.DEFAULT_RULE)
-    if name not in disclosure.RULES:
+    if not isinstance(name, str) or name not in disclosure.RULES:  # (a list or table cannot be looked up)
         problem("bad-field", "publish.suppression", f"'{_shown(name)}' is not a suppression rule",
                 "use one of: " + ", ".join(f'"{known}"' for known in disclosure.RULES))
         return disclosure.DEFAULT_RULE
