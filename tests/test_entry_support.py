@@ -17,6 +17,7 @@ import select
 import shutil
 import signal
 import sys
+import termios
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -95,10 +96,15 @@ class Terminal:
         self.type(text)
 
     def interrupt(self) -> None:
-        """Press Ctrl-C, a moment after the prompt appeared, as a person would. (Pressed in the
-        instant readline is switching the terminal's mode, the key can arrive as a plain
-        character instead of an interrupt, in any program.)"""
-        time.sleep(0.3)
+        """Press Ctrl-C once the program is waiting at its prompt, as a person would. (Pressed in
+        the instant readline is switching the terminal's mode, the key can arrive as a plain
+        character instead of an interrupt, in any program; so wait until the terminal is in
+        readline's mode (no line editing by the terminal itself), then a moment more. On a busy
+        machine that switch can take well over the fixed pause this used to wait.)"""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and termios.tcgetattr(self.fd)[3] & termios.ICANON:
+            time.sleep(0.02)
+        time.sleep(0.2)
         os.write(self.fd, b"\x03")
 
     def wait(self) -> int:
