@@ -361,6 +361,22 @@ def test_guided_entry_finishes_an_interrupted_import_before_it_asks_anything(sma
     assert assert_none_or_all(project, whole) == "all"
 
 
+def test_ctrl_c_while_guided_entry_finishes_an_interrupted_import_does_not_claim_nothing_was_written(
+        small, monkeypatch):
+    project, whole = small
+    project.reset()
+    die_at(project, monkeypatch, "replace", 3)  # the journal, then 1 case file renamed into place
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", Failing(os.replace, 2, KeyboardInterrupt()))  # Ctrl-C mid-recovery
+        entry = invoke("case", "new", "--settings", project.settings, input="")
+    assert entry.exit_code == 1, entry.output
+    assert "nothing was written" not in entry.output, entry.output
+    assert "Stopped while finishing an interrupted import" in entry.output
+    assert "[interrupted-import]" in invoke("validate", "--settings", project.settings).output
+    project.recover()
+    assert assert_none_or_all(project, whole) == "all"
+
+
 def test_a_damaged_staged_file_rolls_the_whole_import_back(small, monkeypatch):
     project, whole = small
     project.reset()

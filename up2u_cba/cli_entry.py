@@ -68,7 +68,12 @@ def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files
 def finish_interrupted_import(folder: str) -> None:
     """Finish or undo an intake import into ``folder`` that was interrupted (the caller holds the
     folder's lock), and say what had been written and what was done."""
-    recovery, problems = import_journal.recover(folder)
+    try:
+        recovery, problems = import_journal.recover(folder)
+    except KeyboardInterrupt:  # recovery can always be taken up again: say so, not "nothing was written"
+        click.echo(f"\nStopped while finishing an interrupted import: {import_journal.RECOVERED_BY} finishes "
+                   "or undoes it (`up2u-cba validate` says which).")
+        sys.exit(1)
     if problems:
         fail(problems)
     if recovery is not None:
