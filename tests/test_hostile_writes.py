@@ -367,6 +367,28 @@ def test_case_new_on_a_read_only_cases_folder_is_kept_in_the_temporary_folder(pr
     assert_resumes(settings, ["case", "new"], kept, folder / "cases" / "BCP" / "BCP-0101.toml")
 
 
+@pytest.mark.parametrize("planted", ["open to all", "someone else's", "a link"])
+def test_a_recovery_folder_planted_in_the_shared_temporary_folder_is_not_used(project, monkeypatch, planted):
+    folder, settings = project
+    shared = folder / "system-temp" / unsaved_cases.TEMPORARY_FOLDER
+    if planted == "a link":
+        (folder / "elsewhere").mkdir(mode=0o700)
+        shared.symlink_to(folder / "elsewhere")
+    else:
+        shared.mkdir(mode=0o700)
+        if planted == "open to all":
+            os.chmod(shared, 0o777)
+    with monkeypatch.context() as patch:
+        if planted == "someone else's":
+            uid = os.getuid()
+            patch.setattr(unsaved_cases.os, "getuid", lambda: uid + 1)  # as if another user made it
+        read_only_below(folder / "cases", patch)
+        result = run(settings, "case", "new", answers=NEW_CASE)
+    assert_refused(result, "[cannot-write]", "printed above", "case new --resume FILE")
+    assert "# Unsaved case BCP-0101" in result.stdout  # kept on the screen, not in the planted folder
+    assert not any(pathlib.Path(shared).iterdir())
+
+
 def test_case_new_when_no_file_can_be_written_prints_the_case_to_resume_from(project, monkeypatch):
     folder, settings = project
     before = snapshot(folder / "cases")

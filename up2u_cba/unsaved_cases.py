@@ -17,7 +17,9 @@ Only its owner may read it (mode 0600): it holds case data.
 from __future__ import annotations
 
 import datetime
+import getpass
 import os
+import stat
 import tempfile
 
 from up2u_cba import case_files, cases, models
@@ -25,8 +27,10 @@ from up2u_cba.problems import Problem
 
 FOLDER = ".unsaved"
 """Recovery files' folder inside the cases folder."""
-TEMPORARY_FOLDER = "up2u-cba-unsaved"
-"""Recovery files' folder inside the system's temporary folder, the second place tried."""
+TEMPORARY_FOLDER = f"up2u-cba-unsaved-{os.getuid() if hasattr(os, 'getuid') else getpass.getuser()}"
+"""Recovery files' folder inside the system's temporary folder, the second place tried: one per
+user, used only if it is a real folder of that user's that no one else may enter (the temporary
+folder is shared: a folder planted there by someone else could hide or feed recovery files)."""
 SUFFIX = ".toml.unsaved"
 
 
@@ -51,12 +55,26 @@ def keep(record: models.CaseRecord, cases_folder: str, update: bool, why: str) -
     and the text (to print when there is no file)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{record.reference}-{stamp}{SUFFIX}"
-    for folder in (os.path.join(cases_folder, FOLDER), os.path.join(tempfile.gettempdir(), TEMPORARY_FOLDER)):
+    beside = os.path.join(cases_folder, FOLDER)
+    for folder in (beside, os.path.join(tempfile.gettempdir(), TEMPORARY_FOLDER)):
         path = os.path.join(folder, name)
         content = text(record, update, path, why)
-        if _write_private(folder, path, content):
+        if (folder == beside or _own_private_folder(folder)) and _write_private(folder, path, content):
             return path, content
     return None, text(record, update, "FILE", why)
+
+
+def _own_private_folder(folder: str) -> bool:
+    """Make ``folder`` (mode 0700) if need be; True only if it is then a real folder (not a
+    link), owned by this user and closed to everyone else."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    return not hasattr(os, "getuid") or (info.st_uid == os.getuid() and not info.st_mode & 0o077)
 
 
 def _write_private(folder: str, path: str, content: str) -> bool:
