@@ -128,7 +128,9 @@ def forenames() -> dict[str, bool]:
 
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+|-[A-Za-z]+)*")
-_TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "sir", "dame"}
+_TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "prof", "sir", "dame",
+           # police ranks and offices as notes name people: PC Jones, Sgt Patel, Cllr Hughes
+           "pc", "pcso", "dc", "ds", "di", "dci", "dsi", "sgt", "insp", "supt", "cllr", "rev", "revd"}
 _TITLES_ANY_CASE = {"mr", "mrs", "ms", "mx"}
 """Titles that are never anything else, so a name after them counts in any case ("mr smith");
 "miss", "dr" (a drive) and the rest count only when capitalised, with a capitalised name after."""
