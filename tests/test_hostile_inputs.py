@@ -428,6 +428,13 @@ def test_a_locality_listed_twice_is_refused(project, localities):
             code="duplicate-locality")
 
 
+@pytest.mark.parametrize("reference", ["BCP.0001", "BCP 0001", "BCP/0001", "-BCP-0001"])
+def test_a_reference_entry_and_intake_would_refuse_is_refused_by_validate_too(project, reference):
+    edit(project, 'reference_pattern = "BCP-\\\\d{4}"', 'reference_pattern = ".*"')  # a pattern that allows anything
+    edit(case_path(project), 'reference = "BCP-0001"', f'reference = "{reference}"')
+    refused(run("validate", "--settings", project), str(case_path(project)), "reference", code="bad-reference")
+
+
 @pytest.mark.parametrize("how", ["settings", "--unit-costs"])
 def test_a_unit_cost_file_listed_twice_is_said_once_not_as_every_code_already_defined(project, how):
     table = project.parent / "unit_costs" / "gmca-ucd-v1.4.csv"

@@ -37,8 +37,6 @@ NEW_CASE_COMMENT = (
 )
 MAX_DECIMALS = cases.MAX_DECIMALS
 """Quantities and years take at most this many decimal places (they are stored as TOML numbers)."""
-SAFE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-"""What any reference must look like, whatever the service's pattern: it is also a file name."""
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -302,7 +300,7 @@ def reference_problem(reference: str, service: models.ServiceSettings) -> str | 
     """Why ``reference`` cannot be a reference of ``service``, or None."""
     if len(reference) > cases.REFERENCE_LIMIT:  # what validate refuses (``cases.parse``)
         return f"a reference is at most {cases.REFERENCE_LIMIT} characters (it is also the file name)"
-    if not SAFE_REFERENCE.fullmatch(reference):
+    if not cases.SAFE_REFERENCE.fullmatch(reference):
         return "a reference is letters, digits and dashes only (it is also the file name)"
     refused = privacy.check_reference(reference)  # even when the service's pattern allows it
     if refused or (service.reference_pattern and not re.fullmatch(service.reference_pattern, reference)):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
+import re
 from decimal import Decimal
 
 from up2u_cba import input_files, models, privacy, spreadsheet_text
@@ -45,6 +46,8 @@ MAX_DECIMALS = 4
 """Quantities and years take at most this many decimal places (guided entry and intake say the same)."""
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
+SAFE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""What any reference must look like, whatever the service's pattern: it is also a file name."""
 REFERENCE_LIMIT = 40
 """Longest reference (BCP-0007 is 8): a reference is a file name and a workbook cell, and a
 pattern such as BCP-\\d+ would otherwise let 40,000 digits through to a cell Excel must repair."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from up2u_cba import deflators, models, privacy, unit_costs
+from up2u_cba import cases, deflators, models, privacy, unit_costs
 from up2u_cba.problems import Problem
 
 
@@ -84,7 +84,11 @@ def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[P
         problems.append(Problem(code="unknown-locality", file=case.file, where="locality",
                                 message=f"'{case.locality}' is not a locality of {service.name}",
                                 hint=f"use one of: {', '.join(service.localities)}"))
-    if not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
+    if not refused and not cases.SAFE_REFERENCE.fullmatch(case.reference):  # as entry and intake refuse it
+        problems.append(Problem(code="bad-reference", file=case.file, where="reference",
+                                message="a reference is letters, digits, dashes and underscores only",
+                                hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
+    elif not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
                                 message=f"the reference does not match the {service.name} reference pattern",
                                 hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
