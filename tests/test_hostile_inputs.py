@@ -262,6 +262,13 @@ def test_an_implausible_date_in_a_case_file_is_refused_so_report_never_meets_it(
         assert "2000-04-01" in result.output  # the range is said
 
 
+def test_a_status_dated_tomorrow_is_refused_by_validate_as_by_entry_and_intake(project):
+    path = case_path(project)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    edit(path, "date = 2021-10-15", f"date = {tomorrow.isoformat()}")
+    refused(run("validate", "--settings", project), str(path), "status[3].date", code="implausible-date")
+
+
 @pytest.mark.parametrize("date, code", [
     ("0001-01-01", "implausible-date"),
     ("2021-04-12T10:00:00+05:00", "bad-date"),

@@ -54,8 +54,6 @@ pattern such as BCP-\\d+ would otherwise let 40,000 digits through to a cell Exc
 FIRST_DATE = datetime.date(2000, 4, 1)
 """No status is dated before this (financial year 2000/01): the programme is far younger, and
 guided entry and intake refuse earlier dates too."""
-FUTURE_DAYS = 31
-"""No status is dated more than this many days after today: the tool records what has happened."""
 
 
 def case_files(folder: str) -> list[str]:
@@ -197,7 +195,7 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
             problem("bad-date", f"{where}.date", f"'{day}' is not a date",
                     "write a plain date without quotes, e.g. date = 2022-04-01")
             continue
-        latest = datetime.date.today() + datetime.timedelta(days=FUTURE_DAYS)
+        latest = datetime.date.today()  # the tool records what has happened, as entry and intake say
         if not FIRST_DATE <= day <= latest:
             problem("implausible-date", f"{where}.date", f"{day.isoformat()} cannot be the date of a status",
                     f"give the day it happened, from {FIRST_DATE.isoformat()} to {latest.isoformat()}")
