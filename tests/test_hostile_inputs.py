@@ -21,6 +21,8 @@ import openpyxl
 import pytest
 
 from hostile import assert_refused, invoke, sample_project, snapshot, assert_unchanged
+from up2u_cba import pipeline
+from up2u_cba.problems import InputError
 
 HANG_GUARD = 120
 """Seconds after which a command is taken to hang (it should answer in well under one)."""
@@ -241,6 +243,28 @@ def test_an_absurd_number_in_a_case_file_is_refused(project, field, value, code)
         edit(path, FIRST_OUTCOME, f"{FIRST_OUTCOME}{field} = {value}{extra}\n")
     for command in ("validate", "report"):
         refused(run(command, "--settings", project), str(path), f"outcomes[0].{field}", code=code)
+
+
+def test_an_input_swapped_for_a_pipe_after_loading_is_refused_when_checksummed_not_waited_on(project):
+    """The report checksums its inputs after loading them: that read too refuses what is not a file."""
+    path = case_path(project)
+    path.unlink()
+    os.mkfifo(path)
+    outcome = {}
+
+    def checksum():
+        try:
+            pipeline.sha256(str(path))
+        except InputError as error:
+            outcome["codes"] = [problem.code for problem in error.problems]
+
+    worker = threading.Thread(target=checksum, daemon=True)
+    worker.start()
+    worker.join(HANG_GUARD)
+    if worker.is_alive():
+        with open(path, "wb"):  # release the blocked reader
+            pass
+    assert outcome.get("codes") == ["not-a-file"]
 
 
 # --- dates -------------------------------------------------------------------------------------

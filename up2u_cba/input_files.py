@@ -48,6 +48,8 @@ SETTINGS = Kind("settings file", 1 * MB,
 CASE = Kind("case file", 1 * MB, "check the cases folder", "save it as UTF-8 TOML text; dates are written 2022-04-01")
 UNIT_COSTS = Kind("unit cost file", 50 * MB, "check the unit_costs paths in the settings file", "save it as UTF-8 CSV")
 DEFLATORS = Kind("deflator file", 1 * MB, "check [uprating] deflators in the settings file", "save it as UTF-8 CSV")
+CHECKSUMMED = Kind("input file", UNIT_COSTS.limit, "run the command again", "give the path of an input file")
+"""Any input the report checksums, read again for it after loading: as large as the largest input."""
 INTAKE_WORKBOOK = Kind("intake workbook", 50 * MB, "give the path of the filled-in intake workbook",
                        "save it from Excel as an .xlsx workbook (Excel Workbook format)")
 COST_WORKBOOK = Kind("unit cost workbook", 50 * MB, "give the path of the GMCA Unit Cost Database .xlsx file",

@@ -14,8 +14,8 @@ import datetime
 import hashlib
 
 import up2u_cba
-from up2u_cba import (calculate, cases, checks, deflators, import_journal, models, report, sensitivity, settings,
-                      unit_costs)
+from up2u_cba import (calculate, cases, checks, deflators, import_journal, input_files, models, report, sensitivity,
+                      settings, unit_costs)
 from up2u_cba.problems import InputError, Problem
 
 
@@ -189,8 +189,10 @@ def run(
 
 
 def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The checksum the report gives an input, read as every input is read (``input_files``:
+    a regular file within its bounds, so a file swapped for a pipe since loading cannot hang
+    the run). Raises InputError if it can no longer be read."""
+    data, problem = input_files.read_bytes(path, input_files.CHECKSUMMED)
+    if problem is not None:
+        raise InputError([problem])
+    return hashlib.sha256(data).hexdigest()
