@@ -163,7 +163,7 @@ def test_report_xlsx_that_cannot_be_written_leaves_the_old_workbook(project, mon
     old = folder / "report.xlsx"
     old.write_bytes(b"the old workbook")
     before = snapshot(folder)
-    monkeypatch.setattr(render_xlsx.os, "replace", failing(error_number))
+    monkeypatch.setattr(storage.os, "replace", failing(error_number))
     result = run(settings, "report", "--xlsx", old, "--overwrite")
     assert_refused(result, str(old), "--xlsx", "[cannot-write]", said)
     assert_unchanged(before, folder)
@@ -188,7 +188,7 @@ def test_report_xlsx_into_a_folder_that_vanished_while_it_ran(project, monkeypat
 
 def test_report_xlsx_on_a_read_only_folder_refuses_at_the_temporary_file(project, monkeypatch):
     folder, settings = project
-    monkeypatch.setattr(render_xlsx.tempfile, "mkstemp", failing(errno.EROFS))
+    monkeypatch.setattr(storage.tempfile, "mkstemp", failing(errno.EROFS))
     before = snapshot(folder)
     result = run(settings, "report", "--xlsx", folder / "new.xlsx")
     assert_refused(result, str(folder / "new.xlsx"), "[cannot-write]", "read-only")

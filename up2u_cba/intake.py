@@ -210,18 +210,9 @@ def _list_validation(sheet, cells: str, source: str, title: str, prompt: str, st
 
 def write_template(path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
                    series: deflators.DeflatorSeries) -> None:
-    """Write the empty intake workbook to ``path`` (a temporary file renamed into place)."""
+    """Write the empty intake workbook to ``path`` atomically (``storage.replace_with``)."""
     book = build_template(settings, costs, series)
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        book.save(temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    storage.replace_with(path, book.save)
 
 
 # --- reading ---------------------------------------------------------------------------------

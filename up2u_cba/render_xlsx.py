@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import re
-import tempfile
 import typing
 import zipfile
 
@@ -76,25 +74,16 @@ SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Propo
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
-    """Write the workbook atomically: a temporary file in the same folder, renamed into place.
-    A failed write (disk full, read-only...) raises storage.WriteFailed naming ``path``, and
-    leaves no temporary file and any old workbook as it was."""
+    """Write the workbook atomically (``storage.replace_with``). A failed write (disk full,
+    read-only...) raises storage.WriteFailed naming ``path``, and leaves no temporary file and
+    any old workbook as it was."""
     workbook, results = build(result, publish)
-    folder = os.path.dirname(os.path.abspath(path))
-    with storage.writing(path):
-        handle, temporary = tempfile.mkstemp(prefix=".up2u-cba-", suffix=".xlsx.tmp", dir=folder)
-        os.close(handle)
-        try:
-            workbook.save(temporary)
-            store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for sharing
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+
+    def fill(temporary: str) -> None:
+        workbook.save(temporary)
+        store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
+
+    storage.replace_with(path, fill)
 
 
 @dataclasses.dataclass

@@ -133,6 +133,27 @@ def write_atomic(path: str, text: str, verify: Callable[[str], None] | None = No
     _sync_folder(path)
 
 
+def replace_with(path: str, fill: Callable[[str], None]) -> None:
+    """Replace ``path`` atomically with a file that ``fill`` writes (a workbook, say): ``fill``
+    is given a temporary file in the same folder, which is then flushed to disk and renamed into
+    place. Any failure removes the temporary file (never hiding the first error) and leaves
+    ``path`` as it was; an OSError becomes WriteFailed naming ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    with writing(path):
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        os.close(descriptor)
+        try:
+            fill(temporary)
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(temporary, _mode_for(path))  # mkstemp makes it private; keep the usual permissions
+            os.replace(temporary, path)
+        except BaseException:
+            _remove_quietly(temporary)
+            raise
+    _sync_folder(path)
+
+
 def create_exclusive(path: str, text: str, verify: Callable[[str], None] | None = None) -> None:
     """Create ``path`` with ``text``, complete or not at all; raise FileExistsError if it exists.
 
