@@ -461,6 +461,21 @@ def test_update_that_would_lose_a_hand_edited_comment_is_refused_and_writes_noth
     assert snapshot(folder / "cases") == before
 
 
+@pytest.mark.parametrize("saved_as", ["CRLF", "BOM", "BOM and CRLF"])
+def test_update_of_a_case_saved_by_notepad_is_appended_not_taken_for_changed(project, saved_as):
+    folder, settings, template = project
+    path = folder / "cases" / "BCP" / "BCP-0046.toml"
+    text = path.read_text(encoding="utf-8")
+    data = (text.replace("\n", "\r\n") if "CRLF" in saved_as else text).encode("utf-8")
+    path.write_bytes((b"\xef\xbb\xbf" if "BOM" in saved_as else b"") + data)
+    workbook = fill(template, folder / "moved.xlsx", MOVED_ON, MOVED_ON_OUTCOME)
+    result = run(settings, "intake", "import", str(workbook), "--update")
+    assert result.exit_code == 0, result.output
+    record, problems = cases.load_file(str(path))
+    assert problems == [] and record.completed_on == D("2023-03-10") and len(record.outcomes) == 1
+    assert "# Synthetic sample case" in path.read_text(encoding="utf-8-sig")  # its comment kept
+
+
 def test_update_cannot_slip_an_event_before_what_is_stored(project):
     folder, settings, template = project
     workbook = fill(template, folder / "early.xlsx",

@@ -155,6 +155,16 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
     return render(new, comment)
 
 
+def read_stored(path: str) -> tuple[str | None, Problem | None]:
+    """The text of the stored case file at ``path``, read as every input is (``input_files``: a
+    regular file within its bound, so a file swapped for a pipe cannot hang the command), with
+    its line ends as Python's text mode reads them."""
+    text, problem = input_files.read_text(path, input_files.CASE)
+    if text is None:
+        return None, problem
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
 def would_lose_comments(path: str) -> Problem:
     """The problem when ``updated_text`` cannot add to the file at ``path`` without losing a comment."""
     return Problem(code="would-lose-comments", file=path,
@@ -433,12 +443,9 @@ def save_update(
         return [would_lose_comments(path)]
     try:
         with storage.folder_lock(cases_folder):
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    current = handle.read()
-            except OSError as error:
-                return [Problem(code="unreadable-file", file=path, message=f"cannot read the case file: {error}",
-                                hint="check the file is still there")]
+            current, problem = read_stored(path)
+            if problem is not None:
+                return [problem]
             if current != old_text:
                 return [Problem(code="case-changed", file=path,
                                 message=f"{old.reference} was changed by someone else while you were entering",

@@ -612,8 +612,9 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     own = [problem for problem in case_problems if problem.file == old.file]
     if own:
         fail(own, wrote_nothing=False)
-    with open(old.file, encoding="utf-8") as handle:
-        old_text = handle.read()
+    old_text, problem = case_files.read_stored(old.file)
+    if problem is not None:
+        fail([problem], wrote_nothing=False)
     click.echo(f"Case {old.reference}: {old.service}, {old.locality} ({old.file})")
     show_history(old, len(old.history))
     if resume_file:

@@ -131,7 +131,7 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
         if problems:
             _remove_staging(staging)
             return problems
-        entries = [_entry(number, file) for number, file in enumerate(files, start=1)]
+        entries = [_entry(staging, number, file) for number, file in enumerate(files, start=1)]
         journal = {"workbook": workbook, "started": datetime.datetime.now().isoformat(sep=" ", timespec="seconds"),
                    "entries": entries}
         storage.write_atomic(os.path.join(staging, JOURNAL), json.dumps(journal, indent=1))
@@ -161,12 +161,13 @@ def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
                                     hint="nothing was written; import the workbook again"))
             continue
         if file.old_text is not None:
-            if _read(file.target) != file.old_text.encode("utf-8"):
+            stored = _read(file.target)
+            if stored is None or _as_text(stored) != file.old_text:
                 problems.append(Problem(code="case-changed", file=file.target,
                                         message="the case file was changed by someone else during the import",
                                         hint="nothing was written; import the workbook again"))
                 continue
-            _write_staged(os.path.join(staging, f"{number:05d}.old"), file.old_text)
+            _write_staged(os.path.join(staging, f"{number:05d}.old"), stored)  # its exact bytes, to put back
         staged = os.path.join(staging, f"{number:05d}.case")
         _write_staged(staged, file.text)
         problems.extend(verify(staged, file))
@@ -191,20 +192,23 @@ def _other_disks(staging: str, files: list[CaseFile]) -> list[Problem]:
     return problems
 
 
-def _write_staged(path: str, text: str) -> None:
-    """Write a staged file and flush it to disk. (No temporary file and rename: until the journal
-    names it with its sha256, a staged file is only ever removed.)"""
-    with storage.writing(path), open(path, "x", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+def _write_staged(path: str, content: str | bytes) -> None:
+    """Write a staged file (text as UTF-8 with newlines, or exact bytes) and flush it to disk. (No
+    temporary file and rename: until the journal names it with its sha256, a staged file is only
+    ever removed.)"""
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    with storage.writing(path), open(path, "xb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def _entry(number: int, file: CaseFile) -> dict:
+def _entry(staging: str, number: int, file: CaseFile) -> dict:
+    backup = None if file.old_text is None else f"{number:05d}.old"
     return {"target": os.path.abspath(file.target), "shown": file.target, "staged": f"{number:05d}.case",
             "sha256": _sha(file.text.encode("utf-8")),
-            "old_sha256": None if file.old_text is None else _sha(file.old_text.encode("utf-8")),
-            "backup": None if file.old_text is None else f"{number:05d}.old"}
+            "old_sha256": None if backup is None else _sha(_read(os.path.join(staging, backup)) or b""),
+            "backup": backup}
 
 
 def _apply(staging: str, entries: list[dict]) -> None:
@@ -305,7 +309,7 @@ def _undo(staging: str, done: list[dict]) -> None:
             continue
         backup = _read(os.path.join(staging, entry["backup"]))
         if backup is not None and _sha(backup) == entry["old_sha256"]:
-            storage.write_atomic(entry["target"], backup.decode("utf-8"))
+            storage.replace_with(entry["target"], lambda temporary: _write_bytes(temporary, backup))
 
 
 def pending(cases_folder: str) -> list[Problem]:
@@ -356,11 +360,25 @@ def _read_journal(staging: str) -> tuple[dict | None, Problem | None]:
     return journal, None
 
 
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
 def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             return handle.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _as_text(stored: bytes) -> str | None:
+    """A stored case file's bytes as the tool reads its text (``case_files.read_stored``: a
+    byte-order mark dropped, line ends as newlines), or None if they are not UTF-8."""
+    try:
+        return stored.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
         return None
 
 

@@ -769,8 +769,9 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
     added_outcomes = record.outcomes[len(old.outcomes):]
     if not added_events and not added_outcomes:
         return Change(reference, target, "unchanged", old, old), []
-    with open(old.file, encoding="utf-8") as handle:
-        old_text = handle.read()
+    old_text, problem = case_files.read_stored(old.file)
+    if problem is not None:
+        return None, [problem]
     return Change(reference, target, "update" if update else "skipped", record, old, old_text,
                   added_events, added_outcomes), []
 
