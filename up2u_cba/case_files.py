@@ -35,8 +35,6 @@ from up2u_cba.problems import Problem
 NEW_CASE_COMMENT = (
     "# Case record for up2u-cba. Pseudonymised: no names, dates of birth, addresses or narrative.",
 )
-MAX_DECIMALS = cases.MAX_DECIMALS
-"""Quantities and years take at most this many decimal places (they are stored as TOML numbers)."""
 
 
 # --- text ------------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ from decimal import Decimal
 from up2u_cba import calculate, case_files, cases, checks, deflators, models, spreadsheet_text
 from up2u_cba.problems import Problem
 
-MAX_DECIMALS = case_files.MAX_DECIMALS
-
 NEXT_STATUS = {
     models.Status.REFERRED: models.Status.ASSESSMENT,
     models.Status.ASSESSMENT: models.Status.PROGRAMME,
@@ -29,14 +27,11 @@ NEXT_STATUS = {
 UPDATE_STATUSES = (models.Status.ASSESSMENT, models.Status.PROGRAMME, models.Status.COMPLETED, models.Status.CLOSED)
 """The events ``case update`` adds (the referral is the case's first event)."""
 
-EARLIEST_DATE = cases.FIRST_DATE
-"""No event is dated before the financial year 2000/01: an earlier date is a typing slip."""
-
 
 def parse_date(text: str, not_before: datetime.date | None = None,
                not_after: datetime.date | None = None) -> datetime.date:
     """A date typed as YYYY-MM-DD, not before ``not_before`` (the last event) nor after
-    ``not_after`` (today: the tool records what has happened), and never before EARLIEST_DATE."""
+    ``not_after`` (today: the tool records what has happened), and never before cases.FIRST_DATE."""
     text = text.strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2023-02-20")
@@ -44,8 +39,8 @@ def parse_date(text: str, not_before: datetime.date | None = None,
         day = datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text} is not a day of the calendar") from None
-    if day < EARLIEST_DATE:
-        raise ValueError(f"{text} is before {EARLIEST_DATE:%Y-%m-%d}, long before any Up2U case; check the year")
+    if day < cases.FIRST_DATE:
+        raise ValueError(f"{text} is before {cases.FIRST_DATE:%Y-%m-%d}, long before any Up2U case; check the year")
     if not_before is not None and day < not_before:
         raise ValueError(f"{text} is before the case's last event ({not_before:%Y-%m-%d}); "
                          "events are recorded in date order")
@@ -55,7 +50,7 @@ def parse_date(text: str, not_before: datetime.date | None = None,
 
 
 def parse_positive(text: str, field: str, limit: Decimal | None = None) -> Decimal:
-    """A quantity or number of years: a number greater than 0, at most MAX_DECIMALS places, and
+    """A quantity or number of years: a number greater than 0, at most cases.MAX_DECIMALS places, and
     not over ``limit`` (``cases.LIMITS``: what the case file checks refuse)."""
     cleaned = str(text).strip()
     try:
@@ -66,8 +61,8 @@ def parse_positive(text: str, field: str, limit: Decimal | None = None) -> Decim
         raise ValueError(f"the {field} must be a number, e.g. 2 or 0.5") from None
     if value <= 0:
         raise ValueError(f"the {field} must be greater than 0")
-    if value.normalize().as_tuple().exponent < -MAX_DECIMALS:
-        raise ValueError(f"the {field} takes at most {MAX_DECIMALS} decimal places")
+    if value.normalize().as_tuple().exponent < -cases.MAX_DECIMALS:
+        raise ValueError(f"the {field} takes at most {cases.MAX_DECIMALS} decimal places")
     if limit is not None and value > limit:
         raise ValueError(f"the {field} is {cleaned}, more than any one case could have: at most {limit:,}")
     return value.normalize() if value == value.to_integral_value() else value

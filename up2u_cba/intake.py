@@ -640,9 +640,9 @@ class _Reader:
             self.problem("bad-quantity" if field == "quantity" else "bad-years", OUTCOMES, number, field,
                          f"the {field} is more than any one case could have", f"at most {cases.LIMITS[field]:,}")
             return None
-        if amount.normalize().as_tuple().exponent < -case_files.MAX_DECIMALS:
+        if amount.normalize().as_tuple().exponent < -cases.MAX_DECIMALS:
             self.problem("bad-number", OUTCOMES, number, field,
-                         f"the {field} has more than {case_files.MAX_DECIMALS} decimal places",
+                         f"the {field} has more than {cases.MAX_DECIMALS} decimal places",
                          "round it, e.g. 0.3333")
             return None
         return amount.normalize() if amount == amount.to_integral_value() else amount
