@@ -83,6 +83,20 @@ def assert_resumes(settings, command: list[str], kept: pathlib.Path, saved: path
     return record
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["report", "--help"], ["validate"]])
+def test_printing_to_a_full_disk_is_said_not_raised(project, args):
+    """`up2u-cba --help > file` on a full disk raised a traceback (click prints help before any
+    command runs); a command's own output said "the file" without naming it."""
+    folder, settings = project
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "up2u_cba", *args], cwd=folder, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "standard output" in result.stderr and "No space left on device" in result.stderr, result.stderr
+
+
 # --- outputs that are not files (deliverable 4) ------------------------------------------------
 
 

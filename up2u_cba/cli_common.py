@@ -72,7 +72,12 @@ class SafeGroup(click.Group):
     def main(self, args=None, *rest, **options):
         words = list(sys.argv[1:] if args is None else args)
         storage.holder_command = command_name(self, words)
-        return super().main(args, *rest, **options)
+        try:
+            return super().main(args, *rest, **options)
+        except OSError as error:  # printing --help or --version to a full disk, before any command runs
+            if error.errno == errno.EPIPE:
+                raise
+            fail([os_problem(error)])
 
     def invoke(self, ctx: click.Context):
         try:
@@ -101,6 +106,10 @@ def os_problem(error: OSError) -> Problem:
     """An OS error nothing more specific caught, as a problem naming its file."""
     if error.filename and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
         return storage.write_problem(str(error.filename), error)
+    if not error.filename:  # (every file the tool opens is named): writing what it prints failed
+        return Problem(code="file-error", file="standard output",
+                       message=f"cannot write what this command prints: {error.strerror or error}",
+                       hint="check where the output goes, a full disk for instance, then run this again")
     return Problem(code="file-error", file=str(error.filename or ""),
                    message=f"cannot read or write the file: {error.strerror or error}",
                    hint="check the file and its folder exist and can be used, then run this again")
