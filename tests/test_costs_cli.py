@@ -91,6 +91,17 @@ def test_import_does_not_overwrite_without_being_asked(tmp_path):
     assert output.read_bytes() == GMCA_CSV.read_bytes()
 
 
+@pytest.mark.parametrize("name", ["up2u-cba.toml", "BCP-0011.toml", "gmca.xlsx", "gmca"])
+def test_import_writes_only_to_a_csv_name_even_with_overwrite(tmp_path, name):
+    """-o up2u-cba.toml --overwrite (a slip of the tab key) replaced the settings, a case file or
+    the workbook being imported with the CSV."""
+    output = tmp_path / name
+    output.write_text("keep me")
+    result = run("costs", "import", str(WORKBOOK), "-o", str(output), "--overwrite")
+    assert result.exit_code == 1 and "[bad-output]" in result.stderr and ".csv" in result.stderr, result.output
+    assert output.read_text() == "keep me"
+
+
 def test_import_of_a_workbook_with_a_renamed_header_names_sheet_and_header(tmp_path):
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)

@@ -31,7 +31,8 @@ def main() -> None:
 @click.option("--service", metavar="NAME", help="One service only, e.g. BCP (default: every service with spend that year).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print.")
-@click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path, help="Also write the Excel workbook for commissioners here.")
+@click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
+              help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
 @click.option("--publish", is_flag=True,
               help="Workbook for papers that leave the council: no per-case sheets; small counts, and savings "
@@ -234,7 +235,10 @@ def costs_import(workbook, output, overwrite):
     if not problems and not result.costs:
         problems.append(Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
                                 hint="is it a GMCA Unit Cost Database workbook?"))
-    output_problem = output_path_problem(output, overwrite, "--output", example="gmca-imported.csv")
+    # .csv only: with --overwrite a slip of the tab key put the CSV over the settings, a case file
+    # or the very workbook being imported
+    output_problem = output_path_problem(output, overwrite, "--output", extension=".csv",
+                                         example="gmca-imported.csv")
     if output_problem:
         problems.append(output_problem)
     if problems:
