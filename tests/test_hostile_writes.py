@@ -24,7 +24,7 @@ import tomllib
 import pytest
 
 from hostile import REPO, assert_refused, assert_unchanged, invoke, sample_project, snapshot
-from up2u_cba import case_files, cases, models, render_xlsx, storage, unsaved_cases
+from up2u_cba import case_files, cases, launch, models, render_xlsx, storage, unsaved_cases
 
 WORKBOOK = REPO / "unit_costs" / "gmca-ucd-v1.4.xlsx"
 HAND_EDITED = REPO / "tests" / "fixtures" / "entry" / "hand_edited.toml"
@@ -573,3 +573,14 @@ def test_an_inline_array_without_comments_is_laid_out_again_and_one_with_comment
 ])
 def test_comments_are_told_from_hashes_inside_strings(text, found):
     assert case_files.has_comment([text]) is found
+
+
+def test_ctrl_c_while_the_command_line_is_still_loading_is_a_message_not_a_traceback(monkeypatch, capsys):
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launch.importlib, "import_module", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        launch.main()
+    assert stopped.value.code == 1
+    assert "Stopped: nothing was written." in capsys.readouterr().err
