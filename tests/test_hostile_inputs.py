@@ -538,6 +538,19 @@ def test_a_unit_cost_row_with_a_stray_quote_is_named_not_read_as_a_blank_descrip
     assert "description is blank" not in result.output
 
 
+@pytest.mark.parametrize("command, option, code", [
+    (["report"], "--year", "bad-year"),
+    (["report"], "--service", "unknown-service"),
+    (["sensitivity"], "--year", "bad-year"),
+    (["case", "list"], "--year", "bad-year"),
+    (["case", "list"], "--service", "unknown-service"),
+    (["case", "list"], "--locality", "unknown-locality"),
+])
+def test_an_empty_filter_is_refused_not_taken_as_no_filter(project, command, option, code):
+    """`--service "$SERVICE"` with SERVICE unset reported every service and exited 0."""
+    refused(run(*command, option, "", "--settings", project), option, code=code)
+
+
 @pytest.mark.parametrize("command, option", [
     (["report"], "--xlsx"),
     (["validate"], "--cases"),

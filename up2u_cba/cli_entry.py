@@ -690,17 +690,17 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
     problems = []
     chosen_year = None
-    if year:
+    if year is not None:  # (an empty filter is a mistake, not 'no filter')
         try:
             chosen_year = models.FinancialYear.parse(year)
         except ValueError as error:
             problems.append(Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
-    if service and inputs.settings.service(service) is None:
+    if service is not None and inputs.settings.service(service) is None:
         names = ", ".join(known.name for known in inputs.settings.services)
         problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
                                 message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
     localities = {name.lower() for known in inputs.settings.services for name in known.localities}
-    if locality and locality.lower() not in localities:
+    if locality is not None and locality.lower() not in localities:
         problems.append(Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
                                 message=f"'{locality}' is not a locality in the settings",
                                 hint="use one of: " + ", ".join(name for known in inputs.settings.services

@@ -92,14 +92,14 @@ def choose(
     with spend in it."""
     file = inputs.settings.file
     asked = None
-    if service:
+    if service is not None:  # (an empty --service is a mistake, not 'every service')
         asked = inputs.settings.service(service)
         if asked is None:
             names = ", ".join(known.name for known in inputs.settings.services)
             return None, [], [Problem(code="unknown-service", file=file, where="--service",
                                       message=f"'{service}' is not a service in the settings",
                                       hint=f"use one of: {names}")]
-    if year:
+    if year is not None:
         try:
             chosen_year = models.FinancialYear.parse(year)
         except ValueError as error:
