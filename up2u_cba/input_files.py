@@ -101,7 +101,7 @@ def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
     try:
         refused = _not_a_file(os.stat(path).st_mode)
         if refused:
-            return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of a {kind.name}")
+            return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of {_a(kind.name)}")
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         return refuse("missing-file", f"{kind.name} not found", kind.missing_hint)
@@ -112,7 +112,7 @@ def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
             status = os.fstat(handle.fileno())
             refused = _not_a_file(status.st_mode)  # it changed between the look and the opening
             if refused:
-                return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of a {kind.name}")
+                return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of {_a(kind.name)}")
             if status.st_size > kind.limit:
                 return _too_large(path, kind)
             data = handle.read(kind.limit + 1)
@@ -217,13 +217,14 @@ def check_workbook(data: bytes, path: str, kind: Kind, bounds: WorkbookBounds) -
                               f"more than {bounds.ratio} (a zip bomb?)", "a workbook saved by Excel is never like this")
         for member in members:
             if member.filename.endswith((".xml", ".rels")):
-                problem = _check_xml(archive, member, refuse, bounds)
+                problem = _check_xml(archive, member, refuse, bounds, kind)
                 if problem is not None:
                     return problem
     return None
 
 
-def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds: WorkbookBounds) -> Problem | None:
+def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds: WorkbookBounds,
+               kind: Kind) -> Problem | None:
     """Count the rows and cells of one XML part as it streams past (nothing kept), and check
     where each is; refuse a document type declaration (entity expansion) and a sheet beyond
     ``bounds``."""
@@ -252,9 +253,11 @@ def _check_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, refuse, bounds
                     if _column_number(letters) > bounds.columns or len(digits) > 9 or int(digits) > bounds.rows:
                         reference = (letters + digits).decode("ascii", "replace")[:20]
                         return refuse("workbook-too-large",
-                                      f"the sheet {member.filename} has a cell at {reference}, beyond row "
-                                      f"{bounds.rows:,} or column {_column_name(bounds.columns)}",
-                                      "delete the rows and columns beyond the table")
+                                      f"a sheet ({os.path.basename(member.filename)}) has a cell at {reference}, "
+                                      f"beyond where {_a(kind.name)}'s tables can reach (row {bounds.rows:,}, "
+                                      f"column {_column_name(bounds.columns)})",
+                                      f"check that this is {_a(kind.name)}; if it is, delete the rows and "
+                                      "columns beyond its tables")
                 tail = _unfinished_tag(buffer)
                 if len(tail) >= _CHUNK:
                     return refuse("unreadable-workbook", f"the part {member.filename} has an element of over 1 MB",
@@ -291,10 +294,15 @@ def _column_name(number: int) -> str:
     return name
 
 
+def _a(name: str) -> str:
+    """'a case file', 'an intake workbook'."""
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
 def _too_large(path: str, kind: Kind) -> tuple[None, Problem]:
     return None, Problem(code="file-too-large", file=path,
                          message=f"the {kind.name} is larger than {kind.limit // MB:,} MB",
-                         hint=f"a {kind.name} is far smaller; check that this is the right file")
+                         hint=f"{_a(kind.name)} is far smaller; check that this is the right file")
 
 
 def _not_a_file(mode: int) -> str:
