@@ -360,7 +360,7 @@ def test_settings_missing_fields_reported_together(tmp_path):
     assert inputs is None
     assert located(problems) == sorted([
         ("missing-field", str(path), "unit_costs"),
-        ("bad-price-year", str(path), "uprating.price_year"),
+        ("missing-field", str(path), "uprating.price_year"),
         ("missing-field", str(path), "uprating.deflators"),
         ("missing-field", str(path), "services"),
     ])

@@ -106,11 +106,14 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         problem("bad-field", "uprating", "uprating must be a table", "write it as [uprating] with price_year and deflators")
         uprating = {}
     price_year = None
-    try:
-        price_year = models.FinancialYear.parse(str(uprating.get("price_year", "")))
-    except ValueError:
-        problem("bad-price-year", "uprating.price_year",
-                f"'{uprating.get('price_year', '')}' is not a price year", 'e.g. price_year = "2022/23"')
+    if "price_year" not in uprating:
+        problem("missing-field", "uprating.price_year", "no price year given", 'e.g. price_year = "2022/23"')
+    else:
+        try:
+            price_year = models.FinancialYear.parse(str(uprating["price_year"]))
+        except ValueError:
+            problem("bad-price-year", "uprating.price_year",
+                    f"'{uprating['price_year']}' is not a price year", 'e.g. price_year = "2022/23"')
     deflator_file = uprating.get("deflators")
     if not isinstance(deflator_file, str) or not deflator_file.strip():
         problem(*_missing_or_bad("uprating.deflators", deflator_file, "the deflator file", "a file's path, in quotes"),
