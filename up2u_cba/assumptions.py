@@ -51,7 +51,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, shown
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 GRADES = ("G", "A", "R")
@@ -167,8 +167,7 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
             if not number.is_finite() or number < 0 or number > maximum or _too_precise(number):
                 raise decimal.InvalidOperation
         except (decimal.InvalidOperation, ValueError):
-            shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
-            problem(where, f"'{shown}' is not a share from 0 to {maximum}",
+            problem(where, f"'{shown(value)}' is not a share from 0 to {maximum}",
                     f"write a decimal with at most {MAX_DECIMALS} decimal places, e.g. 0.2 for 20%")
             return None
         return number

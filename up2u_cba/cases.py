@@ -34,7 +34,7 @@ import re
 from decimal import Decimal
 
 from up2u_cba import input_files, models, privacy, spreadsheet_text
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, kind_of
 
 CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
 STATUS_FIELDS = {"status", "date", "reason"}
@@ -131,10 +131,7 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
     for field in ("reference", "service", "locality"):
         value = data.get(field)
         if value is not None and not isinstance(value, str):  # a list, a table, a number, a date...
-            kind = ("a list" if isinstance(value, list) else "a table" if isinstance(value, dict)
-                    else "true or false" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
-                    else "a date or time")
-            problem("bad-field", field, f"the {field} must be text in quotes; here it is {kind}",
+            problem("bad-field", field, f"the {field} must be text in quotes; here it is {kind_of(value)}",
                     f'e.g. {field} = "{_EXAMPLES[field]}"')
         elif not isinstance(value, str) or not value.strip():
             problem("missing-field", field, f"no {field} given", f'e.g. {field} = "{_EXAMPLES[field]}"')

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pydantic
 
 from up2u_cba import csv_rows, input_files, models
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, shown
 
 
 LOWEST_INDEX = Decimal(1)
@@ -77,9 +77,8 @@ def load(path: str, name: str) -> tuple[DeflatorSeries | None, list[Problem]]:
                     if not level.is_finite() or not LOWEST_INDEX < level <= HIGHEST_INDEX:
                         raise decimal.InvalidOperation
                 except decimal.InvalidOperation:
-                    shown = row["index"] if len(row["index"]) <= 40 else row["index"][:37] + "..."
                     problems.append(Problem(code="bad-number", file=path, where=f"row {line}: index",
-                                            message=f"'{shown}' is not an index level",
+                                            message=f"'{shown(row['index'])}' is not an index level",
                                             hint=f"an index (base 100 in one year) above {LOWEST_INDEX} and up to "
                                                  f"{HIGHEST_INDEX:,}, e.g. 66.8397"))
                     continue

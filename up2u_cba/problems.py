@@ -34,6 +34,26 @@ class Problem(pydantic.BaseModel):
         return f"{text} [{self.code}]"
 
 
+def shown(value: object) -> str:
+    """A value as a message quotes it: as the user wrote it, cut short when long (a 5,000-digit
+    number, a pasted paragraph), so a message never floods the terminal."""
+    text = str(value) if not isinstance(value, int) or abs(value) < 10 ** 100 else "a number of over 100 digits"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def kind_of(value: object) -> str:
+    """What kind of TOML value ``value`` is, as a message says it ("a list", "a date or time")."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a date or time"
+
+
 class InputError(Exception):
     """Raised by the pipeline when inputs have problems; carries all of them."""
 

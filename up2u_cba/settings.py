@@ -18,7 +18,6 @@ Paths inside it are relative to the settings file's own folder. Example::
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import difflib
 import os
@@ -26,7 +25,7 @@ import re
 from decimal import Decimal
 
 from up2u_cba import assumptions, disclosure, input_files, models, spreadsheet_text
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, kind_of, shown
 
 DEFAULT_FILE = "up2u-cba.toml"
 
@@ -224,7 +223,7 @@ def _parse_service(name: str, table: object, problem) -> models.ServiceSettings 
             if not value.is_finite() or not 0 < value <= MAXIMUM_SPEND or value != value.to_integral_value():
                 raise decimal.InvalidOperation
         except (decimal.InvalidOperation, ValueError):
-            problem("bad-number", f"{where}.spend.\"{year_text}\"", f"'{_shown(amount)}' is not an amount of money",
+            problem("bad-number", f"{where}.spend.\"{year_text}\"", f"'{shown(amount)}' is not an amount of money",
                     f"write whole pounds as a positive number up to {MAXIMUM_SPEND:,}, e.g. 90000")
             continue
         spend[year] = value
@@ -239,7 +238,7 @@ def _parse_suppression(table: object, problem) -> str:
         return disclosure.DEFAULT_RULE
     name = table.get("suppression", disclosure.DEFAULT_RULE)
     if not isinstance(name, str) or name not in disclosure.RULES:  # (a list or table cannot be looked up)
-        problem("bad-field", "publish.suppression", f"'{_shown(name)}' is not a suppression rule",
+        problem("bad-field", "publish.suppression", f"'{shown(name)}' is not a suppression rule",
                 "use one of: " + ", ".join(f'"{known}"' for known in disclosure.RULES))
         return disclosure.DEFAULT_RULE
     return name
@@ -252,7 +251,7 @@ def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:
     for key, value in items:
         place = (f"{where}.{key}" if where else key) if isinstance(key, str) else f"{where}[{key}]"
         if isinstance(key, str) and len(key) > TEXT_LIMIT or isinstance(value, str) and len(value) > TEXT_LIMIT:
-            problems.append(Problem(code="text-too-long", file=path, where=_shown(place),
+            problems.append(Problem(code="text-too-long", file=path, where=shown(place),
                                     message=f"more than {TEXT_LIMIT:,} characters",
                                     hint="a setting is a name, a path or a short note"))
         else:
@@ -271,19 +270,9 @@ def _missing_or_bad(where: str, value: object, what: str, shape: str) -> tuple[s
         kind = "empty"
     elif isinstance(value, list):
         kind = "a list holding something other than a path" if shape.startswith("a list") else "a list"
-    elif isinstance(value, dict):
-        kind = "a table"
-    elif isinstance(value, (datetime.date, datetime.time)):
-        kind = "a date or time"
     else:
-        kind = "true or false" if isinstance(value, bool) else "a number"
+        kind = kind_of(value)
     return "bad-field", where, f"{what} must be {shape}; here it is {kind}"
-
-
-def _shown(value: object) -> str:
-    """A value as the user wrote it, cut short if it is long (a 5,000-digit number)."""
-    text = str(value) if not isinstance(value, int) or abs(value) < 10 ** 100 else "a number of over 100 digits"
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _repeats_a_repeat(pattern: str) -> bool:

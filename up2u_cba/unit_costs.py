@@ -22,7 +22,7 @@ import re
 from decimal import Decimal
 
 from up2u_cba import csv_rows, input_files, models, spreadsheet_text, storage
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, shown
 
 COLUMNS = (
     "code",
@@ -48,9 +48,9 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
 VALUE_TYPES = ("fiscal", "economic", "social")
 MAXIMUM_VALUE = Decimal(10) ** 9
+"""No unit cost is a billion pounds; a bigger figure is a typing slip (or 1e999999999)."""
 MAX_DECIMALS = 20
 """GMCA's computed values carry up to 15 decimal places; 1e-999999 is not a price."""
-"""No unit cost is a billion pounds; a bigger figure is a typing slip (or 1e999999999)."""
 RAG_RATINGS = ("G", "A", "R", "")
 TEXT_LIMIT = 10_000
 """Longest text in any cell: GMCA's longest comment is a few hundred characters, and a
@@ -199,8 +199,7 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
             amount = abs(amount)  # -0 is 0
         except decimal.InvalidOperation:
             amount = None
-            shown = amount_text if len(amount_text) <= 40 else amount_text[:37] + "..."
-            problem("bad-number", f"{kind}_value", f"'{shown}' is not an amount of money",
+            problem("bad-number", f"{kind}_value", f"'{shown(amount_text)}' is not an amount of money",
                     f"write pounds as a plain number up to {MAXIMUM_VALUE:,} with at most {MAX_DECIMALS} decimal "
                     "places, e.g. 2470 or 1171.50")
         year = None
