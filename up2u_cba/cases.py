@@ -58,17 +58,13 @@ guided entry and intake refuse earlier dates too."""
 
 def case_files(folder: str) -> list[str]:
     """Every ``*.toml`` below ``folder``, in a stable order. Linked folders are followed; a link
-    back to a folder already read is not (see ``folder_loops``)."""
+    back to a folder already read is not (``load`` names it)."""
     return _walk(folder)[0]
 
 
-def folder_loops(folder: str) -> list[Problem]:
-    """A ``folder-loop`` problem for each linked folder below ``folder`` that leads back to a
-    folder already read: its cases are read once, from where they are, and the link is named."""
-    return _walk(folder)[1]
-
-
 def _walk(folder: str) -> tuple[list[str], list[Problem]]:
+    """The case files below ``folder`` (dot-folders skipped: an import's staging, unsaved cases),
+    and a ``folder-loop`` problem for each linked folder that leads back to one already read."""
     found: list[str] = []
     loops: list[Problem] = []
     top = os.path.realpath(folder)
