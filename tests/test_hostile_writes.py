@@ -417,12 +417,17 @@ def test_case_new_when_no_file_can_be_written_prints_the_case_to_resume_from(pro
     assert_resumes(settings, ["case", "new"], copy, folder / "cases" / "BCP" / "BCP-0101.toml")
 
 
-def test_a_resumed_case_whose_reference_was_taken_meanwhile_takes_the_next(project, monkeypatch):
-    folder, settings = project
+def case_kept_unsaved(settings, monkeypatch) -> pathlib.Path:
+    """The recovery file of NEW_CASE, entered with `case new` on a disk that filled at the save."""
     with monkeypatch.context() as patch:
         patch.setattr(storage.os, "link", failing(errno.ENOSPC))
         result = run(settings, "case", "new", answers=NEW_CASE)
-    kept = kept_file(result.output)
+    return kept_file(result.output)
+
+
+def test_a_resumed_case_whose_reference_was_taken_meanwhile_takes_the_next(project, monkeypatch):
+    folder, settings = project
+    kept = case_kept_unsaved(settings, monkeypatch)
     other = ["BCP", "1", "BCP-0101", "2023-01-09", "", "y"]
     assert run(settings, "case", "new", answers=other).exit_code == 0  # someone else enters another BCP-0101
     result = run(settings, "case", "new", "--resume", kept, answers=["y", "y"])
@@ -433,10 +438,7 @@ def test_a_resumed_case_whose_reference_was_taken_meanwhile_takes_the_next(proje
 
 def test_a_case_resumed_twice_is_not_stored_twice(project, monkeypatch):
     folder, settings = project
-    with monkeypatch.context() as patch:
-        patch.setattr(storage.os, "link", failing(errno.ENOSPC))
-        result = run(settings, "case", "new", answers=NEW_CASE)
-    kept = kept_file(result.output)
+    kept = case_kept_unsaved(settings, monkeypatch)
     copy = folder / "copy.toml.unsaved"
     shutil.copy(kept, copy)
     assert_resumes(settings, ["case", "new"], kept, folder / "cases" / "BCP" / "BCP-0101.toml")
@@ -478,10 +480,7 @@ def test_resuming_another_cases_additions_is_refused(project, monkeypatch):
 
 def test_a_recovery_file_that_was_changed_into_a_broken_case_is_refused(project, monkeypatch):
     folder, settings = project
-    with monkeypatch.context() as patch:
-        patch.setattr(storage.os, "link", failing(errno.ENOSPC))
-        result = run(settings, "case", "new", answers=NEW_CASE)
-    kept = kept_file(result.output)
+    kept = case_kept_unsaved(settings, monkeypatch)
     kept.write_text(kept.read_text().replace("date = 2023-02-01", "date = 2023-02-31"))
     result = run(settings, "case", "new", "--resume", kept, answers=["y"])
     assert_refused(result, str(kept))

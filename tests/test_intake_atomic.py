@@ -102,13 +102,18 @@ def assert_none_or_all(project: Project, whole: dict[str, str]) -> str:
     return "none" if now == project.before else "all"
 
 
+def imported_whole(project: Project) -> dict[str, str]:
+    """Import the project's workbook whole; the cases folder as that leaves it."""
+    result = invoke(*project.import_args())
+    assert result.exit_code == 0, result.output
+    return snapshot(project.cases)
+
+
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """A few hundred cases, and the cases folder as a whole import leaves it."""
     project = Project(tmp_path_factory.mktemp("kill"), 250)
-    result = invoke(*project.import_args())
-    assert result.exit_code == 0, result.output
-    whole = snapshot(project.cases)
+    whole = imported_whole(project)
     assert len(set(whole) - set(project.before)) == 250
     assert sorted(name for name in project.before if whole[name] != project.before[name]) == [
         os.path.join("BCP", f"{reference}.toml") for reference in UPDATED]
@@ -190,9 +195,7 @@ def test_a_killed_import_leaves_none_or_all_of_its_cases_after_recovery(big, tmp
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     project = Project(tmp_path_factory.mktemp("small"), 12)
-    result = invoke(*project.import_args())
-    assert result.exit_code == 0, result.output
-    whole = snapshot(project.cases)
+    whole = imported_whole(project)
     project.reset()
     return project, whole
 
