@@ -132,6 +132,7 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
     rows: list[tuple[int, models.UnitCost, bool]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    refused_characters = bool(spreadsheet_text.control_characters(text))  # rows are searched only if the file has any
     line = 1
     try:
         for line, raw in enumerate(reader, start=2):
@@ -139,7 +140,8 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
             if extra:
                 problems.append(extra)
                 continue
-            problems.extend(spreadsheet_text.row_problems(record, path, f"row {line}"))
+            if refused_characters:
+                problems.extend(spreadsheet_text.row_problems(record, path, f"row {line}"))
             cost, row_problems = _parse_row(path, line, record)
             problems.extend(row_problems)
             if cost is None:
