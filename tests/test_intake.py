@@ -213,7 +213,7 @@ def test_five_broken_rows_are_all_reported_and_nothing_is_written(project):
     before = snapshot(folder)
     result = run(settings, "intake", "import", str(workbook))
     assert result.exit_code == 1
-    assert "5 problem(s) found; nothing was written" in result.output
+    assert "5 problems found; nothing was written" in result.output
     assert sorted(located(result.output)) == sorted([
         ("bad-date", f"Cases row {case_row('BCP-9001', 'assessment')}: date"),
         ("bad-reason", f"Cases row {case_row('BCP-9002', 'closed')}: closure reason"),

@@ -30,6 +30,7 @@ import tomllib
 from decimal import Decimal
 
 from up2u_cba import cases, checks, deflators, input_files, models, privacy, storage
+from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
 NEW_CASE_COMMENT = (
@@ -366,7 +367,7 @@ def verify_file(
     ``shown_as`` (the file's final name), not the temporary file."""
     record, problems = cases.load_file(path)
     if record is not None:
-        problems = checks.check(settings, costs, series, [record]) + record_problems(record, path)
+        problems = problems_.errors(checks.check(settings, costs, series, [record])) + record_problems(record, path)
         if not problems and not same_case(record, intended):
             problems = [Problem(code="write-mismatch", file=path,
                                 message="the file written does not read back as the case entered",

@@ -11,8 +11,8 @@ import up2u_cba
 from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
                       render_xlsx, sensitivity, storage, unit_costs)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
-                                  load_or_fail, options, output_path_problem, workbook_path_problem)
-from up2u_cba.problems import InputError, Problem
+                                  load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
+from up2u_cba.problems import InputError, Problem, counted
 
 
 @click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,8 +102,10 @@ def validate(settings_file, cases_folder, unit_cost_files):
     """
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
     completed = sum(1 for case in inputs.cases if case.completed_on)
+    found = f"no problems, {counted(len(inputs.warnings), 'warning')}" if inputs.warnings else "no problems"
     click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed), {len(inputs.costs)} unit costs, "
-               f"{len(inputs.series.index)} deflator years; no problems found.")
+               f"{len(inputs.series.index)} deflator years; {found} found.")
+    show_warnings(inputs.warnings)
     cli_entry.warn_unsaved(inputs.settings.cases_folder)
 
 

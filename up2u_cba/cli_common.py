@@ -10,13 +10,14 @@ import sys
 import click
 
 from up2u_cba import pipeline, settings, storage
+from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
 
 def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") -> None:
     """Print every problem to stderr (then ``note``, if any) and exit 1."""
     ending = "; nothing was written:" if wrote_nothing else ":"
-    click.echo(f"{len(problems)} problem(s) found{ending}", err=True)
+    click.echo(f"{problems_.counted(len(problems), 'problem')} found{ending}", err=True)
     for problem in sorted(problems, key=lambda problem: (problem.file, problem.where)):
         click.echo(f"  {problem}", err=True)
     if note:
@@ -62,6 +63,14 @@ def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: 
     if inputs is None or problems:
         fail(problems, wrote_nothing=False)
     return inputs
+
+
+def show_warnings(warnings: list[Problem]) -> None:
+    """List warnings on stderr, apart from any problem: they never stop a command."""
+    if warnings:
+        click.echo(f"{problems_.counted(len(warnings), 'warning')}:", err=True)
+        for warning in sorted(warnings, key=lambda warning: (warning.file, warning.where)):
+            click.echo(f"  {warning}", err=True)
 
 
 class SafeGroup(click.Group):

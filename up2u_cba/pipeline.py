@@ -16,6 +16,7 @@ import hashlib
 import up2u_cba
 from up2u_cba import (calculate, cases, checks, deflators, import_journal, input_files, models, report, sensitivity,
                       settings, unit_costs)
+from up2u_cba import problems as problems_
 from up2u_cba.problems import InputError, Problem
 
 
@@ -27,6 +28,8 @@ class Inputs:
     costs: dict[str, models.UnitCost]
     series: deflators.DeflatorSeries
     cases: list[models.CaseRecord]
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+    """What the checks found doubtful but not wrong (``Problem.warning``): shown, never blocking."""
 
     @property
     def files(self) -> list[str]:
@@ -40,7 +43,8 @@ def load(
     cases_folder: str | None = None,
     unit_cost_files: tuple[str, ...] = (),
 ) -> tuple[Inputs | None, list[Problem]]:
-    """Load and check every input. Options given on the command line replace the settings'."""
+    """Load and check every input. Options given on the command line replace the settings'.
+    The problems returned are the errors; warnings go with the inputs (``Inputs.warnings``)."""
     loaded, problems = settings.load(settings_file)
     if loaded is None:
         return None, problems
@@ -61,7 +65,8 @@ def load(
         # without a whole unit cost table every case's codes would look unknown: say only why
         return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
     problems += checks.check(loaded, costs, series, records)
-    return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
+    return (Inputs(settings=loaded, costs=costs, series=series, cases=records, warnings=problems_.warnings(problems)),
+            problems_.errors(problems))
 
 
 UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}

@@ -25,6 +25,9 @@ class Problem(pydantic.BaseModel):
     """What is wrong, in words a user understands."""
     hint: str = ""
     """What would be right, or how to fix it."""
+    warning: bool = False
+    """A warning, not an error: listed apart from errors, and never stops a command (a case in a
+    year with no spend set, the same cost code twice on one case)."""
 
     def __str__(self) -> str:
         place = ": ".join(part for part in (self.file, self.where) if part)
@@ -54,9 +57,24 @@ def kind_of(value: object) -> str:
     return "a date or time"
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 problem``, ``2 problems``: a count as a sentence says it."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop a command: all but the warnings."""
+    return [problem for problem in problems if not problem.warning]
+
+
+def warnings(problems: list[Problem]) -> list[Problem]:
+    """The warnings among ``problems``."""
+    return [problem for problem in problems if problem.warning]
+
+
 class InputError(Exception):
     """Raised by the pipeline when inputs have problems; carries all of them."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) in the inputs")
+        super().__init__(f"{counted(len(problems), 'problem')} in the inputs")
         self.problems = problems
