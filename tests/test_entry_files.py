@@ -141,9 +141,9 @@ def new_case(outcomes=(), history=None) -> models.CaseRecord:
 
 
 @pytest.mark.parametrize("outcome, code, where", [
-    (models.OutcomeEntry(code="HE1.0", quantity=1, evidence="Letter to AB12 3CD"), "personal-data", "outcomes[0].evidence"),
-    (models.OutcomeEntry(code="HE9.9", quantity=1, evidence="GP letter"), "unknown-cost-code", "outcomes[0].code"),
-    (models.OutcomeEntry(code="HE1.0", quantity=1, evidence="x" * 201), "text-too-long", "outcomes[0].evidence"),
+    (models.OutcomeEntry(code="HE1.0", quantity=1, evidence="Letter to AB12 3CD"), "personal-data", "outcomes[1].evidence"),
+    (models.OutcomeEntry(code="HE9.9", quantity=1, evidence="GP letter"), "unknown-cost-code", "outcomes[1].code"),
+    (models.OutcomeEntry(code="HE1.0", quantity=1, evidence="x" * 201), "text-too-long", "outcomes[1].evidence"),
 ])
 def test_a_new_case_that_would_fail_validate_is_not_written(project, outcome, code, where):
     folder, inputs = project

@@ -136,7 +136,7 @@ def test_a_line_override_without_a_reason_is_refused(tmp_path):
         deadweight = 0.5
         """)
     _, problems = pipeline.load(str(settings))
-    assert [(p.code, p.where) for p in problems] == [("missing-field", "outcomes[0].adjustment_reason")]
+    assert [(p.code, p.where) for p in problems] == [("missing-field", "outcomes[1].adjustment_reason")]
 
 
 def test_bad_assumptions_are_reported_with_their_place(tmp_path):
@@ -275,7 +275,7 @@ def test_an_adjustment_reason_with_personal_data_is_refused_without_echoing_it(t
         adjustment_reason = "Moved to AB12 3CD"
         """)
     _, problems = pipeline.load(str(settings))
-    assert [(p.code, p.where) for p in problems] == [("personal-data", "outcomes[0].adjustment_reason")]
+    assert [(p.code, p.where) for p in problems] == [("personal-data", "outcomes[1].adjustment_reason")]
     assert "AB12" not in str(problems[0])
 
 

@@ -424,8 +424,8 @@ def test_validate_refuses_a_control_character_in_an_adjustment_reason(tmp_path):
 
 @pytest.mark.parametrize("key, old, character", [
     ("uprating.series", 'series = "HM Treasury GDP deflators at market prices, March 2026"', "\x00"),
-    ("services.BCP.localities[1]", '"Christchurch"', "\x0b"),
-    ("services.BCP.localities[1]", '"Christchurch"', "\x7f"),
+    ("services.BCP.localities[2]", '"Christchurch"', "\x0b"),
+    ("services.BCP.localities[2]", '"Christchurch"', "\x7f"),
 ])
 def test_settings_text_with_a_control_character_is_refused(tmp_path, key, old, character):
     settings = sample_project(tmp_path)

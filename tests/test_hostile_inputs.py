@@ -242,7 +242,7 @@ def test_an_absurd_number_in_a_case_file_is_refused(project, field, value, code)
         extra = '\nadjustment_reason = "Local evaluation"' if field != "years" else ""
         edit(path, FIRST_OUTCOME, f"{FIRST_OUTCOME}{field} = {value}{extra}\n")
     for command in ("validate", "report"):
-        refused(run(command, "--settings", project), str(path), f"outcomes[0].{field}", code=code)
+        refused(run(command, "--settings", project), str(path), f"outcomes[1].{field}", code=code)
 
 
 def test_an_input_swapped_for_a_pipe_after_loading_is_refused_when_checksummed_not_waited_on(project):
@@ -290,7 +290,7 @@ def test_a_status_dated_tomorrow_is_refused_by_validate_as_by_entry_and_intake(p
     path = case_path(project)
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     edit(path, "date = 2021-10-15", f"date = {tomorrow.isoformat()}")
-    refused(run("validate", "--settings", project), str(path), "status[3].date", code="implausible-date")
+    refused(run("validate", "--settings", project), str(path), "status[4].date", code="implausible-date")
 
 
 @pytest.mark.parametrize("date, code", [
@@ -304,7 +304,7 @@ def test_a_referral_whose_date_cannot_be_read_is_not_also_said_to_be_missing(pro
     path = case_path(project)
     edit(path, "date = 2021-04-12", f"date = {date}")
     result = run("validate", "--settings", project)
-    refused(result, str(path), "status[0].date", code=code)
+    refused(result, str(path), "status[1].date", code=code)
     assert "history-must-start-with-referral" not in result.output
 
 
@@ -327,7 +327,7 @@ def test_a_date_next_year_is_refused_but_one_today_is_not(project):
     path = case_path(project)
     today = datetime.date.today()
     edit(path, "date = 2021-10-15", f"date = {today + datetime.timedelta(days=400):%Y-%m-%d}")
-    refused(run("validate", "--settings", project), str(path), "status[3].date", code="implausible-date")
+    refused(run("validate", "--settings", project), str(path), "status[4].date", code="implausible-date")
     edit(path, f"date = {today + datetime.timedelta(days=400):%Y-%m-%d}", f"date = {today:%Y-%m-%d}")
     assert "implausible-date" not in run("validate", "--settings", project).output
 
@@ -759,7 +759,7 @@ def test_an_implausible_date_in_the_intake_workbook_is_refused(project, template
 
 @pytest.mark.parametrize("old, new, where", [
     ('series = "HM', 'series = "' + "y" * 100_000 + 'HM', "uprating.series"),
-    ('"Bournemouth", "Christchurch"', '"Bournemouth", "' + "C" * 5000 + '"', "services.BCP.localities[1]"),
+    ('"Bournemouth", "Christchurch"', '"Bournemouth", "' + "C" * 5000 + '"', "services.BCP.localities[2]"),
     ('reference_pattern = "BCP-', 'reference_pattern = "' + "B?" * 1000 + 'BCP-', "services.BCP.reference_pattern"),
 ])
 def test_a_long_text_in_the_settings_is_refused_before_it_reaches_a_workbook_cell(project, old, new, where):

@@ -113,8 +113,8 @@ def test_the_message_names_the_field_and_the_reason_but_never_the_text():
     message = entry.text_message("evidence", "Seen at AB12 3CD on 12/03/1985")
     assert message.startswith("evidence looks like a date of birth and a postcode")
     assert "AB12" not in message and "1985" not in message
-    problems = case_files.text_problems("case.toml", "outcomes[0].evidence", "evidence", "AB12 3CD")
-    assert [(problem.code, problem.where) for problem in problems] == [("personal-data", "outcomes[0].evidence")]
+    problems = case_files.text_problems("case.toml", "outcomes[1].evidence", "evidence", "AB12 3CD")
+    assert [(problem.code, problem.where) for problem in problems] == [("personal-data", "outcomes[1].evidence")]
     assert "AB12" not in str(problems[0])
 
 
@@ -123,8 +123,8 @@ def test_validate_refuses_personal_data_in_a_hand_edited_case_file():
     record, problems = cases.load_file(str(FIXTURES / "personal_data.toml"))
     assert record is None
     assert sorted((problem.code, problem.where) for problem in problems) == [
-        ("personal-data", "outcomes[0].evidence"),
-        ("personal-data", "outcomes[1].description"),
+        ("personal-data", "outcomes[1].evidence"),
+        ("personal-data", "outcomes[2].description"),
     ]
     assert all("AB12" not in str(problem) and "1985" not in str(problem) for problem in problems)
 

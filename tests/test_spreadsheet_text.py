@@ -119,8 +119,8 @@ def test_problems_in_parsed_toml_are_located_by_path():
     data = {"reference": "BCP-0001", "outcomes": [{"evidence": "ok"}, {"evidence": "bad\x0bpaste"}],
             "services": {"B\x1bCP": {"localities": ["Poole", "Po\x00ole"]}}}
     found = {(problem.code, problem.where) for problem in spreadsheet_text.problems_in(data, "case.toml")}
-    assert found == {("control-character", "outcomes[1].evidence"), ("control-character", "services.B\x1bCP"),
-                     ("control-character", "services.B\x1bCP.localities[1]")}
+    assert found == {("control-character", "outcomes[2].evidence"), ("control-character", "services.B\x1bCP"),
+                     ("control-character", "services.B\x1bCP.localities[2]")}
 
 
 @pytest.mark.parametrize("text", FORMULA_LIKE)

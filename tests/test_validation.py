@@ -142,36 +142,36 @@ def test_baseline_project_is_valid(project):
 
 # fixture -> the (code, where) problems it must produce, and nothing else.
 CASE_FAILURES = {
-    "negative_quantity.toml": [("bad-quantity", "outcomes[0].quantity")],
-    "zero_years.toml": [("bad-years", "outcomes[0].years")],
-    "quantity_as_text.toml": [("bad-number", "outcomes[0].quantity")],
-    "missing_quantity.toml": [("missing-field", "outcomes[0].quantity")],
-    "completed_without_date.toml": [("missing-date", "status[3].date")],
+    "negative_quantity.toml": [("bad-quantity", "outcomes[1].quantity")],
+    "zero_years.toml": [("bad-years", "outcomes[1].years")],
+    "quantity_as_text.toml": [("bad-number", "outcomes[1].quantity")],
+    "missing_quantity.toml": [("missing-field", "outcomes[1].quantity")],
+    "completed_without_date.toml": [("missing-date", "status[4].date")],
     "malformed_date.toml": [("invalid-toml", "")],
-    "quoted_date.toml": [("bad-date", "status[1].date")],
-    "datetime_not_date.toml": [("bad-date", "status[3].date")],
+    "quoted_date.toml": [("bad-date", "status[2].date")],
+    "datetime_not_date.toml": [("bad-date", "status[4].date")],
     "invalid_toml.toml": [("invalid-toml", "")],
     "not_utf8.toml": [("unreadable-file", "")],
     "unknown_service.toml": [("unknown-service", "service")],
     "unknown_locality.toml": [("unknown-locality", "locality")],
     "bad_reference.toml": [("bad-reference", "reference")],
-    "closed_without_reason.toml": [("bad-reason", "status[2].reason")],
-    "reason_without_closed.toml": [("bad-reason", "status[3].reason")],
-    "bad_status.toml": [("bad-status", "status[3].status")],
-    "out_of_order.toml": [("history-out-of-order", "status[2].date")],
-    "starts_without_referral.toml": [("history-must-start-with-referral", "status[0].status")],
-    "event_after_completion.toml": [("event-after-completion", "status[4].status")],
+    "closed_without_reason.toml": [("bad-reason", "status[3].reason")],
+    "reason_without_closed.toml": [("bad-reason", "status[4].reason")],
+    "bad_status.toml": [("bad-status", "status[4].status")],
+    "out_of_order.toml": [("history-out-of-order", "status[3].date")],
+    "starts_without_referral.toml": [("history-must-start-with-referral", "status[1].status")],
+    "event_after_completion.toml": [("event-after-completion", "status[5].status")],
     # CR2.0 is outcomes[0], its constituent CR2.0.3 outcomes[1]: the constituent is flagged.
-    "double_counted.toml": [("double-counted-constituent", "outcomes[1].code")],
+    "double_counted.toml": [("double-counted-constituent", "outcomes[2].code")],
     # The typo is an unknown field, and the real field is then missing: both are reported.
-    "unknown_field.toml": [("missing-field", "outcomes[0].quantity"), ("unknown-field", "outcomes[0].quantiy")],
-    "text_too_long.toml": [("text-too-long", "outcomes[0].evidence")],
-    "description_not_text.toml": [("bad-field", "outcomes[0].description")],
+    "unknown_field.toml": [("missing-field", "outcomes[1].quantity"), ("unknown-field", "outcomes[1].quantiy")],
+    "text_too_long.toml": [("text-too-long", "outcomes[1].evidence")],
+    "description_not_text.toml": [("bad-field", "outcomes[1].description")],
     "missing_reference.toml": [("missing-field", "reference")],
     "no_status.toml": [("missing-field", "status")],
     "outcomes_not_tables.toml": [("bad-field", "outcomes")],
-    "no_fiscal_value.toml": [("no-fiscal-value", "outcomes[0].code")],
-    "unknown_code.toml": [("unknown-cost-code", "outcomes[0].code")],
+    "no_fiscal_value.toml": [("no-fiscal-value", "outcomes[1].code")],
+    "unknown_code.toml": [("unknown-cost-code", "outcomes[1].code")],
 }
 
 
@@ -198,14 +198,14 @@ def test_field_problems_and_cross_input_problems_of_one_file_come_together(proje
     case = pathlib.Path(built.case("several_cross_problems.toml"))
     case.write_text(case.read_text().replace('status = "assessment"', 'status = "assesment"'))
     found = {(code, where) for code, _, where in built.problems()}
-    assert ("bad-status", "status[1].status") in found  # its own field ...
+    assert ("bad-status", "status[2].status") in found  # its own field ...
     assert ("unknown-locality", "locality") in found and ("bad-reference", "reference") in found  # ... and the rest
     # with a status unreadable, its outcome lines cannot be judged, so they are not
     assert not any(where.startswith("outcomes") for _, where in found)
     # a problem outside the history and outcomes leaves them to be checked where they stand
     case.write_text("extra = 1\n" + case.read_text().replace('status = "assesment"', 'status = "assessment"'))
     found = {(code, where) for code, _, where in built.problems()}
-    assert ("unknown-field", "extra") in found and ("unknown-cost-code", "outcomes[0].code") in found
+    assert ("unknown-field", "extra") in found and ("unknown-cost-code", "outcomes[1].code") in found
 
 
 def test_unknown_code_suggests_the_nearest_code(project):
@@ -220,7 +220,7 @@ def test_toml_date_syntax_error_is_invalid_toml_but_quoted_date_is_bad_date(proj
     """2022-13-01 is not TOML at all; "01/04/2022" is valid TOML text that is not a date."""
     built = project("malformed_date.toml", "quoted_date.toml")
     assert built.problems() == [
-        ("bad-date", built.case("quoted_date.toml"), "status[1].date"),
+        ("bad-date", built.case("quoted_date.toml"), "status[2].date"),
         ("invalid-toml", built.case("malformed_date.toml"), ""),
     ]
 
@@ -248,9 +248,9 @@ def test_one_file_with_several_broken_fields_reports_them_all(project):
     assert built.problems() == sorted([
         ("unknown-field", file, "servce"),
         ("missing-field", file, "service"),
-        ("missing-date", file, "status[1].date"),
-        ("bad-quantity", file, "outcomes[0].quantity"),
-        ("bad-number", file, "outcomes[1].years"),
+        ("missing-date", file, "status[2].date"),
+        ("bad-quantity", file, "outcomes[1].quantity"),
+        ("bad-number", file, "outcomes[2].years"),
     ])
 
 
@@ -261,8 +261,8 @@ def test_one_file_with_several_cross_input_problems_reports_them_all(project):
     assert built.problems() == sorted([
         ("unknown-locality", file, "locality"),
         ("bad-reference", file, "reference"),
-        ("unknown-cost-code", file, "outcomes[0].code"),
-        ("double-counted-constituent", file, "outcomes[2].code"),
+        ("unknown-cost-code", file, "outcomes[1].code"),
+        ("double-counted-constituent", file, "outcomes[3].code"),
     ])
 
 
@@ -276,8 +276,8 @@ def expected_broken_folder(built: Project) -> list[tuple[str, str, str]]:
                 for code, where in CASE_FAILURES.get(name, [])]
     file = built.case("several_problems.toml")
     expected += [("unknown-field", file, "servce"), ("missing-field", file, "service"),
-                 ("missing-date", file, "status[1].date"), ("bad-quantity", file, "outcomes[0].quantity"),
-                 ("bad-number", file, "outcomes[1].years")]
+                 ("missing-date", file, "status[2].date"), ("bad-quantity", file, "outcomes[1].quantity"),
+                 ("bad-number", file, "outcomes[2].years")]
     return sorted(expected)
 
 
@@ -292,7 +292,7 @@ def test_problems_from_every_kind_of_input_in_one_load(project):
     """A broken unit cost file does not hide broken cases, nor the other way round."""
     built = project("negative_quantity.toml", "unknown_locality.toml", unit_costs=("bad_rag.csv",))
     assert built.problems() == sorted([
-        ("bad-quantity", built.case("negative_quantity.toml"), "outcomes[0].quantity"),
+        ("bad-quantity", built.case("negative_quantity.toml"), "outcomes[1].quantity"),
         ("unknown-locality", built.case("unknown_locality.toml"), "locality"),
         ("bad-rag", built.data("bad_rag.csv"), "row 2: rag"),
     ])
@@ -475,7 +475,7 @@ def test_bad_deflator_series_does_not_hide_case_problems(project):
     built = project("negative_quantity.toml", deflators="bad_deflator_index.csv")
     assert built.problems() == sorted([
         ("bad-number", built.data("bad_deflator_index.csv"), "row 3: index"),
-        ("bad-quantity", built.case("negative_quantity.toml"), "outcomes[0].quantity"),
+        ("bad-quantity", built.case("negative_quantity.toml"), "outcomes[1].quantity"),
     ])
 
 
@@ -509,7 +509,7 @@ def test_cli_report_writes_no_workbook_on_invalid_input(project, tmp_path):
     built = project("unknown_code.toml")
     workbook = tmp_path / "out.xlsx"
     result = invoke("report", "--settings", str(built.settings), "--xlsx", str(workbook))
-    assert_fails_cleanly(result, [("unknown-cost-code", built.case("unknown_code.toml"), "outcomes[0].code")])
+    assert_fails_cleanly(result, [("unknown-cost-code", built.case("unknown_code.toml"), "outcomes[1].code")])
     assert not workbook.exists()
 
 
@@ -589,8 +589,8 @@ def test_cli_validate_bundled_sample():
 # --- input that once ended in a traceback or a wrong location ----------------------------------
 
 
-@pytest.mark.parametrize("fixture, where", [("nan_quantity.toml", "outcomes[0].quantity"),
-                                            ("infinite_years.toml", "outcomes[0].years")])
+@pytest.mark.parametrize("fixture, where", [("nan_quantity.toml", "outcomes[1].quantity"),
+                                            ("infinite_years.toml", "outcomes[1].years")])
 def test_non_finite_numbers_are_problems_not_crashes(project, fixture, where):
     """TOML has nan and inf; neither is a count of anything."""
     built = project(fixture)
@@ -598,13 +598,13 @@ def test_non_finite_numbers_are_problems_not_crashes(project, fixture, where):
 
 
 def test_out_of_order_location_counts_skipped_statuses(project):
-    """status[1] is not a status and is skipped; the date fault is still at status[3], the
+    """status[2] is not a status and is skipped; the date fault is still at status[4], the
     [[status]] entry the user must fix, not at the third status that was kept."""
     built = project("out_of_order_after_bad_status.toml")
     file = built.case("out_of_order_after_bad_status.toml")
     assert built.problems() == sorted([
-        ("bad-status", file, "status[1].status"),
-        ("history-out-of-order", file, "status[3].date"),
+        ("bad-status", file, "status[2].status"),
+        ("history-out-of-order", file, "status[4].date"),
     ])
 
 
@@ -690,7 +690,7 @@ def test_outcome_numbers_beyond_any_real_case_are_refused(project, field, value,
     text = text.replace("quantity = 2\n", f"{field} = {value}\n" if field == "quantity"
                         else f"quantity = 2\n{field} = {value}\n", 1)
     case.write_text(text)
-    assert [(c, w) for c, _, w in built.problems()] == [(code, f"outcomes[0].{field}")]
+    assert [(c, w) for c, _, w in built.problems()] == [(code, f"outcomes[1].{field}")]
 
 
 def test_a_huge_unit_cost_value_is_refused(project):
@@ -718,7 +718,7 @@ def test_outcome_lines_on_a_case_that_has_not_completed(project):
     start = text.rindex("[[status]]", 0, completed)
     end = text.index("[[", completed)
     case.write_text(text[:start] + text[end:])
-    assert built.problems() == [("outcomes-without-completion", str(case), "outcomes[0]")]
+    assert built.problems() == [("outcomes-without-completion", str(case), "outcomes[1]")]
 
 
 def test_report_to_a_folder_named_like_a_workbook_is_refused(project):

@@ -349,7 +349,7 @@ def text_problems(file: str, where: str, field: str, text: str) -> list[Problem]
 def record_problems(record: models.CaseRecord, file: str) -> list[Problem]:
     """The personal-data and length checks on every free-text field of a case."""
     problems = []
-    for number_, outcome in enumerate(record.outcomes):
+    for number_, outcome in enumerate(record.outcomes, start=1):
         for field in ("description", "evidence"):
             problems.extend(text_problems(file, f"outcomes[{number_}].{field}", field, getattr(outcome, field)))
     return problems

@@ -166,7 +166,7 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
                 'add at least [[status]] status = "referred" date = 2022-04-01')
         return []
     events: list[tuple[int, models.StatusEvent]] = []
-    for number, entry in enumerate(raw):
+    for number, entry in enumerate(raw, start=1):
         where = f"status[{number}]"
         if not isinstance(entry, dict):
             problem("bad-field", where, "each status must be a [[status]] table", "see the README for the format")
@@ -214,7 +214,7 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
 
 def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
     """Problems with the order of the readable events; ``events`` pairs each with its index in the file."""
-    if events and events[0][0] == 0 and events[0][1].status is not models.Status.REFERRED:
+    if events and events[0][0] == 1 and events[0][1].status is not models.Status.REFERRED:
         # (when the first entry could not be read, it may well be the referral: its own problem says why)
         number, first = events[0]
         problem("history-must-start-with-referral", f"status[{number}].status",
@@ -234,7 +234,7 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
         problem("bad-field", "outcomes", "outcomes must be [[outcomes]] tables", "see the README for the format")
         return []
     outcomes: list[models.OutcomeEntry] = []
-    for number, entry in enumerate(raw):
+    for number, entry in enumerate(raw, start=1):
         where = f"outcomes[{number}]"
         if not isinstance(entry, dict):
             problem("bad-field", where, "each outcome must be an [[outcomes]] table", "see the README for the format")

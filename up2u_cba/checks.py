@@ -38,7 +38,7 @@ def check(
         seen.setdefault(key, case.file)
         if case.outcomes and case.completed_on is None:
             problems.append(Problem(
-                code="outcomes-without-completion", file=case.file, where="outcomes[0]",
+                code="outcomes-without-completion", file=case.file, where="outcomes[1]",
                 message="the case has outcome lines but has not completed, so they would be ignored",
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
         problems.extend(_check_service(case, settings))
@@ -100,7 +100,7 @@ def _check_outcomes(
 ) -> list[Problem]:
     problems = []
     codes_used: dict[str, int] = {}
-    for number, outcome in enumerate(case.outcomes):
+    for number, outcome in enumerate(case.outcomes, start=1):
         where = f"outcomes[{number}].code"
         cost = costs.get(outcome.code)
         if cost is None:

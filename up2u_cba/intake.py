@@ -795,7 +795,7 @@ def _locate(problem: Problem, path, reference, where_reference, event_where, out
     """Point a case-file problem at the workbook row and column it came from."""
     match = _INDEXED.match(problem.where)
     if match:
-        table, index, field = match.group(1), int(match.group(2)), match.group(3)
+        table, index, field = match.group(1), int(match.group(2)) - 1, match.group(3)  # where numbers from 1
         rows = event_where if table == "status" else outcome_where
         sheet = CASES if table == "status" else OUTCOMES
         row = rows[index] if index < len(rows) else None

@@ -20,7 +20,8 @@ class Problem(pydantic.BaseModel):
     file: str
     """The input file the problem is in (as the user named it), or ``""`` for none."""
     where: str = ""
-    """The record and field inside the file, e.g. ``outcomes[2].quantity`` or ``row 14: code``."""
+    """The record and field inside the file, e.g. ``outcomes[2].quantity`` (the
+    second outcome line: lines and events are numbered from 1) or ``row 14: code``."""
     message: str
     """What is wrong, in words a user understands."""
     hint: str = ""

@@ -247,7 +247,7 @@ def _parse_suppression(table: object, problem) -> str:
 def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:
     """A ``text-too-long`` problem for every text (or table name) in ``data`` over TEXT_LIMIT."""
     problems = []
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    items = data.items() if isinstance(data, dict) else enumerate(data, start=1) if isinstance(data, list) else []
     for key, value in items:
         place = (f"{where}.{key}" if where else key) if isinstance(key, str) else f"{where}[{key}]"
         if isinstance(key, str) and len(key) > TEXT_LIMIT or isinstance(value, str) and len(value) > TEXT_LIMIT:

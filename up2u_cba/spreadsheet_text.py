@@ -242,6 +242,6 @@ def problems_in(data, file: str, where: str = "") -> list[Problem]:
                                      message=message("name of a field", str(key)) or "", hint=HINT))
             found.extend(problems_in(value, file, path))
     elif isinstance(data, (list, tuple)):
-        for index, value in enumerate(data):
-            found.extend(problems_in(value, file, f"{where}[{index}]"))
+        for number, value in enumerate(data, start=1):  # numbered from 1, as every message numbers lines
+            found.extend(problems_in(value, file, f"{where}[{number}]"))
     return found
