@@ -8,8 +8,8 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import (case_files, cli_entry, entry, gmca, models, pipeline, render_json, render_text,
-                      render_xlsx, sensitivity, storage, unit_costs)
+from up2u_cba import (case_files, cli_entry, cli_spend, cost_search, entry, gmca, models, pipeline, render_json,
+                      render_text, render_xlsx, sensitivity, storage, unit_costs)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
                                   load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem, counted
@@ -180,20 +180,25 @@ cost_options = options(SETTINGS_OPTION, UNIT_COSTS_OPTION, click.option(
               help="Show at most this many costs.")
 @click.argument("words", nargs=-1, required=True)
 def costs_search(settings_file, unit_cost_files, price_year, limit, words):
-    """Find unit costs by words in their code, description, outcome detail or category.
+    """Find unit costs by words or code: costs with every word first, then words found in the
+    description or outcome detail before the agency, category or comment, the exact phrase
+    before scattered words. Words match the start of words (alc finds alcohol) and plurals
+    (children finds child).
 
     \b
     Example:
       up2u-cba costs search domestic violence
+      up2u-cba costs search police
     """
     table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
-    found = unit_costs.search(list(words), table, limit=None)
-    if not found:
+    found = cost_search.search(list(words), table)
+    if not found.costs:
         click.echo(f"No unit cost mentions {' '.join(words)}.")
         return
-    click.echo(render_text.render_cost_list(found[:limit], series, year))
+    click.echo(render_text.render_cost_list(found.costs[:limit], series, year))
+    every = f" ({found.complete} with every word)" if 0 < found.complete < len(found) else ""
     if len(found) > limit:
-        click.echo(f"Showing {limit} of {len(found)} costs; use --limit {len(found)} to see all.")
+        click.echo(f"Showing {limit} of {len(found)} costs{every}; use --limit {len(found)} to see all.")
 
 
 @costs.command("show")
@@ -201,13 +206,14 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
 @click.argument("code")
 def costs_show(settings_file, unit_cost_files, price_year, code):
     """Show everything about one unit cost: values, source, comment, parent and constituents.
+    The code may be typed in any case (he1.0 is HE1.0).
 
     \b
     Example:
       up2u-cba costs show HE1.0 --price-year 2018/19
     """
     table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
-    cost = table.get(code.strip())
+    cost = cost_search.find_code(code, table)
     if cost is None:
         nearest = unit_costs.nearest_codes(code, table)
         fail([Problem(code="unknown-cost-code", file="", where=code, message=f"'{code}' is not a known cost code",
@@ -253,3 +259,4 @@ def costs_import(workbook, output, overwrite):
 
 
 cli_entry.register(main, case)
+cli_spend.register(main)

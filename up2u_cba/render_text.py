@@ -278,3 +278,14 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
                  "is where the prudent net saving reaches zero: set it in the settings to see the programme "
                  "just pay for itself.")
     return "\n\n".join(parts) + "\n"
+
+
+def render_spend(services: list[models.ServiceSettings], file: str) -> str:
+    """Each service's programme spend per financial year (``spend list``), earliest year first."""
+    rows = []
+    for service in services:
+        years = sorted(service.spend, key=lambda year: year.start)
+        rows += [[service.name, str(year), pounds(service.spend[year])] for year in years]
+        if not years:
+            rows.append([service.name, "", "none set"])
+    return f"Programme spend in {file}\n\n" + table(["Service", "Year", "Spend"], rows, numeric_from=2)

@@ -267,9 +267,10 @@ def read_holder(lock_path: str) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def describe_holder(holder: dict, timeout: float) -> str:
+def describe_holder(holder: dict, timeout: float, what: str = "the cases folder") -> str:
     """"another up2u-cba run (process 1234 on host X, `case new`) has held the cases folder
-    since 10:42:07", from a holder record (or less, from less)."""
+    since 10:42:07", from a holder record (or less, from less); ``what`` names what the lock
+    guards."""
     parts = []
     if holder.get("pid"):
         host = holder.get("host")
@@ -285,7 +286,7 @@ def describe_holder(holder: dict, timeout: float) -> str:
     except (TypeError, ValueError):
         pass
     waited = f" (this run waited {timeout:g} s)"
-    return f"{who} has held the cases folder{since or ' for longer than this run waits'}{waited}"
+    return f"{who} has held {what}{since or ' for longer than this run waits'}{waited}"
 
 
 def _write_temporary(path: str, text: str) -> str:
