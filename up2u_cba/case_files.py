@@ -10,10 +10,15 @@ that cannot take appended tables (its statuses written as an inline array, say) 
 again only if it has no comment beyond the leading one; otherwise the update is refused
 (``would-lose-comments``) rather than lose the analyst's text.
 
-Every write (``save_new``, ``save_update``):
+A correction (``save_replacement``: amended, withdrawn, restored, re-imported) lays the whole case
+out again, keeping its leading comment; a file with comments further down is refused the same way.
+Every write appends an entry to the case's history of changes (``[[change]]`` tables at the end,
+see ``case_history``), and no write may change or drop an entry already there.
+
+Every write (``save_new``, ``save_update``, ``save_replacement``):
 
 1. takes the cases folder's write lock, so two people saving at once are served one at a time;
-2. checks the reference is still free (new) or the file is still as it was read (update);
+2. checks the reference is still free (new) or the file is still as it was read (otherwise);
 3. writes the text to a temporary file beside the target, fsynced;
 4. reads that file back with ``cases.load_file`` and runs ``checks.check`` on it (the checks
    ``validate`` runs) and the personal-data guard; on any problem nothing is written;
@@ -23,6 +28,7 @@ Every write (``save_new``, ``save_update``):
 from __future__ import annotations
 
 import collections
+import datetime
 import difflib
 import os
 import re
@@ -47,10 +53,14 @@ def render(record: models.CaseRecord, comment: tuple[str, ...] | list[str] = NEW
              f"reference = {_string(record.reference)}",
              f"service = {_string(record.service)}",
              f"locality = {_string(record.locality)}"]
+    if record.withdrawn:
+        lines.append("withdrawn = true")
     for event in record.history:
         lines.extend(["", *_status_table(event)])
     for outcome in record.outcomes:
         lines.extend(["", *_outcome_table(outcome)])
+    for change in record.changes:
+        lines.extend(["", *_change_table(change)])
     return "\n".join(lines) + "\n"
 
 
@@ -81,6 +91,23 @@ def _outcome_table(outcome: models.OutcomeEntry) -> list[str]:
 
 
 _WRITTEN_ABOVE = {"code", "quantity", "years", "years_stated", "description", "evidence"}
+
+
+def _change_table(change: models.CaseChange) -> list[str]:
+    """One entry of the history of changes, written to be read by a person as well as the tool."""
+    made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
+    lines = ["[[change]]", f"made = {made:%Y-%m-%dT%H:%M:%S}{'Z' if made.tzinfo else ''}",
+             f"kind = {_string(change.kind.value)}"]
+    if change.reason:
+        lines.append(f"reason = {_string(change.reason)}")
+    if change.what:
+        lines.append("what = [")
+        lines.extend(f"    {_string(item)}," for item in change.what)
+        lines.append("]")
+    lines.append(f"tool = {_string(change.tool)}")
+    if change.user:
+        lines.append(f"user = {_string(change.user)}")
+    return lines
 
 
 def _value(value) -> str:
@@ -139,11 +166,14 @@ def updated_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) 
         return render(new, comment)
     added_events = new.history[len(old.history):]
     added_outcomes = new.outcomes[len(old.outcomes):]
+    added_changes = new.changes[len(old.changes):]
     text = old_text if old_text.endswith("\n") else old_text + "\n"
     for event in added_events:
         text += "\n" + "\n".join(_status_table(event)) + "\n"
     for outcome in added_outcomes:
         text += "\n" + "\n".join(_outcome_table(outcome)) + "\n"
+    for change in added_changes:
+        text += "\n" + "\n".join(_change_table(change)) + "\n"
     if same_case(_parse_text(text), new):
         return text
     # The appended tables do not read back as intended (e.g. the file writes its statuses as
@@ -164,12 +194,14 @@ def read_stored(path: str) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
-def would_lose_comments(path: str) -> Problem:
-    """The problem when ``updated_text`` cannot add to the file at ``path`` without losing a comment."""
-    return Problem(code="would-lose-comments", file=path,
-                   message="new entries cannot be added after this hand-edited file's text (its statuses or "
-                           "outcomes are written as an inline array), and laying it out again would lose "
-                           "its comments",
+def would_lose_comments(path: str, what: str = "") -> Problem:
+    """The problem when the file at ``path`` cannot take a change without losing a comment: new
+    entries appended (``updated_text``), or ``what`` (a corrected case) laid out again."""
+    message = (f"{what} must be laid out again, and this hand-edited file has comments below its top"
+               if what else
+               "new entries cannot be added after this hand-edited file's text (its statuses or outcomes are "
+               "written as an inline array), and laying it out again would lose its comments")
+    return Problem(code="would-lose-comments", file=path, message=message,
                    hint="write them as [[status]] and [[outcomes]] tables, as the README shows, "
                         "or move the comments to the top of the file")
 
@@ -195,9 +227,10 @@ def has_comment(lines: list[str]) -> bool:
 
 
 def appended(old: models.CaseRecord, new: models.CaseRecord) -> bool:
-    """True if ``new`` is ``old`` with events and outcomes only added at the end."""
+    """True if ``new`` is ``old`` with events, outcomes and changes only added at the end."""
     return (new.reference == old.reference and new.service == old.service and new.locality == old.locality
-            and new.history[:len(old.history)] == old.history and new.outcomes[:len(old.outcomes)] == old.outcomes)
+            and new.withdrawn == old.withdrawn and new.history[:len(old.history)] == old.history
+            and new.outcomes[:len(old.outcomes)] == old.outcomes and new.changes[:len(old.changes)] == old.changes)
 
 
 def _parse_text(text: str) -> models.CaseRecord | None:
@@ -350,7 +383,7 @@ def record_problems(record: models.CaseRecord, file: str) -> list[Problem]:
     """The personal-data and length checks on every free-text field of a case."""
     problems = []
     for number_, outcome in enumerate(record.outcomes, start=1):
-        for field in ("description", "evidence"):
+        for field in cases.FREE_TEXT:
             problems.extend(text_problems(file, f"outcomes[{number_}].{field}", field, getattr(outcome, field)))
     return problems
 
@@ -430,22 +463,53 @@ def save_update(
     costs: dict[str, models.UnitCost],
     series: deflators.DeflatorSeries,
 ) -> list[Problem]:
-    """Append ``new``'s extra events and outcomes to ``old``'s file (read as ``old_text``);
-    return problems (then nothing was written)."""
+    """Append ``new``'s extra events, outcomes and history entries to ``old``'s file (read as
+    ``old_text``); return problems (then nothing was written)."""
     path = old.file
     if not appended(old, new):
         return [Problem(code="history-rewritten", file=path,
                         message="an update may only add status events and outcome lines at the end",
-                        hint="correct a mistake with a new event; what is stored stays")]
+                        hint="to correct what is stored, use `up2u-cba case amend`")]
     text = updated_text(old_text, old, new)
     if text is None:
         return [would_lose_comments(path)]
+    return _save_over(old, old_text, text, new, cases_folder, settings, costs, series)
+
+
+def save_replacement(
+    old: models.CaseRecord,
+    old_text: str,
+    new: models.CaseRecord,
+    cases_folder: str,
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+) -> list[Problem]:
+    """Write ``new`` over ``old``'s file (read as ``old_text``): a correction, a withdrawal, a
+    restoration or a re-imported version. ``new`` keeps ``old``'s reference and every entry of
+    its history, and adds at least one; return problems (then nothing was written)."""
+    path = old.file
+    if new.reference != old.reference or new.changes[:len(old.changes)] != old.changes \
+            or len(new.changes) <= len(old.changes):
+        return [Problem(code="history-rewritten", file=path,
+                        message="a correction keeps the case's reference and its history, and adds to the history",
+                        hint="this is a bug in up2u-cba: please report it")]
+    old_text = old_text.removeprefix("\ufeff")
+    comment = leading_comment(old_text)
+    if render(old, comment) != old_text and has_comment(old_text.splitlines(keepends=True)[len(comment):]):
+        return [would_lose_comments(path, "the corrected case")]
+    return _save_over(old, old_text, render(new, comment), new, cases_folder, settings, costs, series)
+
+
+def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) -> list[Problem]:
+    """Write ``text`` (the case ``new``) over ``old``'s file, if the file is still as it was read."""
+    path = old.file
     try:
         with storage.folder_lock(cases_folder):
             current, problem = read_stored(path)
             if problem is not None:
                 return [problem]
-            if current != old_text:
+            if current.removeprefix("\ufeff") != old_text.removeprefix("\ufeff"):
                 return [Problem(code="case-changed", file=path,
                                 message=f"{old.reference} was changed by someone else while you were entering",
                                 hint="nothing was written; run the command again to start from the new version")]

@@ -33,19 +33,23 @@ import os
 import re
 from decimal import Decimal
 
-from up2u_cba import input_files, models, privacy, spreadsheet_text
-from up2u_cba.problems import Problem, kind_of
+from up2u_cba import dates, input_files, models, privacy, spreadsheet_text
+from up2u_cba.problems import Problem, kind_of, shown, shown
 
-CASE_FIELDS = {"reference", "service", "locality", "status", "outcomes"}
+CASE_FIELDS = {"reference", "service", "locality", "withdrawn", "status", "outcomes", "change"}
+CHANGE_FIELDS = {"made", "kind", "what", "reason", "tool", "user"}
 STATUS_FIELDS = {"status", "date", "reason"}
 OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadweight", "attribution",
-                  "confidence", "adjustment_reason"}
+                  "confidence", "adjustment_reason", "acknowledged"}
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 """Largest quantity and years of one outcome line: beyond them it is a typing slip."""
 MAX_DECIMALS = 4
 """Quantities and years take at most this many decimal places (guided entry and intake say the same)."""
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
+FREE_TEXT = ("description", "evidence", "acknowledged")
+"""An outcome line's free-text notes (``acknowledged``: why an implausible figure is right), each
+checked for length and personal data."""
 SAFE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """What any reference must look like, whatever the service's pattern: it is also a file name."""
 REFERENCE_LIMIT = 40
@@ -141,13 +145,21 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
     history_whole = len(problems) == before
     before = len(problems)
     outcomes = _parse_outcomes(data.get("outcomes", []), problem)
+    after_outcomes = len(problems)
+    withdrawn = data.get("withdrawn", False)
+    if not isinstance(withdrawn, bool):
+        problem("bad-field", "withdrawn", f"withdrawn must be true or false; here it is {kind_of(withdrawn)}",
+                "leave it to `up2u-cba case withdraw` and `case restore`")
+        withdrawn = False
+    changes = _parse_changes(data.get("change", []), problem)
     if problems and not (partial and len(texts) == 3 and history):
         return None, problems
-    if len(problems) > before or not history_whole:
+    if after_outcomes > before or not history_whole:
         # checks name outcomes by position, and judge them by the history: never check a list
         # with gaps in it, nor against a history that lost an event
         outcomes = []
-    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), **texts), problems
+    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), withdrawn=withdrawn,
+                             changes=tuple(changes), **texts), problems
 
 
 _EXAMPLES = {"reference": "BCP-0007", "service": "BCP", "locality": "Poole"}
@@ -185,8 +197,7 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
                     "add date = YYYY-MM-DD, the day it happened")
             continue
         if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
-            problem("bad-date", f"{where}.date", f"'{day}' is not a date",
-                    "write a plain date without quotes, e.g. date = 2022-04-01")
+            problem("bad-date", f"{where}.date", *_date_advice(day))
             continue
         latest = datetime.date.today()  # the tool records what has happened, as entry and intake say
         if not FIRST_DATE <= day <= latest:
@@ -210,6 +221,22 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
         events.append((number, models.StatusEvent(status=status, date=day, reason=reason)))
     _check_order(events, problem)
     return [event for _, event in events]
+
+
+def _date_advice(value: object) -> tuple[str, str]:
+    """What is wrong with a status date that is not a TOML date, and the TOML form to write: a
+    date in quotes ("12/05/2023") is shown as the plain date it means (date = 2023-05-12)."""
+    if isinstance(value, str):
+        try:
+            meant = dates.parse(value)
+        except ValueError:
+            return f"'{shown(value)}' is not a date", "write a plain date without quotes, e.g. date = 2022-04-01"
+        return (f"the date is text in quotes ('{shown(value)}')",
+                f"write it as a TOML date, without quotes: date = {meant.isoformat()}")
+    if isinstance(value, datetime.datetime):
+        return f"'{value}' has a time of day", f"write the day only: date = {value.date().isoformat()}"
+    return (f"the date is {kind_of(value)}, not a date",
+            "write a plain date without quotes, e.g. date = 2022-04-01")
 
 
 def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
@@ -246,7 +273,7 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
         quantity = _positive_number(entry, "quantity", where, problem, required=True)
         years = _positive_number(entry, "years", where, problem, required=False)
         texts = {}
-        for field in ("description", "evidence"):
+        for field in FREE_TEXT:
             value = entry.get(field, "")
             if not isinstance(value, str):
                 problem("bad-field", f"{where}.{field}", f"{field} must be text", f'e.g. {field} = "..."')
@@ -259,10 +286,56 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
                 texts[field] = value.strip()
         adjustments = _parse_adjustments(entry, where, problem)
         if quantity is not None and years is not None and isinstance(code, str) \
-                and code.strip() and len(texts) == 2 and adjustments is not None:
+                and code.strip() and len(texts) == len(FREE_TEXT) and adjustments is not None:
             outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years,
                                                 years_stated="years" in entry, **texts, **adjustments))
     return outcomes
+
+
+def _parse_changes(raw: object, problem) -> list[models.CaseChange]:
+    """The case's history of changes (``[[change]]`` tables, written by the tool)."""
+    if not isinstance(raw, list):
+        problem("bad-field", "change", "the history of changes must be [[change]] tables",
+                "leave the history to the tool: it appends a [[change]] table at each change")
+        return []
+    changes = []
+    for number, entry in enumerate(raw, start=1):
+        where = f"change[{number}]"
+        if not isinstance(entry, dict):
+            problem("bad-field", where, "each change must be a [[change]] table",
+                    "leave the history to the tool")
+            continue
+        _unknown_fields(entry, CHANGE_FIELDS, f"{where}.", problem)
+        made, kind, what = entry.get("made"), entry.get("kind"), entry.get("what", [])
+        texts = {field: entry.get(field, "") for field in ("reason", "tool", "user")}
+        ok = True
+        if not isinstance(made, datetime.datetime):
+            problem("bad-date", f"{where}.made", "when the change was made must be a date and time",
+                    "e.g. made = 2026-11-30T13:05:12Z")
+            ok = False
+        if kind not in {kind.value for kind in models.ChangeKind}:
+            problem("bad-field", f"{where}.kind", f"'{shown(kind)}' is not a kind of change",
+                    f"one of: {', '.join(kind.value for kind in models.ChangeKind)}")
+            ok = False
+        if not isinstance(what, list) or not all(isinstance(item, str) and len(item) <= CHANGE_LIMIT for item in what):
+            problem("bad-field", f"{where}.what", "what changed must be a list of short texts",
+                    'e.g. what = ["outcomes[2].quantity: 3 -> 2"]')
+            ok = False
+        for field, value in texts.items():
+            if not isinstance(value, str) or len(value) > TEXT_LIMIT:
+                problem("bad-field", f"{where}.{field}", f"{field} must be short text",
+                        f"a note under {TEXT_LIMIT} characters")
+                ok = False
+        if ok and (refused := privacy.check("reason", texts["reason"])):
+            problem("personal-data", f"{where}.reason", refused, privacy.HINT)
+            ok = False
+        if ok:
+            changes.append(models.CaseChange(made=made, kind=kind, what=tuple(what), **texts))
+    return changes
+
+
+CHANGE_LIMIT = 500
+"""Longest entry in a change's ``what`` list: a field and its old and new values."""
 
 
 def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:

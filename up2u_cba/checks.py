@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from up2u_cba import cases, deflators, models, privacy, unit_costs
+from up2u_cba import cases, deflators, models, plausibility, privacy, unit_costs
 from up2u_cba.problems import Problem
 
 
@@ -36,6 +36,8 @@ def check(
                 hint="each case has one file and its own reference",
             ))
         seen.setdefault(key, case.file)
+        if case.withdrawn:  # counted nowhere; only its reference stays taken (restoring checks it again)
+            continue
         if case.outcomes and case.completed_on is None:
             problems.append(Problem(
                 code="outcomes-without-completion", file=case.file, where="outcomes[1]",
@@ -43,6 +45,8 @@ def check(
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
         problems.extend(_check_service(case, settings))
         problems.extend(_check_outcomes(case, costs, series))
+        problems.extend(_check_declared(case, costs))
+        problems.extend(_check_plausible(case, costs, series, settings))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
 
 
@@ -141,3 +145,74 @@ def _ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
         found.append(parent)
         parent = costs[parent].parent
     return found
+
+
+def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
+    the same code on two lines (a warning: perhaps they are one line's quantities)."""
+    problems = []
+    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1)
+             if outcome.code in costs]
+    for later, code in lines:
+        for earlier, other in lines:
+            if earlier >= later:
+                break
+            where = f"outcomes[{later}].code"
+            if code == other:
+                problems.append(Problem(
+                    code="same-code-twice", file=case.file, where=where, warning=True,
+                    message=f"line {later} counts {code} again (also line {earlier})",
+                    hint="if the two lines are one outcome, make them one line with the total quantity"))
+                continue
+            declared = _declared_pair(code, other, costs)
+            if declared is not None:
+                declaring, exclusion = declared
+                problems.append(Problem(
+                    code="declared-double-count", file=case.file, where=where,
+                    message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
+                            f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
+                            f"\"{exclusion.reason}\"",
+                    hint=f"keep one of the two lines (see `up2u-cba costs show {declaring.code}`)"))
+    return problems
+
+
+def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
+    """The (declaring cost, exclusion) that forbids counting ``code`` with ``other``, or None. A
+    declared code stands for itself and its constituents, on either side."""
+    mine, theirs = _with_ancestors(code, costs), _with_ancestors(other, costs)
+    for one, two in ((mine, theirs), (theirs, mine)):
+        for declaring in one:
+            for exclusion in costs[declaring].not_with:
+                if exclusion.code in two:
+                    return costs[declaring], exclusion
+    return None
+
+
+def _with_ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
+    """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
+    return [code, *_ancestors(code, costs)]
+
+
+def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
+                     series: deflators.DeflatorSeries, settings: models.Settings) -> list[Problem]:
+    """Lines beyond what their cost's unit makes plausible (``plausibility``): refused until the
+    line records why the figure is right, then listed as a warning."""
+    problems = []
+    for number, outcome in enumerate(case.outcomes, start=1):
+        cost = costs.get(outcome.code)
+        if cost is None:
+            continue
+        for field, reason in plausibility.doubts(outcome, cost, series, settings):
+            where = f"outcomes[{number}].{field}" if field else f"outcomes[{number}]"
+            if outcome.acknowledged:
+                problems.append(Problem(
+                    code="implausible-line-acknowledged", file=case.file, where=where, warning=True,
+                    message=f"line {number} ({outcome.code}): {reason}; acknowledged: \"{outcome.acknowledged}\"",
+                    hint="counted as acknowledged"))
+            else:
+                problems.append(Problem(
+                    code="implausible-line", file=case.file, where=where,
+                    message=f"line {number} ({outcome.code}): {reason}",
+                    hint='correct the figure, or if it is right record why on the line: acknowledged = "why the '
+                         'figure is right" (intake: the Acknowledged column; guided entry asks)'))
+    return problems

@@ -92,6 +92,18 @@ class CostValue(pydantic.BaseModel):
     """The year whose prices ``amount`` is expressed in."""
 
 
+class Exclusion(pydantic.BaseModel):
+    """A cost that must not be counted with another on the same case, and why: declared in a
+    unit cost table's ``not_with`` column (``CR2.0: derived from it``)."""
+
+    model_config = _FROZEN
+
+    code: str
+    """The other cost; it stands for itself and its constituents (``SS1.0`` and ``SS1.0.x``)."""
+    reason: str
+    """Why the two overlap, in the table's words."""
+
+
 class UnitCost(pydantic.BaseModel):
     """One row of a GMCA-style unit cost table: what one unit of an outcome costs, and to whom."""
 
@@ -127,6 +139,9 @@ class UnitCost(pydantic.BaseModel):
     """Derivation, double-counting warnings, alternatives."""
     parent: str = ""
     """Code of the cost this one is a constituent of (``CR2.0`` for ``CR2.0.1``), or blank."""
+    not_with: tuple[Exclusion, ...] = ()
+    """Costs the table says must not be counted with this one (or its constituents) on one case;
+    the pair is symmetric, so one side declaring it is enough."""
     origin: str = ""
     """The unit cost file this entry was read from (set by the loader)."""
 
@@ -192,6 +207,42 @@ class OutcomeEntry(pydantic.BaseModel):
     """Evidence grade G / A / R for this line, instead of the unit cost's RAG rating."""
     adjustment_reason: str = ""
     """Why this line's deadweight or attribution differs from the settings'."""
+    acknowledged: str = ""
+    """Why a figure outside what the cost's unit makes plausible is right (``plausibility``):
+    an implausible line counts only once this is given."""
+
+
+class ChangeKind(str, enum.Enum):
+    """What a recorded change to a stored case did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    """Status events or outcome lines added (``case update``)."""
+    AMENDED = "amended"
+    """Stored fields corrected, lines or events removed (``case amend``)."""
+    WITHDRAWN = "withdrawn"
+    RESTORED = "restored"
+    IMPORTED = "imported"
+    """Written from an intake workbook (new, or replacing the stored version)."""
+
+
+class CaseChange(pydantic.BaseModel):
+    """One entry of a case's history of changes: when, what, why and by which tool."""
+
+    model_config = _FROZEN
+
+    made: datetime.datetime
+    """When the change was written (UTC, to the second)."""
+    kind: ChangeKind
+    what: tuple[str, ...] = ()
+    """Each field changed, as ``old -> new`` (``outcomes[2].quantity: 3 -> 2``), or each entry
+    added or removed; empty for a created case."""
+    reason: str = ""
+    """Why, in the user's words (required for amended, withdrawn, restored and re-imported)."""
+    tool: str = ""
+    """The tool and its version that wrote it, e.g. ``up2u-cba 0.4.0``."""
+    user: str = ""
+    """The operating-system user who made it, when the settings ask for it (``[history] record_user``)."""
 
 
 class CaseRecord(pydantic.BaseModel):
@@ -209,6 +260,11 @@ class CaseRecord(pydantic.BaseModel):
     """Status events in date order; the first is the referral."""
     outcomes: tuple[OutcomeEntry, ...] = ()
     """Outcome lines; only a completed case has them."""
+    withdrawn: bool = False
+    """Withdrawn (entered twice, say): kept, with its history, but left out of every report and
+    count; its reference is never reused. ``case restore`` brings it back."""
+    changes: tuple[CaseChange, ...] = ()
+    """Its history of changes, oldest first, appended to and never rewritten."""
     file: str = ""
     """The file the case was read from."""
 
@@ -267,6 +323,11 @@ class Settings(pydantic.BaseModel):
     """Green Book assumptions behind the prudent figures; the defaults change nothing."""
     suppression: str = "1-4"
     """The small-number rule of published workbooks: a name in ``disclosure.RULES``."""
+    record_user: bool = False
+    """Whether each change in a case's history names the operating-system user who made it."""
+    line_ceiling: Decimal = Decimal(250000)
+    """The most one outcome line plausibly saves (``[checks] line_ceiling``); a line worth more
+    needs an acknowledgement before it counts."""
 
     def service(self, name: str) -> ServiceSettings | None:
         for service in self.services:

@@ -28,14 +28,22 @@ class Inputs:
     costs: dict[str, models.UnitCost]
     series: deflators.DeflatorSeries
     cases: list[models.CaseRecord]
+    """The cases every report and count uses: all but the withdrawn ones."""
     warnings: list[Problem] = dataclasses.field(default_factory=list)
     """What the checks found doubtful but not wrong (``Problem.warning``): shown, never blocking."""
+    withdrawn: list[models.CaseRecord] = dataclasses.field(default_factory=list)
+    """Withdrawn cases: kept on file, their references taken, left out of every report and count."""
+
+    @property
+    def stored(self) -> list[models.CaseRecord]:
+        """Every stored case, withdrawn or not (to find a case by its reference)."""
+        return [*self.cases, *self.withdrawn]
 
     @property
     def files(self) -> list[str]:
         """Every input file, settings first."""
         return [self.settings.file, *self.settings.unit_cost_files, self.settings.deflator_file,
-                *(case.file for case in self.cases)]
+                *(case.file for case in self.stored)]
 
 
 def load(
@@ -63,10 +71,14 @@ def load(
         return None, problems
     if any(problem.code in UNUSABLE_TABLE for problem in cost_problems):
         # without a whole unit cost table every case's codes would look unknown: say only why
-        return Inputs(settings=loaded, costs=costs, series=series, cases=records), problems
+        return _inputs(loaded, costs, series, records), problems
     problems += checks.check(loaded, costs, series, records)
-    return (Inputs(settings=loaded, costs=costs, series=series, cases=records, warnings=problems_.warnings(problems)),
-            problems_.errors(problems))
+    return _inputs(loaded, costs, series, records, problems_.warnings(problems)), problems_.errors(problems)
+
+
+def _inputs(loaded, costs, series, records, warnings=()) -> Inputs:
+    return Inputs(settings=loaded, costs=costs, series=series, cases=[case for case in records if not case.withdrawn],
+                  withdrawn=[case for case in records if case.withdrawn], warnings=list(warnings))
 
 
 UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}
@@ -91,10 +103,11 @@ def load_costs(
 
 
 def choose(
-    inputs: Inputs, year: str | None, service: str | None
+    inputs: Inputs, year: str | None, service: str | None, spend_not_set: bool = False
 ) -> tuple[models.FinancialYear | None, list[models.ServiceSettings], list[Problem]]:
     """The year and services a report covers: as asked, or the latest year and every service
-    with spend in it."""
+    with spend in it. With ``spend_not_set`` (the report), a service with completions in the
+    year but no spend set for it is covered too, its spend "not yet set", instead of refused."""
     file = inputs.settings.file
     asked = None
     if service is not None:  # (an empty --service is a mistake, not 'every service')
@@ -120,18 +133,21 @@ def choose(
     if asked is not None:
         services = [asked]
     else:
-        services = [known for known in inputs.settings.services if chosen_year in known.spend]
+        completed = [case for case in inputs.cases if case.completed_on and case.completed_on in chosen_year]
+        services = [known for known in inputs.settings.services if chosen_year in known.spend
+                    or spend_not_set and any(case.service == known.name for case in completed)]
         if not services:
-            completed = [case for case in inputs.cases if case.completed_on and case.completed_on in chosen_year]
             return chosen_year, [], [Problem(
                 code="no-spend", file=file, where="services",
                 message=f"no service has a programme spend for {chosen_year}"
                         + ("" if completed else f", and no case completed in {chosen_year}"),
-                hint=f'add "{chosen_year}" = POUNDS to a service\'s spend, or choose another --year')]
+                hint=f"set one with `up2u-cba spend set SERVICE {chosen_year} AMOUNT`, or choose another --year")]
+    if spend_not_set:
+        return chosen_year, services, []
     problems = [
         Problem(code="no-spend", file=file, where=f"services.{known.name}.spend",
                 message=f"no programme spend for {known.name} in {chosen_year}",
-                hint=f'add "{chosen_year}" = POUNDS to the spend of [services.{known.name}]')
+                hint=f"set it with `up2u-cba spend set {known.name} {chosen_year} AMOUNT`")
         for known in services if chosen_year not in known.spend
     ]
     return chosen_year, services, problems
@@ -165,7 +181,7 @@ def build_report(
         services=summaries,
         green_book=inputs.settings.assumptions,
         sensitivity=tuple(sensitivity.analyse(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
-                          for service in services),
+                          for service in services if year in service.spend),  # (nothing to switch without spend)
         years=tuple(row for service in services
                     for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
                                                        service)),
@@ -187,7 +203,7 @@ def run(
     inputs, problems = load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
         raise InputError(problems)
-    chosen_year, services, problems = choose(inputs, year, service)
+    chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
     if problems:
         raise InputError(problems)
     return build_report(inputs, chosen_year, services, command)

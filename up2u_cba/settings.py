@@ -39,6 +39,8 @@ KNOWN_KEYS: dict = {
     "assumptions": {name: {key: None for key in keys} for name, keys in assumptions.KEYS.items()},
     "sensitivity": {name: None for name in assumptions.SENSITIVITY_NAMES},
     "publish": {"suppression": None},
+    "history": {"record_user": None},
+    "checks": {"line_ceiling": None},
 }
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
 keys). The one list of them: a key not here is a typo, reported with the nearest known key.
@@ -146,6 +148,8 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     green_book, sensitivity_problems = assumptions.parse_sensitivity(data.get("sensitivity"), path, green_book)
     problems += assumption_problems + sensitivity_problems
     suppression = _parse_suppression(data.get("publish", {}), problem)
+    record_user = _parse_record_user(data.get("history", {}), problem)
+    line_ceiling = _parse_line_ceiling(data.get("checks", {}), problem)
 
     if problems or price_year is None:
         return None, problems
@@ -159,6 +163,8 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         services=tuple(services),
         assumptions=green_book,
         suppression=suppression,
+        record_user=record_user,
+        line_ceiling=line_ceiling,
     ), []
 
 
@@ -242,6 +248,35 @@ def _parse_suppression(table: object, problem) -> str:
                 "use one of: " + ", ".join(f'"{known}"' for known in disclosure.RULES))
         return disclosure.DEFAULT_RULE
     return name
+
+
+def _parse_record_user(table: object, problem) -> bool:
+    """Whether a case's history names the operating-system user who made each change
+    ([history] record_user); off unless set."""
+    if not isinstance(table, dict):
+        problem("bad-field", "history", "history must be a table", "write it as [history] with record_user = true")
+        return False
+    value = table.get("record_user", False)
+    if not isinstance(value, bool):
+        problem("bad-field", "history.record_user", f"'{shown(value)}' is not true or false",
+                "write record_user = true to record who made each change, or leave it out")
+        return False
+    return value
+
+
+def _parse_line_ceiling(table: object, problem) -> Decimal:
+    """The most one outcome line plausibly saves ([checks] line_ceiling, whole pounds); a line
+    worth more needs an acknowledgement (``plausibility``)."""
+    default = models.Settings.model_fields["line_ceiling"].default
+    if not isinstance(table, dict):
+        problem("bad-field", "checks", "checks must be a table", "write it as [checks] with line_ceiling = 250000")
+        return default
+    value = table.get("line_ceiling", default)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 0 < value <= MAXIMUM_SPEND:
+        problem("bad-number", "checks.line_ceiling", f"'{shown(value)}' is not an amount of money",
+                f"write whole pounds as a positive number up to {MAXIMUM_SPEND:,}, e.g. line_ceiling = 250000")
+        return default
+    return Decimal(value)
 
 
 def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:

@@ -1,0 +1,158 @@
+"""A stored case's history of changes: what changed between two versions of a case, and the
+dated entry that records it.
+
+Every write of a case file (created, updated, amended, withdrawn, restored, imported) appends one
+``models.CaseChange`` to the case, and the case file keeps them as ``[[change]]`` tables after
+its outcome lines. Entries are only ever appended (``case_files`` refuses a write that would
+change or drop one).
+
+What changed is written ``old -> new``, field by field, with lines and events numbered from 1
+(``outcomes[2].quantity: 3 -> 2``). Free text (a description, an evidence note, a reason) is
+recorded as changed with its new wording only: the old wording is not kept, so that a correction
+that takes identifying text out of a case takes it out of the case file entirely.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import enum
+import getpass
+from decimal import Decimal
+
+import pydantic
+
+import up2u_cba
+from up2u_cba import models
+
+FREE_TEXT = {"description", "evidence", "adjustment_reason", "acknowledged", "note"}
+"""Fields of a line or event whose old wording a change does not repeat."""
+
+
+def new_change(kind: models.ChangeKind, settings: models.Settings, what: list[str] | tuple[str, ...] = (),
+               reason: str = "", now: datetime.datetime | None = None) -> models.CaseChange:
+    """The history entry for a change made now, by this version of the tool (and by this
+    operating-system user, if the settings ask for it)."""
+    made = (now or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    return models.CaseChange(made=made.replace(microsecond=0), kind=kind, what=tuple(what), reason=reason.strip(),
+                             tool=f"up2u-cba {up2u_cba.__version__}", user=_user() if settings.record_user else "")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name in this environment
+        return "unknown"
+
+
+def with_change(record: models.CaseRecord, change: models.CaseChange) -> models.CaseRecord:
+    """``record`` with ``change`` appended to its history."""
+    return record.model_copy(update={"changes": (*record.changes, change)})
+
+
+def differences(old: models.CaseRecord, new: models.CaseRecord) -> list[str]:
+    """What changed from ``old`` to ``new``, one text per field, event or line: changed lines
+    are named by their number in ``new``, removed ones by their number in ``old``."""
+    what = [f"{field}: {_shown(getattr(old, field))} -> {_shown(getattr(new, field))}"
+            for field in ("reference", "service", "locality") if getattr(old, field) != getattr(new, field)]
+    what += _sequence_differences("status", old.history, new.history, _describe_event)
+    what += _sequence_differences("outcomes", old.outcomes, new.outcomes, _describe_outcome)
+    return what
+
+
+def _sequence_differences(name: str, old: tuple, new: tuple, describe) -> list[str]:
+    """Events or lines added, removed and changed. Entries are aligned as a text comparison
+    aligns lines, so removing line 2 reads as one removal, not as every later line changed;
+    within a run of replaced entries, an entry is paired with one of the same code or status."""
+    what: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            continue
+        old_left = list(range(old_start, old_end))
+        new_left = list(range(new_start, new_end))
+        pairs = []
+        for new_index in list(new_left):
+            same = next((index for index in old_left if _kind(old[index]) == _kind(new[new_index])), None)
+            if same is not None:
+                pairs.append((same, new_index))
+                old_left.remove(same)
+                new_left.remove(new_index)
+        if len(old_left) == len(new_left):  # the rest changed in place (a line's code corrected, say)
+            pairs += list(zip(old_left, new_left))
+            old_left, new_left = [], []
+        for old_index, new_index in sorted(pairs, key=lambda pair: pair[1]):
+            what += _field_differences(f"{name}[{new_index + 1}]", old[old_index], new[new_index])
+        what += [f"{name}[{index + 1}] removed ({describe(old[index])})" for index in old_left]
+        what += [f"{name}[{index + 1}] added ({describe(new[index])})" for index in new_left]
+    return what
+
+
+def _kind(entry) -> str:
+    return entry.code if isinstance(entry, models.OutcomeEntry) else entry.status.value
+
+
+def _field_differences(where: str, old: pydantic.BaseModel, new: pydantic.BaseModel) -> list[str]:
+    what = []
+    for field in type(new).model_fields:
+        if field == "years_stated":
+            continue
+        before, after = getattr(old, field), getattr(new, field)
+        if field == "years" and old.years_stated != new.years_stated:
+            before, after = _years(old), _years(new)
+        if before == after:
+            continue
+        if field in FREE_TEXT:
+            what.append(f"{where}.{field}: changed to {_shown(after)}" if after else f"{where}.{field}: removed")
+        else:
+            what.append(f"{where}.{field}: {_shown(before)} -> {_shown(after)}")
+    return what
+
+
+def _years(outcome: models.OutcomeEntry) -> str:
+    return _shown(outcome.years) if outcome.years_stated else "the settings' years"
+
+
+def _describe_event(event: models.StatusEvent) -> str:
+    reason = f", {event.reason.value.replace('_', ' ')}" if event.reason else ""
+    return f"{event.status.value} on {event.date:%Y-%m-%d}{reason}"
+
+
+def _describe_outcome(outcome: models.OutcomeEntry) -> str:
+    shown = f"{outcome.code} x {_shown(outcome.quantity)}"
+    if not outcome.years_stated:
+        return shown
+    years = _shown(outcome.years)
+    return f"{shown} for {years} {'year' if years == '1' else 'years'}"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def changed_since(records: list[models.CaseRecord], since: datetime.datetime) -> list[tuple[models.CaseRecord,
+                                                                                          list[models.CaseChange]]]:
+    """Each case changed after ``since`` (UTC when it names no zone), with the changes made
+    after it, in reference order."""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=datetime.timezone.utc)
+    found = []
+    for record in sorted(records, key=lambda record: record.reference):
+        later = [change for change in record.changes if _aware(change.made) > since]
+        if later:
+            found.append((record, later))
+    return found
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
