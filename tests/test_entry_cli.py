@@ -37,7 +37,7 @@ def test_case_new_re_asks_until_each_answer_is_acceptable(project):
         "Kent", "BCP",                    # not a service
         "Swanage", "3",                   # not a locality of BCP; 3 = Poole
         "JohnSmith", "BCP-0001", "BCP-0101",  # not the pattern; already a case; free
-        "01/02/2023", tomorrow, "2023-02-01",  # not YYYY-MM-DD; in the future
+        "31/02/2023", tomorrow, "01/02/2023",  # no such day; in the future; 1 February (day first)
         "",                               # no later events
         "y",
     ])
@@ -115,8 +115,12 @@ def test_a_completed_case_takes_missing_outcome_lines_only(project):
     assert re.search(r"Line 4: HE1.0 x 1 x 1 year\(s\) = £2,095 +Case total: £", result.output)
     text = path.read_text()
     assert text.startswith(before)
-    assert text[len(before):] == ('\n[[outcomes]]\ncode = "HE1.0"\nquantity = 1\nyears = 1\n'
-                                  'evidence = "Confirmed by substance misuse service"\n')
+    added = text[len(before):]
+    assert added.startswith('\n[[outcomes]]\ncode = "HE1.0"\nquantity = 1\nyears = 1\n'
+                            'evidence = "Confirmed by substance misuse service"\n\n[[change]]\n')
+    record, _ = cases.load_file(str(path))
+    assert [(change.kind.value, change.what) for change in record.changes] == [
+        ("updated", ("outcomes[4] added (HE1.0 x 1 for 1 year)",))]
 
 
 def test_a_blank_description_is_shortened_in_the_table_and_left_blank_in_the_file(project):

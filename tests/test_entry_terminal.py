@@ -47,12 +47,12 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.answer(r"Locality \(.*\): ", "poole")
     term.expect(r"Reference \(pseudonymised\) \[BCP-0064\]: ")  # the next free reference is offered
     term.type("")
-    term.answer(r"Referral date \(YYYY-MM-DD\) \[[\d-]+\]: ", "2022-13-01")
+    term.answer(r"Referral date \(e\.g\. 12/05/2023, 12 May 2023 or 2023-05-12\) \[[\d-]+\]: ", "2022-13-01")
     term.expect(r"Error: .*not a day")  # re-asked
     term.answer(r"Referral date .*: ", "2022-06-01")
     term.answer(r"Next status .*: ", "assessment")
     term.answer(r"Date of the assessment .*: ", "2022-05-20")
-    term.expect(r"Error: 2022-05-20 is before the case's last event")  # events in date order
+    term.expect(r"Error: '2022-05-20' \(20 May 2022\) is before the case's last event")  # events in date order
     term.answer(r"Date of the assessment .*: ", "2022-06-20")
     term.answer(r"Next status .*: ", "programme")
     term.answer(r"Date of the programme start .*: ", "2022-07-15")
@@ -150,7 +150,7 @@ def test_answering_no_to_the_confirmation_writes_nothing(project):
     before = snapshot(folder)
     term = start("case", "update", "BCP-0046")  # in assessment since 2022-10-30
     term.answer(r"New status \(1=assessment, 2=programme start, 3=completed, 4=closed\) \[programme start\]: ", "")
-    term.answer(r"Date of the programme start \(YYYY-MM-DD, not before 2022-10-30\) .*: ", "2022-11-20")
+    term.answer(r"Date of the programme start \(.*; not before 2022-10-30\) .*: ", "2022-11-20")
     term.answer(r"Has the case moved on\? .*: ", "")
     term.expect(r"2022-11-20  programme  \(new\)")
     term.answer(r"Write these additions to .*BCP-0046.toml\? \[y/n\]: ", "n")

@@ -15,14 +15,17 @@ import sys
 
 import click
 
-from up2u_cba import (calculate, case_files, cases, entry, import_journal, intake, models, pipeline, render_text,
-                      settings, storage, unit_costs, unsaved_cases)
+from up2u_cba import (calculate, case_files, case_history, cases, cost_search, entry, import_journal, intake, models,
+                      pipeline, render_text, settings, storage, unit_costs, unsaved_cases)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, given_path, input_options, options,
-                                  workbook_path_problem)
+                                  show_warnings, workbook_path_problem)
+from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
 SEARCH_LIMIT = 10
-"""Unit costs listed per search in guided entry."""
+"""Unit costs listed per page of a search in guided entry."""
+MENU_WIDTH = 70
+"""Longest description in a search listing (similar ones are told apart: ``cost_search.menu_lines``)."""
 DESCRIPTION_WIDTH = 60
 """Longest description shown in the case table on screen (longer ones end in '…')."""
 
@@ -165,6 +168,10 @@ EVENT_NOUNS = {models.Status.ASSESSMENT: "assessment", models.Status.PROGRAMME: 
                models.Status.COMPLETED: "completion", models.Status.CLOSED: "closure"}
 
 
+DATE_FORMS = "e.g. 12/05/2023, 12 May 2023 or 2023-05-12"
+"""How a date question says what it takes (``dates.parse`` takes these and more)."""
+
+
 REASONS = {reason.value.replace("_", " "): reason for reason in models.ClosureReason}
 
 
@@ -187,7 +194,7 @@ def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent |
     status = labels[picked]
     today = datetime.date.today()
     latest = max(today, last.date)
-    day = ask(f"Date of the {EVENT_NOUNS[status]} (YYYY-MM-DD, not before {last.date:%Y-%m-%d})",
+    day = ask(f"Date of the {EVENT_NOUNS[status]} ({DATE_FORMS}; not before {last.date:%Y-%m-%d})",
               lambda text: entry.parse_date(text, not_before=last.date, not_after=latest),
               default=f"{min(today, latest):%Y-%m-%d}")
     reason = None
@@ -219,6 +226,11 @@ class Valuer:
     def total(self, record: models.CaseRecord):
         return sum((self.line(record, outcome).saving for outcome in record.outcomes), models.ZERO)
 
+    @functools.cached_property
+    def finder(self) -> cost_search.Index:
+        """The unit cost table indexed for searching, once per command."""
+        return cost_search.Index(self.inputs.costs)
+
     def per_unit(self, cost: models.UnitCost) -> str:
         if cost.fiscal is None or cost.fiscal.price_year not in self.inputs.series.index:
             return "no fiscal value"
@@ -226,33 +238,130 @@ class Valuer:
         return f"{render_text.pounds_exact(value)} {cost.unit.strip().lower() or 'per unit'}"
 
 
-def find_cost(valuer: Valuer) -> models.UnitCost | None:
-    """Search by words (or type a code) and pick a cost; None when the user is done."""
-    costs = valuer.inputs.costs
+FIND_PROMPT = ("Find a unit cost: type words (e.g. alcohol, domestic violence) or a code; "
+               "Enter when there are no more lines")
+
+
+def find_cost(valuer: Valuer, keep: str | None = None) -> models.UnitCost | None:
+    """Search by words (or type a code) and pick a cost; None when the user is done, or, when
+    changing a line whose code is ``keep``, when the user keeps that code."""
+    prompt = FIND_PROMPT if keep is None else (f"Unit cost of the line [{keep}]: Enter keeps it, or type words "
+                                               "or a code to choose another")
     while True:
-        words = click.prompt("Find a unit cost: type words (e.g. alcohol, domestic violence) or a code; "
-                             "Enter when there are no more lines", default="", show_default=False).strip()
+        words = click.prompt(prompt, default="", show_default=False).strip()
         if not words:
             return None
-        exact = {code.upper(): code for code in costs}.get(words.upper())
-        found = [costs[exact]] if exact else unit_costs.search(words.split(), costs, SEARCH_LIMIT)
-        if not found:
-            nearest = unit_costs.nearest_codes(words, costs)
-            hint = f" (did you mean {' or '.join(nearest)}?)" if nearest and len(words.split()) == 1 else ""
-            click.echo(f"No unit cost mentions {words}{hint}. Try other words.")
-            continue
-        for number, cost in enumerate(found, start=1):
-            click.echo(f"  {number:>2}) {cost.code:<10} {_short(cost.description, 70)}  [{valuer.per_unit(cost)}]")
-        picked = ask(f"Choose 1-{len(found)} (Enter: search again)",
-                     lambda text: _pick(text, len(found)), default="", show_default=False)
-        if picked is None:
-            continue
-        cost = found[picked - 1]
-        message = entry.cost_message(cost, valuer.inputs.series)
-        if message:
-            click.echo(f"Error: {message}")
-            continue
-        return cost
+        cost = choose_cost(valuer, words)
+        if cost is not None:
+            return cost
+
+
+def choose_cost(valuer: Valuer, words: str) -> models.UnitCost | None:
+    """The cost picked after searching for ``words``: a code typed is taken at once; otherwise
+    the matches are listed a page at a time to pick from, page on, narrow or search again.
+    None to go back to the search question."""
+    costs = valuer.inputs.costs
+    while True:
+        exact = cost_search.find_code(words, costs)
+        if exact is not None:
+            return exact if usable(exact, valuer) else None
+        matches = valuer.finder.search(words)
+        if not matches.costs:
+            click.echo(nothing_found(words, costs))
+            return None
+        picked = browse(words, matches, valuer)
+        if not isinstance(picked, str):
+            return picked
+        words = picked
+
+
+def usable(cost: models.UnitCost, valuer: Valuer) -> bool:
+    """Say so and return False if ``cost`` cannot value a line (no fiscal value...)."""
+    message = entry.cost_message(cost, valuer.inputs.series)
+    if message:
+        click.echo(f"Error: {message}")
+    return message is None
+
+
+def nothing_found(words: str, costs: dict[str, models.UnitCost]) -> str:
+    """What to say when a search finds nothing: for a code (or one word), the nearest codes."""
+    nearest = unit_costs.nearest_codes(words, costs) if len(words.split()) == 1 else []
+    hint = f" (did you mean {' or '.join(nearest)}?)" if nearest else ""
+    if cost_search.looks_like_code(words):
+        return f"No unit cost has the code {words.strip()}{hint}. Type a code, or words to search."
+    return f"No unit cost mentions {words}{hint}. Try other words."
+
+
+def browse(words: str, matches: cost_search.Matches, valuer: Valuer):
+    """List ``matches`` a page at a time until a cost is picked (returned), other words are
+    typed (returned, to search again) or Enter is pressed (None)."""
+    narrowing = ""
+    start, show = 0, True
+    while True:
+        end = min(start + SEARCH_LIMIT, len(matches))
+        if show:
+            show_matches(matches, start, end, valuer)
+        show = True
+        more = min(SEARCH_LIMIT, len(matches) - end)
+        choices = f"n: the next {more}; " if more else ""
+        kind, value = ask(f"Choose 1-{end} ({choices}+ words: narrow these down; other words: search again; "
+                          "Enter: back)", lambda text: menu_answer(text, end, len(matches)),
+                          default="", show_default=False)
+        if kind == "back":
+            return None
+        if kind == "search":
+            return value
+        if kind == "next":
+            start = end
+        elif kind == "narrow":
+            narrower = valuer.finder.search(words, f"{narrowing} {value}")
+            if narrower.costs:
+                narrowing, matches, start = f"{narrowing} {value}", narrower, 0
+            else:
+                click.echo(f"None of these mentions {value}: the list stays as it was.")
+                show = False
+        elif usable(matches.costs[value - 1], valuer):
+            return matches.costs[value - 1]
+        else:
+            show = False
+
+
+def menu_answer(text: str, shown: int, total: int):
+    """What an answer to a search listing asks for: ("pick", number), ("next", None),
+    ("narrow", words), ("search", words) or ("back", None)."""
+    text = text.strip()
+    if not text:
+        return "back", None
+    if text.isdigit():
+        if 1 <= int(text) <= shown:
+            return "pick", int(text)
+        raise ValueError(f"type a number from 1 to {shown}, or press Enter to search again")
+    if text.lower() in ("n", "next", "more"):
+        if shown < total:
+            return "next", None
+        raise ValueError(f"all {total} matches are shown: choose a number, narrow them with + and "
+                         "words, or type other words")
+    if text.startswith("+"):
+        if not text[1:].strip():
+            raise ValueError("type words after the +, e.g. + foster, to keep only the costs that mention them")
+        return "narrow", text[1:].strip()
+    return "search", text
+
+
+def show_matches(matches: cost_search.Matches, start: int, end: int, valuer: Valuer) -> None:
+    """One page of a search listing, numbered on from the pages before, similar descriptions
+    told apart; first saying how many matched and which are shown."""
+    total = len(matches)
+    every = f" ({matches.complete} with every word)" if 0 < matches.complete < total else ""
+    if total <= SEARCH_LIMIT:
+        click.echo(f"{total} match{'es' if total != 1 else ''} for {matches.query}{every}:")
+    else:
+        span = f"{end}" if start == 0 else f"{start + 1}-{end}"
+        click.echo(f"Showing {span} of {total} matches for {matches.query}{every}:")
+    page = matches.costs[start:end]
+    texts = cost_search.menu_lines([cost.description for cost in page], MENU_WIDTH)
+    for number, cost, text in zip(range(start + 1, end + 1), page, texts):
+        click.echo(f"  {number:>2}) {cost.code:<10} {text}  [{valuer.per_unit(cost)}]")
 
 
 def code_refused(record: models.CaseRecord, cost: models.UnitCost, valuer: Valuer) -> bool:
@@ -260,19 +369,12 @@ def code_refused(record: models.CaseRecord, cost: models.UnitCost, valuer: Value
     a cost the case already counts), before any more is asked."""
     probe = entry.with_outcomes(record, [*record.outcomes, models.OutcomeEntry(code=cost.code, quantity=1)])
     inputs = valuer.inputs
-    problems = entry.line_problems(probe, len(record.outcomes), inputs.settings, inputs.costs, inputs.series)
+    problems = [problem for problem in entry.line_problems(probe, len(record.outcomes), inputs.settings,
+                                                           inputs.costs, inputs.series)
+                if not problem.warning and problem.code != "implausible-line"]  # (asked once the figures are in)
     for problem in problems:
         click.echo(f"Error: {problem.message} ({problem.hint})" if problem.hint else f"Error: {problem.message}")
     return bool(problems)
-
-
-def _pick(text: str, count: int) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit() and 1 <= int(text) <= count:
-        return int(text)
-    raise ValueError(f"type a number from 1 to {count}, or press Enter to search again")
 
 
 def _short(text: str, width: int) -> str:
@@ -330,9 +432,7 @@ def edit_outcomes(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecor
             if cost is not None and not code_refused(record, cost, valuer):
                 record = try_line(record, stored, None, ask_line(cost, inputs.settings), valuer)
         elif action == "change":
-            number = pick_line(record, stored, "change")
-            old = record.outcomes[number]
-            record = try_line(record, stored, number, ask_line(inputs.costs[old.code], inputs.settings, old), valuer)
+            record = change_line(record, stored, pick_line(record, stored, "change"), valuer)
         elif action == "remove":
             number = pick_line(record, stored, "remove")
             outcomes = list(record.outcomes)
@@ -349,6 +449,26 @@ def edit_outcomes(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecor
                         unavailable=unavailable)
 
 
+def change_line(record: models.CaseRecord, stored: int, number: int, valuer: Valuer) -> models.CaseRecord:
+    """Change the line at index ``number``: its unit cost (Enter keeps it; words or a code find
+    another), then its quantity, years, description and evidence; show its new saving beside
+    the old one."""
+    old = record.outcomes[number]
+    others = entry.with_outcomes(record, [outcome for index, outcome in enumerate(record.outcomes) if index != number])
+    while True:
+        cost = find_cost(valuer, keep=old.code) or valuer.inputs.costs[old.code]
+        if cost.code == old.code or not code_refused(others, cost, valuer):
+            break
+    changed = try_line(record, stored, number, ask_line(cost, valuer.inputs.settings, old), valuer)
+    if changed is not record:
+        before, after = valuer.line(record, old).saving, valuer.line(changed, changed.outcomes[number]).saving
+        moved = (f"+{render_text.pounds(after - before)}" if after >= before
+                 else f"-{render_text.pounds(before - after)}")
+        click.echo(f"  (was {old.code} x {case_files.number(old.quantity)} x {case_files.number(old.years)} year(s) = "
+                   f"{render_text.pounds(before)}: the case total moves by {moved})")
+    return changed
+
+
 def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEntry, valuer: Valuer):
     """Put a line in (appended, or replacing line ``number``) if the checks accept it; show its
     saving and the running total."""
@@ -361,16 +481,41 @@ def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEnt
     candidate = entry.with_outcomes(record, outcomes)
     inputs = valuer.inputs
     problems = entry.line_problems(candidate, number, inputs.settings, inputs.costs, inputs.series)
-    if problems:
-        for problem in problems:
+    doubts = [problem for problem in problems if problem.code == "implausible-line"]
+    if doubts and len(doubts) == len(problems_.errors(problems)):  # its only errors: asked, not refused
+        acknowledged = ask_acknowledgement(doubts)
+        if not acknowledged:
+            click.echo("The line was not kept.")
+            return record
+        outcome = outcome.model_copy(update={"acknowledged": acknowledged})
+        outcomes[number] = outcome
+        candidate = entry.with_outcomes(record, outcomes)
+        problems = entry.line_problems(candidate, number, inputs.settings, inputs.costs, inputs.series)
+    errors = problems_.errors(problems)
+    if errors:
+        for problem in errors:
             click.echo(f"Error: {problem.message} ({problem.hint})" if problem.hint else f"Error: {problem.message}")
         click.echo("The line was not kept.")
         return record
+    for problem in problems_.warnings(problems):
+        if doubts and problem.code == "implausible-line-acknowledged":
+            continue  # acknowledged just now
+        click.echo(f"Warning: {problem.message} ({problem.hint})" if problem.hint else f"Warning: {problem.message}")
     line = valuer.line(candidate, outcome)
     click.echo(f"  Line {number + 1}: {line.code} x {case_files.number(line.quantity)} x "
                f"{case_files.number(line.years)} year(s) = {render_text.pounds(line.saving)}    "
                f"Case total: {render_text.pounds(valuer.total(candidate))}")
     return candidate
+
+
+def ask_acknowledgement(doubts: list[Problem]) -> str:
+    """Show why a line looks implausible and ask why its figure is right: the note recorded on
+    the line as ``acknowledged``; blank when the person would rather not keep the line."""
+    for doubt in doubts:
+        click.echo(f"Check: {doubt.message}")
+    return ask("Is the figure right? If so, say why in a short note, recorded on the line as acknowledged "
+               "(Enter: do not keep the line)",
+               lambda text: _free_text("acknowledgement", text, ""), default="", show_default=False)
 
 
 def pick_line(record: models.CaseRecord, stored: int, verb: str) -> int:
@@ -478,7 +623,7 @@ def enter_new_case(inputs: pipeline.Inputs, valuer: Valuer) -> models.CaseRecord
 
     reference = ask("Reference (pseudonymised)", check_reference, default=suggestion)
     today = datetime.date.today()
-    referred = ask("Referral date (YYYY-MM-DD)", lambda text: entry.parse_date(text, not_after=today),
+    referred = ask(f"Referral date ({DATE_FORMS})", lambda text: entry.parse_date(text, not_after=today),
                    default=f"{today:%Y-%m-%d}")
     record = models.CaseRecord(reference=reference, service=service.name, locality=locality,
                                history=(models.StatusEvent(status=models.Status.REFERRED, date=referred),))
@@ -491,20 +636,21 @@ def save_new_case(record: models.CaseRecord, inputs: pipeline.Inputs, valuer: Va
     meanwhile); return its path. If it cannot be written, keep it in a recovery file and stop."""
     folder = inputs.settings.cases_folder
     service = inputs.settings.service(record.service)
-    path = case_files.new_case_path(folder, service.name, inputs.cases, record.reference)
+    path = case_files.new_case_path(folder, service.name, inputs.stored, record.reference)
     show_case(record, 0, valuer)
     while True:
         if not ask_yes_no(f"Write case {record.reference} to {path}?"):
             raise Stopped
-        problems = case_files.save_new(record.model_copy(update={"file": path}), path, folder,
-                                       inputs.settings, inputs.costs, inputs.series)
+        created = case_history.new_change(models.ChangeKind.CREATED, inputs.settings)
+        problems = case_files.save_new(case_history.with_change(record, created).model_copy(update={"file": path}),
+                                       path, folder, inputs.settings, inputs.costs, inputs.series)
         if problems and problems[0].code == "reference-taken":
             other = case_files.next_reference(service, case_files.known_references(folder))
             click.echo(f"{record.reference} has just been taken by someone else.")
             if other is None:
                 keep_and_fail(record, problems, folder, update=False, resume_file=resume_file)
             record = record.model_copy(update={"reference": other})
-            path = case_files.new_case_path(folder, service.name, inputs.cases, other)
+            path = case_files.new_case_path(folder, service.name, inputs.stored, other)
             continue
         if problems:
             keep_and_fail(record, problems, folder, update=False, resume_file=resume_file)
@@ -537,8 +683,8 @@ def resumed_case(path: str, inputs: pipeline.Inputs, stored: models.CaseRecord |
 
 def already_stored(record: models.CaseRecord, inputs: pipeline.Inputs) -> bool:
     """True if a stored case is exactly ``record`` (a recovery file resumed twice)."""
-    return any(case_files.same_case(stored, record) for stored in inputs.cases
-               if stored.reference.lower() == record.reference.lower())
+    return any(case_files.same_case(stored.model_copy(update={"changes": ()}), record.model_copy(update={"changes": ()}))
+               for stored in inputs.stored if stored.reference.lower() == record.reference.lower())
 
 
 def keep_and_fail(record: models.CaseRecord, problems: list[Problem], folder: str, update: bool,
@@ -628,8 +774,9 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     show_case(record, len(old.history), valuer)
     if not ask_yes_no(f"Write these additions to {old.file}?"):
         raise Stopped
-    problems = case_files.save_update(old, old_text, record, inputs.settings.cases_folder,
-                                      inputs.settings, inputs.costs, inputs.series)
+    updated = case_history.new_change(models.ChangeKind.UPDATED, inputs.settings, case_history.differences(old, record))
+    problems = case_files.save_update(old, old_text, case_history.with_change(record, updated),
+                                      inputs.settings.cases_folder, inputs.settings, inputs.costs, inputs.series)
     if problems:
         keep_and_fail(record, problems, inputs.settings.cases_folder, update=True, resume_file=resume_file)
     click.echo(f"Saved {old.file}; it passes the checks `validate` runs.")
@@ -817,6 +964,7 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
             inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
             plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
                                       case_problems, update)
+            show_warnings(plan.warnings)
             if plan.problems:
                 fail(plan.problems)
             report_plan(plan, update)

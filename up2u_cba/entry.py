@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import re
 from decimal import Decimal
 
-from up2u_cba import calculate, case_files, cases, checks, deflators, models, spreadsheet_text
+from up2u_cba import calculate, case_files, cases, checks, dates, deflators, models, spreadsheet_text
 from up2u_cba.problems import Problem
 
 NEXT_STATUS = {
@@ -30,22 +29,18 @@ UPDATE_STATUSES = (models.Status.ASSESSMENT, models.Status.PROGRAMME, models.Sta
 
 def parse_date(text: str, not_before: datetime.date | None = None,
                not_after: datetime.date | None = None) -> datetime.date:
-    """A date typed as YYYY-MM-DD, not before ``not_before`` (the last event) nor after
-    ``not_after`` (today: the tool records what has happened), and never before cases.FIRST_DATE."""
-    text = text.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2023-02-20")
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text} is not a day of the calendar") from None
+    """A date typed as a UK user types it (``dates.parse``: 2023-05-12, 12/05/2023, 12 May 2023...),
+    not before ``not_before`` (the last event) nor after ``not_after`` (today: the tool records
+    what has happened), and never before cases.FIRST_DATE."""
+    day = dates.parse(text)
+    typed = f"'{text.strip()}' ({day:%d %B %Y})"
     if day < cases.FIRST_DATE:
-        raise ValueError(f"{text} is before {cases.FIRST_DATE:%Y-%m-%d}, long before any Up2U case; check the year")
+        raise ValueError(f"{typed} is before {cases.FIRST_DATE:%d %B %Y}, long before any Up2U case; check the year")
     if not_before is not None and day < not_before:
-        raise ValueError(f"{text} is before the case's last event ({not_before:%Y-%m-%d}); "
+        raise ValueError(f"{typed} is before the case's last event ({not_before:%d %B %Y}); "
                          "events are recorded in date order")
     if not_after is not None and day > not_after:
-        raise ValueError(f"{text} is in the future; record an event once it has happened")
+        raise ValueError(f"{typed} is in the future; record an event once it has happened")
     return day
 
 
@@ -113,8 +108,10 @@ def line_problems(
     costs: dict[str, models.UnitCost],
     series: deflators.DeflatorSeries,
 ) -> list[Problem]:
-    """What outcome line ``number`` of ``record`` adds to the problems ``validate`` would report
-    (unknown code, no fiscal value, a parent counted with its constituent, personal data...)."""
+    """What outcome line ``number`` (counted from 0) of ``record`` adds to the problems ``validate``
+    would report (unknown code, no fiscal value, a parent counted with its constituent, a pair the
+    unit cost tables declare, an implausible figure, personal data...), warnings among them
+    (``Problem.warning``: shown, never refusing the line)."""
     without = with_outcomes(record, [outcome for index, outcome in enumerate(record.outcomes) if index != number])
     before = {(problem.code, problem.message) for problem in _all_problems(without, settings, costs, series)}
     return [problem for problem in _all_problems(record, settings, costs, series)

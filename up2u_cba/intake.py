@@ -7,7 +7,7 @@ The template (``write_template``) has four sheets:
   reason. A case's first row is its referral; add a row each time the case moves on. Service and
   locality may be left blank on a case's later rows.
 - **Outcomes**: one row per outcome line of a completed case: Reference, Unit cost, Quantity,
-  Years, Description, Evidence.
+  Years, Description, Evidence, Acknowledged (optional: why an implausible figure is right).
 - **Lists** (hidden): the drop-down lists: services, localities, statuses, closure reasons and
   unit costs (``CODE | description``), read by the drop-downs as cell ranges.
 
@@ -36,8 +36,9 @@ import openpyxl.styles
 import openpyxl.utils
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from up2u_cba import (case_files, cases, checks, deflators, import_journal, input_files, models, privacy,
+from up2u_cba import (case_files, cases, checks, dates, deflators, import_journal, input_files, models, privacy,
                       spreadsheet_text, storage, unit_costs)
+from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
 ROWS = 2000
@@ -49,7 +50,9 @@ LISTS = "Lists"
 HELP_SHEET = "Help"
 
 CASE_COLUMNS = ("Reference", "Service", "Locality", "Status", "Date", "Closure reason")
-OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence")
+OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence", "Acknowledged")
+OPTIONAL_COLUMNS = ("Acknowledged",)
+"""Columns a workbook made from an older template lacks: read as blank."""
 
 REASON_LABELS = {reason: reason.value.replace("_", " ") for reason in models.ClosureReason}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -69,7 +72,7 @@ HELP = (
     "  Locality        pick from the list (a locality of the service). May be blank on later rows.",
     "  Status          referred, assessment, programme, completed or closed.",
     "                  A case's first event is 'referred'. Add a row whenever it moves on.",
-    "  Date            the day it happened, e.g. 2023-02-20 (the cell is formatted as a date).",
+    "  Date            the day it happened, day first: 20/02/2023, 20 Feb 2023 or 2023-02-20.",
     "  Closure reason  only for 'closed': disengaged, on hold, no contact or not suitable.",
     "  A case closed by mistake is re-opened by a later row (e.g. 'programme'); rows are never deleted.",
     "",
@@ -81,6 +84,10 @@ HELP = (
     "                  duration the settings give for the unit cost, in the Green Book figures).",
     "  Description     optional short note shown in the report; blank uses the unit cost's own.",
     "  Evidence        required short note of the evidence, e.g. 'Police incident check'.",
+    "  Acknowledged    only for a figure far beyond what the unit cost's unit makes plausible (a care",
+    "                  placement x 1,000, 40 years, one line over the settings' line ceiling): why it",
+    "                  is right. Such a row is refused until this says why; then it is imported and",
+    "                  listed as a warning.",
     f"  Description and evidence are short notes (at most {cases.TEXT_LIMIT} characters) and are refused if",
     "  they look like personal data: dates of birth, postcodes, phone numbers, e-mail addresses,",
     "  National Insurance or NHS numbers. Dates belong in the Cases sheet.",
@@ -163,7 +170,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     for row in range(2, last + 1):
         case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
 
-    _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40))
+    _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40, 40))
     _list_validation(outcome_sheet, f"B2:B{last}", ranges["Unit costs"], "Unit cost",
                      "Pick the unit cost that values the outcome (or type its code).", strict=False)
     for column, title in (("C", "Quantity"), ("D", "Years")):
@@ -173,7 +180,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
                                 prompt="A number greater than 0." + (" Blank means 1." if title == "Years" else ""))
         number.add(f"{column}2:{column}{last}")
         outcome_sheet.add_data_validation(number)
-    for column, title in (("E", "Description"), ("F", "Evidence")):
+    for column, title in (("E", "Description"), ("F", "Evidence"), ("G", "Acknowledged")):
         text = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(cases.TEXT_LIMIT),
                               allow_blank=True, showErrorMessage=True, showInputMessage=True, errorTitle=title,
                               error=f"At most {cases.TEXT_LIMIT} characters: a short note.", promptTitle=title,
@@ -260,6 +267,9 @@ class Plan:
     problems: list[Problem]
     rows: tuple[int, int] = (0, 0)
     """Rows read from the Cases and Outcomes sheets."""
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
+    """What the checks found doubtful but not wrong (the same code twice on a case, an
+    acknowledged implausible line): shown, never stopping the import."""
 
     def of_kind(self, kind: str) -> list[Change]:
         return [change for change in self.changes if change.kind == kind]
@@ -317,7 +327,9 @@ def plan_import(
         problems.extend(case_problems)
         if change is not None:
             changes.append(change)
-    plan = Plan(path, changes if not problems else [], _unique(problems), (len(events), len(outcomes)))
+    errors = problems_.errors(problems)
+    plan = Plan(path, changes if not errors else [], _unique(errors), (len(events), len(outcomes)),
+                _unique(problems_.warnings(problems)))
     return plan
 
 
@@ -396,6 +408,8 @@ class _Reader:
         for column in columns:
             if column.lower() in header:
                 positions[column] = header.index(column.lower())
+            elif column in OPTIONAL_COLUMNS:
+                positions[column] = None
             else:
                 self.problems.append(Problem(code="missing-column", file=self.path, where=f"{sheet_name} row 1",
                                              message=f"no column headed '{column}'",
@@ -404,7 +418,8 @@ class _Reader:
             return None
         rows = []
         for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-            cells = {column: (values[index] if index < len(values) else None) for column, index in positions.items()}
+            cells = {column: (values[index] if index is not None and index < len(values) else None)
+                     for column, index in positions.items()}
             if all(value is None or _text(value) == "" for value in cells.values()):
                 continue
             for column, value in cells.items():
@@ -549,17 +564,11 @@ class _Reader:
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        text = _text(value)
-        for pattern, order in ((r"(\d{4})-(\d{1,2})-(\d{1,2})", (0, 1, 2)), (r"(\d{1,2})/(\d{1,2})/(\d{4})", (2, 1, 0))):
-            match = re.fullmatch(pattern, text)
-            if match:
-                parts = [int(part) for part in match.groups()]
-                try:
-                    return datetime.date(parts[order[0]], parts[order[1]], parts[order[2]])
-                except ValueError:
-                    break
-        self.problem("bad-date", CASES, number, "date", "not a date",
-                     "type the date as 2023-02-20 (the cell is formatted as a date)")
+        try:  # text, as a UK user types it: read as guided entry reads it
+            return dates.parse(_text(value))
+        except ValueError as refused:
+            self.problem("bad-date", CASES, number, "date", str(refused),
+                         "the cell is formatted as a date; a date Excel recognises is taken as it is")
         return None
 
     def outcome_rows(self, book) -> list[_OutcomeRow] | None:
@@ -578,7 +587,7 @@ class _Reader:
             quantity = self._number(number, cells["Quantity"], "quantity", required=True)
             years = self._number(number, cells["Years"], "years", required=False)
             texts = {}
-            for column in ("Description", "Evidence"):
+            for column in ("Description", "Evidence", "Acknowledged"):
                 text = _text(cells[column])
                 field = column.lower()
                 if not text and column == "Evidence":
@@ -752,6 +761,8 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
         if unread.cases and (located_problem.where == where_reference or problem.code in _PARTIAL_HISTORY_CODES):
             continue  # the service, locality and reference are judged row by row; the history lacks rows
         problems.append(located_problem)
+    warnings = problems_.warnings(problems)  # (shown; they never stop the case being written)
+    problems = problems_.errors(problems)
     if record.completed_on is None and not problems and not unread.cases:  # (a history with problems says why)
         rows = [row for row in outcome_where if row is not None] + list(unread.outcome_rows)
         for row_number in sorted(rows):
@@ -760,20 +771,21 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
                                     message=f"{reference} has not completed, so it has no outcomes yet",
                                     hint="add its 'completed' row on the Cases sheet"))
     if problems or unread.any:
-        return None, problems
+        return None, problems + warnings
 
     record = record.model_copy(update={"file": target})
     if old is None:
-        return Change(reference, target, "new", record, added_events=record.history, added_outcomes=record.outcomes), []
+        return (Change(reference, target, "new", record, added_events=record.history, added_outcomes=record.outcomes),
+                warnings)
     added_events = record.history[len(old.history):]
     added_outcomes = record.outcomes[len(old.outcomes):]
     if not added_events and not added_outcomes:
-        return Change(reference, target, "unchanged", old, old), []
+        return Change(reference, target, "unchanged", old, old), warnings
     old_text, problem = case_files.read_stored(old.file)
     if problem is not None:
         return None, [problem]
     return Change(reference, target, "update" if update else "skipped", record, old, old_text,
-                  added_events, added_outcomes), []
+                  added_events, added_outcomes), warnings
 
 
 def _check_candidate(record, settings, costs, series) -> list[Problem]:
@@ -788,7 +800,8 @@ def _check_candidate(record, settings, costs, series) -> list[Problem]:
 
 _INDEXED = re.compile(r"^(status|outcomes)\[(\d+)\]\.?(\w*)")
 _COLUMNS = {"status": "status", "date": "date", "reason": "closure reason", "code": "unit cost",
-            "quantity": "quantity", "years": "years", "description": "description", "evidence": "evidence"}
+            "quantity": "quantity", "years": "years", "description": "description", "evidence": "evidence",
+            "acknowledged": "acknowledged"}
 
 
 def _locate(problem: Problem, path, reference, where_reference, event_where, outcome_where, stored_file) -> Problem:
