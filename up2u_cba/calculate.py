@@ -156,8 +156,10 @@ class ServiceSummary(pydantic.BaseModel):
     price_year: models.FinancialYear
     cases: tuple[CaseValuation, ...]
     """Cases completed in the year, in reference order."""
-    spend: Decimal
-    """Programme spend for the service and year, pounds."""
+    spend: Decimal | None
+    """Programme spend for the service and year, pounds; None while the settings give none for
+    the year ("not yet set"): then every figure set against spend (net saving, returns, payback)
+    is None too, never 0."""
     participants: ParticipantTable
     green_book: assumptions.Assumptions = assumptions.Assumptions()
     """The Green Book assumptions behind the prudent figures."""
@@ -175,13 +177,13 @@ class ServiceSummary(pydantic.BaseModel):
         return sum((case.total for case in self.cases), models.ZERO)
 
     @property
-    def net_saving(self) -> Decimal:
-        return self.total_saving - self.spend
+    def net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.total_saving - self.spend
 
     @property
-    def return_on_investment(self) -> Decimal:
+    def return_on_investment(self) -> Decimal | None:
         """Saving per pound spent, to 2 decimal places, half up."""
-        return per_pound(self.total_saving, self.spend)
+        return None if self.spend is None else per_pound(self.total_saving, self.spend)
 
     @property
     def average_saving(self) -> Decimal:
@@ -223,14 +225,14 @@ class ServiceSummary(pydantic.BaseModel):
         return models.whole_pounds(self.prudent_total / self.completers) if self.completers else models.ZERO
 
     @property
-    def prudent_net_saving(self) -> Decimal:
+    def prudent_net_saving(self) -> Decimal | None:
         """Prudent fiscal savings less spend: the net present budget impact."""
-        return self.prudent_total - self.spend
+        return None if self.spend is None else self.prudent_total - self.spend
 
     @property
-    def financial_return(self) -> Decimal:
+    def financial_return(self) -> Decimal | None:
         """Financial return on investment: prudent fiscal savings per pound spent, 2 dp."""
-        return per_pound(self.prudent_total, self.spend)
+        return None if self.spend is None else per_pound(self.prudent_total, self.spend)
 
     @property
     def prudent_by_agency(self) -> dict[str, Decimal]:
@@ -272,9 +274,9 @@ class ServiceSummary(pydantic.BaseModel):
         return values["fiscal (excluding transfers)"] + values["economic"] + values["social"]
 
     @property
-    def public_value_ratio(self) -> Decimal:
+    def public_value_ratio(self) -> Decimal | None:
         """Public value benefit-cost ratio: public value per pound spent, 2 dp."""
-        return per_pound(self.public_value, self.spend)
+        return None if self.spend is None else per_pound(self.public_value, self.spend)
 
     @property
     def cashable_by_agency(self) -> dict[str, Decimal]:
@@ -289,7 +291,9 @@ class ServiceSummary(pydantic.BaseModel):
     def payback_months(self) -> int | None:
         """Months until the prudent fiscal savings repay the spend, each year's saving of each
         benefit accruing evenly over that year (a final part year over its part); None if they
-        never do."""
+        never do, or no spend is set (``spend`` None)."""
+        if self.spend is None:
+            return None
         segments = []  # (start month, end month, amount)
         for line in self.lines:
             flowing = sum(line.prudent_flows, models.ZERO)
@@ -541,7 +545,7 @@ def summarise(
         price_year=settings.price_year,
         cases=tuple(value_case(case, costs, series, settings.price_year, settings.assumptions) for case in completed),
         green_book=settings.assumptions,
-        spend=service.spend[year],
+        spend=service.spend.get(year),
         participants=participants(cases, service, year),
     )
 

@@ -6,9 +6,10 @@ Each check returns problems; nothing here raises or prints.
 from __future__ import annotations
 
 import re
+import shlex
 
 from up2u_cba import cases, deflators, models, plausibility, privacy, unit_costs
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, counted
 
 
 def check(
@@ -26,6 +27,7 @@ def check(
             hint=f"choose a year from {min(series.index)} to {max(series.index)}",
         ))
     problems.extend(_check_assumption_codes(settings, costs))
+    problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
     for case in cases:
         key = case.reference.upper()  # BCP-0007 and bcp-0007 are one case to a person
@@ -172,7 +174,8 @@ def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) 
                     message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
                             f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
                             f"\"{exclusion.reason}\"",
-                    hint=f"keep one of the two lines (see `up2u-cba costs show {declaring.code}`)"))
+                    hint=f"keep one of the two lines; `up2u-cba costs show {declaring.code}` lists what it is not "
+                         "counted with"))
     return problems
 
 
@@ -207,8 +210,7 @@ def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
             if outcome.acknowledged:
                 problems.append(Problem(
                     code="implausible-line-acknowledged", file=case.file, where=where, warning=True,
-                    message=f"line {number} ({outcome.code}): {reason}; acknowledged: \"{outcome.acknowledged}\"",
-                    hint="counted as acknowledged"))
+                    message=f"line {number} ({outcome.code}): {reason}; acknowledged: \"{outcome.acknowledged}\""))
             else:
                 problems.append(Problem(
                     code="implausible-line", file=case.file, where=where,
@@ -216,3 +218,20 @@ def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
                     hint='correct the figure, or if it is right record why on the line: acknowledged = "why the '
                          'figure is right" (intake: the Acknowledged column; guided entry asks)'))
     return problems
+
+
+def _check_spend(settings: models.Settings, cases: list[models.CaseRecord]) -> list[Problem]:
+    """A warning for each service and financial year with completed cases but no programme spend
+    set: the report shows that year's savings, but no net saving, return per £1 or payback."""
+    completed: dict[tuple[str, models.FinancialYear], int] = {}
+    for case in cases:
+        service = settings.service(case.service)
+        if service is not None and case.completed_on is not None and not case.withdrawn:
+            year = models.FinancialYear.containing(case.completed_on)
+            if year not in service.spend:
+                completed[(service.name, year)] = completed.get((service.name, year), 0) + 1
+    return [Problem(code="no-spend-for-year", file=settings.file, where=f"services.{name}.spend",
+                    message=f"{counted(number, 'case')} of {name} completed in {year}, a year with no programme "
+                            f"spend set: the report gives its savings, but no net saving, return per £1 or payback",
+                    hint=f"set it with `up2u-cba spend set {shlex.quote(name)} {year} AMOUNT`", warning=True)
+            for (name, year), number in sorted(completed.items(), key=lambda item: (item[0][0], item[0][1].start))]

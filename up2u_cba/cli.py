@@ -10,6 +10,7 @@ import click
 import up2u_cba
 from up2u_cba import (case_files, cli_entry, cli_spend, cost_search, entry, gmca, models, pipeline, render_json,
                       render_text, render_xlsx, sensitivity, storage, unit_costs)
+from up2u_cba import report as report_  # (the module; `report` is the command)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
                                   load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem, counted
@@ -28,7 +29,8 @@ def main() -> None:
 @main.command()
 @input_options
 @click.option("--year", metavar="YYYY/YY", help="Financial year, e.g. 2022/23 (default: the latest year with a completed case).")
-@click.option("--service", metavar="NAME", help="One service only, e.g. BCP (default: every service with spend that year).")
+@click.option("--service", metavar="NAME",
+              help="One service only, e.g. BCP (default: every service with spend or completed cases that year).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print.")
 @click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
@@ -59,6 +61,9 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
         result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command)
     except InputError as error:
         fail(error.problems)
+    for summary in result.services:
+        if summary.spend is None:  # reported all the same, spend "not yet set": say so first
+            click.echo(report_.spend_not_set_note(summary.service, summary.year), err=True)
     if xlsx_path:
         with storage.writing(xlsx_path, "--xlsx"):
             render_xlsx.write(result, xlsx_path, publish=publish)
@@ -142,6 +147,9 @@ def case_show(settings_file, cases_folder, unit_cost_files, reference):
     valuation = entry.value_case(record, inputs.settings, inputs.costs, inputs.series)
     click.echo("")
     click.echo(render_text.render_case_only(valuation, inputs.settings.price_year))
+    for number, outcome in enumerate(record.outcomes, start=1):
+        if outcome.acknowledged:  # why a figure beyond the plausible is right (see `validate`)
+            click.echo(f"Line {number} acknowledged: {outcome.acknowledged}")
     click.echo(f"\nSavings at {inputs.settings.price_year} prices, uprated with {inputs.series.name}.")
 
 

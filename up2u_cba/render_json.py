@@ -25,6 +25,12 @@ def exact(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def maybe(render, value: Decimal | None):
+    """``render(value)``, or null for a figure not available (a spend not yet set, and every
+    figure set against it)."""
+    return None if value is None else render(value)
+
+
 def to_data(result: report.Report) -> dict:
     return {
         "schema": SCHEMA,
@@ -79,18 +85,19 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "price_year": str(summary.price_year),
         "completers": summary.completers,
         "total_saving": whole(summary.total_saving),
-        "spend": whole(summary.spend),
-        "net_saving": whole(summary.net_saving),
-        "return_on_investment": exact(summary.return_on_investment),
+        "spend_set": summary.spend is not None,
+        "spend": maybe(whole, summary.spend),
+        "net_saving": maybe(whole, summary.net_saving),
+        "return_on_investment": maybe(exact, summary.return_on_investment),
         "average_saving": whole(summary.average_saving),
         "prudent": {
             "total_saving": whole(summary.prudent_total),
-            "net_saving": whole(summary.prudent_net_saving),
-            "financial_return": exact(summary.financial_return),
+            "net_saving": maybe(whole, summary.prudent_net_saving),
+            "financial_return": maybe(exact, summary.financial_return),
             "by_value_type": {name: whole(amount) for name, amount in summary.prudent_by_value_type.items()},
             "public_value": whole(summary.public_value),
-            "public_value_ratio": exact(summary.public_value_ratio),
-            "net_present_budget_impact": whole(summary.prudent_net_saving),
+            "public_value_ratio": maybe(exact, summary.public_value_ratio),
+            "net_present_budget_impact": maybe(whole, summary.prudent_net_saving),
             "payback_months": summary.payback_months,
             "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.prudent_by_agency.items()],
             "by_locality": [{"locality": name, "saving": whole(amount)}

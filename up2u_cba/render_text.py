@@ -23,8 +23,18 @@ def number(value: Decimal) -> str:
     return text
 
 
-def roi_text(value: Decimal) -> str:
-    return f"£{value:.2f} for every £1 spent"
+def roi_text(value: Decimal | None) -> str:
+    """£4.50 for every £1 spent; not available while no spend is set (``value`` None)."""
+    return report.NOT_AVAILABLE if value is None else f"£{value:.2f} for every £1 spent"
+
+
+def against_spend(amount: Decimal | None) -> str:
+    """A figure set against spend (net saving, budget impact): not available while no spend is set."""
+    return report.NOT_AVAILABLE if amount is None else pounds(amount)
+
+
+def spend_text(spend: Decimal | None) -> str:
+    return report.SPEND_NOT_SET if spend is None else pounds(spend)
 
 
 def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
@@ -57,6 +67,8 @@ def render_service(summary: calculate.ServiceSummary) -> str:
         f"Participants, {summary.service} area, {year.first_day:%-d %B %Y} - {year.last_day:%-d %B %Y}",
         render_participants(summary.participants, summary.service),
     ]
+    if summary.spend is None:
+        parts.insert(1, report.spend_not_set_note(summary.service, year))
     for case in summary.cases:
         parts.append(f"Case {case.reference} ({case.locality}, completed {case.completed_on:%Y-%m-%d})")
         parts.append(render_case(case))
@@ -90,9 +102,10 @@ def render_totals(summary: calculate.ServiceSummary) -> str:
     rows = [
         [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
          pounds(summary.prudent_total)],
-        ["Total estimated spend on Up2U over a 12-month period", pounds(summary.spend), pounds(summary.spend)],
-        [f"Estimated net saving to {summary.service} (saving - spend)", pounds(summary.net_saving),
-         pounds(summary.prudent_net_saving)],
+        ["Total estimated spend on Up2U over a 12-month period", spend_text(summary.spend),
+         spend_text(summary.spend)],
+        [f"Estimated net saving to {summary.service} (saving - spend)", against_spend(summary.net_saving),
+         against_spend(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
         ["Completed cases", str(summary.completers), str(summary.completers)],
         ["Average saving per completed case", pounds(summary.average_saving), pounds(summary.prudent_average)],
@@ -110,9 +123,11 @@ def render_measures(summary: calculate.ServiceSummary) -> str:
         ["Economic benefits", pounds(values["economic"])],
         ["Social benefits", pounds(values["social"])],
         ["Public value (fiscal without transfers + economic + social)", pounds(summary.public_value)],
-        ["Public value benefit-cost ratio", f"{summary.public_value_ratio:.2f}"],
-        ["Net present budget impact (prudent fiscal benefits - spend)", pounds(summary.prudent_net_saving)],
-        ["Payback period", "not within the benefits' duration" if payback is None else f"{payback} months"],
+        ["Public value benefit-cost ratio",
+         report.NOT_AVAILABLE if summary.spend is None else f"{summary.public_value_ratio:.2f}"],
+        ["Net present budget impact (prudent fiscal benefits - spend)", against_spend(summary.prudent_net_saving)],
+        ["Payback period", report.NOT_AVAILABLE if summary.spend is None
+         else "not within the benefits' duration" if payback is None else f"{payback} months"],
     ]
     return table(["Measure", "Value"], rows)
 
@@ -137,7 +152,7 @@ def render_assumptions(green_book: assumptions.Assumptions) -> str:
 def render_years(result: report.Report) -> str:
     rows = [
         [row.service, str(row.year), str(row.completers), pounds(row.total_saving), pounds(row.prudent_saving),
-         "" if row.spend is None else pounds(row.spend),
+         spend_text(row.spend),
          "" if row.net_saving is None else pounds(row.net_saving),
          "" if row.return_on_investment is None else f"£{row.return_on_investment:.2f}"]
         for row in result.years
@@ -247,6 +262,11 @@ def render_cost(cost: models.UnitCost, costs: dict[str, models.UnitCost], series
         for part in parts:
             value = pounds_exact(part.fiscal.amount) + f" ({part.fiscal.price_year})" if part.fiscal else ""
             lines.append(f"  {part.code}  {part.description}  {part.agency}  {value}")
+    exclusions = unit_costs.exclusions_of(cost.code, costs)
+    if exclusions:
+        lines.append("\nNot to be counted on one case with (each with its constituents; declared in not_with):")
+        for other, reason, declaring in exclusions:
+            lines.append(f"  {other}  {reason}  ({declaring.origin}, {declaring.code})")
     return "\n".join(lines)
 
 

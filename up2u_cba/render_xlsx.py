@@ -642,7 +642,7 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
     for entry in result.years:
         row += 1
         values = [entry.service, str(entry.year), entry.completers, int(entry.total_saving),
-                  int(entry.prudent_saving), None if entry.spend is None else int(entry.spend),
+                  int(entry.prudent_saving), report.SPEND_NOT_SET if entry.spend is None else int(entry.spend),
                   None if entry.net_saving is None else int(entry.net_saving),
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         for column, value in enumerate(values, start=1):
@@ -690,6 +690,12 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                                           (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%"),
                                           (12, POUNDS)):
                 sheet.cell(row=row, column=column).number_format = number_format
+    for summary in result.services:
+        if summary.spend is None:  # nothing to set the assumptions' effect against
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, f"no spend set for {summary.year}: the effect on the net saving and return per £1 is "
+                               "not available until it is")
     table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
                   "Return per £1 at low", "Return per £1 at high", "Swing", "Switching value",
                   "Switching value (%)", "Net at switching value"], row)
@@ -807,7 +813,9 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
           f"Fiscal savings of cases completed in the year, at {result.price_year} prices "
           f"({result.deflator_series}): gross, as published, and prudent, after the Green Book assumptions on "
           f"the Assumptions sheet." + (published_note(publish) if publish else
-                                       " Figures are live formulas over Outcome lines."))
+                                       " Figures are live formulas over Outcome lines.")
+          + "".join(" " + report.spend_not_set_note(summary.service, summary.year)
+                    for summary in result.services if summary.spend is None))
     row = HEADER_ROW - 1
     for summary in result.services:
         row += 1
@@ -826,6 +834,12 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         def live(amount, formula: str, number=int) -> object:
             return number(amount) if publish else Live(formula, amount)
 
+        def against_spend(amount, formula: str, number=int) -> object:
+            """A figure set against spend: text, not a formula over a blank, while no spend is set."""
+            return report.NOT_AVAILABLE if summary.spend is None else live(amount, formula, number)
+
+        spend = report.SPEND_NOT_SET if summary.spend is None else int(summary.spend)
+
         decided = publish.services[summary.service] if publish else None
         completers = summary.completers if decided is None else decided.completers_total
 
@@ -836,13 +850,13 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             ("Completed cases", HIDDEN if completers is None else completers, None, "0"),
             (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
              total("Prudent saving", summary.prudent_total), POUNDS),
-            ("Total estimated spend on Up2U over a 12-month period", int(summary.spend), int(summary.spend), POUNDS),
+            ("Total estimated spend on Up2U over a 12-month period", spend, spend, POUNDS),
             (f"Estimated net saving to {summary.service} (saving - spend)",
-             live(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
-             live(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
+             against_spend(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
+             against_spend(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
             ("Return on investment",
-             live(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
-             live(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
+             against_spend(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
+             against_spend(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
             ("Average saving per completed case",
              live(summary.average_saving,
                   f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
@@ -860,13 +874,14 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         measures = [
             ("Public value: fiscal (transfers excluded) + economic + social, prudent",
              live(summary.public_value, f"={public_value}"), POUNDS),
-            ("Public value benefit-cost ratio", live(summary.public_value_ratio,
-                                                     "=" + rounded(f"C{value_row}/C{spend_row}", 2), float),
+            ("Public value benefit-cost ratio", against_spend(summary.public_value_ratio,
+                                                              "=" + rounded(f"C{value_row}/C{spend_row}", 2), float),
              "0.00"),
             ("Net present budget impact (prudent fiscal saving - spend)",
-             live(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
+             against_spend(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
             ("Payback period, months (prudent fiscal savings)",
-             "not within the benefits' duration" if payback is None else payback, "0"),
+             report.NOT_AVAILABLE if summary.spend is None
+             else "not within the benefits' duration" if payback is None else payback, "0"),
         ]
         for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
             put(sheet, row + offset, 1, label)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+import shlex
 from decimal import Decimal
 
 import pydantic
@@ -67,3 +68,17 @@ class Report(pydantic.BaseModel):
     name in ``disclosure.RULES``)."""
     """Every unit cost some line of the report uses, in code order."""
     inputs: tuple[InputFile, ...]
+
+
+SPEND_NOT_SET = "not yet set"
+"""How every rendering shows a spend the settings do not give for the report's year."""
+NOT_AVAILABLE = "not available (no spend set)"
+"""How every rendering shows a figure set against a spend not yet set: net saving, the returns
+per £1, the net present budget impact and payback (never 0, which would be a figure)."""
+
+
+def spend_not_set_note(service: str, year: models.FinancialYear) -> str:
+    """What a report says about a service whose spend for the year is not yet set."""
+    return (f"No programme spend is set for {service} in {year}: its savings are reported with spend "
+            f"{SPEND_NOT_SET}, and the net saving, return per £1 and payback are {NOT_AVAILABLE.split(' (')[0]} "
+            f"until it is. `up2u-cba spend set {shlex.quote(service)} {year} AMOUNT` sets it.")
