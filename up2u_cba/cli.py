@@ -8,9 +8,10 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import (case_files, cli_entry, cli_spend, cost_search, entry, gmca, models, pipeline, render_json,
+from up2u_cba import (case_files, cli_amend, cli_entry, cli_spend, cli_withdrawal, cost_search, entry, gmca, models, pipeline, render_json,
                       render_text, render_xlsx, sensitivity, storage, unit_costs)
 from up2u_cba import report as report_  # (the module; `report` is the command)
+from up2u_cba import changed_since as changed_since_  # (the module; --changed-since is an option)
 from up2u_cba.cli_common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
                                   load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem, counted
@@ -36,17 +37,26 @@ def main() -> None:
 @click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
               help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
+@click.option("--changed-since", "changed_since", metavar="WHEN",
+              help="Also list every case of the report's services changed after WHEN (withdrawn cases and other "
+                   "years' too): a date (2023-06-01, 01/06/2023), a date and time in UTC (2023-06-01T09:30), or a "
+                   "report up2u-cba wrote earlier (a .json report or an .xlsx workbook: from when it was made).")
 @click.option("--publish", is_flag=True,
               help="Workbook for papers that leave the council: no per-case sheets; small counts, and savings "
                    "resting on few cases, hidden as * so that none can be worked out (settings [publish] "
                    "suppression: \"1-4\" or \"nhs-england\"). The text printed is the analyst's and keeps its "
                    "case tables.")
-def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite, publish):
+def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite,
+           changed_since, publish):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
+
+    With --changed-since, the report ends with the cases changed since then (the workbook lists
+    them on its Run info sheet), so a figure that moved after a report was issued is seen.
 
     \b
     Example:
       up2u-cba report --year 2022/23 --service BCP --xlsx bcp-2022-23.xlsx
+      up2u-cba report --year 2022/23 --changed-since bcp-2022-23.xlsx
     """
     if publish and not xlsx_path:
         fail([Problem(code="publish-needs-xlsx", file="", where="--publish",
@@ -56,9 +66,15 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
         problem = workbook_path_problem(xlsx_path, overwrite, "--xlsx")
         if problem:
             fail([problem])
+    since = None
+    if changed_since is not None:
+        since, problems = changed_since_.read(changed_since)
+        if problems:
+            fail(problems)
     command = " ".join(["up2u-cba", *sys.argv[1:]])
     try:
-        result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command)
+        result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command,
+                              changed_since=since)
     except InputError as error:
         fail(error.problems)
     for summary in result.services:
@@ -108,7 +124,8 @@ def validate(settings_file, cases_folder, unit_cost_files):
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
     completed = sum(1 for case in inputs.cases if case.completed_on)
     found = f"no problems, {counted(len(inputs.warnings), 'warning')}" if inputs.warnings else "no problems"
-    click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed), {len(inputs.costs)} unit costs, "
+    withdrawn = f", {len(inputs.withdrawn)} withdrawn" if inputs.withdrawn else ""  # (counted in nothing)
+    click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed){withdrawn}, {len(inputs.costs)} unit costs, "
                f"{len(inputs.series.index)} deflator years; {found} found.")
     show_warnings(inputs.warnings)
     cli_entry.warn_unsaved(inputs.settings.cases_folder)
@@ -121,23 +138,38 @@ def case() -> None:
 
 @case.command("show")
 @input_options
+@click.option("--history", "with_history", is_flag=True,
+              help="Also print the case's history of changes (created, updated, amended, withdrawn, restored, "
+                   "imported), oldest first: when (UTC), why, by which tool version, and what changed.")
 @click.argument("reference")
-def case_show(settings_file, cases_folder, unit_cost_files, reference):
-    """Show one case: its history and, once completed, its savings table.
+def case_show(settings_file, cases_folder, unit_cost_files, with_history, reference):
+    """Show one case: its status events and, once completed, its savings table. A withdrawn case
+    is shown too, marked WITHDRAWN.
 
     \b
     Example:
       up2u-cba case show BCP-0011
+      up2u-cba case show BCP-0011 --history
     """
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
-    found = [record for record in inputs.cases if record.reference.lower() == reference.lower()]
+    found = [record for record in inputs.stored if record.reference.lower() == reference.lower()]
     if not found:
-        known = [record.reference for record in inputs.cases]
+        known = [record.reference for record in inputs.stored]
         fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
                       message=f"no case with reference {reference}",
                       hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
     record = found[0]
+    if record.withdrawn:
+        click.echo(cli_withdrawal.withdrawn_banner(record))
     click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")
+    show_case_body(record, inputs)
+    if with_history:
+        click.echo("")
+        click.echo(render_text.render_history(record))
+
+
+def show_case_body(record: models.CaseRecord, inputs: pipeline.Inputs) -> None:
+    """A case's status events and, once completed, its savings table."""
     for event in record.history:
         reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
         click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}")
@@ -204,9 +236,9 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
         click.echo(f"No unit cost mentions {' '.join(words)}.")
         return
     click.echo(render_text.render_cost_list(found.costs[:limit], series, year))
-    every = f" ({found.complete} with every word)" if 0 < found.complete < len(found) else ""
     if len(found) > limit:
-        click.echo(f"Showing {limit} of {len(found)} costs{every}; use --limit {len(found)} to see all.")
+        every = f" The first {found.complete} contain every word." if 0 < found.complete < len(found) else ""
+        click.echo(f"Showing {limit} of {len(found)} costs; use --limit {len(found)} to see all.{every}")
 
 
 @costs.command("show")
@@ -267,4 +299,6 @@ def costs_import(workbook, output, overwrite):
 
 
 cli_entry.register(main, case)
+cli_amend.register(case)
+cli_withdrawal.register(case)
 cli_spend.register(main)
