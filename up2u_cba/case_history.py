@@ -140,6 +140,14 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def withdrawal(record: models.CaseRecord) -> models.CaseChange | None:
+    """The history entry that withdrew ``record`` (its latest withdrawal), or None if it is not
+    withdrawn or its history does not say (a file marked ``withdrawn = true`` by hand)."""
+    if not record.withdrawn:
+        return None
+    return next((change for change in reversed(record.changes) if change.kind is models.ChangeKind.WITHDRAWN), None)
+
+
 def changed_since(records: list[models.CaseRecord], since: datetime.datetime) -> list[tuple[models.CaseRecord,
                                                                                           list[models.CaseChange]]]:
     """Each case changed after ``since`` (UTC when it names no zone), with the changes made

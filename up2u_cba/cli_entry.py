@@ -743,6 +743,9 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     warn_unsaved(inputs.settings.cases_folder, resume_file)
     valuer = Valuer(inputs)
     found = [record for record in inputs.cases if record.reference.lower() == reference.strip().lower()]
+    withdrawn = [record for record in inputs.withdrawn if record.reference.lower() == reference.strip().lower()]
+    if withdrawn:  # counted nowhere: an update would change figures no report shows
+        fail([withdrawn_problem(withdrawn[0])], wrote_nothing=False)
     if not found:
         own = [problem for problem in case_problems
                if os.path.splitext(os.path.basename(problem.file))[0].lower() == reference.strip().lower()]
@@ -781,6 +784,15 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
         keep_and_fail(record, problems, inputs.settings.cases_folder, update=True, resume_file=resume_file)
     click.echo(f"Saved {old.file}; it passes the checks `validate` runs.")
     finished(resume_file)
+
+
+def withdrawn_problem(record: models.CaseRecord) -> Problem:
+    """A withdrawn case cannot be changed: it is restored first."""
+    change = case_history.withdrawal(record)
+    when = f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})" if change else ""
+    return Problem(code="case-withdrawn", file=record.file, where="",
+                   message=f"{record.reference} is withdrawn{when}: it counts in no report",
+                   hint=f"restore it first: `up2u-cba case restore {record.reference} --reason \"...\"`")
 
 
 def enter_additions(old: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
@@ -827,12 +839,16 @@ def finish_completion(record: models.CaseRecord, valuer: Valuer) -> models.CaseR
 @click.option("--locality", metavar="NAME", help="Only this locality's cases.")
 @click.option("--status", type=click.Choice([status.value for status in models.Status], case_sensitive=False),
               help="Only cases whose current (latest) status is this.")
-def case_list(settings_file, cases_folder, unit_cost_files, year, service, locality, status):
+@click.option("--withdrawn", "withdrawn_only", is_flag=True,
+              help="List only the withdrawn cases (left out of every report), with when and why each was withdrawn.")
+def case_list(settings_file, cases_folder, unit_cost_files, year, service, locality, status, withdrawn_only):
     """List cases: reference, service, locality, referral, current status, and saving once completed.
+    Withdrawn cases are left out, as from every report; --withdrawn lists them alone.
 
     \b
     Example:
       up2u-cba case list --year 2022/23 --service BCP --status completed
+      up2u-cba case list --withdrawn
     """
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
     problems = []
@@ -856,19 +872,23 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
         fail(problems, wrote_nothing=False)
     warn_case_problems(case_problems)
     broken = {problem.file for problem in case_problems}
+
+    def wanted(record: models.CaseRecord) -> bool:
+        return ((not service or record.service.lower() == service.lower())
+                and (not locality or record.locality.lower() == locality.lower())
+                and (not chosen_year or calculate.participant_row(record, chosen_year) is not None)
+                and (not status or record.history[-1].status.value == status.lower()))
+
+    if withdrawn_only:
+        list_withdrawn([record for record in inputs.withdrawn if wanted(record)])
+        return
     valuer = Valuer(inputs)
     rows = []
     total = models.ZERO
     for record in sorted(inputs.cases, key=lambda record: (record.service, record.reference)):
-        if service and record.service.lower() != service.lower():
-            continue
-        if locality and record.locality.lower() != locality.lower():
-            continue
-        if chosen_year and calculate.participant_row(record, chosen_year) is None:
+        if not wanted(record):
             continue
         current = record.history[-1]
-        if status and current.status.value != status.lower():
-            continue
         saving = ""
         if record.completed_on is not None and record.file not in broken:
             amount = valuer.total(record)
@@ -885,7 +905,28 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
     click.echo(render_text.table(headers, rows, numeric_from=6))
     completed = sum(1 for row in rows if row[6])
     savings = f"{completed} completed, saving {render_text.pounds(total)} in all" if completed else "none completed"
-    click.echo(f"\n{len(rows)} case(s), {savings}.")
+    withdrawn = sum(1 for record in inputs.withdrawn if wanted(record))
+    left_out = (f" ({problems_.counted(withdrawn, 'withdrawn case')} left out: `up2u-cba case list --withdrawn`)"
+                if withdrawn else "")
+    click.echo(f"\n{len(rows)} case(s), {savings}.{left_out}")
+
+
+def list_withdrawn(records: list[models.CaseRecord]) -> None:
+    """The withdrawn cases, marked, with when and why each was withdrawn."""
+    if not records:
+        click.echo("No withdrawn case matches.")
+        return
+    rows = []
+    for record in sorted(records, key=lambda record: (record.service, record.reference)):
+        change = case_history.withdrawal(record)
+        current = record.history[-1]
+        rows.append([record.reference, "WITHDRAWN", record.service, record.locality, f"{record.referred_on:%Y-%m-%d}",
+                     current.status.value, f"{change.made:%Y-%m-%d}" if change else "not recorded",
+                     (change.reason or "not recorded") if change else "marked by hand"])
+    headers = ["Reference", "", "Service", "Locality", "Referred", "Status", "Withdrawn on", "Reason"]
+    click.echo(render_text.table(headers, rows, numeric_from=len(headers)))
+    click.echo(f"\n{problems_.counted(len(rows), 'withdrawn case')}, left out of every report and count; "
+               "`up2u-cba case restore REF --reason \"...\"` brings one back.")
 
 
 # --- intake ----------------------------------------------------------------------------------
@@ -926,20 +967,105 @@ def intake_template(settings_file, unit_cost_files, path, overwrite):
                f"`up2u-cba intake import {path}`.")
 
 
+@intake_group.command("export")
+@input_options
+@click.argument("path", metavar="PATH.xlsx")
+@click.option("--service", metavar="NAME", help="Only this service's cases.")
+@click.option("--year", metavar="YYYY/YY", help="Only cases active in this financial year (referred by its end, "
+              "not completed or closed before it began).")
+@click.option("--status", type=click.Choice([status.value for status in models.Status], case_sensitive=False),
+              help="Only cases whose current (latest) status is this.")
+@click.option("--reference", "references", multiple=True, metavar="REF",
+              help="Only this case (give it again for more).")
+@click.option("--overwrite", is_flag=True, help="Replace the workbook at PATH if it exists.")
+def intake_export(settings_file, cases_folder, unit_cost_files, path, service, year, status, references, overwrite):
+    """Write stored cases into an intake workbook, to correct them in Excel and import them back.
+
+    The workbook is the one `intake template` writes, filled in: one Cases row per status event,
+    one Outcomes row per outcome line, every field (years, evidence, adjustments...). Its Export
+    sheet says when it was made and that importing it replaces those cases. Filters combine;
+    withdrawn cases are never exported. Importing it back lists, per case, what changed and the
+    change in saving; `intake import PATH --replace --reason "..."` stores the corrections.
+
+    \b
+    Example:
+      up2u-cba intake export corrections.xlsx --service BCP --year 2022/23 --status completed
+      up2u-cba intake export bcp-0042.xlsx --reference BCP-0042
+    """
+    problem = workbook_path_problem(path, overwrite, "PATH")
+    if problem:
+        fail([problem])
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    selection, problems = export_selection(inputs, service, year, status, references)
+    if problems:
+        fail(problems)
+    warn_case_problems(case_problems)
+    records = intake.select(inputs.cases, selection)
+    if not records:
+        fail([Problem(code="nothing-to-export", file=inputs.settings.cases_folder, where="selection",
+                      message=f"no stored case matches: {selection.describe()}",
+                      hint="`up2u-cba case list` with the same --service, --year and --status lists the stored cases")])
+    with storage.writing(path, "PATH"):
+        intake.write_export(path, inputs.settings, inputs.costs, inputs.series, records, selection)
+    events = sum(len(record.history) for record in records)
+    lines = sum(len(record.outcomes) for record in records)
+    click.echo(f"Wrote {path}: {len(records)} case(s), {events} status row(s) and {lines} outcome row(s). "
+               f"Correct them there, then run `up2u-cba intake import {path} --dry-run` to see what changed, and "
+               f"`up2u-cba intake import {path} --replace --reason \"...\"` to store it.")
+
+
+def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | None, status: str | None,
+                     references: tuple[str, ...]) -> tuple[intake.Selection, list[Problem]]:
+    """The stored cases asked for, or why the filters cannot be used (all said at once)."""
+    problems = []
+    chosen_year = None
+    if year is not None:  # (an empty filter is a mistake, not 'no filter')
+        try:
+            chosen_year = models.FinancialYear.parse(year)
+        except ValueError as error:
+            problems.append(Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
+    if service is not None and inputs.settings.service(service) is None:
+        names = ", ".join(known.name for known in inputs.settings.services)
+        problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
+                                message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
+    active = {record.reference.upper() for record in inputs.cases}
+    withdrawn = {record.reference.upper(): record for record in inputs.withdrawn}
+    for reference in references:
+        if reference.strip().upper() in withdrawn:
+            problems.append(Problem(code="withdrawn-case", file=withdrawn[reference.strip().upper()].file,
+                                    where="--reference", message=f"{reference} is withdrawn: it is not exported",
+                                    hint=f"restore it first (`up2u-cba case restore {reference}`)"))
+        elif reference.strip().upper() not in active:
+            problems.append(Problem(code="unknown-case", file=inputs.settings.cases_folder, where="--reference",
+                                    message=f"no case with reference '{reference}'",
+                                    hint=case_files.unknown_reference_hint(reference, [record.reference
+                                                                                      for record in inputs.cases])))
+    selection = intake.Selection(service=inputs.settings.service(service).name if service and not problems else service,
+                                 year=chosen_year, status=models.Status(status.lower()) if status else None,
+                                 references=tuple(reference.strip() for reference in references))
+    return selection, problems
+
+
 @intake_group.command("import")
 @input_options
 @click.argument("path", metavar="PATH.xlsx")
-@click.option("--update", is_flag=True, help="Also add new events and outcome lines to cases already stored "
-              "(each addition is listed first). Without it, stored cases are never changed.")
+@click.option("--replace", is_flag=True, help="Replace each stored case the workbook changes with the workbook's "
+              "version (each change is listed first and recorded in the case's history). Needs --reason. "
+              "Without it, a workbook that changes a stored case is refused.")
+@click.option("--reason", metavar="TEXT", help="Why the stored cases are replaced (recorded in each one's history).")
+@click.option("--update", is_flag=True, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Check and list what would be written, but write nothing.")
-def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dry_run):
-    """Check a filled-in intake workbook and write its cases.
+def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, reason, update, dry_run):
+    """Check a filled-in intake workbook (or an edited export) and write its cases.
 
     Every row is checked, then every case as `validate` checks it; all problems are listed at
-    once by sheet, row and column (exit status 1), and then nothing is written. Otherwise new
-    cases are written; stored cases are left as they are unless --update is given, and then
-    only new events and outcome lines are added. Importing the same workbook again changes
-    nothing and says so (exit status 0).
+    once by sheet, row and column (exit status 1), and then nothing is written. A stored case in
+    the workbook is held whole (as `intake export` writes it) and compared with what is stored:
+    the events and outcome lines added, changed and removed, and the change in saving, are
+    listed per case. Applying replaces the stored case with the workbook's version (a changed
+    line is a change, never a second line) and needs --replace --reason "..."; without it such
+    a workbook is refused. New cases are written; a case as stored is left alone, so importing
+    the same workbook again changes nothing and says so (exit status 0).
 
     The cases are stored all or none: an import stopped part-way (Ctrl-C, a full disk, a
     crash) is finished or undone by the next `intake import`, `case new` or `case update`,
@@ -948,32 +1074,40 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
     \b
     Example:
       up2u-cba intake import intake-2023-24.xlsx
-      up2u-cba intake import intake-2023-24.xlsx --update
+      up2u-cba intake import corrections.xlsx --dry-run
+      up2u-cba intake import corrections.xlsx --replace --reason "quantities confirmed by police check"
     """
+    option_problems = import_option_problems(replace, reason, update)
+    if option_problems:
+        fail(option_problems)
+    reason = (reason or "").strip()
     loaded, problems = settings.load(settings_file)
     if loaded is None:
         fail(problems, wrote_nothing=False)
     folder = cases_folder or loaded.cases_folder
     if dry_run and import_journal.interrupted(folder):
         fail(import_journal.pending(folder))  # a dry run changes nothing, so it cannot settle it
-    # Stored cases are read under the write lock, so what is checked is what is written beside.
+    # Stored cases are read under the write lock, and it is held until the import is written, so
+    # what is compared is what is replaced (each file is also checked unchanged as it is staged).
     try:
         with storage.folder_lock(folder):
             if not dry_run:
                 finish_interrupted_import(folder)
             inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
             plan = intake.plan_import(path, inputs.settings, inputs.costs, inputs.series, inputs.cases,
-                                      case_problems, update)
+                                      case_problems, replace, withdrawn=inputs.withdrawn)
             show_warnings(plan.warnings)
             if plan.problems:
                 fail(plan.problems)
-            report_plan(plan, update)
+            report_plan(plan, Valuer(inputs))
+            if plan.of_kind("changed"):
+                fail(replace_not_asked(plan))
             if dry_run:
                 click.echo("Dry run: nothing was written.")
                 return
-            written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series)
+            written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series, reason)
     except import_journal.Stopped as stopped:
-        count = len(plan.of_kind("new")) + len(plan.of_kind("update"))
+        count = len(plan.of_kind("new")) + len(plan.of_kind("replace"))
         click.echo({import_journal.ALL: f"\nStopped: the import was finished first, all {count} case file(s) written.",
                     import_journal.NONE: "\nStopped: nothing was written.",
                     import_journal.PENDING: f"\nStopped part-way: {import_journal.RECOVERED_BY} finishes or "
@@ -985,26 +1119,50 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, update, dr
     if problems:  # all or none: none were stored, unless the next run is to finish the import
         fail(problems, wrote_nothing=not any(problem.code == "interrupted-import" for problem in problems))
     new = [change for change in written if change.kind == "new"]
-    updated = [change for change in written if change.kind == "update"]
+    replaced = [change for change in written if change.kind == "replace"]
     if written:
-        click.echo(f"Done: {len(new)} new case(s) and {len(updated)} updated case(s) written; "
+        click.echo(f"Done: {len(new)} new case(s) written and {len(replaced)} stored case(s) replaced; "
                    "each passes the checks `validate` runs.")
     else:
         click.echo(nothing_written(plan))
 
 
+def import_option_problems(replace: bool, reason: str | None, update: bool) -> list[Problem]:
+    """Why the options of `intake import` cannot be used as given."""
+    if update:  # (it appended a changed line as a second one; an old script is stopped, not given a new meaning)
+        return [Problem(code="option-withdrawn", file="", where="--update",
+                        message="--update is no more: it added a corrected line as a second line, counting it twice",
+                        hint='a stored case is now held whole in the workbook (`up2u-cba intake export` writes it) '
+                             'and replaced with --replace --reason "why"; see what would change with --dry-run')]
+    if reason is not None and not reason.strip():
+        return [Problem(code="missing-reason", file="", where="--reason", message="the reason is empty",
+                        hint='say why the cases are replaced, e.g. --reason "quantities confirmed by police check"')]
+    if replace and reason is None:
+        return [Problem(code="missing-reason", file="", where="--reason",
+                        message="--replace needs a reason: it is recorded in each replaced case's history",
+                        hint='e.g. --replace --reason "quantities confirmed by police check"')]
+    return case_files.text_problems("", "--reason", "reason", reason.strip()) if reason else []
+
+
+def replace_not_asked(plan: intake.Plan) -> list[Problem]:
+    """The refusal of a workbook that changes stored cases, imported without --replace."""
+    return [Problem(code="changes-stored-case", file=plan.workbook, where=change.reference,
+                    message=f"the workbook changes the stored case {change.reference} ({change.path}): "
+                            f"{problems_.counted(len(change.differences), 'difference')}, listed above",
+                    hint='to replace it with the workbook\'s version, import with --replace --reason "why"')
+            for change in plan.of_kind("changed")]
+
+
 def nothing_written(plan: intake.Plan) -> str:
     """Why an import wrote nothing, true to what the plan listed."""
-    skipped = len(plan.of_kind("skipped"))
-    if skipped:
-        cases_have = "1 stored case has" if skipped == 1 else f"{skipped} stored cases have"
-        return f"Nothing was written: {cases_have} additions; import with --update to add them."
     if not plan.changes:
         return "Nothing was written: the workbook's Cases and Outcomes sheets have no rows."
     return "Nothing was written: every case in the workbook is already stored as it has it."
 
 
-def report_plan(plan: intake.Plan, update: bool) -> None:
+def report_plan(plan: intake.Plan, valuer: Valuer) -> None:
+    """What the import would write: new cases, and per stored case the workbook changes, what
+    changed and the change in its saving."""
     cases_rows, outcome_rows = plan.rows
     click.echo(f"Checked {plan.workbook}: {cases_rows} status row(s) and {outcome_rows} outcome row(s), "
                f"{len(plan.changes)} case(s); no problems found.")
@@ -1012,25 +1170,22 @@ def report_plan(plan: intake.Plan, update: bool) -> None:
     if new:
         click.echo(f"New cases ({len(new)}):")
         for change in new:
+            saving = f", saving {render_text.pounds(valuer.total(change.record))}" if change.record.outcomes else ""
             click.echo(f"  {change.reference}  {change.path}  ({len(change.record.history)} event(s), "
-                       f"{len(change.record.outcomes)} outcome line(s))")
-    updates = plan.of_kind("update")
-    if updates:
-        click.echo(f"Additions to stored cases ({len(updates)}):")
-        for change in updates:
-            click.echo(f"  {change.reference} ({change.path}):")
-            for event in change.added_events:
-                click.echo(f"    + status  {intake.describe_event(event)}")
-            for outcome in change.added_outcomes:
-                click.echo(f"    + outcome {intake.describe_outcome(outcome)}")
+                       f"{len(change.record.outcomes)} outcome line(s){saving})")
+    changed = plan.of_kind("replace") + plan.of_kind("changed")
+    if changed:
+        verb = "replaced by the workbook's version" if plan.of_kind("replace") else "changed by the workbook"
+        click.echo(f"Stored cases {verb} ({len(changed)}):")
+        for change in changed:
+            before, after = valuer.total(change.old), valuer.total(change.record)
+            difference = after - before
+            sign = "+" if difference > 0 else ""
+            click.echo(f"  {change.reference} ({change.path}): saving {render_text.pounds(before)} -> "
+                       f"{render_text.pounds(after)} ({sign}{render_text.pounds(difference)})")
+            for item in change.differences:
+                click.echo(f"    {item}")
     unchanged = plan.of_kind("unchanged")
     if unchanged:
         click.echo(f"Already stored as the workbook has them, unchanged ({len(unchanged)}): "
                    + ", ".join(change.reference for change in unchanged))
-    skipped = plan.of_kind("skipped")
-    if skipped:
-        click.echo(f"Stored cases with additions in the workbook, skipped ({len(skipped)}); "
-                   "import with --update to add them:")
-        for change in skipped:
-            click.echo(f"  {change.reference}: {len(change.added_events)} new event(s), "
-                       f"{len(change.added_outcomes)} new outcome line(s)")

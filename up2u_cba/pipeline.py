@@ -16,6 +16,7 @@ import hashlib
 import up2u_cba
 from up2u_cba import (calculate, cases, checks, deflators, import_journal, input_files, models, report, sensitivity,
                       settings, unit_costs)
+from up2u_cba import changed_since as changed_since_
 from up2u_cba import problems as problems_
 from up2u_cba.problems import InputError, Problem
 
@@ -154,9 +155,11 @@ def choose(
 
 
 def build_report(
-    inputs: Inputs, year: models.FinancialYear, services: list[models.ServiceSettings], command: str
+    inputs: Inputs, year: models.FinancialYear, services: list[models.ServiceSettings], command: str,
+    changed_since: tuple[datetime.datetime, str] | None = None,
 ) -> report.Report:
-    """Calculate every figure for the chosen year and services (inputs already checked)."""
+    """Calculate every figure for the chosen year and services (inputs already checked); with
+    ``changed_since`` (a moment and what it was given as), list the services' cases changed since."""
     summaries = tuple(
         calculate.summarise(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
         for service in services
@@ -172,7 +175,7 @@ def build_report(
     )
     return report.Report(
         tool_version=up2u_cba.__version__,
-        generated_at=datetime.datetime.now().replace(microsecond=0),
+        generated_at=datetime.datetime.now().astimezone().replace(microsecond=0),  # (with its zone: see changed_since)
         command=command,
         year=year,
         price_year=price_year,
@@ -188,6 +191,8 @@ def build_report(
         unit_costs_used=used,
         suppression=inputs.settings.suppression,
         inputs=tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files),
+        changed_since=None if changed_since is None else changed_since_.collect(
+            inputs.stored, [service.name for service in services], *changed_since),
     )
 
 
@@ -198,15 +203,17 @@ def run(
     cases_folder: str | None = None,
     unit_cost_files: tuple[str, ...] = (),
     command: str = "up2u-cba report",
+    changed_since: tuple[datetime.datetime, str] | None = None,
 ) -> report.Report:
-    """Load, check and calculate: the year-end report. Raises InputError with every problem."""
+    """Load, check and calculate: the year-end report (listing the cases changed since a moment,
+    if given: see ``changed_since``). Raises InputError with every problem."""
     inputs, problems = load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
         raise InputError(problems)
     chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
     if problems:
         raise InputError(problems)
-    return build_report(inputs, chosen_year, services, command)
+    return build_report(inputs, chosen_year, services, command, changed_since)
 
 
 def sha256(path: str) -> str:

@@ -180,5 +180,21 @@ def unit_cost_data(used: report.UnitCostUsed) -> dict:
     }
 
 
+def changed_since_data(changed: report.ChangedSince) -> dict:
+    """The cases changed since a date or an earlier report (``--changed-since``)."""
+    return {
+        "since": changed.since.isoformat(),
+        "given": changed.given,
+        "cases": [{"reference": case.reference, "service": case.service, "withdrawn": case.withdrawn,
+                   "changes": [{"made": change.made.isoformat(), "kind": change.kind.value, "reason": change.reason,
+                                "what": list(change.what), "tool": change.tool, "user": change.user}
+                               for change in case.changes]}
+                  for case in changed.cases],
+    }
+
+
 def render(result: report.Report) -> str:
-    return json.dumps(to_data(result), indent=2, ensure_ascii=False) + "\n"
+    data = to_data(result)
+    if result.changed_since is not None:
+        data["changed_since"] = changed_since_data(result.changed_since)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

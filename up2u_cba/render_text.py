@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import tabulate
@@ -57,6 +58,8 @@ def render(result: report.Report) -> str:
         parts.append(render_years(result))
     parts.append(render_assumptions(result.green_book))
     parts.append(render_unit_costs(result))
+    if result.changed_since is not None:
+        parts.append(render_changed_since(result.changed_since))
     return "\n\n".join(parts) + "\n"
 
 
@@ -309,3 +312,40 @@ def render_spend(services: list[models.ServiceSettings], file: str) -> str:
         if not years:
             rows.append([service.name, "", "none set"])
     return f"Programme spend in {file}\n\n" + table(["Service", "Year", "Spend"], rows, numeric_from=2)
+
+
+def render_changed_since(changed: report.ChangedSince) -> str:
+    """The cases changed since a date or an earlier report, each change with what changed."""
+    title = f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC (--changed-since {changed.given})"
+    if not changed.cases:
+        return f"{title}\nNone: no case of these services changed since then."
+    lines = [title]
+    for case in changed.cases:
+        state = ", withdrawn: left out of every figure" if case.withdrawn else ""
+        lines.append(f"{case.reference} ({case.service}{state})")
+        for change in case.changes:
+            lines.extend(change_lines(change, indent="  "))
+    return "\n".join(lines)
+
+
+def change_lines(change: models.CaseChange, indent: str = "") -> list[str]:
+    """One entry of a case's history: when (UTC), what kind, the reason, the tool (and the user,
+    if recorded), then each thing that changed, indented."""
+    made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
+    user = f", by {change.user}" if change.user else ""
+    lines = [f"{indent}{made:%Y-%m-%d %H:%M:%S} UTC  {change.kind.value}  ({change.tool}{user})"]
+    if change.reason:
+        lines.append(f"{indent}    reason: {change.reason}")
+    lines.extend(f"{indent}    {item}" for item in change.what)
+    return lines
+
+
+def render_history(record: models.CaseRecord) -> str:
+    """A case's history of changes, oldest first (``case show --history``)."""
+    if not record.changes:
+        return ("History of changes: no changes recorded: the file predates the history, or was written by hand.")
+    lines = [f"History of changes ({len(record.changes)}, oldest first; times in UTC):"]
+    for change in record.changes:
+        lines.extend(change_lines(change, indent="  "))
+    return "\n".join(lines)
+

@@ -16,6 +16,7 @@ settings' rule (hidden ones as "*").
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import re
 import typing
@@ -28,7 +29,8 @@ import openpyxl.utils
 import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
-from up2u_cba import calculate, disclosure, report, storage
+from up2u_cba import calculate, disclosure, input_files, report, storage
+from up2u_cba.problems import Problem
 from up2u_cba import spreadsheet_text
 from up2u_cba.spreadsheet_text import Formula, put, put_at
 
@@ -803,9 +805,70 @@ def add_run_info(sheet, result: report.Report, publish: disclosure.Publication |
         row += 1
         put(sheet, row, 1, item.path)
         put(sheet, row, 2, item.sha256)
+    if result.changed_since is not None:
+        add_changed_since(sheet, row + 2, result.changed_since, publish)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 70
     print_setup(sheet)
+
+
+CHANGED_HEADINGS = ["Case changed", "What changed", "Changed (UTC)", "Kind", "Reason", "Tool"]
+"""The Run info table of cases changed since a date or an earlier report (``--changed-since``)."""
+
+
+def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) -> None:
+    """The cases changed since the moment asked for, one row per change (a published workbook
+    gives only how many, as it names no case)."""
+    put(sheet, row, 1, f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC").font = BOLD
+    put(sheet, row, 2, f"--changed-since {changed.given}")
+    row += 1
+    if not changed.cases:
+        put(sheet, row, 1, "None: no case of these services changed since then.")
+        return
+    if publish:
+        put(sheet, row, 1, f"{len(changed.cases)} case(s) changed since then; the workbook made without "
+                           "--publish lists them.")
+        return
+    header(sheet, row, CHANGED_HEADINGS)
+    for case in changed.cases:
+        name = f"{case.reference} ({case.service}, withdrawn)" if case.withdrawn else f"{case.reference} ({case.service})"
+        for change in case.changes:
+            row += 1
+            what = list(change.what) or ["(no detail recorded)"]
+            put(sheet, row, 1, name)
+            put(sheet, row, 2, "\n".join(what)).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
+            put(sheet, row, 3, made.replace(tzinfo=None)).number_format = "yyyy-mm-dd hh:mm:ss"
+            put(sheet, row, 4, change.kind.value)
+            put(sheet, row, 5, change.reason).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            put(sheet, row, 6, change.tool + (f" ({change.user})" if change.user else ""))
+            sheet.row_dimensions[row].height = 15 * len(what) + 2
+    for letter, width in (("C", 20), ("D", 12), ("E", 40), ("F", 24)):
+        sheet.column_dimensions[letter].width = width
+
+
+def generated_at(path: str, kind) -> tuple[datetime.datetime | None, object]:
+    """When the workbook at ``path`` (one this module wrote) was made: its Run info's "Generated"
+    row; or None and the problem (``input_files.Kind`` ``kind`` names what was expected)."""
+    data, problem = input_files.open_workbook(path, kind, input_files.WorkbookBounds())
+    if data is None:
+        return None, problem
+    refused = Problem(code="not-a-report", file=path, where="Run info",
+                      message="this is not a report workbook up2u-cba wrote (no Run info sheet with its Generated time)",
+                      hint=kind.format_hint)
+    try:
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+        if "Run info" not in book.sheetnames:
+            return None, refused
+        for values in book["Run info"].iter_rows(min_row=1, max_row=40, max_col=2, values_only=True):
+            if values and values[0] == "Generated":
+                made = values[1] if len(values) > 1 else None
+                if isinstance(made, datetime.datetime):
+                    return made, None
+                return datetime.datetime.fromisoformat(str(made).strip()), None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError, OverflowError):
+        pass
+    return None, refused
 
 
 def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:

@@ -41,6 +41,34 @@ class UnitCostUsed(pydantic.BaseModel):
         return self.cost.fiscal.amount * self.uprating_factor
 
 
+class CaseChanges(pydantic.BaseModel):
+    """One case of the report's services changed after the moment ``report --changed-since``
+    names, with the changes made since (withdrawn cases and cases of other years included)."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    withdrawn: bool
+    """Whether the case is withdrawn now (left out of every figure)."""
+    changes: tuple[models.CaseChange, ...]
+    """The changes made after the moment, oldest first."""
+
+
+class ChangedSince(pydantic.BaseModel):
+    """The cases changed since a date or an earlier report (``report --changed-since WHEN``), so
+    a commissioner sees that a figure moved after a report was issued."""
+
+    model_config = _FROZEN
+
+    since: datetime.datetime
+    """The moment, in UTC: changes made after it are listed."""
+    given: str
+    """What WHEN was, in words: the date typed, or the report file and when it was made."""
+    cases: tuple[CaseChanges, ...]
+    """Every case changed since, in reference order (none: nothing changed)."""
+
+
 class Report(pydantic.BaseModel):
     """A year-end savings report for one or more services."""
 
@@ -68,6 +96,8 @@ class Report(pydantic.BaseModel):
     name in ``disclosure.RULES``)."""
     """Every unit cost some line of the report uses, in code order."""
     inputs: tuple[InputFile, ...]
+    changed_since: ChangedSince | None = None
+    """The cases changed since a moment, when asked for (``--changed-since``)."""
 
 
 SPEND_NOT_SET = "not yet set"
