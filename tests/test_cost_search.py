@@ -39,7 +39,8 @@ def older_peoples(cost: models.UnitCost) -> bool:
     return "older people" in cost.description.lower()
 
 
-@pytest.mark.parametrize("words", [["child", "care"], ["children's", "care"], ["childrens", "care"], ["children", "care"]])
+@pytest.mark.parametrize("words", [["child", "care"], ["children's", "care"], ["childrens", "care"],
+                                   ["children", "care"]])
 def test_child_care_finds_childrens_care_before_older_peoples_care(shipped, words):
     codes = searched(*words)
     assert codes[:2] == ["BCP-SS1", "SS1.0"]  # the local placement cost, then the national one
@@ -70,7 +71,8 @@ def test_costs_search_says_how_many_of_how_many_it_shows():
     assert result.exit_code == 0, result.output
     everything = len(searched("child", "care"))
     assert len(table_codes(result.output)) == 5
-    assert f"Showing 5 of {everything} costs (" in result.output and " with every word)" in result.output
+    assert f"Showing 5 of {everything} costs; use --limit {everything} to see all. The first " in result.output
+    assert " contain every word." in result.output
 
 
 @pytest.mark.parametrize("typed", ["he1.0", "HE1.0", " he1.0 ", "He1.0"])

@@ -86,14 +86,12 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
 
     # A constituent of CR2.0 is refused at once: it would count the same money twice.
     term.answer(r"Next .*: ", "add")
-    term.answer(r"Find a unit cost.*: ", "CR2.0.3")
-    term.answer(r"Choose 1-1 .*: ", "1")
+    term.answer(r"Find a unit cost.*: ", "cr2.0.3")  # a code, in any case, is taken with no menu
     term.expect(r"Error: case BCP-0064 counts CR2.0.3, which is part of CR2.0")
 
     # Line 3 typed by its code, then removed; line 2 changed to 3 incidents.
     term.answer(r"Next .*: ", "add")
     term.answer(r"Find a unit cost.*: ", "HO3.0")
-    term.answer(r"Choose 1-1 .*: ", "1")
     term.answer(r"Quantity .*: ", "1")
     term.answer(r"Years .*: ", "")
     term.answer(r"Description .*: ", "")
@@ -104,6 +102,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.expect(r"Removed line 3 \(HO3.0\)\. Case total: £7,919")
     term.answer(r"Next .*: ", "change")
     term.answer(r"Which line to change \(1-2\): ", "2")
+    term.answer(r"Unit cost of the line \[CR2.0\]: .*: ", "")
     term.answer(r"Quantity .*\[2\]: ", "3")
     term.answer(r"Years .*\[1\]: ", "")
     term.answer(r"Description .*: ", "Reduction in domestic abuse, incidents x3")

@@ -448,7 +448,7 @@ def test_unit_cost_csv_text_with_a_control_character_is_refused(controlled, fiel
 def test_guided_entry_re_asks_a_note_with_a_control_character(tmp_path, character):
     settings = sample_project(tmp_path)
     path = tmp_path / "cases" / "BCP" / "BCP-0001.toml"
-    answers = ["add", "HE1.0", "1", "1", "1", "", f"Confirmed by{character}the service",
+    answers = ["add", "HE1.0", "1", "1", "", f"Confirmed by{character}the service",
                "Confirmed by the service", "done", "y"]
     result = invoke("case", "update", "BCP-0001", "--settings", settings,
                     input="".join(f"{answer}\n" for answer in answers))
