@@ -614,8 +614,13 @@ def enter_new_case(inputs: pipeline.Inputs, valuer: Valuer) -> models.CaseRecord
     in_use = case_files.known_references(folder)
     suggestion = case_files.next_reference(service, in_use)
 
+    withdrawn = {record.reference.upper(): record.file for record in inputs.withdrawn}
+
     def check_reference(text: str) -> str:
         text = text.strip()
+        if text.upper() in withdrawn:  # (its file is in use: `case update` would be refused)
+            raise ValueError(f"{text} is a withdrawn case's reference ({withdrawn[text.upper()]}): a reference is "
+                             f"never used again; take the next free one{f' ({suggestion})' if suggestion else ''}")
         message = entry.reference_message(text, service, in_use)
         if message:
             raise ValueError(message)
@@ -731,9 +736,11 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
 
     Events are added after the last one (assessment, programme start, completed, or closed
     with its reason); nothing stored is changed or removed: a case closed by mistake is
-    re-opened by a new event. For a completion, find unit costs by words, give quantity, years
-    and an evidence note, and see each line's saving and the running total. Shows the case and
-    asks before writing; Ctrl-C or 'no' writes nothing.
+    re-opened by a new event. For a completion, find unit costs by words or type a code (taken
+    at once, in any case); a long list of matches pages on (n), narrows (+ words) or gives way
+    to a new search. Give quantity, years and an evidence note, and see each line's saving and
+    the running total; a line entered now can be changed (its code too) or removed. Shows the
+    case and asks before writing; Ctrl-C or 'no' writes nothing.
 
     \b
     Example:
