@@ -28,6 +28,8 @@ PHRASE_FIELDS = ("description", "outcome_detail", "agency")
 PHRASE_BONUS = 4
 """Added once when the words typed appear one after another, as typed, in a phrase field."""
 
+MAX_TERMS = 20
+"""Words of one query searched for: a paragraph pasted by mistake is not searched word by word."""
 STOP_WORDS = frozenset("a an and at by for from in into of on or per the to with".split())
 """Words too common to search for (unless nothing else was typed)."""
 IRREGULAR = {"children": "child", "people": "person", "women": "woman", "men": "man", "wives": "wife",
@@ -68,7 +70,7 @@ def terms_of(text: str) -> list[str]:
     for token in text.split():
         found.extend([token.lower()] if looks_like_code(token) else words_of(token))
     kept = [word for word in found if word not in STOP_WORDS]
-    return kept or found
+    return (kept or found)[:MAX_TERMS]
 
 
 def find_code(text: str, costs: dict[str, models.UnitCost]) -> models.UnitCost | None:
