@@ -154,7 +154,7 @@ def read_set(text: str, record: models.CaseRecord, settings: models.Settings,
         return None, Problem(code="bad-amendment", file=record.file, where=where,
                              message=f"'{shown(text)}' does not say what to set the field to",
                              hint="write PATH=VALUE, e.g. --set outcomes[2].quantity=2")
-    target, problem = read_path(path, record, where, whole=False)
+    target, problem = read_path(path, record, f"--set {shown(path.strip())}", whole=False)
     if problem:
         return None, problem
     where = f"--set {target}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from decimal import Decimal
 
 import click
 
@@ -137,15 +138,28 @@ def show_change(old: models.CaseRecord, new: models.CaseRecord, valuer: Valuer) 
     """The case after the change, the change in its saving, and what changed, field by field."""
     click.echo("\nAfter the correction:")
     show_case(new, len(new.history), valuer)
-    before, after = valuer.total(old), valuer.total(new)
-    moved = after - before
-    difference = ("no change" if not moved else
-                  f"{'up' if moved > 0 else 'down'} {render_text.pounds(abs(moved))}")
-    click.echo(f"\nSaving at {valuer.price_year} prices: {render_text.pounds(before)} -> "
-               f"{render_text.pounds(after)} ({difference})")
+    (before, prudent_before), (after, prudent_after) = totals(old, valuer), totals(new, valuer)
+    click.echo(f"\nSaving at {valuer.price_year} prices: {moved(before, after)}")
+    if (prudent_before, prudent_after) != (before, after):
+        click.echo(f"Prudent saving (after the Green Book adjustments): {moved(prudent_before, prudent_after)}")
     click.echo("What changed:")
     for item in case_history.differences(old, new):
         click.echo(f"  {item}")
+
+
+def totals(record: models.CaseRecord, valuer: Valuer) -> tuple[Decimal, Decimal]:
+    """The case's saving and prudent saving as the report values them (nothing until it completes)."""
+    if record.completed_on is None:
+        return models.ZERO, models.ZERO
+    valued = entry.value_case(record, valuer.inputs.settings, valuer.inputs.costs, valuer.inputs.series)
+    return valued.total, valued.prudent_total
+
+
+def moved(before: Decimal, after: Decimal) -> str:
+    """``£79,474 -> £76,563 (down £2,911)``."""
+    change = after - before
+    difference = f"{'up' if change > 0 else 'down'} {render_text.pounds(abs(change))}" if change else "no change"
+    return f"{render_text.pounds(before)} -> {render_text.pounds(after)} ({difference})"
 
 
 def write(old: models.CaseRecord, old_text: str, new: models.CaseRecord, reason: str,
