@@ -124,3 +124,21 @@ def test_validate_warns_once_per_service_and_year_without_spend(project):
 def test_the_bundled_sample_has_spend_for_every_year_with_completions():
     result = invoke("validate")
     assert result.exit_code == 0 and "[no-spend-for-year]" not in result.output
+
+
+def test_a_spreadsheet_application_recalculates_the_workbook_without_an_error_value(project, tmp_path):
+    from test_xlsx import recalculate  # (LibreOffice, headless; CI installs it)
+
+    folder, settings = project
+    workbook = folder / "report.xlsx"
+    assert invoke("report", "--settings", settings, "--xlsx", workbook).exit_code == 0
+    recalculated = recalculate(workbook, tmp_path)
+    summary = recalculated["Summary"]
+    values = {row[0]: row[1:3] for row in summary.iter_rows(values_only=True) if row[0]}
+    assert values["Total estimated saving for cases completed in 2023/24"] == (143650, 143650)
+    assert values["Average saving per completed case"] == (143650, 143650)
+    assert values["Estimated net saving to BCP (saving - spend)"] == (NOT_AVAILABLE, NOT_AVAILABLE)
+    errors = [(sheet.title, cell.coordinate, cell.value) for sheet in recalculated.worksheets
+              for row in sheet.iter_rows() for cell in row
+              if isinstance(cell.value, str) and cell.value.startswith("#") and cell.value.endswith(("!", "?", "A"))]
+    assert errors == []
