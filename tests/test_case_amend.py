@@ -90,6 +90,15 @@ def test_numbers_refer_to_the_case_as_stored_whatever_is_removed(project):
     assert [(line["code"], line["quantity"]) for line in case["outcomes"]] == [("CR2.0", 3), ("HO3.0", 2)]
 
 
+def test_a_refusal_after_a_removal_names_the_line_as_stored(project):
+    before = snapshot(project.parent)
+    result = amend(project, "--remove", "outcomes[1]", "--set", "outcomes[3].code=CR2.0.1",
+                   "--reason", "health part only", "--yes")
+    assert_refused(result, "outcomes[3].code", "double-counted-constituent")  # line 2 once line 1 is gone
+    assert "outcomes[2].code" not in result.output
+    assert_unchanged(before, project.parent)
+
+
 def test_an_event_date_out_of_order_is_refused_naming_the_event(project):
     before = snapshot(project.parent)
     result = amend(project, "--set", "status[4].date=01/04/2021", "--reason", "date typed wrongly", "--yes")
@@ -268,3 +277,18 @@ def test_guided_amend_in_a_terminal(project):
         if term.status is None:
             term.close()
     assert stored(project)["change"][-1]["what"] == ["outcomes[2].quantity: 3 -> 2"]
+
+
+def test_a_scripted_amend_at_a_terminal_without_yes_asks_first(project):
+    before = snapshot(project.parent)
+    term = Terminal(["case", "amend", "BCP-0001", "--set", "outcomes[2].quantity=2", "--reason", REASON,
+                     "--settings", str(project)], cwd=project.parent)
+    try:
+        term.expect(r"outcomes\[2\]\.quantity: 3 -> 2")
+        term.answer(r"Write the corrected case to .*\? \[y/n\]: ", "n")
+        term.expect(r"Stopped: nothing was written\.")
+        assert term.wait() == 1
+    finally:
+        if term.status is None:
+            term.close()
+    assert_unchanged(before, project.parent)
