@@ -35,7 +35,7 @@ import re
 import tomllib
 from decimal import Decimal
 
-from up2u_cba import cases, checks, deflators, input_files, models, privacy, storage
+from up2u_cba import cases, checks, deflators, input_files, models, privacy, reference_examples, storage
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
@@ -267,21 +267,14 @@ def known_references(folder: str) -> dict[str, str]:
     return found
 
 
-_SIMPLE_PATTERN = re.compile(
-    r"(?P<prefix>(?:[A-Za-z0-9_ /:]|-|\\[-./_ :])*)"
-    r"(?:\\d|\[0-9\])(?:\{(?P<width>\d+)\}|\{(?P<least>\d+),\d*\}|\+)"
-)
-
-
 def next_reference(service: models.ServiceSettings, taken: set[str] | dict[str, str]) -> str | None:
     """The next free reference of ``service``: one more than the highest in use (BCP-0071 after
     BCP-0070), in the service's ``reference_pattern``; None if the pattern gives no way to tell."""
     taken_upper = {reference.upper() for reference in taken}
     pattern = service.reference_pattern
-    simple = _SIMPLE_PATTERN.fullmatch(pattern) if pattern else None
+    simple = reference_examples.simple(pattern)
     if simple:
-        prefix = re.sub(r"\\(.)", r"\1", simple.group("prefix"))
-        width = int(simple.group("width") or simple.group("least") or 4)
+        prefix, width = simple
     else:
         prefix, width = _prefix_from_references(service, taken_upper)
         if prefix is None:
@@ -338,17 +331,16 @@ def unknown_reference_hint(reference: str, references: list[str]) -> str:
     return f"the nearest references in use are {', '.join(nearest)}; {listing}" if nearest else listing
 
 
-def reference_problem(reference: str, service: models.ServiceSettings) -> str | None:
-    """Why ``reference`` cannot be a reference of ``service``, or None."""
+def reference_problem(reference: str, service: models.ServiceSettings, references=()) -> str | None:
+    """Why ``reference`` cannot be a reference of ``service``, or None. ``references``: those
+    already in use, for an example when the service's pattern is too clever to make one."""
     if len(reference) > cases.REFERENCE_LIMIT:  # what validate refuses (``cases.parse``)
         return f"a reference is at most {cases.REFERENCE_LIMIT} characters (it is also the file name)"
     if not cases.SAFE_REFERENCE.fullmatch(reference):
         return "a reference is letters, digits and dashes only (it is also the file name)"
     refused = privacy.check_reference(reference)  # even when the service's pattern allows it
     if refused or (service.reference_pattern and not re.fullmatch(service.reference_pattern, reference)):
-        example = next_reference(service, set())
-        shown = f" such as {example}" if example else ""
-        shape = f"{service.name} references look like {service.reference_pattern}{shown} (a pseudonym, never a name)"
+        shape = reference_examples.shape(service, references)
         return f"{refused}; {shape}" if refused else shape
     return None
 
@@ -494,11 +486,21 @@ def save_replacement(
         return [Problem(code="history-rewritten", file=path,
                         message="a correction keeps the case's reference and its history, and adds to the history",
                         hint="this is a bug in up2u-cba: please report it")]
+    text = replacement_text(old_text, old, new)
+    if text is None:
+        return [would_lose_comments(path, "the corrected case")]
+    return _save_over(old, old_text, text, new, cases_folder, settings, costs, series)
+
+
+def replacement_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str | None:
+    """The file text of ``new`` written over ``old``'s file (read as ``old_text``): laid out
+    again, keeping the leading comment; None if the file has comments further down, which laying
+    it out again would lose."""
     old_text = old_text.removeprefix("\ufeff")
     comment = leading_comment(old_text)
     if render(old, comment) != old_text and has_comment(old_text.splitlines(keepends=True)[len(comment):]):
-        return [would_lose_comments(path, "the corrected case")]
-    return _save_over(old, old_text, render(new, comment), new, cases_folder, settings, costs, series)
+        return None
+    return render(new, comment)
 
 
 def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) -> list[Problem]:

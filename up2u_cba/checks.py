@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from up2u_cba import cases, deflators, models, plausibility, privacy, unit_costs
+from up2u_cba import cases, deflators, models, plausibility, privacy, reference_examples, unit_costs
 from up2u_cba.problems import Problem, counted
 
 
@@ -29,6 +29,7 @@ def check(
     problems.extend(_check_assumption_codes(settings, costs))
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
+    references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
     for case in cases:
         key = case.reference.upper()  # BCP-0007 and bcp-0007 are one case to a person
         if key in seen:
@@ -45,7 +46,7 @@ def check(
                 code="outcomes-without-completion", file=case.file, where="outcomes[1]",
                 message="the case has outcome lines but has not completed, so they would be ignored",
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
-        problems.extend(_check_service(case, settings))
+        problems.extend(_check_service(case, settings, references))
         problems.extend(_check_outcomes(case, costs, series))
         problems.extend(_check_declared(case, costs))
         problems.extend(_check_plausible(case, costs, series, settings))
@@ -70,7 +71,7 @@ def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.U
     return problems
 
 
-def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[Problem]:
+def _check_service(case: models.CaseRecord, settings: models.Settings, references: list[str]) -> list[Problem]:
     problems = []
     refused = privacy.check_reference(case.reference)
     if refused:  # whatever the service and its pattern allow
@@ -93,11 +94,11 @@ def _check_service(case: models.CaseRecord, settings: models.Settings) -> list[P
     if not refused and not cases.SAFE_REFERENCE.fullmatch(case.reference):  # as entry and intake refuse it
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
                                 message="a reference is letters, digits, dashes and underscores only",
-                                hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
+                                hint=reference_examples.shape(service, references)))
     elif not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
-                                message=f"the reference does not match the {service.name} reference pattern",
-                                hint=f"references look like {service.reference_pattern} (a pseudonym, never a name)"))
+                                message=f"'{case.reference}' is not in the shape of a {service.name} reference",
+                                hint=reference_examples.shape(service, references)))
     return problems
 
 

@@ -85,7 +85,7 @@ def reference_message(reference: str, service: models.ServiceSettings, in_use: d
     refused = spreadsheet_text.message("reference", reference)
     if refused:
         return f"{refused}: {spreadsheet_text.HINT}"
-    problem = case_files.reference_problem(reference, service)
+    problem = case_files.reference_problem(reference, service, list(in_use))
     if problem:
         return problem
     if reference.upper() in in_use:

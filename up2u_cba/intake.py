@@ -7,16 +7,22 @@ The template (``write_template``) has four sheets:
   reason. A case's first row is its referral; add a row each time the case moves on. Service and
   locality may be left blank on a case's later rows.
 - **Outcomes**: one row per outcome line of a completed case: Reference, Unit cost, Quantity,
-  Years, Description, Evidence, Acknowledged (optional: why an implausible figure is right).
+  Years, Description, Evidence, Acknowledged (optional: why an implausible figure is right), and
+  the line's own Green Book adjustments (optional): Confidence, Deadweight, Attribution,
+  Adjustment reason.
 - **Lists** (hidden): the drop-down lists: services, localities, statuses, closure reasons and
   unit costs (``CODE | description``), read by the drop-downs as cell ranges.
 
+An export (``write_export``) is the same workbook filled with stored cases, every field of them,
+with an Export sheet first saying so. A stored case is always held whole in a workbook: its rows
+are all its events and lines.
+
 ``plan_import`` reads a filled workbook and checks every row, then every case it would write
 (with the same checks ``validate`` runs), and returns every problem at once, each located as
-``Cases row 7: date``. Only when there is none does the plan say what to write: new cases,
-additions to stored cases (appended events and outcome lines), and stored cases left as they
-are. ``apply`` writes them all or none, even if killed part-way (``import_journal``), checking
-each file again before any is stored.
+``Cases row 7: date``. Only when there is none does the plan say what to write: new cases, stored
+cases the workbook changes (each with what changed, to be replaced only when asked), and stored
+cases it holds as they are. ``apply`` writes them all or none, even if killed part-way
+(``import_journal``), checking each file again before any is stored.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ import openpyxl.styles
 import openpyxl.utils
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from up2u_cba import (case_files, cases, checks, dates, deflators, import_journal, input_files, models, privacy,
-                      spreadsheet_text, storage, unit_costs)
+import up2u_cba
+from up2u_cba import (calculate, case_files, case_history, cases, checks, dates, deflators, import_journal,
+                      input_files, models, privacy, spreadsheet_text, storage, unit_costs)
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
@@ -50,9 +57,17 @@ LISTS = "Lists"
 HELP_SHEET = "Help"
 
 CASE_COLUMNS = ("Reference", "Service", "Locality", "Status", "Date", "Closure reason")
-OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence", "Acknowledged")
-OPTIONAL_COLUMNS = ("Acknowledged",)
+OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence", "Acknowledged",
+                   "Confidence", "Deadweight", "Attribution", "Adjustment reason")
+OPTIONAL_COLUMNS = ("Acknowledged", "Confidence", "Deadweight", "Attribution", "Adjustment reason")
 """Columns a workbook made from an older template lacks: read as blank."""
+OUTCOME_TEXTS = {"Description": "description", "Evidence": "evidence", "Acknowledged": "acknowledged",
+                 "Adjustment reason": "adjustment_reason"}
+"""The Outcomes sheet's free-text columns and the outcome line field each fills."""
+SHARES = {"Deadweight": "deadweight", "Attribution": "attribution"}
+"""The Outcomes sheet's share columns (a line's own Green Book adjustments, 0 to 1)."""
+EXPORT_SHEET = "Export"
+"""The sheet an export of stored cases opens on: what it is, when it was made, what importing it does."""
 
 REASON_LABELS = {reason: reason.value.replace("_", " ") for reason in models.ClosureReason}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -88,12 +103,20 @@ HELP = (
     "                  placement x 1,000, 40 years, one line over the settings' line ceiling): why it",
     "                  is right. Such a row is refused until this says why; then it is imported and",
     "                  listed as a warning.",
+    "  Confidence      optional: the evidence grade G, A or R for this line, instead of the unit cost's RAG",
+    "                  rating (it sets the optimism bias of the Green Book figures).",
+    "  Deadweight      optional: this line's own deadweight share, 0 to 1 (0.2 or 20%), instead of the settings'.",
+    "  Attribution     optional: this line's own attribution share, 0 to 1, instead of the settings'.",
+    "  Adjustment reason  why this line's deadweight or attribution differs (required when either is given).",
     f"  Description and evidence are short notes (at most {cases.TEXT_LIMIT} characters) and are refused if",
     "  they look like personal data: dates of birth, postcodes, phone numbers, e-mail addresses,",
     "  National Insurance or NHS numbers. Dates belong in the Cases sheet.",
     "",
-    "Cases already stored are never changed unless you import with --update; then only new",
-    "events and outcome lines are added (each change is listed first), and nothing stored is removed.",
+    "A case already stored is held whole in the workbook (as `up2u-cba intake export` writes it): its",
+    "rows are all its events and all its outcome lines. The import compares it with the stored case and",
+    "lists the events and lines added, changed and removed, and the change in saving; it replaces the",
+    "stored case only with --replace --reason \"why\" (recorded in the case's history). A case as stored",
+    "is left alone, so importing the same workbook again changes nothing.",
     "Use --dry-run to see what an import would write without writing anything.",
     "",
     "Example rows (Cases):  BCP-0071 | BCP | Poole | referred | 2023-01-10 |",
@@ -121,8 +144,8 @@ def usable_costs(costs: dict[str, models.UnitCost], series: deflators.DeflatorSe
 
 
 def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
-                   series: deflators.DeflatorSeries) -> openpyxl.Workbook:
-    """The intake workbook, empty, with its drop-downs, date cells and help."""
+                   series: deflators.DeflatorSeries, rows: int = ROWS) -> openpyxl.Workbook:
+    """The intake workbook, empty, with its drop-downs and date cells on ``rows`` rows, and help."""
     book = openpyxl.Workbook()
     help_sheet = book.active
     help_sheet.title = HELP_SHEET
@@ -152,7 +175,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     list_sheet.sheet_state = "hidden"
 
     _header(case_sheet, CASE_COLUMNS, (14, 12, 24, 14, 13, 16))
-    last = ROWS + 1
+    last = max(rows, ROWS) + 1
     _list_validation(case_sheet, f"B2:B{last}", ranges["Services"], "Service", "Pick the service.")
     _list_validation(case_sheet, f"C2:C{last}", ranges["Localities"], "Locality", "Pick a locality of the service.")
     _list_validation(case_sheet, f"D2:D{last}", ranges["Statuses"], "Status",
@@ -170,7 +193,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     for row in range(2, last + 1):
         case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
 
-    _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40, 40))
+    _header(outcome_sheet, OUTCOME_COLUMNS, (14, 60, 10, 8, 40, 40, 40, 12, 12, 12, 40))
     _list_validation(outcome_sheet, f"B2:B{last}", ranges["Unit costs"], "Unit cost",
                      "Pick the unit cost that values the outcome (or type its code).", strict=False)
     for column, title in (("C", "Quantity"), ("D", "Years")):
@@ -180,7 +203,19 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
                                 prompt="A number greater than 0." + (" Blank means 1." if title == "Years" else ""))
         number.add(f"{column}2:{column}{last}")
         outcome_sheet.add_data_validation(number)
-    for column, title in (("E", "Description"), ("F", "Evidence"), ("G", "Acknowledged")):
+    grades = DataValidation(type="list", formula1='"G,A,R"', allow_blank=True, showErrorMessage=True,
+                            showInputMessage=True, errorTitle="Confidence", error="G, A or R.",
+                            promptTitle="Confidence", prompt="Optional: this line's evidence grade, G, A or R.")
+    grades.add(f"H2:H{last}")
+    outcome_sheet.add_data_validation(grades)
+    for column, title in (("I", "Deadweight"), ("J", "Attribution")):
+        share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
+                               showErrorMessage=True, showInputMessage=True, errorTitle=title,
+                               error=f"{title} is a share from 0 to 1 (0.2 or 20%).", promptTitle=title,
+                               prompt="Optional: this line's own share, 0 to 1; give the adjustment reason too.")
+        share.add(f"{column}2:{column}{last}")
+        outcome_sheet.add_data_validation(share)
+    for column, title in (("E", "Description"), ("F", "Evidence"), ("G", "Acknowledged"), ("K", "Adjustment reason")):
         text = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(cases.TEXT_LIMIT),
                               allow_blank=True, showErrorMessage=True, showInputMessage=True, errorTitle=title,
                               error=f"At most {cases.TEXT_LIMIT} characters: a short note.", promptTitle=title,
@@ -222,6 +257,130 @@ def write_template(path: str, settings: models.Settings, costs: dict[str, models
     storage.replace_with(path, book.save)
 
 
+# --- an export of stored cases ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Which stored cases an export holds: every filter given must match (None: not filtered)."""
+
+    service: str | None = None
+    year: models.FinancialYear | None = None
+    """Cases active in the year: referred by its end, not completed or closed before it began."""
+    status: models.Status | None = None
+    """Cases whose latest status is this."""
+    references: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = ([f"service {self.service}"] if self.service else []) + \
+                ([f"active in {self.year}"] if self.year else []) + \
+                ([f"now {self.status.value}"] if self.status else []) + \
+                ([f"reference {', '.join(self.references)}"] if self.references else [])
+        return "; ".join(parts) if parts else "every stored case (withdrawn ones aside)"
+
+
+def select(records: list[models.CaseRecord], selection: Selection) -> list[models.CaseRecord]:
+    """The active cases of ``records`` that ``selection`` picks, by service and reference."""
+    wanted = {reference.upper() for reference in selection.references}
+    chosen = []
+    for record in records:
+        if record.withdrawn or (wanted and record.reference.upper() not in wanted):
+            continue
+        if selection.service and record.service.lower() != selection.service.lower():
+            continue
+        if selection.status and record.history[-1].status is not selection.status:
+            continue
+        if selection.year and calculate.participant_row(record, selection.year) is None:
+            continue  # (not active in the year, as `case list --year` judges it)
+        chosen.append(record)
+    return sorted(chosen, key=lambda record: (record.service, record.reference))
+
+
+def build_export(settings: models.Settings, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries,
+                 records: list[models.CaseRecord], selection: Selection,
+                 made: datetime.datetime) -> openpyxl.Workbook:
+    """The intake workbook filled with ``records`` as they are stored: one Cases row per status
+    event (service and locality on a case's first row), one Outcomes row per outcome line, and an
+    Export sheet saying what it is, when it was made, and that importing it replaces those cases."""
+    events = sum(len(record.history) for record in records)
+    lines = sum(len(record.outcomes) for record in records)
+    book = build_template(settings, costs, series, rows=max(events, lines))
+    labels = {cost.code: cost_label(cost) for cost in usable_costs(costs, series)}
+    case_sheet, outcome_sheet = book[CASES], book[OUTCOMES]
+    row = 2
+    for record in records:
+        for number, event in enumerate(record.history):
+            values = (record.reference, record.service if number == 0 else None,
+                      record.locality if number == 0 else None, event.status.value, event.date,
+                      REASON_LABELS[event.reason] if event.reason else None)
+            for column, value in enumerate(values, start=1):
+                spreadsheet_text.put(case_sheet, row, column, value)
+            case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
+            row += 1
+    row = 2
+    for record in records:
+        for outcome in record.outcomes:
+            for column, value in enumerate(_outcome_cells(record, outcome, labels), start=1):
+                spreadsheet_text.put(outcome_sheet, row, column, value)
+            row += 1
+    _export_sheet(book, len(records), selection, made, settings.cases_folder)
+    spreadsheet_text.check_formulas(book)
+    return book
+
+
+def _outcome_cells(record: models.CaseRecord, outcome: models.OutcomeEntry, labels: dict[str, str]) -> tuple:
+    """An outcome line as its Outcomes row (``OUTCOME_COLUMNS``): numbers as numbers, a blank for
+    what the line leaves unsaid (years taken from the settings, no adjustment of its own)."""
+    return (record.reference, labels.get(outcome.code, outcome.code), _cell_number(outcome.quantity),
+            _cell_number(outcome.years) if outcome.years_stated else None, outcome.description or None,
+            outcome.evidence or None, outcome.acknowledged or None, outcome.confidence or None,
+            _cell_number(outcome.deadweight), _cell_number(outcome.attribution), outcome.adjustment_reason or None)
+
+
+def _cell_number(value: Decimal | None):
+    """A number cell's value: an int when whole, else a float (a case file's figures are TOML
+    numbers, so nothing finer than a float is ever stored)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _export_sheet(book, count: int, selection: Selection, made: datetime.datetime, cases_folder: str) -> None:
+    sheet = book.create_sheet(EXPORT_SHEET, 0)
+    lines = (
+        "Export of stored cases",
+        "",
+        f"{count} stored case(s), as they were stored on {made:%Y-%m-%d at %H:%M} UTC, exported by up2u-cba "
+        f"{up2u_cba.__version__} from {cases_folder}.",
+        f"Selected: {selection.describe()}.",
+        "",
+        "Correct the cases on the Cases and Outcomes sheets (see the Help sheet). Importing this workbook",
+        "REPLACES each of these stored cases with what its rows say: a changed row is a change, a deleted",
+        "row removes that event or outcome line, a new row adds one. A case whose rows are left as they",
+        "are is not written again. Deleting all of a case's rows leaves the stored case as it is",
+        "(`up2u-cba case withdraw` takes a case out of the figures).",
+        "",
+        "To see, per case, what changed and the change in saving, writing nothing:",
+        "  up2u-cba intake import THIS-FILE.xlsx --dry-run",
+        "To replace the stored cases (each change is recorded in the case's history with the reason):",
+        '  up2u-cba intake import THIS-FILE.xlsx --replace --reason "why the cases are corrected"',
+    )
+    for number, line in enumerate(lines, start=1):
+        spreadsheet_text.put(sheet, number, 1, line)
+    sheet["A1"].font = openpyxl.styles.Font(bold=True, size=14)
+    sheet.column_dimensions["A"].width = 110
+    book.active = 0
+
+
+def write_export(path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
+                 series: deflators.DeflatorSeries, records: list[models.CaseRecord], selection: Selection,
+                 made: datetime.datetime | None = None) -> None:
+    """Write the export of ``records`` to ``path`` atomically (``storage.replace_with``)."""
+    made = (made or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    book = build_export(settings, costs, series, records, selection, made)
+    storage.replace_with(path, book.save)
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -248,14 +407,16 @@ class Change:
     reference: str
     path: str
     kind: str
-    """``new`` (a new case file), ``update`` (events/outcomes appended), ``unchanged`` (stored as
-    the workbook has it), ``skipped`` (additions in the workbook, not written without --update)."""
+    """``new`` (a new case file), ``replace`` (a stored case replaced by the workbook's version),
+    ``changed`` (a stored case the workbook changes, refused without --replace) or ``unchanged``
+    (stored as the workbook has it: not written)."""
     record: models.CaseRecord
-    """The case as it will be (or, unchanged/skipped, as it is) stored."""
+    """The case as the workbook has it (once written, with its ``imported`` history entry)."""
     old: models.CaseRecord | None = None
+    """The stored case, as it is now."""
     old_text: str = ""
-    added_events: tuple[models.StatusEvent, ...] = ()
-    added_outcomes: tuple[models.OutcomeEntry, ...] = ()
+    differences: tuple[str, ...] = ()
+    """What the workbook changes in the stored case (``case_history.differences``)."""
 
 
 @dataclasses.dataclass
@@ -282,12 +443,15 @@ def plan_import(
     series: deflators.DeflatorSeries,
     stored: list[models.CaseRecord],
     stored_problems: list[Problem],
-    update: bool,
+    replace: bool,
     today: datetime.date | None = None,
+    withdrawn: list[models.CaseRecord] = (),
 ) -> Plan:
     """Read and check the workbook at ``path`` against the settings, unit costs and the cases
-    already stored; every problem is reported at once. No event may be dated after ``today``
-    (default: the computer's date)."""
+    already stored (``stored``: the active ones); every problem is reported at once. A stored
+    case in the workbook is compared with it, and is to be replaced only if ``replace``. A
+    ``withdrawn`` case's reference is refused. No event may be dated after ``today`` (default:
+    the computer's date)."""
     book, problems = _open(path)
     if book is None:
         return Plan(path, [], problems)
@@ -306,12 +470,21 @@ def plan_import(
     outcomes_of: dict[str, list[_OutcomeRow]] = {}
     for outcome_row in outcomes:
         outcomes_of.setdefault(outcome_row.reference.upper(), []).append(outcome_row)
-    new_folders = _NewCaseFolders(settings.cases_folder, stored)
+    new_folders = _NewCaseFolders(settings.cases_folder, [*stored, *withdrawn])
+    withdrawn_files = {record.reference.upper(): record.file for record in withdrawn}
     changes: list[Change] = []
     for key, rows in reader.rows_of.items():
         reference = reader.spelling[key]
         case_events = events_of.get(key, [])
         case_outcomes = outcomes_of.get(key, [])
+        if key in withdrawn_files and key not in by_reference:
+            sheet = CASES if rows[CASES] else OUTCOMES
+            problems.append(Problem(code="withdrawn-case", file=path, where=f"{sheet} row {rows[sheet][0]}: reference",
+                                    message=f"{reference} was withdrawn ({withdrawn_files[key]}); its reference is "
+                                            "not used again",
+                                    hint=f"restore it first (`up2u-cba case restore {reference}`), or give this "
+                                         "case a new reference"))
+            continue
         if key in broken and key not in by_reference:
             sheet = CASES if rows[CASES] else OUTCOMES
             problems.append(Problem(code="stored-case-has-problems", file=path,
@@ -323,7 +496,7 @@ def plan_import(
                          outcome_rows=tuple(row for row in rows[OUTCOMES] if (OUTCOMES, row) in reader.broken_rows),
                          on_cases_sheet=bool(rows[CASES]))
         change, case_problems = _plan_case(path, reference, case_events, case_outcomes, by_reference.get(key),
-                                           settings, costs, series, new_folders, update, unread)
+                                           settings, costs, series, new_folders, replace, unread)
         problems.extend(case_problems)
         if change is not None:
             changes.append(change)
@@ -481,11 +654,14 @@ class _Reader:
                 elif not locality:
                     self.problem("missing-field", CASES, number, "locality", "no locality given",
                                  "give the locality on the case's first row")
-                if earlier and earlier[2] and locality and locality != earlier[2] and _text(cells["Locality"]):
+                # (a stored case's first row may give it a new locality: the workbook holds the whole case)
+                if earlier and earlier[0] and earlier[2] and locality and locality != earlier[2] \
+                        and _text(cells["Locality"]):
                     self.problem("inconsistent-case", CASES, number, "locality",
                                  f"{reference} is in {earlier[2]} ({_place(earlier[0])})",
                                  "a case has one locality; leave it blank on later rows")
-                message = case_files.reference_problem(reference, service) if reference else None
+                in_use = [known.reference for known in self.stored.values()]
+                message = case_files.reference_problem(reference, service, in_use) if reference else None
                 refused = privacy.check_reference(reference) if message else None
                 if refused and reference.upper() not in self.bad_references:  # never repeat a name or birth date
                     self.problem("personal-data", CASES, number, "reference", refused, privacy.REFERENCE_HINT)
@@ -587,20 +763,23 @@ class _Reader:
             quantity = self._number(number, cells["Quantity"], "quantity", required=True)
             years = self._number(number, cells["Years"], "years", required=False)
             texts = {}
-            for column in ("Description", "Evidence", "Acknowledged"):
+            for column, field in OUTCOME_TEXTS.items():
                 text = _text(cells[column])
-                field = column.lower()
                 if not text and column == "Evidence":
-                    self.problem("missing-field", OUTCOMES, number, field, "no evidence note given",
+                    self.problem("missing-field", OUTCOMES, number, column, "no evidence note given",
                                  "a short note of the evidence, e.g. 'Police incident check'")
-                for problem in case_files.text_problems(self.path, f"{OUTCOMES} row {number}: {field}", field, text):
+                for problem in case_files.text_problems(self.path, f"{OUTCOMES} row {number}: {column.lower()}",
+                                                        field, text):
                     self.problems.append(problem)
                 texts[field] = text
+            adjustments = {field: self._share(number, cells[column], column) for column, field in SHARES.items()}
+            confidence = self._confidence(number, cells["Confidence"])
             self._row_read(OUTCOMES, number, reference, len(self.problems) == before)
             if len(self.problems) > before:
                 continue
             stated = _text(cells["Years"]) != ""
-            outcome = models.OutcomeEntry(code=code, quantity=quantity, years=years, years_stated=stated, **texts)
+            outcome = models.OutcomeEntry(code=code, quantity=quantity, years=years, years_stated=stated,
+                                          confidence=confidence, **adjustments, **texts)
             key = (reference.upper(), outcome)
             if key in seen:
                 self.problem("duplicate-row", OUTCOMES, number, "unit cost",
@@ -624,6 +803,31 @@ class _Reader:
         self.problem("unknown-cost-code", OUTCOMES, number, "unit cost", f"'{code}' is not a code in the unit cost files",
                      f"did you mean {' or '.join(nearest)}?" if nearest else "pick one from the list")
         return ""
+
+    def _confidence(self, number: int, value) -> str:
+        grade = _text(value).upper()
+        if grade and grade not in ("G", "A", "R"):
+            self.problem("bad-assumption", OUTCOMES, number, "confidence", f"'{_text(value)}' is not an evidence grade",
+                         "G, A or R, or blank for the unit cost's RAG rating")
+            return ""
+        return grade
+
+    def _share(self, number: int, value, column: str) -> Decimal | None:
+        """A share from 0 to 1, typed as 0.2 or 20% (text or a percent cell); None if blank."""
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+                raise decimal.InvalidOperation
+            share = Decimal(text[:-1].strip()) / 100 if text.endswith("%") else Decimal(text)
+            if not share.is_finite() or not 0 <= share <= 1:
+                raise decimal.InvalidOperation
+        except decimal.InvalidOperation:
+            self.problem("bad-assumption", OUTCOMES, number, column, f"{column.lower()} must be a share from 0 to 1, "
+                         f"not '{problems_.shown(text)}'", "e.g. 0.2 or 20%, or blank for the settings' share")
+            return None
+        return share.normalize() if share == share.to_integral_value() else share
 
     def _number(self, number: int, value, field: str, required: bool) -> Decimal | None:
         if value is None or _text(value) == "":
@@ -709,7 +913,7 @@ class _NewCaseFolders:
 
 
 def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series,
-               new_folders: _NewCaseFolders, update, unread: _Unread = _Unread()):
+               new_folders: _NewCaseFolders, replace: bool, unread: _Unread = _Unread()):
     """Check one case as it would be written. A case some of whose rows could not be read
     (``unread``) is checked from the rows that could, for the problems those rows show whatever
     the others say, and is never written."""
@@ -727,22 +931,18 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
     else:  # a stored case: a problem of the case as a whole is said at its first row here
         where_reference = f"{OUTCOMES} row {outcome_rows[0].row}: reference" if outcome_rows else ""
 
-    if old is not None:
-        for row in event_rows:
-            if row.service != old.service or row.locality != old.locality:
-                column = "service" if row.service != old.service else "locality"
-                problems.append(Problem(code="changes-stored-case", file=path, where=f"{CASES} row {row.row}: {column}",
-                                        message=f"{reference} is stored as {old.service}, {old.locality} ({old.file})",
-                                        hint="a stored case's service and locality stay as they are"))
-        if problems:
-            return None, problems
-        new_events = [row for row in sorted(event_rows, key=lambda row: row.event.date) if row.event not in old.history]
-        new_outcomes = [row for row in outcome_rows if row.outcome not in old.outcomes]
-        history = (*old.history, *(row.event for row in new_events))
-        outcomes = (*old.outcomes, *(row.outcome for row in new_outcomes))
-        record = old.model_copy(update={"history": history, "outcomes": outcomes})
-        event_where = [None] * len(old.history) + [row.row for row in new_events]
-        outcome_where = [None] * len(old.outcomes) + [row.row for row in new_outcomes]
+    if old is not None:  # the workbook holds the whole case: it is compared with what is stored
+        if not event_rows and unread.on_cases_sheet:
+            return None, []  # its Cases rows have problems of their own, reported there
+        partial = _partial_case(path, reference, event_rows, outcome_rows, old, unread)
+        if partial:
+            return None, partial
+        ordered = sorted(event_rows, key=lambda row: row.event.date)
+        record = old.model_copy(update={"locality": ordered[0].locality if ordered else old.locality,
+                                        "history": tuple(row.event for row in ordered),
+                                        "outcomes": tuple(row.outcome for row in outcome_rows)})
+        event_where = [row.row for row in ordered]
+        outcome_where = [row.row for row in outcome_rows]
         target = old.file
     else:
         ordered = sorted(event_rows, key=lambda row: row.event.date)
@@ -775,17 +975,32 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
 
     record = record.model_copy(update={"file": target})
     if old is None:
-        return (Change(reference, target, "new", record, added_events=record.history, added_outcomes=record.outcomes),
-                warnings)
-    added_events = record.history[len(old.history):]
-    added_outcomes = record.outcomes[len(old.outcomes):]
-    if not added_events and not added_outcomes:
+        return Change(reference, target, "new", record), warnings
+    if _content(record) == _content(old):
         return Change(reference, target, "unchanged", old, old), warnings
     old_text, problem = case_files.read_stored(old.file)
     if problem is not None:
         return None, [problem]
-    return Change(reference, target, "update" if update else "skipped", record, old, old_text,
-                  added_events, added_outcomes), warnings
+    what = tuple(case_history.differences(old, record)) or ("the case as a whole",)
+    return Change(reference, target, "replace" if replace else "changed", record, old, old_text, what), warnings
+
+
+def _content(record: models.CaseRecord) -> models.CaseRecord:
+    """What a workbook holds of a case: all of it but its history of changes and its file."""
+    return record.model_copy(update={"changes": (), "file": ""})
+
+
+def _partial_case(path, reference, event_rows, outcome_rows, old, unread: _Unread) -> list[Problem]:
+    """A stored case given only in part (its new rows, say, as a workbook once added them): the
+    workbook holds a stored case whole, so a part would remove the rest."""
+    if unread.cases or any(row.event.status is models.Status.REFERRED for row in event_rows):
+        return []
+    where = f"{CASES} row {event_rows[0].row}: reference" if event_rows else f"{OUTCOMES} row {outcome_rows[0].row}: reference"
+    return [Problem(code="partial-case", file=path, where=where,
+                    message=f"{reference} is a stored case ({old.file}), and the workbook lacks its referral: "
+                            "a stored case is held whole, every event from the referral and every outcome line",
+                    hint=f"export it with `up2u-cba intake export FILE.xlsx --reference {old.reference}`, "
+                         "correct or add its rows there, and import that")]
 
 
 def _check_candidate(record, settings, costs, series) -> list[Problem]:
@@ -801,7 +1016,8 @@ def _check_candidate(record, settings, costs, series) -> list[Problem]:
 _INDEXED = re.compile(r"^(status|outcomes)\[(\d+)\]\.?(\w*)")
 _COLUMNS = {"status": "status", "date": "date", "reason": "closure reason", "code": "unit cost",
             "quantity": "quantity", "years": "years", "description": "description", "evidence": "evidence",
-            "acknowledged": "acknowledged"}
+            "acknowledged": "acknowledged", "confidence": "confidence", "deadweight": "deadweight",
+            "attribution": "attribution", "adjustment_reason": "adjustment reason"}
 
 
 def _locate(problem: Problem, path, reference, where_reference, event_where, outcome_where, stored_file) -> Problem:
@@ -830,20 +1046,22 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 
 def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCost],
-          series: deflators.DeflatorSeries) -> tuple[list[Change], list[Problem]]:
-    """Write the plan's new cases and (if planned) updates, all of them or none, even if the
-    process is killed part-way (``import_journal``); return what was written and any problem met
-    while writing (each file is checked again before any is stored). Ctrl-C raises
-    ``import_journal.Stopped`` once the import is settled."""
-    changes = [change for change in plan.changes if change.kind in ("new", "update")]
+          series: deflators.DeflatorSeries, reason: str = "") -> tuple[list[Change], list[Problem]]:
+    """Write the plan's new cases and replaced stored cases, all of them or none, even if the
+    process is killed part-way (``import_journal``), each with an ``imported`` entry in its
+    history (``reason``: why the stored cases are replaced); return what was written and any
+    problem met while writing (each file is checked again before any is stored, and a stored
+    file changed since the plan read it is refused). Ctrl-C raises ``import_journal.Stopped``
+    once the import is settled."""
+    changes = [_recorded(change, settings, reason) for change in plan.changes if change.kind in ("new", "replace")]
     if not changes:
         return [], []
     texts = [_final_text(change) for change in changes]
-    refused = [case_files.would_lose_comments(change.old.file)
+    refused = [case_files.would_lose_comments(change.old.file, "the replaced case")
                for change, text in zip(changes, texts) if text is None]
     if refused:
         return [], refused
-    files = [import_journal.CaseFile(change.path, text, change.old_text if change.kind == "update" else None)
+    files = [import_journal.CaseFile(change.path, text, change.old_text if change.kind == "replace" else None)
              for change, text in zip(changes, texts)]
     meant = {file.target: change.record for file, change in zip(files, changes)}
 
@@ -862,11 +1080,25 @@ def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCos
     return ([] if problems else changes), problems
 
 
+def _recorded(change: Change, settings: models.Settings, reason: str) -> Change:
+    """``change`` with the ``imported`` entry its case's history gets: what changed and why (a
+    new case: why, if a reason was given)."""
+    entry = case_history.new_change(models.ChangeKind.IMPORTED, settings, what=change.differences,
+                                    reason=reason if change.kind == "replace" or reason else NEW_CASE_REASON)
+    record = case_history.with_change(change.record if change.old is None
+                                      else change.record.model_copy(update={"changes": change.old.changes}), entry)
+    return dataclasses.replace(change, record=record)
+
+
+NEW_CASE_REASON = "new case from an intake workbook"
+"""The reason a new case's ``imported`` history entry gives when the import was given none."""
+
+
 def _final_text(change: Change) -> str | None:
-    """The case file text ``change`` stores (None: an update that would lose a comment)."""
+    """The case file text ``change`` stores (None: a replacement that would lose a comment)."""
     if change.kind == "new":
         return case_files.render(change.record)
-    return case_files.updated_text(change.old_text, change.old, change.record)
+    return case_files.replacement_text(change.old_text, change.old, change.record)
 
 
 def describe_event(event: models.StatusEvent) -> str:
