@@ -23,8 +23,9 @@ from up2u_cba import case_files, cases, checks, cost_search, dates, deflators, e
     unit_costs
 from up2u_cba.problems import Problem, shown
 
-EVENT_FIELDS = ("status", "date", "reason")
-"""What ``--set status[N].FIELD`` can change."""
+EVENT_FIELDS = ("status", "date", "reason") + tuple(field for field in models.StatusEvent.model_fields
+                                               if field not in ("status", "date", "reason"))
+"""What ``--set status[N].FIELD`` can change (any further field of an event is a note, read as text)."""
 LINE_FIELDS = ("code", "quantity", "years", "description", "evidence", "confidence", "deadweight", "attribution",
                "adjustment_reason", "acknowledged")
 """What ``--set outcomes[N].FIELD`` can change."""
@@ -33,7 +34,7 @@ LINE_FIGURES = ("code", "quantity", "years")
 unless the same amendment sets it again (the note was about the old figure)."""
 TEXT_FIELDS = ("description", "evidence", "adjustment_reason", "acknowledged")
 """Free-text fields of a line, checked by the personal-data guard."""
-FIELD_LIST = ("locality, status[N].status, status[N].date, status[N].reason, "
+FIELD_LIST = ("locality, " + ", ".join(f"status[N].{field}" for field in EVENT_FIELDS) + ", "
               + ", ".join(f"outcomes[N].{field}" for field in LINE_FIELDS))
 """Every path ``--set`` takes, as a hint lists them."""
 

@@ -293,7 +293,7 @@ def change_event(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord
         current = event.reason.value.replace("_", " ") if event.reason else None
         reason = REASONS[choose("Reason for closing", list(REASONS), default=current)]
     history = list(record.history)
-    history[number] = models.StatusEvent(status=status, date=day, reason=reason)
+    history[number] = event.model_copy(update={"status": status, "date": day, "reason": reason})
     return checked(record, record.model_copy(update={"history": tuple(history)}), valuer)
 
 
