@@ -88,6 +88,14 @@ def test_costs_show_suggests_the_nearest_codes_for_one_that_does_not_exist():
     assert "HE1.9" in result.output
 
 
+def test_a_misspelt_search_is_answered_with_the_words_the_table_has():
+    result = invoke("costs", "search", "--settings", SETTINGS, "alcahol", "dependancy")
+    assert result.exit_code == 0, result.output
+    assert "No unit cost mentions alcahol dependancy (did you mean alcohol dependency?)." in result.output
+    partly = invoke("costs", "search", "--settings", SETTINGS, "childern", "care")
+    assert "did you mean children care?" in partly.output
+
+
 # --- the ranking rules, one at a time, on made-up tables -----------------------------------
 
 

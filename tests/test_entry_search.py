@@ -67,6 +67,14 @@ def test_a_code_that_does_not_exist_is_answered_with_the_nearest(project):
     assert stored_codes(folder) == ["HE1.9"]
 
 
+def test_a_misspelt_search_is_answered_with_the_words_the_table_has(project):
+    folder, settings = project
+    result = update(settings, [*COMPLETE, "alcahol dependancy", "alcohol dependency", "1", *LINE_REST, "done", "y"])
+    assert result.exit_code == 0, result.output
+    assert "No unit cost mentions alcahol dependancy (did you mean alcohol dependency?)" in result.output
+    assert stored_codes(folder) == ["HE1.0"]
+
+
 def test_a_long_listing_says_how_much_it_shows_and_pages_on(project):
     folder, settings = project
     result = update(settings, [*COMPLETE, "child care", "n", "12", *LINE_REST, "done", "y"])

@@ -231,14 +231,18 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
       up2u-cba costs search police
     """
     table, series, year = costs_or_fail(settings_file, unit_cost_files, price_year)
-    found = cost_search.search(list(words), table)
+    index = cost_search.Index(table)
+    found = index.search(" ".join(words))
+    respelled = index.respelled(" ".join(words)) if not found.complete else None
     if not found.costs:
-        click.echo(f"No unit cost mentions {' '.join(words)}.")
+        click.echo(f"No unit cost mentions {' '.join(words)}" + (f" (did you mean {respelled}?)." if respelled else "."))
         return
     click.echo(render_text.render_cost_list(found.costs[:limit], series, year))
     if len(found) > limit:
         every = f" The first {found.complete} contain every word." if 0 < found.complete < len(found) else ""
         click.echo(f"Showing {limit} of {len(found)} costs; use --limit {len(found)} to see all.{every}")
+    if respelled:
+        click.echo(f"No unit cost mentions every word; did you mean {respelled}?")
 
 
 @costs.command("show")

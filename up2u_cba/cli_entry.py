@@ -267,8 +267,11 @@ def choose_cost(valuer: Valuer, words: str) -> models.UnitCost | None:
             return exact if usable(exact, valuer) else None
         matches = valuer.finder.search(words)
         if not matches.costs:
-            click.echo(nothing_found(words, costs))
+            click.echo(nothing_found(words, costs, valuer.finder))
             return None
+        respelled = valuer.finder.respelled(words) if not matches.complete else None
+        if respelled:
+            click.echo(f"No unit cost mentions every word; did you mean {respelled}? (type it to search for it)")
         picked = browse(words, matches, valuer)
         if not isinstance(picked, str):
             return picked
@@ -283,12 +286,16 @@ def usable(cost: models.UnitCost, valuer: Valuer) -> bool:
     return message is None
 
 
-def nothing_found(words: str, costs: dict[str, models.UnitCost]) -> str:
-    """What to say when a search finds nothing: for a code (or one word), the nearest codes."""
-    nearest = unit_costs.nearest_codes(words, costs) if len(words.split()) == 1 else []
-    hint = f" (did you mean {' or '.join(nearest)}?)" if nearest else ""
+def nothing_found(words: str, costs: dict[str, models.UnitCost], finder: cost_search.Index) -> str:
+    """What to say when a search finds nothing: for a code, the nearest codes; for words, the
+    words the table has that are most alike (or, for one word, the nearest codes)."""
     if cost_search.looks_like_code(words):
+        nearest = unit_costs.nearest_codes(words, costs)
+        hint = f" (did you mean {' or '.join(nearest)}?)" if nearest else ""
         return f"No unit cost has the code {words.strip()}{hint}. Type a code, or words to search."
+    respelled = finder.respelled(words)
+    nearest = unit_costs.nearest_codes(words, costs) if len(words.split()) == 1 and not respelled else []
+    hint = f" (did you mean {respelled or ' or '.join(nearest)}?)" if respelled or nearest else ""
     return f"No unit cost mentions {words}{hint}. Try other words."
 
 

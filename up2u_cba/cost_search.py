@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import difflib
 import re
 
 from up2u_cba import models, unit_costs
@@ -167,6 +168,17 @@ class Index:
         shown = f"{query} + {narrowing}" if required else query
         return Matches(query=" ".join(shown.split()), costs=[self.entries[number].cost for number in ranked],
                        complete=complete)
+
+    def respelled(self, query: str) -> str | None:
+        """``query`` with each word that finds nothing put as the most alike word the table has
+        (``alcahol`` -> ``alcohol``), or None if no word could be put right."""
+        words, changed = [], False
+        for word in words_of(query):
+            alike = [] if word in STOP_WORDS or len(word) < 3 or self._term(word) else \
+                difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.75)
+            words.append(alike[0] if alike else word)
+            changed = changed or bool(alike)
+        return " ".join(words) if changed else None
 
     def _term(self, term: str) -> dict[int, int]:
         """Entry number -> weight, for every cost that ``term`` is found in (a word starting with it,
