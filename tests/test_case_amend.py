@@ -251,6 +251,28 @@ def test_guided_amend_asks_again_for_a_reason_with_personal_data(project):
     assert stored(project)["change"][-1]["reason"] == "Locality typed wrongly"
 
 
+def test_guided_amend_sets_a_lines_own_deadweight_with_its_reason_and_shows_the_prudent_saving(project):
+    answers = ["adjustments", "2", "20%", "", "A",
+               "",  # the reason is required once the line has its own deadweight: asked again
+               "Police data shows some decline anyway", "", "own deadweight agreed with the analyst", "y"]
+    result = amend(project, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Prudent saving (after the Green Book adjustments): £79,474 -> £77,727 (down £1,747)" in result.output
+    line = stored(project)["outcomes"][1]
+    assert (line["deadweight"], line["confidence"]) == (0.2, "A")
+    assert line["adjustment_reason"] == "Police data shows some decline anyway"
+
+
+def test_a_closure_corrected_by_script_takes_its_reason_by_name(project):
+    closed = [number for number, event in enumerate(stored(project, "BCP-0003")["status"], start=1)
+              if event["status"] == "closed"]
+    assert closed, "the sample's BCP-0003 is a closed case"
+    result = amend(project, "--set", f"status[{closed[0]}].reason=No Contact", "--reason", "reason mistyped", "--yes",
+                   reference="BCP-0003")
+    assert result.exit_code == 0, result.output
+    assert stored(project, "BCP-0003")["status"][closed[0] - 1]["reason"] == "no_contact"
+
+
 def test_guided_amend_in_a_terminal(project):
     """The issue asks for amend driven as a person drives it: the real program in a terminal."""
     folder = project.parent
