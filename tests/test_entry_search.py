@@ -58,6 +58,22 @@ def test_a_code_typed_is_taken_at_once_without_a_menu(project, typed):
     assert stored_codes(folder) == [code]
 
 
+def test_case_new_takes_a_typed_code_and_goes_straight_on_to_the_quantity(project):
+    folder, settings = project
+    result = CliRunner().invoke(main, ["case", "new", "--settings", str(settings)], input="".join(
+        f"{answer}\n" for answer in ["BCP", "3", "BCP-0101", "2023-01-01", "completed", "2023-03-01",
+                                      "Cr2.0", "", "", "", "Police incident check", "done", "y"]))
+    assert result.exit_code == 0, result.output
+    asked = [line.split(" (")[0].split(" [")[0].split(" /")[0] for line in result.output.splitlines()
+             if re.match(r"(Service|Locality|Reference|Referral|Has the|Date|Find|Choose|Quantity|Years|Description|"
+                         r"Evidence|Next|Write)", line)]
+    assert asked == ["Service", "Locality", "Reference", "Referral date", "Has the case moved on? Next status",
+                     "Date of the completion", "Find a unit cost: type words", "Quantity", "Years it counts for",
+                     "Description for the report", "Evidence note", "Next", "Write case BCP-0101 to"]  # no 'Choose'
+    record, problems = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0101.toml"))
+    assert problems == [] and [outcome.code for outcome in record.outcomes] == ["CR2.0"]
+
+
 def test_a_code_that_does_not_exist_is_answered_with_the_nearest(project):
     folder, settings = project
     result = update(settings, [*COMPLETE, "he1.99", "HE1.9", *LINE_REST, "done", "y"])
