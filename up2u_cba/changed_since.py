@@ -108,7 +108,11 @@ def collect(records: list[models.CaseRecord], services: list[str], since: dateti
     changed after ``since``, with its changes since."""
     names = {name.lower() for name in services}
     mine = [record for record in records if record.service.lower() in names]
+    # Changes and reports are timed to the second: a change made in the very second a report was
+    # made may have come after it, so it is listed (listing one the report already had is harmless;
+    # leaving out one it had not is what this list is for).
+    same_second = since.replace(microsecond=0) - datetime.timedelta(microseconds=1)
     return report.ChangedSince(since=since, given=given, cases=tuple(
         report.CaseChanges(reference=record.reference, service=record.service, withdrawn=record.withdrawn,
                            changes=tuple(changes))
-        for record, changes in case_history.changed_since(mine, since)))
+        for record, changes in case_history.changed_since(mine, same_second)))

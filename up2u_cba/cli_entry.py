@@ -179,7 +179,7 @@ def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent |
     """One new dated status event after the case's last (None if not ``required`` and skipped)."""
     last = record.history[-1]
     labels = {status_label(status): status for status in entry.UPDATE_STATUSES}
-    unavailable = {} if last.status is models.Status.CLOSED else {
+    unavailable = after_closure(last) if last.status is models.Status.CLOSED else {
         status_label(last.status): f"the case is already at {status_label(last.status)} "
                                    f"(since {last.date:%Y-%m-%d}); choose the step it has moved on to"}
     if required:
@@ -197,15 +197,37 @@ def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent |
     day = ask(f"Date of the {EVENT_NOUNS[status]} ({DATE_FORMS}; not before {last.date:%Y-%m-%d})",
               lambda text: entry.parse_date(text, not_before=last.date, not_after=latest),
               default=f"{min(today, latest):%Y-%m-%d}")
-    reason = None
+    reason, note = None, ""
     if status is models.Status.CLOSED:
         reason = REASONS[choose("Reason for closing", list(REASONS))]
-    return models.StatusEvent(status=status, date=day, reason=reason)
+        if reason is models.ClosureReason.OTHER:
+            note = ask("What was the reason? (a short note, no names)", check_note)
+    return models.StatusEvent(status=status, date=day, reason=reason, note=note)
+
+
+def after_closure(closure: models.StatusEvent) -> dict[str, str]:
+    """What a closed case cannot move to (the menu keeps their numbers): completing, until it is
+    re-opened by an assessment or a programme start; being closed again."""
+    return {status_label(models.Status.COMPLETED):
+            f"the case was closed on {closure.date:%Y-%m-%d}: re-open it first (assessment or programme start, "
+            "dated the day it was re-opened), then record the completion",
+            status_label(models.Status.CLOSED): f"the case is already closed (since {closure.date:%Y-%m-%d})"}
+
+
+def check_note(text: str) -> str:
+    """A closure's note: required, short, and no personal data (never repeated when refused)."""
+    text = text.strip()
+    if not text:
+        raise ValueError("say in a few words why the case was closed, e.g. joined another programme")
+    message = entry.text_message("note", text)
+    if message:
+        raise ValueError(message)
+    return text
 
 
 def show_history(record: models.CaseRecord, stored: int) -> None:
     for index, event in enumerate(record.history):
-        reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
+        reason = f" ({event.reason_label})" if event.reason else ""
         mark = "  (new)" if 0 < stored <= index else ""
         click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}{mark}")
 

@@ -1,0 +1,221 @@
+"""`case withdraw` and `case restore` (issue #10, deliverable 2): a withdrawn case leaves every
+report and count by exactly what it counted for, is kept on file and listed with --withdrawn,
+comes back with restore only if it still passes the checks, and its reference is never reused."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import openpyxl
+import pytest
+from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
+
+from up2u_cba import case_files, cases, cli_withdrawal, settings
+
+CASE = "BCP-0001"  # completed 2021-10-15 in Bournemouth: counts in BCP's 2021/22 figures
+YEAR = "2021/22"
+
+
+@pytest.fixture
+def project(tmp_path):
+    return tmp_path, sample_project(tmp_path)
+
+
+def case_path(folder, reference=CASE):
+    return folder / "cases" / reference.split("-")[0].replace("DOR", "Dorset") / f"{reference}.toml"
+
+
+def bcp_report(settings_file) -> dict:
+    result = invoke("report", "--year", YEAR, "--service", "BCP", "--format", "json", "--settings", settings_file)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["services"][0]
+
+
+def withdraw(settings_file, reference=CASE, reason="entered twice", *extra):
+    return invoke("case", "withdraw", reference, "--reason", reason, "--yes", *extra, "--settings", settings_file)
+
+
+def participants(service: dict) -> dict:
+    return {row["category"]: row["total"] for row in service["participants"]["rows"]}
+
+
+def test_withdrawing_a_case_takes_exactly_its_saving_and_its_counts_out_of_the_report(project):
+    folder, settings_file = project
+    before = bcp_report(settings_file)
+    saving = next(case["total_saving"] for case in before["cases"] if case["reference"] == CASE)
+    result = withdraw(settings_file)
+    assert result.exit_code == 0, result.output
+    assert "£109,756 to £30,282" in result.output  # what leaving the reports means, shown first
+    after = bcp_report(settings_file)
+    assert after["total_saving"] == before["total_saving"] - saving
+    assert after["completers"] == before["completers"] - 1
+    assert CASE not in [case["reference"] for case in after["cases"]]
+    counts_before, counts_after = participants(before), participants(after)
+    assert counts_after["Successful completers"] == counts_before["Successful completers"] - 1
+    assert counts_after["Total number of referrals"] == counts_before["Total number of referrals"] - 1
+    by_locality = {row["locality"]: row["saving"] for row in after["by_locality"]}
+    assert by_locality["Bournemouth"] == {row["locality"]: row["saving"]
+                                          for row in before["by_locality"]}["Bournemouth"] - saving
+    # every other rendering and count leaves it out too
+    text = invoke("report", "--year", YEAR, "--service", "BCP", "--settings", settings_file).stdout
+    assert f"Case {CASE}" not in text
+    workbook = folder / "bcp.xlsx"
+    assert invoke("report", "--year", YEAR, "--service", "BCP", "--xlsx", workbook,
+                  "--settings", settings_file).exit_code == 0
+    book = openpyxl.load_workbook(workbook)
+    cells = [str(cell.value) for sheet in book.worksheets if sheet.title != "Run info"
+             for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell for cell in cells if CASE in cell]
+    years = json.loads(invoke("report", "--year", YEAR, "--service", "BCP", "--format", "json",
+                              "--settings", settings_file).stdout)["years"]
+    assert {row["year"]: row["total_saving"] for row in years}[YEAR] == after["total_saving"]
+    validated = invoke("validate", "--settings", settings_file)
+    assert validated.exit_code == 0 and "69 cases (26 completed), 1 withdrawn" in validated.output
+
+
+def test_a_withdrawn_case_stays_on_file_marked_with_its_reason(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    record, problems = cases.load_file(str(case_path(folder)))
+    assert problems == [] and record.withdrawn
+    change = record.changes[-1]
+    assert (change.kind.value, change.reason, change.what) == ("withdrawn", "entered twice", ("withdrawn: no -> yes",))
+
+
+def test_restoring_brings_back_every_figure(project):
+    folder, settings_file = project
+    before = bcp_report(settings_file)
+    assert withdraw(settings_file).exit_code == 0
+    result = invoke("case", "restore", CASE, "--reason", "not a duplicate after all", "--yes",
+                    "--settings", settings_file)
+    assert result.exit_code == 0, result.output
+    assert "£30,282 to £109,756" in result.output
+    assert bcp_report(settings_file) == before
+    record, _ = cases.load_file(str(case_path(folder)))
+    assert not record.withdrawn and [change.kind.value for change in record.changes] == ["withdrawn", "restored"]
+
+
+def test_case_list_leaves_a_withdrawn_case_out_and_lists_it_with_withdrawn(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    listed = invoke("case", "list", "--settings", settings_file)
+    assert listed.exit_code == 0 and CASE not in listed.output
+    assert "1 withdrawn case left out" in listed.output
+    withdrawn = invoke("case", "list", "--withdrawn", "--settings", settings_file)
+    assert withdrawn.exit_code == 0, withdrawn.output
+    rows = [line for line in withdrawn.output.splitlines() if line.startswith("| BCP-") or line.startswith("| DOR-")]
+    today = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}"
+    assert len(rows) == 1 and CASE in rows[0] and "WITHDRAWN" in rows[0] and "entered twice" in rows[0]
+    assert today in rows[0]
+    none = invoke("case", "list", "--withdrawn", "--service", "Dorset", "--settings", settings_file)
+    assert "No withdrawn case matches." in none.output
+
+
+def test_case_show_of_a_withdrawn_case_says_withdrawn_first(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    shown = invoke("case", "show", CASE, "--settings", settings_file)
+    assert shown.exit_code == 0, shown.output
+    first = shown.output.splitlines()[0]
+    assert first.startswith("WITHDRAWN on ") and "(entered twice)" in first
+    assert "£79,474" in shown.output  # its table is still shown
+
+
+def test_case_update_of_a_withdrawn_case_is_refused_restore_first(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    before = snapshot(folder)
+    result = invoke("case", "update", CASE, "--settings", settings_file, input="y\n")
+    assert_refused(result, "[case-withdrawn]", str(case_path(folder).relative_to(folder)), "restore it first")
+    assert_unchanged(before, folder)
+
+
+@pytest.mark.parametrize("reason, code", [(None, "[reason-required]"), ("  ", "[reason-required]"),
+                                          ("seen at home, DOB 12/03/1985", "[personal-data]")])
+def test_a_reason_is_required_and_checked_by_the_personal_data_guard(project, reason, code):
+    folder, settings_file = project
+    before = snapshot(folder)
+    given = [] if reason is None else ["--reason", reason]
+    result = invoke("case", "withdraw", CASE, *given, "--yes", "--settings", settings_file)
+    assert_refused(result, code, "--reason")
+    assert "12/03/1985" not in result.output  # the suspect text is never echoed back
+    assert_unchanged(before, folder)
+
+
+def test_without_a_terminal_or_yes_nothing_is_withdrawn(project):
+    folder, settings_file = project
+    before = snapshot(folder)
+    result = invoke("case", "withdraw", CASE, "--reason", "entered twice", "--settings", settings_file)
+    assert_refused(result, "[needs-confirmation]", "--yes")
+    assert_unchanged(before, folder)
+
+
+def test_at_a_terminal_it_asks_for_the_reason_and_to_confirm(project, monkeypatch):
+    folder, settings_file = project
+    monkeypatch.setattr(cli_withdrawal, "interactive", lambda: True)
+    before = snapshot(folder)
+    refused = invoke("case", "withdraw", CASE, "--settings", settings_file, input="entered twice\nn\n")
+    assert refused.exit_code == 1 and "nothing was written" in refused.output
+    assert_unchanged(before, folder)
+    result = invoke("case", "withdraw", CASE, "--settings", settings_file, input="\nentered twice\ny\n")
+    assert result.exit_code == 0, result.output
+    assert "Error: the reason is empty" in result.output  # asked again
+    record, _ = cases.load_file(str(case_path(folder)))
+    assert record.withdrawn and record.changes[-1].reason == "entered twice"
+
+
+def test_withdrawing_twice_or_restoring_an_active_case_is_refused_and_writes_nothing(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    before = snapshot(folder)
+    assert_refused(withdraw(settings_file), "[already-withdrawn]", "entered twice")
+    assert_refused(invoke("case", "restore", "BCP-0002", "--reason", "x", "--yes", "--settings", settings_file),
+                   "[not-withdrawn]")
+    assert_unchanged(before, folder)
+
+
+def test_an_unknown_reference_is_refused_naming_the_nearest(project):
+    folder, settings_file = project
+    assert_refused(withdraw(settings_file, "BCP-0099"), "[unknown-case]", "BCP-0063")
+
+
+def test_a_case_that_no_longer_passes_is_not_restored(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    table = folder / "unit_costs" / "bcp-local.csv"
+    table.write_text("".join(line for line in table.read_text().splitlines(keepends=True)
+                             if not line.startswith("BCP-SS1,")))
+    before = snapshot(folder)
+    result = invoke("case", "restore", CASE, "--reason", "not a duplicate", "--yes", "--settings", settings_file)
+    assert_refused(result, "[unknown-cost-code]", "outcomes[1].code", "stays withdrawn")
+    assert_unchanged(before, folder)
+
+
+def test_case_new_never_offers_or_takes_a_withdrawn_reference(project):
+    folder, settings_file = project
+    assert withdraw(settings_file, "BCP-0063").exit_code == 0  # the highest BCP reference
+    loaded, _ = settings.load(str(settings_file))
+    in_use = case_files.known_references(loaded.cases_folder)
+    assert "BCP-0063" in in_use
+    assert case_files.next_reference(loaded.service("BCP"), in_use) == "BCP-0064"
+    result = invoke("case", "new", "--settings", settings_file, input="1\n1\nBCP-0063\n")
+    assert "[BCP-0064]" in result.output
+    assert "Error: BCP-0063 is a withdrawn case's reference" in result.output
+    assert "never used again; take the next free one (BCP-0064)" in result.output
+
+
+def test_intake_cannot_import_a_new_case_under_a_withdrawn_reference(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    template = folder / "template.xlsx"
+    assert invoke("intake", "template", template, "--settings", settings_file).exit_code == 0
+    book = openpyxl.load_workbook(template)
+    for column, value in enumerate([CASE, "BCP", "Poole", "referred", datetime.date(2022, 5, 2)], start=1):
+        book["Cases"].cell(row=2, column=column, value=value)
+    workbook = folder / "again.xlsx"
+    book.save(workbook)
+    before = snapshot(folder / "cases")
+    result = invoke("intake", "import", workbook, "--settings", settings_file)
+    assert_refused(result, CASE)
+    assert_unchanged(before, folder / "cases")
