@@ -239,21 +239,66 @@ def test_a_failed_write_leaves_the_settings_as_they_were(project, monkeypatch, e
     assert_unchanged(before, folder)  # and no temporary file left beside it
 
 
-def test_a_change_made_by_someone_else_meanwhile_is_not_lost(project, monkeypatch):
-    folder, settings = project
+def planned_then(monkeypatch, meanwhile):
+    """Run ``meanwhile`` after `spend set` has read the settings and before it writes them."""
     planned = settings_writer.plan
 
-    def plan_then_edited_by_hand(*args):
+    def plan_then_changed(*args):
         found = planned(*args)
-        with open(settings, "a", encoding="utf-8") as handle:
-            handle.write("# added by hand meanwhile\n")
+        meanwhile()
         return found
 
-    monkeypatch.setattr(settings_writer, "plan", plan_then_edited_by_hand)
+    monkeypatch.setattr(settings_writer, "plan", plan_then_changed)
+
+
+def test_a_change_made_by_someone_else_meanwhile_is_kept(project, monkeypatch):
+    folder, settings = project
+
+    def edit_by_hand():
+        with open(settings, "a", encoding="utf-8") as handle:
+            handle.write("# added by hand meanwhile\n")
+
+    planned_then(monkeypatch, edit_by_hand)
+    result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
+    assert result.exit_code == 0, result.output
+    assert settings.read_text(encoding="utf-8").endswith("# added by hand meanwhile\n")
+    assert spend_of(settings)["2023/24"] == 92000
+
+
+def test_the_same_year_set_by_someone_else_meanwhile_is_not_overwritten_unseen(project, monkeypatch):
+    folder, settings = project
+    planned_then(monkeypatch, lambda: invoke("spend", "set", "BCP", "2023/24", "95000", "--settings", settings))
+    result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
+    assert_refused(result, "[settings-changed]", 'services.BCP.spend."2023/24"', "£95,000")
+    assert spend_of(settings)["2023/24"] == 95000
+
+
+def test_the_file_changed_after_the_edit_and_before_the_rename_is_left_alone(project, monkeypatch):
+    folder, settings = project
+    check = settings_writer.verify
+
+    def changed_then_checked(temporary, path, change):
+        with open(settings, "a", encoding="utf-8") as handle:
+            handle.write("# added by hand at the last moment\n")
+        check(temporary, path, change)
+
+    monkeypatch.setattr(settings_writer, "verify", changed_then_checked)
     result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
     assert_refused(result, "[settings-changed]")
-    assert settings.read_text(encoding="utf-8").endswith("# added by hand meanwhile\n")
+    assert settings.read_text(encoding="utf-8").endswith("# added by hand at the last moment\n")
     assert "2023/24" not in spend_of(settings)
+
+
+def test_two_writers_at_once_both_get_their_year_written(project):
+    folder, settings = project
+    writers = [subprocess.Popen([sys.executable, "-m", "up2u_cba", "spend", "set", "BCP", year, amount,
+                                 "--settings", str(settings)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for year, amount in (("2023/24", "92000"), ("2024/25", "94000"), ("2025/26", "96000"))]
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    assert spend_of(settings) == {"2021/22": 85000, "2022/23": 90000, "2023/24": 92000, "2024/25": 94000,
+                                  "2025/26": 96000}
 
 
 def test_an_edit_that_would_change_anything_else_is_not_written(project, monkeypatch):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import decimal
 import difflib
 import os
 import re
@@ -159,9 +160,13 @@ def exists_problem(change: SpendChange) -> Problem:
 
 
 def write(change: SpendChange) -> None:
-    """Write ``change`` into the settings file: locked, checked unchanged since planned, edited in
-    place, verified and renamed into place. Raises SpendNotWritten (the file untouched), and
-    storage.WriteFailed for a failed write (disk full...)."""
+    """Write ``change`` into the settings file: locked, read again, edited in place, verified and
+    renamed into place. Raises SpendNotWritten (the file untouched), and storage.WriteFailed for a
+    failed write (disk full...).
+
+    A file changed since the change was planned (another `spend set` for another year, a comment
+    added by hand) is edited as it is now, keeping that change; but if the year's own spend is no
+    longer what the user saw (and confirmed), nothing is written."""
     path = os.path.realpath(change.file)  # a settings file that is a link is written through it
     try:
         with storage.folder_lock(os.path.dirname(path)):
@@ -169,7 +174,7 @@ def write(change: SpendChange) -> None:
             if current is None:
                 raise SpendNotWritten([problem.model_copy(update={"file": change.file})])
             if current != change.original:
-                raise SpendNotWritten([changed_problem(change)])
+                change = _replanned(change, current)
             text = edited(current, change)
             storage.write_atomic(path, text, verify=lambda temporary: verify(temporary, path, change))
     except storage.LockTimeout as timeout:
@@ -177,6 +182,29 @@ def write(change: SpendChange) -> None:
             code="folder-locked", file=change.file,
             message=storage.describe_holder(timeout.holder, timeout.timeout, "the settings file's folder"),
             hint="wait for it to finish, then run this again; if that process is gone, just run again")]) from None
+
+
+def _replanned(change: SpendChange, current: bytes) -> SpendChange:
+    """``change`` made to the file as it is now (``current``), if the year's spend there is still
+    the one the user saw; SpendNotWritten otherwise."""
+    data, _ = input_files.parse_toml(decoded(current, change.file).removeprefix(BOM), change.file,
+                                     input_files.SETTINGS)
+    service = (data or {}).get("services", {}).get(change.service)
+    if not isinstance(service, dict) or not isinstance(service.get("spend", {}), dict):
+        raise SpendNotWritten([changed_problem(change)])  # (the verify step would refuse the edit anyway)
+    spend = service.get("spend", {})
+    key = _key_for(spend, change.year)
+    try:
+        now = None if key is None else Decimal(str(spend[key]))
+    except decimal.InvalidOperation:
+        raise SpendNotWritten([changed_problem(change)]) from None
+    if now != change.old:
+        seen = "none" if change.old is None else pounds(change.old)
+        raise SpendNotWritten([changed_problem(change).model_copy(update={
+            "where": change.where,
+            "message": f"{change.service}'s spend for {change.year} was changed by something else while this "
+                       f"command ran (from {seen} to {'none' if now is None else pounds(now)}); nothing was written"})])
+    return dataclasses.replace(change, original=current)
 
 
 def changed_problem(change: SpendChange) -> Problem:
