@@ -288,7 +288,7 @@ def test_guided_amend_in_a_terminal(project):
         term.answer(r"Years it counts for \[1\]: ", "")
         term.answer(r"Description .*: ", "")
         term.answer(r"Evidence note .*: ", "")
-        term.expect(r"Changed outcomes\[2\]\.quantity: 3 -> 2")
+        term.expect(r"Changed: outcomes\[2\]\.quantity: 3 -> 2")
         term.answer(r"Correct .*\[done\]: ", "")
         term.expect(r"£79,474 -> £76,563 \(down £2,911\)")
         term.answer(r"Reason for the correction .*: ", REASON)

@@ -226,8 +226,10 @@ def edit_case(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
         record = edits[action](record, valuer)
 
 
-def checked(record: models.CaseRecord, candidate: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
-    """``candidate`` if the checks `validate` runs accept it (saying what changed), else ``record``."""
+def checked(record: models.CaseRecord, candidate: models.CaseRecord, valuer: Valuer,
+            show_total: bool = True) -> models.CaseRecord:
+    """``candidate`` if the checks `validate` runs accept it (saying what changed and, unless
+    already shown, the case total), else ``record``."""
     inputs = valuer.inputs
     found = case_amendments.result_problems(record, candidate, inputs.settings, inputs.costs, inputs.series)
     errors = problems_.errors(found)
@@ -239,8 +241,8 @@ def checked(record: models.CaseRecord, candidate: models.CaseRecord, valuer: Val
     for problem in problems_.warnings(found):
         click.echo(f"Warning: {said(problem)}")
     for item in case_history.differences(record, candidate):
-        click.echo(f"  Changed {item}")
-    if candidate.completed_on is not None or record.completed_on is not None:
+        click.echo(f"  Changed: {item}")
+    if show_total and (candidate.completed_on is not None or record.completed_on is not None):
         click.echo(f"  Case total: {render_text.pounds(valuer.total(candidate))}")
     return candidate
 
@@ -317,7 +319,7 @@ def change_line(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
     candidate = try_line(record, 0, number, outcome, valuer)
     if candidate is record:
         return record
-    return checked(record, candidate, valuer)
+    return checked(record, candidate, valuer, show_total=False)  # (try_line showed it)
 
 
 def change_adjustments(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
