@@ -219,3 +219,38 @@ def test_intake_cannot_import_a_new_case_under_a_withdrawn_reference(project):
     result = invoke("intake", "import", workbook, "--settings", settings_file)
     assert_refused(result, CASE)
     assert_unchanged(before, folder / "cases")
+
+
+def test_withdraw_and_restore_at_a_real_terminal(project):
+    """Typed as a person would: the case and its effect shown, the reason asked, 'y' to confirm;
+    Ctrl-C at the restore's question writes nothing."""
+    from test_entry_support import Terminal
+
+    folder, settings_file = project
+    terminal = Terminal(["case", "withdraw", CASE, "--settings", str(settings_file)], cwd=folder, timeout=60)
+    try:
+        terminal.expect(r"Case BCP-0001: BCP, Bournemouth")
+        terminal.expect(r"its saving, £79,474 at 2018/19 prices, counts in BCP's 2021/22 total, which falls from "
+                        r"£109,756 to £30,282")
+        terminal.answer(r"Reason \(a short note, no names; recorded in the case's history\): ", "DOB 12/03/1985")
+        terminal.expect(r"Error: reason looks like a date of birth")
+        terminal.answer(r"Reason .*: ", "entered twice")
+        terminal.answer(r"Withdraw BCP-0001\? \[y/n\]: ", "y")
+        terminal.expect(r"Withdrew BCP-0001")
+        assert terminal.wait() == 0
+    finally:
+        terminal.close()
+    record, _ = cases.load_file(str(case_path(folder)))
+    assert record.withdrawn and record.changes[-1].reason == "entered twice"
+    before = snapshot(folder)
+    terminal = Terminal(["case", "restore", CASE, "--reason", "not a duplicate", "--settings", str(settings_file)],
+                        cwd=folder, timeout=60)
+    try:
+        terminal.expect(r"WITHDRAWN on \d{4}-\d\d-\d\d \(entered twice\)\. Case BCP-0001")
+        terminal.expect(r"Restore BCP-0001\? \[y/n\]: ")
+        terminal.interrupt()
+        terminal.expect(r"Stopped: nothing was written\.")
+        assert terminal.wait() == 1
+    finally:
+        terminal.close()
+    assert_unchanged(before, folder)

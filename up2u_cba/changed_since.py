@@ -105,7 +105,7 @@ def _json_generated_at(path: str) -> tuple[datetime.datetime | None, Problem | N
 def collect(records: list[models.CaseRecord], services: list[str], since: datetime.datetime,
             given: str) -> report.ChangedSince:
     """Every case of ``services`` among ``records`` (every stored case: withdrawn ones too)
-    changed after ``since``, with its changes since."""
+    changed at or after ``since`` (to the second), with its changes since."""
     names = {name.lower() for name in services}
     mine = [record for record in records if record.service.lower() in names]
     # Changes and reports are timed to the second: a change made in the very second a report was
