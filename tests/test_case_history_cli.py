@@ -207,3 +207,14 @@ def test_a_report_made_before_reports_carried_a_zone_is_read_in_local_time(proje
     earlier.write_text(json.dumps({"schema": "up2u-cba/report/1", "generated_at": "2025-06-01T10:00:00"}))
     (moment, given), problems = changed_since.read(str(earlier))
     assert problems == [] and moment.tzinfo is not None and "made" in given
+
+
+def test_a_published_workbook_gives_only_how_many_cases_changed(project):
+    folder, settings_file = project
+    changes_after_earlier_reports(folder, settings_file)
+    workbook = folder / "public.xlsx"
+    report(settings_file, "--xlsx", workbook, "--publish", "--changed-since", folder / "earlier.json")
+    cells = [str(cell.value) for row in openpyxl.load_workbook(workbook)["Run info"].iter_rows() for cell in row
+             if cell.value is not None]
+    assert "2 cases changed since then; the workbook made without --publish lists them." in cells
+    assert not [cell for cell in cells if AMENDED in cell or WITHDRAWN in cell or "police check" in cell]

@@ -26,10 +26,10 @@ def case_path(folder, reference=CASE):
     return folder / "cases" / reference.split("-")[0].replace("DOR", "Dorset") / f"{reference}.toml"
 
 
-def bcp_report(settings_file) -> dict:
+def bcp_report(settings_file, part="services") -> dict:
     result = invoke("report", "--year", YEAR, "--service", "BCP", "--format", "json", "--settings", settings_file)
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["services"][0]
+    return json.loads(result.stdout)[part][0]
 
 
 def withdraw(settings_file, reference=CASE, reason="entered twice", *extra):
@@ -42,8 +42,10 @@ def participants(service: dict) -> dict:
 
 def test_withdrawing_a_case_takes_exactly_its_saving_and_its_counts_out_of_the_report(project):
     folder, settings_file = project
-    before = bcp_report(settings_file)
+    before, sensitivity_before = bcp_report(settings_file), bcp_report(settings_file, "sensitivity")
     saving = next(case["total_saving"] for case in before["cases"] if case["reference"] == CASE)
+    prudent = next(case["prudent_total_saving"] for case in before["cases"] if case["reference"] == CASE)
+    shown_before = invoke("sensitivity", "--year", YEAR, "--service", "BCP", "--settings", settings_file).output
     result = withdraw(settings_file)
     assert result.exit_code == 0, result.output
     assert "£109,756 to £30,282" in result.output  # what leaving the reports means, shown first
@@ -58,6 +60,9 @@ def test_withdrawing_a_case_takes_exactly_its_saving_and_its_counts_out_of_the_r
     assert by_locality["Bournemouth"] == {row["locality"]: row["saving"]
                                           for row in before["by_locality"]}["Bournemouth"] - saving
     # every other rendering and count leaves it out too
+    central = bcp_report(settings_file, "sensitivity")["central"]
+    assert central["prudent_total"] == sensitivity_before["central"]["prudent_total"] - prudent
+    assert invoke("sensitivity", "--year", YEAR, "--service", "BCP", "--settings", settings_file).output != shown_before
     text = invoke("report", "--year", YEAR, "--service", "BCP", "--settings", settings_file).stdout
     assert f"Case {CASE}" not in text
     workbook = folder / "bcp.xlsx"

@@ -30,7 +30,7 @@ import openpyxl.worksheet.pagebreak
 import openpyxl.worksheet.properties
 
 from up2u_cba import calculate, disclosure, input_files, report, storage
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, counted
 from up2u_cba import spreadsheet_text
 from up2u_cba.spreadsheet_text import Formula, put, put_at
 
@@ -487,7 +487,7 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosu
         for column in range(2, len(headings) + 1):
             sheet.cell(row=row, column=column).alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True)
         first_data = row + 1
-        for label in calculate.PARTICIPANT_ROWS:
+        for label in participants.rows:
             row += 1
             put(sheet, row, 1, label)
             counts = [participants.counts[label][locality] for locality in participants.localities]
@@ -517,7 +517,7 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosu
             chart.series.append(series)
         categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
         chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as in the table
-        largest = max(participants.counts[label][locality] for label in calculate.PARTICIPANT_ROWS[1:]
+        largest = max(participants.counts[label][locality] for label in participants.rows[1:]
                       for locality in participants.localities)
         chart.y_axis.majorUnit = max(1, round(largest / 5))  # whole people
         chart.set_categories(categories)
@@ -826,8 +826,8 @@ def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) ->
         put(sheet, row, 1, "None: no case of these services changed since then.")
         return
     if publish:
-        put(sheet, row, 1, f"{len(changed.cases)} case(s) changed since then; the workbook made without "
-                           "--publish lists them.")
+        put(sheet, row, 1, f"{counted(len(changed.cases), 'case')} changed since then; the workbook made "
+                           "without --publish lists them.")
         return
     header(sheet, row, CHANGED_HEADINGS)
     for case in changed.cases:
