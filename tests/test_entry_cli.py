@@ -92,10 +92,10 @@ def test_menu_numbers_never_change_meaning_between_questions(project):
 def test_closing_a_case_asks_for_its_reason(project):
     folder, settings = project
     result = run(settings, "case", "update", "BCP-0046", answers=[
-        "closed", "2022-12-01", "moved away", "no contact", "", "y",
+        "closed", "2022-12-01", "emigrated", "no contact", "", "y",
     ])
     assert result.exit_code == 0, result.output
-    assert len(errors(result.output)) == 1  # 'moved away' is not a closure reason
+    assert len(errors(result.output)) == 1  # 'emigrated' is not a closure reason
     record, _ = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0046.toml"))
     assert (record.history[-1].status.value, record.history[-1].reason.value) == ("closed", "no_contact")
 

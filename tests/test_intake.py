@@ -111,9 +111,10 @@ def test_the_template_has_sheets_drop_downs_date_cells_and_help(project):
     assert book.sheetnames == ["Help", "Cases", "Outcomes", "Lists"]
     assert book["Lists"].sheet_state == "hidden"
     assert [cell.value for cell in book["Cases"][1]] == ["Reference", "Service", "Locality", "Status", "Date",
-                                                         "Closure reason"]
+                                                         "Closure reason", "Closure note"]
     assert [cell.value for cell in book["Outcomes"][1]] == ["Reference", "Unit cost", "Quantity", "Years",
-                                                            "Description", "Evidence"]
+                                                            "Description", "Evidence", "Acknowledged", "Confidence",
+                                                            "Deadweight", "Attribution", "Adjustment reason"]
     lists = book["Lists"]
 
     def listed(formula: str) -> list[str]:

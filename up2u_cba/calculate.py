@@ -130,11 +130,19 @@ _CLOSURE_ROWS = {
     models.ClosureReason.ON_HOLD: "Disengaged or on hold",
     models.ClosureReason.NO_CONTACT: "No contact / no engagement",
     models.ClosureReason.NOT_SUITABLE: "Not suitable for programme",
+    models.ClosureReason.MOVED_AWAY: "Other closure",
+    models.ClosureReason.IN_CUSTODY: "Other closure",
+    models.ClosureReason.OTHER: "Other closure",
 }
+OTHER_CLOSURE = "Other closure"
+"""The row for cases closed for a reason the published table has no row for (moved away, in
+custody, other): after the published rows, and only in a year that has such a closure, so the
+published table keeps its shape."""
 
 
 class ParticipantTable(pydantic.BaseModel):
-    """Counts of participants by row (PARTICIPANT_ROWS) and locality, for one service and year."""
+    """Counts of participants by row (PARTICIPANT_ROWS, then OTHER_CLOSURE when the year has
+    one) and locality, for one service and year."""
 
     model_config = _FROZEN
 
@@ -144,6 +152,11 @@ class ParticipantTable(pydantic.BaseModel):
 
     def total(self, row: str) -> int:
         return sum(self.counts[row].values())
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The table's rows, in the order it is shown."""
+        return tuple(self.counts)
 
 
 class ServiceSummary(pydantic.BaseModel):
@@ -510,7 +523,7 @@ def participants(
     cases: list[models.CaseRecord], service: models.ServiceSettings, year: models.FinancialYear
 ) -> ParticipantTable:
     """The participant table of one service and year, by locality."""
-    counts = {row: {locality: 0 for locality in service.localities} for row in PARTICIPANT_ROWS}
+    counts = {row: {locality: 0 for locality in service.localities} for row in (*PARTICIPANT_ROWS, OTHER_CLOSURE)}
     for case in cases:
         if case.service != service.name:
             continue
@@ -519,6 +532,8 @@ def participants(
         row = participant_row(case, year)
         if row is not None:
             counts[row][case.locality] += 1
+    if not any(counts[OTHER_CLOSURE].values()):
+        del counts[OTHER_CLOSURE]  # (a year without such a closure shows the published table as it is)
     return ParticipantTable(localities=service.localities, counts=counts)
 
 

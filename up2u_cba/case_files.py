@@ -68,6 +68,8 @@ def _status_table(event: models.StatusEvent) -> list[str]:
     lines = ["[[status]]", f"status = {_string(event.status.value)}", f"date = {event.date:%Y-%m-%d}"]
     if event.reason is not None:
         lines.append(f"reason = {_string(event.reason.value)}")
+    if event.note:
+        lines.append(f"note = {_string(event.note)}")
     return lines
 
 
@@ -377,6 +379,8 @@ def record_problems(record: models.CaseRecord, file: str) -> list[Problem]:
     for number_, outcome in enumerate(record.outcomes, start=1):
         for field in cases.FREE_TEXT:
             problems.extend(text_problems(file, f"outcomes[{number_}].{field}", field, getattr(outcome, field)))
+    for number_, event in enumerate(record.history, start=1):
+        problems.extend(text_problems(file, f"status[{number_}].note", "note", event.note))
     return problems
 
 

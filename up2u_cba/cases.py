@@ -38,7 +38,7 @@ from up2u_cba.problems import Problem, kind_of, shown, shown
 
 CASE_FIELDS = {"reference", "service", "locality", "withdrawn", "status", "outcomes", "change"}
 CHANGE_FIELDS = {"made", "kind", "what", "reason", "tool", "user"}
-STATUS_FIELDS = {"status", "date", "reason"}
+STATUS_FIELDS = {"status", "date", "reason", "note"}
 OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadweight", "attribution",
                   "confidence", "adjustment_reason", "acknowledged"}
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
@@ -218,9 +218,38 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
             problem("bad-reason", f"{where}.reason", "only a closed status has a reason",
                     "remove reason, or set status = \"closed\"")
             continue
-        events.append((number, models.StatusEvent(status=status, date=day, reason=reason)))
+        note = _closure_note(entry, where, reason, problem)
+        if note is None:
+            continue
+        events.append((number, models.StatusEvent(status=status, date=day, reason=reason, note=note)))
     _check_order(events, problem)
     return [event for _, event in events]
+
+
+def _closure_note(entry: dict, where: str, reason: models.ClosureReason | None, problem) -> str | None:
+    """A closure's short note ("" when none), or None when it is refused: only a closure has one,
+    a closure for an ``other`` reason must have one, and it is a short note with no personal data."""
+    note = entry.get("note", "")
+    if reason is None and "note" in entry:
+        problem("bad-field", f"{where}.note", "only a closed status has a note",
+                'remove note, or set status = "closed"')
+        return None
+    if not isinstance(note, str):
+        problem("bad-field", f"{where}.note", f"the note must be text in quotes; here it is {kind_of(note)}",
+                'e.g. note = "moved to another service"')
+        return None
+    if len(note) > TEXT_LIMIT:
+        problem("text-too-long", f"{where}.note", f"the note is {len(note)} characters long",
+                f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
+        return None
+    if refused := privacy.check("note", note):
+        problem("personal-data", f"{where}.note", refused, privacy.HINT)
+        return None
+    if reason is models.ClosureReason.OTHER and not note.strip():
+        problem("missing-field", f"{where}.note", "a case closed for an 'other' reason needs a note of the reason",
+                'add note = "..." (a short note, no names), e.g. note = "referred to another programme"')
+        return None
+    return note.strip()
 
 
 def _date_advice(value: object) -> tuple[str, str]:
@@ -254,6 +283,11 @@ def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
         if before.status is models.Status.COMPLETED:
             problem("event-after-completion", f"status[{number}].status",
                     "a completed case has no later status", "completion is the last status")
+        elif before.status is models.Status.CLOSED and event.status is models.Status.COMPLETED:
+            problem("completed-after-closure", f"status[{number}].status",
+                    f"the case was closed on {before.date} and completes on {event.date} without being re-opened",
+                    "record the re-opening first: an assessment or programme status dated the day the case "
+                    "was re-opened, before the completion")
 
 
 def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:

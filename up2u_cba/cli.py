@@ -171,7 +171,7 @@ def case_show(settings_file, cases_folder, unit_cost_files, with_history, refere
 def show_case_body(record: models.CaseRecord, inputs: pipeline.Inputs) -> None:
     """A case's status events and, once completed, its savings table."""
     for event in record.history:
-        reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
+        reason = f" ({event.reason_label})" if event.reason else ""
         click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}")
     if record.completed_on is None:
         click.echo("Not completed: no savings are counted until the case completes.")

@@ -56,10 +56,10 @@ OUTCOMES = "Outcomes"
 LISTS = "Lists"
 HELP_SHEET = "Help"
 
-CASE_COLUMNS = ("Reference", "Service", "Locality", "Status", "Date", "Closure reason")
+CASE_COLUMNS = ("Reference", "Service", "Locality", "Status", "Date", "Closure reason", "Closure note")
 OUTCOME_COLUMNS = ("Reference", "Unit cost", "Quantity", "Years", "Description", "Evidence", "Acknowledged",
                    "Confidence", "Deadweight", "Attribution", "Adjustment reason")
-OPTIONAL_COLUMNS = ("Acknowledged", "Confidence", "Deadweight", "Attribution", "Adjustment reason")
+OPTIONAL_COLUMNS = ("Acknowledged", "Confidence", "Deadweight", "Attribution", "Adjustment reason", "Closure note")
 """Columns a workbook made from an older template lacks: read as blank."""
 OUTCOME_TEXTS = {"Description": "description", "Evidence": "evidence", "Acknowledged": "acknowledged",
                  "Adjustment reason": "adjustment_reason"}
@@ -88,7 +88,9 @@ HELP = (
     "  Status          referred, assessment, programme, completed or closed.",
     "                  A case's first event is 'referred'. Add a row whenever it moves on.",
     "  Date            the day it happened, day first: 20/02/2023, 20 Feb 2023 or 2023-02-20.",
-    "  Closure reason  only for 'closed': disengaged, on hold, no contact or not suitable.",
+    "  Closure reason  only for 'closed': disengaged, on hold, no contact, not suitable, moved away,",
+    "                  in custody or other.",
+    "  Closure note    only for 'closed': a short note of why; required when the reason is 'other'.",
     "  A case closed by mistake is re-opened by a later row (e.g. 'programme'); rows are never deleted.",
     "",
     "Outcomes sheet: one row per outcome of a completed case.",
@@ -174,7 +176,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         list_sheet.column_dimensions[letter].width = 60 if title == "Unit costs" else 24
     list_sheet.sheet_state = "hidden"
 
-    _header(case_sheet, CASE_COLUMNS, (14, 12, 24, 14, 13, 16))
+    _header(case_sheet, CASE_COLUMNS, (14, 12, 24, 14, 13, 16, 40))
     last = max(rows, ROWS) + 1
     _list_validation(case_sheet, f"B2:B{last}", ranges["Services"], "Service", "Pick the service.")
     _list_validation(case_sheet, f"C2:C{last}", ranges["Localities"], "Locality", "Pick a locality of the service.")
@@ -182,6 +184,13 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
                      "referred (the first row of a case), assessment, programme, completed or closed.")
     _list_validation(case_sheet, f"F2:F{last}", ranges["Closure reasons"], "Closure reason",
                      "Only for a 'closed' row: why the case closed.")
+    notes = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(cases.TEXT_LIMIT),
+                           allow_blank=True, showErrorMessage=True, showInputMessage=True,
+                           errorTitle="Closure note", error=f"A short note: at most {cases.TEXT_LIMIT} characters.",
+                           promptTitle="Closure note",
+                           prompt="Only for a 'closed' row: a short note of why, no names (required for 'other').")
+    notes.add(f"G2:G{last}")
+    case_sheet.add_data_validation(notes)
     # from the earliest date import accepts (``cases.FIRST_DATE``) to 2100-12-31, as Excel day numbers
     dates = DataValidation(type="date", operator="between", formula1=str(_excel_day(cases.FIRST_DATE)),
                            formula2=str(_excel_day(datetime.date(2100, 12, 31))),
@@ -312,7 +321,7 @@ def build_export(settings: models.Settings, costs: dict[str, models.UnitCost], s
         for number, event in enumerate(record.history):
             values = (record.reference, record.service if number == 0 else None,
                       record.locality if number == 0 else None, event.status.value, event.date,
-                      REASON_LABELS[event.reason] if event.reason else None)
+                      REASON_LABELS[event.reason] if event.reason else None, event.note or None)
             for column, value in enumerate(values, start=1):
                 spreadsheet_text.put(case_sheet, row, column, value)
             case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
@@ -712,9 +721,19 @@ class _Reader:
         elif reason_text and status is not None:
             self.problem("bad-reason", CASES, number, "closure reason", "only a 'closed' row has a closure reason",
                          "clear the closure reason, or set the status to closed")
+        note = _text(cells["Closure note"])
+        if note and status is not None and status is not models.Status.CLOSED:
+            self.problem("bad-field", CASES, number, "closure note", "only a 'closed' row has a closure note",
+                         "clear the closure note, or set the status to closed")
+            return None
+        if reason is models.ClosureReason.OTHER and not note:
+            self.problem("missing-field", CASES, number, "closure note",
+                         "a case closed for an 'other' reason needs a note of the reason",
+                         "a short note, no names, e.g. joined another programme")
+            return None
         if status is None or day is None or (status is models.Status.CLOSED and reason is None):
             return None
-        return models.StatusEvent(status=status, date=day, reason=reason)
+        return models.StatusEvent(status=status, date=day, reason=reason, note=note)
 
     def _date(self, number: int, value) -> datetime.date | None:
         day = self._read_date(number, value)
@@ -1017,7 +1036,7 @@ _INDEXED = re.compile(r"^(status|outcomes)\[(\d+)\]\.?(\w*)")
 _COLUMNS = {"status": "status", "date": "date", "reason": "closure reason", "code": "unit cost",
             "quantity": "quantity", "years": "years", "description": "description", "evidence": "evidence",
             "acknowledged": "acknowledged", "confidence": "confidence", "deadweight": "deadweight",
-            "attribution": "attribution", "adjustment_reason": "adjustment reason"}
+            "attribution": "attribution", "adjustment_reason": "adjustment reason", "note": "closure note"}
 
 
 def _locate(problem: Problem, path, reference, where_reference, event_where, outcome_where, stored_file) -> Problem:
@@ -1102,7 +1121,7 @@ def _final_text(change: Change) -> str | None:
 
 
 def describe_event(event: models.StatusEvent) -> str:
-    reason = f" ({REASON_LABELS[event.reason]})" if event.reason else ""
+    reason = f" ({event.reason_label})" if event.reason else ""
     return f"{event.date:%Y-%m-%d} {event.status.value}{reason}"
 
 

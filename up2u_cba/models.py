@@ -168,6 +168,12 @@ class ClosureReason(str, enum.Enum):
     ON_HOLD = "on_hold"
     NO_CONTACT = "no_contact"
     NOT_SUITABLE = "not_suitable"
+    MOVED_AWAY = "moved_away"
+    """Left the service's area."""
+    IN_CUSTODY = "in_custody"
+    """Remanded or sentenced to custody."""
+    OTHER = "other"
+    """Any other reason: the event's ``note`` says which."""
 
 
 class StatusEvent(pydantic.BaseModel):
@@ -179,6 +185,18 @@ class StatusEvent(pydantic.BaseModel):
     date: datetime.date
     reason: ClosureReason | None = None
     """Only for ``closed``: why."""
+    note: str = ""
+    """Only for ``closed``: a short note of why, required when ``reason`` is ``other`` (free
+    text under ``cases.TEXT_LIMIT`` characters, checked for personal data like an evidence note)."""
+
+    @property
+    def reason_label(self) -> str:
+        """The closure reason as a person reads it ("no contact", "other: joined another
+        programme"), or "" when there is none."""
+        if self.reason is None:
+            return ""
+        label = self.reason.value.replace("_", " ")
+        return f"{label}: {self.note}" if self.note else label
 
 
 class OutcomeEntry(pydantic.BaseModel):

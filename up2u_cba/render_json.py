@@ -110,7 +110,7 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
             "localities": list(table.localities),
             "rows": [
                 {"category": row, "counts": dict(table.counts[row]), "total": table.total(row)}
-                for row in calculate.PARTICIPANT_ROWS
+                for row in table.rows
             ],
         },
         "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.by_agency.items()],

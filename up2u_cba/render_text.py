@@ -90,7 +90,7 @@ def render_participants(table_: calculate.ParticipantTable, service: str) -> str
     headers = ["Category of participant", *table_.localities, f"{service} total"]
     rows = [
         [row, *(str(table_.counts[row][locality]) for locality in table_.localities), str(table_.total(row))]
-        for row in calculate.PARTICIPANT_ROWS
+        for row in table_.rows
     ]
     return table(headers, rows)
 
