@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shlex
 import tomllib
 from decimal import Decimal
 
@@ -180,12 +181,12 @@ def test_a_case_whose_file_has_problems_is_refused_with_them(project):
     assert_unchanged(before, project.parent)
 
 
+def disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 def test_a_failed_write_leaves_the_stored_case_as_it_was(project, monkeypatch):
     before = snapshot(project.parent)
-
-    def disk_full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
     monkeypatch.setattr(storage.os, "replace", disk_full)
     result = amend(project, "--set", "outcomes[2].quantity=2", "--reason", REASON, "--yes")
     assert_refused(result, "BCP-0001.toml", "is as it was")
@@ -193,6 +194,25 @@ def test_a_failed_write_leaves_the_stored_case_as_it_was(project, monkeypatch):
 
 
 # --- guided ------------------------------------------------------------------------------------
+
+
+def test_a_guided_correction_that_cannot_be_written_gives_the_command_that_makes_it(project, monkeypatch):
+    before = snapshot(project.parent)
+    answers = ["remove a line", "1",  # BCP-SS1 goes: HO3.0 (stored line 3) is now line 2
+               "line", "2", "", "2", "", "", "", "", "housing line confirmed 2", "y"]
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.os, "replace", disk_full)
+        result = amend(project, input="\n".join(answers) + "\n")
+    assert_refused(result, "is as it was")
+    assert_unchanged(before, project.parent)
+    command = shlex.split(result.output.split("make the same correction with:", 1)[1].strip().splitlines()[0])
+    assert command[:4] == ["up2u-cba", "case", "amend", "BCP-0001"]
+    assert "outcomes[3].quantity=2" in command and "outcomes[1]" in command  # numbered as stored
+    again = invoke(*command[1:], "--yes")
+    assert again.exit_code == 0, again.output
+    case = stored(project)
+    assert [(line["code"], line["quantity"]) for line in case["outcomes"]] == [("CR2.0", 3), ("HO3.0", 2)]
+    assert case["change"][-1]["reason"] == "housing line confirmed 2"
 
 
 GUIDED_QUANTITY = "\n".join([

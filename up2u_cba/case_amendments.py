@@ -14,7 +14,9 @@ Nothing here prints or asks: every problem is returned, all at once, located by 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
+import enum
 import re
 import tomllib
 from decimal import Decimal
@@ -431,3 +433,61 @@ def reason_problems(reason: str | None, file: str, where: str = "--reason") -> l
     if refused:
         return [refused]
     return case_files.text_problems(file, where, "reason", text)
+
+
+# --- the options that make a correction ------------------------------------------------------
+
+
+Origins = dict[str, list[int]]
+"""For each of ``status`` and ``outcomes``, the stored number (from 1) of each entry of a
+corrected case, in its order: what guided amend keeps track of as events and lines are removed."""
+
+
+def stored_numbers(record: models.CaseRecord) -> Origins:
+    """The origins of a case not yet corrected: every entry is its own stored self."""
+    return {"status": list(range(1, len(record.history) + 1)), "outcomes": list(range(1, len(record.outcomes) + 1))}
+
+
+def after_edit(origins: Origins, before: models.CaseRecord, after: models.CaseRecord) -> Origins:
+    """``origins`` once ``before`` became ``after`` by one edit: an entry removed drops its number."""
+    found = {}
+    for table, old, new in (("status", before.history, after.history), ("outcomes", before.outcomes, after.outcomes)):
+        numbers = list(origins[table])
+        if len(new) < len(old):  # one entry removed, nothing else changed: the first that differs
+            gone = next((index for index, (was, now) in enumerate(zip(old, new)) if was != now), len(new))
+            del numbers[gone]
+        found[table] = numbers
+    return found
+
+
+def options_for(old: models.CaseRecord, new: models.CaseRecord, origins: Origins) -> list[str]:
+    """The ``--set`` and ``--remove`` options that correct ``old`` into ``new`` (whose entries
+    came from the stored ones that ``origins`` numbers), for a correction that could not be written."""
+    options = []
+    if new.locality != old.locality:
+        options += ["--set", f"locality={new.locality}"]
+    for table, stored, now in (("status", old.history, new.history), ("outcomes", old.outcomes, new.outcomes)):
+        for number, entry_ in zip(origins[table], now):
+            was = stored[number - 1]
+            for field in (EVENT_FIELDS if table == "status" else LINE_FIELDS):
+                if _option_value(was, field) != _option_value(entry_, field):
+                    options += ["--set", f"{table}[{number}].{field}={_option_value(entry_, field)}"]
+        options += [part for number in range(1, len(stored) + 1) if number not in origins[table]
+                    for part in ("--remove", f"{table}[{number}]")]
+    return options
+
+
+def _option_value(entry_, field: str) -> str:
+    """A field's value as ``--set`` takes it (empty for none, or for the settings' years)."""
+    value = getattr(entry_, field)
+    if field == "years" and not entry_.years_stated:
+        return ""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return case_files.number(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import shlex
 import sys
 from decimal import Decimal
 
 import click
 
-from up2u_cba import case_amendments, case_files, case_history, entry, models, pipeline, render_text
+from up2u_cba import case_amendments, case_files, case_history, entry, models, pipeline, render_text, settings
 from up2u_cba import problems as problems_
 from up2u_cba.cli_common import fail, input_options, show_warnings
 from up2u_cba.cli_entry import (DATE_FORMS, REASONS, Stopped, Valuer, ask, ask_line, ask_yes_no, choose,
@@ -147,6 +148,19 @@ def show_change(old: models.CaseRecord, new: models.CaseRecord, valuer: Valuer) 
         click.echo(f"  {item}")
 
 
+def command_start(old: models.CaseRecord) -> list[str]:
+    """``up2u-cba case amend REF`` with the input options this run was given."""
+    params = click.get_current_context().params
+    words = ["up2u-cba", "case", "amend", old.reference]
+    if params.get("settings_file") and params["settings_file"] != settings.DEFAULT_FILE:
+        words += ["--settings", params["settings_file"]]
+    if params.get("cases_folder"):
+        words += ["--cases", params["cases_folder"]]
+    for path in params.get("unit_cost_files") or ():
+        words += ["--unit-costs", path]
+    return words
+
+
 def totals(record: models.CaseRecord, valuer: Valuer) -> tuple[Decimal, Decimal]:
     """The case's saving and prudent saving as the report values them (nothing until it completes)."""
     if record.completed_on is None:
@@ -163,16 +177,21 @@ def moved(before: Decimal, after: Decimal) -> str:
 
 
 def write(old: models.CaseRecord, old_text: str, new: models.CaseRecord, reason: str,
-          inputs: pipeline.Inputs) -> None:
+          inputs: pipeline.Inputs, origins: case_amendments.Origins | None = None) -> None:
     """Write ``new`` over the stored case with the change in its history, or exit 1 with the
-    file as it was."""
+    file as it was (after a guided correction, whose entries came from ``origins``, saying the
+    command that makes the same correction, so that nothing typed is lost)."""
     change = case_history.new_change(models.ChangeKind.AMENDED, inputs.settings, case_history.differences(old, new),
                                      reason)
     problems = case_files.save_replacement(old, old_text, case_history.with_change(new, change),
                                            inputs.settings.cases_folder, inputs.settings, inputs.costs, inputs.series)
     if problems:
+        again = "run the command again"
+        if origins is not None:
+            options = case_amendments.options_for(old, new, origins)
+            again = f"make the same correction with:\n  {shlex.join([*command_start(old), *options, '--reason', reason])}"
         fail(problems, note=f"{old.file} is as it was before: none of the correction was written. Once the problem "
-                            "is solved, run the command again.")
+                            f"is solved, {again}")
     click.echo(f"Saved {old.file}; it passes the checks `validate` runs, and its history records the "
                "correction and its reason.")
 
@@ -191,7 +210,7 @@ def guided(old: models.CaseRecord, old_text: str, reason: str | None, inputs: pi
     show_case(old, len(old.history), valuer)
     click.echo("\nChoose what to correct; each change is checked as `validate` would check it. "
                "Ctrl-C stops without writing anything.")
-    record = edit_case(old, valuer)
+    record, origins = edit_case(old, valuer)
     if record == old:
         click.echo("Nothing was changed.")
         raise Stopped
@@ -201,7 +220,7 @@ def guided(old: models.CaseRecord, old_text: str, reason: str | None, inputs: pi
                      "case's history)", lambda text: reason_text(text, old.file))
     if not ask_yes_no(f"Write the corrected case to {old.file}?"):
         raise Stopped
-    write(old, old_text, record, reason, inputs)
+    write(old, old_text, record, reason, inputs, origins)
 
 
 def reason_text(text: str, file: str) -> str:
@@ -212,8 +231,10 @@ def reason_text(text: str, file: str) -> str:
     return text.strip()
 
 
-def edit_case(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
-    """Change after change until 'done'; each kept only if the case still passes the checks."""
+def edit_case(record: models.CaseRecord, valuer: Valuer) -> tuple[models.CaseRecord, case_amendments.Origins]:
+    """Change after change until 'done'; each kept only if the case still passes the checks.
+    Returns the corrected case and the stored number of each of its events and lines."""
+    origins = case_amendments.stored_numbers(record)
     edits = {"locality": change_locality, "event": change_event, "line": change_line,
              "adjustments": change_adjustments, "remove an event": remove_event, "remove a line": remove_line}
     while True:
@@ -222,8 +243,10 @@ def edit_case(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
                                                                                     "remove a line")}
         action = choose("Correct", ACTIONS, default="done", unavailable=unavailable)
         if action == "done":
-            return record
-        record = edits[action](record, valuer)
+            return record, origins
+        edited = edits[action](record, valuer)
+        origins = case_amendments.after_edit(origins, record, edited)
+        record = edited
 
 
 def checked(record: models.CaseRecord, candidate: models.CaseRecord, valuer: Valuer,
