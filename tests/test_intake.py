@@ -403,96 +403,10 @@ def test_a_file_that_is_not_a_workbook_is_refused(project):
     assert result.exit_code == 1 and "[unreadable-workbook]" in result.output
 
 
-# --- stored cases: unchanged unless --update --------------------------------------------------
-
-
-MOVED_ON = [
-    ("BCP-0046", None, None, "programme", D("2022-11-20"), None),
-    ("BCP-0046", None, None, "completed", D("2023-03-10"), None),
-]
-MOVED_ON_OUTCOME = [("BCP-0046", "HE1.0", 1, 1, "Abstinent from alcohol for 1 year", "GP letter on file")]
-
-
-def test_a_stored_case_is_not_changed_without_update(project):
-    folder, settings, template = project
-    workbook = fill(template, folder / "moved.xlsx", MOVED_ON, MOVED_ON_OUTCOME)
-    before = snapshot(folder / "cases")
-    result = run(settings, "intake", "import", str(workbook))
-    assert result.exit_code == 0, result.output
-    assert "skipped (1); import with --update to add them" in result.output
-    assert "BCP-0046: 2 new event(s), 1 new outcome line(s)" in result.output
-    closing = result.output.rstrip().splitlines()[-1]  # true to the list above it: one case was skipped
-    assert closing.startswith("Nothing was written: 1 stored case") and "--update" in closing
-    assert snapshot(folder / "cases") == before
-
-
-def test_update_lists_each_addition_then_appends_it(project):
-    folder, settings, template = project
-    path = folder / "cases" / "BCP" / "BCP-0046.toml"
-    stored = path.read_text()
-    workbook = fill(template, folder / "moved.xlsx", MOVED_ON, MOVED_ON_OUTCOME)
-    result = run(settings, "intake", "import", str(workbook), "--update")
-    assert result.exit_code == 0, result.output
-    assert ("  BCP-0046 (" in result.output and "    + status  2022-11-20 programme\n" in result.output
-            and "    + status  2023-03-10 completed\n" in result.output
-            and '    + outcome HE1.0 x 1 x 1 year(s) "Abstinent from alcohol for 1 year"; evidence: GP letter on file\n'
-            in result.output)
-    assert path.read_text().startswith(stored)  # what was stored is still there, word for word
-    record, problems = cases.load_file(str(path))
-    assert problems == [] and record.completed_on == D("2023-03-10") and len(record.outcomes) == 1
-    again = run(settings, "intake", "import", str(workbook), "--update")
-    assert "unchanged (1): BCP-0046" in again.output
-
-
-def test_update_that_would_lose_a_hand_edited_comment_is_refused_and_writes_nothing(project):
-    folder, settings, template = project
-    path = folder / "cases" / "BCP" / "BCP-0046.toml"
-    stored = path.read_text()
-    # the same case, hand-edited: its history as an inline array, with a comment inside it
-    history = "status = [\n  { status = \"referred\", date = 2022-10-03 },  # from the referral list\n]\n"
-    head = stored[:stored.index("[[status]]")]
-    path.write_text(head + history)
-    record, problems = cases.load_file(str(path))
-    assert problems == [], problems
-    workbook = fill(template, folder / "moved.xlsx", MOVED_ON[:1], [])
-    before = snapshot(folder / "cases")
-    result = run(settings, "intake", "import", str(workbook), "--update")
-    assert result.exit_code != 0 and "Traceback" not in result.output
-    assert "[would-lose-comments]" in result.output and str(path) in result.output
-    assert snapshot(folder / "cases") == before
-
-
-@pytest.mark.parametrize("saved_as", ["CRLF", "BOM", "BOM and CRLF"])
-def test_update_of_a_case_saved_by_notepad_is_appended_not_taken_for_changed(project, saved_as):
-    folder, settings, template = project
-    path = folder / "cases" / "BCP" / "BCP-0046.toml"
-    text = path.read_text(encoding="utf-8")
-    data = (text.replace("\n", "\r\n") if "CRLF" in saved_as else text).encode("utf-8")
-    path.write_bytes((b"\xef\xbb\xbf" if "BOM" in saved_as else b"") + data)
-    workbook = fill(template, folder / "moved.xlsx", MOVED_ON, MOVED_ON_OUTCOME)
-    result = run(settings, "intake", "import", str(workbook), "--update")
-    assert result.exit_code == 0, result.output
-    record, problems = cases.load_file(str(path))
-    assert problems == [] and record.completed_on == D("2023-03-10") and len(record.outcomes) == 1
-    assert "# Synthetic sample case" in path.read_text(encoding="utf-8-sig")  # its comment kept
-
-
-def test_update_cannot_slip_an_event_before_what_is_stored(project):
-    folder, settings, template = project
-    workbook = fill(template, folder / "early.xlsx",
-                    [("BCP-0046", None, None, "programme", D("2022-10-20"), None)], [])  # stored: assessment 2022-10-30
-    result = run(settings, "intake", "import", str(workbook), "--update")
-    assert result.exit_code == 1
-    assert located(result.output) == [("history-out-of-order", "Cases row 2: date")]
-
-
-def test_update_cannot_move_a_stored_case_to_another_locality(project):
-    folder, settings, template = project
-    workbook = fill(template, folder / "moved.xlsx",
-                    [("BCP-0046", "BCP", "Christchurch", "programme", D("2022-11-20"), None)], [])
-    result = run(settings, "intake", "import", str(workbook), "--update")
-    assert result.exit_code == 1
-    assert located(result.output) == [("inconsistent-case", "Cases row 2: locality")]
+# --- stored cases ------------------------------------------------------------------------------
+# A stored case in a workbook is held whole and replaced only with --replace --reason: see
+# test_intake_round_trip.py (the old --update, which appended a corrected line as a second one,
+# is refused there).
 
 
 def test_dry_run_lists_but_writes_nothing(project):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime
 import errno
+import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -21,7 +23,7 @@ import time
 import openpyxl
 import pytest
 
-from hostile import invoke, sample_project, snapshot
+from hostile import REPO, invoke, sample_project
 from up2u_cba import cases, import_journal, intake, pipeline, storage
 
 D = datetime.date.fromisoformat
@@ -30,7 +32,7 @@ KILL_SEED = 9
 KILLS = 14
 INTERRUPTS = 4
 UPDATED = ("BCP-0013", "BCP-0015")
-"""Stored sample cases, still on the programme, that the workbook completes (with --update)."""
+"""Stored sample cases, still on the programme, that the workbook completes (with --replace)."""
 
 
 def workbook_rows(count: int):
@@ -46,10 +48,27 @@ def workbook_rows(count: int):
                       (reference, None, None, "completed", start + datetime.timedelta(days=140), None)]
         outcome_rows += [(reference, "HE1.0", 1, 1, None, "Treatment service letter"),
                          (reference, "CR2.0", 1 + number % 3, 1, None, "Police incident check")]
-    for reference in UPDATED:
+    for reference in UPDATED:  # a stored case is held whole: its stored events, then its completion
+        stored, problems = cases.load_file(str(REPO / "cases" / "BCP" / f"{reference}.toml"))
+        assert problems == [], problems
+        case_rows += [(reference, None, None, event.status.value, event.date, None) for event in stored.history]
         case_rows.append((reference, None, None, "completed", D("2023-01-20"), None))
         outcome_rows.append((reference, "HE1.0", 1, 1, "Abstinent from alcohol for 1 year", "GP letter on file"))
     return case_rows, outcome_rows
+
+
+def snapshot(folder) -> dict[str, str]:
+    """Every file under ``folder`` (lock files aside) and a digest of its bytes, the time of each
+    history entry aside: an import stamps the moment it writes, which differs between two runs."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name != ".up2u-cba.lock":
+                path = os.path.join(root, name)
+                with open(path, "rb") as handle:
+                    data = re.sub(rb"(?m)^made = .*$", b"made = ...", handle.read())
+                found[os.path.relpath(path, folder)] = hashlib.sha256(data).hexdigest()
+    return found
 
 
 class Project:
@@ -79,7 +98,8 @@ class Project:
         shutil.copytree(self.pristine, self.cases)
 
     def import_args(self, workbook=None) -> list:
-        return ["intake", "import", workbook or self.workbook, "--update", "--settings", self.settings]
+        return ["intake", "import", workbook or self.workbook, "--replace", "--reason", "completed",
+                "--settings", self.settings]
 
     def recover(self):
         """The next writing run: an import of the empty template finishes or undoes an
@@ -293,7 +313,7 @@ def test_ctrl_c_pressed_again_while_settling_leaves_it_to_the_next_run(small, mo
     assert result.exit_code == 1 and "Stopped part-way" in result.output, result.output
     assert "[interrupted-import]" in invoke("validate", "--settings", project.settings).output
     recovered = project.recover()
-    assert "was interrupted: 1 of 14 case file(s) had been written:" in recovered.output, recovered.output
+    assert "was interrupted: 1 of 14 case files had been written:" in recovered.output, recovered.output
     assert assert_none_or_all(project, whole) == "all"
 
 
@@ -309,11 +329,11 @@ def die_at(project: Project, monkeypatch, name: str, at: int) -> None:
     plan_inputs, problems = pipeline.load(str(project.settings))
     with monkeypatch.context() as patch, storage.folder_lock(str(project.cases)):
         plan = intake.plan_import(str(project.workbook), plan_inputs.settings, plan_inputs.costs,
-                                  plan_inputs.series, plan_inputs.cases, problems, update=True)
+                                  plan_inputs.series, plan_inputs.cases, problems, replace=True)
         assert plan.problems == []
         patch.setattr(os, name, Failing(getattr(os, name), at, Killed()))
         with pytest.raises(Killed):
-            intake.apply(plan, plan_inputs.settings, plan_inputs.costs, plan_inputs.series)
+            intake.apply(plan, plan_inputs.settings, plan_inputs.costs, plan_inputs.series, "completed")
 
 
 def test_validate_reports_an_import_killed_while_renaming_and_the_next_import_finishes_it(small, monkeypatch):
@@ -324,15 +344,15 @@ def test_validate_reports_an_import_killed_while_renaming_and_the_next_import_fi
     assert told.exit_code == 1, told.output
     assert "[interrupted-import]" in told.output
     assert os.path.join(STAGING, import_journal.JOURNAL) in told.output
-    assert "after writing 4 of its 14 case file(s)" in told.output and "rolls it forward" in told.output
+    assert "after writing 4 of its 14 case files" in told.output and "rolls it forward" in told.output
     listed = invoke("case", "list", "--settings", project.settings)  # reading commands leave it be
     assert os.path.exists(project.cases / STAGING), listed.output
 
     recovered = project.recover()
     assert recovered.exit_code == 0, recovered.output
-    assert "was interrupted: 4 of 14 case file(s) had been written:" in recovered.output
+    assert "was interrupted: 4 of 14 case files had been written:" in recovered.output
     assert recovered.output.count(f"  {project.cases}{os.sep}") == 4  # each named
-    assert "Finished it (rolled forward): all 14 case file(s)" in recovered.output
+    assert "Finished it (rolled forward): all 14 case files" in recovered.output
     assert assert_none_or_all(project, whole) == "all"
     assert invoke("validate", "--settings", project.settings).exit_code == 0
 
@@ -350,7 +370,7 @@ def test_an_import_killed_while_preparing_is_undone_by_the_next_writing_run(smal
     recovered = invoke(*project.import_args())  # the import itself, run again
     assert recovered.exit_code == 0, recovered.output
     assert "Undid it (rolled back)" in recovered.output
-    assert "Done: 12 new case(s) and 2 updated case(s) written" in recovered.output
+    assert "Done: 12 new cases written and 2 stored cases replaced" in recovered.output
     assert assert_none_or_all(project, whole) == "all"
 
 
@@ -359,7 +379,7 @@ def test_guided_entry_finishes_an_interrupted_import_before_it_asks_anything(sma
     project.reset()
     die_at(project, monkeypatch, "replace", 3)
     entry = invoke("case", "new", "--settings", project.settings, input="")  # then stops at the first question
-    assert "was interrupted: 1 of 14 case file(s) had been written:" in entry.output, entry.output
+    assert "was interrupted: 1 of 14 case files had been written:" in entry.output, entry.output
     assert "Finished it (rolled forward)" in entry.output
     assert assert_none_or_all(project, whole) == "all"
 
@@ -390,7 +410,7 @@ def test_a_damaged_staged_file_rolls_the_whole_import_back(small, monkeypatch):
     assert "[interrupted-import]" in told.output and "rolls it back" in told.output, told.output
     recovered = project.recover()
     assert "Undid it (rolled back)" in recovered.output, recovered.output
-    assert "2 file(s) written were put back" in recovered.output
+    assert "2 files written were put back" in recovered.output
     assert assert_none_or_all(project, whole) == "none"
 
 

@@ -129,6 +129,11 @@ def number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def years_text(years: Decimal) -> str:
+    """A line's years as a sentence says them: 1 year, 2 years, 0.5 years."""
+    return f"{number(years)} {'year' if years == 1 else 'years'}"
+
+
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 

@@ -98,8 +98,9 @@ def _field_differences(where: str, old: pydantic.BaseModel, new: pydantic.BaseMo
         if field == "years_stated":
             continue
         before, after = getattr(old, field), getattr(new, field)
-        if field == "years" and old.years_stated != new.years_stated:
-            before, after = _years(old), _years(new)
+        if field == "years" and old.years_stated != new.years_stated:  # (said as it is, not quoted as text)
+            what.append(f"{where}.years: {_years(old)} -> {_years(new)}")
+            continue
         if before == after:
             continue
         if field in FREE_TEXT:

@@ -87,7 +87,9 @@ def finish_interrupted_import(folder: str) -> None:
 def warn_case_problems(problems: list[Problem]) -> None:
     if problems:
         files = sorted({problem.file for problem in problems})
-        click.echo(f"Note: {len(files)} case file(s) have problems and are left out here; "
+        one = len(files) == 1
+        click.echo(f"Note: {problems_.counted(len(files), 'case file')} {'has' if one else 'have'} problems and "
+                   f"{'is' if one else 'are'} left out here; "
                    "run `up2u-cba validate` to see them.", err=True)
 
 
@@ -493,7 +495,7 @@ def change_line(record: models.CaseRecord, stored: int, number: int, valuer: Val
         before, after = valuer.line(record, old).saving, valuer.line(changed, changed.outcomes[number]).saving
         moved = (f"+{render_text.pounds(after - before)}" if after >= before
                  else f"-{render_text.pounds(before - after)}")
-        click.echo(f"  (was {old.code} x {case_files.number(old.quantity)} x {case_files.number(old.years)} year(s) = "
+        click.echo(f"  (was {old.code} x {case_files.number(old.quantity)} x {case_files.years_text(old.years)} = "
                    f"{render_text.pounds(before)}: the case total moves by {moved})")
     return changed
 
@@ -532,7 +534,7 @@ def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEnt
         click.echo(f"Warning: {problem.message} ({problem.hint})" if problem.hint else f"Warning: {problem.message}")
     line = valuer.line(candidate, outcome)
     click.echo(f"  Line {number + 1}: {line.code} x {case_files.number(line.quantity)} x "
-               f"{case_files.number(line.years)} year(s) = {render_text.pounds(line.saving)}    "
+               f"{case_files.years_text(line.years)} = {render_text.pounds(line.saving)}    "
                f"Case total: {render_text.pounds(valuer.total(candidate))}")
     return candidate
 
@@ -568,7 +570,7 @@ def show_lines(record: models.CaseRecord, valuer: Valuer, stored: int = 0) -> No
         line = valuer.line(record, outcome)
         mark = " (stored)" if index < stored else ""
         click.echo(f"  Line {index + 1}{mark}: {line.code} x {case_files.number(line.quantity)} x "
-                   f"{case_files.number(line.years)} year(s) = {render_text.pounds(line.saving)}")
+                   f"{case_files.years_text(line.years)} = {render_text.pounds(line.saving)}")
     click.echo(f"  Case total: {render_text.pounds(valuer.total(record))}")
 
 
@@ -744,7 +746,8 @@ def warn_unsaved(cases_folder: str, resume_file: str | None = None) -> None:
     waiting = [path for path in unsaved_cases.pending(cases_folder)
                if not resume_file or os.path.abspath(path) != os.path.abspath(resume_file)]
     if waiting:
-        click.echo(f"Note: {len(waiting)} case(s) entered earlier could not be saved and are kept in "
+        click.echo(f"Note: {problems_.counted(len(waiting), 'case')} entered earlier could not be saved and "
+                   f"{'is' if len(waiting) == 1 else 'are'} kept in "
                    f"{os.path.dirname(waiting[0])}; save each with the command in its first lines "
                    "(`up2u-cba case new --resume FILE` for a new case).", err=True)
 
@@ -944,7 +947,7 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
     withdrawn = sum(1 for record in inputs.withdrawn if wanted(record))
     left_out = (f" ({problems_.counted(withdrawn, 'withdrawn case')} left out: `up2u-cba case list --withdrawn`)"
                 if withdrawn else "")
-    click.echo(f"\n{len(rows)} case(s), {savings}.{left_out}")
+    click.echo(f"\n{problems_.counted(len(rows), 'case')}, {savings}.{left_out}")
 
 
 def list_withdrawn(records: list[models.CaseRecord]) -> None:
@@ -1045,7 +1048,8 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
         intake.write_export(path, inputs.settings, inputs.costs, inputs.series, records, selection)
     events = sum(len(record.history) for record in records)
     lines = sum(len(record.outcomes) for record in records)
-    click.echo(f"Wrote {path}: {len(records)} case(s), {events} status row(s) and {lines} outcome row(s). "
+    click.echo(f"Wrote {path}: {problems_.counted(len(records), 'case')}, {problems_.counted(events, 'status row')} "
+               f"and {problems_.counted(lines, 'outcome row')}. "
                f"Correct them there, then run `up2u-cba intake import {path} --dry-run` to see what changed, and "
                f"`up2u-cba intake import {path} --replace --reason \"...\"` to store it.")
 
@@ -1144,7 +1148,7 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
             written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series, reason)
     except import_journal.Stopped as stopped:
         count = len(plan.of_kind("new")) + len(plan.of_kind("replace"))
-        click.echo({import_journal.ALL: f"\nStopped: the import was finished first, all {count} case file(s) written.",
+        click.echo({import_journal.ALL: f"\nStopped: the import was finished first, all {problems_.counted(count, 'case file')} written.",
                     import_journal.NONE: "\nStopped: nothing was written.",
                     import_journal.PENDING: f"\nStopped part-way: {import_journal.RECOVERED_BY} finishes or "
                                             "undoes the import (`up2u-cba validate` says which)."}[stopped.stored])
@@ -1157,7 +1161,8 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
     new = [change for change in written if change.kind == "new"]
     replaced = [change for change in written if change.kind == "replace"]
     if written:
-        click.echo(f"Done: {len(new)} new case(s) written and {len(replaced)} stored case(s) replaced; "
+        click.echo(f"Done: {problems_.counted(len(new), 'new case')} written and "
+                   f"{problems_.counted(len(replaced), 'stored case')} replaced; "
                    "each passes the checks `validate` runs.")
     else:
         click.echo(nothing_written(plan))
@@ -1200,15 +1205,16 @@ def report_plan(plan: intake.Plan, valuer: Valuer) -> None:
     """What the import would write: new cases, and per stored case the workbook changes, what
     changed and the change in its saving."""
     cases_rows, outcome_rows = plan.rows
-    click.echo(f"Checked {plan.workbook}: {cases_rows} status row(s) and {outcome_rows} outcome row(s), "
-               f"{len(plan.changes)} case(s); no problems found.")
+    click.echo(f"Checked {plan.workbook}: {problems_.counted(cases_rows, 'status row')} and "
+               f"{problems_.counted(outcome_rows, 'outcome row')}, {problems_.counted(len(plan.changes), 'case')}; "
+               "no problems found.")
     new = plan.of_kind("new")
     if new:
         click.echo(f"New cases ({len(new)}):")
         for change in new:
             saving = f", saving {render_text.pounds(valuer.total(change.record))}" if change.record.outcomes else ""
-            click.echo(f"  {change.reference}  {change.path}  ({len(change.record.history)} event(s), "
-                       f"{len(change.record.outcomes)} outcome line(s){saving})")
+            click.echo(f"  {change.reference}  {change.path}  ({problems_.counted(len(change.record.history), 'event')}, "
+                       f"{problems_.counted(len(change.record.outcomes), 'outcome line')}{saving})")
     changed = plan.of_kind("replace") + plan.of_kind("changed")
     if changed:
         verb = "replaced by the workbook's version" if plan.of_kind("replace") else "changed by the workbook"

@@ -359,7 +359,7 @@ def _export_sheet(book, count: int, selection: Selection, made: datetime.datetim
     lines = (
         "Export of stored cases",
         "",
-        f"{count} stored case(s), as they were stored on {made:%Y-%m-%d at %H:%M} UTC, exported by up2u-cba "
+        f"{problems_.counted(count, 'stored case')}, as they were stored on {made:%Y-%m-%d at %H:%M} UTC, exported by up2u-cba "
         f"{up2u_cba.__version__} from {cases_folder}.",
         f"Selected: {selection.describe()}.",
         "",
@@ -1126,7 +1126,7 @@ def describe_event(event: models.StatusEvent) -> str:
 
 
 def describe_outcome(outcome: models.OutcomeEntry) -> str:
-    years = f" x {case_files.number(outcome.years)} year(s)" if getattr(outcome, "years_stated", True) else ""
+    years = f" x {case_files.years_text(outcome.years)}" if getattr(outcome, "years_stated", True) else ""
     note = f" \"{outcome.description}\"" if outcome.description else ""
     return f"{outcome.code} x {case_files.number(outcome.quantity)}{years}{note}; evidence: {outcome.evidence}"
 
