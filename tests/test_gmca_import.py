@@ -53,16 +53,33 @@ def test_real_workbook_imports_without_problems(real):
     assert real.problems == []
 
 
-def test_shipped_csv_is_a_fresh_import_of_the_shipped_workbook(real, tmp_path):
-    fresh = tmp_path / "fresh.csv"
+DECLARED = {"CR2.0.4": ["SS4.0", "SS4.1"], "CR2.0.5": ["HO3.0"]}
+"""The shipped CSV's one change to a fresh import: the not_with column, declaring what the GMCA
+comment on CR2.0 says its children's social care and housing parts overlap (ATTRIBUTION.md)."""
+
+
+def _as_imported(costs) -> list[models.UnitCost]:
+    return [cost.model_copy(update={"origin": "", "not_with": ()}) for cost in costs]
+
+
+def test_shipped_csv_is_a_fresh_import_of_the_shipped_workbook_with_declared_overlaps(real, tmp_path):
+    loaded, problems = unit_costs.load([str(SHIPPED_CSV)])
+    assert problems == []
+    assert {code: [exclusion.code for exclusion in cost.not_with]
+            for code, cost in loaded.items() if cost.not_with} == DECLARED
+    assert all("child protection and/or statutory homelessness" in exclusion.reason
+               for code in DECLARED for exclusion in loaded[code].not_with)
+    fresh, without = tmp_path / "fresh.csv", tmp_path / "shipped-without-not-with.csv"
     unit_costs.write(real.costs, str(fresh))
-    assert fresh.read_text(encoding="utf-8") == SHIPPED_CSV.read_text(encoding="utf-8")
+    unit_costs.write(_as_imported(loaded.values()), str(without))
+    assert fresh.read_text(encoding="utf-8") == without.read_text(encoding="utf-8")
+    assert all(cost.not_with == () for cost in real.costs)  # costs import leaves the column empty
 
 
 def test_shipped_csv_loads_cleanly_and_round_trips(real):
     loaded, problems = unit_costs.load([str(SHIPPED_CSV)])
     assert problems == []
-    assert [cost.model_copy(update={"origin": ""}) for cost in loaded.values()] == real.costs
+    assert _as_imported(loaded.values()) == real.costs
 
 
 # --- counts ------------------------------------------------------------------------------------

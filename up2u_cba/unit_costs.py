@@ -4,11 +4,16 @@ One row per cost, these columns (a header row names them; order does not matter)
 
     code, theme, category, outcome_detail, description, unit, agency_1, agency_2,
     fiscal_value, fiscal_price_year, economic_value, economic_price_year,
-    social_value, social_price_year, source, rag, comment, parent, overrides
+    social_value, social_price_year, source, rag, comment, parent, overrides, not_with
 
 A value and its price year go together: both or neither. ``overrides`` is ``yes`` on a row of a
 later file that deliberately replaces a code defined by an earlier one; a code defined twice
-without it is an error.
+without it is an error. ``not_with`` (optional, like ``overrides``) names the costs this one must
+not be counted with on the same case, each with the reason, as a council types it in Excel::
+
+    CR2.0: derived from CR2.0; HE1.0, HE1.1: the same alcohol treatment
+
+A named code stands for itself and its constituents; one side declaring a pair is enough.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ COLUMNS = (
     "comment",
     "parent",
     "overrides",
+    "not_with",
 )
 REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
 VALUE_TYPES = ("fiscal", "economic", "social")
@@ -52,6 +58,9 @@ MAXIMUM_VALUE = Decimal(10) ** 9
 MAX_DECIMALS = 20
 """GMCA's computed values carry up to 15 decimal places; 1e-999999 is not a price."""
 RAG_RATINGS = ("G", "A", "R", "")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.&_-]*")
+"""What a code named in ``not_with`` looks like (``CR2.0``, ``E&S1.0``, ``BCP-CR1``): never a
+formula (``=...``), never two codes run together."""
 TEXT_LIMIT = 10_000
 """Longest text in any cell: GMCA's longest comment is a few hundred characters, and a
 workbook cell holds at most 32,767."""
@@ -62,6 +71,7 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
     costs: dict[str, models.UnitCost] = {}
     problems: list[Problem] = []
     read: set[str] = set()
+    declared_at: dict[str, str] = {}  # where each cost's not_with is, for its problems
     for path in paths:
         if os.path.realpath(path) in read:  # else every one of its codes would be "already defined"
             problems.append(Problem(code="duplicate-file", file=path, where="unit_costs",
@@ -86,8 +96,10 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
                     hint="leave overrides blank for a new code",
                 ))
             costs[cost.code] = cost
+            declared_at[cost.code] = f"row {line}: not_with"
     problems.extend(_check_parents(costs))
-    return _one_spelling(costs), problems
+    costs, exclusion_problems = _check_exclusions(costs, declared_at)
+    return _one_spelling(costs), problems + exclusion_problems
 
 
 def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCost]:
@@ -218,6 +230,11 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
     rag = record.get("rag", "").upper()
     if rag not in RAG_RATINGS:
         problem("bad-rag", "rag", f"'{record.get('rag')}' is not a RAG rating", "use G, A or R")
+    exclusions, refused = parse_not_with(record.get("not_with", ""), code)
+    if refused:
+        problem("bad-not-with", "not_with", refused,
+                "write CODE: reason, several separated by ;  e.g. CR2.0: derived from CR2.0; "
+                "HE1.0, HE1.1: the same treatment")
     if problems:
         return None, problems
     cost = models.UnitCost(
@@ -236,9 +253,112 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         rag=rag,
         comment=record.get("comment", ""),
         parent=record.get("parent", ""),
+        not_with=exclusions,
         origin=path,
     )
     return cost, []
+
+
+def parse_not_with(text: str, code: str) -> tuple[tuple[models.Exclusion, ...], str]:
+    """The exclusions a ``not_with`` cell declares, or why the cell cannot be read ('' if it can).
+
+    ``CODE: reason; CODE, CODE: reason``: each part before the first ``:`` names one or more codes
+    (commas between them), the rest is the reason, required. A ``;`` starts the next part only
+    where codes and a colon follow it, so a reason may hold a ``;`` of its own."""
+    found: list[models.Exclusion] = []
+    for part in (piece.strip() for piece in _NEXT_DECLARATION.split(text)):
+        if not part:
+            continue
+        named, colon, reason = part.partition(":")
+        reason = " ".join(reason.split())
+        if not colon or not reason:
+            return (), f"'{shown(part)}' gives no reason: write the code, a colon, then why they overlap"
+        for other in (name.strip() for name in named.split(",")):
+            if not CODE_PATTERN.fullmatch(other):
+                return (), f"'{shown(other)}' is not a cost code" if other else "a code is missing before the colon"
+            if other.upper() == code.upper():
+                return (), f"{code} names itself"
+            found.append(models.Exclusion(code=other, reason=reason))
+    return tuple(found), ""
+
+
+_NEXT_DECLARATION = re.compile(r";(?=\s*[A-Za-z0-9][A-Za-z0-9.&_-]*(?:\s*,\s*[A-Za-z0-9][A-Za-z0-9.&_-]*)*\s*:)")
+
+
+def not_with_text(exclusions: tuple[models.Exclusion, ...]) -> str:
+    """A ``not_with`` cell as ``parse_not_with`` reads it, codes with one reason written together
+    (``SS4.0, SS4.1: reason``)."""
+    codes_for: dict[str, list[str]] = {}
+    for exclusion in exclusions:
+        codes_for.setdefault(exclusion.reason, []).append(exclusion.code)
+    return "; ".join(f"{', '.join(codes)}: {reason}" for reason, codes in codes_for.items())
+
+
+def _check_exclusions(costs: dict[str, models.UnitCost],
+                      declared_at: dict[str, str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
+    """Every code a ``not_with`` names must be a known cost (spelled with any capitals, as in
+    Excel), and not one of the declaring cost's own family (its parents count it already)."""
+    by_upper = {code.upper(): code for code in costs}
+    problems = []
+    checked = dict(costs)
+    for cost in costs.values():
+        if not cost.not_with:
+            continue
+        kept = []
+        for exclusion in cost.not_with:
+            known = by_upper.get(exclusion.code.upper())
+            if known is None:
+                nearest = nearest_codes(exclusion.code, costs)
+                problems.append(Problem(
+                    code="unknown-cost-code", file=cost.origin, where=declared_at[cost.code],
+                    message=f"{cost.code} says it must not be counted with '{exclusion.code}', which is not a code "
+                            "in the unit cost files",
+                    hint=f"did you mean {' or '.join(nearest)}?" if nearest else "name a code of a loaded table"))
+            elif known in lineage(cost.code, costs):
+                problems.append(Problem(
+                    code="bad-not-with", file=cost.origin, where=declared_at[cost.code],
+                    message=f"{cost.code} and {known} are parent and constituent: that overlap is known already",
+                    hint="name only costs outside this cost's own family in not_with"))
+            else:
+                kept.append(exclusion.model_copy(update={"code": known}))
+        checked[cost.code] = cost.model_copy(update={"not_with": tuple(kept)})
+    return checked, problems
+
+
+def lineage(code: str, costs: dict[str, models.UnitCost]) -> set[str]:
+    """``code``, the costs it is part of (its parent, their parents...) and its constituents at
+    any depth: every code whose value shares money with it."""
+    found = {code}
+    parent = costs[code].parent if code in costs else ""
+    while parent and parent in costs and parent not in found:
+        found.add(parent)
+        parent = costs[parent].parent
+    return found | family(code, costs)
+
+
+def exclusions_of(code: str, costs: dict[str, models.UnitCost]) -> list[tuple[str, str, models.UnitCost]]:
+    """What ``code`` must not be counted with, declared on either side (by it, by a cost it is
+    part of, or naming one of them): (the other code, the reason, the cost that declares it)."""
+    covering = lineage(code, costs) - family(code, costs) | {code}  # (it and the costs it is part of)
+    found = []
+    for cost in costs.values():
+        for exclusion in cost.not_with:
+            if cost.code in covering:
+                found.append((exclusion.code, exclusion.reason, cost))
+            elif exclusion.code in covering:
+                found.append((cost.code, exclusion.reason, cost))
+    return found
+
+
+def family(code: str, costs: dict[str, models.UnitCost]) -> set[str]:
+    """``code`` and its constituents at any depth (what a code named in ``not_with`` stands for)."""
+    found = {code}
+    grew = True
+    while grew:
+        more = {cost.code for cost in costs.values() if cost.parent in found} - found
+        found |= more
+        grew = bool(more)
+    return found
 
 
 def _check_parents(costs: dict[str, models.UnitCost]) -> list[Problem]:
@@ -305,6 +425,7 @@ def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:
         "comment": cost.comment,
         "parent": cost.parent,
         "overrides": "yes" if overrides else "",
+        "not_with": not_with_text(cost.not_with),
     }
     for kind in VALUE_TYPES:
         value: models.CostValue | None = getattr(cost, kind)
@@ -339,28 +460,3 @@ def code_order(code: str) -> tuple:
     """Sort key that puts CR2.0 before CR2.0.1 before CR2.1 before CR10.0."""
     parts = re.split(r"(\d+)", code.upper())
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
-
-
-_SEARCH_FIELDS = (("code", 5), ("outcome_detail", 3), ("description", 2), ("category", 1))
-
-
-def search(words: list[str], costs: dict[str, models.UnitCost], limit: int | None = 20) -> list[models.UnitCost]:
-    """Costs ranked by how many of ``words`` they contain (code, outcome detail, description,
-    category), then by where the words are found, then in code order (parents before parts);
-    the first ``limit`` of them, or every one when ``limit`` is None."""
-    terms = [word.lower() for word in words if word.strip()]
-    scored = []
-    for cost in costs.values():
-        fields = {name: getattr(cost, name).lower() for name, _ in _SEARCH_FIELDS}
-        matched = 0
-        weight = 0
-        for term in terms:
-            hits = [field_weight for name, field_weight in _SEARCH_FIELDS
-                    if re.search(rf"(?<![a-z0-9]){re.escape(term)}", fields[name])]
-            if hits:
-                matched += 1
-                weight += sum(hits)
-        if matched:
-            scored.append((-matched, -weight, code_order(cost.code), cost))
-    scored.sort(key=lambda item: item[:3])
-    return [cost for *_, cost in scored[:limit]]
