@@ -249,7 +249,8 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
 @cost_options
 @click.argument("code")
 def costs_show(settings_file, unit_cost_files, price_year, code):
-    """Show everything about one unit cost: values, source, comment, parent and constituents.
+    """Show everything about one unit cost: values, source, comment, parent, constituents and
+    the costs it must not be counted with on one case (the tables' not_with, either side).
     The code may be typed in any case (he1.0 is HE1.0).
 
     \b
