@@ -470,3 +470,26 @@ def test_a_case_saved_by_notepad_is_replaced_not_taken_for_changed_by_someone_el
     assert result.exit_code == 0, result.output
     assert stored(folder, "BCP-0046").locality == "Poole"
     assert "# Synthetic sample case" in path.read_text(encoding="utf-8-sig")  # its leading comment kept
+
+
+def test_the_workbook_that_entered_a_case_corrected_and_imported_again_changes_the_line_not_adds_one(project):
+    """The issue's report: a quantity changed from 3 to 2 in the workbook that entered the case
+    kept the old line and added the new one under --update (counted twice, and validate said OK)."""
+    folder, settings = project
+    template, workbook = folder / "template.xlsx", folder / "intake.xlsx"
+    assert run(settings, "intake", "template", template).exit_code == 0
+    book = openpyxl.load_workbook(template)
+    for number, row in enumerate([("BCP-9401", "BCP", "Poole", "referred", datetime.datetime(2022, 5, 3), None),
+                                  ("BCP-9401", None, None, "completed", datetime.datetime(2023, 2, 1), None)], start=2):
+        for column, value in enumerate(row, start=1):
+            book["Cases"].cell(number, column).value = value
+    for column, value in enumerate(("BCP-9401", "CR2.0", 3, 1, None, "Police incident check"), start=1):
+        book["Outcomes"].cell(2, column).value = value
+    book.save(workbook)
+    assert run(settings, "intake", "import", workbook).exit_code == 0
+    edit(workbook, lambda book: setattr(book["Outcomes"].cell(2, 3), "value", 2))
+    result = run(settings, "intake", "import", workbook, "--replace", "--reason", "two incidents, not three")
+    assert result.exit_code == 0, result.output
+    assert "    outcomes[1].quantity: 3 -> 2\n" in result.output
+    assert [(line.code, line.quantity) for line in stored(folder, "BCP-9401").outcomes] == [("CR2.0", 2)]
+    assert run(settings, "validate").exit_code == 0
