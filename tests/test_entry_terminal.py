@@ -52,7 +52,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.answer(r"Referral date .*: ", "2022-06-01")
     term.answer(r"Next status .*: ", "assessment")
     term.answer(r"Date of the assessment .*: ", "2022-05-20")
-    term.expect(r"Error: '2022-05-20' \(20 May 2022\) is before the case's last event")  # events in date order
+    term.expect(r"Error: '2022-05-20' is before the case's last event")  # events in date order
     term.answer(r"Date of the assessment .*: ", "2022-06-20")
     term.answer(r"Next status .*: ", "programme")
     term.answer(r"Date of the programme start .*: ", "2022-07-15")
@@ -69,7 +69,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     refusal = term.expect(r"Error: evidence looks like a date of birth[^\n]*")
     assert "12/03/1985" not in refusal.group(0)  # the suspect text is never echoed back
     term.answer(r"Evidence note .*: ", "Confirmed by substance misuse service")
-    line = term.expect(r"Line 1: HE1.0 x 1 x 1 year\(s\) = (£[\d,]+) +Case total: (£[\d,]+)")
+    line = term.expect(r"Line 1: HE1.0 x 1 x 1 year = (£[\d,]+) +Case total: (£[\d,]+)")
     assert line.group(1) == line.group(2) == "£2,095"
 
     # Line 2: a quantity of 0 is refused and re-asked.
@@ -82,7 +82,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.answer(r"Years it counts for \[1\]: ", "")
     term.answer(r"Description .*: ", "Reduction in domestic abuse, incidents x2")
     term.answer(r"Evidence note .*: ", "Police incident check, 3 months after completion")
-    term.expect(r"Line 2: CR2.0 x 2 x 1 year\(s\) = £5,824 +Case total: £7,919")
+    term.expect(r"Line 2: CR2.0 x 2 x 1 year = £5,824 +Case total: £7,919")
 
     # A constituent of CR2.0 is refused at once: it would count the same money twice.
     term.answer(r"Next .*: ", "add")
@@ -107,7 +107,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.answer(r"Years .*\[1\]: ", "")
     term.answer(r"Description .*: ", "Reduction in domestic abuse, incidents x3")
     term.answer(r"Evidence note .*\[Police incident check, 3 months after completion\]: ", "")
-    shown = term.expect(r"Line 2: CR2.0 x 3 x 1 year\(s\) = £8,735 +Case total: (£[\d,]+)").group(1)
+    shown = term.expect(r"Line 2: CR2.0 x 3 x 1 year = £8,735 +Case total: (£[\d,]+)").group(1)
     assert shown == "£10,830"
     term.answer(r"Next .*: ", "done")
 

@@ -345,7 +345,7 @@ def test_case_new_that_cannot_be_saved_is_kept_beside_the_cases_and_resumed(proj
     assert oct(kept.stat().st_mode & 0o777) == oct(0o600)  # case data: its owner's only
     checked = run(settings, "validate")
     assert checked.exit_code == 0, checked.output  # a recovery file is never read as a case...
-    assert "1 case(s) entered earlier could not be saved" in checked.output  # ...but is not forgotten
+    assert "1 case entered earlier could not be saved" in checked.output  # ...but is not forgotten
     assert_resumes(settings, ["case", "new"], kept, folder / "cases" / "BCP" / "BCP-0101.toml")
 
 
@@ -504,7 +504,7 @@ def test_an_implausible_referral_date_is_refused_as_it_is_typed(project, typed):
     folder, settings = project
     result = run(settings, "case", "new", answers=["BCP", "3", "BCP-0101", typed, "2023-02-01", "", "y"])
     assert result.exit_code == 0, result.output
-    assert f"Error: {typed} is before 2000-04-01" in result.output
+    assert f"Error: '{typed}' is before 2000-04-01" in result.output
     record, problems = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0101.toml"))
     assert problems == [] and str(record.referred_on) == "2023-02-01"
 

@@ -295,7 +295,7 @@ def describe_event(event: models.StatusEvent) -> str:
 
 
 def describe_line(outcome: models.OutcomeEntry) -> str:
-    years = f" x {case_files.number(outcome.years)} year(s)" if outcome.years_stated else ""
+    years = f" x {case_files.years_text(outcome.years)}" if outcome.years_stated else ""
     return f"{outcome.code} x {case_files.number(outcome.quantity)}{years}  {outcome.description}".rstrip()
 
 

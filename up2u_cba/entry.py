@@ -33,11 +33,12 @@ def parse_date(text: str, not_before: datetime.date | None = None,
     not before ``not_before`` (the last event) nor after ``not_after`` (today: the tool records
     what has happened), and never before cases.FIRST_DATE."""
     day = dates.parse(text)
-    typed = f"'{text.strip()}' ({day:%d %B %Y})"
+    typed = text.strip()
+    typed = f"'{typed}'" if typed == day.isoformat() else f"'{typed}' ({day.day} {day:%B} {day.year})"
     if day < cases.FIRST_DATE:
-        raise ValueError(f"{typed} is before {cases.FIRST_DATE:%d %B %Y}, long before any Up2U case; check the year")
+        raise ValueError(f"{typed} is before {cases.FIRST_DATE:%Y-%m-%d}, long before any Up2U case; check the year")
     if not_before is not None and day < not_before:
-        raise ValueError(f"{typed} is before the case's last event ({not_before:%d %B %Y}); "
+        raise ValueError(f"{typed} is before the case's last event ({not_before:%Y-%m-%d}); "
                          "events are recorded in date order")
     if not_after is not None and day > not_after:
         raise ValueError(f"{typed} is in the future; record an event once it has happened")

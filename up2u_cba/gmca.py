@@ -33,7 +33,7 @@ import openpyxl.utils.exceptions
 import pydantic
 
 from up2u_cba import input_files, models, unit_costs
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, counted
 
 THEMES = (
     "Crime",
@@ -512,7 +512,8 @@ def _unstored_formula_problems(path: str, dropped: list[DroppedValue]) -> list[P
                 rows_by_sheet[value.sheet].append(value.row)
     return [
         Problem(code="formula-without-result", file=path, where=f"{sheet}: {'rows' if len(rows) > 1 else 'row'} {', '.join(map(str, rows))}",
-                message=f"{len(rows)} row(s) have values that are formulas saved without their results",
+                message=f"{counted(len(rows), 'row')} {'has' if len(rows) == 1 else 'have'} values that are formulas "
+                        "saved without their results",
                 hint="open the workbook in Excel or LibreOffice and save it, so the results are stored")
         for sheet, rows in rows_by_sheet.items()
     ]

@@ -41,7 +41,7 @@ import shutil
 from typing import Callable
 
 from up2u_cba import storage
-from up2u_cba.problems import Problem
+from up2u_cba.problems import Problem, counted
 
 STAGING = ".import-staging"
 """The staging folder, inside the cases folder."""
@@ -81,11 +81,11 @@ class Recovery:
                     f"Undid it (rolled back): {self.reason}. Import the workbook again to store its cases."]
         count = len(self.stored_before)
         lines = [f"An intake import of {self.workbook} (started {self.started}) was interrupted: {count} of "
-                 f"{len(self.targets)} case file(s) had been written" + (":" if count else ".")]
+                 f"{counted(len(self.targets), 'case file')} had been written" + (":" if count else ".")]
         lines.extend(f"  {path}" for path in self.stored_before)
         if self.finished:
-            lines.append(f"Finished it (rolled forward): all {len(self.targets)} case file(s) of that import "
-                         "are now stored.")
+            lines.append(f"Finished it (rolled forward): all {counted(len(self.targets), 'case file')} of that import "
+                         f"{'is' if len(self.targets) == 1 else 'are'} now stored.")
         else:
             lines.append(f"Undid it (rolled back){': ' + self.reason if self.reason else ''}; none of that "
                          "import's cases are stored. Import the workbook again to store them.")
@@ -284,7 +284,8 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
     _undo(staging, [entry for entry, state in zip(entries, states) if state == "done"])
     _clean_up(staging, cases_folder)
     reason = (f"{blocked[0]['shown']} could not be finished (its staged copy is damaged, or the file was "
-              f"changed meanwhile), so the {len(done)} file(s) written were put back as they were")
+              f"changed meanwhile), so the {counted(len(done), 'file')} written "
+              f"{'was' if len(done) == 1 else 'were'} put back as {'it was' if len(done) == 1 else 'they were'}")
     return Recovery(False, workbook, started, targets, done, reason), []
 
 
@@ -335,7 +336,7 @@ def _pending_problem(cases_folder: str) -> Problem:
                    "putting back the files it had written")
     return Problem(code="interrupted-import", file=os.path.join(staging, JOURNAL),
                    message=f"an intake import of {journal.get('workbook', '?')} (started {journal.get('started', '?')}) "
-                           f"was interrupted after writing {done} of its {len(entries)} case file(s)",
+                           f"was interrupted after writing {done} of its {counted(len(entries), 'case file')}",
                    hint=f"{RECOVERED_BY} {action}")
 
 
