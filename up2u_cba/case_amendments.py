@@ -355,11 +355,12 @@ def apply(record: models.CaseRecord, amendments: list[Amendment], removed: list[
 
 
 def changed_event(event: models.StatusEvent, update: dict) -> models.StatusEvent:
-    """``event`` with ``update`` made; a status changed from closed loses its closure reason
-    (only a closed status has one) unless the update sets it."""
+    """``event`` with ``update`` made; a status changed from closed loses its closure reason and
+    note (only a closed status has them) unless the update sets them."""
     update = dict(update)
-    if update.get("status", models.Status.CLOSED) is not models.Status.CLOSED and "reason" not in update:
-        update["reason"] = None
+    if update.get("status", models.Status.CLOSED) is not models.Status.CLOSED:
+        update.setdefault("reason", None)
+        update.setdefault("note", "")
     return event.model_copy(update=update) if update else event
 
 

@@ -55,7 +55,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
     writes only when you confirm; Ctrl-C or 'no' writes nothing.
 
     With --set PATH=VALUE and --remove PATH: PATH names a field as the case file does (locality,
-    status[N].status, .date or .reason, outcomes[N].code, .quantity, .years, .description,
+    status[N].status, .date, .reason or .note, outcomes[N].code, .quantity, .years, .description,
     .evidence, .confidence, .deadweight, .attribution, .adjustment_reason, .acknowledged).
     Events and lines are numbered from 1, and every number refers to the case as stored,
     before any change: removing outcomes[1] does not make outcomes[2] the first line here.
@@ -290,7 +290,7 @@ def pick(label: str, entries: tuple, describe) -> int:
 
 
 def describe_event(event: models.StatusEvent) -> str:
-    reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
+    reason = f" ({event.reason_label})" if event.reason else ""
     return f"{event.date:%Y-%m-%d}  {status_label(event.status)}{reason}"
 
 
