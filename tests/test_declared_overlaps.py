@@ -161,6 +161,21 @@ def test_a_hostile_not_with_cell_is_a_table_problem_naming_the_row(project, cell
     assert found(result.output, code), result.output
 
 
+def test_a_not_with_naming_the_costs_own_parent_is_a_table_problem(project):
+    """A parent and its constituent overlap already (double-counted-constituent): declaring it
+    again is a slip, said at the row."""
+    folder, settings = project
+
+    def own_parent(names, rows):
+        rows[3]["parent"], rows[3]["not_with"] = "CR2.0", "CR2.0: its own parent"
+        return names, rows
+
+    rewrite_local_table(folder, own_parent)
+    result = invoke("validate", "--settings", settings)
+    assert_refused(result, "bcp-local.csv: row 5: not_with", "parent and constituent")
+    assert found(result.output, "bad-not-with"), result.output
+
+
 def test_a_not_with_cell_in_any_capitals_and_with_a_semicolon_in_its_reason_is_read(project):
     folder, settings = project
 
