@@ -326,20 +326,25 @@ def _check_exclusions(costs: dict[str, models.UnitCost],
 
 
 def lineage(code: str, costs: dict[str, models.UnitCost]) -> set[str]:
-    """``code``, the costs it is part of (its parent, their parents...) and its constituents at
-    any depth: every code whose value shares money with it."""
+    """``code``, the costs it is part of and its constituents at any depth: every code whose
+    value shares money with it."""
+    return with_parents(code, costs) | family(code, costs)
+
+
+def with_parents(code: str, costs: dict[str, models.UnitCost]) -> set[str]:
+    """``code`` and the costs it is part of (its parent, their parents...)."""
     found = {code}
     parent = costs[code].parent if code in costs else ""
     while parent and parent in costs and parent not in found:
         found.add(parent)
         parent = costs[parent].parent
-    return found | family(code, costs)
+    return found
 
 
 def exclusions_of(code: str, costs: dict[str, models.UnitCost]) -> list[tuple[str, str, models.UnitCost]]:
     """What ``code`` must not be counted with, declared on either side (by it, by a cost it is
     part of, or naming one of them): (the other code, the reason, the cost that declares it)."""
-    covering = lineage(code, costs) - family(code, costs) | {code}  # (it and the costs it is part of)
+    covering = with_parents(code, costs)  # (a declaration on a parent, or naming it, covers its parts)
     found = []
     for cost in costs.values():
         for exclusion in cost.not_with:
