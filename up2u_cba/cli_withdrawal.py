@@ -20,7 +20,7 @@ import click
 from up2u_cba import case_files, case_history, checks, models, render_text
 from up2u_cba import problems as problems_
 from up2u_cba.cli_common import fail, input_options
-from up2u_cba.cli_entry import Stopped, Valuer, ask_yes_no, load_for_entry, stop_cleanly
+from up2u_cba.cli_entry import Stopped, Valuer, ask_yes_no, load_for_entry, show_history, stop_cleanly
 from up2u_cba.problems import Problem
 
 
@@ -216,9 +216,7 @@ def show(record: models.CaseRecord, inputs, withdraw: bool) -> None:
     """The case, and what withdrawing or restoring it does to the reports."""
     state = "WITHDRAWN" + withdrawn_on(record) + ". " if record.withdrawn else ""
     click.echo(f"{state}Case {record.reference}: {record.service}, {record.locality} ({record.file})")
-    for event in record.history:
-        reason = f" ({event.reason.value.replace('_', ' ')})" if event.reason else ""
-        click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}")
+    show_history(record, len(record.history))
     click.echo(effect(record, inputs, withdraw))
 
 
