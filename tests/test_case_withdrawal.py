@@ -259,3 +259,16 @@ def test_withdraw_and_restore_at_a_real_terminal(project):
     finally:
         terminal.close()
     assert_unchanged(before, folder)
+
+
+def test_a_withdrawn_case_whose_code_has_gone_is_shown_with_why_it_cannot_be_valued(project):
+    folder, settings_file = project
+    assert withdraw(settings_file).exit_code == 0
+    path = case_path(folder)
+    path.write_text(path.read_text().replace('code = "BCP-SS1"', 'code = "XX9.9"'))  # validate skips it
+    assert invoke("validate", "--settings", settings_file).exit_code == 0
+    shown = invoke("case", "show", CASE, "--settings", settings_file)
+    assert shown.exit_code == 0 and shown.exception is None, shown.output
+    assert "outcomes[1].code" in shown.output and "[unknown-cost-code]" in shown.output
+    assert_refused(invoke("case", "restore", CASE, "--reason", "not a duplicate", "--yes", "--settings", settings_file),
+                   "[unknown-cost-code]", "outcomes[1].code")

@@ -176,6 +176,12 @@ def show_case_body(record: models.CaseRecord, inputs: pipeline.Inputs) -> None:
     if record.completed_on is None:
         click.echo("Not completed: no savings are counted until the case completes.")
         return
+    unvalued = cli_withdrawal.valuation_problems(record, inputs) if record.withdrawn else []
+    if unvalued:  # (validate does not check a withdrawn case: a code may have gone since)
+        click.echo("Its lines cannot be valued now, and restoring it would be refused until they are corrected:")
+        for problem in unvalued:
+            click.echo(f"  {problem}")
+        return
     valuation = entry.value_case(record, inputs.settings, inputs.costs, inputs.series)
     click.echo("")
     click.echo(render_text.render_case_only(valuation, inputs.settings.price_year))
