@@ -128,7 +128,8 @@ def test_the_template_has_sheets_drop_downs_date_cells_and_help(project):
                                                                 "North Dorset", "West Dorset", "Weymouth and Portland"]
     assert listed(drop_downs["Cases", "D2:D2001"].formula1) == ["referred", "assessment", "programme",
                                                                 "completed", "closed"]
-    assert listed(drop_downs["Cases", "F2:F2001"].formula1) == ["disengaged", "on hold", "no contact", "not suitable"]
+    assert listed(drop_downs["Cases", "F2:F2001"].formula1) == ["disengaged", "on hold", "no contact", "not suitable",
+                                                                 "moved away", "in custody", "other"]
     assert drop_downs["Cases", "E2:E2001"].type == "date"
     first_day = openpyxl.utils.datetime.from_excel(int(drop_downs["Cases", "E2:E2001"].formula1)).date()
     assert first_day == cases.FIRST_DATE  # Excel refuses what import would refuse, from the same date
