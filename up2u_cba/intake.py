@@ -10,8 +10,8 @@ The template (``write_template``) has four sheets:
   Years, Description, Evidence, Acknowledged (optional: why an implausible figure is right), and
   the line's own Green Book adjustments (optional): Confidence, Deadweight, Attribution,
   Adjustment reason.
-- **Lists** (hidden): the drop-down lists: services, localities, statuses, closure reasons and
-  unit costs (``CODE | description``), read by the drop-downs as cell ranges.
+- **Lists** (hidden): the drop-down lists: services, localities, statuses, closure reasons, unit
+  costs (``CODE | description``) and evidence grades, read by the drop-downs as cell ranges.
 
 An export (``write_export``) is the same workbook filled with stored cases, every field of them,
 with an Export sheet first saying so. A stored case is always held whole in a workbook: its rows
@@ -162,6 +162,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         "Statuses": [status.value for status in models.Status],
         "Closure reasons": list(REASON_LABELS.values()),
         "Unit costs": [cost_label(cost) for cost in usable_costs(costs, series)],
+        "Evidence grades": ["G", "A", "R"],
     }
     case_sheet = book.create_sheet(CASES)
     outcome_sheet = book.create_sheet(OUTCOMES)
@@ -212,11 +213,8 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
                                 prompt="A number greater than 0." + (" Blank means 1." if title == "Years" else ""))
         number.add(f"{column}2:{column}{last}")
         outcome_sheet.add_data_validation(number)
-    grades = DataValidation(type="list", formula1='"G,A,R"', allow_blank=True, showErrorMessage=True,
-                            showInputMessage=True, errorTitle="Confidence", error="G, A or R.",
-                            promptTitle="Confidence", prompt="Optional: this line's evidence grade, G, A or R.")
-    grades.add(f"H2:H{last}")
-    outcome_sheet.add_data_validation(grades)
+    _list_validation(outcome_sheet, f"H2:H{last}", ranges["Evidence grades"], "Confidence",
+                     "Optional: this line's evidence grade, G, A or R.")
     for column, title in (("I", "Deadweight"), ("J", "Attribution")):
         share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
                                showErrorMessage=True, showInputMessage=True, errorTitle=title,
