@@ -493,3 +493,12 @@ def test_the_workbook_that_entered_a_case_corrected_and_imported_again_changes_t
     assert "    outcomes[1].quantity: 3 -> 2\n" in result.output
     assert [(line.code, line.quantity) for line in stored(folder, "BCP-9401").outcomes] == [("CR2.0", 2)]
     assert run(settings, "validate").exit_code == 0
+
+
+def test_an_export_of_a_case_whose_file_has_problems_says_what_they_are(project):
+    folder, settings = project
+    path = case_file(folder, "BCP-0001")
+    path.write_text(path.read_text(encoding="utf-8").replace("quantity = 3", "quantity = -3"), encoding="utf-8")
+    result = run(settings, "intake", "export", folder / "broken.xlsx", "--reference", "BCP-0001")
+    assert_refused(result, "BCP-0001.toml", "quantity")
+    assert "[unknown-case]" not in result.output and not (folder / "broken.xlsx").exists()

@@ -1035,6 +1035,11 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
     if problem:
         fail([problem])
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
+    wanted = {reference.strip().lower() for reference in references}
+    broken = [problem for problem in case_problems  # a case asked for whose file cannot be read: say why
+              if os.path.splitext(os.path.basename(problem.file))[0].lower() in wanted]
+    if broken:
+        fail(broken)
     selection, problems = export_selection(inputs, service, year, status, references)
     if problems:
         fail(problems)
@@ -1092,7 +1097,8 @@ def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | N
 @click.option("--replace", is_flag=True, help="Replace each stored case the workbook changes with the workbook's "
               "version (each change is listed first and recorded in the case's history). Needs --reason. "
               "Without it, a workbook that changes a stored case is refused.")
-@click.option("--reason", metavar="TEXT", help="Why the stored cases are replaced (recorded in each one's history).")
+@click.option("--reason", metavar="TEXT", help="Why the stored cases are replaced (recorded in each one's history, "
+              "and in each new case's).")
 @click.option("--update", is_flag=True, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Check and list what would be written, but write nothing.")
 def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, reason, update, dry_run):
