@@ -380,7 +380,7 @@ def controlled(tmp_path_factory) -> tuple[str, dict[str, str], dict[tuple[str, s
         evidence[0] = toml_string("Checked" + character + "by police")
         parts[number + 1] = "\n".join(evidence)
         path.write_text("\nevidence = ".join(parts), encoding="utf-8")
-        in_cases[character] = f"{path.name}: outcomes[{number}].evidence"
+        in_cases[character] = f"{path.name}: outcomes[{number + 1}].evidence"  # numbered from 1
     in_csv: dict[tuple[str, str], str] = {}
     costs, _ = unit_costs.load([str(folder / "unit_costs" / "gmca-ucd-v1.4.csv")])
     codes = iter(sorted(costs))

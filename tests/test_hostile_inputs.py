@@ -282,7 +282,7 @@ def test_an_implausible_date_in_a_case_file_is_refused_so_report_never_meets_it(
     edit(path, old, f"date = {date}")
     for command in ("validate", "report"):
         result = run(command, "--settings", project)
-        refused(result, str(path), f"status[{status}].date", code="implausible-date")
+        refused(result, str(path), f"status[{status + 1}].date", code="implausible-date")  # numbered from 1
         assert "2000-04-01" in result.output  # the range is said
 
 
