@@ -217,3 +217,18 @@ def test_amend_sets_a_closure_note_and_a_re_opened_status_loses_it(tmp_path):
     assert result.exit_code == 0, result.output
     reopened = stored(tmp_path, "BCP-0046").history[-1]
     assert (reopened.status.value, reopened.reason, reopened.note) == ("programme", None, "")
+
+
+def test_an_exported_closure_note_comes_back_unchanged(tmp_path):
+    settings = sample_project(tmp_path)
+    close_in_file(tmp_path, "BCP-0046", 'reason = "other"\nnote = "joined another programme"')
+    path = tmp_path / "export.xlsx"
+    result = invoke("intake", "export", path, "--reference", "BCP-0046", "--settings", settings)
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(path)["Cases"].iter_rows(min_row=2, max_row=4, max_col=7, values_only=True))
+    _, _, _, status, _, reason, note = rows[-1]
+    assert (status, reason, note) == ("closed", "other", "joined another programme"), rows
+    before = (tmp_path / "cases" / "BCP" / "BCP-0046.toml").read_text()
+    result = invoke("intake", "import", path, "--settings", settings)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cases" / "BCP" / "BCP-0046.toml").read_text() == before
