@@ -1012,7 +1012,8 @@ def _partial_case(path, reference, event_rows, outcome_rows, old, unread: _Unrea
     workbook holds a stored case whole, so a part would remove the rest."""
     if unread.cases or any(row.event.status is models.Status.REFERRED for row in event_rows):
         return []
-    where = f"{CASES} row {event_rows[0].row}: reference" if event_rows else f"{OUTCOMES} row {outcome_rows[0].row}: reference"
+    sheet, row = (CASES, event_rows[0].row) if event_rows else (OUTCOMES, outcome_rows[0].row)
+    where = f"{sheet} row {row}: reference"
     return [Problem(code="partial-case", file=path, where=where,
                     message=f"{reference} is a stored case ({old.file}), and the workbook lacks its referral: "
                             "a stored case is held whole, every event from the referral and every outcome line",
