@@ -208,8 +208,8 @@ def test_the_workbook_shows_the_other_closure_row(tmp_path):
 def test_amend_sets_a_closure_note_and_a_re_opened_status_loses_it(tmp_path):
     settings = sample_project(tmp_path)
     close_in_file(tmp_path, "BCP-0046", 'reason = "other"\nnote = "left the area"')
-    result = invoke("case", "amend", "BCP-0046", "--settings", settings, "--set", "status[3].note=joined another programme",
-                    "--reason", "note corrected", "--yes")
+    result = invoke("case", "amend", "BCP-0046", "--settings", settings,
+                    "--set", "status[3].note=joined another programme", "--reason", "note corrected", "--yes")
     assert result.exit_code == 0, result.output
     assert stored(tmp_path, "BCP-0046").history[-1].note == "joined another programme"
     result = invoke("case", "amend", "BCP-0046", "--settings", settings, "--set", "status[3].status=programme",

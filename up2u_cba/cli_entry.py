@@ -1219,7 +1219,8 @@ def report_plan(plan: intake.Plan, valuer: Valuer) -> None:
         click.echo(f"New cases ({len(new)}):")
         for change in new:
             saving = f", saving {render_text.pounds(valuer.total(change.record))}" if change.record.outcomes else ""
-            click.echo(f"  {change.reference}  {change.path}  ({problems_.counted(len(change.record.history), 'event')}, "
+            events = problems_.counted(len(change.record.history), 'event')
+            click.echo(f"  {change.reference}  {change.path}  ({events}, "
                        f"{problems_.counted(len(change.record.outcomes), 'outcome line')}{saving})")
     changed = plan.of_kind("replace") + plan.of_kind("changed")
     if changed:

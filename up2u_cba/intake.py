@@ -357,7 +357,8 @@ def _export_sheet(book, count: int, selection: Selection, made: datetime.datetim
     lines = (
         "Export of stored cases",
         "",
-        f"{problems_.counted(count, 'stored case')}, as they were stored on {made:%Y-%m-%d at %H:%M} UTC, exported by up2u-cba "
+        f"{problems_.counted(count, 'stored case')}, as they were stored on {made:%Y-%m-%d at %H:%M} UTC, "
+        "exported by up2u-cba "
         f"{up2u_cba.__version__} from {cases_folder}.",
         f"Selected: {selection.describe()}.",
         "",
