@@ -27,7 +27,7 @@ FORMS = [
     ("1 Sept 2022", "2022-09-01"),
 ]
 
-REFUSED = ["12 May", "05/13/2023", "31/02/2023", "2023-13-01", "next Tuesday"]
+REFUSED = ["12  May", "05/13/2023", "31/02/2023", "2023-13-01", "next Tuesday"]
 
 
 def guided_new_case(settings, date_answers):

@@ -759,7 +759,7 @@ class _Reader:
         if isinstance(value, datetime.date):
             return value
         try:  # text, as a UK user types it: read as guided entry reads it
-            return dates.parse(_text(value))
+            return dates.parse(value.strip() if isinstance(value, str) else _text(value))
         except ValueError as refused:
             self.problem("bad-date", CASES, number, "date", str(refused),
                          "the cell is formatted as a date; a date Excel recognises is taken as it is")
