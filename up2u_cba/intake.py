@@ -193,13 +193,13 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
     notes.add(f"G2:G{last}")
     case_sheet.add_data_validation(notes)
     # from the earliest date import accepts (``cases.FIRST_DATE``) to 2100-12-31, as Excel day numbers
-    dates = DataValidation(type="date", operator="between", formula1=str(_excel_day(cases.FIRST_DATE)),
-                           formula2=str(_excel_day(datetime.date(2100, 12, 31))),
-                           showErrorMessage=True, showInputMessage=True, allow_blank=True,
-                           errorTitle="Date", error=f"Type a date from {cases.FIRST_DATE:%Y-%m-%d}, e.g. 2023-02-20.",
-                           promptTitle="Date", prompt="The day it happened, e.g. 2023-02-20.")
-    dates.add(f"E2:E{last}")
-    case_sheet.add_data_validation(dates)
+    date_cells = DataValidation(type="date", operator="between", formula1=str(_excel_day(cases.FIRST_DATE)),
+                                formula2=str(_excel_day(datetime.date(2100, 12, 31))),
+                                showErrorMessage=True, showInputMessage=True, allow_blank=True, errorTitle="Date",
+                                error=f"Type a date from {cases.FIRST_DATE:%d/%m/%Y}, e.g. 20/02/2023.",
+                                promptTitle="Date", prompt="The day it happened, day first: e.g. 20/02/2023.")
+    date_cells.add(f"E2:E{last}")
+    case_sheet.add_data_validation(date_cells)
     for row in range(2, last + 1):
         case_sheet.cell(row=row, column=5).number_format = DATE_FORMAT
 
