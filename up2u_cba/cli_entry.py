@@ -1224,7 +1224,7 @@ def report_plan(plan: intake.Plan, valuer: Valuer) -> None:
                        f"{problems_.counted(len(change.record.outcomes), 'outcome line')}{saving})")
     changed = plan.of_kind("replace") + plan.of_kind("changed")
     if changed:
-        verb = "replaced by the workbook's version" if plan.of_kind("replace") else "changed by the workbook"
+        verb = "to be replaced by the workbook's version" if plan.of_kind("replace") else "changed by the workbook"
         click.echo(f"Stored cases {verb} ({len(changed)}):")
         for change in changed:
             before, after = valuer.total(change.old), valuer.total(change.record)
