@@ -27,7 +27,7 @@ import pytest
 
 from hostile import PAYLOADS, assert_no_injected_formula, assert_refused, invoke, sample_project, snapshot
 from test_xlsx import recalculate, table_rows
-from up2u_cba import intake, pipeline, render_xlsx, unit_costs
+from up2u_cba import cases, intake, pipeline, render_xlsx, unit_costs
 from up2u_cba.render_xlsx import HEADER_ROW
 from up2u_cba.spreadsheet_text import put
 
@@ -455,7 +455,8 @@ def test_guided_entry_re_asks_a_note_with_a_control_character(tmp_path, characte
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert f"U+{ord(character):04X}" in result.output and "evidence" in result.output
-    assert path.read_text(encoding="utf-8").endswith('evidence = "Confirmed by the service"\n')
+    record, problems = cases.load_file(str(path))
+    assert problems == [] and record.outcomes[-1].evidence == "Confirmed by the service"
 
 
 def test_guided_entry_re_asks_a_reference_with_a_control_character(tmp_path):
