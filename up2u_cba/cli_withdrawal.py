@@ -147,10 +147,10 @@ def find_stored(reference: str, inputs, case_problems: list[Problem]) -> models.
     if own:  # (a case file that does not read, or whose case has problems of its own)
         fail(own, wrote_nothing=False)
     if not found:
+        known = [record.reference for record in inputs.stored]
         fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
                       message=f"no case with reference {reference}",
-                      hint=case_files.unknown_reference_hint(reference, [record.reference for record in inputs.stored]))],
-             wrote_nothing=False)
+                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
     return found[0]
 
 
@@ -159,7 +159,8 @@ def already(record: models.CaseRecord, withdraw: bool) -> Problem:
     if withdraw:
         return Problem(code="already-withdrawn", file=record.file, where="",
                        message=f"{record.reference} is already withdrawn{withdrawn_on(record)}",
-                       hint=f"nothing to do; `up2u-cba case restore {record.reference} --reason \"...\"` brings it back")
+                       hint=f"nothing to do; `up2u-cba case restore {record.reference} --reason \"...\"` "
+                            "brings it back")
     return Problem(code="not-withdrawn", file=record.file, where="",
                    message=f"{record.reference} is not withdrawn: it already counts in reports",
                    hint="nothing to do; `up2u-cba case list --withdrawn` lists the withdrawn cases")
@@ -181,7 +182,8 @@ def withdrawn_banner(record: models.CaseRecord) -> str:
 
 def example(record: models.CaseRecord, withdraw: bool) -> str:
     reason = "entered twice" if withdraw else "not a duplicate after all"
-    return f"up2u-cba case {'withdraw' if withdraw else 'restore'} {shlex.quote(record.reference)} --reason \"{reason}\""
+    command = "withdraw" if withdraw else "restore"
+    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason \"{reason}\""
 
 
 def verb_past(withdraw: bool) -> str:
@@ -249,5 +251,5 @@ def valuation_problems(record: models.CaseRecord, inputs) -> list[Problem]:
     """Why the case's lines cannot be valued with today's unit costs and settings (checked as if
     it counted: a withdrawn case is not checked by `validate`)."""
     counted = record.model_copy(update={"withdrawn": False})
-    return [problem for problem in problems_.errors(checks.check(inputs.settings, inputs.costs, inputs.series, [counted]))
-            if problem.file == record.file]
+    found = checks.check(inputs.settings, inputs.costs, inputs.series, [counted])
+    return [problem for problem in problems_.errors(found) if problem.file == record.file]

@@ -831,7 +831,7 @@ def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) ->
         return
     header(sheet, row, CHANGED_HEADINGS)
     for case in changed.cases:
-        name = f"{case.reference} ({case.service}, withdrawn)" if case.withdrawn else f"{case.reference} ({case.service})"
+        name = f"{case.reference} ({case.service}{', withdrawn' if case.withdrawn else ''})"
         for change in case.changes:
             row += 1
             what = list(change.what) or ["(no detail recorded)"]
@@ -854,7 +854,8 @@ def generated_at(path: str, kind) -> tuple[datetime.datetime | None, object]:
     if data is None:
         return None, problem
     refused = Problem(code="not-a-report", file=path, where="Run info",
-                      message="this is not a report workbook up2u-cba wrote (no Run info sheet with its Generated time)",
+                      message="this is not a report workbook up2u-cba wrote (no Run info sheet with its "
+                              "Generated time)",
                       hint=kind.format_hint)
     try:
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
