@@ -119,7 +119,9 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     assert term.wait() == 0
 
     written = folder / "cases" / "BCP" / "BCP-0064.toml"
-    assert written.read_text(encoding="utf-8") == EXPECTED.read_text(encoding="utf-8")
+    case_text, _, history = written.read_text(encoding="utf-8").partition("\n[[change]]\n")
+    assert case_text == EXPECTED.read_text(encoding="utf-8")
+    assert re.fullmatch(r'made = \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nkind = "created"\ntool = "up2u-cba [^"]+"\n', history)
     validate = CliRunner().invoke(main, ["validate", "--settings", str(settings)])
     assert validate.exit_code == 0, validate.output
     report = CliRunner().invoke(main, ["report", "--settings", str(settings), "--year", "2022/23",

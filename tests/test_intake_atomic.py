@@ -202,7 +202,8 @@ def test_a_killed_import_leaves_none_or_all_of_its_cases_after_recovery(big, tmp
             assert recovered.exit_code == 0, recovered.output
             assert "was interrupted" in recovered.output
             assert ("Finished it (rolled forward)" in recovered.output
-                    or "Undid it (rolled back)" in recovered.output), recovered.output
+                    or "Undid it (rolled back)" in recovered.output
+                    or "nothing of it was half-written" in recovered.output), recovered.output
         seen[assert_none_or_all(project, whole)] += 1
         assert invoke("validate", "--settings", project.settings).exit_code == 0
     print(f"\n{KILLS} kills, {INTERRUPTS} Ctrl-C: {seen} (check {checking:.2f} s, write {writing:.2f} s)")
@@ -443,3 +444,20 @@ def test_a_linked_case_folder_on_another_disk_is_refused_before_anything_is_stor
         assert snapshot(project.cases) == before and not os.path.exists(project.cases / STAGING)
     finally:
         shutil.rmtree(outside)
+
+
+def test_an_import_killed_as_it_began_or_finished_is_settled_and_said(tmp_path):
+    """Killed between making its working folder and staging a file (or after its clean-up
+    removed the journal and the staged files): nothing is half-written, and the next writing
+    run says so as it removes the folder, rather than nothing at all."""
+    settings = sample_project(tmp_path)
+    before = snapshot(tmp_path / "cases")
+    os.mkdir(tmp_path / "cases" / STAGING)
+    assert "[interrupted-import]" in invoke("validate", "--settings", settings).output
+    template = tmp_path / "template.xlsx"
+    assert invoke("intake", "template", str(template), "--settings", settings).exit_code == 0
+    recovered = invoke("intake", "import", str(template), "--settings", settings)
+    assert "nothing of it was half-written" in recovered.output, recovered.output
+    assert not (tmp_path / "cases" / STAGING).exists()
+    assert snapshot(tmp_path / "cases") == before
+    assert invoke("validate", "--settings", settings).exit_code == 0

@@ -61,8 +61,10 @@ SAVINGS_TABLES = {"locality": "By locality", "agency": "By agency", "theme": "By
 LOCALITIES = {"BCP": ("Bournemouth", "Christchurch", "Poole"),
               "Dorset": ("North Dorset", "West Dorset", "Weymouth and Portland")}
 PREFIX = {"BCP": "BCP", "Dorset": "DOR"}
-COMMON_CODES = ("BCP-CR1", "SS5.0", "HE11.0", "CR2.0", "BCP-HE2")
-"""Outcomes many cases share; HO3.0 (Housing) is kept for the theme that rests on one case."""
+COMMON_CODES = ("BCP-CR1", "SS5.0", "HE11.0", "CR1.0", "HE1.0")
+"""Outcomes many cases share, no two of which the tables declare must not be counted together
+(BCP-CR1 stands for CR2.0, BCP-HE2 for HE11.0); HO3.0 (Housing) is kept for the theme that rests
+on one case."""
 HISTORIES = {
     "completed": [("referred", "2022-04-20"), ("assessment", "2022-05-02"), ("programme", "2022-06-01"),
                   ("completed", "2022-12-01")],

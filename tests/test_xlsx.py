@@ -319,7 +319,9 @@ def test_libreoffice_rounds_exact_halves_and_splits_as_the_tool_does(tmp_path):
              ("CR8.17", "6", "3"),
              # one agency spelled two ways, which a spreadsheet's SUMIFS cannot tell apart
              ("LA1", "1", "1"), ("LA2", "1", "1")]
+    over_the_ceiling = 'acknowledged = "a made-up exact half, over the line ceiling on purpose"\n'
     outcomes = "".join(f'\n[[outcomes]]\ncode = "{code}"\nquantity = {quantity}\nyears = {years}\n'
+                       + (over_the_ceiling if code == "T64199" else "")
                        for code, quantity, years in lines)
     settings = project(tmp_path, outcomes=outcomes)
     (tmp_path / "local.csv").write_text(TIES)

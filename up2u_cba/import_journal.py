@@ -73,9 +73,15 @@ class Recovery:
     """The files that held the import's content when it was found interrupted."""
     reason: str = ""
     """Why it was rolled back."""
+    empty: bool = False
+    """Its working folder held nothing: it was stopped as it began or as it finished cleaning up,
+    so nothing of it was half-written."""
 
     def describe(self) -> list[str]:
         """What happened, in lines to print."""
+        if self.empty:
+            return ["An intake import was interrupted as it began or as it finished: nothing of it was "
+                    "half-written, and its empty working folder was removed."]
         if not self.targets:  # it stopped before its journal was written
             return ["An intake import was interrupted before it stored anything.",
                     f"Undid it (rolled back): {self.reason}. Import the workbook again to store its cases."]
@@ -268,8 +274,8 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
         staged = [name for name in os.listdir(staging) if name.endswith(".case")]
         _remove_staging(staging)
         storage.sync_folder(cases_folder)
-        if not staged:  # stopped after its cleaning up began: everything was stored
-            return None, []
+        if not staged:  # stopped before staging began (nothing stored) or after its clean-up began (all stored)
+            return Recovery(False, "", "", (), (), empty=True), []
         return Recovery(False, "", "", (), (), "its staged files were removed"), []
     entries = journal["entries"]
     states = [_state(staging, entry) for entry in entries]
