@@ -36,7 +36,7 @@ CODES = ("HE1.0", "CR2.0", "SS5.0", "HO3.0", "BCP-SS1")
 
 def prepare(folder: pathlib.Path, case_count: int, outcome_count: int) -> pathlib.Path:
     """A project in ``folder`` with an empty cases folder and a filled workbook; returns the workbook."""
-    from up2u_cba.cli import main
+    from up2u_cba.cli.main import main
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "unit_costs", folder / "unit_costs", dirs_exist_ok=True)
@@ -73,7 +73,8 @@ def prepare(folder: pathlib.Path, case_count: int, outcome_count: int) -> pathli
 
 def run(folder: pathlib.Path) -> dict[str, float]:
     """Empty the cases folder and import the workbook; the seconds each stage took."""
-    from up2u_cba import intake, pipeline, storage
+    from up2u_cba import pipeline, storage
+    from up2u_cba.entry import intake
 
     cases = folder / "cases"
     shutil.rmtree(cases, ignore_errors=True)

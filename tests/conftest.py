@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from up2u_cba import deflators, models
+from up2u_cba import models
+from up2u_cba.inputs import deflators
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "up2u-cba.toml"

@@ -23,7 +23,7 @@ import zipfile
 import openpyxl
 from click.testing import CliRunner, Result
 
-from up2u_cba.cli import main
+from up2u_cba.cli.main import main
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import case, cost, outcome, year
-from up2u_cba import calculate, models
+from up2u_cba import models
+from up2u_cba.method import calculate
 
 COMPLETED = [("referred", "2022-05-01"), ("assessment", "2022-05-10"), ("programme", "2022-06-01"),
              ("completed", "2022-11-30")]

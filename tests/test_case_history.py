@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 
 from hostile import sample_project
-from up2u_cba import case_files, case_history, cases, models, pipeline, settings
+from up2u_cba import models, pipeline
+from up2u_cba.entry import case_files, case_history
+from up2u_cba.inputs import cases, settings
 
 NOON = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.timezone.utc)
 

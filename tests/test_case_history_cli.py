@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from hostile import assert_no_injected_formula, assert_refused, invoke, sample_project
 
-from up2u_cba import changed_since
+from up2u_cba.method import changed_since
 
 YEAR = "2022/23"
 AMENDED, WITHDRAWN, UNCHANGED, OTHER_SERVICE = "BCP-0001", "BCP-0002", "BCP-0003", "DOR-0001"

@@ -11,7 +11,9 @@ import openpyxl
 import pytest
 from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
 
-from up2u_cba import case_files, cases, cli_withdrawal, settings
+from up2u_cba.cli import case_withdrawal
+from up2u_cba.entry import case_files
+from up2u_cba.inputs import cases, settings
 
 CASE = "BCP-0001"  # completed 2021-10-15 in Bournemouth: counts in BCP's 2021/22 figures
 YEAR = "2021/22"
@@ -158,7 +160,7 @@ def test_without_a_terminal_or_yes_nothing_is_withdrawn(project):
 
 def test_at_a_terminal_it_asks_for_the_reason_and_to_confirm(project, monkeypatch):
     folder, settings_file = project
-    monkeypatch.setattr(cli_withdrawal, "interactive", lambda: True)
+    monkeypatch.setattr(case_withdrawal, "interactive", lambda: True)
     before = snapshot(folder)
     refused = invoke("case", "withdraw", CASE, "--settings", settings_file, input="entered twice\nn\n")
     assert refused.exit_code == 1 and "nothing was written" in refused.output

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import SETTINGS
 from hostile import invoke
-from up2u_cba import cost_search, models, pipeline
+from up2u_cba import models, pipeline
+from up2u_cba.entry import cost_search
 
 
 def table_codes(output: str) -> list[str]:

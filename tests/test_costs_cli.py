@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import GMCA_CSV, ROOT, SETTINGS
-from up2u_cba import unit_costs
-from up2u_cba.cli import main
+from up2u_cba.inputs import unit_costs
+from up2u_cba.cli.main import main
 
 WORKBOOK = ROOT / "unit_costs" / "gmca-ucd-v1.4.xlsx"
 
@@ -157,7 +157,7 @@ def test_import_to_a_folder_is_a_problem_and_leaves_no_temporary_file(tmp_path):
 
 
 def test_a_failed_write_is_a_problem_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from up2u_cba import unit_costs
+    from up2u_cba.inputs import unit_costs
 
     def refuse(source, target):
         raise PermissionError(13, "Permission denied")

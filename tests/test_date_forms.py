@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from hostile import assert_refused, invoke, sample_project
-from up2u_cba import cases
+from up2u_cba.inputs import cases
 
 FORMS = [
     ("2023-05-12", "2023-05-12"),

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from hostile import assert_refused, invoke, sample_project, snapshot, assert_unchanged
-from up2u_cba import cases
+from up2u_cba.inputs import cases
 
 CR1_REASON = "BCP-CR1 is derived from GMCA CR2.0 (Walby 2009)"
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from test_entry_support import sample_project, snapshot
-from up2u_cba import cases
-from up2u_cba.cli import main
+from up2u_cba.inputs import cases
+from up2u_cba.cli.main import main
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 
 from test_entry_support import ROOT, sample_project, snapshot
-from up2u_cba import case_files, cases, models, pipeline
+from up2u_cba import models, pipeline
+from up2u_cba.entry import case_files
+from up2u_cba.inputs import cases
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from test_entry_support import Terminal, sample_project, snapshot
-from up2u_cba.cli import main
+from up2u_cba.cli.main import main
 
 EXPECTED = pathlib.Path(__file__).parent / "fixtures" / "entry" / "BCP-0064-entered.toml"
 

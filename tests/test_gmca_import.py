@@ -1,4 +1,4 @@
-"""The importer of the official GMCA Unit Cost Database workbook (``up2u_cba.gmca``).
+"""The importer of the official GMCA Unit Cost Database workbook (``up2u_cba.inputs.gmca``).
 
 The real v1.4 workbook shipped in ``unit_costs/`` is imported once per module; small workbooks
 built here with openpyxl cover one failure mode or data trap each.
@@ -13,9 +13,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from up2u_cba import gmca
+from up2u_cba.inputs import gmca
 from up2u_cba import models
-from up2u_cba import unit_costs
+from up2u_cba.inputs import unit_costs
 
 UNIT_COSTS = pathlib.Path(__file__).parent.parent / "unit_costs"
 WORKBOOK = UNIT_COSTS / "gmca-ucd-v1.4.xlsx"

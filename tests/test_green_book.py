@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import DEFLATORS, GMCA_CSV, ROOT, SETTINGS
 from up2u_cba import pipeline
-from up2u_cba.cli import main
+from up2u_cba.cli.main import main
 
 LOCAL_COSTS = """\
 code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,economic_value,economic_price_year,rag,source

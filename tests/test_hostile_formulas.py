@@ -27,9 +27,12 @@ import pytest
 
 from hostile import PAYLOADS, assert_no_injected_formula, assert_refused, invoke, sample_project, snapshot
 from test_xlsx import recalculate, table_rows
-from up2u_cba import cases, intake, pipeline, render_xlsx, unit_costs
-from up2u_cba.render_xlsx import HEADER_ROW
-from up2u_cba.spreadsheet_text import put
+from up2u_cba import pipeline
+from up2u_cba.entry import intake
+from up2u_cba.inputs import cases, unit_costs
+from up2u_cba.outputs import render_xlsx
+from up2u_cba.outputs.render_xlsx import HEADER_ROW
+from up2u_cba.outputs.spreadsheet_text import put
 
 IDS = [f"payload{index}" for index in range(len(PAYLOADS))]
 CASE = pathlib.Path("cases") / "BCP" / "BCP-0016.toml"

@@ -585,7 +585,7 @@ def test_a_locality_in_two_services_is_allowed(project):
 
 
 def test_the_sample_settings_use_only_known_keys():
-    from up2u_cba import settings
+    from up2u_cba.inputs import settings
     assert settings.unknown_keys("up2u-cba.toml", {"cases": "c", "services": {"X": {"spend": {"2022/23": 1}}},
                                                    "assumptions": {"deadweight": {"codes": {"CR2.0": 0.1}}}}) == []
 

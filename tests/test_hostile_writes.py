@@ -24,7 +24,11 @@ import tomllib
 import pytest
 
 from hostile import REPO, assert_refused, assert_unchanged, invoke, sample_project, snapshot
-from up2u_cba import case_files, cases, launch, models, render_xlsx, storage, unsaved_cases
+from up2u_cba import models, storage
+from up2u_cba.cli import launch
+from up2u_cba.entry import case_files, unsaved_cases
+from up2u_cba.inputs import cases
+from up2u_cba.outputs import render_xlsx
 
 WORKBOOK = REPO / "unit_costs" / "gmca-ucd-v1.4.xlsx"
 HAND_EDITED = REPO / "tests" / "fixtures" / "entry" / "hand_edited.toml"

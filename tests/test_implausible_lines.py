@@ -13,7 +13,9 @@ import openpyxl
 import pytest
 
 from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
-from up2u_cba import cases, models, plausibility
+from up2u_cba import models
+from up2u_cba.inputs import cases
+from up2u_cba.method import plausibility
 
 ACKNOWLEDGED = 'acknowledged = "Three siblings, placements confirmed by the panel"\n'
 

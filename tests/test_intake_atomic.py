@@ -24,7 +24,9 @@ import openpyxl
 import pytest
 
 from hostile import REPO, invoke, sample_project
-from up2u_cba import cases, import_journal, intake, pipeline, storage
+from up2u_cba import pipeline, storage
+from up2u_cba.entry import import_journal, intake
+from up2u_cba.inputs import cases
 
 D = datetime.date.fromisoformat
 STAGING = import_journal.STAGING

@@ -15,7 +15,10 @@ import openpyxl
 import pytest
 
 from hostile import assert_no_injected_formula, assert_refused, assert_unchanged, invoke, sample_project, snapshot
-from up2u_cba import calculate, case_files, case_history, cases, intake, models, pipeline
+from up2u_cba import models, pipeline
+from up2u_cba.entry import case_files, case_history, intake
+from up2u_cba.inputs import cases
+from up2u_cba.method import calculate
 
 D = datetime.date.fromisoformat
 REASON = "police check confirmed two incidents"

@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(problems.__file__).parent
 
 def test_no_message_counts_with_a_bracketed_s():
     found = [f"{path.name}:{number}: {line.strip()}"
-             for path in sorted(PACKAGE.glob("*.py"))
+             for path in sorted(PACKAGE.rglob("*.py"))
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if re.search(r"[A-Za-z]\(s\)", line)]
     assert found == []

@@ -15,7 +15,9 @@ import pytest
 from hostile import assert_refused, invoke, sample_project
 from test_entry_support import ROOT
 from test_intake import ONE_CASE, ONE_OUTCOME, fill, located, rename
-from up2u_cba import case_files, cases, entry, models, privacy
+from up2u_cba import models
+from up2u_cba.entry import answer_checks, case_files
+from up2u_cba.inputs import cases, privacy
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "entry"
 
@@ -110,7 +112,7 @@ def test_no_gmca_unit_cost_description_looks_like_personal_data():
 
 
 def test_the_message_names_the_field_and_the_reason_but_never_the_text():
-    message = entry.text_message("evidence", "Seen at AB12 3CD on 12/03/1985")
+    message = answer_checks.text_message("evidence", "Seen at AB12 3CD on 12/03/1985")
     assert message.startswith("evidence looks like a date of birth and a postcode")
     assert "AB12" not in message and "1985" not in message
     problems = case_files.text_problems("case.toml", "outcomes[1].evidence", "evidence", "AB12 3CD")
@@ -164,9 +166,9 @@ def test_no_sample_reference_is_refused():
 @pytest.mark.parametrize("reference", ["JSmith1985", "John-Smith", "12031985", "KM-1985-03-12"])
 def test_guided_entry_refuses_it_even_if_the_pattern_allows_it(reference):
     service = models.ServiceSettings(name="BCP", localities=("Poole",), reference_pattern=PERMISSIVE)
-    message = entry.reference_message(reference, service, {})
+    message = answer_checks.reference_message(reference, service, {})
     assert message and message.startswith("the reference looks like") and reference not in message
-    assert entry.reference_message("BCP-9001", service, {}) is None
+    assert answer_checks.reference_message("BCP-9001", service, {}) is None
 
 
 @pytest.mark.parametrize("reference", ["JSmith1985", "John-Smith", "12031985", "KM-1985-03-12"])

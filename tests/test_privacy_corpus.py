@@ -13,7 +13,7 @@ import tomllib
 import pytest
 
 from conftest import GUARD_FIGURES, ROOT
-from up2u_cba import privacy
+from up2u_cba.inputs import privacy
 
 CORPUS = tomllib.loads((pathlib.Path(__file__).parent / "fixtures" / "privacy_corpus.toml").read_text(encoding="utf-8"))
 IDENTIFIERS = [(kind, text) for kind, texts in CORPUS["identifiers"].items() for text in texts]

@@ -45,7 +45,8 @@ import openpyxl.utils
 import pytest
 
 from hostile import assert_refused, invoke, sample_project
-from up2u_cba import calculate, disclosure, pipeline
+from up2u_cba import pipeline
+from up2u_cba.method import calculate, disclosure
 
 BIG = 1000
 """The largest count the attacker considers for a cell nothing bounds."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import openpyxl
 
 from hostile import assert_refused, invoke, sample_project
-from up2u_cba import models, reference_examples
+from up2u_cba import models
+from up2u_cba.inputs import reference_examples
 
 REGEX_PARTS = ("\\d", "{4}", "[0-9]", "(BCP|", "|BOU")
 

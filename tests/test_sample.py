@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SETTINGS
-from up2u_cba import calculate, pipeline
-from up2u_cba.cli import main
+from up2u_cba import pipeline
+from up2u_cba.method import calculate
+from up2u_cba.cli.main import main
 
 PUBLISHED_PARTICIPANTS = {
     "Total number of referrals": (24, 4, 13, 41),

@@ -13,7 +13,9 @@ import tomllib
 import pytest
 from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
 
-from up2u_cba import cli_spend, settings_writer, storage
+from up2u_cba import storage
+from up2u_cba.cli import spend
+from up2u_cba.entry import settings_writer
 
 INLINE = 'spend = { "2021/22" = 85000, "2022/23" = 90000 }'
 
@@ -86,7 +88,7 @@ def test_changing_a_year_with_overwrite_changes_only_that_figure(project):
 @pytest.mark.parametrize("answer, written", [("y\n", True), ("n\n", False)])
 def test_at_a_terminal_a_change_is_confirmed_showing_old_and_new(project, monkeypatch, answer, written):
     folder, settings = project
-    monkeypatch.setattr(cli_spend, "interactive", lambda: True)
+    monkeypatch.setattr(spend, "interactive", lambda: True)
     result = invoke("spend", "set", "BCP", "2022/23", "91000", "--settings", settings, input=answer)
     assert "£90,000 -> £91,000" in result.output
     assert spend_of(settings)["2022/23"] == (91000 if written else 90000)
@@ -352,7 +354,7 @@ def test_spend_list_shows_each_service_and_year_and_filters_by_service(project):
 
 def test_no_other_command_loads_the_toml_editing_library(project):
     folder, settings = project
-    script = ("import sys; from click.testing import CliRunner; from up2u_cba.cli import main; "
+    script = ("import sys; from click.testing import CliRunner; from up2u_cba.cli.main import main; "
               f"result = CliRunner().invoke(main, ['validate', '--settings', {str(settings)!r}]); "
               "assert result.exit_code == 0, result.output; "
               f"CliRunner().invoke(main, ['spend', 'list', '--settings', {str(settings)!r}]); "

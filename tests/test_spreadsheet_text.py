@@ -1,4 +1,4 @@
-"""The one place text leaves the tool for a spreadsheet (``up2u_cba.spreadsheet_text``): a str is
+"""The one place text leaves the tool for a spreadsheet (``up2u_cba.outputs.spreadsheet_text``): a str is
 always a string cell, only a Formula is a formula, CSV text fields are escaped and read back as
 they were, and the characters a workbook cannot hold are found and named."""
 
@@ -12,8 +12,10 @@ import re
 import openpyxl
 import pytest
 
-from up2u_cba import csv_rows, spreadsheet_text
-from up2u_cba.spreadsheet_text import Formula, put
+from up2u_cba.inputs import csv_rows
+from up2u_cba.entry import intake
+from up2u_cba.outputs import render_xlsx, spreadsheet_text
+from up2u_cba.outputs.spreadsheet_text import Formula, put
 
 FORMULA_LIKE = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", "\t=1+1", " =1+1", "\r=1+1", "\n=1+1", "\uff1d1+1",
                 "\uff0b1", "\uff0d1", "\uff201", "\u00a0=1", "\u3000=1", "=cmd|' /C calc'!A0"]
@@ -149,11 +151,11 @@ def test_csv_rows_reader_takes_off_exactly_the_escape(text):
     assert record == {"description": text, "fiscal_value": "-5"}
 
 
-@pytest.mark.parametrize("module", ["render_xlsx.py", "intake.py"])
+@pytest.mark.parametrize("module", [render_xlsx, intake], ids=["render_xlsx", "intake"])
 def test_the_workbook_writers_write_cells_only_through_put(module):
     """No cell is written around ``put``: a forgotten ``sheet["A1"] = text`` would make an input's
     ``#N/A`` an error cell (and its ``=1+1`` a formula, which ``check_formulas`` stops at run time)."""
-    source = (pathlib.Path(spreadsheet_text.__file__).parent / module).read_text(encoding="utf-8")
+    source = pathlib.Path(module.__file__).read_text(encoding="utf-8")
     raw = re.findall(r"\.cell\([^)]*value=|\b\w*sheet\[[^\]]+\]\s*=(?!=)|\.value\s*=(?!=)", source)
     assert raw == []
 

@@ -15,7 +15,8 @@ import time
 import pytest
 
 from test_entry_support import ROOT, sample_project
-from up2u_cba import cases, storage
+from up2u_cba import storage
+from up2u_cba.inputs import cases
 
 OLD = '# old\nreference = "BCP-9001"\n'
 NEW = '# new\nreference = "BCP-9001"\nservice = "BCP"\n'
@@ -138,7 +139,8 @@ def test_killing_a_writer_at_random_moments_never_leaves_a_broken_case(tmp_path)
 RACER = """
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
-from up2u_cba import case_files, models, pipeline
+from up2u_cba import models, pipeline
+from up2u_cba.entry import case_files
 settings_file, go = sys.argv[2], sys.argv[3]
 inputs, problems = pipeline.load(settings_file)
 service = inputs.settings.service("BCP")

@@ -19,8 +19,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from up2u_cba import case_files, cases, models, pipeline
-from up2u_cba.cli import main
+from up2u_cba import models, pipeline
+from up2u_cba.entry import case_files
+from up2u_cba.inputs import cases
+from up2u_cba.cli.main import main
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"

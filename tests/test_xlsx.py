@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SETTINGS
-from up2u_cba import pipeline, render_xlsx
-from up2u_cba.cli import main
+from up2u_cba import pipeline
+from up2u_cba.outputs import render_xlsx
+from up2u_cba.cli.main import main
 
 SHEETS = ["Summary", "Participants", "Cases", "Outcome lines", "Agency split", "By agency", "By locality",
           "By theme", "Years", "Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]

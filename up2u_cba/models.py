@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba import assumptions as assumptions_
+from up2u_cba.method import assumptions as assumptions_
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 _YEAR_PATTERN = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")

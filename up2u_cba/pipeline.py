@@ -5,6 +5,11 @@
 Rendering (text, JSON, Excel) takes the finished ``Report``; see ``render_text``,
 ``render_json`` and ``render_xlsx``. Every stage returns plain data plus problems; nothing is
 calculated while any input has a problem.
+
+The package is laid out by stage: ``inputs`` (reading and checking each file), ``method`` (the
+checks across inputs, the calculation, the report model), ``outputs`` (the renderers), ``entry``
+(recording and correcting case records) and ``cli`` (the command line). ``models`` (the domain
+types), ``problems`` (the error model) and ``storage`` (safe writing) serve them all.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import datetime
 import hashlib
 
 import up2u_cba
-from up2u_cba import (calculate, cases, checks, deflators, import_journal, input_files, models, report, sensitivity,
-                      settings, unit_costs)
-from up2u_cba import changed_since as changed_since_
+from up2u_cba import models
 from up2u_cba import problems as problems_
+from up2u_cba.entry import import_journal
+from up2u_cba.inputs import cases, deflators, input_files, settings, unit_costs
+from up2u_cba.method import calculate, checks, report, sensitivity
+from up2u_cba.method import changed_since as changed_since_
 from up2u_cba.problems import InputError, Problem
 
 

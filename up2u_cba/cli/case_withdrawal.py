@@ -1,0 +1,258 @@
+"""Command line for taking a case out of every report and count, and bringing it back
+(`case withdraw`, `case restore`).
+
+A withdrawn case is not deleted: its file stays, marked ``withdrawn = true``, with the withdrawal
+in its history of changes, and its reference is never given to another case. Both commands show
+the case and what the change does to the figures, ask before writing (or take ``--yes``), need a
+reason (checked by the personal-data guard), and write through ``case_files.save_replacement``,
+which checks the case again as ``validate`` does: a case that no longer passes (a unit cost code
+removed since, say) is not restored. Registered on the ``case`` group by ``main.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+import click
+
+from up2u_cba import models
+from up2u_cba.entry import case_files, case_history
+from up2u_cba.method import checks
+from up2u_cba.outputs import render_text
+from up2u_cba import problems as problems_
+from up2u_cba.cli.common import fail, input_options
+from up2u_cba.cli.case_entry import Stopped, Valuer, ask_yes_no, load_for_entry, show_history, stop_cleanly
+from up2u_cba.problems import Problem
+
+
+def register(case: click.Group) -> None:
+    """Add `withdraw` and `restore` to the ``case`` group."""
+    case.add_command(case_withdraw)
+    case.add_command(case_restore)
+
+
+REASON_OPTION = click.option(
+    "--reason", metavar="TEXT",
+    help="Why, in a short note (no names): recorded in the case's history. Required (asked for at a terminal).")
+YES_OPTION = click.option("--yes", is_flag=True, help="Do not ask to confirm (for scripts).")
+
+
+def interactive() -> bool:
+    """Whether a person at a terminal can be asked (a script or a pipe cannot)."""
+    return sys.stdin.isatty()
+
+
+@click.command("withdraw")
+@input_options
+@REASON_OPTION
+@YES_OPTION
+@click.argument("reference")
+@stop_cleanly
+def case_withdraw(settings_file, cases_folder, unit_cost_files, reason, yes, reference):
+    """Withdraw a case: it leaves every report and count, but is not deleted.
+
+    For a case entered twice, or entered by mistake. The case file stays, marked withdrawn,
+    with the reason in its history; its reference is never used again; `case list --withdrawn`
+    lists it and `case restore` brings it back. Shows the case and what leaving the reports
+    means (its saving, the year it counts in) and asks before writing (--yes: does not ask).
+
+    \b
+    Example:
+      up2u-cba case withdraw BCP-0042 --reason "entered twice (same as BCP-0041)"
+    """
+    change_state(settings_file, cases_folder, unit_cost_files, reference, reason, yes, withdraw=True)
+
+
+@click.command("restore")
+@input_options
+@REASON_OPTION
+@YES_OPTION
+@click.argument("reference")
+@stop_cleanly
+def case_restore(settings_file, cases_folder, unit_cost_files, reason, yes, reference):
+    """Restore a withdrawn case: it counts in reports again.
+
+    The case is checked again as `validate` checks it, against today's unit costs and settings;
+    if it no longer passes (a code removed from the unit costs since, say), it stays withdrawn
+    and the problems are listed. Shows the case and what it adds back, and asks before writing
+    (--yes: does not ask).
+
+    \b
+    Example:
+      up2u-cba case restore BCP-0042 --reason "not a duplicate after all"
+    """
+    change_state(settings_file, cases_folder, unit_cost_files, reference, reason, yes, withdraw=False)
+
+
+def change_state(settings_file, cases_folder, unit_cost_files, reference: str, reason: str | None, yes: bool,
+                 withdraw: bool) -> None:
+    """Withdraw (``withdraw``) or restore the case ``reference``: check, show, confirm, write."""
+    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
+    old = find_stored(reference, inputs, case_problems)
+    verb = "withdraw" if withdraw else "restore"
+    if old.withdrawn == withdraw:
+        fail([already(old, withdraw)], wrote_nothing=False)
+    problems = []
+    if reason is not None:
+        reason, problems = checked_reason(reason, old.file)
+    elif not interactive():
+        problems.append(Problem(code="reason-required", file=old.file, where="--reason",
+                                message=f"a reason is needed to {verb} a case (it is recorded in its history)",
+                                hint=f'add --reason "...", e.g. {example(old, withdraw)}'))
+    if not yes and not interactive():
+        problems.append(Problem(code="needs-confirmation", file=old.file, where="--yes",
+                                message=f"nobody is at a terminal to confirm: a case is only {verb_past(withdraw)} "
+                                        "when asked",
+                                hint=f"run it at a terminal to see the case and confirm, or add --yes: "
+                                     f"{example(old, withdraw)} --yes"))
+    failing = [] if withdraw else valuation_problems(old, inputs)  # said before anything is asked
+    if problems or failing:
+        fail(problems + failing, note=stays_withdrawn(old) if failing else "")
+    old_text, problem = case_files.read_stored(old.file)
+    if problem is not None:
+        fail([problem])
+    show(old, inputs, withdraw)
+    if reason is None:
+        reason = ask_reason(old.file)
+    if not yes and not ask_yes_no(f"{verb.capitalize()} {old.reference}?"):
+        raise Stopped
+    kind = models.ChangeKind.WITHDRAWN if withdraw else models.ChangeKind.RESTORED
+    what = ["withdrawn: no -> yes"] if withdraw else ["withdrawn: yes -> no"]
+    new = case_history.with_change(old.model_copy(update={"withdrawn": withdraw}),
+                                   case_history.new_change(kind, inputs.settings, what, reason))
+    problems = case_files.save_replacement(old, old_text, new, inputs.settings.cases_folder, inputs.settings,
+                                           inputs.costs, inputs.series)
+    if problems:
+        fail(problems, note="" if withdraw else stays_withdrawn(old))
+    if withdraw:
+        click.echo(f"Withdrew {old.reference} ({old.file}): it is left out of every report and count from now on. "
+                   f"Its reference stays taken; `up2u-cba case restore {old.reference} --reason \"...\"` brings "
+                   "it back.")
+    else:
+        click.echo(f"Restored {old.reference} ({old.file}): it counts in reports again; it passes the checks "
+                   "`validate` runs.")
+
+
+def stays_withdrawn(record: models.CaseRecord) -> str:
+    return (f"{record.reference} stays withdrawn: it does not pass the checks `validate` runs today. Correct what "
+            f"is listed (in {record.file}, or the unit costs or settings), then restore it again.")
+
+
+def find_stored(reference: str, inputs, case_problems: list[Problem]) -> models.CaseRecord:
+    """The stored case (withdrawn or not) with ``reference``; otherwise say why and exit 1."""
+    wanted = reference.strip().lower()
+    found = [record for record in inputs.stored if record.reference.lower() == wanted]
+    own = [problem for problem in case_problems
+           if found and problem.file == found[0].file
+           or not found and os.path.splitext(os.path.basename(problem.file))[0].lower() == wanted]
+    if own:  # (a case file that does not read, or whose case has problems of its own)
+        fail(own, wrote_nothing=False)
+    if not found:
+        known = [record.reference for record in inputs.stored]
+        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
+                      message=f"no case with reference {reference}",
+                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
+    return found[0]
+
+
+def already(record: models.CaseRecord, withdraw: bool) -> Problem:
+    """The problem when the case is already as asked: withdrawn, or not withdrawn."""
+    if withdraw:
+        return Problem(code="already-withdrawn", file=record.file, where="",
+                       message=f"{record.reference} is already withdrawn{withdrawn_on(record)}",
+                       hint=f"nothing to do; `up2u-cba case restore {record.reference} --reason \"...\"` "
+                            "brings it back")
+    return Problem(code="not-withdrawn", file=record.file, where="",
+                   message=f"{record.reference} is not withdrawn: it already counts in reports",
+                   hint="nothing to do; `up2u-cba case list --withdrawn` lists the withdrawn cases")
+
+
+def withdrawn_on(record: models.CaseRecord) -> str:
+    """' on 2026-11-30 (entered twice)': when and why the case was withdrawn, as its history says."""
+    change = case_history.withdrawal(record)
+    if change is None:
+        return " (its history does not say when: the file was marked by hand)"
+    return f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})"
+
+
+def withdrawn_banner(record: models.CaseRecord) -> str:
+    """The line `case show` puts above a withdrawn case."""
+    return (f"WITHDRAWN{withdrawn_on(record)}: left out of every report and count; "
+            f"`up2u-cba case restore {record.reference} --reason \"...\"` brings it back.")
+
+
+def example(record: models.CaseRecord, withdraw: bool) -> str:
+    reason = "entered twice" if withdraw else "not a duplicate after all"
+    command = "withdraw" if withdraw else "restore"
+    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason \"{reason}\""
+
+
+def verb_past(withdraw: bool) -> str:
+    return "withdrawn" if withdraw else "restored"
+
+
+def checked_reason(text: str, file: str) -> tuple[str, list[Problem]]:
+    """The reason, stripped, and its problems: none given, too long, or like personal data."""
+    text = text.strip()
+    if not text:
+        return text, [Problem(code="reason-required", file=file, where="--reason", message="the reason is empty",
+                              hint='say why in a short note, e.g. --reason "entered twice"')]
+    return text, case_files.text_problems(file, "--reason", "reason", text)
+
+
+def ask_reason(file: str) -> str:
+    """Ask for the reason until one passes the checks."""
+    while True:
+        text = click.prompt("Reason (a short note, no names; recorded in the case's history)", default="",
+                            show_default=False)
+        reason, problems = checked_reason(text, file)
+        if not problems:
+            return reason
+        for problem in problems:
+            click.echo(f"Error: {problem.message} ({problem.hint})")
+
+
+# --- what the change does to the figures -------------------------------------------------------
+
+
+def show(record: models.CaseRecord, inputs, withdraw: bool) -> None:
+    """The case, and what withdrawing or restoring it does to the reports."""
+    state = "WITHDRAWN" + withdrawn_on(record) + ". " if record.withdrawn else ""
+    click.echo(f"{state}Case {record.reference}: {record.service}, {record.locality} ({record.file})")
+    show_history(record, len(record.history))
+    click.echo(effect(record, inputs, withdraw))
+
+
+def effect(record: models.CaseRecord, inputs, withdraw: bool) -> str:
+    """What leaving (or rejoining) the reports means for the figures: the case's saving, the
+    year and service total it counts in, before and after."""
+    leaves = "leaves" if withdraw else "rejoins"
+    counts = f"It {leaves} every report and count, the participant counts of each year it was active included"
+    if record.completed_on is None:
+        return f"{counts}. Not completed: it counts in no savings total."
+    problems = valuation_problems(record, inputs)
+    if problems:
+        listed = "; ".join(f"{problem.where}: {problem.message}" for problem in problems)
+        return (f"{counts}. Completed on {record.completed_on:%Y-%m-%d}, but its lines cannot be valued now "
+                f"({listed})" + ("." if withdraw else ": it cannot be restored until they are corrected."))
+    valuer = Valuer(inputs)
+    saving = valuer.total(record)
+    year = models.FinancialYear.containing(record.completed_on)
+    others = sum((valuer.total(case) for case in inputs.cases
+                  if case.reference != record.reference and case.service == record.service
+                  and case.completed_on is not None and case.completed_on in year), models.ZERO)
+    before, after = (others + saving, others) if withdraw else (others, others + saving)
+    moves = "falls" if withdraw else "rises"
+    return (f"{counts}. Completed on {record.completed_on:%Y-%m-%d}: its saving, {render_text.pounds(saving)} at "
+            f"{inputs.settings.price_year} prices, counts in {record.service}'s {year} total, which {moves} from "
+            f"{render_text.pounds(before)} to {render_text.pounds(after)}.")
+
+
+def valuation_problems(record: models.CaseRecord, inputs) -> list[Problem]:
+    """Why the case's lines cannot be valued with today's unit costs and settings (checked as if
+    it counted: a withdrawn case is not checked by `validate`)."""
+    counted = record.model_copy(update={"withdrawn": False})
+    found = checks.check(inputs.settings, inputs.costs, inputs.series, [counted])
+    return [problem for problem in problems_.errors(found) if problem.file == record.file]

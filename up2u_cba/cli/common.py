@@ -1,0 +1,169 @@
+"""What every command-line module shares: printing problems, the input options, loading inputs."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+
+import click
+
+from up2u_cba import pipeline, storage
+from up2u_cba.inputs import settings
+from up2u_cba import problems as problems_
+from up2u_cba.problems import Problem
+
+
+def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") -> None:
+    """Print every problem to stderr (then ``note``, if any) and exit 1."""
+    ending = "; nothing was written:" if wrote_nothing else ":"
+    click.echo(f"{problems_.counted(len(problems), 'problem')} found{ending}", err=True)
+    for problem in sorted(problems, key=lambda problem: (problem.file, problem.where)):
+        click.echo(f"  {problem}", err=True)
+    if note:
+        click.echo(note, err=True)
+    sys.exit(1)
+
+
+def given_path(ctx: click.Context, param: click.Parameter, value):
+    """An option's path (or paths) as given. An empty one, as an unset variable in a script gives,
+    is refused: taken as no option at all, it wrote no workbook, read the default cases folder,
+    or started a new case instead of resuming one, all without a word."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if item is not None and not str(item).strip():
+            raise click.BadParameter("the path is empty; give a file or folder name", ctx=ctx, param=param)
+    return value
+
+
+SETTINGS_OPTION = click.option(
+    "--settings", "settings_file", callback=given_path, default=settings.DEFAULT_FILE, show_default=True, metavar="FILE",
+    help="Settings file (services, spend, price year, data files).")
+UNIT_COSTS_OPTION = click.option(
+    "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE", callback=given_path,
+    help="Unit cost CSV, layered in the order given; repeat for several (default: as the settings file says).")
+CASES_OPTION = click.option(
+    "--cases", "cases_folder", metavar="FOLDER", callback=given_path, help="Folder of case files (default: as the settings file says).")
+
+
+def options(*decorators):
+    """One decorator applying several click options, in the order given."""
+    def apply(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+    return apply
+
+
+input_options = options(SETTINGS_OPTION, CASES_OPTION, UNIT_COSTS_OPTION)
+"""The options every command that reads the inputs shares."""
+
+
+def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
+    inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
+    if inputs is None or problems:
+        fail(problems, wrote_nothing=False)
+    return inputs
+
+
+def show_warnings(warnings: list[Problem]) -> None:
+    """List warnings on stderr, apart from any problem: they never stop a command."""
+    if warnings:
+        click.echo(f"{problems_.counted(len(warnings), 'warning')}:", err=True)
+        for warning in sorted(warnings, key=lambda warning: (warning.file, warning.where)):
+            click.echo(f"  {warning}", err=True)
+
+
+class SafeGroup(click.Group):
+    """The root command group. Records which command is running (a folder lock names it to
+    anyone kept waiting), and is the one place where a failed write, a lock held by another
+    run, or any other OS error becomes a message and exit status 1, never a traceback."""
+
+    def main(self, args=None, *rest, **options):
+        words = list(sys.argv[1:] if args is None else args)
+        storage.holder_command = command_name(self, words)
+        try:
+            return super().main(args, *rest, **options)
+        except OSError as error:  # printing --help or --version to a full disk, before any command runs
+            if error.errno == errno.EPIPE:
+                raise
+            fail([os_problem(error)])
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (storage.WriteFailed, storage.LockTimeout) as error:
+            fail([error.problem])
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # the reader of our output went away: click's own handling
+                raise
+            fail([os_problem(error)])
+
+
+def command_name(group: click.Group, words: list[str]) -> str:
+    """The (sub)command ``words`` run, e.g. "case new"."""
+    names = []
+    command = group
+    for word in words:
+        if not isinstance(command, click.Group) or word not in command.commands:
+            break
+        names.append(word)
+        command = command.commands[word]
+    return " ".join(names)
+
+
+def os_problem(error: OSError) -> Problem:
+    """An OS error nothing more specific caught, as a problem naming its file."""
+    if error.filename and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+        return storage.write_problem(str(error.filename), error)
+    if not error.filename:  # (every file the tool opens is named): writing what it prints failed
+        return Problem(code="file-error", file="standard output",
+                       message=f"cannot write what this command prints: {error.strerror or error}",
+                       hint="check where the output goes, a full disk for instance, then run this again")
+    return Problem(code="file-error", file=str(error.filename or ""),
+                   message=f"cannot read or write the file: {error.strerror or error}",
+                   hint="check the file and its folder exist and can be used, then run this again")
+
+
+def workbook_path_problem(path: str, overwrite: bool, where: str) -> Problem | None:
+    """Why a workbook cannot be written at ``path`` (named on the command line as ``where``), or None."""
+    return output_path_problem(path, overwrite, where, extension=".xlsx", example="report.xlsx")
+
+
+def output_path_problem(path: str, overwrite: bool, where: str, extension: str | None = None,
+                        example: str = "report.xlsx") -> Problem | None:
+    """Why an output file cannot be written at ``path`` (named on the command line as
+    ``where``), or None. Only a regular file is ever replaced (with ``overwrite``): a device
+    (/dev/null), a FIFO, a socket or a folder never is; nor is a symbolic link, even to a
+    regular file (replacing the link and writing through it would both surprise someone), so
+    the message names the file it points to."""
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        return Problem(code="bad-output", file=path, where=where,
+                       message=f"this is a symbolic link (to {target}); up2u-cba writes only to a plain file",
+                       hint=f"give the real path{' ' + target if os.path.isfile(target) else ''}, or another name")
+    if os.path.isdir(path):
+        return Problem(code="bad-output", file=path, where=where, message="this is a folder, not a file name",
+                       hint=f"give a file name inside it, e.g. FOLDER/{example}")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        return Problem(code="bad-output", file=path, where=where,
+                       message=f"cannot look at this path: {error.strerror or error}", hint="choose another path")
+    if mode is not None and not stat.S_ISREG(mode):
+        return Problem(code="bad-output", file=path, where=where,
+                       message="this is not a file (a device, a pipe or a socket); it is never written to, "
+                               "even with --overwrite", hint=f"give a file name, e.g. {example}")
+    if extension and not path.lower().endswith(extension):
+        return Problem(code="bad-output", file=path, where=where, message=f"the file name must end in {extension}",
+                       hint=f"e.g. {example}")
+    if mode is not None and not overwrite:
+        return Problem(code="output-exists", file=path, where=where, message="a file with this name already exists",
+                       hint="choose another name, or add --overwrite to replace it")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return Problem(code="bad-output", file=path, where=where, message=f"the folder {folder} does not exist",
+                       hint="create it first, or choose another path")
+    return None

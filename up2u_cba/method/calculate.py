@@ -1,0 +1,620 @@
+"""The calculation: pure functions from checked inputs to figures, all in ``Decimal``.
+
+A line's saving is unit value x quantity x years, uprated to the report's price year, rounded
+to whole pounds half up. Every total is the exact sum of the rounded lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from decimal import Decimal
+
+import pydantic
+
+from up2u_cba import models
+from up2u_cba.inputs import deflators, unit_costs
+from up2u_cba.method import assumptions
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+
+
+class OutcomeLine(pydantic.BaseModel):
+    """One valued outcome of one case: the audit trail of a single saving."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    locality: str
+    code: str
+    """Unit cost code that values the line."""
+    description: str
+    """What the report shows: the case's own description, or the unit cost's."""
+    quantity: Decimal
+    years: Decimal
+    unit_value: Decimal
+    """Fiscal value per unit in the cost's own price year, pounds."""
+    price_year: models.FinancialYear
+    """The unit cost's price year."""
+    uprating_factor: Decimal
+    """Deflator ratio from the cost's price year to the report's price year."""
+    saving: Decimal
+    """unit_value x uprating_factor x quantity x years, rounded to whole pounds half up."""
+    agency: str
+    """The agency bearing the cost / making the saving (``Multiple`` where split)."""
+    agency_proportions: tuple[tuple[str, Decimal], ...]
+    """How the saving divides between agencies: one (agency, proportion) per constituent part
+    (or the cost's own agency with proportion 1); proportions add up to 1."""
+    theme: str
+    """Outcome theme: the database sheet (Crime, Health...)."""
+    rag: str
+    evidence: str
+    # --- the prudent (Green Book) figure beside the gross one ---
+    deadweight: Decimal = models.ZERO
+    """Share that would have happened anyway (the line's own, or the settings')."""
+    attribution: Decimal = Decimal(1)
+    """Share due to this programme."""
+    grade: str = ""
+    """Evidence grade used for optimism bias: the line's confidence, else the cost's RAG rating,
+    else R (an unrated estimate counts as the least sure)."""
+    optimism_bias: Decimal = models.ZERO
+    drop_off: Decimal = models.ZERO
+    """Share of the benefit lost each year after the first."""
+    discount_rate: Decimal = models.ZERO
+    years_factor: Decimal = Decimal(1)
+    """Sum over the benefit's years k of (1 - drop_off)^k / (1 + discount_rate)^k (a final part
+    year counts by its fraction): what replaces ``years`` in the prudent figure."""
+    prudent_saving: Decimal = models.ZERO
+    """unit_value x uprating_factor x quantity x years_factor x (1 - deadweight) x attribution
+    x (1 - optimism_bias), rounded to whole pounds half up."""
+    prudent_flows: tuple[Decimal, ...] = ()
+    """The prudent fiscal saving of each year of the benefit, unrounded (for payback)."""
+    economic_unit_value: Decimal = models.ZERO
+    """The cost's economic value per unit at the report's price year (0 if it has none)."""
+    social_unit_value: Decimal = models.ZERO
+    """The cost's social value per unit at the report's price year (0 if it has none)."""
+    prudent_economic: Decimal = models.ZERO
+    """The same adjustments applied to the cost's economic value (0 if it has none)."""
+    prudent_social: Decimal = models.ZERO
+    """The same adjustments applied to the cost's social value (0 if it has none)."""
+    transfer: bool = False
+    """The fiscal value is a transfer payment, kept out of public value."""
+    adjustment_reason: str = ""
+
+    @property
+    def agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """The saving split by agency in whole pounds that add up to ``saving`` (see ``split``)."""
+        return merge_shares(split(self.saving, list(self.agency_proportions)))
+
+    @property
+    def prudent_agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """The prudent saving split by agency the same way."""
+        return merge_shares(split(self.prudent_saving, list(self.agency_proportions)))
+
+    @property
+    def unit_value_uprated(self) -> Decimal:
+        """Fiscal value per unit at the report's price year, unrounded."""
+        return self.unit_value * self.uprating_factor
+
+
+class CaseValuation(pydantic.BaseModel):
+    """A completed case's savings: its lines and their total."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    locality: str
+    completed_on: datetime.date
+    lines: tuple[OutcomeLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.saving for line in self.lines), models.ZERO)
+
+    @property
+    def prudent_total(self) -> Decimal:
+        return sum((line.prudent_saving for line in self.lines), models.ZERO)
+
+
+PARTICIPANT_ROWS = (
+    "Total number of referrals",
+    "Successful completers",
+    "On programme currently",
+    "In assessment stage",
+    "Disengaged or on hold",
+    "No contact / no engagement",
+    "Not suitable for programme",
+)
+_CLOSURE_ROWS = {
+    models.ClosureReason.DISENGAGED: "Disengaged or on hold",
+    models.ClosureReason.ON_HOLD: "Disengaged or on hold",
+    models.ClosureReason.NO_CONTACT: "No contact / no engagement",
+    models.ClosureReason.NOT_SUITABLE: "Not suitable for programme",
+    models.ClosureReason.MOVED_AWAY: "Other closure",
+    models.ClosureReason.IN_CUSTODY: "Other closure",
+    models.ClosureReason.OTHER: "Other closure",
+}
+OTHER_CLOSURE = "Other closure"
+"""The row for cases closed for a reason the published table has no row for (moved away, in
+custody, other): after the published rows, and only in a year that has such a closure, so the
+published table keeps its shape."""
+
+
+class ParticipantTable(pydantic.BaseModel):
+    """Counts of participants by row (PARTICIPANT_ROWS, then OTHER_CLOSURE when the year has
+    one) and locality, for one service and year."""
+
+    model_config = _FROZEN
+
+    localities: tuple[str, ...]
+    counts: dict[str, dict[str, int]]
+    """counts[row][locality]."""
+
+    def total(self, row: str) -> int:
+        return sum(self.counts[row].values())
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The table's rows, in the order it is shown."""
+        return tuple(self.counts)
+
+
+class ServiceSummary(pydantic.BaseModel):
+    """One service's year: the cases completed in it, what they saved, and what the programme cost."""
+
+    model_config = _FROZEN
+
+    service: str
+    year: models.FinancialYear
+    price_year: models.FinancialYear
+    cases: tuple[CaseValuation, ...]
+    """Cases completed in the year, in reference order."""
+    spend: Decimal | None
+    """Programme spend for the service and year, pounds; None while the settings give none for
+    the year ("not yet set"): then every figure set against spend (net saving, returns, payback)
+    is None too, never 0."""
+    participants: ParticipantTable
+    green_book: assumptions.Assumptions = assumptions.Assumptions()
+    """The Green Book assumptions behind the prudent figures."""
+
+    @property
+    def lines(self) -> list[OutcomeLine]:
+        return [line for case in self.cases for line in case.lines]
+
+    @property
+    def completers(self) -> int:
+        return len(self.cases)
+
+    @property
+    def total_saving(self) -> Decimal:
+        return sum((case.total for case in self.cases), models.ZERO)
+
+    @property
+    def net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.total_saving - self.spend
+
+    @property
+    def return_on_investment(self) -> Decimal | None:
+        """Saving per pound spent, to 2 decimal places, half up."""
+        return None if self.spend is None else per_pound(self.total_saving, self.spend)
+
+    @property
+    def average_saving(self) -> Decimal:
+        """Total saving per completed case, whole pounds half up (0 with no completions)."""
+        return models.whole_pounds(self.total_saving / self.completers) if self.completers else models.ZERO
+
+    @property
+    def by_agency(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for line in self.lines:
+            for agency, amount in line.agency_shares:
+                totals[agency] = totals.get(agency, models.ZERO) + amount
+        return _largest_first(totals)
+
+    @property
+    def by_locality(self) -> dict[str, Decimal]:
+        totals = {locality: models.ZERO for locality in self.participants.localities}
+        for case in self.cases:
+            totals[case.locality] = totals.get(case.locality, models.ZERO) + case.total
+        return totals
+
+    @property
+    def by_theme(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for line in self.lines:
+            totals[line.theme] = totals.get(line.theme, models.ZERO) + line.saving
+        return _largest_first(totals)
+
+    # --- prudent figures and the Green Book measures ---
+
+    @property
+    def prudent_total(self) -> Decimal:
+        """Sum of the lines' prudent fiscal savings: the prudent figure beside total_saving."""
+        return sum((line.prudent_saving for line in self.lines), models.ZERO)
+
+    @property
+    def prudent_average(self) -> Decimal:
+        """Prudent saving per completed case, whole pounds half up (0 with no completions)."""
+        return models.whole_pounds(self.prudent_total / self.completers) if self.completers else models.ZERO
+
+    @property
+    def prudent_net_saving(self) -> Decimal | None:
+        """Prudent fiscal savings less spend: the net present budget impact."""
+        return None if self.spend is None else self.prudent_total - self.spend
+
+    @property
+    def financial_return(self) -> Decimal | None:
+        """Financial return on investment: prudent fiscal savings per pound spent, 2 dp."""
+        return None if self.spend is None else per_pound(self.prudent_total, self.spend)
+
+    @property
+    def prudent_by_agency(self) -> dict[str, Decimal]:
+        totals = {agency: models.ZERO for agency in self.by_agency}
+        for line in self.lines:
+            for agency, amount in line.prudent_agency_shares:
+                totals[agency] = totals.get(agency, models.ZERO) + amount
+        return totals
+
+    @property
+    def prudent_by_locality(self) -> dict[str, Decimal]:
+        totals = {locality: models.ZERO for locality in self.by_locality}
+        for case in self.cases:
+            totals[case.locality] = totals.get(case.locality, models.ZERO) + case.prudent_total
+        return totals
+
+    @property
+    def prudent_by_theme(self) -> dict[str, Decimal]:
+        totals = {theme: models.ZERO for theme in self.by_theme}
+        for line in self.lines:
+            totals[line.theme] = totals.get(line.theme, models.ZERO) + line.prudent_saving
+        return totals
+
+    @property
+    def prudent_by_value_type(self) -> dict[str, Decimal]:
+        """Prudent benefits by value type; fiscal transfers (benefits, tax) shown apart."""
+        return {
+            "fiscal (excluding transfers)": sum((line.prudent_saving for line in self.lines if not line.transfer),
+                                                models.ZERO),
+            "fiscal transfers": sum((line.prudent_saving for line in self.lines if line.transfer), models.ZERO),
+            "economic": sum((line.prudent_economic for line in self.lines), models.ZERO),
+            "social": sum((line.prudent_social for line in self.lines), models.ZERO),
+        }
+
+    @property
+    def public_value(self) -> Decimal:
+        """Fiscal (transfers excluded), economic and social prudent benefits together."""
+        values = self.prudent_by_value_type
+        return values["fiscal (excluding transfers)"] + values["economic"] + values["social"]
+
+    @property
+    def public_value_ratio(self) -> Decimal | None:
+        """Public value benefit-cost ratio: public value per pound spent, 2 dp."""
+        return None if self.spend is None else per_pound(self.public_value, self.spend)
+
+    @property
+    def cashable_by_agency(self) -> dict[str, Decimal]:
+        """Prudent fiscal savings a budget holder can release: each agency's prudent share x the
+        cashability of its level-1 agency, whole pounds half up."""
+        return {
+            agency: models.whole_pounds(amount * self.green_book.cashable_share(agency.split(" / ")[0]))
+            for agency, amount in self.prudent_by_agency.items()
+        }
+
+    @property
+    def payback_months(self) -> int | None:
+        """Months until the prudent fiscal savings repay the spend, each year's saving of each
+        benefit accruing evenly over that year (a final part year over its part); None if they
+        never do, or no spend is set (``spend`` None)."""
+        if self.spend is None:
+            return None
+        segments = []  # (start month, end month, amount)
+        for line in self.lines:
+            flowing = sum(line.prudent_flows, models.ZERO)
+            scale = line.prudent_saving / flowing if flowing else models.ZERO  # add up to the rounded line
+            for year, amount in enumerate(line.prudent_flows):
+                length = min(Decimal(1), line.years - year)
+                segments.append((Decimal(12 * year), 12 * (year + length), amount * scale))
+        points = sorted({point for start, end, _ in segments for point in (start, end)})
+        paid = models.ZERO
+        for start, end in zip(points, points[1:]):
+            rate = sum((amount / (stop - begin) for begin, stop, amount in segments
+                        if begin <= start and stop >= end and stop > begin), models.ZERO)
+            gained = rate * (end - start)
+            if rate > 0 and paid + gained >= self.spend:
+                months = start + (self.spend - paid) / rate
+                return int(months.to_integral_value(rounding=decimal.ROUND_CEILING))
+            paid += gained
+        return None
+
+
+def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
+    """Pounds of ``amount`` per pound of ``spend``, to 2 decimal places, half up (taken to 8
+    places first, as the workbook's formula does)."""
+    ratio = (amount / spend).quantize(Decimal("0.00000001"), rounding=decimal.ROUND_HALF_UP)
+    return ratio.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def value_line(
+    case: models.CaseRecord,
+    outcome: models.OutcomeEntry,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+    green_book: assumptions.Assumptions = assumptions.Assumptions(),
+) -> OutcomeLine:
+    """Value one outcome of one case (inputs already checked): gross, and prudent beside it."""
+    cost = costs[outcome.code]
+    assert cost.fiscal is not None, "checked before valuing"
+    factor = series.factor(cost.fiscal.price_year, price_year)
+    years = outcome.years if outcome.years_stated else green_book.duration.get(cost.code, outcome.years)
+    saving = models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * years)
+    deadweight = outcome.deadweight if outcome.deadweight is not None else green_book.deadweight.for_code(cost.code)
+    attribution = outcome.attribution if outcome.attribution is not None \
+        else green_book.attribution.for_code(cost.code)
+    grade = outcome.confidence or cost.rag or "R"  # an unrated estimate is treated as the least sure
+    optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
+    drop_off = green_book.drop_off.for_code(cost.code)
+    weights = year_weights(years, drop_off, green_book.discount_rate)
+    adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
+
+    def at_report_prices(value: models.CostValue | None) -> Decimal:
+        if value is None or value.price_year not in series.index:
+            return models.ZERO
+        return value.amount * series.factor(value.price_year, price_year)
+
+    def prudent(unit: Decimal) -> Decimal:
+        return models.whole_pounds(unit * outcome.quantity * sum(weights, models.ZERO) * adjust)
+
+    fiscal_unit = cost.fiscal.amount * factor
+    return OutcomeLine(
+        reference=case.reference,
+        service=case.service,
+        locality=case.locality,
+        code=cost.code,
+        description=outcome.description or cost.description,
+        quantity=outcome.quantity,
+        years=years,
+        unit_value=cost.fiscal.amount,
+        price_year=cost.fiscal.price_year,
+        uprating_factor=factor,
+        saving=saving,
+        agency=cost.agency or "Not stated",
+        agency_proportions=agency_proportions(cost, costs, series, price_year),
+        theme=cost.theme or "Not stated",
+        rag=cost.rag,
+        evidence=outcome.evidence,
+        deadweight=deadweight,
+        attribution=attribution,
+        grade=grade,
+        optimism_bias=optimism_bias,
+        drop_off=drop_off,
+        discount_rate=green_book.discount_rate,
+        years_factor=sum(weights, models.ZERO),
+        prudent_saving=prudent(fiscal_unit),
+        prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
+        economic_unit_value=at_report_prices(cost.economic),
+        social_unit_value=at_report_prices(cost.social),
+        prudent_economic=prudent(at_report_prices(cost.economic)),
+        prudent_social=prudent(at_report_prices(cost.social)),
+        transfer=cost.code in green_book.transfers,
+        adjustment_reason=outcome.adjustment_reason,
+    )
+
+
+def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decimal]:
+    """What each year k (0-based) of a benefit lasting ``years`` counts for: (1 - drop_off)^k
+    x (1 + rate)^-k, and a final part year by its fraction (years 2.5: k = 0, 1 whole, k = 2 half)."""
+    whole = int(years)
+    fraction = years - whole
+    kept = 1 - drop_off
+    def power(base: Decimal, k: int) -> Decimal:
+        return base ** k if k else Decimal(1)  # Decimal refuses 0 ** 0
+
+    weights = [power(kept, k) / power(1 + rate, k) for k in range(whole)]
+    if fraction:
+        weights.append(fraction * power(kept, whole) / power(1 + rate, whole))
+    return weights
+
+
+def agency_proportions(
+    cost: models.UnitCost,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+) -> tuple[tuple[str, Decimal], ...]:
+    """How a saving valued with ``cost`` divides between agencies.
+
+    Each constituent takes the share its uprated fiscal value is of the parent's; what the
+    constituents leave unexplained stays with the parent's own agency. Where the constituents add
+    up to more than the parent (alternatives, not parts: prison types under an average prison
+    cost), or there are none, the whole saving stays with the parent's agency.
+    """
+    own = cost.agency or "Not stated"
+    assert cost.fiscal is not None
+    whole = cost.fiscal.amount * series.factor(cost.fiscal.price_year, price_year)
+    parts = [
+        (part.agency or "Not stated", part.fiscal.amount * series.factor(part.fiscal.price_year, price_year))
+        for part in unit_costs.constituents(cost.code, costs)
+        if part.fiscal is not None and part.fiscal.price_year in series.index
+    ]
+    explained = sum((value for _, value in parts), models.ZERO)
+    if not parts or whole <= 0 or explained > whole * Decimal("1.01"):
+        return ((own, Decimal(1)),)
+    if whole - explained > whole * UNEXPLAINED_TOLERANCE:
+        parts.append((own, whole - explained))
+        explained = whole
+    return tuple((agency, value / explained) for agency, value in parts)
+
+
+UNEXPLAINED_TOLERANCE = Decimal("0.001")
+"""Constituents within 0.1% of their parent are taken to explain all of it (rounding in the data)."""
+
+
+def split(saving: Decimal, proportions: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Whole-pound shares of ``saving`` that add up to it exactly (largest remainder): each part
+    takes the whole pounds of saving x proportion, and the pounds left over go one each to the
+    parts with the largest fractions (the earlier part first on a tie). No share is negative.
+    The workbook's Agency split sheet repeats this rule in formulas."""
+    # each exact share taken to 6 places, as the workbook does, so rounding noise in the 28th
+    # digit never decides a tie
+    exact = [(saving * proportion).quantize(models.CLEAN, rounding=decimal.ROUND_HALF_UP)
+             for _, proportion in proportions]
+    shares = [amount.to_integral_value(rounding=decimal.ROUND_FLOOR) for amount in exact]
+    left = int(saving - sum(shares, models.ZERO))
+    by_fraction = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_fraction[:left]:
+        shares[i] += 1
+    return [(agency, share) for (agency, _), share in zip(proportions, shares)]
+
+
+def merge_shares(shares: list[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
+    """Add up shares of the same agency, keeping first-seen order (and agencies whose share is
+    £0, so gross and prudent breakdowns always list the same agencies)."""
+    merged: dict[str, Decimal] = {}
+    for agency, amount in shares:
+        merged[agency] = merged.get(agency, models.ZERO) + amount
+    return tuple(merged.items())
+
+
+def value_case(
+    case: models.CaseRecord,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    price_year: models.FinancialYear,
+    green_book: assumptions.Assumptions = assumptions.Assumptions(),
+) -> CaseValuation:
+    """Value every outcome line of a completed case."""
+    assert case.completed_on is not None, "only completed cases are valued"
+    return CaseValuation(
+        reference=case.reference,
+        service=case.service,
+        locality=case.locality,
+        completed_on=case.completed_on,
+        lines=tuple(value_line(case, outcome, costs, series, price_year, green_book) for outcome in case.outcomes),
+    )
+
+
+def participant_row(case: models.CaseRecord, year: models.FinancialYear) -> str | None:
+    """Where a case stood in a year: the row it counts in, or None if it was not active then.
+
+    A case is active in the year if it was referred by the year's end and had not completed or
+    closed before the year began. Completed or closed in the year: counted by that outcome.
+    Still open at the year's end: counted by its status then (referred or in assessment both
+    count as 'In assessment stage'). Events after the year's end are ignored, so a past year's
+    table does not change when cases move on.
+    """
+    event = case.status_on(year.last_day)
+    if event is None:
+        return None
+    if event.status is models.Status.COMPLETED:
+        return "Successful completers" if event.date in year else None
+    if event.status is models.Status.CLOSED:
+        return _CLOSURE_ROWS[event.reason] if event.date in year else None
+    if event.status is models.Status.PROGRAMME:
+        return "On programme currently"
+    return "In assessment stage"
+
+
+def participants(
+    cases: list[models.CaseRecord], service: models.ServiceSettings, year: models.FinancialYear
+) -> ParticipantTable:
+    """The participant table of one service and year, by locality."""
+    counts = {row: {locality: 0 for locality in service.localities} for row in (*PARTICIPANT_ROWS, OTHER_CLOSURE)}
+    for case in cases:
+        if case.service != service.name:
+            continue
+        if case.referred_on in year:
+            counts["Total number of referrals"][case.locality] += 1
+        row = participant_row(case, year)
+        if row is not None:
+            counts[row][case.locality] += 1
+    if not any(counts[OTHER_CLOSURE].values()):
+        del counts[OTHER_CLOSURE]  # (a year without such a closure shows the published table as it is)
+    return ParticipantTable(localities=service.localities, counts=counts)
+
+
+def completed_in(cases: list[models.CaseRecord], service: str, year: models.FinancialYear) -> list[models.CaseRecord]:
+    """The service's cases that completed in the year, in reference order."""
+    return sorted((case for case in cases
+                   if case.service == service and case.completed_on is not None and case.completed_on in year),
+                  key=lambda case: case.reference)
+
+
+def summarise(
+    cases: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+    service: models.ServiceSettings,
+    year: models.FinancialYear,
+) -> ServiceSummary:
+    """One service's year: value the cases completed in it and set them against spend."""
+    completed = completed_in(cases, service.name, year)
+    return ServiceSummary(
+        service=service.name,
+        year=year,
+        price_year=settings.price_year,
+        cases=tuple(value_case(case, costs, series, settings.price_year, settings.assumptions) for case in completed),
+        green_book=settings.assumptions,
+        spend=service.spend.get(year),
+        participants=participants(cases, service, year),
+    )
+
+
+class YearRow(pydantic.BaseModel):
+    """One service's headline figures for one financial year, for comparing years."""
+
+    model_config = _FROZEN
+
+    service: str
+    year: models.FinancialYear
+    completers: int
+    total_saving: Decimal
+    prudent_saving: Decimal = models.ZERO
+    """The same cases' prudent figure (Green Book assumptions)."""
+    spend: Decimal | None
+    """None where the settings give no spend for the year."""
+
+    @property
+    def net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.total_saving - self.spend
+
+    @property
+    def return_on_investment(self) -> Decimal | None:
+        if self.spend is None:
+            return None
+        return per_pound(self.total_saving, self.spend)
+
+
+def compare_years(
+    cases: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+    service: models.ServiceSettings,
+) -> list[YearRow]:
+    """Every financial year in which the service had a completion, oldest first."""
+    by_year: dict[models.FinancialYear, list[CaseValuation]] = {}
+    for case in cases:
+        if case.service == service.name and case.completed_on is not None:
+            year = models.FinancialYear.containing(case.completed_on)
+            by_year.setdefault(year, []).append(
+                value_case(case, costs, series, settings.price_year, settings.assumptions))
+    return [
+        YearRow(service=service.name, year=year, completers=len(valued),
+                total_saving=sum((case.total for case in valued), models.ZERO),
+                prudent_saving=sum((case.prudent_total for case in valued), models.ZERO), spend=service.spend.get(year))
+        for year, valued in sorted(by_year.items(), key=lambda item: item[0].start)
+    ]
+
+
+def latest_year(cases: list[models.CaseRecord]) -> models.FinancialYear | None:
+    """The latest financial year in which any case completed."""
+    years = [models.FinancialYear.containing(case.completed_on) for case in cases if case.completed_on]
+    return max(years, key=lambda year: year.start) if years else None

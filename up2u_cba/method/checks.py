@@ -1,0 +1,240 @@
+"""Checks across inputs: cases against settings, unit costs and the deflator series.
+
+Each check returns problems; nothing here raises or prints.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from up2u_cba import models
+from up2u_cba.inputs import cases, deflators, privacy, reference_examples, unit_costs
+from up2u_cba.method import plausibility
+from up2u_cba.problems import Problem, counted
+
+
+def check(
+    settings: models.Settings,
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    cases: list[models.CaseRecord],
+) -> list[Problem]:
+    """Every problem that stops the cases being valued, across all inputs at once."""
+    problems: list[Problem] = []
+    if settings.price_year not in series.index:
+        problems.append(Problem(
+            code="price-year-not-in-series", file=settings.file, where="uprating.price_year",
+            message=f"the report's price year {settings.price_year} is not in the deflator series {series.file}",
+            hint=f"choose a year from {min(series.index)} to {max(series.index)}",
+        ))
+    problems.extend(_check_assumption_codes(settings, costs))
+    problems.extend(_check_spend(settings, cases))
+    seen: dict[str, str] = {}
+    references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
+    for case in cases:
+        key = case.reference.upper()  # BCP-0007 and bcp-0007 are one case to a person
+        if key in seen:
+            problems.append(Problem(
+                code="duplicate-reference", file=case.file, where="reference",
+                message=f"case {case.reference} is also in {seen[key]}",
+                hint="each case has one file and its own reference",
+            ))
+        seen.setdefault(key, case.file)
+        if case.withdrawn:  # counted nowhere; only its reference stays taken (restoring checks it again)
+            continue
+        if case.outcomes and case.completed_on is None:
+            problems.append(Problem(
+                code="outcomes-without-completion", file=case.file, where="outcomes[1]",
+                message="the case has outcome lines but has not completed, so they would be ignored",
+                hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
+        problems.extend(_check_service(case, settings, references))
+        problems.extend(_check_outcomes(case, costs, series))
+        problems.extend(_check_declared(case, costs))
+        problems.extend(_check_plausible(case, costs, series, settings))
+    return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
+
+
+def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Codes the Green Book assumptions name must be unit costs, or the assumption never applies."""
+    green_book = settings.assumptions
+    named = [(f"assumptions.{name}.codes", code) for name in ("deadweight", "attribution", "drop_off")
+             for code in getattr(green_book, name).codes]
+    named += [("assumptions.duration.codes", code) for code in green_book.duration]
+    named += [("assumptions.transfers.codes", code) for code in sorted(green_book.transfers)]
+    problems = []
+    for where, code in named:
+        if code not in costs:
+            nearest = unit_costs.nearest_codes(code, costs)
+            problems.append(Problem(
+                code="unknown-cost-code", file=settings.file, where=f'{where}."{code}"',
+                message=f"'{code}' is not a code in the unit cost files, so this assumption would never apply",
+                hint=f"did you mean {' or '.join(nearest)}?" if nearest else "see `up2u-cba costs search WORDS`"))
+    return problems
+
+
+def _check_service(case: models.CaseRecord, settings: models.Settings, references: list[str]) -> list[Problem]:
+    problems = []
+    refused = privacy.check_reference(case.reference)
+    if refused:  # whatever the service and its pattern allow
+        problems.append(Problem(code="personal-data", file=case.file, where="reference", message=refused,
+                                hint=privacy.REFERENCE_HINT))
+    service = settings.service(case.service)
+    if service is None:
+        names = ", ".join(known.name for known in settings.services)
+        return problems + [Problem(code="unknown-service", file=case.file, where="service",
+                                   message=f"'{case.service}' is not a service in {settings.file}",
+                                   hint=f"use one of: {names}")]
+    if case.service != service.name:
+        problems.append(Problem(code="unknown-service", file=case.file, where="service",
+                                message=f"'{case.service}' is spelled differently from the settings",
+                                hint=f'write service = "{service.name}"'))
+    if case.locality not in service.localities:
+        problems.append(Problem(code="unknown-locality", file=case.file, where="locality",
+                                message=f"'{case.locality}' is not a locality of {service.name}",
+                                hint=f"use one of: {', '.join(service.localities)}"))
+    if not refused and not cases.SAFE_REFERENCE.fullmatch(case.reference):  # as entry and intake refuse it
+        problems.append(Problem(code="bad-reference", file=case.file, where="reference",
+                                message="a reference is letters, digits, dashes and underscores only",
+                                hint=reference_examples.shape(service, references)))
+    elif not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
+        problems.append(Problem(code="bad-reference", file=case.file, where="reference",
+                                message=f"'{case.reference}' is not in the shape of a {service.name} reference",
+                                hint=reference_examples.shape(service, references)))
+    return problems
+
+
+def _check_outcomes(
+    case: models.CaseRecord, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries
+) -> list[Problem]:
+    problems = []
+    codes_used: dict[str, int] = {}
+    for number, outcome in enumerate(case.outcomes, start=1):
+        where = f"outcomes[{number}].code"
+        cost = costs.get(outcome.code)
+        if cost is None:
+            nearest = unit_costs.nearest_codes(outcome.code, costs)
+            hint = f"did you mean {' or '.join(nearest)}?" if nearest else "see `up2u-cba costs search WORDS`"
+            problems.append(Problem(code="unknown-cost-code", file=case.file, where=where,
+                                    message=f"'{outcome.code}' is not a code in the unit cost files", hint=hint))
+            continue
+        codes_used.setdefault(outcome.code, number)
+        if cost.fiscal is None:
+            problems.append(Problem(code="no-fiscal-value", file=case.file, where=where,
+                                    message=f"{cost.code} has no fiscal value to count as a saving",
+                                    hint="choose a cost with a fiscal value"))
+        for used in (cost, *unit_costs.constituents(cost.code, costs)):
+            for kind in ("fiscal", "economic", "social"):
+                value: models.CostValue | None = getattr(used, kind)
+                if value is not None and value.price_year not in series.index:
+                    problems.append(Problem(
+                        code="price-year-not-in-series", file=used.origin, where=f"{used.code}: {kind}_price_year",
+                        message=f"price year {value.price_year} of {used.code} is not in the deflator series "
+                                f"{series.file}",
+                        hint="add the year to the deflator series, or restate the cost in a year it has"))
+    for code, number in codes_used.items():
+        for ancestor in _ancestors(code, costs):
+            if ancestor in codes_used:
+                problems.append(Problem(
+                    code="double-counted-constituent", file=case.file, where=f"outcomes[{number}].code",
+                    message=f"case {case.reference} counts {code}, which is part of {ancestor}, and {ancestor} itself",
+                    hint=f"count either {ancestor} or its constituents, not both",
+                ))
+    return problems
+
+
+def _ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
+    found = []
+    parent = costs[code].parent
+    while parent and parent in costs and parent not in found and parent != code:
+        found.append(parent)
+        parent = costs[parent].parent
+    return found
+
+
+def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
+    the same code on two lines (a warning: perhaps they are one line's quantities)."""
+    problems = []
+    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1)
+             if outcome.code in costs]
+    for later, code in lines:
+        for earlier, other in lines:
+            if earlier >= later:
+                break
+            where = f"outcomes[{later}].code"
+            if code == other:
+                problems.append(Problem(
+                    code="same-code-twice", file=case.file, where=where, warning=True,
+                    message=f"line {later} counts {code} again (also line {earlier})",
+                    hint="if the two lines are one outcome, make them one line with the total quantity"))
+                continue
+            declared = _declared_pair(code, other, costs)
+            if declared is not None:
+                declaring, exclusion = declared
+                problems.append(Problem(
+                    code="declared-double-count", file=case.file, where=where,
+                    message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
+                            f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
+                            f"\"{exclusion.reason}\"",
+                    hint=f"keep one of the two lines; `up2u-cba costs show {declaring.code}` lists what it is not "
+                         "counted with"))
+    return problems
+
+
+def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
+    """The (declaring cost, exclusion) that forbids counting ``code`` with ``other``, or None. A
+    declared code stands for itself and its constituents, on either side."""
+    mine, theirs = _with_ancestors(code, costs), _with_ancestors(other, costs)
+    for one, two in ((mine, theirs), (theirs, mine)):
+        for declaring in one:
+            for exclusion in costs[declaring].not_with:
+                if exclusion.code in two:
+                    return costs[declaring], exclusion
+    return None
+
+
+def _with_ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
+    """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
+    return [code, *_ancestors(code, costs)]
+
+
+def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
+                     series: deflators.DeflatorSeries, settings: models.Settings) -> list[Problem]:
+    """Lines beyond what their cost's unit makes plausible (``plausibility``): refused until the
+    line records why the figure is right, then listed as a warning."""
+    problems = []
+    for number, outcome in enumerate(case.outcomes, start=1):
+        cost = costs.get(outcome.code)
+        if cost is None:
+            continue
+        for field, reason in plausibility.doubts(outcome, cost, series, settings):
+            where = f"outcomes[{number}].{field}" if field else f"outcomes[{number}]"
+            if outcome.acknowledged:
+                problems.append(Problem(
+                    code="implausible-line-acknowledged", file=case.file, where=where, warning=True,
+                    message=f"line {number} ({outcome.code}): {reason}; acknowledged: \"{outcome.acknowledged}\""))
+            else:
+                problems.append(Problem(
+                    code="implausible-line", file=case.file, where=where,
+                    message=f"line {number} ({outcome.code}): {reason}",
+                    hint='correct the figure, or if it is right record why on the line: acknowledged = "why the '
+                         'figure is right" (intake: the Acknowledged column; guided entry asks)'))
+    return problems
+
+
+def _check_spend(settings: models.Settings, cases: list[models.CaseRecord]) -> list[Problem]:
+    """A warning for each service and financial year with completed cases but no programme spend
+    set: the report shows that year's savings, but no net saving, return per £1 or payback."""
+    completed: dict[tuple[str, models.FinancialYear], int] = {}
+    for case in cases:
+        service = settings.service(case.service)
+        if service is not None and case.completed_on is not None and not case.withdrawn:
+            year = models.FinancialYear.containing(case.completed_on)
+            if year not in service.spend:
+                completed[(service.name, year)] = completed.get((service.name, year), 0) + 1
+    return [Problem(code="no-spend-for-year", file=settings.file, where=f"services.{name}.spend",
+                    message=f"{counted(number, 'case')} of {name} completed in {year}, a year with no programme "
+                            f"spend set: the report gives its savings, but no net saving, return per £1 or payback",
+                    hint=f"set it with `up2u-cba spend set {shlex.quote(name)} {year} AMOUNT`", warning=True)
+            for (name, year), number in sorted(completed.items(), key=lambda item: (item[0][0], item[0][1].start))]

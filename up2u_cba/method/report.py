@@ -1,0 +1,115 @@
+"""The report model: everything a renderer shows, built once, rendered many ways.
+
+``Decimal`` stays ``Decimal`` here; renderers decide how to show it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shlex
+from decimal import Decimal
+
+import pydantic
+
+from up2u_cba import models
+from up2u_cba.method import assumptions, calculate
+from up2u_cba.method import sensitivity as sensitivity_analysis
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+
+
+class InputFile(pydantic.BaseModel):
+    """One file the run read, with its checksum so a reader can tell it was the same file."""
+
+    model_config = _FROZEN
+
+    path: str
+    sha256: str
+
+
+class UnitCostUsed(pydantic.BaseModel):
+    """Provenance of one unit cost the report used: where it came from and how it was uprated."""
+
+    model_config = _FROZEN
+
+    cost: models.UnitCost
+    uprating_factor: Decimal
+    """Deflator ratio from the cost's fiscal price year to the report's price year."""
+
+    @property
+    def value_uprated(self) -> Decimal:
+        assert self.cost.fiscal is not None
+        return self.cost.fiscal.amount * self.uprating_factor
+
+
+class CaseChanges(pydantic.BaseModel):
+    """One case of the report's services changed after the moment ``report --changed-since``
+    names, with the changes made since (withdrawn cases and cases of other years included)."""
+
+    model_config = _FROZEN
+
+    reference: str
+    service: str
+    withdrawn: bool
+    """Whether the case is withdrawn now (left out of every figure)."""
+    changes: tuple[models.CaseChange, ...]
+    """The changes made after the moment, oldest first."""
+
+
+class ChangedSince(pydantic.BaseModel):
+    """The cases changed since a date or an earlier report (``report --changed-since WHEN``), so
+    a commissioner sees that a figure moved after a report was issued."""
+
+    model_config = _FROZEN
+
+    since: datetime.datetime
+    """The moment, in UTC: changes made after it are listed."""
+    given: str
+    """What WHEN was, in words: the date typed, or the report file and when it was made."""
+    cases: tuple[CaseChanges, ...]
+    """Every case changed since, in reference order (none: nothing changed)."""
+
+
+class Report(pydantic.BaseModel):
+    """A year-end savings report for one or more services."""
+
+    model_config = _FROZEN
+
+    tool_version: str
+    generated_at: datetime.datetime
+    command: str
+    """The command line that made the report."""
+    year: models.FinancialYear
+    price_year: models.FinancialYear
+    deflator_series: str
+    """Name of the GDP deflator series used for uprating."""
+    deflator_file: str
+    services: tuple[calculate.ServiceSummary, ...]
+    green_book: assumptions.Assumptions = assumptions.Assumptions()
+    """The Green Book assumptions behind the prudent figures."""
+    sensitivity: tuple[sensitivity_analysis.Sensitivity, ...] = ()
+    """Each service's sensitivity of the prudent figures to each assumption."""
+    years: tuple[calculate.YearRow, ...] = ()
+    """Each service's headline figures in every year with completions, for comparison."""
+    unit_costs_used: tuple[UnitCostUsed, ...]
+    suppression: str = "1-4"
+    """The small-number rule a published workbook applies (settings [publish] suppression; a
+    name in ``disclosure.RULES``)."""
+    """Every unit cost some line of the report uses, in code order."""
+    inputs: tuple[InputFile, ...]
+    changed_since: ChangedSince | None = None
+    """The cases changed since a moment, when asked for (``--changed-since``)."""
+
+
+SPEND_NOT_SET = "not yet set"
+"""How every rendering shows a spend the settings do not give for the report's year."""
+NOT_AVAILABLE = "not available (no spend set)"
+"""How every rendering shows a figure set against a spend not yet set: net saving, the returns
+per £1, the net present budget impact and payback (never 0, which would be a figure)."""
+
+
+def spend_not_set_note(service: str, year: models.FinancialYear) -> str:
+    """What a report says about a service whose spend for the year is not yet set."""
+    return (f"No programme spend is set for {service} in {year}: its savings are reported with spend "
+            f"{SPEND_NOT_SET}, and the net saving, return per £1 and payback are {NOT_AVAILABLE.split(' (')[0]} "
+            f"until it is. `up2u-cba spend set {shlex.quote(service)} {year} AMOUNT` sets it.")

@@ -1,0 +1,1 @@
+"""Rendering the report: text, JSON and the Excel workbook, and the text safety of every cell."""

@@ -1,0 +1,200 @@
+"""The report as JSON: a documented, stable schema carrying every figure.
+
+Schema ``up2u-cba/report/1`` (documented in the README). Money in whole pounds is a JSON
+integer; exact decimals that are not whole pounds (quantities, unit values, uprating factors,
+return on investment) are strings, so no figure passes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from up2u_cba.method import calculate, report
+
+SCHEMA = "up2u-cba/report/1"
+
+
+def whole(amount: Decimal) -> int:
+    """A whole-pound amount as an int (every saving, total and spend is one)."""
+    assert amount == amount.to_integral_value(), f"{amount} is not whole pounds"
+    return int(amount)
+
+
+def exact(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def maybe(render, value: Decimal | None):
+    """``render(value)``, or null for a figure not available (a spend not yet set, and every
+    figure set against it)."""
+    return None if value is None else render(value)
+
+
+def to_data(result: report.Report) -> dict:
+    return {
+        "schema": SCHEMA,
+        "tool_version": result.tool_version,
+        "generated_at": result.generated_at.isoformat(),
+        "command": result.command,
+        "year": str(result.year),
+        "price_year": str(result.price_year),
+        "deflators": {"series": result.deflator_series, "file": result.deflator_file},
+        "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
+                  "each line rounded to whole pounds half up; totals are sums of lines",
+        "services": [service_data(summary) for summary in result.services],
+        "assumptions": [{"assumption": name, "value": value, "source": note}
+                        for name, value, note in result.green_book.notes()],
+        "sensitivity": [
+            {"service": analysis.service, "year": str(analysis.year),
+             "central": headline_data(analysis.central),
+             "assumptions": [
+                 {"assumption": row.assumption, "low": exact(row.low), "high": exact(row.high),
+                  "at_low": headline_data(row.at_low), "at_high": headline_data(row.at_high),
+                  "swing": whole(row.swing),
+                  "switching_value": None if row.switching_value is None else exact(row.switching_value),
+                  "net_at_switching_value": None if row.net_at_switching_value is None
+                  else whole(row.net_at_switching_value),
+                  "pays_throughout": row.pays_throughout}
+                 for row in analysis.rows]}
+            for analysis in result.sensitivity
+        ],
+        "years": [
+            {"service": row.service, "year": str(row.year), "completers": row.completers,
+             "total_saving": whole(row.total_saving), "prudent_saving": whole(row.prudent_saving),
+             "spend": None if row.spend is None else whole(row.spend),
+             "net_saving": None if row.net_saving is None else whole(row.net_saving),
+             "return_on_investment": None if row.return_on_investment is None else exact(row.return_on_investment)}
+            for row in result.years
+        ],
+        "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
+        "inputs": [{"path": item.path, "sha256": item.sha256} for item in result.inputs],
+    }
+
+
+def headline_data(headline) -> dict:
+    return {"prudent_total": whole(headline.prudent_total), "net_saving": whole(headline.net_saving),
+            "return_on_investment": exact(headline.return_on_investment)}
+
+
+def service_data(summary: calculate.ServiceSummary) -> dict:
+    table = summary.participants
+    return {
+        "service": summary.service,
+        "year": str(summary.year),
+        "price_year": str(summary.price_year),
+        "completers": summary.completers,
+        "total_saving": whole(summary.total_saving),
+        "spend_set": summary.spend is not None,
+        "spend": maybe(whole, summary.spend),
+        "net_saving": maybe(whole, summary.net_saving),
+        "return_on_investment": maybe(exact, summary.return_on_investment),
+        "average_saving": whole(summary.average_saving),
+        "prudent": {
+            "total_saving": whole(summary.prudent_total),
+            "net_saving": maybe(whole, summary.prudent_net_saving),
+            "financial_return": maybe(exact, summary.financial_return),
+            "by_value_type": {name: whole(amount) for name, amount in summary.prudent_by_value_type.items()},
+            "public_value": whole(summary.public_value),
+            "public_value_ratio": maybe(exact, summary.public_value_ratio),
+            "net_present_budget_impact": maybe(whole, summary.prudent_net_saving),
+            "payback_months": summary.payback_months,
+            "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.prudent_by_agency.items()],
+            "by_locality": [{"locality": name, "saving": whole(amount)}
+                            for name, amount in summary.prudent_by_locality.items()],
+            "by_theme": [{"theme": name, "saving": whole(amount)} for name, amount in summary.prudent_by_theme.items()],
+            "cashable_by_agency": [{"agency": name, "saving": whole(amount)}
+                                   for name, amount in summary.cashable_by_agency.items()],
+        },
+        "participants": {
+            "localities": list(table.localities),
+            "rows": [
+                {"category": row, "counts": dict(table.counts[row]), "total": table.total(row)}
+                for row in table.rows
+            ],
+        },
+        "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.by_agency.items()],
+        "by_locality": [{"locality": name, "saving": whole(amount)} for name, amount in summary.by_locality.items()],
+        "by_theme": [{"theme": name, "saving": whole(amount)} for name, amount in summary.by_theme.items()],
+        "cases": [case_data(case) for case in summary.cases],
+    }
+
+
+def case_data(case: calculate.CaseValuation) -> dict:
+    return {
+        "reference": case.reference,
+        "locality": case.locality,
+        "completed_on": case.completed_on.isoformat(),
+        "total_saving": whole(case.total),
+        "prudent_total_saving": whole(case.prudent_total),
+        "lines": [line_data(line) for line in case.lines],
+    }
+
+
+def line_data(line: calculate.OutcomeLine) -> dict:
+    return {
+        "code": line.code,
+        "description": line.description,
+        "quantity": exact(line.quantity),
+        "years": exact(line.years),
+        "unit_value": exact(line.unit_value),
+        "price_year": str(line.price_year),
+        "uprating_factor": exact(line.uprating_factor),
+        "saving": whole(line.saving),
+        "agency": line.agency,
+        "agency_shares": [{"agency": name, "saving": whole(amount)} for name, amount in line.agency_shares],
+        "theme": line.theme,
+        "rag": line.rag,
+        "prudent": {
+            "saving": whole(line.prudent_saving),
+            "deadweight": exact(line.deadweight),
+            "attribution": exact(line.attribution),
+            "grade": line.grade,
+            "optimism_bias": exact(line.optimism_bias),
+            "drop_off": exact(line.drop_off),
+            "discount_rate": exact(line.discount_rate),
+            "years_factor": exact(line.years_factor),
+            "economic": whole(line.prudent_economic),
+            "social": whole(line.prudent_social),
+            "transfer": line.transfer,
+            "adjustment_reason": line.adjustment_reason,
+        },
+    }
+
+
+def unit_cost_data(used: report.UnitCostUsed) -> dict:
+    cost = used.cost
+    return {
+        "code": cost.code,
+        "description": cost.description,
+        "unit": cost.unit,
+        "agency": cost.agency,
+        "theme": cost.theme,
+        "fiscal_value": exact(cost.fiscal.amount),
+        "price_year": str(cost.fiscal.price_year),
+        "uprating_factor": exact(used.uprating_factor),
+        "source": cost.source,
+        "rag": cost.rag,
+        "comment": cost.comment,
+        "file": cost.origin,
+    }
+
+
+def changed_since_data(changed: report.ChangedSince) -> dict:
+    """The cases changed since a date or an earlier report (``--changed-since``)."""
+    return {
+        "since": changed.since.isoformat(),
+        "given": changed.given,
+        "cases": [{"reference": case.reference, "service": case.service, "withdrawn": case.withdrawn,
+                   "changes": [{"made": change.made.isoformat(), "kind": change.kind.value, "reason": change.reason,
+                                "what": list(change.what), "tool": change.tool, "user": change.user}
+                               for change in case.changes]}
+                  for case in changed.cases],
+    }
+
+
+def render(result: report.Report) -> str:
+    data = to_data(result)
+    if result.changed_since is not None:
+        data["changed_since"] = changed_since_data(result.changed_since)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,353 @@
+"""The report as text tables for the terminal (the only module that imports tabulate)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import tabulate
+
+from up2u_cba import models
+from up2u_cba.inputs import unit_costs
+from up2u_cba.method import assumptions, calculate, report
+
+FORMAT = "github"
+
+
+def pounds(amount: Decimal) -> str:
+    """Whole pounds with thousands separators: £143,650, -£2,000."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.0f}"
+
+
+def number(value: Decimal) -> str:
+    """A quantity or years without trailing zeros: 2, 0.5."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def roi_text(value: Decimal | None) -> str:
+    """£4.50 for every £1 spent; not available while no spend is set (``value`` None)."""
+    return report.NOT_AVAILABLE if value is None else f"£{value:.2f} for every £1 spent"
+
+
+def against_spend(amount: Decimal | None) -> str:
+    """A figure set against spend (net saving, budget impact): not available while no spend is set."""
+    return report.NOT_AVAILABLE if amount is None else pounds(amount)
+
+
+def spend_text(spend: Decimal | None) -> str:
+    return report.SPEND_NOT_SET if spend is None else pounds(spend)
+
+
+def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    align = ["left"] * numeric_from + ["right"] * (len(headers) - numeric_from)
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, colalign=align, disable_numparse=True)
+
+
+def render(result: report.Report) -> str:
+    """The whole report: each service's participant table, case tables and totals, then the
+    unit costs used with their provenance."""
+    parts = [
+        f"Up2U cost-benefit analysis, financial year {result.year}",
+        f"Savings at {result.price_year} prices, uprated with {result.deflator_series} ({result.deflator_file}).",
+        "Gross: the published method, fiscal savings (unit cost x quantity x years), each line rounded to whole"
+        " pounds half up. Prudent: the same lines after the Green Book assumptions listed at the end.",
+    ]
+    for summary in result.services:
+        parts.append(render_service(summary))
+    if len({row.year for row in result.years}) > 1:
+        parts.append(render_years(result))
+    parts.append(render_assumptions(result.green_book))
+    parts.append(render_unit_costs(result))
+    if result.changed_since is not None:
+        parts.append(render_changed_since(result.changed_since))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_service(summary: calculate.ServiceSummary) -> str:
+    year = summary.year
+    parts = [
+        f"== {summary.service}, {year} ==",
+        f"Participants, {summary.service} area, {year.first_day:%-d %B %Y} - {year.last_day:%-d %B %Y}",
+        render_participants(summary.participants, summary.service),
+    ]
+    if summary.spend is None:
+        parts.insert(1, report.spend_not_set_note(summary.service, year))
+    for case in summary.cases:
+        parts.append(f"Case {case.reference} ({case.locality}, completed {case.completed_on:%Y-%m-%d})")
+        parts.append(render_case(case))
+    parts.append(f"{summary.service} totals, cases completed in {year}")
+    parts.append(render_totals(summary))
+    parts.append(breakdown("Savings by agency", "Agency", summary.by_agency, summary.prudent_by_agency))
+    parts.append(breakdown("Savings by locality", "Locality", summary.by_locality, summary.prudent_by_locality))
+    parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme, summary.prudent_by_theme))
+    parts.append(f"{summary.service} Green Book measures (prudent figures)")
+    parts.append(render_measures(summary))
+    parts.append(breakdown("Cashable fiscal savings by agency", "Agency", summary.cashable_by_agency))
+    return "\n\n".join(parts)
+
+
+def render_participants(table_: calculate.ParticipantTable, service: str) -> str:
+    headers = ["Category of participant", *table_.localities, f"{service} total"]
+    rows = [
+        [row, *(str(table_.counts[row][locality]) for locality in table_.localities), str(table_.total(row))]
+        for row in table_.rows
+    ]
+    return table(headers, rows)
+
+
+def render_case(case: calculate.CaseValuation) -> str:
+    rows = [[line.description, pounds(line.saving), pounds(line.prudent_saving)] for line in case.lines]
+    rows.append(["Total saving", pounds(case.total), pounds(case.prudent_total)])
+    return table(["Action", "Saving", "Prudent"], rows)
+
+
+def render_totals(summary: calculate.ServiceSummary) -> str:
+    rows = [
+        [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
+         pounds(summary.prudent_total)],
+        ["Total estimated spend on Up2U over a 12-month period", spend_text(summary.spend),
+         spend_text(summary.spend)],
+        [f"Estimated net saving to {summary.service} (saving - spend)", against_spend(summary.net_saving),
+         against_spend(summary.prudent_net_saving)],
+        ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
+        ["Completed cases", str(summary.completers), str(summary.completers)],
+        ["Average saving per completed case", pounds(summary.average_saving), pounds(summary.prudent_average)],
+    ]
+    return table(["Measure", "Gross", "Prudent"], rows)
+
+
+def render_measures(summary: calculate.ServiceSummary) -> str:
+    values = summary.prudent_by_value_type
+    payback = summary.payback_months
+    rows = [
+        ["Financial return on investment (fiscal benefits / spend)", roi_text(summary.financial_return)],
+        ["Fiscal benefits, transfers excluded", pounds(values["fiscal (excluding transfers)"])],
+        ["Fiscal transfers (kept out of public value)", pounds(values["fiscal transfers"])],
+        ["Economic benefits", pounds(values["economic"])],
+        ["Social benefits", pounds(values["social"])],
+        ["Public value (fiscal without transfers + economic + social)", pounds(summary.public_value)],
+        ["Public value benefit-cost ratio",
+         report.NOT_AVAILABLE if summary.spend is None else f"{summary.public_value_ratio:.2f}"],
+        ["Net present budget impact (prudent fiscal benefits - spend)", against_spend(summary.prudent_net_saving)],
+        ["Payback period", report.NOT_AVAILABLE if summary.spend is None
+         else "not within the benefits' duration" if payback is None else f"{payback} months"],
+    ]
+    return table(["Measure", "Value"], rows)
+
+
+def breakdown(title: str, heading: str, totals: dict[str, Decimal], prudent: dict[str, Decimal] | None = None) -> str:
+    if prudent is None:
+        rows = [[name, pounds(amount)] for name, amount in totals.items()]
+        rows.append(["Total", pounds(sum(totals.values(), models.ZERO))])
+        return f"{title}\n\n" + table([heading, "Saving"], rows)
+    rows = [[name, pounds(amount), pounds(prudent.get(name, models.ZERO))] for name, amount in totals.items()]
+    rows.append(["Total", pounds(sum(totals.values(), models.ZERO)), pounds(sum(prudent.values(), models.ZERO))])
+    return f"{title}\n\n" + table([heading, "Saving", "Prudent"], rows)
+
+
+def render_assumptions(green_book: assumptions.Assumptions) -> str:
+    rows = [[name, value, note] for name, value, note in green_book.notes()]
+    return "Green Book assumptions behind the prudent figures\n\n" + tabulate.tabulate(
+        rows, headers=["Assumption", "Value", "Source"], tablefmt=FORMAT, disable_numparse=True,
+        maxcolwidths=[None, 50, 60])
+
+
+def render_years(result: report.Report) -> str:
+    rows = [
+        [row.service, str(row.year), str(row.completers), pounds(row.total_saving), pounds(row.prudent_saving),
+         spend_text(row.spend),
+         "" if row.net_saving is None else pounds(row.net_saving),
+         "" if row.return_on_investment is None else f"£{row.return_on_investment:.2f}"]
+        for row in result.years
+    ]
+    headers = ["Service", "Year", "Completed", "Total saving", "Prudent", "Spend", "Net saving", "Return per £1"]
+    return f"Years compared (all at {result.price_year} prices)\n\n" + table(headers, rows, numeric_from=2)
+
+
+def render_unit_costs(result: report.Report) -> str:
+    rows = [
+        [
+            used.cost.code,
+            used.cost.description,
+            pounds_exact(used.cost.fiscal.amount),
+            str(used.cost.fiscal.price_year),
+            f"{used.uprating_factor:.4f}",
+            pounds_exact(used.value_uprated),
+            used.cost.rag,
+            used.cost.source,
+        ]
+        for used in result.unit_costs_used
+    ]
+    headers = ["Code", "Description", "Fiscal value", "Price year", "Uprating",
+               f"At {result.price_year}", "RAG", "Source"]
+    return "Unit costs used\n\n" + tabulate.tabulate(
+        rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+        colalign=["left", "left", "right", "right", "right", "right", "left", "left"],
+        maxcolwidths=[None, 40, None, None, None, None, None, 40],
+    )
+
+
+def pounds_exact(amount: Decimal) -> str:
+    """Pounds and pence, for unit values: £2,095.17."""
+    return f"£{amount:,.2f}"
+
+
+def render_case_only(case: calculate.CaseValuation, price_year: models.FinancialYear) -> str:
+    """One case's table with each line's provenance, for ``case show``."""
+    rows = [
+        [line.description, line.code, number(line.quantity), number(line.years),
+         pounds_exact(line.unit_value), str(line.price_year), f"{line.uprating_factor:.4f}",
+         pounds(line.saving), pounds(line.prudent_saving), line.agency]
+        for line in case.lines
+    ]
+    rows.append(["Total saving", "", "", "", "", "", "", pounds(case.total), pounds(case.prudent_total), ""])
+    headers = ["Action", "Code", "Quantity", "Years", "Unit value", "Price year", "Uprating",
+               f"Saving ({price_year} prices)", "Prudent", "Agency"]
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+                             colalign=["left", "left", "right", "right", "right", "right", "right", "right", "right",
+                                       "left"])
+
+
+def render_cost_list(costs: list[models.UnitCost], series, year: models.FinancialYear) -> str:
+    """Search results: one row per cost with its fiscal value at ``year`` prices."""
+    rows = []
+    for cost in costs:
+        value = ""
+        if cost.fiscal is not None and cost.fiscal.price_year in series.index:
+            value = pounds_exact(cost.fiscal.amount * series.factor(cost.fiscal.price_year, year))
+        rows.append([cost.code, cost.description, cost.unit, cost.agency, value, cost.rag])
+    headers = ["Code", "Description", "Unit", "Agency", f"Fiscal value at {year}", "RAG"]
+    return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
+                             colalign=["left", "left", "left", "left", "right", "left"],
+                             maxcolwidths=[None, 60, 20, 30, None, None]) + \
+        f"\n\nValues uprated with {series.name} ({series.file})."
+
+
+def render_cost(cost: models.UnitCost, costs: dict[str, models.UnitCost], series,
+                year: models.FinancialYear) -> str:
+    """Everything about one cost, each value at its own and at ``year`` prices."""
+    lines = [
+        f"{cost.code}: {cost.description}",
+        "",
+        f"Theme:          {cost.theme}",
+        f"Category:       {cost.category}",
+        f"Outcome detail: {cost.outcome_detail}",
+        f"Unit:           {cost.unit}",
+        f"Agency:         {cost.agency}",
+        f"RAG rating:     {cost.rag}",
+        f"Source:         {cost.source}",
+        f"Comment:        {cost.comment}",
+        f"Defined in:     {cost.origin}",
+        "",
+    ]
+    rows = []
+    for kind in ("fiscal", "economic", "social"):
+        value: models.CostValue | None = getattr(cost, kind)
+        if value is None:
+            continue
+        if value.price_year in series.index:
+            factor = series.factor(value.price_year, year)
+            rows.append([kind, pounds_exact(value.amount), str(value.price_year), f"{factor:.4f}",
+                         pounds_exact(value.amount * factor)])
+        else:
+            rows.append([kind, pounds_exact(value.amount), str(value.price_year), "not in series", ""])
+    lines.append(tabulate.tabulate(rows, headers=["Value", "Amount", "Price year", "Uprating", f"At {year} prices"],
+                                   tablefmt=FORMAT, disable_numparse=True,
+                                   colalign=["left", "right", "right", "right", "right"]))
+    lines.append(f"Uprated with {series.name} ({series.file}).")
+    if cost.parent:
+        parent = costs.get(cost.parent)
+        lines.append(f"\nPart of {cost.parent}: {parent.description if parent else '(not loaded)'}")
+        lines.append("Do not count it together with its parent for the same case.")
+    parts = unit_costs.constituents(cost.code, costs)
+    if parts:
+        lines.append("\nConstituents (their agencies share a saving valued with this cost):")
+        for part in parts:
+            value = pounds_exact(part.fiscal.amount) + f" ({part.fiscal.price_year})" if part.fiscal else ""
+            lines.append(f"  {part.code}  {part.description}  {part.agency}  {value}")
+    exclusions = unit_costs.exclusions_of(cost.code, costs)
+    if exclusions:
+        lines.append("\nNot to be counted on one case with (each with its constituents; declared in not_with):")
+        for other, reason, declaring in exclusions:
+            lines.append(f"  {other}  {reason}  ({declaring.origin}, {declaring.code})")
+    return "\n".join(lines)
+
+
+def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
+    """The tornado table per service: each assumption's low / high effect on the prudent net
+    saving and return, largest effect first, with its switching value."""
+    parts = []
+    for analysis in analyses:
+        central = analysis.central
+        parts.append(f"== {analysis.service}, {analysis.year}: sensitivity of the prudent figures "
+                     f"({price_year} prices) ==")
+        parts.append(f"Central: prudent saving {pounds(central.prudent_total)}, spend {pounds(analysis.spend)}, "
+                     f"net saving {pounds(central.net_saving)}, {roi_text(central.return_on_investment)}.")
+        rows = []
+        for row in analysis.rows:
+            switching = row.no_switch if row.switching_value is None else \
+                f"{row.switching_value} = {row.switching_value * 100:.2f}% (net {pounds(row.net_at_switching_value)})"
+            rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
+                         pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),
+                         f"£{row.at_low.return_on_investment:.2f} / £{row.at_high.return_on_investment:.2f}",
+                         pounds(row.swing), switching])
+        parts.append(tabulate.tabulate(
+            rows, headers=["Assumption", "Low / high", "Net at low", "Net at high", "Return per £1",
+                           "Swing", "Switching value"],
+            tablefmt=FORMAT, disable_numparse=True,
+            colalign=["left", "right", "right", "right", "right", "right", "left"]))
+    parts.append("Each assumption is set to one programme-wide value for every code, the others held as in "
+                 "the settings; lines with their own deadweight or attribution keep them. The switching value "
+                 "is where the prudent net saving reaches zero: set it in the settings to see the programme "
+                 "just pay for itself.")
+    return "\n\n".join(parts) + "\n"
+
+
+def render_spend(services: list[models.ServiceSettings], file: str) -> str:
+    """Each service's programme spend per financial year (``spend list``), earliest year first."""
+    rows = []
+    for service in services:
+        years = sorted(service.spend, key=lambda year: year.start)
+        rows += [[service.name, str(year), pounds(service.spend[year])] for year in years]
+        if not years:
+            rows.append([service.name, "", "none set"])
+    return f"Programme spend in {file}\n\n" + table(["Service", "Year", "Spend"], rows, numeric_from=2)
+
+
+def render_changed_since(changed: report.ChangedSince) -> str:
+    """The cases changed since a date or an earlier report, each change with what changed."""
+    title = f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC (--changed-since {changed.given})"
+    if not changed.cases:
+        return f"{title}\nNone: no case of these services changed since then."
+    lines = [title]
+    for case in changed.cases:
+        state = ", withdrawn: left out of every figure" if case.withdrawn else ""
+        lines.append(f"{case.reference} ({case.service}{state})")
+        for change in case.changes:
+            lines.extend(change_lines(change, indent="  "))
+    return "\n".join(lines)
+
+
+def change_lines(change: models.CaseChange, indent: str = "") -> list[str]:
+    """One entry of a case's history: when (UTC), what kind, the reason, the tool (and the user,
+    if recorded), then each thing that changed, indented."""
+    made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
+    user = f", by {change.user}" if change.user else ""
+    lines = [f"{indent}{made:%Y-%m-%d %H:%M:%S} UTC  {change.kind.value}  ({change.tool}{user})"]
+    if change.reason:
+        lines.append(f"{indent}    reason: {change.reason}")
+    lines.extend(f"{indent}    {item}" for item in change.what)
+    return lines
+
+
+def render_history(record: models.CaseRecord) -> str:
+    """A case's history of changes, oldest first (``case show --history``)."""
+    if not record.changes:
+        return ("History of changes: no changes recorded: the file predates the history, or was written by hand.")
+    lines = [f"History of changes ({len(record.changes)}, oldest first; times in UTC):"]
+    for change in record.changes:
+        lines.extend(change_lines(change, indent="  "))
+    return "\n".join(lines)
+

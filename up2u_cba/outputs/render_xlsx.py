@@ -1,0 +1,1006 @@
+"""The report as an Excel workbook for commissioners (the only module that imports openpyxl).
+
+Every figure is live and auditable: each outcome line's saving is a formula of its quantity,
+years, unit value and uprating factor, rounded as the tool rounds; the agency split, the
+breakdowns and the Summary are SUM / SUMPRODUCT formulas over those lines, so changing a quantity
+moves every total. Every cell is written through ``spreadsheet_text.put``: text from the inputs is
+only ever a string cell, and a formula refers to the cell holding such text, never quotes it
+(SUMPRODUCT's ``=`` matches it exactly, where a SUMIFS criterion would read ``<5`` or ``*``).
+The workbook asks the spreadsheet application to recalculate on opening.
+
+With ``publish=True`` (papers that leave the council) the per-case sheets are left out, figures
+are stored as values, and counts and savings are shown as ``disclosure`` decides under the
+settings' rule (hidden ones as "*").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import re
+import typing
+import zipfile
+
+import openpyxl
+import openpyxl.chart
+import openpyxl.styles
+import openpyxl.utils
+import openpyxl.worksheet.pagebreak
+import openpyxl.worksheet.properties
+
+from up2u_cba import storage
+from up2u_cba.inputs import input_files
+from up2u_cba.method import calculate, disclosure, report
+from up2u_cba.problems import Problem, counted
+from up2u_cba.outputs import spreadsheet_text
+from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
+
+POUNDS = '"£"#,##0;-"£"#,##0'
+PENCE = '"£"#,##0.00'
+FACTOR = "0.000000"
+PROPORTION = "0.00%"
+PERCENT = "0.0%"
+ROI = '"£"0.00" for every £1 spent"'
+MONEY_PER_POUND = '"£"0.00'
+DATE = "yyyy-mm-dd"
+TITLE = openpyxl.styles.Font(bold=True, size=14)
+BOLD = openpyxl.styles.Font(bold=True)
+NOTE = openpyxl.styles.Font(italic=True, color="555555")
+HEADER_FILL = openpyxl.styles.PatternFill("solid", fgColor="DDE5F0")
+ROW_CM = 0.53
+"""Height of a default spreadsheet row in centimetres (15 points), for placing charts."""
+ROWS_PER_PAGE = 48
+"""Rows of the Cases sheet that fit on a printed A4 portrait page."""
+HEADER_ROW = 4
+"""Tables start here: row 1 title, row 2 explanation, row 3 blank."""
+HIDDEN = "*"
+"""A figure not shown when publishing: a small count, a saving resting on few cases, or a figure
+hidden so that one of those cannot be worked out (one mark for all, so it says nothing)."""
+GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
+               "(converted to CSV by up2u-cba); local costs as their Source column says.")
+CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
+          "completed in the year, valued with national and local unit costs, as published. They are not cash "
+          "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
+          "have happened anyway, other services' part, optimism bias, drop-off and discounting); where those are "
+          "left at their defaults the two agree.")
+
+LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
+                "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
+                "Agency", "Theme", "RAG",
+                "Deadweight", "Attribution", "Evidence grade", "Optimism bias", "Drop-off", "Discount rate",
+                "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
+                "Social value at report prices", "Prudent economic", "Prudent social"]
+LINE_COLUMN = {name: openpyxl.utils.get_column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
+SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
+                 "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
+                 "Prudent fraction (working)"]
+
+
+def write(result: report.Report, path: str, publish: bool = False) -> None:
+    """Write the workbook atomically (``storage.replace_with``). A failed write (disk full,
+    read-only...) raises storage.WriteFailed naming ``path``, and leaves no temporary file and
+    any old workbook as it was."""
+    workbook, results = build(result, publish)
+
+    def fill(temporary: str) -> None:
+        workbook.save(temporary)
+        store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
+
+    storage.replace_with(path, fill)
+
+
+@dataclasses.dataclass
+class Refs:
+    """Where the live figures are, for formulas on other sheets (blank when publishing)."""
+
+    split_last: int = 0
+    results: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
+    """(sheet, cell) -> what its formula comes to, stored with it so a viewer that does not
+    recalculate (a preview, Protected View, a script) still shows the figures."""
+
+    def remember(self, sheet, coordinate: str, result) -> None:
+        self.results[(sheet.title, coordinate)] = float(result)
+    line_rows: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
+    """(case reference, line index) -> row on Outcome lines."""
+    agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
+    """(service, agency) -> cell on By agency holding its saving; (service, agency, "prudent")
+    -> the cell holding its prudent saving."""
+
+    def split(self, letter: str) -> str:
+        return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
+
+
+def store_results(path: str, titles: list[str], results: dict[tuple[str, str], float]) -> None:
+    """Put each formula's result beside it in the saved file (openpyxl saves formulas with no
+    result), as a spreadsheet application would have after calculating."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {item.filename: archive.read(item.filename) for item in archive.infolist()}
+    by_sheet: dict[str, dict[str, float]] = {}
+    for (title, coordinate), value in results.items():
+        by_sheet.setdefault(title, {})[coordinate] = value
+    for index, title in enumerate(titles, start=1):
+        name = f"xl/worksheets/sheet{index}.xml"
+        if title not in by_sheet or name not in parts:
+            continue
+        values = by_sheet[title]
+
+        def fill(match: re.Match) -> str:
+            value = values.get(match.group(2))
+            return match.group(0) if value is None else f"{match.group(1)}<v>{repr(value)}</v></c>"
+
+        text = parts[name].decode("utf-8")
+        parts[name] = re.sub(r'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*/></c>', fill, text).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, data in parts.items():
+            archive.writestr(filename, data)
+
+
+def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbook, dict]:
+    # publishing, the sheets get what disclosure decided they may show (None: not publishing)
+    publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "Summary"
+    refs = Refs()
+    sheets = ["Participants"]
+    if not publish:
+        sheets += ["Cases", "Outcome lines", "Agency split"]
+    sheets += ["By agency", "By locality", "By theme"]
+    if len({row.year for row in result.years}) > 1:
+        sheets.append("Years")
+    sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
+    by_name = {name: workbook.create_sheet(name) for name in sheets}
+    if not publish:
+        add_outcome_lines(by_name["Outcome lines"], result, refs)
+        add_agency_split(by_name["Agency split"], result, refs)
+        add_cases(by_name["Cases"], result, refs)
+    add_participants(by_name["Participants"], result, refs, publish)
+    add_by_agency(by_name["By agency"], result, refs, publish)
+    add_by_locality(by_name["By locality"], result, refs, publish)
+    add_by_theme(by_name["By theme"], result, refs, publish)
+    if "Years" in by_name:
+        add_years(by_name["Years"], result, publish)
+    add_assumptions(by_name["Assumptions"], result, publish)
+    add_sensitivity(by_name["Sensitivity"], result)
+    add_unit_costs(by_name["Unit costs used"], result)
+    add_method(by_name["Method"], result, publish)
+    add_run_info(by_name["Run info"], result, publish)
+    add_summary(summary, result, refs, publish)
+    for sheet in workbook.worksheets:
+        wrap_explanation(sheet)
+    workbook.calculation.fullCalcOnLoad = True
+    spreadsheet_text.check_formulas(workbook)
+    return workbook, refs.results
+
+
+def wrap_explanation(sheet) -> None:
+    """Wrap the one-line explanation in row 2 across the sheet's table, so it neither runs off
+    the page nor widens the print."""
+    last = max(sheet.max_column, 2) if sheet.title != "Summary" else 3
+    last = min(last, 12)
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
+    sheet["A2"].alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+    width = sum((sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width or 10)
+                for column in range(1, last + 1))
+    lines = max(1, -(-len(str(sheet["A2"].value or "")) // max(int(width * 1.1), 1)))
+    sheet.row_dimensions[2].height = 15 * lines + 3
+
+
+# --- layout helpers -------------------------------------------------------------------------
+
+class Live(typing.NamedTuple):
+    """A formula and what it comes to (the tool's own figure)."""
+
+    formula: str
+    result: object
+
+
+def place(sheet, row: int, column: int, value, refs: Refs):
+    """Write a value, or a Live formula remembering its result; return the cell."""
+    if not isinstance(value, Live):
+        return put(sheet, row, column, value)
+    cell = put(sheet, row, column, Formula(value.formula))
+    refs.remember(sheet, cell.coordinate, value.result)
+    return cell
+
+
+def start(sheet, title: str, explanation: str) -> None:
+    put_at(sheet, "A1", title).font = TITLE
+    put_at(sheet, "A2", explanation).font = NOTE
+
+
+def header(sheet, row: int, headings: list[str]) -> None:
+    for column, heading in enumerate(headings, start=1):
+        cell = put(sheet, row, column, heading)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+
+
+def table(sheet, headings: list[str], last_row: int) -> None:
+    """Freeze the header, filter it, and print landscape, fit to width, repeating the header
+    (on A3 paper for a wide table)."""
+    header(sheet, HEADER_ROW, headings)
+    align_columns(sheet, len(headings), last_row)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    last_column = openpyxl.utils.get_column_letter(len(headings))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_row, HEADER_ROW + 1)}"
+    print_setup(sheet, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    if len(headings) > 12:
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+    if len(headings) > 20:
+        sheet.page_setup.fitToWidth = 2  # one page across would print too small to read
+
+
+def align_columns(sheet, columns: int, last_row: int) -> None:
+    """Headings of figure columns sit right, over their figures; text after a figure column is
+    indented a little, so a number and the words beside it never touch."""
+    for column in range(1, columns + 1):
+        first_cell = sheet.cell(row=HEADER_ROW + 1, column=column)
+        first = first_cell.value
+        figures = isinstance(first, (int, float)) or spreadsheet_text.is_formula(first_cell)
+        if figures and not isinstance(first, bool):
+            heading = sheet.cell(row=HEADER_ROW, column=column)
+            heading.alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True, vertical="top")
+        elif column > 1:
+            sheet.cell(row=HEADER_ROW, column=column).alignment = openpyxl.styles.Alignment(
+                horizontal="left", indent=1, wrap_text=True, vertical="top")
+            for row in range(HEADER_ROW + 1, last_row + 1):
+                cell = sheet.cell(row=row, column=column)
+                if isinstance(cell.value, str) and not spreadsheet_text.is_formula(cell):
+                    cell.alignment = openpyxl.styles.Alignment(horizontal="left", indent=1, vertical=cell.alignment.vertical,
+                                                               wrap_text=cell.alignment.wrap_text)
+
+
+def print_setup(sheet, repeat_rows: str | None = None) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = openpyxl.worksheet.properties.PageSetupProperties(fitToPage=True)
+    if repeat_rows:
+        sheet.print_title_rows = repeat_rows
+
+
+def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2) -> None:
+    """Set each column wide enough for its longest value (titles and notes in rows 1-2 excepted)."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=skip_rows + 1):
+        for cell in row:
+            if cell.value is None:
+                continue
+            if isinstance(cell.value, str):
+                text = cell.value
+                length = 14 if spreadsheet_text.is_formula(cell) else len(text) + 2
+            elif isinstance(cell.value, (int, float)):
+                length = len(f"{cell.value:,.2f}") + 4  # room for £, pence and a gap
+            else:
+                length = len(str(cell.value)) + 2
+            widths[cell.column] = max(widths.get(cell.column, minimum), min(length, maximum))
+    for column, width in widths.items():
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
+
+
+def rounded(expression: str, places: int = 0) -> str:
+    """A spreadsheet ROUND that rounds as the tool does: the product is first cleaned of binary
+    floating-point noise (0.7 x 1.5 x 2530 is 2656.4999... in a spreadsheet, exactly 2656.5 to
+    the tool), then rounded half up."""
+    return f"ROUND(ROUND({expression},{places + 6}),{places})"
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """Roughly how many lines ``text`` takes, wrapped in a column ``width`` characters wide."""
+    return max(1, -(-len(text) * 11 // (width * 10)))
+
+
+def put_count(sheet, row: int, column: int, value: disclosure.Shown):
+    """Write a count as shown (None: not shown, "*"), right-aligned like the numbers around it."""
+    cell = put(sheet, row, column, HIDDEN if value is None else value)
+    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+    return cell
+
+
+def published_note(publish: disclosure.Publication | None) -> str:
+    """What the hidden figures of a published sheet are, and which rule hid them."""
+    if publish is None:
+        return ""
+    return (f" Published under the small-number rule \"{publish.rule.name}\" ({publish.rule.title}): "
+            f"{HIDDEN} marks a figure not shown, a small count or a saving resting on few cases, or one hidden "
+            f"so that such a figure cannot be worked out from the totals.")
+
+
+# --- sheets ---------------------------------------------------------------------------------
+
+def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
+    start(sheet, "Outcome lines",
+          "The audit trail: one row per outcome of each completed case. Saving = ROUND(quantity x years x unit value "
+          "x uprating factor, 0); change a quantity and every total moves.")
+    row = HEADER_ROW
+    c = LINE_COLUMN
+    for summary in result.services:
+        for case in summary.cases:
+            for index, line in enumerate(case.lines):
+                row += 1
+                refs.line_rows[(case.reference, index)] = row
+
+                def cell(name: str) -> str:
+                    return f"{c[name]}{row}"
+
+                kept = f"((1-{cell('Drop-off')})/(1+{cell('Discount rate')}))"
+                whole_years = f"INT({cell('Years')})"
+                adjust = f"(1-{cell('Deadweight')})*{cell('Attribution')}*(1-{cell('Optimism bias')})"
+                values = {
+                    "Service": line.service, "Case": line.reference, "Locality": line.locality,
+                    "Completed": case.completed_on, "Code": line.code, "Description": line.description,
+                    "Quantity": float(line.quantity), "Years": float(line.years),
+                    "Unit value": float(line.unit_value), "Price year": str(line.price_year),
+                    "Uprating factor": float(line.uprating_factor),
+                    "Unit value at report prices": Formula(f"={cell('Unit value')}*{cell('Uprating factor')}"),
+                    "Saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
+                                            f"{cell('Uprating factor')}")),
+                    "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
+                    "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
+                    "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
+                    "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
+                    # sum over the benefit's years of kept^k, a final part year by its fraction
+                    # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
+                    "Years factor": Formula(f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
+                                            f"(1-{kept}^{whole_years})/(1-{kept})))"
+                                            f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,"
+                                            f"{kept}^{whole_years})"),
+                    "Prudent saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
+                                                            f"{cell('Uprating factor')}*{cell('Years factor')}*"
+                                                            f"{adjust}")),
+                    "Transfer": "yes" if line.transfer else "no",
+                    "Economic value at report prices": float(line.economic_unit_value),
+                    "Social value at report prices": float(line.social_unit_value),
+                    "Prudent economic": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                              f"{cell('Economic value at report prices')}*"
+                                                              f"{cell('Years factor')}*{adjust}")),
+                    "Prudent social": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                            f"{cell('Social value at report prices')}*"
+                                                            f"{cell('Years factor')}*{adjust}")),
+                }
+                for column, name in enumerate(LINE_HEADERS, start=1):
+                    put(sheet, row, column, values[name])
+                formats = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR,
+                           "Unit value at report prices": PENCE, "Saving": POUNDS, "Deadweight": PERCENT,
+                           "Attribution": PERCENT, "Optimism bias": PERCENT, "Drop-off": PERCENT,
+                           "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
+                           "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
+                           "Prudent economic": POUNDS, "Prudent social": POUNDS}
+                for name, number_format in formats.items():
+                    sheet[cell(name)].number_format = number_format
+                for name, figure in (("Unit value at report prices", line.unit_value_uprated), ("Saving", line.saving),
+                                     ("Years factor", line.years_factor), ("Prudent saving", line.prudent_saving),
+                                     ("Prudent economic", line.prudent_economic),
+                                     ("Prudent social", line.prudent_social)):
+                    refs.remember(sheet, cell(name), figure)
+    table(sheet, LINE_HEADERS, row)
+    fit_widths(sheet, maximum=50)
+
+
+def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
+    start(sheet, "Agency split",
+          "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
+          "proportion to their values: whole pounds of each share, and the pounds left over to the largest "
+          "fractions (hidden working columns I-L).")
+    row = HEADER_ROW
+    for summary in result.services:
+        for case in summary.cases:
+            for index, line in enumerate(case.lines):
+                line_row = refs.line_rows[(case.reference, index)]
+                parts = list(line.agency_proportions)
+                first = row + 1
+                for agency, proportion in parts:
+                    row += 1
+                    values = [line.service, line.reference, line.code, line_row, agency, float(proportion)]
+                    for column, value in enumerate(values, start=1):
+                        put(sheet, row, column, value)
+                    sheet.cell(row=row, column=6).number_format = PROPORTION
+                last = row
+                # largest remainder, as calculate.split: whole pounds of each exact share, then the
+                # pounds left over one each to the largest fractions (the earlier row on a tie)
+                for share, exact, fraction, source, amount in (
+                        ("G", "I", "K", LINE_COLUMN["Saving"], line.saving),
+                        ("H", "J", "L", LINE_COLUMN["Prudent saving"], line.prudent_saving)):
+                    line_saving = f"'Outcome lines'!{source}{line_row}"
+                    for r, (_, proportion), (_, whole) in zip(range(first, last + 1), parts,
+                                                             calculate.split(amount, parts)):
+                        refs.remember(sheet, f"{exact}{r}", amount * proportion)
+                        refs.remember(sheet, f"{fraction}{r}", round(float(amount * proportion % 1), 6))
+                        refs.remember(sheet, f"{share}{r}", whole)
+                    left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
+                    for r in range(first, last + 1):
+                        put_at(sheet, f"{exact}{r}", Formula(f"={line_saving}*F{r}"))
+                        put_at(sheet, f"{fraction}{r}",
+                               Formula(f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)"))
+                        ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
+                        if r > first:
+                            ahead += f"+SUMPRODUCT(({fraction}${first}:{fraction}{r - 1}={fraction}{r})*1)"
+                        put_at(sheet, f"{share}{r}", Formula(f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)"))
+                        sheet[f"{share}{r}"].number_format = POUNDS
+    refs.split_last = row
+    table(sheet, SPLIT_HEADERS, row)
+    fit_widths(sheet)
+    for letter in "IJKL":
+        sheet.column_dimensions[letter].hidden = True
+
+
+def add_cases(sheet, result: report.Report, refs: Refs) -> None:
+    start(sheet, "Cases", "Each completed case laid out as in the published example, in reference order. "
+                          "Savings come from the Outcome lines sheet.")
+    row = HEADER_ROW - 1
+    right = openpyxl.styles.Alignment(horizontal="right")
+    columns = (("B", LINE_COLUMN["Saving"]), ("C", LINE_COLUMN["Prudent saving"]))
+    used = row  # rows used on the current printed page
+    for summary in result.services:
+        for case in sorted(summary.cases, key=lambda case: case.reference):
+            block = len(case.lines) + 4
+            if used + block > ROWS_PER_PAGE:  # keep each case's block on one printed page
+                sheet.row_breaks.append(openpyxl.worksheet.pagebreak.Break(id=row))
+                used = 0
+            used += block
+            row += 1
+            cell = put(sheet, row, 1, f"{case.reference} ({summary.service}, {case.locality}, "
+                                      f"completed {case.completed_on:%Y-%m-%d})")
+            cell.font = BOLD
+            row += 1
+            header(sheet, row, ["Action", "Saving", "Prudent"])
+            sheet[f"B{row}"].alignment = sheet[f"C{row}"].alignment = right
+            first = row + 1
+            for index, line in enumerate(case.lines):
+                row += 1
+                put(sheet, row, 1, line.description)
+                for (letter, source), figure in zip(columns, (line.saving, line.prudent_saving)):
+                    put_at(sheet, f"{letter}{row}",
+                           Formula(f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"))
+                    sheet[f"{letter}{row}"].number_format = POUNDS
+                    refs.remember(sheet, f"{letter}{row}", figure)
+            row += 1
+            put(sheet, row, 1, "Total saving").font = BOLD
+            for (letter, _), figure in zip(columns, (case.total, case.prudent_total)):
+                put_at(sheet, f"{letter}{row}", Formula(f"=SUM({letter}{first}:{letter}{row - 1})") if case.lines else 0)
+                refs.remember(sheet, f"{letter}{row}", figure)
+                sheet[f"{letter}{row}"].font = BOLD
+                sheet[f"{letter}{row}"].number_format = POUNDS
+            row += 1
+    print_setup(sheet)
+    sheet.page_setup.orientation = "portrait"
+    sheet.column_dimensions["A"].width = 80
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 14
+
+
+def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Participants",
+          "Every case active in the year, counted once by where it stood (completed or closed in the year; "
+          "otherwise its status on 31 March). Referrals count cases referred in the year."
+          + published_note(publish))
+    row = HEADER_ROW - 1
+    for summary in result.services:
+        participants = summary.participants
+        headings = ["Category of participant", *participants.localities, f"{summary.service} total"]
+        row += 1
+        put(sheet, row, 1, f"{summary.service}, {summary.year}").font = BOLD
+        row += 1
+        header(sheet, row, headings)
+        for column in range(2, len(headings) + 1):
+            sheet.cell(row=row, column=column).alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True)
+        first_data = row + 1
+        for label in participants.rows:
+            row += 1
+            put(sheet, row, 1, label)
+            counts = [participants.counts[label][locality] for locality in participants.localities]
+            shown = publish.services[summary.service].participants[label] if publish else None
+            for column, value in enumerate(shown.counts if shown else counts, start=2):
+                put_count(sheet, row, column, value)
+            total_column = len(headings)
+            if shown:
+                put_count(sheet, row, total_column, shown.total)
+            else:
+                first = openpyxl.utils.get_column_letter(2)
+                last = openpyxl.utils.get_column_letter(total_column - 1)
+                put(sheet, row, total_column, Formula(f"=SUM({first}{row}:{last}{row})"))
+                refs.remember(sheet, sheet.cell(row=row, column=total_column).coordinate, participants.total(label))
+        if publish:  # suppressed counts are text, and a chart of them would show nothing true
+            row += 3
+            continue
+        chart = openpyxl.chart.BarChart()
+        chart.type = "bar"
+        chart.title = spreadsheet_text.plain_text(f"{summary.service} participants by locality, {summary.year}")
+        chart.y_axis.title = "Participants"
+        # the status rows only: referrals are not one more status beside them
+        for column in range(2, 2 + len(participants.localities)):
+            series = openpyxl.chart.Series(
+                openpyxl.chart.Reference(sheet, min_col=column, min_row=first_data + 1, max_row=row),
+                title_from_data=False, title=spreadsheet_text.plain_text(participants.localities[column - 2]))
+            chart.series.append(series)
+        categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
+        chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as in the table
+        largest = max(participants.counts[label][locality] for label in participants.rows[1:]
+                      for locality in participants.localities)
+        chart.y_axis.majorUnit = max(1, round(largest / 5))  # whole people
+        chart.set_categories(categories)
+        chart.height, chart.width = 11, 18
+        sheet.add_chart(chart, f"{openpyxl.utils.get_column_letter(len(headings) + 2)}{first_data - 1}")
+        row += 15
+    sheet.freeze_panes = f"A{HEADER_ROW}"
+    print_setup(sheet)
+    fit_widths(sheet, minimum=12)
+
+
+def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Savings by agency",
+          "Who benefits: the agency split of every outcome line added up per agency, gross and prudent, and the "
+          "prudent fiscal saving each agency could release (cashable)." + published_note(publish))
+    row = HEADER_ROW
+    chart_row = HEADER_ROW + 1
+    for summary in result.services:
+        first = row + 1
+        prudent = summary.prudent_by_agency
+        cashable = summary.cashable_by_agency
+        for agency, amount in summary.by_agency.items():
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, agency)
+            hidden = publish and agency in publish.services[summary.service].hidden_agencies
+            if publish:
+                values = [HIDDEN, HIDDEN] if hidden else [int(amount), int(prudent[agency])]
+            else:
+                values = [Formula(f'=SUMPRODUCT(--({refs.split("A")}=A{row}),--({refs.split("E")}=B{row}),'
+                                  f'{refs.split(letter)})') for letter in ("G", "H")]
+            share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
+            values += [share, (HIDDEN if hidden else int(cashable[agency])) if publish
+                       else Formula("=" + rounded(f"D{row}*E{row}"))]
+            for column, value in enumerate(values, start=3):
+                cell = put(sheet, row, column, value)
+                cell.number_format = POUNDS
+                if value == HIDDEN:
+                    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+            sheet.cell(row=row, column=5).number_format = PERCENT
+            if not publish:
+                for letter, figure in (("C", amount), ("D", prudent[agency]), ("F", cashable[agency])):
+                    refs.remember(sheet, f"{letter}{row}", figure)
+            refs.agency_cells[(summary.service, agency)] = f"'By agency'!$C${row}"
+            refs.agency_cells[(summary.service, agency, "prudent")] = f"'By agency'!$D${row}"
+        all_hidden = publish and set(summary.by_agency) <= publish.services[summary.service].hidden_agencies
+        if row >= first and not all_hidden:  # a chart of nothing but hidden savings would be an empty frame
+            chart = openpyxl.chart.BarChart()
+            chart.type = "bar"
+            chart.title = spreadsheet_text.plain_text(f"{summary.service} savings by agency, {summary.year}")
+            chart.legend = None
+            chart.add_data(openpyxl.chart.Reference(sheet, min_col=3, min_row=first, max_row=row))
+            chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
+            chart.x_axis.scaling.orientation = "maxMin"  # largest first, as in the table
+            chart.y_axis.numFmt = POUNDS
+            chart.height, chart.width = max(6, 0.6 * (row - first + 1) + 2), 18
+            sheet.add_chart(chart, f"H{chart_row}")
+            chart_row += int(chart.height / ROW_CM) + 2  # the next chart goes below this one
+    table(sheet, ["Service", "Agency", "Saving", "Prudent saving", "Cashability", "Cashable"], row)
+    fit_widths(sheet)
+
+
+def add_by_locality(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Savings by locality", "Completed cases and their savings, per locality." + published_note(publish))
+    row = HEADER_ROW
+    for summary in result.services:
+        completed = {locality: 0 for locality in summary.by_locality}
+        for case in summary.cases:
+            completed[case.locality] = completed.get(case.locality, 0) + 1
+        decided = publish.services[summary.service] if publish else None
+        for locality, amount in summary.by_locality.items():
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, locality)
+            put_count(sheet, row, 3, decided.completers.get(locality) if decided else completed[locality])
+            put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish,
+                        hidden=bool(decided) and locality in decided.hidden_localities)
+    table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
+    fit_widths(sheet)
+
+
+def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish,
+                hidden: bool = False) -> None:
+    """The gross and prudent savings of the row's service (column A) and ``key`` (column B: a
+    Locality or Theme of Outcome lines), side by side from ``column``: sums over the lines whose
+    service and key equal (exactly, in any capitals) the row's, or values when publishing
+    ("*" where ``hidden``)."""
+    for offset, (name, figure) in enumerate((("Saving", gross), ("Prudent saving", prudent))):
+        if hidden:
+            put_count(sheet, row, column + offset, None)
+            continue
+        value = int(figure) if publish else Live("=SUMPRODUCT(--({a}=A{r}),--({k}=B{r}),{s})".format(
+            s=_lines(name), a=_lines("Service"), k=_lines(key), r=row), figure)
+        place(sheet, row, column + offset, value, refs).number_format = POUNDS
+
+
+def _lines(column: str) -> str:
+    """A whole column of Outcome lines, from the first data row down (open-ended, so rows added
+    by hand are counted too)."""
+    letter = LINE_COLUMN[column]
+    return f"'Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}$1048576"
+
+
+def add_by_theme(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...)."
+          + published_note(publish))
+    row = HEADER_ROW
+    for summary in result.services:
+        for theme, amount in summary.by_theme.items():
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, theme)
+            put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish,
+                        hidden=bool(publish) and theme in publish.services[summary.service].hidden_themes)
+    table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
+    fit_widths(sheet)
+
+
+def add_years(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Years compared",
+          f"Each service's cases completed in each financial year, all valued at {result.price_year} prices."
+          + published_note(publish))
+    row = HEADER_ROW
+    for entry in result.years:
+        row += 1
+        values = [entry.service, str(entry.year), entry.completers, int(entry.total_saving),
+                  int(entry.prudent_saving), report.SPEND_NOT_SET if entry.spend is None else int(entry.spend),
+                  None if entry.net_saving is None else int(entry.net_saving),
+                  None if entry.return_on_investment is None else float(entry.return_on_investment)]
+        for column, value in enumerate(values, start=1):
+            put(sheet, row, column, value)
+        put_count(sheet, row, 3, publish.years[(entry.service, str(entry.year))] if publish else entry.completers)
+        for column in (4, 5, 6, 7):
+            sheet.cell(row=row, column=column).number_format = POUNDS
+        sheet.cell(row=row, column=8).number_format = MONEY_PER_POUND
+    table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Prudent saving", "Spend",
+                  "Net saving", "Return per £1"], row)
+    fit_widths(sheet)
+
+
+def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
+    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from."
+          + ("" if publish else " Each line's own values are on Outcome lines."))
+    row = HEADER_ROW
+    for name, value, note in result.green_book.notes():
+        row += 1
+        for column, text in enumerate((name, value, note), start=1):
+            cell = put(sheet, row, column, text)
+            cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+    table(sheet, ["Assumption", "Value", "Source"], row)
+    for column, width in zip("ABC", (22, 50, 70)):
+        sheet.column_dimensions[column].width = width
+
+
+def add_sensitivity(sheet, result: report.Report) -> None:
+    start(sheet, "Sensitivity", "How the prudent net saving and return move when each assumption takes one "
+                                "programme-wide low or high value, largest effect first; the switching value is "
+                                "where the prudent net saving reaches zero.")
+    row = HEADER_ROW
+    for analysis in result.sensitivity:
+        for item in analysis.rows:
+            row += 1
+            values = [analysis.service, item.label, float(item.low), float(item.high), int(item.at_low.net_saving),
+                      int(item.at_high.net_saving), float(item.at_low.return_on_investment),
+                      float(item.at_high.return_on_investment), int(item.swing),
+                      item.no_switch if item.switching_value is None else float(item.switching_value),
+                      None if item.switching_value is None else float(item.switching_value),
+                      None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
+            for column, value in enumerate(values, start=1):
+                put(sheet, row, column, value)
+            for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
+                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%"),
+                                          (12, POUNDS)):
+                sheet.cell(row=row, column=column).number_format = number_format
+    for summary in result.services:
+        if summary.spend is None:  # nothing to set the assumptions' effect against
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, f"no spend set for {summary.year}: the effect on the net saving and return per £1 is "
+                               "not available until it is")
+    table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
+                  "Return per £1 at low", "Return per £1 at high", "Swing", "Switching value",
+                  "Switching value (%)", "Net at switching value"], row)
+    fit_widths(sheet)
+
+
+def add_unit_costs(sheet, result: report.Report) -> None:
+    start(sheet, "Unit costs used", "Where every value comes from: source, price year, uprating and how robust "
+                                    "the estimate is (RAG). " + GMCA_CREDIT)
+    headings = ["Code", "Description", "Unit", "Agency", "Theme", "Fiscal value", "Price year", "Uprating factor",
+                f"Value at {result.price_year} prices", "RAG", "Source", "Comment", "File"]
+    row = HEADER_ROW
+    for used in result.unit_costs_used:
+        row += 1
+        cost = used.cost
+        values = [cost.code, cost.description, cost.unit, cost.agency, cost.theme, float(cost.fiscal.amount),
+                  str(cost.fiscal.price_year), float(used.uprating_factor), float(used.value_uprated), cost.rag,
+                  cost.source, cost.comment, cost.origin]
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row, column, value)
+            cell.alignment = openpyxl.styles.Alignment(wrap_text=column in (2, 11, 12), vertical="top")
+        sheet.row_dimensions[row].height = 15 * min(8, max(wrapped_lines(cost.description, 45),
+                                                           wrapped_lines(cost.source, 45),
+                                                           wrapped_lines(cost.comment, 80))) + 2
+        sheet.cell(row=row, column=6).number_format = PENCE
+        sheet.cell(row=row, column=8).number_format = FACTOR
+        sheet.cell(row=row, column=9).number_format = PENCE
+    table(sheet, headings, row)
+    fit_widths(sheet, maximum=45)
+    sheet.column_dimensions["L"].width = 80
+
+
+def add_method(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Method", "How the figures were made, and what they do and do not count.")
+    entries = [
+        ("Financial year", f"{result.year}: cases that completed between {result.year.first_day:%-d %B %Y} and "
+                           f"{result.year.last_day:%-d %B %Y}."),
+        ("Price year", f"Every value is expressed in {result.price_year} prices."),
+        ("Uprating", f"value x deflator[{result.price_year}] / deflator[the cost's price year], with "
+                     f"{result.deflator_series} ({result.deflator_file})."),
+        ("Outcome line", "saving = quantity x years x unit value x uprating factor, rounded to whole pounds, "
+                         "half up (£0.50 rounds up)."),
+        ("Totals", "Every total is the sum of the rounded lines, so every table adds up to the pound."),
+        ("Value counted", "Savings and returns count fiscal values only: costs to the public sector avoided. "
+                          "Economic and social values enter only the public value measure (prudent figures)."),
+        ("Agency split", "A line valued with a cost whose constituents name agencies is shared between them in "
+                         "proportion to their values; what they leave unexplained stays with the cost's own "
+                         "agency."),
+        ("Double counting", "A case may not count a cost and any of its constituents together."),
+        ("Return on investment", "total saving / programme spend, to 2 decimal places."),
+        ("Gross figures", "The published method: no adjustment for deadweight, attribution, optimism bias, "
+                          "drop-off, discounting or cashability."),
+        ("Prudent figures", "saving = quantity x unit value x uprating factor x years factor x (1 - deadweight) x "
+                            "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
+                            "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
+                            "assumptions and their sources are on the Assumptions sheet."),
+        ("Caveat", CAVEAT),
+    ]
+    if publish:
+        entries.append(("Publication", f"Per-case sheets are left out. Small-number rule \"{publish.rule.name}\": "
+                                       f"{publish.rule.title}; a saving of a locality, agency or theme resting on "
+                                       f"that few cases is not shown either. {HIDDEN} marks every figure not shown, "
+                                       f"including those hidden so that a small one cannot be worked out from "
+                                       f"the totals (each table with a total has none or at least two hidden "
+                                       f"figures, enough that no hidden one can be pinned to a small number). "
+                                       f"Each service's total for the year is always shown."))
+    for row, (label, text) in enumerate(entries, start=HEADER_ROW):
+        put(sheet, row, 1, label).font = BOLD
+        sheet.cell(row=row, column=1).alignment = openpyxl.styles.Alignment(vertical="top")
+        cell = put(sheet, row, 2, text)
+        cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row].height = 15 * wrapped_lines(text, 100) + 2
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 110
+    print_setup(sheet)
+
+
+def add_run_info(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
+    start(sheet, "Run info", "How this workbook was made, so it can be made again.")
+    entries = [
+        ("Tool", f"up2u-cba {result.tool_version}"),
+        ("Generated", result.generated_at.isoformat(sep=" ")),
+        ("Command", result.command),
+        ("Financial year", str(result.year)),
+        ("Price year", str(result.price_year)),
+        ("Deflator series", f"{result.deflator_series} ({result.deflator_file})"),
+        ("Rounding", "each outcome line rounded to whole pounds, half up; totals are sums of lines"),
+        ("Attribution", GMCA_CREDIT),
+    ]
+    if publish:
+        entries.append(("Small-number rule", f"{publish.rule.name}: {publish.rule.title}"))
+    for row, (label, value) in enumerate(entries, start=HEADER_ROW):
+        put(sheet, row, 1, label).font = BOLD
+        put(sheet, row, 2, value)
+    row = HEADER_ROW + len(entries) + 1
+    header(sheet, row, ["Input file", "SHA-256"])
+    inputs = list(result.inputs)
+    if publish:
+        # case files are named by reference: publish them as one combined checksum
+        case_files = [item for item in inputs if item.path.endswith(".toml") and item is not inputs[0]]
+        inputs = [item for item in inputs if item not in case_files]
+        combined = hashlib.sha256("".join(item.sha256 for item in case_files).encode()).hexdigest()
+        inputs.append(report.InputFile(path="case files (one checksum of them all)", sha256=combined))
+    for item in inputs:
+        row += 1
+        put(sheet, row, 1, item.path)
+        put(sheet, row, 2, item.sha256)
+    if result.changed_since is not None:
+        add_changed_since(sheet, row + 2, result.changed_since, publish)
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 70
+    print_setup(sheet)
+
+
+CHANGED_HEADINGS = ["Case changed", "What changed", "Changed (UTC)", "Kind", "Reason", "Tool"]
+"""The Run info table of cases changed since a date or an earlier report (``--changed-since``)."""
+
+
+def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) -> None:
+    """The cases changed since the moment asked for, one row per change (a published workbook
+    gives only how many, as it names no case)."""
+    put(sheet, row, 1, f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC").font = BOLD
+    put(sheet, row, 2, f"--changed-since {changed.given}")
+    row += 1
+    if not changed.cases:
+        put(sheet, row, 1, "None: no case of these services changed since then.")
+        return
+    if publish:
+        put(sheet, row, 1, f"{counted(len(changed.cases), 'case')} changed since then; the workbook made "
+                           "without --publish lists them.")
+        return
+    header(sheet, row, CHANGED_HEADINGS)
+    for case in changed.cases:
+        name = f"{case.reference} ({case.service}{', withdrawn' if case.withdrawn else ''})"
+        for change in case.changes:
+            row += 1
+            what = list(change.what) or ["(no detail recorded)"]
+            put(sheet, row, 1, name)
+            put(sheet, row, 2, "\n".join(what)).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
+            put(sheet, row, 3, made.replace(tzinfo=None)).number_format = "yyyy-mm-dd hh:mm:ss"
+            put(sheet, row, 4, change.kind.value)
+            put(sheet, row, 5, change.reason).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            put(sheet, row, 6, change.tool + (f" ({change.user})" if change.user else ""))
+            sheet.row_dimensions[row].height = 15 * len(what) + 2
+    for letter, width in (("C", 20), ("D", 12), ("E", 40), ("F", 24)):
+        sheet.column_dimensions[letter].width = width
+
+
+def generated_at(path: str, kind) -> tuple[datetime.datetime | None, object]:
+    """When the workbook at ``path`` (one this module wrote) was made: its Run info's "Generated"
+    row; or None and the problem (``input_files.Kind`` ``kind`` names what was expected)."""
+    data, problem = input_files.open_workbook(path, kind, input_files.WorkbookBounds())
+    if data is None:
+        return None, problem
+    refused = Problem(code="not-a-report", file=path, where="Run info",
+                      message="this is not a report workbook up2u-cba wrote (no Run info sheet with its "
+                              "Generated time)",
+                      hint=kind.format_hint)
+    try:
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+        if "Run info" not in book.sheetnames:
+            return None, refused
+        for values in book["Run info"].iter_rows(min_row=1, max_row=40, max_col=2, values_only=True):
+            if values and values[0] == "Generated":
+                made = values[1] if len(values) > 1 else None
+                if isinstance(made, datetime.datetime):
+                    return made, None
+                return datetime.datetime.fromisoformat(str(made).strip()), None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError, OverflowError):
+        pass
+    return None, refused
+
+
+def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+    start(sheet, f"Up2U cost-benefit analysis, financial year {result.year}",
+          f"Fiscal savings of cases completed in the year, at {result.price_year} prices "
+          f"({result.deflator_series}): gross, as published, and prudent, after the Green Book assumptions on "
+          f"the Assumptions sheet." + (published_note(publish) if publish else
+                                       " Figures are live formulas over Outcome lines.")
+          + "".join(" " + report.spend_not_set_note(summary.service, summary.year)
+                    for summary in result.services if summary.spend is None))
+    row = HEADER_ROW - 1
+    for summary in result.services:
+        row += 1
+        put(sheet, row, 1, summary.service).font = TITLE
+        for column, heading in ((2, "Gross"), (3, "Prudent")):
+            cell = put(sheet, row, column, heading)
+            cell.font = BOLD
+            cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+        saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
+        service = f"$B${row + 1}"  # the cell holding the service's name: formulas never quote input text
+        of_service = f'--({_lines("Service")}={service})'
+
+        def total(column: str, amount) -> object:
+            return int(amount) if publish else Live(f'=SUMPRODUCT({of_service},{_lines(column)})', amount)
+
+        def live(amount, formula: str, number=int) -> object:
+            return number(amount) if publish else Live(formula, amount)
+
+        def against_spend(amount, formula: str, number=int) -> object:
+            """A figure set against spend: text, not a formula over a blank, while no spend is set."""
+            return report.NOT_AVAILABLE if summary.spend is None else live(amount, formula, number)
+
+        spend = report.SPEND_NOT_SET if summary.spend is None else int(summary.spend)
+
+        decided = publish.services[summary.service] if publish else None
+        completers = summary.completers if decided is None else decided.completers_total
+
+        entries = [
+            ("Service", summary.service, None, None),
+            ("Financial year", str(summary.year), None, None),
+            ("Price year", str(summary.price_year), None, None),
+            ("Completed cases", HIDDEN if completers is None else completers, None, "0"),
+            (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
+             total("Prudent saving", summary.prudent_total), POUNDS),
+            ("Total estimated spend on Up2U over a 12-month period", spend, spend, POUNDS),
+            (f"Estimated net saving to {summary.service} (saving - spend)",
+             against_spend(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
+             against_spend(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
+            ("Return on investment",
+             against_spend(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
+             against_spend(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
+            ("Average saving per completed case",
+             live(summary.average_saving,
+                  f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
+             live(summary.prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
+             POUNDS),
+        ]
+        if decided is not None and not decided.average_shown:
+            # with the total, an average would give the hidden (or rounded) count away
+            entries[-1] = ("Average saving per completed case", HIDDEN, HIDDEN, None)
+        public_value = "+".join(
+            [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
+            + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
+        value_row = row + len(entries) + 2
+        payback = summary.payback_months
+        measures = [
+            ("Public value: fiscal (transfers excluded) + economic + social, prudent",
+             live(summary.public_value, f"={public_value}"), POUNDS),
+            ("Public value benefit-cost ratio", against_spend(summary.public_value_ratio,
+                                                              "=" + rounded(f"C{value_row}/C{spend_row}", 2), float),
+             "0.00"),
+            ("Net present budget impact (prudent fiscal saving - spend)",
+             against_spend(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
+            ("Payback period, months (prudent fiscal savings)",
+             report.NOT_AVAILABLE if summary.spend is None
+             else "not within the benefits' duration" if payback is None else payback, "0"),
+        ]
+        for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
+            put(sheet, row + offset, 1, label)
+            for column, figure in ((2, value), (3, prudent)):
+                if figure is None:
+                    continue
+                cell = place(sheet, row + offset, column, figure, refs)
+                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+                if number_format:
+                    cell.number_format = number_format
+                if label.startswith(("Total estimated saving", "Estimated net", "Return")):
+                    sheet.cell(row=row + offset, column=1).font = BOLD
+                    cell.font = BOLD
+        row += len(entries) + 1
+        put(sheet, row, 1, "Green Book measures (prudent)").font = BOLD
+        for label, value, number_format in measures:
+            row += 1
+            put(sheet, row, 1, label)
+            cell = place(sheet, row, 3, value, refs)
+            cell.number_format = number_format
+            cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+        row += 2
+        put(sheet, row, 1, "Savings by agency").font = BOLD
+        first_agency = row + 1
+        for agency, amount in summary.by_agency.items():
+            row += 1
+            put(sheet, row, 1, agency)
+            prudent_amount = summary.prudent_by_agency[agency]
+            value = int(amount) if publish else Live(f"={refs.agency_cells[(summary.service, agency)]}", amount)
+            prudent = int(prudent_amount) if publish else \
+                Live(f"={refs.agency_cells[(summary.service, agency, 'prudent')]}", prudent_amount)
+            if decided is not None and agency in decided.hidden_agencies:
+                value = prudent = HIDDEN
+            for column, figure in ((2, value), (3, prudent)):
+                cell = place(sheet, row, column, figure, refs)
+                cell.number_format = POUNDS
+                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+        row += 1
+        put(sheet, row, 1, "Total").font = BOLD
+        for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
+            cell = place(sheet, row, column, int(amount) if publish or row == first_agency else
+                         Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount), refs)
+            cell.number_format = POUNDS
+            cell.font = BOLD
+        row += 2
+    cell = put(sheet, row, 1, CAVEAT)
+    cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    sheet.row_dimensions[row].height = 15 * wrapped_lines(CAVEAT, 110) + 4
+    sheet.column_dimensions["A"].width = 64
+    sheet.column_dimensions["B"].width = 26
+    sheet.column_dimensions["C"].width = 26
+    print_setup(sheet)
+    sheet.page_setup.orientation = "portrait"
+
+
