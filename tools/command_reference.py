@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from click.testing import CliRunner
 
-from up2u_cba.cli import main
+from up2u_cba.cli.main import main
 
 
 def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
