@@ -59,13 +59,28 @@ def test_a_corrected_code_is_a_change_of_that_line(project):
     assert case_history.differences(old, new) == ["outcomes[2].code: 'CR2.0' -> 'CR2.0.1'"]
 
 
-def test_old_free_text_is_not_kept_in_the_history(project):
+def test_free_text_is_never_kept_in_the_history(project):
     old = stored(project)
     first, second, third = old.outcomes
-    new = with_outcomes(old, first, second.model_copy(update={"evidence": "Police check"}), third)
+    new = with_outcomes(old, first.model_copy(update={"description": ""}),
+                        second.model_copy(update={"evidence": "Police check"}), third)
     what = case_history.differences(old, new)
-    assert what == ["outcomes[2].evidence: changed to 'Police check'"]
-    assert second.evidence not in " ".join(what)
+    assert what == ["outcomes[1].description: removed", "outcomes[2].evidence: changed"]
+    assert second.evidence not in " ".join(what) and "Police check" not in " ".join(what)
+
+
+def test_text_a_later_correction_takes_out_is_gone_from_the_whole_file(project):
+    """Two corrections through the CLI: identifying text put in, then taken out again; the file,
+    history and all, no longer holds it."""
+    from hostile import invoke
+    path = project.parent / "cases" / "BCP" / "BCP-0001.toml"
+    slip = "Participant is the Poole lifeboat coxswain"
+    for description, reason in ((slip, "wrong case"), ("Children kept out of care", "identifying text taken out")):
+        result = invoke("case", "amend", "BCP-0001", "--settings", project, "--yes", "--reason", reason,
+                        "--set", f"outcomes[1].description={description}")
+        assert result.exit_code == 0, result.output
+    assert slip not in path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8").count('"outcomes[1].description: changed"') == 2
 
 
 def test_event_and_locality_changes_say_old_and_new(project):

@@ -7,9 +7,10 @@ its outcome lines. Entries are only ever appended (``case_files`` refuses a writ
 change or drop one).
 
 What changed is written ``old -> new``, field by field, with lines and events numbered from 1
-(``outcomes[2].quantity: 3 -> 2``). Free text (a description, an evidence note, a reason) is
-recorded as changed with its new wording only: the old wording is not kept, so that a correction
-that takes identifying text out of a case takes it out of the case file entirely.
+(``outcomes[2].quantity: 3 -> 2``). Free text (a description, an evidence note, a closure note,
+an acknowledgement) is recorded as added, changed or removed, never with its wording, old or
+new: the case holds the current wording, and the history, which is never rewritten, must not keep
+a wording that a later correction takes out of the case (identifying text entered by mistake).
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def _field_differences(where: str, old: pydantic.BaseModel, new: pydantic.BaseMo
             continue
         if before == after:
             continue
-        if field in FREE_TEXT:
-            what.append(f"{where}.{field}: changed to {_shown(after)}" if after else f"{where}.{field}: removed")
+        if field in FREE_TEXT:  # never its wording: see the module's docstring
+            what.append(f"{where}.{field}: {'changed' if before and after else 'added' if after else 'removed'}")
         else:
             what.append(f"{where}.{field}: {_shown(before)} -> {_shown(after)}")
     return what
