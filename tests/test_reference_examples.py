@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from hostile import assert_refused, invoke, sample_project
+from hostile import REPO, assert_refused, invoke, sample_project
 from up2u_cba import models
 from up2u_cba.inputs import reference_examples
 
@@ -65,3 +65,21 @@ def test_with_no_example_to_give_the_shape_is_said_in_words():
     said = reference_examples.shape(service, ["DOR-0001"])  # in use, but not a BCP reference
     assert "settings file" in said
     without_regex(said)
+
+
+def test_the_shape_of_a_services_references_is_worked_out_once_a_run(monkeypatch):
+    """Tightening a pattern puts every stored case out of shape; each one's message must not
+    work the example out again over every reference (that was quadratic: 12 s at 10,000 cases)."""
+    from up2u_cba import pipeline
+    from up2u_cba.inputs import reference_examples
+    from up2u_cba.method import checks
+    inputs, _ = pipeline.load(str(REPO / "up2u-cba.toml"))
+    services = tuple(service.model_copy(update={"reference_pattern": r"BCP-\d{5}"}) if service.name == "BCP"
+                     else service for service in inputs.settings.services)
+    settings = inputs.settings.model_copy(update={"services": services})
+    calls = []
+    real = reference_examples.shape
+    monkeypatch.setattr(reference_examples, "shape", lambda *args: calls.append(args) or real(*args))
+    problems = checks.check(settings, inputs.costs, inputs.series, inputs.cases)
+    out_of_shape = [problem for problem in problems if problem.code == "bad-reference"]
+    assert len(out_of_shape) > 10 and len(calls) == 1

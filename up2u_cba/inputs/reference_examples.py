@@ -36,17 +36,18 @@ def example(service: models.ServiceSettings, references=()) -> str | None:
     that the pattern allows; None when there is neither. Never one the personal-data guard
     would refuse."""
     pattern = service.reference_pattern
-    candidates = []
+
+    def allowed(candidate: str) -> bool:
+        return bool((not pattern or re.fullmatch(pattern, candidate)) and cases.SAFE_REFERENCE.fullmatch(candidate)
+                    and not privacy.check_reference(candidate))
+
     read = simple(pattern)
     if read:
         prefix, width = read
-        candidates.append(f"{prefix}{42 if width > 1 else 7:0{width}d}")
-    candidates.extend(sorted(references, key=str.upper))
-    for candidate in candidates:
-        if (not pattern or re.fullmatch(pattern, candidate)) and cases.SAFE_REFERENCE.fullmatch(candidate) \
-                and not privacy.check_reference(candidate):
-            return candidate
-    return None
+        made = f"{prefix}{42 if width > 1 else 7:0{width}d}"
+        if allowed(made):
+            return made
+    return min((reference for reference in references if allowed(reference)), key=str.upper, default=None)
 
 
 def shape(service: models.ServiceSettings, references=()) -> str:

@@ -32,6 +32,14 @@ def check(
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
     references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
+    shapes: dict[str, str] = {}
+
+    def shape_of(service: models.ServiceSettings) -> str:
+        """How ``service``'s references look, worked out once a run: each case out of shape asks."""
+        if service.name not in shapes:
+            shapes[service.name] = reference_examples.shape(service, references)
+        return shapes[service.name]
+
     for case in cases:
         key = case.reference.upper()  # BCP-0007 and bcp-0007 are one case to a person
         if key in seen:
@@ -48,7 +56,7 @@ def check(
                 code="outcomes-without-completion", file=case.file, where="outcomes[1]",
                 message="the case has outcome lines but has not completed, so they would be ignored",
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
-        problems.extend(_check_service(case, settings, references))
+        problems.extend(_check_service(case, settings, shape_of))
         problems.extend(_check_outcomes(case, costs, series))
         problems.extend(_check_declared(case, costs))
         problems.extend(_check_plausible(case, costs, series, settings))
@@ -73,7 +81,7 @@ def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.U
     return problems
 
 
-def _check_service(case: models.CaseRecord, settings: models.Settings, references: list[str]) -> list[Problem]:
+def _check_service(case: models.CaseRecord, settings: models.Settings, shape_of) -> list[Problem]:
     problems = []
     refused = privacy.check_reference(case.reference)
     if refused:  # whatever the service and its pattern allow
@@ -96,11 +104,11 @@ def _check_service(case: models.CaseRecord, settings: models.Settings, reference
     if not refused and not cases.SAFE_REFERENCE.fullmatch(case.reference):  # as entry and intake refuse it
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
                                 message="a reference is letters, digits, dashes and underscores only",
-                                hint=reference_examples.shape(service, references)))
+                                hint=shape_of(service)))
     elif not refused and service.reference_pattern and not re.fullmatch(service.reference_pattern, case.reference):
         problems.append(Problem(code="bad-reference", file=case.file, where="reference",
                                 message=f"'{case.reference}' is not in the shape of a {service.name} reference",
-                                hint=reference_examples.shape(service, references)))
+                                hint=shape_of(service)))
     return problems
 
 
