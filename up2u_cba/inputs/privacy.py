@@ -418,8 +418,14 @@ def _ni_numbers(text: str) -> bool:
 def personal_data(text: str) -> list[str]:
     """The kinds of personal data (keys of ``KINDS``) that ``text`` seems to contain, in
     ``KINDS`` order; empty when it looks like a harmless note."""
-    if not text:
-        return []
+    return list(_judged(text)) if text else []
+
+
+@functools.lru_cache(maxsize=16384)
+def _judged(text: str) -> tuple[str, ...]:
+    """``personal_data``, remembered per text: the same evidence note and the same reason (every
+    case of one intake import carries its reason) recur across thousands of case files, and
+    every command that loads the cases judges each of them."""
     text = normalise(text)
     found = set()
     if _emails(text):
@@ -440,7 +446,7 @@ def personal_data(text: str) -> list[str]:
         found.add(PHONE)
     if any(nhs_check_digit_ok("".join(match.group(1, 3, 4))) for match in _NHS_NUMBER.finditer(rest)):
         found.add(NHS_NUMBER)
-    return [kind for kind in KINDS if kind in found]
+    return tuple(kind for kind in KINDS if kind in found)
 
 
 def reference_kinds(reference: str) -> list[str]:
