@@ -32,6 +32,7 @@ def check(
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
     references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
+    declarations = _declarations(costs)  # (read once, not once per case)
     shapes: dict[str, str] = {}
 
     def shape_of(service: models.ServiceSettings) -> str:
@@ -59,6 +60,7 @@ def check(
         problems.extend(_check_service(case, settings, shape_of))
         problems.extend(_check_outcomes(case, costs, series))
         problems.extend(_check_declared(case, costs))
+        problems.extend(_check_overlaps_in_part(case, costs, declarations, series, settings.price_year))
         problems.extend(_check_plausible(case, costs, series, settings))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
 
@@ -205,6 +207,86 @@ def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
 def _with_ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
     """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
     return [code, *_ancestors(code, costs)]
+
+
+def _declarations(costs: dict[str, models.UnitCost]) -> list[tuple[models.UnitCost, models.Exclusion]]:
+    """Every ``not_with`` declaration of the tables: (the declaring cost, what it names and why)."""
+    return [(cost, exclusion) for cost in costs.values() for exclusion in cost.not_with]
+
+
+def _check_overlaps_in_part(case: models.CaseRecord, costs: dict[str, models.UnitCost],
+                            declarations: list[tuple[models.UnitCost, models.Exclusion]],
+                            series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> list[Problem]:
+    """Two lines that a declaration covers only in part: a line counts a whole cost (CR2.0) one of
+    whose constituents (CR2.0.5, its housing part) a table declares not to be counted with the
+    other line's cost (HO3.0). The whole includes the part's money, so the two overlap by it; a
+    warning, not a refusal, as the table's comment says only that the part *may* need leaving out.
+    A pair the tables declare outright is ``declared-double-count`` (``_check_declared``)."""
+    problems = []
+    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1)
+             if outcome.code in costs]
+    for later, code in lines:
+        for earlier, other in lines:
+            if earlier >= later:
+                break
+            if code == other or _declared_pair(code, other, costs) is not None:
+                continue  # (the same code twice, or a refused pair: said already)
+            for declaring, exclusion in declarations:
+                for one, two in (((later, code), (earlier, other)), ((earlier, other), (later, code))):
+                    part, named = _part_covered(declaring.code, one[1], costs), \
+                        _part_covered(exclusion.code, two[1], costs)
+                    if part is not None and named is not None:
+                        problems.append(_overlap_in_part(case, one, part, two, named, declaring, exclusion, costs,
+                                                         series, price_year))
+    return list(dict.fromkeys(problems))
+
+
+def _part_covered(declared: str, code: str, costs: dict[str, models.UnitCost]) -> str | None:
+    """How a declaration naming ``declared`` covers a line counting ``code``: "" when it covers
+    the whole line (``declared`` is the code or a cost it is part of), ``declared`` when only a
+    part of it (``declared`` is one of the code's constituents), else None."""
+    if declared in _with_ancestors(code, costs):
+        return ""
+    if declared in costs and code in _ancestors(declared, costs):
+        return declared
+    return None
+
+
+def _overlap_in_part(case: models.CaseRecord, one: tuple[int, str], part: str, two: tuple[int, str], named: str,
+                     declaring: models.UnitCost, exclusion: models.Exclusion, costs: dict[str, models.UnitCost],
+                     series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> Problem:
+    """The warning for line ``one``, whose ``part`` (or, if "", the whole of it) must not be
+    counted with line ``two`` or its ``named`` part: it names both lines, each part with its
+    description and value per unit, and the table's reason."""
+    if not part:  # (the part is on the other line's side: say that line first)
+        one, part, two, named = two, named, one, part
+    (number, code), (other_number, other) = one, two
+    their_part = f"'s part {_part_described(costs[named], series, price_year)}" if named else ""
+    containing = _with_ancestors(part, costs)  # (the part, and any part of ``code`` that holds it)
+    parts = [cost.code for cost in unit_costs.constituents(code, costs) if cost.code not in containing]
+    instead = f"count {code}'s other parts ({', '.join(parts)}) instead of {code}" if parts else \
+        f"count the parts of {code} other than {part} instead of {code}"
+    return Problem(
+        code="declared-overlap-in-part", file=case.file, where=f"outcomes[{number}].code", warning=True,
+        message=f"line {number} ({code}) includes {_part_described(costs[part], series, price_year)}, which must not "
+                f"be counted with line {other_number} ({other}){their_part}: {declaring.origin} says {declaring.code} "
+                f"is not to be counted with {exclusion.code}: \"{exclusion.reason}\"",
+        hint=f"{instead}, or keep {code} and say in the line's evidence that it overlaps line {other_number} by "
+             f"{part}; `up2u-cba costs show {part}` lists what it is not counted with")
+
+
+def _part_described(cost: models.UnitCost, series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> str:
+    """``CR2.0.5 (Domestic violence - ... housing services: £143.28 per incident at 2022/23 prices)``:
+    its fiscal value per unit in the report's price year (at its own price year if the deflator
+    series lacks either year)."""
+    value = cost.fiscal
+    if value is None:
+        return f"{cost.code} ({cost.description})"
+    amount, year = value.amount, value.price_year
+    if year in series.index and price_year in series.index:
+        amount, year = amount * series.factor(year, price_year), price_year
+    unit = cost.unit.strip().lower() or "per unit"
+    return f"{cost.code} ({cost.description}: £{amount:,.2f} {unit} at {year} prices)"
 
 
 def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
