@@ -340,6 +340,20 @@ def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
+def counted_years(outcome: models.OutcomeEntry, cost: models.UnitCost, green_book: assumptions.Assumptions) -> Decimal:
+    """The years a line counts for: its own, or (when its case file gave none) the settings'
+    benefit duration for its code."""
+    return outcome.years if outcome.years_stated else green_book.duration.get(cost.code, outcome.years)
+
+
+def gross_saving(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflators.DeflatorSeries,
+                 price_year: models.FinancialYear, green_book: assumptions.Assumptions) -> Decimal:
+    """A line's gross saving in whole pounds at ``price_year`` prices (its cost has a fiscal value
+    whose price year the series holds: checked before valuing)."""
+    factor = series.factor(cost.fiscal.price_year, price_year)
+    return models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * counted_years(outcome, cost, green_book))
+
+
 def value_line(
     case: models.CaseRecord,
     outcome: models.OutcomeEntry,
@@ -352,8 +366,8 @@ def value_line(
     cost = costs[outcome.code]
     assert cost.fiscal is not None, "checked before valuing"
     factor = series.factor(cost.fiscal.price_year, price_year)
-    years = outcome.years if outcome.years_stated else green_book.duration.get(cost.code, outcome.years)
-    saving = models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * years)
+    years = counted_years(outcome, cost, green_book)
+    saving = gross_saving(outcome, cost, series, price_year, green_book)
     deadweight = outcome.deadweight if outcome.deadweight is not None else green_book.deadweight.for_code(cost.code)
     attribution = outcome.attribution if outcome.attribution is not None \
         else green_book.attribution.for_code(cost.code)

@@ -12,10 +12,12 @@ The kinds are read from the words of a cost's ``unit`` ("Per person per year", "
 from __future__ import annotations
 
 import dataclasses
+import functools
 from decimal import Decimal
 
 from up2u_cba import models
 from up2u_cba.inputs import deflators
+from up2u_cba.method import calculate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +55,7 @@ OTHER = UnitKind("units", (), Decimal(20), MAX_YEARS)
 """A unit none of the kinds names (or none given)."""
 
 
+@functools.lru_cache(maxsize=1024)  # a table has a few dozen distinct units; every line asks
 def kind_of(unit: str) -> UnitKind:
     """The kind of ``unit``: the first of ``KINDS`` whose words it holds, else ``OTHER``."""
     words = unit.lower().replace("-", " ").split()
@@ -71,7 +74,7 @@ def doubts(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflator
     if outcome.quantity > kind.max_quantity:
         found.append(("quantity", f"quantity {_number(outcome.quantity)} is more than the {_number(kind.max_quantity)} "
                                   f"{kind.name} {unit} plausibly counts on one case"))
-    years = years_counted(outcome, cost, settings)
+    years = Decimal(calculate.counted_years(outcome, cost, settings.assumptions))
     if years > kind.max_years:
         found.append(("years", f"{_number(years)} years is longer than the {_number(kind.max_years)} "
                                f"{'year' if kind.max_years == 1 else 'years'} an outcome valued with {unit} "
@@ -83,21 +86,13 @@ def doubts(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflator
     return found
 
 
-def years_counted(outcome: models.OutcomeEntry, cost: models.UnitCost, settings: models.Settings) -> Decimal:
-    """The years the line counts for, as the report counts them (``calculate.value_line``)."""
-    if outcome.years_stated:
-        return outcome.years
-    return Decimal(settings.assumptions.duration.get(cost.code, outcome.years))
-
-
 def line_saving(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflators.DeflatorSeries,
                 settings: models.Settings) -> Decimal | None:
-    """The line's gross saving in whole pounds at the settings' price year, as the report
-    values it; None when it cannot be valued (its own problem says why)."""
+    """The line's gross saving at the settings' price year, valued as the report values it (by
+    the same function); None when it cannot be valued (its own problem says why)."""
     if cost.fiscal is None or cost.fiscal.price_year not in series.index or settings.price_year not in series.index:
         return None
-    factor = series.factor(cost.fiscal.price_year, settings.price_year)
-    return models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * years_counted(outcome, cost, settings))
+    return calculate.gross_saving(outcome, cost, series, settings.price_year, settings.assumptions)
 
 
 def _number(value: Decimal) -> str:
