@@ -138,7 +138,7 @@ def test_case_update_of_a_withdrawn_case_is_refused_restore_first(project):
     assert_unchanged(before, folder)
 
 
-@pytest.mark.parametrize("reason, code", [(None, "[reason-required]"), ("  ", "[reason-required]"),
+@pytest.mark.parametrize("reason, code", [(None, "[missing-reason]"), ("  ", "[missing-reason]"),
                                           ("seen at home, DOB 12/03/1985", "[personal-data]")])
 def test_a_reason_is_required_and_checked_by_the_personal_data_guard(project, reason, code):
     folder, settings_file = project
@@ -167,7 +167,7 @@ def test_at_a_terminal_it_asks_for_the_reason_and_to_confirm(project, monkeypatc
     assert_unchanged(before, folder)
     result = invoke("case", "withdraw", CASE, "--settings", settings_file, input="\nentered twice\ny\n")
     assert result.exit_code == 0, result.output
-    assert "Error: the reason is empty" in result.output  # asked again
+    assert "Error: no reason given" in result.output  # asked again
     record, _ = cases.load_file(str(case_path(folder)))
     assert record.withdrawn and record.changes[-1].reason == "entered twice"
 

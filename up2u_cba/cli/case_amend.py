@@ -10,9 +10,7 @@ change, its effect on the saving and its reason have been shown and confirmed; t
 from __future__ import annotations
 
 import datetime
-import os
 import shlex
-import sys
 from decimal import Decimal
 
 import click
@@ -22,7 +20,8 @@ from up2u_cba.entry import answer_checks, case_amendments, case_files, case_hist
 from up2u_cba.inputs import settings
 from up2u_cba.outputs import render_text
 from up2u_cba import problems as problems_
-from up2u_cba.cli.common import fail, input_options, show_warnings
+from up2u_cba.cli.common import (YES_OPTION, fail, find_case, input_options, interactive, reason_option,
+                                  show_warnings, withdrawn_problem)
 from up2u_cba.cli.case_entry import (DATE_FORMS, REASONS, Stopped, Valuer, ask, ask_line, ask_yes_no, choose,
                                 code_refused, find_cost, load_for_entry, show_case, status_label, stop_cleanly,
                                 try_line)
@@ -33,6 +32,8 @@ STATUSES = {status_label(status): status for status in models.Status}
 
 ACTIONS = ["locality", "event", "line", "adjustments", "remove an event", "remove a line", "done"]
 """What guided amend offers to change, in the order of its menu."""
+REASON_EXAMPLE = "police check confirmed 2 incidents"
+"""A reason for a correction, as a hint gives it."""
 
 
 @click.command("amend")
@@ -43,10 +44,8 @@ ACTIONS = ["locality", "event", "line", "adjustments", "remove an event", "remov
                    "repeat for several. Without --set or --remove, the amendment is guided.")
 @click.option("--remove", "removes", multiple=True, metavar="PATH",
               help="Remove a status event or outcome line, e.g. outcomes[3] or status[5]; repeat for several.")
-@click.option("--reason", metavar="TEXT", help="Why the case is corrected (required; a short note, no names "
-              "or dates): recorded in the case's history. Guided amend asks for it if not given.")
-@click.option("--yes", is_flag=True, help="With --set/--remove: write without asking (for scripts). Without "
-              "it, the change is shown and confirmed at a terminal.")
+@reason_option("Required; guided amend asks for it if not given.")
+@YES_OPTION
 @stop_cleanly
 def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, removes, reason, yes):
     """Correct a stored case: any field of it, or remove an event or outcome line.
@@ -88,7 +87,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
                  wrote_nothing=True)
         guided(old, old_text, reason, inputs, valuer)
         return
-    problems = case_amendments.reason_problems(reason, old.file)
+    problems = case_history.reason_problems(reason, "--reason", old.file, REASON_EXAMPLE)
     new, found = case_amendments.amend(old, sets, removes, inputs.settings, inputs.costs, inputs.series)
     problems += problems_.errors(found)
     if problems:
@@ -101,7 +100,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
     show_case(old, len(old.history), valuer)
     show_change(old, new, valuer)
     if not yes:
-        if not sys.stdin.isatty():
+        if not interactive():
             fail([Problem(code="needs-confirmation", file=old.file, where="--yes",
                           message="there is no terminal to confirm the change at",
                           hint="add --yes to write it without asking, as a script does")])
@@ -113,25 +112,11 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
 def stored_case(reference: str, inputs: pipeline.Inputs, case_problems: list[Problem]) -> tuple[models.CaseRecord, str]:
     """The stored case ``reference`` and its file's text, or exit 1 saying why it cannot be
     amended: unknown (with the nearest references), withdrawn, or with problems in its file."""
-    wanted = reference.strip().lower()
-    own = [problem for problem in case_problems
-           if os.path.splitext(os.path.basename(problem.file))[0].lower() == wanted]
-    found = [record for record in inputs.stored if record.reference.lower() == wanted]
-    own += [problem for problem in case_problems if found and problem.file == found[0].file and problem not in own]
-    if own:
-        fail(own, wrote_nothing=False, note=f"Correct these in the case file first: {reference} cannot be amended "
-                                            "while its file has problems.")
-    if not found:
-        known = [record.reference for record in inputs.stored]
-        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
-                      message=f"no case with reference {reference}",
-                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
-    old = found[0]
+    old = find_case(reference, inputs, case_problems,
+                    note=f"Correct these in the case file first: {reference.strip()} cannot be amended while its "
+                         "file has problems.")
     if old.withdrawn:
-        fail([Problem(code="case-withdrawn", file=old.file, where="withdrawn",
-                      message=f"{old.reference} is withdrawn, and a withdrawn case is not amended",
-                      hint=f"restore it first with `up2u-cba case restore {old.reference}`, then amend it")],
-             wrote_nothing=False)
+        fail([withdrawn_problem(old, "amend")], wrote_nothing=False)
     old_text, problem = case_files.read_stored(old.file)
     if problem is not None:
         fail([problem], wrote_nothing=False)
@@ -206,7 +191,7 @@ def guided(old: models.CaseRecord, old_text: str, reason: str | None, inputs: pi
            valuer: Valuer) -> None:
     """Ask what to change, change by change; show the result and its reason; write on 'yes'."""
     if reason is not None:
-        problems = case_amendments.reason_problems(reason, old.file)
+        problems = case_history.reason_problems(reason, "--reason", old.file, REASON_EXAMPLE)
         if problems:
             fail(problems)
     click.echo(f"As stored in {old.file}:")
@@ -227,7 +212,7 @@ def guided(old: models.CaseRecord, old_text: str, reason: str | None, inputs: pi
 
 
 def reason_text(text: str, file: str) -> str:
-    problems = case_amendments.reason_problems(text, file, where="reason")
+    problems = case_history.reason_problems(text, "reason", file, REASON_EXAMPLE)
     if problems:
         raise ValueError("; ".join(f"{problem.message} ({problem.hint})" if problem.hint else problem.message
                                    for problem in problems))

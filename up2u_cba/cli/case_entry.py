@@ -20,8 +20,8 @@ from up2u_cba.entry import answer_checks, case_files, case_history, cost_search,
 from up2u_cba.inputs import cases, settings, unit_costs
 from up2u_cba.method import calculate
 from up2u_cba.outputs import render_text
-from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, given_path, input_options, options,
-                                  show_warnings, workbook_path_problem)
+from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, find_case, given_path, input_options,
+                                  options, reason_option, show_warnings, withdrawn_problem, workbook_path_problem)
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
 
@@ -784,25 +784,9 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
     warn_unsaved(inputs.settings.cases_folder, resume_file)
     valuer = Valuer(inputs)
-    found = [record for record in inputs.cases if record.reference.lower() == reference.strip().lower()]
-    withdrawn = [record for record in inputs.withdrawn if record.reference.lower() == reference.strip().lower()]
-    if withdrawn:  # counted nowhere: an update would change figures no report shows
-        fail([withdrawn_problem(withdrawn[0])], wrote_nothing=False)
-    if not found:
-        own = [problem for problem in case_problems
-               if os.path.splitext(os.path.basename(problem.file))[0].lower() == reference.strip().lower()]
-        if own:
-            fail(own, wrote_nothing=False)
-        known = [record.reference for record in inputs.cases]
-        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
-                      message=f"no case with reference {reference}",
-                      hint=case_files.unknown_reference_hint(reference, known)
-                      + "; a new case is entered with `up2u-cba case new`")],
-             wrote_nothing=False)
-    old = found[0]
-    own = [problem for problem in case_problems if problem.file == old.file]
-    if own:
-        fail(own, wrote_nothing=False)
+    old = find_case(reference, inputs, case_problems, hint="; a new case is entered with `up2u-cba case new`")
+    if old.withdrawn:  # counted nowhere: an update would change figures no report shows
+        fail([withdrawn_problem(old, "update")], wrote_nothing=False)
     old_text, problem = case_files.read_stored(old.file)
     if problem is not None:
         fail([problem], wrote_nothing=False)
@@ -826,15 +810,6 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
         keep_and_fail(record, problems, inputs.settings.cases_folder, update=True, resume_file=resume_file)
     click.echo(f"Saved {old.file}; it passes the checks `validate` runs.")
     finished(resume_file)
-
-
-def withdrawn_problem(record: models.CaseRecord) -> Problem:
-    """A withdrawn case cannot be changed: it is restored first."""
-    change = case_history.withdrawal(record)
-    when = f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})" if change else ""
-    return Problem(code="case-withdrawn", file=record.file, where="",
-                   message=f"{record.reference} is withdrawn{when}: it counts in no report",
-                   hint=f"restore it first: `up2u-cba case restore {record.reference} --reason \"...\"`")
 
 
 def enter_additions(old: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
@@ -1100,8 +1075,7 @@ def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | N
 @click.option("--replace", is_flag=True, help="Replace each stored case the workbook changes with the workbook's "
               "version (each change is listed first and recorded in the case's history). Needs --reason. "
               "Without it, a workbook that changes a stored case is refused.")
-@click.option("--reason", metavar="TEXT", help="Why the stored cases are replaced (recorded in each one's history, "
-              "and in each new case's).")
+@reason_option("Needed with --replace.")
 @click.option("--update", is_flag=True, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Check and list what would be written, but write nothing.")
 def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, reason, update, dry_run):
@@ -1184,14 +1158,9 @@ def import_option_problems(replace: bool, reason: str | None, update: bool) -> l
                         message="--update is no more: it added a corrected line as a second line, counting it twice",
                         hint='a stored case is now held whole in the workbook (`up2u-cba intake export` writes it) '
                              'and replaced with --replace --reason "why"; see what would change with --dry-run')]
-    if reason is not None and not reason.strip():
-        return [Problem(code="missing-reason", file="", where="--reason", message="the reason is empty",
-                        hint='say why the cases are replaced, e.g. --reason "quantities confirmed by police check"')]
-    if replace and reason is None:
-        return [Problem(code="missing-reason", file="", where="--reason",
-                        message="--replace needs a reason: it is recorded in each replaced case's history",
-                        hint='e.g. --replace --reason "quantities confirmed by police check"')]
-    return case_files.text_problems("", "--reason", "reason", reason.strip()) if reason else []
+    if replace or reason is not None:  # (--replace needs one: it is recorded in each replaced case's history)
+        return case_history.reason_problems(reason, "--reason", example="quantities confirmed by police check")
+    return []
 
 
 def replace_not_asked(plan: intake.Plan) -> list[Problem]:

@@ -11,9 +11,7 @@ removed since, say) is not restored. Registered on the ``case`` group by ``main.
 
 from __future__ import annotations
 
-import os
 import shlex
-import sys
 
 import click
 
@@ -22,7 +20,7 @@ from up2u_cba.entry import case_files, case_history
 from up2u_cba.method import checks
 from up2u_cba.outputs import render_text
 from up2u_cba import problems as problems_
-from up2u_cba.cli.common import fail, input_options
+from up2u_cba.cli.common import YES_OPTION, fail, find_case, input_options, interactive, reason_option, withdrawn_on
 from up2u_cba.cli.case_entry import Stopped, Valuer, ask_yes_no, load_for_entry, show_history, stop_cleanly
 from up2u_cba.problems import Problem
 
@@ -33,15 +31,7 @@ def register(case: click.Group) -> None:
     case.add_command(case_restore)
 
 
-REASON_OPTION = click.option(
-    "--reason", metavar="TEXT",
-    help="Why, in a short note (no names): recorded in the case's history. Required (asked for at a terminal).")
-YES_OPTION = click.option("--yes", is_flag=True, help="Do not ask to confirm (for scripts).")
-
-
-def interactive() -> bool:
-    """Whether a person at a terminal can be asked (a script or a pipe cannot)."""
-    return sys.stdin.isatty()
+REASON_OPTION = reason_option("Required (asked for at a terminal).")
 
 
 @click.command("withdraw")
@@ -90,17 +80,13 @@ def change_state(settings_file, cases_folder, unit_cost_files, reference: str, r
                  withdraw: bool) -> None:
     """Withdraw (``withdraw``) or restore the case ``reference``: check, show, confirm, write."""
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
-    old = find_stored(reference, inputs, case_problems)
+    old = find_case(reference, inputs, case_problems)
     verb = "withdraw" if withdraw else "restore"
     if old.withdrawn == withdraw:
         fail([already(old, withdraw)], wrote_nothing=False)
     problems = []
-    if reason is not None:
-        reason, problems = checked_reason(reason, old.file)
-    elif not interactive():
-        problems.append(Problem(code="reason-required", file=old.file, where="--reason",
-                                message=f"a reason is needed to {verb} a case (it is recorded in its history)",
-                                hint=f'add --reason "...", e.g. {example(old, withdraw)}'))
+    if reason is not None or not interactive():  # (at a terminal, it is asked for once the case is shown)
+        problems = case_history.reason_problems(reason, "--reason", old.file, example=reason_example(withdraw))
     if not yes and not interactive():
         problems.append(Problem(code="needs-confirmation", file=old.file, where="--yes",
                                 message=f"nobody is at a terminal to confirm: a case is only {verb_past(withdraw)} "
@@ -115,7 +101,7 @@ def change_state(settings_file, cases_folder, unit_cost_files, reference: str, r
         fail([problem])
     show(old, inputs, withdraw)
     if reason is None:
-        reason = ask_reason(old.file)
+        reason = ask_reason(old.file, withdraw)
     if not yes and not ask_yes_no(f"{verb.capitalize()} {old.reference}?"):
         raise Stopped
     kind = models.ChangeKind.WITHDRAWN if withdraw else models.ChangeKind.RESTORED
@@ -140,23 +126,6 @@ def stays_withdrawn(record: models.CaseRecord) -> str:
             f"is listed (in {record.file}, or the unit costs or settings), then restore it again.")
 
 
-def find_stored(reference: str, inputs, case_problems: list[Problem]) -> models.CaseRecord:
-    """The stored case (withdrawn or not) with ``reference``; otherwise say why and exit 1."""
-    wanted = reference.strip().lower()
-    found = [record for record in inputs.stored if record.reference.lower() == wanted]
-    own = [problem for problem in case_problems
-           if found and problem.file == found[0].file
-           or not found and os.path.splitext(os.path.basename(problem.file))[0].lower() == wanted]
-    if own:  # (a case file that does not read, or whose case has problems of its own)
-        fail(own, wrote_nothing=False)
-    if not found:
-        known = [record.reference for record in inputs.stored]
-        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
-                      message=f"no case with reference {reference}",
-                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
-    return found[0]
-
-
 def already(record: models.CaseRecord, withdraw: bool) -> Problem:
     """The problem when the case is already as asked: withdrawn, or not withdrawn."""
     if withdraw:
@@ -169,47 +138,33 @@ def already(record: models.CaseRecord, withdraw: bool) -> Problem:
                    hint="nothing to do; `up2u-cba case list --withdrawn` lists the withdrawn cases")
 
 
-def withdrawn_on(record: models.CaseRecord) -> str:
-    """' on 2026-11-30 (entered twice)': when and why the case was withdrawn, as its history says."""
-    change = case_history.withdrawal(record)
-    if change is None:
-        return " (its history does not say when: the file was marked by hand)"
-    return f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})"
-
-
 def withdrawn_banner(record: models.CaseRecord) -> str:
     """The line `case show` puts above a withdrawn case."""
     return (f"WITHDRAWN{withdrawn_on(record)}: left out of every report and count; "
             f"`up2u-cba case restore {record.reference} --reason \"...\"` brings it back.")
 
 
+def reason_example(withdraw: bool) -> str:
+    return "entered twice" if withdraw else "not a duplicate after all"
+
+
 def example(record: models.CaseRecord, withdraw: bool) -> str:
-    reason = "entered twice" if withdraw else "not a duplicate after all"
     command = "withdraw" if withdraw else "restore"
-    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason \"{reason}\""
+    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason \"{reason_example(withdraw)}\""
 
 
 def verb_past(withdraw: bool) -> str:
     return "withdrawn" if withdraw else "restored"
 
 
-def checked_reason(text: str, file: str) -> tuple[str, list[Problem]]:
-    """The reason, stripped, and its problems: none given, too long, or like personal data."""
-    text = text.strip()
-    if not text:
-        return text, [Problem(code="reason-required", file=file, where="--reason", message="the reason is empty",
-                              hint='say why in a short note, e.g. --reason "entered twice"')]
-    return text, case_files.text_problems(file, "--reason", "reason", text)
-
-
-def ask_reason(file: str) -> str:
+def ask_reason(file: str, withdraw: bool) -> str:
     """Ask for the reason until one passes the checks."""
     while True:
         text = click.prompt("Reason (a short note, no names; recorded in the case's history)", default="",
                             show_default=False)
-        reason, problems = checked_reason(text, file)
+        problems = case_history.reason_problems(text, "reason", file, example=reason_example(withdraw))
         if not problems:
-            return reason
+            return text.strip()
         for problem in problems:
             click.echo(f"Error: {problem.message} ({problem.hint})")
 

@@ -1,4 +1,5 @@
-"""What every command-line module shares: printing problems, the input options, loading inputs."""
+"""What every command-line module shares: printing problems, the input options and the options
+of a change (--reason, --yes), loading inputs, finding a stored case."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 
 import click
 
-from up2u_cba import pipeline, storage
+from up2u_cba import models, pipeline, storage
+from up2u_cba.entry import case_files, case_history
 from up2u_cba.inputs import settings
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
@@ -59,11 +61,66 @@ input_options = options(SETTINGS_OPTION, CASES_OPTION, UNIT_COSTS_OPTION)
 """The options every command that reads the inputs shares."""
 
 
+def reason_option(when: str):
+    """The ``--reason`` option of a command that changes stored cases; ``when`` says when it is
+    needed (and whether it is asked for)."""
+    return click.option("--reason", metavar="TEXT",
+                        help=f"Why, in a short note (no names): recorded in the history of each case changed. {when}")
+
+
+YES_OPTION = click.option("--yes", is_flag=True,
+                          help="Write without asking to confirm (for scripts); without it, the change is shown and "
+                               "confirmed at a terminal.")
+"""The ``--yes`` option of a command that asks before it writes."""
+
+
+def interactive() -> bool:
+    """Whether a person at a terminal can be asked (a script or a pipe cannot)."""
+    return sys.stdin.isatty()
+
+
 def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
     inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
         fail(problems, wrote_nothing=False)
     return inputs
+
+
+def find_case(reference: str, inputs: pipeline.Inputs, case_problems: list[Problem] = (), note: str = "",
+              hint: str = "") -> models.CaseRecord:
+    """The stored case (withdrawn or not) with ``reference`` (in any case, spaces around it
+    ignored); otherwise exit 1 with the problems of its file (then ``note``), or, for no such
+    case, the nearest references (then ``hint``)."""
+    wanted = reference.strip()
+    found = [record for record in inputs.stored if record.reference.lower() == wanted.lower()]
+    own = [problem for problem in case_problems  # (a case file that does not read, or has problems of its own)
+           if found and problem.file == found[0].file
+           or os.path.splitext(os.path.basename(problem.file))[0].lower() == wanted.lower()]
+    if own:
+        fail(own, wrote_nothing=False, note=note)
+    if not found:
+        known = [record.reference for record in inputs.stored]
+        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=wanted,
+                      message=f"no case with reference {wanted}",
+                      hint=case_files.unknown_reference_hint(wanted, known) + hint)], wrote_nothing=False)
+    return found[0]
+
+
+def withdrawn_on(record: models.CaseRecord) -> str:
+    """' on 2026-11-30 (entered twice)': when and why the case was withdrawn, as its history says."""
+    change = case_history.withdrawal(record)
+    if change is None:
+        return " (its history does not say when: the file was marked by hand)"
+    return f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})"
+
+
+def withdrawn_problem(record: models.CaseRecord, command: str) -> Problem:
+    """A withdrawn case is not changed by ``case COMMAND`` (update, amend): it is restored first."""
+    return Problem(code="case-withdrawn", file=record.file, where="",
+                   message=f"{record.reference} was withdrawn{withdrawn_on(record)}: it counts in no report, and is "
+                           "not changed until it is restored",
+                   hint=f"restore it first with `up2u-cba case restore {record.reference} --reason \"...\"`, then "
+                        f"run `up2u-cba case {command} {record.reference}` again")
 
 
 def show_warnings(warnings: list[Problem]) -> None:

@@ -10,14 +10,14 @@ import click
 import up2u_cba
 from up2u_cba import models, pipeline, storage
 from up2u_cba.cli import case_amend, case_entry, case_withdrawal, spend
-from up2u_cba.entry import answer_checks, case_files, cost_search
+from up2u_cba.entry import answer_checks, cost_search
 from up2u_cba.inputs import gmca, unit_costs
 from up2u_cba.method import sensitivity
 from up2u_cba.outputs import render_json, render_text, render_xlsx
 from up2u_cba.method import report as report_
 from up2u_cba.method import changed_since as changed_since_
-from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, given_path, input_options,
-                                  load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
+from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, find_case, given_path,
+                                  input_options, load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
 from up2u_cba.problems import InputError, Problem, counted
 
 
@@ -129,8 +129,9 @@ def validate(settings_file, cases_folder, unit_cost_files):
     completed = sum(1 for case in inputs.cases if case.completed_on)
     found = f"no problems, {counted(len(inputs.warnings), 'warning')}" if inputs.warnings else "no problems"
     withdrawn = f", {len(inputs.withdrawn)} withdrawn" if inputs.withdrawn else ""  # (counted in nothing)
-    click.echo(f"OK: {len(inputs.cases)} cases ({completed} completed){withdrawn}, {len(inputs.costs)} unit costs, "
-               f"{len(inputs.series.index)} deflator years; {found} found.")
+    click.echo(f"OK: {counted(len(inputs.cases), 'case')} ({completed} completed){withdrawn}, "
+               f"{counted(len(inputs.costs), 'unit cost')}, {counted(len(inputs.series.index), 'deflator year')}; "
+               f"{found} found.")
     show_warnings(inputs.warnings)
     case_entry.warn_unsaved(inputs.settings.cases_folder)
 
@@ -156,13 +157,7 @@ def case_show(settings_file, cases_folder, unit_cost_files, with_history, refere
       up2u-cba case show BCP-0011 --history
     """
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
-    found = [record for record in inputs.stored if record.reference.lower() == reference.lower()]
-    if not found:
-        known = [record.reference for record in inputs.stored]
-        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=reference,
-                      message=f"no case with reference {reference}",
-                      hint=case_files.unknown_reference_hint(reference, known))], wrote_nothing=False)
-    record = found[0]
+    record = find_case(reference, inputs)
     if record.withdrawn:
         click.echo(case_withdrawal.withdrawn_banner(record))
     click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")

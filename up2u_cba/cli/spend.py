@@ -3,13 +3,11 @@ without editing the settings file by hand."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from up2u_cba.entry import settings_writer
 from up2u_cba.outputs import render_text
-from up2u_cba.cli.common import SETTINGS_OPTION, fail
+from up2u_cba.cli.common import SETTINGS_OPTION, fail, interactive
 
 
 def register(main: click.Group) -> None:
@@ -61,11 +59,6 @@ def spend_set(settings_file, overwrite, service, year, amount):
     before = "" if change.old is None else f"{settings_writer.pounds(change.old)} -> "
     click.echo(f"{change.service} spend for {change.year}: {before}{settings_writer.pounds(change.amount)} "
                f"(written to {change.file})")
-
-
-def interactive() -> bool:
-    """Whether a person at a terminal can be asked (a script or a pipe cannot)."""
-    return sys.stdin.isatty()
 
 
 @spend.command("list")

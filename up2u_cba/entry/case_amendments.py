@@ -426,19 +426,6 @@ def _numbered_as_stored(problem: Problem, old: models.CaseRecord, removed: list[
                                       "message": re.sub(r"\bline (\d+)\b", renumber_line, problem.message)})
 
 
-def reason_problems(reason: str | None, file: str, where: str = "--reason") -> list[Problem]:
-    """Why the reason given for a change cannot be recorded: none given, too long, a character
-    a workbook cannot hold, or what looks like personal data."""
-    text = (reason or "").strip()
-    if not text:
-        return [Problem(code="missing-reason", file=file, where=where, message="no reason given for the change",
-                        hint='say why in a short note, e.g. --reason "police check confirmed 2 incidents"')]
-    refused = spreadsheet_text.problem(file, where, "reason", text)
-    if refused:
-        return [refused]
-    return case_files.text_problems(file, where, "reason", text)
-
-
 # --- the options that make a correction ------------------------------------------------------
 
 

@@ -25,6 +25,9 @@ import pydantic
 
 import up2u_cba
 from up2u_cba import models
+from up2u_cba.entry import case_files
+from up2u_cba.outputs import spreadsheet_text
+from up2u_cba.problems import Problem
 
 FREE_TEXT = {"description", "evidence", "adjustment_reason", "acknowledged", "note"}
 """Fields of a line or event whose old wording a change does not repeat."""
@@ -37,6 +40,24 @@ def new_change(kind: models.ChangeKind, settings: models.Settings, what: list[st
     made = (now or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
     return models.CaseChange(made=made.replace(microsecond=0), kind=kind, what=tuple(what), reason=reason.strip(),
                              tool=f"up2u-cba {up2u_cba.__version__}", user=_user() if settings.record_user else "")
+
+
+def reason_problems(reason: str | None, where: str = "--reason", file: str = "",
+                    example: str = "entered twice") -> list[Problem]:
+    """Why the reason given for a change (recorded in the history) cannot be recorded: none
+    given (``missing-reason``), too long, a character a workbook cannot hold, or what looks like
+    personal data; located at ``where`` (``--reason``, or ``reason`` when asked at a terminal).
+    The one check of every command that records a reason: amend, withdraw, restore, intake import."""
+    text = (reason or "").strip()
+    if not text:
+        said = f'--reason "{example}"' if where == "--reason" else f'"{example}"'
+        return [Problem(code="missing-reason", file=file, where=where,
+                        message="no reason given for the change: it is recorded in the case's history",
+                        hint=f"say why in a short note (no names), e.g. {said}")]
+    refused = spreadsheet_text.problem(file, where, "reason", text)
+    if refused:
+        return [refused]
+    return case_files.text_problems(file, where, "reason", text)
 
 
 def _user() -> str:
