@@ -101,6 +101,27 @@ def test_printing_to_a_full_disk_is_said_not_raised(project, args):
     assert "standard output" in result.stderr and "No space left on device" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("args", [["report", "--xlsx", "out.xlsx"], ["intake", "export", "out.xlsx"],
+                                  ["intake", "template", "out.xlsx"]])
+def test_a_workbook_over_the_file_size_limit_is_said_without_a_traceback(project, args):
+    """Under a file-size limit (`ulimit -f`) a workbook's write failed with EFBIG, said only as
+    "cannot write it: File too large", and Python then printed the half-written zip file's
+    second failure as an ignored-exception traceback."""
+    import resource
+    folder, settings = project
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run([sys.executable, "-m", "up2u_cba", *args], cwd=folder, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=limited)
+    assert result.returncode == 1, result.stderr
+    assert "file-size limit" in result.stderr and "[cannot-write]" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, result.stderr
+    assert not (folder / "out.xlsx").exists()
+    assert not [name for name in os.listdir(folder) if name.startswith(("out.xlsx", ".out.xlsx"))]
+
+
 # --- outputs that are not files (deliverable 4) ------------------------------------------------
 
 

@@ -97,6 +97,8 @@ def write_problem(path: str, error: OSError, where: str = "") -> Problem:
         errno.ENOENT: (f"the folder {folder} does not exist (any more)", "create it again, or choose another path"),
         errno.ENOTDIR: (f"part of the path {folder} is not a folder", "choose another path"),
         errno.EISDIR: ("this is a folder, not a file name", "give a file name inside it"),
+        errno.EFBIG: ("the file would be larger than this system allows (a file-size limit)",
+                      "ask whoever runs the computer to raise the limit, or write to another disk"),
     }
     message, hint = reasons.get(error.errno, (f"cannot write it: {error.strerror or error}",
                                               "check the folder can be written to, or choose another path"))

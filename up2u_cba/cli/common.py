@@ -139,6 +139,7 @@ class SafeGroup(click.Group):
     def main(self, args=None, *rest, **options):
         words = list(sys.argv[1:] if args is None else args)
         storage.holder_command = command_name(self, words)
+        sys.unraisablehook = _quiet_half_written_zip
         try:
             return super().main(args, *rest, **options)
         except OSError as error:  # printing --help or --version to a full disk, before any command runs
@@ -155,6 +156,16 @@ class SafeGroup(click.Group):
             if error.errno == errno.EPIPE:  # the reader of our output went away: click's own handling
                 raise
             fail([os_problem(error)])
+
+
+def _quiet_half_written_zip(unraisable) -> None:
+    """A workbook whose write failed (disk full, a file-size limit) has been reported as a problem
+    and its temporary file removed; when Python later collects the half-written zip file, it
+    tries to finish it, fails the same way and would print that as a traceback. Only that is
+    kept quiet; anything else raised where it cannot be caught is printed as Python prints it."""
+    if isinstance(unraisable.exc_value, OSError) and "ZipFile" in getattr(unraisable.object, "__qualname__", ""):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def command_name(group: click.Group, words: list[str]) -> str:
