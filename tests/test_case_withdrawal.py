@@ -274,3 +274,22 @@ def test_a_withdrawn_case_whose_code_has_gone_is_shown_with_why_it_cannot_be_val
     assert "outcomes[1].code" in shown.output and "[unknown-cost-code]" in shown.output
     assert_refused(invoke("case", "restore", CASE, "--reason", "not a duplicate", "--yes", "--settings", settings_file),
                    "[unknown-cost-code]", "outcomes[1].code")
+
+
+def test_a_hand_edited_file_with_comments_is_withdrawn_and_restored_keeping_every_byte(tmp_path):
+    """A withdrawal changes one flag: it was refused (would-lose-comments) for a file with a
+    comment below its top, since the whole case was laid out again."""
+    settings = sample_project(tmp_path)
+    path = tmp_path / "cases" / "BCP" / "BCP-0001.toml"
+    text = path.read_text(encoding="utf-8").replace("quantity = 3\n", "quantity = 3  # police check, March\n")
+    path.write_text(text, encoding="utf-8")
+    withdrawn = invoke("case", "withdraw", "BCP-0001", "--settings", settings, "--reason", "entered twice", "--yes")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(text.replace('locality = "Bournemouth"\n', 'locality = "Bournemouth"\nwithdrawn = true\n'))
+    restored = invoke("case", "restore", "BCP-0001", "--settings", settings, "--reason", "not a duplicate", "--yes")
+    assert restored.exit_code == 0, restored.output
+    record, problems = cases.load_file(str(path))
+    assert problems == [] and not record.withdrawn
+    assert path.read_text(encoding="utf-8").startswith(text)
+    assert [change.kind.value for change in record.changes] == ["withdrawn", "restored"]

@@ -508,10 +508,38 @@ def replacement_text(old_text: str, old: models.CaseRecord, new: models.CaseReco
     again, keeping the leading comment; None if the file has comments further down, which laying
     it out again would lose."""
     old_text = old_text.removeprefix("\ufeff")
+    kept = _withdrawal_text(old_text, old, new)
+    if kept is not None:
+        return kept
     comment = leading_comment(old_text)
     if render(old, comment) != old_text and has_comment(old_text.splitlines(keepends=True)[len(comment):]):
         return None
     return render(new, comment)
+
+
+_WITHDRAWN_LINE = re.compile(r"[ \t]*withdrawn[ \t]*=[ \t]*true[ \t]*(#[^\n]*)?\n?")
+
+
+def _withdrawal_text(old_text: str, old: models.CaseRecord, new: models.CaseRecord) -> str | None:
+    """``old``'s file with only its withdrawal flag changed and history entries appended, every
+    other byte kept (so a hand-edited file's comments stay, and a withdrawal is never refused for
+    them); None when more than that changed, or the edit does not read back as ``new``."""
+    if new.model_copy(update={"withdrawn": old.withdrawn, "changes": old.changes}) != old \
+            or new.withdrawn == old.withdrawn:
+        return None
+    lines = old_text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    first_table = next((index for index, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    if new.withdrawn:  # after the last key above the first table, as a new file has it
+        last_key = max((index for index in range(first_table) if lines[index].strip()), default=-1)
+        top = lines[:last_key + 1] + ["withdrawn = true\n"] + lines[last_key + 1:first_table]
+    else:
+        top = [line for line in lines[:first_table] if not _WITHDRAWN_LINE.fullmatch(line)]
+    text = "".join(top + lines[first_table:])
+    for change in new.changes[len(old.changes):]:
+        text += "\n" + "\n".join(_change_table(change)) + "\n"
+    return text if same_case(_parse_text(text), new) else None
 
 
 def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) -> list[Problem]:
