@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from up2u_cba import models, pipeline
+from up2u_cba.problems import Problem
 from up2u_cba.entry import case_files
 from up2u_cba.inputs import cases
 from up2u_cba.cli.main import main
@@ -737,3 +738,11 @@ def test_intake_template_to_a_folder_named_like_a_workbook_is_refused(project):
     folder.mkdir()
     result = invoke("intake", "template", str(folder), "--overwrite", "--settings", str(built.settings))
     assert_fails_cleanly(result, [("bad-output", str(folder), "PATH")])
+
+
+def test_problems_are_listed_in_reading_order_with_numbers_as_numbers():
+    from up2u_cba.cli.common import reading_order
+    places = ["Outcomes row 10: quantity", "Outcomes row 2: code", "outcomes[10].code", "outcomes[2].code", ""]
+    found = [Problem(code="x", file="a.xlsx", where=where, message="m") for where in places]
+    assert [problem.where for problem in sorted(found, key=reading_order)] == [
+        "", "Outcomes row 2: code", "Outcomes row 10: quantity", "outcomes[2].code", "outcomes[10].code"]

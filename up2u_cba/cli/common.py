@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 
@@ -21,11 +22,18 @@ def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") ->
     """Print every problem to stderr (then ``note``, if any) and exit 1."""
     ending = "; nothing was written:" if wrote_nothing else ":"
     click.echo(f"{problems_.counted(len(problems), 'problem')} found{ending}", err=True)
-    for problem in sorted(problems, key=lambda problem: (problem.file, problem.where)):
+    for problem in sorted(problems, key=reading_order):
         click.echo(f"  {problem}", err=True)
     if note:
         click.echo(note, err=True)
     sys.exit(1)
+
+
+def reading_order(problem: Problem) -> tuple:
+    """Problems in the order a person reads their places: by file, then by place with numbers
+    taken as numbers (row 2 before row 10, outcomes[2] before outcomes[10])."""
+    return tuple([problem.file] + [int(part) if part.isdigit() else part
+                                   for part in re.split(r"(\d+)", problem.where)])
 
 
 def given_path(ctx: click.Context, param: click.Parameter, value):
@@ -127,7 +135,7 @@ def show_warnings(warnings: list[Problem]) -> None:
     """List warnings on stderr, apart from any problem: they never stop a command."""
     if warnings:
         click.echo(f"{problems_.counted(len(warnings), 'warning')}:", err=True)
-        for warning in sorted(warnings, key=lambda warning: (warning.file, warning.where)):
+        for warning in sorted(warnings, key=reading_order):
             click.echo(f"  {warning}", err=True)
 
 
