@@ -361,3 +361,13 @@ def test_no_other_command_loads_the_toml_editing_library(project):
               "print('tomlkit' in sys.modules)")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False", found.stderr
+
+
+def test_a_negative_amount_typed_plainly_is_refused_as_an_amount_not_as_an_unknown_option(project):
+    """`spend set BCP 2023/24 -5` said "No such option: -5"; it is an amount, and a wrong one."""
+    folder, settings = project
+    before = snapshot(folder)
+    result = invoke("spend", "set", "BCP", "2023/24", "-5", "--settings", settings)
+    assert_refused(result, "AMOUNT", "[bad-amount]")
+    assert "No such option" not in result.output
+    assert_unchanged(before, folder)

@@ -20,7 +20,7 @@ def spend() -> None:
     """Set and list each service's programme spend per financial year."""
 
 
-@spend.command("set")
+@spend.command("set", context_settings={"ignore_unknown_options": True})  # (-5 is an amount to refuse, not an option)
 @SETTINGS_OPTION
 @click.option("--overwrite", is_flag=True, help="Replace a spend already set for the year.")
 @click.argument("service")
