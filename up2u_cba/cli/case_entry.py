@@ -16,7 +16,8 @@ import sys
 import click
 
 from up2u_cba import models, pipeline, storage
-from up2u_cba.entry import answer_checks, case_files, case_history, cost_search, import_journal, intake, unsaved_cases
+from up2u_cba.entry import (answer_checks, case_files, case_history, case_selection, cost_search, import_journal,
+                            intake, unsaved_cases)
 from up2u_cba.inputs import cases, settings, unit_costs
 from up2u_cba.method import calculate
 from up2u_cba.outputs import render_text
@@ -398,12 +399,20 @@ def show_matches(matches: cost_search.Matches, start: int, end: int, valuer: Val
         click.echo(f"  {number:>2}) {cost.code:<10} {text}  [{valuer.per_unit(cost)}]")
 
 
-def code_refused(record: models.CaseRecord, cost: models.UnitCost, valuer: Valuer) -> bool:
+def code_refused(record: models.CaseRecord, cost: models.UnitCost, valuer: Valuer, number: int | None = None) -> bool:
     """Say so and return True if ``cost`` cannot be added to the case at all (e.g. it is part of
-    a cost the case already counts), before any more is asked."""
-    probe = answer_checks.with_outcomes(record, [*record.outcomes, models.OutcomeEntry(code=cost.code, quantity=1)])
+    a cost the case already counts), before any more is asked. With ``number`` (an index), the
+    cost is tried in place of that line, so that a message numbers every line as the case does."""
+    outcomes = list(record.outcomes)
+    probe_line = models.OutcomeEntry(code=cost.code, quantity=1)
+    if number is None:
+        number = len(outcomes)
+        outcomes.append(probe_line)
+    else:
+        outcomes[number] = probe_line
+    probe = answer_checks.with_outcomes(record, outcomes)
     inputs = valuer.inputs
-    problems = [problem for problem in answer_checks.line_problems(probe, len(record.outcomes), inputs.settings,
+    problems = [problem for problem in answer_checks.line_problems(probe, number, inputs.settings,
                                                            inputs.costs, inputs.series)
                 if not problem.warning and problem.code != "implausible-line"]  # (asked once the figures are in)
     for problem in problems:
@@ -437,6 +446,16 @@ def ask_line(cost: models.UnitCost, settings_: models.Settings,
                    default=current.evidence if current and current.evidence else None)
     return models.OutcomeEntry(code=cost.code, quantity=quantity, years=years, years_stated=True,
                                description=description, evidence=evidence)
+
+
+def line_defaults(old: models.OutcomeEntry, cost: models.UnitCost, settings_: models.Settings) -> models.OutcomeEntry:
+    """What the questions about a changed line offer (Enter keeps): ``old``'s answers, except that
+    the settings' years stand for the line's years unless it states its own, and a line given
+    another unit cost keeps no description (blank: reports use the new cost's own)."""
+    update = {} if old.years_stated else {"years": answer_checks.default_years(settings_, cost.code)}
+    if cost.code != old.code:
+        update["description"] = ""
+    return old.model_copy(update=update)
 
 
 def _free_text(field: str, text: str, keep: str) -> str:
@@ -488,12 +507,12 @@ def change_line(record: models.CaseRecord, stored: int, number: int, valuer: Val
     another), then its quantity, years, description and evidence; show its new saving beside
     the old one."""
     old = record.outcomes[number]
-    others = answer_checks.with_outcomes(record, [outcome for index, outcome in enumerate(record.outcomes) if index != number])
     while True:
         cost = find_cost(valuer, keep=old.code) or valuer.inputs.costs[old.code]
-        if cost.code == old.code or not code_refused(others, cost, valuer):
+        if cost.code == old.code or not code_refused(record, cost, valuer, number):
             break
-    changed = try_line(record, stored, number, ask_line(cost, valuer.inputs.settings, old), valuer)
+    typed = ask_line(cost, valuer.inputs.settings, line_defaults(old, cost, valuer.inputs.settings))
+    changed = try_line(record, stored, number, typed, valuer)
     if changed is not record:
         before, after = valuer.line(record, old).saving, valuer.line(changed, changed.outcomes[number]).saving
         moved = (f"+{render_text.pounds(after - before)}" if after >= before
@@ -868,43 +887,18 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
       up2u-cba case list --withdrawn
     """
     inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files)
-    problems = []
-    chosen_year = None
-    if year is not None:  # (an empty filter is a mistake, not 'no filter')
-        try:
-            chosen_year = models.FinancialYear.parse(year)
-        except ValueError as error:
-            problems.append(Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
-    if service is not None and inputs.settings.service(service) is None:
-        names = ", ".join(known.name for known in inputs.settings.services)
-        problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
-                                message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
-    localities = {name.lower() for known in inputs.settings.services for name in known.localities}
-    if locality is not None and locality.lower() not in localities:
-        problems.append(Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
-                                message=f"'{locality}' is not a locality in the settings",
-                                hint="use one of: " + ", ".join(name for known in inputs.settings.services
-                                                                 for name in known.localities)))
+    selection, problems = read_selection(inputs, service, year, status, locality)
     if problems:
         fail(problems, wrote_nothing=False)
     warn_case_problems(case_problems)
     broken = {problem.file for problem in case_problems}
-
-    def wanted(record: models.CaseRecord) -> bool:
-        return ((not service or record.service.lower() == service.lower())
-                and (not locality or record.locality.lower() == locality.lower())
-                and (not chosen_year or calculate.participant_row(record, chosen_year) is not None)
-                and (not status or record.history[-1].status.value == status.lower()))
-
     if withdrawn_only:
-        list_withdrawn([record for record in inputs.withdrawn if wanted(record)])
+        list_withdrawn(case_selection.select(inputs.withdrawn, selection))
         return
     valuer = Valuer(inputs)
     rows = []
     total = models.ZERO
-    for record in sorted(inputs.cases, key=lambda record: (record.service, record.reference)):
-        if not wanted(record):
-            continue
+    for record in case_selection.select(inputs.cases, selection):
         current = record.history[-1]
         saving = ""
         if record.completed_on is not None and record.file not in broken:
@@ -922,7 +916,7 @@ def case_list(settings_file, cases_folder, unit_cost_files, year, service, local
     click.echo(render_text.table(headers, rows, numeric_from=6))
     completed = sum(1 for row in rows if row[6])
     savings = f"{completed} completed, saving {render_text.pounds(total)} in all" if completed else "none completed"
-    withdrawn = sum(1 for record in inputs.withdrawn if wanted(record))
+    withdrawn = len(case_selection.select(inputs.withdrawn, selection))
     left_out = (f" ({problems_.counted(withdrawn, 'withdrawn case')} left out: `up2u-cba case list --withdrawn`)"
                 if withdrawn else "")
     click.echo(f"\n{problems_.counted(len(rows), 'case')}, {savings}.{left_out}")
@@ -1018,11 +1012,11 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
               if os.path.splitext(os.path.basename(problem.file))[0].lower() in wanted]
     if broken:
         fail(broken)
-    selection, problems = export_selection(inputs, service, year, status, references)
+    selection, problems = read_selection(inputs, service, year, status, references=references)
     if problems:
         fail(problems)
     warn_case_problems(case_problems)
-    records = intake.select(inputs.cases, selection)
+    records = case_selection.select(inputs.cases, selection)
     if not records:
         fail([Problem(code="nothing-to-export", file=inputs.settings.cases_folder, where="selection",
                       message=f"no stored case matches: {selection.describe()}",
@@ -1037,12 +1031,14 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
                f"`up2u-cba intake import {path} --replace --reason \"...\"` to store it.")
 
 
-def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | None, status: str | None,
-                     references: tuple[str, ...]) -> tuple[intake.Selection, list[Problem]]:
-    """The stored cases asked for, or why the filters cannot be used (all said at once)."""
+def read_selection(inputs: pipeline.Inputs, service: str | None, year: str | None, status: str | None,
+                   locality: str | None = None,
+                   references: tuple[str, ...] = ()) -> tuple[case_selection.Selection, list[Problem]]:
+    """The cases the filters of `case list` or `intake export` pick, or why the filters cannot be
+    used (all said at once). An empty filter is a mistake, not 'no filter'."""
     problems = []
     chosen_year = None
-    if year is not None:  # (an empty filter is a mistake, not 'no filter')
+    if year is not None:
         try:
             chosen_year = models.FinancialYear.parse(year)
         except ValueError as error:
@@ -1051,6 +1047,22 @@ def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | N
         names = ", ".join(known.name for known in inputs.settings.services)
         problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
                                 message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
+    localities = [name for known in inputs.settings.services for name in known.localities]
+    if locality is not None and locality.lower() not in {name.lower() for name in localities}:
+        problems.append(Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
+                                message=f"'{locality}' is not a locality in the settings",
+                                hint="use one of: " + ", ".join(localities)))
+    problems += reference_problems(inputs, references)
+    selection = case_selection.Selection(
+        service=inputs.settings.service(service).name if service and not problems else service, locality=locality,
+        year=chosen_year, status=models.Status(status.lower()) if status else None,
+        references=tuple(reference.strip() for reference in references))
+    return selection, problems
+
+
+def reference_problems(inputs: pipeline.Inputs, references: tuple[str, ...]) -> list[Problem]:
+    """Why a reference `intake export` is asked for cannot be exported: withdrawn, or unknown."""
+    problems = []
     active = {record.reference.upper() for record in inputs.cases}
     withdrawn = {record.reference.upper(): record for record in inputs.withdrawn}
     for reference in references:
@@ -1063,10 +1075,7 @@ def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | N
                                     message=f"no case with reference '{reference}'",
                                     hint=case_files.unknown_reference_hint(reference, [record.reference
                                                                                       for record in inputs.cases])))
-    selection = intake.Selection(service=inputs.settings.service(service).name if service and not problems else service,
-                                 year=chosen_year, status=models.Status(status.lower()) if status else None,
-                                 references=tuple(reference.strip() for reference in references))
-    return selection, problems
+    return problems
 
 
 @intake_group.command("import")
@@ -1078,7 +1087,11 @@ def export_selection(inputs: pipeline.Inputs, service: str | None, year: str | N
 @reason_option("Needed with --replace.")
 @click.option("--update", is_flag=True, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Check and list what would be written, but write nothing.")
-def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, reason, update, dry_run):
+@click.option("--overwrite-later-changes", is_flag=True,
+              help="With --replace: replace a stored case even though it was changed after the workbook was "
+                   "exported (amended, say), undoing that change. Without it, such a case is refused.")
+def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, reason, update, dry_run,
+                  overwrite_later_changes):
     """Check a filled-in intake workbook (or an edited export) and write its cases.
 
     Every row is checked, then every case as `validate` checks it; all problems are listed at
@@ -1088,7 +1101,9 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
     listed per case. Applying replaces the stored case with the workbook's version (a changed
     line is a change, never a second line) and needs --replace --reason "..."; without it such
     a workbook is refused. New cases are written; a case as stored is left alone, so importing
-    the same workbook again changes nothing and says so (exit status 0).
+    the same workbook again changes nothing and says so (exit status 0). An export is not
+    imported over a stored case changed since it was exported (the change would be undone):
+    export the case again, or add --overwrite-later-changes.
 
     The cases are stored all or none: an import stopped part-way (Ctrl-C, a full disk, a
     crash) is finished or undone by the next `intake import`, `case new` or `case update`,
@@ -1123,8 +1138,9 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
             if plan.problems:
                 fail(plan.problems)
             report_plan(plan, Valuer(inputs))
-            if plan.of_kind("changed"):
-                fail(replace_not_asked(plan))
+            refused = replace_not_asked(plan) + ([] if overwrite_later_changes else changed_since_export(plan))
+            if refused:
+                fail(refused)
             if dry_run:
                 click.echo("Dry run: nothing was written.")
                 return
@@ -1170,6 +1186,31 @@ def replace_not_asked(plan: intake.Plan) -> list[Problem]:
                             f"{problems_.counted(len(change.differences), 'difference')}, listed above",
                     hint='to replace it with the workbook\'s version, import with --replace --reason "why"')
             for change in plan.of_kind("changed")]
+
+
+def changed_since_export(plan: intake.Plan) -> list[Problem]:
+    """The refusal of each stored case the workbook would replace that was changed after the
+    workbook was exported: its rows are older than the case, so replacing it would undo the change."""
+    problems = []
+    for change in plan.of_kind("replace") + plan.of_kind("changed"):
+        hint = (f"export it again (`up2u-cba intake export FILE.xlsx --reference {change.reference}`) and correct "
+                "that, or add --overwrite-later-changes to replace it all the same")
+        if change.later is None:
+            problems.append(Problem(
+                code="changed-since-export", file=plan.workbook, where=f"{intake.EXPORT_SHEET}: {change.reference}",
+                message=f"the workbook's Export sheet no longer says when {change.reference} was exported, so "
+                        "whether it was changed since cannot be told", hint=hint))
+        elif change.later:
+            first = change.later[0]
+            more = f" (and {problems_.counted(len(change.later) - 1, 'later change')})" if len(change.later) > 1 else ""
+            exported = f" on {plan.exported:%Y-%m-%d %H:%M:%S} UTC" if plan.exported else ""
+            problems.append(Problem(
+                code="changed-since-export", file=plan.workbook, where=change.reference,
+                message=f"the stored case {change.reference} ({change.path}) was changed after this workbook was "
+                        f"exported{exported}: {first.kind.value} on {first.made:%Y-%m-%d %H:%M:%S} UTC, reason: "
+                        f"{first.reason or 'none recorded'}{more}; replacing it with the workbook's version would "
+                        "undo that", hint=hint))
+    return problems
 
 
 def nothing_written(plan: intake.Plan) -> str:
