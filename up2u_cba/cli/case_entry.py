@@ -374,7 +374,8 @@ def menu_answer(text: str, shown: int, total: int):
     if text.lower() in ("n", "next", "more"):
         if shown < total:
             return "next", None
-        raise ValueError(f"all {total} matches are shown: choose a number, narrow them with + and "
+        every = "the one match is" if total == 1 else f"all {total} matches are"
+        raise ValueError(f"{every} shown: choose a number, narrow them with + and "
                          "words, or type other words")
     if text.startswith("+"):
         if not text[1:].strip():

@@ -244,8 +244,9 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
         return
     click.echo(render_text.render_cost_list(found.costs[:limit], series, year))
     if len(found) > limit:
-        every = f" The first {found.complete} contain every word." if 0 < found.complete < len(found) else ""
-        click.echo(f"Showing {limit} of {len(found)} costs; use --limit {len(found)} to see all.{every}")
+        first = "The first cost contains" if found.complete == 1 else f"The first {found.complete} contain"
+        every = f" {first} every word." if 0 < found.complete < len(found) else ""
+        click.echo(f"Showing {limit} of {counted(len(found), 'cost')}; use --limit {len(found)} to see all.{every}")
     if respelled:
         click.echo(f"No unit cost mentions every word; did you mean {respelled}?")
 
@@ -305,7 +306,7 @@ def costs_import(workbook, output, overwrite):
         unit_costs.write(result.costs, output)
     for line in gmca.summary_lines(result):
         click.echo(line)
-    click.echo(f"Wrote {len(result.costs)} unit costs to {output}")
+    click.echo(f"Wrote {counted(len(result.costs), 'unit cost')} to {output}")
 
 
 case_entry.register(main, case)

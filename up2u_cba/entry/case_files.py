@@ -371,7 +371,7 @@ def text_problems(file: str, where: str, field: str, text: str) -> list[Problem]
     problems = []
     if len(text) > cases.TEXT_LIMIT:
         problems.append(Problem(code="text-too-long", file=file, where=where,
-                                message=f"{field} is {len(text)} characters long",
+                                message=f"{field} is {problems_.counted(len(text), 'character')} long",
                                 hint=f"keep it under {cases.TEXT_LIMIT} characters: a short note, never a narrative"))
     # (text refused as too long is not searched as well: 20 MB pasted into a cell takes a minute)
     refused = privacy.check(field, text) if len(text) <= cases.TEXT_LIMIT else None

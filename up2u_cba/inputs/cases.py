@@ -36,7 +36,7 @@ from decimal import Decimal
 from up2u_cba import models
 from up2u_cba.inputs import dates, input_files, privacy
 from up2u_cba.outputs import spreadsheet_text
-from up2u_cba.problems import Problem, kind_of, shown
+from up2u_cba.problems import Problem, counted, kind_of, shown
 
 CASE_FIELDS = {"reference", "service", "locality", "withdrawn", "status", "outcomes", "change"}
 CHANGE_FIELDS = {"made", "kind", "what", "reason", "tool", "user"}
@@ -60,6 +60,11 @@ pattern such as BCP-\\d+ would otherwise let 40,000 digits through to a cell Exc
 FIRST_DATE = datetime.date(2000, 4, 1)
 """No status is dated before this (financial year 2000/01): the programme is far younger, and
 guided entry and intake refuse earlier dates too."""
+FIRST_CHANGE, LAST_CHANGE = 2000, 2199
+"""The years a history entry (and ``report --changed-since WHEN``) may be made in, in UTC."""
+CLOCK_SLACK = datetime.timedelta(days=1)
+"""How far a history entry may be in the future, or before the entry above it: computers sharing
+a drive may not agree on the time. Beyond it, the entry cannot be true."""
 
 
 def case_files(folder: str) -> list[str]:
@@ -140,7 +145,7 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
         else:
             texts[field] = value.strip()
     if len(texts.get("reference", "")) > REFERENCE_LIMIT:
-        problem("reference-too-long", "reference", f"the reference is {len(texts.pop('reference'))} characters long",
+        problem("reference-too-long", "reference", f"the reference is {counted(len(texts.pop('reference')), 'character')} long",
                 f"a reference is a short pseudonym such as BCP-0007, at most {REFERENCE_LIMIT} characters")
     before = len(problems)
     history = _parse_history(data.get("status"), problem)
@@ -154,6 +159,8 @@ def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseReco
                 "leave it to `up2u-cba case withdraw` and `case restore`")
         withdrawn = False
     changes = _parse_changes(data.get("change", []), problem)
+    if isinstance(data.get("withdrawn", False), bool):
+        _check_withdrawn_flag(withdrawn, changes, texts.get("reference", "REFERENCE"), problem)
     if problems and not (partial and len(texts) == 3 and history):
         return None, problems
     if after_outcomes > before or not history_whole:
@@ -241,7 +248,7 @@ def _closure_note(entry: dict, where: str, reason: models.ClosureReason | None, 
                 'e.g. note = "moved to another service"')
         return None
     if len(note) > TEXT_LIMIT:
-        problem("text-too-long", f"{where}.note", f"the note is {len(note)} characters long",
+        problem("text-too-long", f"{where}.note", f"the note is {counted(len(note), 'character')} long",
                 f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
         return None
     if refused := privacy.check("note", note):
@@ -314,7 +321,7 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
             if not isinstance(value, str):
                 problem("bad-field", f"{where}.{field}", f"{field} must be text", f'e.g. {field} = "..."')
             elif len(value) > TEXT_LIMIT:
-                problem("text-too-long", f"{where}.{field}", f"{field} is {len(value)} characters long",
+                problem("text-too-long", f"{where}.{field}", f"{field} is {counted(len(value), 'character')} long",
                         f"keep it under {TEXT_LIMIT} characters: a short note, never a narrative")
             elif refused := privacy.check(field, value):
                 problem("personal-data", f"{where}.{field}", refused, privacy.HINT)
@@ -328,13 +335,17 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
     return outcomes
 
 
-def _parse_changes(raw: object, problem) -> list[models.CaseChange]:
-    """The case's history of changes (``[[change]]`` tables, written by the tool)."""
+def _parse_changes(raw: object, problem, now: datetime.datetime | None = None) -> list[models.CaseChange]:
+    """The case's history of changes (``[[change]]`` tables, written by the tool). An entry that
+    cannot be true (made before 2000 or after 2199, in the future, or well before the entry above
+    it) is refused (``bad-history``)."""
     if not isinstance(raw, list):
         problem("bad-field", "change", "the history of changes must be [[change]] tables",
                 "leave the history to the tool: it appends a [[change]] table at each change")
         return []
+    now = now or datetime.datetime.now(datetime.timezone.utc)
     changes = []
+    before: tuple[int, datetime.datetime] | None = None  # the entry above, and when it was made (UTC)
     for number, entry in enumerate(raw, start=1):
         where = f"change[{number}]"
         if not isinstance(entry, dict):
@@ -349,6 +360,12 @@ def _parse_changes(raw: object, problem) -> list[models.CaseChange]:
             problem("bad-date", f"{where}.made", "when the change was made must be a date and time",
                     "e.g. made = 2026-11-30T13:05:12Z")
             ok = False
+        elif (untrue := _untrue_time(made, before, now)) is not None:
+            problem("bad-history", f"{where}.made", untrue,
+                    "leave the history to the tool: each entry is made at the time of the change, after the one above")
+            ok = False
+        else:
+            before = (number, in_years(made))
         if kind not in {kind.value for kind in models.ChangeKind}:
             problem("bad-field", f"{where}.kind", f"'{shown(kind)}' is not a kind of change",
                     f"one of: {', '.join(kind.value for kind in models.ChangeKind)}")
@@ -372,6 +389,55 @@ def _parse_changes(raw: object, problem) -> list[models.CaseChange]:
 
 CHANGE_LIMIT = 500
 """Longest entry in a change's ``what`` list: a field and its old and new values."""
+
+
+def in_years(moment: datetime.datetime) -> datetime.datetime | None:
+    """``moment`` in UTC (UTC if it names no zone), or None if that is not within the years
+    ``FIRST_CHANGE`` to ``LAST_CHANGE`` (never an OverflowError at the calendar's ends: 9999-12-31
+    at -12:00 is past the last day Python can hold in UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    try:
+        utc = moment.astimezone(datetime.timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+    return utc if FIRST_CHANGE <= utc.year <= LAST_CHANGE else None
+
+
+def _untrue_time(made: datetime.datetime, before: tuple[int, datetime.datetime] | None,
+                 now: datetime.datetime) -> str | None:
+    """Why a history entry made at ``made`` cannot be true (after the entry ``before``, numbered,
+    made then), or None."""
+    utc = in_years(made)
+    if utc is None:
+        return f"made {made} is not between the years {FIRST_CHANGE} and {LAST_CHANGE} (in UTC)"
+    if utc > now + CLOCK_SLACK:
+        return f"made {utc:%Y-%m-%d %H:%M:%S} UTC is in the future"
+    if before is not None and utc < before[1] - CLOCK_SLACK:
+        return (f"made {utc:%Y-%m-%d %H:%M:%S} UTC is before change[{before[0]}] above it "
+                f"({before[1]:%Y-%m-%d %H:%M:%S} UTC): entries are appended as changes are made")
+    return None
+
+
+def _check_withdrawn_flag(withdrawn: bool, changes: list[models.CaseChange], reference: str, problem) -> None:
+    """A case whose history withdrew or restored it must be marked as its latest such entry says:
+    ``withdrawn = true`` added or taken out by hand would take a case out of the figures, or bring
+    it back, with nothing in its history. A case with no such entry may be marked either way."""
+    latest = next((change for change in reversed(changes)
+                   if change.kind in (models.ChangeKind.WITHDRAWN, models.ChangeKind.RESTORED)), None)
+    if latest is None or (latest.kind is models.ChangeKind.WITHDRAWN) == withdrawn:
+        return
+    said = f"its history says it was {latest.kind.value} on {latest.made:%Y-%m-%d}"
+    if withdrawn:
+        problem("withdrawn-flag-disagrees", "withdrawn",
+                f"the case is marked withdrawn, but {said}: the mark was added outside the tool",
+                f"take `withdrawn = true` out again; then `up2u-cba case withdraw {reference} --reason \"...\"` "
+                "withdraws it, recorded in its history")
+    else:
+        problem("withdrawn-flag-disagrees", "withdrawn",
+                f"the case is not marked withdrawn, but {said}: `withdrawn = true` was taken out outside the tool",
+                f"put `withdrawn = true` back after the locality; then `up2u-cba case restore {reference} --reason "
+                "\"...\"` brings it back, recorded in its history")
 
 
 def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:

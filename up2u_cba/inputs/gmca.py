@@ -611,4 +611,4 @@ def _run_lines(run: list[SkippedRow]) -> list[str]:
     first, last = run[0], run[-1]
     if len(run) == 1:
         return [f"{first.sheet} row {first.row}: {first.reason}"]
-    return [f"{first.sheet} rows {first.row}-{last.row} ({len(run)} rows): {first.reason}"]
+    return [f"{first.sheet} rows {first.row}-{last.row} ({counted(len(run), 'row')}): {first.reason}"]

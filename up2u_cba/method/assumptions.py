@@ -51,7 +51,7 @@ from decimal import Decimal
 
 import pydantic
 
-from up2u_cba.problems import Problem, shown
+from up2u_cba.problems import Problem, counted, shown
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 GRADES = ("G", "A", "R")
@@ -124,7 +124,7 @@ class Assumptions(pydantic.BaseModel):
             ("Optimism bias", ", ".join(f"{grade} {percent(self.optimism_bias[grade])}" for grade in GRADES),
              self.optimism_bias_note),
             ("Drop-off per year", rates(self.drop_off), self.drop_off.note),
-            ("Benefit duration", "; ".join(f"{code} {value} years" for code, value in sorted(self.duration.items()))
+            ("Benefit duration", "; ".join(f"{code} {counted(value, 'year')}" for code, value in sorted(self.duration.items()))
              or "as on each line", self.duration_note),
             ("Discount rate", percent(self.discount_rate), self.discount_rate_note),
             ("Cashability", percent(self.cashability_default) + (f" (by agency: {cash})" if cash else ""),
