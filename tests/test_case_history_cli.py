@@ -205,7 +205,7 @@ def test_a_formula_looking_reason_is_text_in_the_workbook(project):
 def test_a_report_made_before_reports_carried_a_zone_is_read_in_local_time(project, tmp_path):
     earlier = tmp_path / "old.json"
     earlier.write_text(json.dumps({"schema": "up2u-cba/report/1", "generated_at": "2025-06-01T10:00:00"}))
-    (moment, given), problems = changed_since.read(str(earlier))
+    (moment, given, _), problems = changed_since.read(str(earlier))
     assert problems == [] and moment.tzinfo is not None and "made" in given
 
 

@@ -163,7 +163,7 @@ def choose(
 
 def build_report(
     inputs: Inputs, year: models.FinancialYear, services: list[models.ServiceSettings], command: str,
-    changed_since: tuple[datetime.datetime, str] | None = None,
+    changed_since: changed_since_.When | None = None,
 ) -> report.Report:
     """Calculate every figure for the chosen year and services (inputs already checked); with
     ``changed_since`` (a moment and what it was given as), list the services' cases changed since."""
@@ -173,6 +173,7 @@ def build_report(
     )
     codes = sorted({line.code for summary in summaries for line in summary.lines})
     price_year = inputs.settings.price_year
+    read = tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files)
     used = tuple(
         report.UnitCostUsed(
             cost=inputs.costs[code],
@@ -197,9 +198,10 @@ def build_report(
                                                        service)),
         unit_costs_used=used,
         suppression=inputs.settings.suppression,
-        inputs=tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files),
+        inputs=read,
         changed_since=None if changed_since is None else changed_since_.collect(
-            inputs.stored, [service.name for service in services], *changed_since),
+            inputs.stored, [service.name for service in services], *changed_since, read_now=read,
+            settings=inputs.settings),
     )
 
 
@@ -210,7 +212,7 @@ def run(
     cases_folder: str | None = None,
     unit_cost_files: tuple[str, ...] = (),
     command: str = "up2u-cba report",
-    changed_since: tuple[datetime.datetime, str] | None = None,
+    changed_since: changed_since_.When | None = None,
 ) -> report.Report:
     """Load, check and calculate: the year-end report (listing the cases changed since a moment,
     if given: see ``changed_since``). Raises InputError with every problem."""

@@ -46,7 +46,8 @@ OUTCOME_FIELDS = {"code", "quantity", "years", "description", "evidence", "deadw
 LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 """Largest quantity and years of one outcome line: beyond them it is a typing slip."""
 MAX_DECIMALS = 4
-"""Quantities and years take at most this many decimal places (guided entry and intake say the same)."""
+"""Quantities, years and a line's deadweight and attribution shares take at most this many decimal
+places (guided entry, amend and intake say the same)."""
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
 FREE_TEXT = ("description", "evidence", "acknowledged")
@@ -362,7 +363,8 @@ def _parse_changes(raw: object, problem, now: datetime.datetime | None = None) -
             ok = False
         elif (untrue := _untrue_time(made, before, now)) is not None:
             problem("bad-history", f"{where}.made", untrue,
-                    "leave the history to the tool: each entry is made at the time of the change, after the one above")
+                    "the tool writes each entry at the time of its change, after the one above: restore the file "
+                    "from a backup, or set made to when the change was made")
             ok = False
         else:
             before = (number, in_years(made))
@@ -440,6 +442,11 @@ def _check_withdrawn_flag(withdrawn: bool, changes: list[models.CaseChange], ref
                 "\"...\"` brings it back, recorded in its history")
 
 
+def too_precise(number: Decimal) -> bool:
+    """Whether ``number`` has more than MAX_DECIMALS decimal places (trailing zeros aside)."""
+    return number.normalize().as_tuple().exponent < -MAX_DECIMALS
+
+
 def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
     """A line's own Green Book adjustments: deadweight and attribution shares (with a reason),
     and a confidence grade."""
@@ -455,11 +462,17 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
             share = Decimal(str(value))
             if not share.is_finite() or not 0 <= share <= 1:
                 raise decimal.InvalidOperation
-            found[field] = share
         except decimal.InvalidOperation:
             problem("bad-assumption", f"{where}.{field}", f"{field} must be a share from 0 to 1, not '{value}'",
                     f"e.g. {field} = 0.2 for 20%")
             ok = False
+            continue
+        if too_precise(share):  # (1e-300 would be written out as 300 digits)
+            problem("bad-assumption", f"{where}.{field}", f"{field} has more than {MAX_DECIMALS} decimal places",
+                    f"round it, e.g. {field} = 0.3333")
+            ok = False
+        else:
+            found[field] = share
     if "confidence" in entry:
         grade = entry["confidence"]
         if grade not in ("G", "A", "R"):
@@ -511,7 +524,7 @@ def _positive_number(entry: dict, field: str, where: str, problem, required: boo
         problem("bad-quantity" if field == "quantity" else "bad-years", f"{where}.{field}",
                 f"{field} is more than any one case could have", f"at most {LIMITS[field]:,}")
         return None
-    if number.normalize().as_tuple().exponent < -MAX_DECIMALS:
+    if too_precise(number):
         problem("bad-number", f"{where}.{field}", f"{field} has more than {MAX_DECIMALS} decimal places",
                 "round it, e.g. 0.3333")
         return None

@@ -62,7 +62,53 @@ def check(
         problems.extend(_check_declared(case, costs))
         problems.extend(_check_overlaps_in_part(case, costs, declarations, series, settings.price_year))
         problems.extend(_check_plausible(case, costs, series, settings))
+    problems.extend(same_cases(cases))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
+
+
+def same_cases(records: list[models.CaseRecord]) -> list[Problem]:
+    """A warning (``same-as-another-case``) for each active case with the same content (service,
+    locality, dated history, outcome lines: ``_content``) as an active case before it, or as a
+    withdrawn case: a case entered twice, or a withdrawn duplicate back under a new reference
+    (renamed in a workbook and imported, or its file copied). Cases are grouped by their content,
+    never compared in pairs, so 100,000 cases take one pass. Cases without outcome lines are
+    left out: people referred, or starting a group, on the same day in one locality are common."""
+    withdrawn: dict[tuple, models.CaseRecord] = {}
+    for record in records:
+        if record.withdrawn and record.outcomes:
+            withdrawn.setdefault(_content(record), record)
+    first: dict[tuple, models.CaseRecord] = {}
+    problems = []
+    for record in records:
+        if record.withdrawn or not record.outcomes:
+            continue
+        content = _content(record)
+        other = first.setdefault(content, record)
+        if other is not record:
+            problems.append(_same_as(record, other, f"{other.reference} ({other.file})"))
+        if content in withdrawn:
+            other = withdrawn[content]
+            change = next((change for change in reversed(other.changes)
+                           if change.kind is models.ChangeKind.WITHDRAWN), None)
+            how = f", withdrawn as '{change.reason}'" if change is not None and change.reason else ""
+            problems.append(_same_as(record, other, f"withdrawn {other.reference}{how} ({other.file})"))
+    return problems
+
+
+def _content(record: models.CaseRecord) -> tuple:
+    """What two records of one case entered twice share, whatever their references."""
+    return (record.service.lower(), record.locality.strip().lower(),
+            tuple((event.status, event.date) for event in record.history),
+            tuple(sorted((line.code.upper(), line.quantity, line.years) for line in record.outcomes)))
+
+
+def _same_as(record: models.CaseRecord, other: models.CaseRecord, named: str) -> Problem:
+    return Problem(
+        code="same-as-another-case", file=record.file, where="reference", warning=True,
+        message=f"{record.reference} matches {named}: the same locality, dated history and outcome lines "
+                "(code, quantity, years), so the same case may be counted twice",
+        hint=f"if it is, withdraw one: `up2u-cba case withdraw {record.reference} --reason \"entered twice "
+             f"(same as {other.reference})\"`; if they are two people, nothing needs doing")
 
 
 def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:

@@ -56,6 +56,54 @@ class CaseChanges(pydantic.BaseModel):
     """The changes made after the moment, oldest first."""
 
 
+class FileChanged(pydantic.BaseModel):
+    """An input file whose checksum is not the one an earlier report gave (``--changed-since
+    REPORT``): a case file changed outside the tool, added or gone, or a settings, unit cost or
+    deflator file that differs."""
+
+    model_config = _FROZEN
+
+    path: str
+    """As this run names it (a file gone: as the earlier report named it)."""
+    kind: str
+    """What the file is: "case", "settings", "unit costs", "deflators" or "input file" (one the
+    earlier report read that this run does not)."""
+    state: str
+    """``DIFFERS``, ``ADDED`` (not read by the earlier report) or ``GONE`` (read by it, not now)."""
+    reference: str = ""
+    """A case file's case (none for a file gone)."""
+    service: str = ""
+
+
+DIFFERS, ADDED, GONE = "differs", "added", "gone"
+"""The states of a ``FileChanged``."""
+
+
+class FilesCompared(pydantic.BaseModel):
+    """The input files compared, by checksum, with those an earlier report read: what a case's
+    history cannot show (a file edited, copied in or deleted by hand; a unit cost table changed)."""
+
+    model_config = _FROZEN
+
+    outside_tool: tuple[FileChanged, ...] = ()
+    """Case files of the report's services that differ from the ones the earlier report read,
+    with no history entry since: changed outside the tool."""
+    added: tuple[FileChanged, ...] = ()
+    """Case files of the report's services the earlier report did not read."""
+    gone: tuple[FileChanged, ...] = ()
+    """Case files the earlier report read (of any service: it does not say which) not found now."""
+    inputs: tuple[FileChanged, ...] = ()
+    """Settings, unit cost and deflator files that differ, are new or are gone: the figures may
+    move without any case changing."""
+    case_files_together: bool | None = None
+    """The earlier report was a published workbook, which gives one checksum of all case files:
+    whether they differ from the ones it read (None: compared one by one)."""
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.outside_tool or self.added or self.gone or self.inputs or self.case_files_together)
+
+
 class ChangedSince(pydantic.BaseModel):
     """The cases changed since a date or an earlier report (``report --changed-since WHEN``), so
     a commissioner sees that a figure moved after a report was issued."""
@@ -68,6 +116,8 @@ class ChangedSince(pydantic.BaseModel):
     """What WHEN was, in words: the date typed, or the report file and when it was made."""
     cases: tuple[CaseChanges, ...]
     """Every case changed since, in reference order (none: nothing changed)."""
+    files: FilesCompared | None = None
+    """The input files compared with an earlier report's (None: WHEN was a date, not a report)."""
 
 
 class Report(pydantic.BaseModel):

@@ -190,7 +190,19 @@ def changed_since_data(changed: report.ChangedSince) -> dict:
                                 "what": list(change.what), "tool": change.tool, "user": change.user}
                                for change in case.changes]}
                   for case in changed.cases],
+        "files": None if changed.files is None else files_data(changed.files),
     }
+
+
+def files_data(files: report.FilesCompared) -> dict:
+    """The input files compared with an earlier report's checksums (``--changed-since REPORT``)."""
+    def listed(found: tuple[report.FileChanged, ...]) -> list[dict]:
+        return [{"file": item.path, "kind": item.kind, "state": item.state, "reference": item.reference or None,
+                 "service": item.service or None} for item in found]
+
+    return {"changed_outside_the_tool": listed(files.outside_tool), "added": listed(files.added),
+            "gone": listed(files.gone), "inputs": listed(files.inputs),
+            "case_files_differ_all_together": files.case_files_together}
 
 
 def render(result: report.Report) -> str:

@@ -319,15 +319,55 @@ def render_spend(services: list[models.ServiceSettings], file: str) -> str:
 def render_changed_since(changed: report.ChangedSince) -> str:
     """The cases changed since a date or an earlier report, each change with what changed."""
     title = f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC (--changed-since {changed.given})"
-    if not changed.cases:
+    files = changed.files
+    if not changed.cases and not (files and files.anything):
         return f"{title}\nNone: no case of these services changed since then."
     lines = [title]
+    if not changed.cases:
+        lines.append("No case's history records a change since then.")
     for case in changed.cases:
         state = ", withdrawn: left out of every figure" if case.withdrawn else ""
         lines.append(f"{case.reference} ({case.service}{state})")
         for change in case.changes:
             lines.extend(change_lines(change, indent="  "))
+    if files is not None:
+        lines.extend(files_lines(files))
     return "\n".join(lines)
+
+
+FILES_HEADINGS = {
+    "outside_tool": "Changed outside the tool: the file differs from the one the earlier report read, and its "
+                    "history records no change since",
+    "added": "Case files added since the earlier report (it did not read them)",
+    "gone": "Case files gone since the earlier report (it read them; they are not found now)",
+    "inputs": "Settings, unit cost and deflator files not as the earlier report read them (the figures may "
+              "move without any case changing)",
+}
+"""The headings of what comparing the input files with an earlier report's checksums found."""
+
+
+def files_lines(files: report.FilesCompared) -> list[str]:
+    """What comparing the input files with an earlier report's checksums found, by heading."""
+    lines = []
+    if files.case_files_together is not None:
+        lines.append("Case files: the earlier report (a published workbook) gives one checksum of them all: "
+                     + ("they differ from the ones it read" if files.case_files_together
+                        else "they are the ones it read"))
+    for name, heading in FILES_HEADINGS.items():
+        found = getattr(files, name)
+        if found:
+            lines.append(f"{heading}:")
+            lines.extend(f"  {file_line(item)}" for item in found)
+    return lines
+
+
+def file_line(item: report.FileChanged) -> str:
+    """One input file compared with an earlier report's: the case (or what the file is), and the file."""
+    if item.reference:
+        return f"{item.reference} ({item.service}): {item.path}"
+    state = {report.DIFFERS: "differs", report.ADDED: "not read by the earlier report",
+             report.GONE: "read by the earlier report, not now"}[item.state]
+    return f"{item.path} ({item.kind}): {state}" if item.kind != "case" else item.path
 
 
 def change_lines(change: models.CaseChange, indent: str = "") -> list[str]:

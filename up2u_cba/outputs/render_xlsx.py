@@ -802,7 +802,7 @@ def add_run_info(sheet, result: report.Report, publish: disclosure.Publication |
         case_files = [item for item in inputs if item.path.endswith(".toml") and item is not inputs[0]]
         inputs = [item for item in inputs if item not in case_files]
         combined = hashlib.sha256("".join(item.sha256 for item in case_files).encode()).hexdigest()
-        inputs.append(report.InputFile(path="case files (one checksum of them all)", sha256=combined))
+        inputs.append(report.InputFile(path=ALL_CASE_FILES, sha256=combined))
     for item in inputs:
         row += 1
         put(sheet, row, 1, item.path)
@@ -824,8 +824,14 @@ def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) ->
     put(sheet, row, 1, f"Cases changed since {changed.since:%Y-%m-%d %H:%M:%S} UTC").font = BOLD
     put(sheet, row, 2, f"--changed-since {changed.given}")
     row += 1
-    if not changed.cases:
+    files = changed.files
+    if not changed.cases and not (files and files.anything):
         put(sheet, row, 1, "None: no case of these services changed since then.")
+        return
+    if files is not None and files.anything:
+        row = add_files_compared(sheet, row, files, publish) + 1
+    if not changed.cases:
+        put(sheet, row, 1, "No case's history records a change since then.")
         return
     if publish:
         put(sheet, row, 1, f"{counted(len(changed.cases), 'case')} changed since then; the workbook made "
@@ -849,9 +855,55 @@ def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) ->
         sheet.column_dimensions[letter].width = width
 
 
+ALL_CASE_FILES = "case files (one checksum of them all)"
+"""The one Run info row a published workbook gives all case files (named by reference)."""
+
+
+FILES_COMPARED = {
+    "outside_tool": "Changed outside the tool: the file differs from the one the earlier report read, and its "
+                    "history records no change since",
+    "added": "Case file added since the earlier report",
+    "gone": "Case file gone since the earlier report",
+    "inputs": "Input file not as the earlier report read it (the figures may move without any case changing)",
+}
+"""What comparing the input files with an earlier report's checksums found, one row per file."""
+
+
+def add_files_compared(sheet, row: int, files: report.FilesCompared, publish) -> int:
+    """The input files not as the earlier report read them, from ``row``, each a row: what was
+    found, the file and the case (a published workbook counts case files, as it names no case);
+    returns the next free row."""
+    if files.case_files_together is not None:
+        put(sheet, row, 1, "Case files (the earlier report gives one checksum of them all)").font = BOLD
+        put(sheet, row, 2, "they differ from the ones it read" if files.case_files_together
+            else "they are the ones it read")
+        row += 1
+    for name, heading in FILES_COMPARED.items():
+        found = getattr(files, name)
+        if publish and name != "inputs" and found:
+            put(sheet, row, 1, heading).font = BOLD
+            put(sheet, row, 2, f"{counted(len(found), 'case file')}; the workbook made without --publish lists them")
+            row += 1
+            continue
+        for item in found:
+            put(sheet, row, 1, heading).font = BOLD
+            put(sheet, row, 2, item.path)
+            put(sheet, row, 3, f"{item.reference} ({item.service})" if item.reference else item.kind)
+            row += 1
+    return row
+
+
 def generated_at(path: str, kind) -> tuple[datetime.datetime | None, object]:
     """When the workbook at ``path`` (one this module wrote) was made: its Run info's "Generated"
     row; or None and the problem (``input_files.Kind`` ``kind`` names what was expected)."""
+    found, problem = read_run_info(path, kind)
+    return (None, problem) if found is None else (found[0], None)
+
+
+def read_run_info(path: str, kind) -> tuple[tuple[datetime.datetime, list[report.InputFile]] | None, object]:
+    """When the workbook at ``path`` (one this module wrote) was made (its Run info's "Generated"
+    row) and the input files it lists with their checksums; or None and the problem
+    (``input_files.Kind`` ``kind`` names what was expected)."""
     data, problem = input_files.open_workbook(path, kind, input_files.WorkbookBounds())
     if data is None:
         return None, problem
@@ -863,12 +915,20 @@ def generated_at(path: str, kind) -> tuple[datetime.datetime | None, object]:
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
         if "Run info" not in book.sheetnames:
             return None, refused
-        for values in book["Run info"].iter_rows(min_row=1, max_row=40, max_col=2, values_only=True):
-            if values and values[0] == "Generated":
-                made = values[1] if len(values) > 1 else None
-                if isinstance(made, datetime.datetime):
-                    return made, None
-                return datetime.datetime.fromisoformat(str(made).strip()), None
+        made, inputs, listing = None, [], False
+        for values in book["Run info"].iter_rows(min_row=1, max_col=2, values_only=True):
+            label, value = (tuple(values) + (None, None))[:2]
+            if label == "Generated" and made is None:
+                made = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(
+                    str(value).strip())
+            elif label == "Input file" and value == "SHA-256":
+                listing = True
+            elif listing and isinstance(label, str) and isinstance(value, str):
+                inputs.append(report.InputFile(path=label, sha256=value))
+            elif listing:
+                break
+        if made is not None:
+            return (made, inputs), None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError, OverflowError):
         pass
     return None, refused
