@@ -334,3 +334,102 @@ def test_a_scripted_amend_at_a_terminal_without_yes_asks_first(project):
         if term.status is None:
             term.close()
     assert_unchanged(before, project.parent)
+
+
+@pytest.mark.parametrize("typed", ["1e-600", "1e-999999", "0.00001", "0.12345", "12.345%", "0.001%"])
+def test_a_share_of_more_than_four_decimal_places_is_refused_at_the_set_repeating_it_short(project, typed):
+    before = snapshot(project.parent / "cases")
+    result = amend(project, "--set", f"outcomes[1].deadweight={typed}", "--set",
+                   "outcomes[1].adjustment_reason=local evaluation", "--reason", REASON, "--yes")
+    assert_refused(result, "--set outcomes[1].deadweight: ", "[bad-assumption]", f"'{typed}'")
+    assert "change[" not in result.output and len(result.output) < 2000
+    assert_unchanged(before, project.parent / "cases")
+
+
+def test_a_share_of_four_decimal_places_or_a_percentage_of_two_is_taken(project):
+    result = amend(project, "--set", "outcomes[1].deadweight=0.1235", "--set", "outcomes[1].attribution=87.25%",
+                   "--set", "outcomes[1].adjustment_reason=local evaluation", "--reason", REASON, "--yes")
+    assert result.exit_code == 0, result.output
+    line = stored(project)["outcomes"][0]
+    assert (line["deadweight"], line["attribution"]) == (0.1235, 0.8725)
+
+
+# --- attack findings (issue #10): figures, numbering and defaults ------------------------------
+
+
+def test_guided_attribution_is_asked_as_the_share_due_to_up2u_and_counted_so(project):
+    """The calculation multiplies by attribution: 0.75 keeps 75% of the line (it was asked as
+    'the share due to other services', so a manager meaning 25% to others typed 0.25)."""
+    answers = ["adjustments", "2", "", "0.75", "", "Partner agency also worked with the family", "",
+               "Up2U share agreed with the analyst", "y"]
+    result = amend(project, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    prompt = next(line for line in result.output.splitlines() if "Attribution:" in line)
+    assert "due to Up2U" in prompt and "this programme" in prompt and "due to other services" not in prompt
+    # CR2.0 x 3 is £8,735: 75% of it stays in the prudent saving, a quarter (not three quarters) goes
+    assert "Prudent saving (after the Green Book adjustments): £79,474 -> £77,291 (down £2,183)" in result.output
+    assert stored(project)["outcomes"][1]["attribution"] == 0.75
+
+
+def test_the_intake_template_says_attribution_is_the_share_due_to_up2u():
+    from up2u_cba.entry import intake
+    help_line = next(line for line in intake.HELP if line.strip().startswith("Attribution"))
+    assert "due to Up2U" in help_line
+
+
+def test_a_completion_redated_across_31_march_shows_both_years_totals(project):
+    totals_before = {year: total_saving(project, year) for year in ("2021/22", "2022/23")}
+    result = amend(project, "--set", "status[4].date=2022-04-02", "--reason", "completion date typed wrongly", "--yes")
+    assert result.exit_code == 0, result.output
+    totals_after = {year: total_saving(project, year) for year in ("2021/22", "2022/23")}
+    assert totals_after["2021/22"] == totals_before["2021/22"] - 79474  # BCP-0001's saving leaves 2021/22
+    assert totals_after["2022/23"] == totals_before["2022/23"] + 79474  # ... and joins 2022/23
+    for year in ("2021/22", "2022/23"):
+        before, after = (f"£{totals[year]:,}" for totals in (totals_before, totals_after))
+        assert f"BCP {year} total: {before} -> {after} (" in result.output
+
+
+def test_a_change_within_the_year_shows_no_year_totals(project):
+    result = amend(project, "--set", "outcomes[2].quantity=2", "--reason", REASON, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "2021/22 total" not in result.output
+
+
+def test_a_guided_code_refused_names_the_lines_as_the_case_numbers_them(project):
+    answers = ["line", "1", "BCP-CR1",  # BCP-CR1 on line 1 is not counted with CR2.0, line 2: refused
+               "", "", "", "", "",  # the line kept as it was
+               ""]
+    result = amend(project, input="\n".join(answers) + "\n")
+    refusal = next(line for line in result.output.splitlines() if line.startswith("Error:"))
+    assert "line 1 (BCP-CR1)" in refusal and "line 2 (CR2.0)" in refusal
+    assert "line 3" not in refusal
+
+
+@pytest.mark.parametrize("typed", ["0202-04-01", "01/04/0021", "31/03/2000"])
+def test_a_date_before_any_up2u_case_is_refused_repeating_it(project, typed):
+    before = snapshot(project.parent)
+    result = amend(project, "--set", f"status[1].date={typed}", "--reason", "date typed wrongly", "--yes")
+    assert_refused(result, "--set status[1].date", "[implausible-date]", typed, "2000-04-01")
+    assert "Traceback" not in result.output and "TOML" not in result.output
+    assert_unchanged(before, project.parent)
+
+
+def test_a_guided_code_change_offers_no_stale_description_and_keeps_the_settings_years(project):
+    answers = ["line", "1", "HE1.0", "", "", "", "",  # quantity, years, description, evidence: Enter each
+               "", "alcohol line entered under the wrong code", "y"]
+    result = amend(project, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "[Children prevented from going into care, x1]" not in result.output  # not offered as the default
+    line = stored(project)["outcomes"][0]
+    assert line["code"] == "HE1.0"
+    assert "description" not in line and "years" not in line  # the unit cost's own; the settings' years
+    what = stored(project)["change"][-1]["what"]
+    assert not any("years" in item for item in what), what
+
+
+def test_the_history_names_a_changed_and_a_removed_line_apart(project):
+    result = amend(project, "--remove", "outcomes[1]", "--set", "outcomes[2].quantity=2",
+                   "--reason", "police check confirmed 2", "--yes")
+    assert result.exit_code == 0, result.output
+    what = stored(project)["change"][-1]["what"]
+    assert sorted(what) == ["outcomes[1] removed (BCP-SS1 x 1)", "outcomes[2].quantity: 3 -> 2 (now line 1)"]

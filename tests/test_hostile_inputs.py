@@ -226,6 +226,8 @@ CASE_NUMBERS = [
     ("years", "1e300", "bad-years"),
     ("years", "-0.0", "bad-years"),
     ("deadweight", "nan", "bad-assumption"),
+    ("deadweight", "0.00001", "bad-assumption"),  # more decimal places than amend and intake take
+    ("attribution", "1e-300", "bad-assumption"),  # (1e-600 is read by TOML as 0.0: a share of 0)
     ("deadweight", "inf", "bad-assumption"),
     ("attribution", "1e999999", "bad-assumption"),
     ("attribution", '"sNaN"', "bad-assumption"),

@@ -302,6 +302,12 @@ def rename(case_rows, outcome_rows, reference):
      ("bad-number", "Outcomes row 2: quantity")),
     (lambda c, o: o.__setitem__(0, ("BCP-9001", "HE1.0", 1, None, "Seen on 01234 567890", "GP letter")),
      ("personal-data", "Outcomes row 2: description")),
+    (lambda c, o: o.__setitem__(0, ("BCP-9001", "HE1.0", 1, None, None, "GP letter", None, None, "1e-600", None,
+                                    "Local evaluation")),
+     ("bad-assumption", "Outcomes row 2: deadweight")),
+    (lambda c, o: o.__setitem__(0, ("BCP-9001", "HE1.0", 1, None, None, "GP letter", None, None, None, 0.123456,
+                                    "Local evaluation")),
+     ("bad-assumption", "Outcomes row 2: attribution")),
 ])
 def test_each_mistake_is_reported_at_its_row_and_column(project, change, expected):
     folder, settings, template = project

@@ -5,8 +5,9 @@ A path names a stored field as the case file does, lines and events numbered fro
 ``locality``, ``status[4].date``, ``outcomes[2].quantity``; ``--remove`` takes a whole event or
 line (``status[5]``, ``outcomes[3]``). Every number refers to the case as stored, before any
 change, so a removal never shifts what the other paths name. Values are read as the case file
-would read them: dates in the forms guided entry accepts (``dates.parse``), numbers as Decimal,
-statuses and closure reasons by name; an empty value clears an optional field.
+would read them: dates in the forms and the span guided entry accepts (``answer_checks.parse_date``:
+from ``cases.FIRST_DATE`` to today), numbers as Decimal, statuses and closure reasons by name; an
+empty value clears an optional field.
 
 Nothing here prints or asks: every problem is returned, all at once, located by the path typed.
 """
@@ -240,7 +241,12 @@ def read_value(target: Target, text: str, record: models.CaseRecord, settings: m
             raise Unreadable(f"'{shown(typed)}' is not a status", f"use one of: {', '.join(_STATUS_NAMES)}")
         return status
     if field == "date":
-        return dates.parse(typed)  # (its message repeats what was typed and lists the forms)
+        dates.parse(typed)  # not a date: ValueError, whose message repeats what was typed and lists the forms
+        try:  # a date guided entry refuses (before cases.FIRST_DATE, or to come) could not even be written
+            return answer_checks.parse_date(typed, not_after=datetime.date.today())
+        except ValueError as error:
+            raise Unreadable(str(error), f"give the day it happened, from {cases.FIRST_DATE:%Y-%m-%d} to today",
+                             "implausible-date") from None
     if field == "reason":
         return closure_reason(typed)
     if field == "code":
@@ -306,6 +312,10 @@ def share(typed: str, field: str) -> Decimal | None:
     value = value / 100 if percent else value
     if not 0 <= value <= 1:
         raise Unreadable(f"'{shown(typed)}' is not a share from 0 to 1", f"e.g. {field}=0.2 (or 20%)", "bad-assumption")
+    if cases.too_precise(value):  # (1e-999999 would be written out as a million digits)
+        raise Unreadable(f"'{shown(typed)}' is a share of more than {cases.MAX_DECIMALS} decimal places",
+                         f"round it: at most {cases.MAX_DECIMALS} places as a share (0.1235), "
+                         f"{cases.MAX_DECIMALS - 2} as a percentage (12.35%)", "bad-assumption")
     return value.normalize() if value == value.to_integral_value() else value
 
 

@@ -44,9 +44,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 import up2u_cba
 from up2u_cba import models, storage
-from up2u_cba.entry import case_files, case_history, import_journal
+from up2u_cba.entry import case_files, case_history, case_selection, import_journal
 from up2u_cba.inputs import cases, dates, deflators, input_files, privacy, unit_costs
-from up2u_cba.method import calculate, checks
+from up2u_cba.method import checks
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
@@ -71,6 +71,8 @@ SHARES = {"Deadweight": "deadweight", "Attribution": "attribution"}
 """The Outcomes sheet's share columns (a line's own Green Book adjustments, 0 to 1)."""
 EXPORT_SHEET = "Export"
 """The sheet an export of stored cases opens on: what it is, when it was made, what importing it does."""
+EXPORTED_COLUMNS = ("Reference", "History entries", "Latest change (UTC)")
+"""The Export sheet's table of the cases exported: the entries each one's history had then."""
 
 REASON_LABELS = {reason: reason.value.replace("_", " ") for reason in models.ClosureReason}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -111,7 +113,8 @@ HELP = (
     "  Confidence      optional: the evidence grade G, A or R for this line, instead of the unit cost's RAG",
     "                  rating (it sets the optimism bias of the Green Book figures).",
     "  Deadweight      optional: this line's own deadweight share, 0 to 1 (0.2 or 20%), instead of the settings'.",
-    "  Attribution     optional: this line's own attribution share, 0 to 1, instead of the settings'.",
+    "  Attribution     optional: the share of this line's outcome due to Up2U (this programme) rather than",
+    "                  other services, 0 to 1 (1: all of it), instead of the settings'.",
     "  Adjustment reason  why this line's deadweight or attribution differs (required when either is given).",
     f"  Description and evidence are short notes (at most {cases.TEXT_LIMIT} characters) and are refused if",
     "  they look like personal data: dates of birth, postcodes, phone numbers, e-mail addresses,",
@@ -218,11 +221,12 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         outcome_sheet.add_data_validation(number)
     _list_validation(outcome_sheet, f"H2:H{last}", ranges["Evidence grades"], "Confidence",
                      "Optional: this line's evidence grade, G, A or R.")
-    for column, title in (("I", "Deadweight"), ("J", "Attribution")):
+    for column, title, meaning in (("I", "Deadweight", "the share that would have happened anyway"),
+                                   ("J", "Attribution", "the share due to Up2U (this programme), not other services")):
         share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
                                showErrorMessage=True, showInputMessage=True, errorTitle=title,
                                error=f"{title} is a share from 0 to 1 (0.2 or 20%).", promptTitle=title,
-                               prompt="Optional: this line's own share, 0 to 1; give the adjustment reason too.")
+                               prompt=f"Optional: {meaning}, 0 to 1; give the adjustment reason too.")
         share.add(f"{column}2:{column}{last}")
         outcome_sheet.add_data_validation(share)
     for column, title in (("E", "Description"), ("F", "Evidence"), ("G", "Acknowledged"), ("K", "Adjustment reason")):
@@ -270,44 +274,8 @@ def write_template(path: str, settings: models.Settings, costs: dict[str, models
 # --- an export of stored cases ----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Selection:
-    """Which stored cases an export holds: every filter given must match (None: not filtered)."""
-
-    service: str | None = None
-    year: models.FinancialYear | None = None
-    """Cases active in the year: referred by its end, not completed or closed before it began."""
-    status: models.Status | None = None
-    """Cases whose latest status is this."""
-    references: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        parts = ([f"service {self.service}"] if self.service else []) + \
-                ([f"active in {self.year}"] if self.year else []) + \
-                ([f"now {self.status.value}"] if self.status else []) + \
-                ([f"reference {', '.join(self.references)}"] if self.references else [])
-        return "; ".join(parts) if parts else "every stored case (withdrawn ones aside)"
-
-
-def select(records: list[models.CaseRecord], selection: Selection) -> list[models.CaseRecord]:
-    """The active cases of ``records`` that ``selection`` picks, by service and reference."""
-    wanted = {reference.upper() for reference in selection.references}
-    chosen = []
-    for record in records:
-        if record.withdrawn or (wanted and record.reference.upper() not in wanted):
-            continue
-        if selection.service and record.service.lower() != selection.service.lower():
-            continue
-        if selection.status and record.history[-1].status is not selection.status:
-            continue
-        if selection.year and calculate.participant_row(record, selection.year) is None:
-            continue  # (not active in the year, as `case list --year` judges it)
-        chosen.append(record)
-    return sorted(chosen, key=lambda record: (record.service, record.reference))
-
-
 def build_export(settings: models.Settings, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries,
-                 records: list[models.CaseRecord], selection: Selection,
+                 records: list[models.CaseRecord], selection: case_selection.Selection,
                  made: datetime.datetime) -> openpyxl.Workbook:
     """The intake workbook filled with ``records`` as they are stored: one Cases row per status
     event (service and locality on a case's first row), one Outcomes row per outcome line, and an
@@ -333,7 +301,7 @@ def build_export(settings: models.Settings, costs: dict[str, models.UnitCost], s
             for column, value in enumerate(_outcome_cells(record, outcome, labels), start=1):
                 spreadsheet_text.put(outcome_sheet, row, column, value)
             row += 1
-    _export_sheet(book, len(records), selection, made, settings.cases_folder)
+    _export_sheet(book, records, selection, made, settings.cases_folder)
     spreadsheet_text.check_formulas(book)
     return book
 
@@ -355,12 +323,16 @@ def _cell_number(value: Decimal | None):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _export_sheet(book, count: int, selection: Selection, made: datetime.datetime, cases_folder: str) -> None:
+def _export_sheet(book, records: list[models.CaseRecord], selection: case_selection.Selection,
+                  made: datetime.datetime, cases_folder: str) -> None:
+    """The Export sheet: what the workbook is, when it was made, and what importing it does; then
+    each case with the entries its history had (``EXPORTED_COLUMNS``), so that an import can tell
+    a case changed since (``Exported``)."""
     sheet = book.create_sheet(EXPORT_SHEET, 0)
     lines = (
         "Export of stored cases",
         "",
-        f"{problems_.counted(count, 'stored case')}, as they were stored on {made:%Y-%m-%d at %H:%M} UTC, "
+        f"{problems_.counted(len(records), 'stored case')}, as they were stored on {made:%Y-%m-%d at %H:%M:%S} UTC, "
         "exported by up2u-cba "
         f"{up2u_cba.__version__} from {cases_folder}.",
         f"Selected: {selection.describe()}.",
@@ -375,16 +347,30 @@ def _export_sheet(book, count: int, selection: Selection, made: datetime.datetim
         "  up2u-cba intake import THIS-FILE.xlsx --dry-run",
         "To replace the stored cases (each change is recorded in the case's history with the reason):",
         '  up2u-cba intake import THIS-FILE.xlsx --replace --reason "why the cases are corrected"',
+        "A case changed since this export (amended, say) is not replaced: its later change would be undone.",
+        "Export it again, or add --overwrite-later-changes to replace it all the same.",
+        "",
+        "Each case as exported (leave this table as it is: the import reads it):",
     )
     for number, line in enumerate(lines, start=1):
         spreadsheet_text.put(sheet, number, 1, line)
+    row = len(lines) + 1
+    for column, title in enumerate(EXPORTED_COLUMNS, start=1):
+        spreadsheet_text.put(sheet, row, column, title)
+        sheet.cell(row=row, column=column).font = openpyxl.styles.Font(bold=True)
+    for row, record in enumerate(records, start=row + 1):
+        latest = f"{record.changes[-1].made:%Y-%m-%d %H:%M:%S}" if record.changes else None
+        for column, value in enumerate((record.reference, len(record.changes), latest), start=1):
+            spreadsheet_text.put(sheet, row, column, value)
     sheet["A1"].font = openpyxl.styles.Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 110
+    sheet.column_dimensions["B"].width = 16
+    sheet.column_dimensions["C"].width = 22
     book.active = 0
 
 
 def write_export(path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
-                 series: deflators.DeflatorSeries, records: list[models.CaseRecord], selection: Selection,
+                 series: deflators.DeflatorSeries, records: list[models.CaseRecord], selection: case_selection.Selection,
                  made: datetime.datetime | None = None) -> None:
     """Write the export of ``records`` to ``path`` atomically (``storage.replace_with``)."""
     made = (made or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
@@ -428,6 +414,9 @@ class Change:
     old_text: str = ""
     differences: tuple[str, ...] = ()
     """What the workbook changes in the stored case (``case_history.differences``)."""
+    later: tuple[models.CaseChange, ...] | None = ()
+    """The stored case's changes made after the workbook was exported (``Exported``), which
+    replacing it would undo; None when the workbook's Export sheet no longer says."""
 
 
 @dataclasses.dataclass
@@ -442,6 +431,8 @@ class Plan:
     warnings: list[Problem] = dataclasses.field(default_factory=list)
     """What the checks found doubtful but not wrong (the same code twice on a case, an
     acknowledged implausible line): shown, never stopping the import."""
+    exported: datetime.datetime | None = None
+    """When the workbook was exported (UTC), if it is an export."""
 
     def of_kind(self, kind: str) -> list[Change]:
         return [change for change in self.changes if change.kind == kind]
@@ -467,6 +458,7 @@ def plan_import(
     if book is None:
         return Plan(path, [], problems)
     by_reference: dict[str, models.CaseRecord] = {record.reference.upper(): record for record in stored}
+    exported = Exported.read(book)
     reader = _Reader(path, settings, costs, by_reference, today or datetime.date.today())
     events = reader.case_rows(book)
     outcomes = reader.outcome_rows(book)
@@ -507,13 +499,13 @@ def plan_import(
                          outcome_rows=tuple(row for row in rows[OUTCOMES] if (OUTCOMES, row) in reader.broken_rows),
                          on_cases_sheet=bool(rows[CASES]))
         change, case_problems = _plan_case(path, reference, case_events, case_outcomes, by_reference.get(key),
-                                           settings, costs, series, new_folders, replace, unread)
+                                           settings, costs, series, new_folders, replace, unread, exported)
         problems.extend(case_problems)
         if change is not None:
             changes.append(change)
     errors = problems_.errors(problems)
     plan = Plan(path, changes if not errors else [], _unique(errors), (len(events), len(outcomes)),
-                _unique(problems_.warnings(problems)))
+                _unique(problems_.warnings(problems)), exported.made if exported else None)
     return plan
 
 
@@ -539,6 +531,56 @@ def _open(path: str):
             OverflowError) as error:
         return None, [Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
                               hint="save it from Excel as an .xlsx workbook (Excel Workbook format)")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Exported:
+    """What an export's Export sheet says of the cases as they were exported: when, and the
+    entries each case's history had then. A case's entries beyond those are changes made since,
+    which replacing it with the workbook's version would undo (an amendment made after the
+    export, say)."""
+
+    made: datetime.datetime | None
+    """When the workbook was exported (UTC, to the second; an older export says it to the minute)."""
+    history_entries: dict[str, int]
+    """Each exported case's reference (upper case) and the entries its history had then."""
+
+    @classmethod
+    def read(cls, book) -> Exported | None:
+        """The export's record, or None for a workbook that has no Export sheet (a filled template)."""
+        if EXPORT_SHEET not in book.sheetnames:
+            return None
+        made, entries, table = None, {}, False
+        for values in book[EXPORT_SHEET].iter_rows(values_only=True):
+            cells = (*values, None, None)[:2]
+            first, second = (_text(value) for value in cells)
+            if table and not first:
+                break
+            if table and isinstance(cells[1], (int, float)) and float(cells[1]).is_integer():
+                entries[first.upper()] = int(cells[1])
+            elif (first, second) == EXPORTED_COLUMNS[:2]:
+                table = True
+            elif made is None and (found := _EXPORTED_AT.search(first)):
+                day, time = found.groups()
+                made = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=datetime.timezone.utc)
+        return cls(made, entries)
+
+    def later_changes(self, stored: models.CaseRecord) -> tuple[models.CaseChange, ...] | None:
+        """The changes made to ``stored`` since the export; None if the sheet no longer says. A case
+        the sheet's table lacks is judged by the time: a change in the very second (or, for an
+        older export, the minute) the export was made counts as later."""
+        entries = self.history_entries.get(stored.reference.upper())
+        if entries is not None:
+            return stored.changes[entries:]
+        if self.made is None:
+            return None
+        return tuple(change for change in stored.changes
+                     if (change.made if change.made.tzinfo else change.made.replace(tzinfo=datetime.timezone.utc))
+                     >= self.made)
+
+
+_EXPORTED_AT = re.compile(r"stored on (\d{4}-\d\d-\d\d) at (\d\d:\d\d(?::\d\d)?) UTC")
+"""The export's time, in the Export sheet's third line."""
 
 
 class _Reader:
@@ -848,6 +890,12 @@ class _Reader:
             self.problem("bad-assumption", OUTCOMES, number, column, f"{column.lower()} must be a share from 0 to 1, "
                          f"not '{problems_.shown(text)}'", "e.g. 0.2 or 20%, or blank for the settings' share")
             return None
+        if cases.too_precise(share):  # (as a case file refuses it: 1e-300 would be written out as 300 digits)
+            self.problem("bad-assumption", OUTCOMES, number, column,
+                         f"{column.lower()} '{problems_.shown(text)}' has more than {cases.MAX_DECIMALS} decimal places",
+                         f"round it: at most {cases.MAX_DECIMALS} places as a share (0.1235), "
+                         f"{cases.MAX_DECIMALS - 2} as a percentage (12.35%)")
+            return None
         return share.normalize() if share == share.to_integral_value() else share
 
     def _number(self, number: int, value, field: str, required: bool) -> Decimal | None:
@@ -934,10 +982,12 @@ class _NewCaseFolders:
 
 
 def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, series,
-               new_folders: _NewCaseFolders, replace: bool, unread: _Unread = _Unread()):
+               new_folders: _NewCaseFolders, replace: bool, unread: _Unread = _Unread(),
+               exported: Exported | None = None):
     """Check one case as it would be written. A case some of whose rows could not be read
     (``unread``) is checked from the rows that could, for the problems those rows show whatever
-    the others say, and is never written."""
+    the others say, and is never written. A stored case the workbook changes carries the changes
+    made to it since the workbook was ``exported`` (none for a workbook that is not an export)."""
     problems: list[Problem] = []
     if old is None and not event_rows:
         if unread.on_cases_sheet:
@@ -1003,7 +1053,9 @@ def _plan_case(path, reference, event_rows, outcome_rows, old, settings, costs, 
     if problem is not None:
         return None, [problem]
     what = tuple(case_history.differences(old, record)) or ("the case as a whole",)
-    return Change(reference, target, "replace" if replace else "changed", record, old, old_text, what), warnings
+    later = exported.later_changes(old) if exported else ()
+    return Change(reference, target, "replace" if replace else "changed", record, old, old_text, what,
+                  later), warnings
 
 
 def _content(record: models.CaseRecord) -> models.CaseRecord:
@@ -1127,9 +1179,4 @@ def describe_event(event: models.StatusEvent) -> str:
     reason = f" ({event.reason_label})" if event.reason else ""
     return f"{event.date:%Y-%m-%d} {event.status.value}{reason}"
 
-
-def describe_outcome(outcome: models.OutcomeEntry) -> str:
-    years = f" x {case_files.years_text(outcome.years)}" if getattr(outcome, "years_stated", True) else ""
-    note = f" \"{outcome.description}\"" if outcome.description else ""
-    return f"{outcome.code} x {case_files.number(outcome.quantity)}{years}{note}; evidence: {outcome.evidence}"
 
