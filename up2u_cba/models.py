@@ -220,7 +220,8 @@ class OutcomeEntry(pydantic.BaseModel):
     deadweight: Decimal | None = None
     """This line's own deadweight share, overriding the settings'; needs ``adjustment_reason``."""
     attribution: Decimal | None = None
-    """This line's own attribution share, overriding the settings'; needs ``adjustment_reason``."""
+    """This line's own attribution: the share of its outcome due to this programme (not to other
+    services), overriding the settings'; needs ``adjustment_reason``."""
     confidence: str = ""
     """Evidence grade G / A / R for this line, instead of the unit cost's RAG rating."""
     adjustment_reason: str = ""

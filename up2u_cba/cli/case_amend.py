@@ -22,9 +22,10 @@ from up2u_cba.outputs import render_text
 from up2u_cba import problems as problems_
 from up2u_cba.cli.common import (YES_OPTION, fail, find_case, input_options, interactive, reason_option,
                                   show_warnings, withdrawn_problem)
+from up2u_cba.cli import case_withdrawal
 from up2u_cba.cli.case_entry import (DATE_FORMS, REASONS, Stopped, Valuer, ask, ask_line, ask_yes_no, choose,
-                                code_refused, find_cost, load_for_entry, show_case, status_label, stop_cleanly,
-                                try_line)
+                                code_refused, find_cost, line_defaults, load_for_entry, show_case, status_label,
+                                stop_cleanly, try_line)
 from up2u_cba.problems import Problem
 
 STATUSES = {status_label(status): status for status in models.Status}
@@ -129,11 +130,32 @@ def show_change(old: models.CaseRecord, new: models.CaseRecord, valuer: Valuer) 
     show_case(new, len(new.history), valuer)
     (before, prudent_before), (after, prudent_after) = totals(old, valuer), totals(new, valuer)
     click.echo(f"\nSaving at {valuer.price_year} prices: {moved(before, after)}")
+    for line in year_totals(old, new, valuer):
+        click.echo(line)
     if (prudent_before, prudent_after) != (before, after):
         click.echo(f"Prudent saving (after the Green Book adjustments): {moved(prudent_before, prudent_after)}")
     click.echo("What changed:")
     for item in case_history.differences(old, new):
         click.echo(f"  {item}")
+
+
+def year_totals(old: models.CaseRecord, new: models.CaseRecord, valuer: Valuer) -> list[str]:
+    """When the correction moves the case's saving out of one financial year's total (its
+    completion re-dated across 31 March, or no longer a completion) or into one: each such year's
+    total for the case's service, before and after (``BCP 2021/22 total: £109,756 -> £30,282
+    (down £79,474)``), the other cases counted as `case withdraw` counts them."""
+    years = [models.FinancialYear.containing(record.completed_on) if record.completed_on else None
+             for record in (old, new)]
+    if years[0] == years[1]:
+        return []
+    (before, _), (after, _) = totals(old, valuer), totals(new, valuer)
+    lines = []
+    for year in [year for year in years if year is not None]:
+        others = case_withdrawal.others_total(old, year, valuer.inputs, valuer)
+        was = others + (before if year == years[0] else models.ZERO)
+        now = others + (after if year == years[1] else models.ZERO)
+        lines.append(f"{old.service} {year} total: {moved(was, now)}")
+    return lines
 
 
 def command_start(old: models.CaseRecord) -> list[str]:
@@ -316,14 +338,13 @@ def change_line(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord:
     number = pick("Which line", record.outcomes, describe_line)
     old = record.outcomes[number]
     inputs = valuer.inputs
-    others = answer_checks.with_outcomes(record, [outcome for index, outcome in enumerate(record.outcomes) if index != number])
     while True:
         cost = find_cost(valuer, keep=old.code) or inputs.costs[old.code]
-        if cost.code == old.code or not code_refused(others, cost, valuer):
+        if cost.code == old.code or not code_refused(record, cost, valuer, number):  # (in its place: its number)
             break
-    years_now = old.years if old.years_stated else answer_checks.default_years(inputs.settings, old.code)
-    typed = ask_line(cost, inputs.settings, old.model_copy(update={"years": years_now}))
-    keeps_years = not old.years_stated and typed.years == years_now and cost.code == old.code
+    defaults = line_defaults(old, cost, inputs.settings)
+    typed = ask_line(cost, inputs.settings, defaults)
+    keeps_years = not old.years_stated and typed.years == defaults.years  # Enter: still the settings' years
     update = {"code": typed.code, "quantity": typed.quantity, "years": None if keeps_years else typed.years,
               "description": typed.description, "evidence": typed.evidence}
     outcome = case_amendments.changed_line(old, update)
@@ -339,7 +360,8 @@ def change_adjustments(record: models.CaseRecord, valuer: Valuer) -> models.Case
     old = record.outcomes[number]
     click.echo("Enter keeps each value; - leaves it to the settings (or, for confidence, the unit cost's RAG).")
     deadweight = ask_share("Deadweight: the share that would have happened anyway (0 to 1, or a %)", old.deadweight)
-    attribution = ask_share("Attribution: the share due to other services (0 to 1, or a %)", old.attribution)
+    attribution = ask_share("Attribution: the share of the outcome due to Up2U, this programme, not to other "
+                            "services (0 to 1, or a %; 1 = all of it)", old.attribution)
     confidence = ask("Confidence: the evidence grade of this line (G, A or R)",
                      lambda text: grade(text, old.confidence), default=old.confidence or "-")
     reason = ""

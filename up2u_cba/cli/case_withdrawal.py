@@ -12,6 +12,7 @@ removed since, say) is not restored. Registered on the ``case`` group by ``main.
 from __future__ import annotations
 
 import shlex
+from decimal import Decimal
 
 import click
 
@@ -195,14 +196,20 @@ def effect(record: models.CaseRecord, inputs, withdraw: bool) -> str:
     valuer = Valuer(inputs)
     saving = valuer.total(record)
     year = models.FinancialYear.containing(record.completed_on)
-    others = sum((valuer.total(case) for case in inputs.cases
-                  if case.reference != record.reference and case.service == record.service
-                  and case.completed_on is not None and case.completed_on in year), models.ZERO)
+    others = others_total(record, year, inputs, valuer)
     before, after = (others + saving, others) if withdraw else (others, others + saving)
     moves = "falls" if withdraw else "rises"
     return (f"{counts}. Completed on {record.completed_on:%Y-%m-%d}: its saving, {render_text.pounds(saving)} at "
             f"{inputs.settings.price_year} prices, counts in {record.service}'s {year} total, which {moves} from "
             f"{render_text.pounds(before)} to {render_text.pounds(after)}.")
+
+
+def others_total(record: models.CaseRecord, year: models.FinancialYear, inputs, valuer: Valuer) -> Decimal:
+    """The saving of every other case that counts in ``record``'s service's ``year`` total: what
+    that total is without ``record`` (withdrawn, or completed in another year)."""
+    return sum((valuer.total(case) for case in inputs.cases
+                if case.reference != record.reference and case.service == record.service
+                and case.completed_on is not None and case.completed_on in year), models.ZERO)
 
 
 def valuation_problems(record: models.CaseRecord, inputs) -> list[Problem]:

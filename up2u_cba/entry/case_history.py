@@ -73,8 +73,11 @@ def with_change(record: models.CaseRecord, change: models.CaseChange) -> models.
 
 
 def differences(old: models.CaseRecord, new: models.CaseRecord) -> list[str]:
-    """What changed from ``old`` to ``new``, one text per field, event or line: changed lines
-    are named by their number in ``new``, removed ones by their number in ``old``."""
+    """What changed from ``old`` to ``new``, one text per field, event or line. An event or
+    line changed or removed is named by its number in ``old`` (as stored, as ``case amend``
+    numbers it), a changed one with its number in ``new`` too where the two differ
+    (``outcomes[2].quantity: 3 -> 2 (now line 1)`` beside ``outcomes[1] removed (...)``); one
+    added by its number in ``new``, the only one it has."""
     what = [f"{field}: {_shown(getattr(old, field))} -> {_shown(getattr(new, field))}"
             for field in ("reference", "service", "locality") if getattr(old, field) != getattr(new, field)]
     what += _sequence_differences("status", old.history, new.history, _describe_event)
@@ -83,31 +86,73 @@ def differences(old: models.CaseRecord, new: models.CaseRecord) -> list[str]:
 
 
 def _sequence_differences(name: str, old: tuple, new: tuple, describe) -> list[str]:
-    """Events or lines added, removed and changed. Entries are aligned as a text comparison
-    aligns lines, so removing line 2 reads as one removal, not as every later line changed;
-    within a run of replaced entries, an entry is paired with one of the same code or status."""
+    """Events or lines added, removed, changed and moved. Entries are aligned as a text
+    comparison aligns lines, so removing line 2 reads as one removal, not as every later line
+    changed; within a run of replaced entries, an entry is paired with one of the same code or
+    status. Entries that the alignment leaves out of place (rows reordered in a workbook) read as
+    moved, not as added and removed: one text gives the new order in the old numbers
+    (``outcomes reordered: now 2, 1, 3 as numbered before``), then any changes of the moved ones."""
+    opcodes = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    runs = [(list(range(old_start, old_end)), list(range(new_start, new_end)))
+            for operation, old_start, old_end, new_start, new_end in opcodes if operation != "equal"]
+    moves = _moved(runs, lambda old_index, new_index: old[old_index] == new[new_index])
+    paired = [_paired_in_run(old_left, new_left, old, new) for old_left, new_left in runs]
+    moves += _moved(runs, lambda old_index, new_index: _kind(old[old_index]) == _kind(new[new_index]))
     what: list[str] = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        if operation == "equal":
-            continue
-        old_left = list(range(old_start, old_end))
-        new_left = list(range(new_start, new_end))
-        pairs = []
-        for new_index in list(new_left):
-            same = next((index for index in old_left if _kind(old[index]) == _kind(new[new_index])), None)
-            if same is not None:
-                pairs.append((same, new_index))
-                old_left.remove(same)
-                new_left.remove(new_index)
-        if len(old_left) == len(new_left):  # the rest changed in place (a line's code corrected, say)
-            pairs += list(zip(old_left, new_left))
-            old_left, new_left = [], []
+    if moves:
+        was = {new_index: old_index for pairs in (*paired, moves) for old_index, new_index in pairs}
+        was.update({new_start + offset: old_start + offset for operation, old_start, old_end, new_start, _ in opcodes
+                    if operation == "equal" for offset in range(old_end - old_start)})
+        order = ", ".join(str(was[index] + 1) if index in was else "new" for index in range(len(new)))
+        what.append(f"{name} reordered: now {order} as numbered before")
+    for (old_left, new_left), pairs in zip(runs, paired):
         for old_index, new_index in sorted(pairs, key=lambda pair: pair[1]):
-            what += _field_differences(f"{name}[{new_index + 1}]", old[old_index], new[new_index])
+            what += _changed_entry(name, old_index, new_index, old[old_index], new[new_index])
         what += [f"{name}[{index + 1}] removed ({describe(old[index])})" for index in old_left]
         what += [f"{name}[{index + 1}] added ({describe(new[index])})" for index in new_left]
+    for old_index, new_index in sorted(moves, key=lambda pair: pair[1]):
+        what += _changed_entry(name, old_index, new_index, old[old_index], new[new_index])
     return what
+
+
+def _paired_in_run(old_left: list[int], new_left: list[int], old: tuple, new: tuple) -> list[tuple[int, int]]:
+    """Pair a run's replaced entries, taking them out of ``old_left`` and ``new_left``: each with
+    one of the same code or status, then the rest in place if as many remain on each side (a
+    line's code corrected, say)."""
+    pairs = []
+    for new_index in list(new_left):
+        same = next((index for index in old_left if _kind(old[index]) == _kind(new[new_index])), None)
+        if same is not None:
+            pairs.append((same, new_index))
+            old_left.remove(same)
+            new_left.remove(new_index)
+    if len(old_left) == len(new_left):
+        pairs += list(zip(old_left, new_left))
+        old_left.clear()
+        new_left.clear()
+    return pairs
+
+
+def _moved(runs: list[tuple[list[int], list[int]]], matches) -> list[tuple[int, int]]:
+    """Pair entries removed in one run with entries added in another that ``matches`` them (the
+    same entry, or the same code or status), taking them out of the runs: entries moved."""
+    moves = []
+    for number, (_, new_left) in enumerate(runs):
+        for new_index in list(new_left):
+            found = next(((old_left, old_index) for other, (old_left, _) in enumerate(runs) if other != number
+                          for old_index in old_left if matches(old_index, new_index)), None)
+            if found is not None:
+                found[0].remove(found[1])
+                new_left.remove(new_index)
+                moves.append((found[1], new_index))
+    return moves
+
+
+def _changed_entry(name: str, old_index: int, new_index: int, old_entry, new_entry) -> list[str]:
+    """The fields changed in one event or line, named by its number as stored (in ``old``), and
+    by its number in ``new`` too where that differs: ``outcomes[2].quantity: 3 -> 2 (now line 1)``."""
+    now = "" if old_index == new_index else f" (now {'event' if name == 'status' else 'line'} {new_index + 1})"
+    return [item + now for item in _field_differences(f"{name}[{old_index + 1}]", old_entry, new_entry)]
 
 
 def _kind(entry) -> str:
