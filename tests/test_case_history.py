@@ -59,6 +59,21 @@ def test_a_corrected_code_is_a_change_of_that_line(project):
     assert case_history.differences(old, new) == ["outcomes[2].code: 'CR2.0' -> 'CR2.0.1'"]
 
 
+def test_lines_reordered_read_as_moved_and_a_moved_line_changed_says_so(project):
+    """Not as lines added, removed and changed (outcomes[1] added (CR2.0 x 3); outcomes[3].code...)."""
+    old = stored(project)  # BCP-SS1 x1, CR2.0 x3, HO3.0 x1
+    first, second, third = old.outcomes
+    assert case_history.differences(old, with_outcomes(old, second, first, third)) == [
+        "outcomes reordered: now 2, 1, 3 as numbered before"]
+    assert case_history.differences(old, with_outcomes(old, third, second, first)) == [
+        "outcomes reordered: now 3, 2, 1 as numbered before"]
+    changed = third.model_copy(update={"quantity": Decimal(2)})
+    added = second.model_copy(update={"code": "HE1.0"})
+    assert case_history.differences(old, with_outcomes(old, changed, added, first)) == [
+        "outcomes reordered: now 3, new, 1 as numbered before", "outcomes[2] added (HE1.0 x 3)",
+        "outcomes[2] removed (CR2.0 x 3)", "outcomes[3].quantity: 1 -> 2 (now line 1)"]
+
+
 def test_free_text_is_never_kept_in_the_history(project):
     old = stored(project)
     first, second, third = old.outcomes
