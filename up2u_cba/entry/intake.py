@@ -370,8 +370,8 @@ def _export_sheet(book, records: list[models.CaseRecord], selection: case_select
 
 
 def write_export(path: str, settings: models.Settings, costs: dict[str, models.UnitCost],
-                 series: deflators.DeflatorSeries, records: list[models.CaseRecord], selection: case_selection.Selection,
-                 made: datetime.datetime | None = None) -> None:
+                 series: deflators.DeflatorSeries, records: list[models.CaseRecord],
+                 selection: case_selection.Selection, made: datetime.datetime | None = None) -> None:
     """Write the export of ``records`` to ``path`` atomically (``storage.replace_with``)."""
     made = (made or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
     book = build_export(settings, costs, series, records, selection, made)
