@@ -1194,8 +1194,8 @@ def changed_since_export(plan: intake.Plan) -> list[Problem]:
     workbook was exported: its rows are older than the case, so replacing it would undo the change."""
     problems = []
     for change in plan.of_kind("replace") + plan.of_kind("changed"):
-        hint = (f"export it again (`up2u-cba intake export FILE.xlsx --reference {change.reference}`) and correct "
-                "that, or add --overwrite-later-changes to replace it all the same")
+        hint = (f"export it again (`up2u-cba intake export FILE.xlsx --reference {change.reference}`) and make the "
+                "corrections there, or add --overwrite-later-changes to replace it all the same")
         if change.later is None:
             problems.append(Problem(
                 code="changed-since-export", file=plan.workbook, where=f"{intake.EXPORT_SHEET}: {change.reference}",
