@@ -56,6 +56,9 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
 
     With --changed-since, the report ends with the cases changed since then (the workbook lists
     them on its Run info sheet), so a figure that moved after a report was issued is seen.
+    Against an earlier report, it also lists the input files not as that report read them (by
+    checksum): case files changed, added or deleted outside the tool, unit costs or settings
+    changed.
 
     \b
     Example:
