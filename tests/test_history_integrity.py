@@ -153,7 +153,8 @@ def test_a_case_differing_in_one_quantity_is_not_the_same(project):
     folder, settings_file = project
     text = case_file(folder).read_text()
     assert text.count("quantity = 1\n") >= 1
-    case_file(folder, DUPLICATE).write_text(text.replace(CASE, DUPLICATE).replace("quantity = 1\n", "quantity = 2\n", 1))
+    changed = text.replace(CASE, DUPLICATE).replace("quantity = 1\n", "quantity = 2\n", 1)
+    case_file(folder, DUPLICATE).write_text(changed)
     assert "[same-as-another-case]" not in ok(run(settings_file, "validate")).output
 
 

@@ -44,7 +44,7 @@ WHERE = "--changed-since"
 REPORT_FILE = input_files.Kind(
     "report file", 50 * input_files.MB, "give the path of a report up2u-cba wrote, or a date such as 2023-06-01",
     "give a JSON report (`report --format json > FILE.json`) or a workbook (`report --xlsx FILE.xlsx`)")
-"""A report written earlier, read only for the time it was made."""
+"""A report written earlier, read only for the time it was made and the input files it read."""
 
 EXAMPLES = "a date (2023-06-01 or 01/06/2023), a date and time (2023-06-01T09:30) or a report file (.json or .xlsx)"
 
