@@ -44,8 +44,9 @@ def test_validate_warns_of_the_sample_case_counting_cr2_0_with_ho3_0_and_passes(
     (warning,) = found(result.output, CODE)
     case = folder / "cases" / "BCP" / "BCP-0001.toml"  # BCP-SS1, CR2.0 x 3, HO3.0
     assert f"{case}: outcomes[2].code: line 2 (CR2.0) includes CR2.0.5" in warning, warning
-    assert "housing services: £129.67 per incident at 2018/19 prices" in warning  # £110 at 2008/09, uprated
-    assert "line 3 (HO3.0)" in warning and "gmca-ucd-v1.4.csv" in warning and GMCA_REASON in warning
+    assert "CR2.0.5 (£129.67 per incident at 2018/19 prices)" in warning  # £110 at 2008/09, uprated
+    assert "gmca-ucd-v1.4.csv says is not to be counted with line 3 (HO3.0)" in warning
+    assert "`up2u-cba costs show CR2.0.5` says why" in warning  # the table's reason, not repeated per case
     assert "count CR2.0's other parts (CR2.0.1, CR2.0.2, CR2.0.3, CR2.0.4) instead of CR2.0" in warning
     report = invoke("report", "--settings", settings, "--year", "2021/22")  # (the warning never stops a report)
     assert report.exit_code == 0, report.output
@@ -102,7 +103,8 @@ def test_a_declaration_naming_a_part_warns_of_a_line_counting_its_whole(project)
     assert result.exit_code == 0, result.output
     (warning,) = [line for line in found(result.output, CODE) if "BCP-0006" in line]
     assert "outcomes[3].code: line 3 (CR2.0) includes CR2.0.3" in warning and "line 2 (BCP-CR1)" in warning
-    assert "bcp-local.csv says BCP-CR1 is not to be counted with CR2.0.3" in warning, warning
+    assert "bcp-local.csv says is not to be counted with line 2 (BCP-CR1)" in warning, warning
+    assert "`up2u-cba costs show BCP-CR1` says why" in warning
 
 
 def test_guided_entry_warns_and_keeps_the_line(project):
@@ -112,7 +114,7 @@ def test_guided_entry_warns_and_keeps_the_line(project):
         "HO3.0", "1", "1", "", "Housing options confirm tenancy sustained", "done", "y"]) + "\n")
     assert result.exit_code == 0, result.output
     assert "Warning: line 1 (CR2.0) includes CR2.0.5" in result.output, result.output
-    assert "must not be counted with line 4 (HO3.0)" in result.output
+    assert "says is not to be counted with line 4 (HO3.0)" in result.output
     record, problems = cases.load_file(str(path))
     assert problems == [] and [line.code for line in record.outcomes][-1] == "HO3.0"
 

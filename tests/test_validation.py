@@ -585,8 +585,10 @@ def test_cli_validate_baseline_project(project):
 def test_cli_validate_bundled_sample():
     result = invoke("validate", "--settings", str(SAMPLE_SETTINGS))
     assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    assert result.stdout.startswith("OK")
+    assert result.stdout.startswith("OK") and "no problems, 1 warning found" in result.stdout
+    # the one warning: BCP-0001 counts CR2.0, whose housing part GMCA says not to count with HO3.0
+    assert result.stderr.startswith("1 warning:\n  ") and result.stderr.count("\n") == 2, result.stderr
+    assert "BCP-0001.toml: outcomes[2].code" in result.stderr and "[declared-overlap-in-part]" in result.stderr
 
 
 # --- input that once ended in a traceback or a wrong location ----------------------------------

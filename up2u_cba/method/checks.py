@@ -314,11 +314,10 @@ def _overlap_in_part(case: models.CaseRecord, one: tuple[int, str], part: str, t
         f"count the parts of {code} other than {part} instead of {code}"
     return Problem(
         code="declared-overlap-in-part", file=case.file, where=f"outcomes[{number}].code", warning=True,
-        message=f"line {number} ({code}) includes {_part_described(costs[part], series, price_year)}, which must not "
-                f"be counted with line {other_number} ({other}){their_part}: {declaring.origin} says {declaring.code} "
-                f"is not to be counted with {exclusion.code}: \"{exclusion.reason}\"",
+        message=f"line {number} ({code}) includes {_part_described(costs[part], series, price_year)}, which "
+                f"{declaring.origin} says is not to be counted with line {other_number} ({other}){their_part}",
         hint=f"{instead}, or keep {code} and say in the line's evidence that it overlaps line {other_number} by "
-             f"{part}; `up2u-cba costs show {part}` lists what it is not counted with")
+             f"{part}; `up2u-cba costs show {declaring.code}` says why")
 
 
 def _part_described(cost: models.UnitCost, series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> str:
@@ -332,7 +331,7 @@ def _part_described(cost: models.UnitCost, series: deflators.DeflatorSeries, pri
     if year in series.index and price_year in series.index:
         amount, year = amount * series.factor(year, price_year), price_year
     unit = cost.unit.strip().lower() or "per unit"
-    return f"{cost.code} ({cost.description}: £{amount:,.2f} {unit} at {year} prices)"
+    return f"{cost.code} (£{amount:,.2f} {unit} at {year} prices)"
 
 
 def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],
