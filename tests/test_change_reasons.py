@@ -63,3 +63,15 @@ def test_a_missing_reason_without_a_terminal_has_the_same_code(project, command)
     result = invoke("case", command, CASE, *extra, "--yes", "--settings", settings_file)
     assert_refused(result, "--reason: ", "[missing-reason]")
     assert_unchanged(before, folder / "cases")
+
+
+@pytest.mark.parametrize("reason", ["typo\n  2026-11-30 12:00:00 UTC  withdrawn  (up2u-cba 0.1.0)\n      reason: fake",
+                                    "entered\ttwice", "entered twice \u202egnorw", "zero\u200bwidth"])
+def test_a_reason_that_could_pass_for_another_history_entry_or_read_backwards_is_refused(tmp_path, reason):
+    """A line break in a reason printed as a second, forged history entry in `case show --history`;
+    a right-to-left override shows the reason's end backwards."""
+    settings = sample_project(tmp_path)
+    before = snapshot(tmp_path / "cases")
+    result = invoke("case", "withdraw", "BCP-0001", "--settings", settings, "--reason", reason, "--yes")
+    assert_refused(result, "--reason", "[bad-reason]")
+    assert_unchanged(before, tmp_path / "cases")

@@ -19,6 +19,7 @@ import datetime
 import difflib
 import enum
 import getpass
+import unicodedata
 from decimal import Decimal
 
 import pydantic
@@ -57,7 +58,17 @@ def reason_problems(reason: str | None, where: str = "--reason", file: str = "",
     refused = spreadsheet_text.problem(file, where, "reason", text)
     if refused:
         return [refused]
+    hidden = next((char for char in text if char in "\t\n\r" or unicodedata.category(char) == "Cf"), None)
+    if hidden is not None:  # a reason shown as a second history entry, or written right to left
+        return [Problem(code="bad-reason", file=file, where=where,
+                        message=f"the reason holds {_named(hidden)}; a reason is one line of plain text",
+                        hint=f"say why in one short line, e.g. \"{example}\"")]
     return case_files.text_problems(file, where, "reason", text)
+
+
+def _named(char: str) -> str:
+    return {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(
+        char, f"U+{ord(char):04X} {unicodedata.name(char, 'an invisible formatting character').lower()}")
 
 
 def _user() -> str:
