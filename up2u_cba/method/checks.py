@@ -212,30 +212,32 @@ def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) 
     """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
     the same code on two lines (a warning: perhaps they are one line's quantities)."""
     problems = []
-    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1)
-             if outcome.code in costs]
-    for later, code in lines:
-        for earlier, other in lines:
-            if earlier >= later:
-                break
-            where = f"outcomes[{later}].code"
-            if code == other:
-                problems.append(Problem(
-                    code="same-code-twice", file=case.file, where=where, warning=True,
-                    message=f"line {later} counts {code} again (also line {earlier})",
-                    hint="if the two lines are one outcome, make them one line with the total quantity"))
-                continue
-            declared = _declared_pair(code, other, costs)
-            if declared is not None:
-                declaring, exclusion = declared
-                problems.append(Problem(
-                    code="declared-double-count", file=case.file, where=where,
-                    message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
-                            f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
-                            f"\"{exclusion.reason}\"",
-                    hint=f"keep one of the two lines; `up2u-cba costs show {declaring.code}` lists what it is not "
-                         "counted with"))
+    for (later, code), (earlier, other) in _line_pairs(case, costs):
+        where = f"outcomes[{later}].code"
+        if code == other:
+            problems.append(Problem(
+                code="same-code-twice", file=case.file, where=where, warning=True,
+                message=f"line {later} counts {code} again (also line {earlier})",
+                hint="if the two lines are one outcome, make them one line with the total quantity"))
+            continue
+        declared = _declared_pair(code, other, costs)
+        if declared is not None:
+            declaring, exclusion = declared
+            problems.append(Problem(
+                code="declared-double-count", file=case.file, where=where,
+                message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
+                        f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
+                        f"\"{exclusion.reason}\"",
+                hint=f"keep one of the two lines; `up2u-cba costs show {declaring.code}` lists what it is not "
+                     "counted with"))
     return problems
+
+
+def _line_pairs(case: models.CaseRecord, costs: dict[str, models.UnitCost]):
+    """Every pair of the case's lines with known codes, as ((later's number, code), (earlier's
+    number, code)), lines numbered from 1."""
+    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1) if outcome.code in costs]
+    return [(later, earlier) for index, later in enumerate(lines) for earlier in lines[:index]]
 
 
 def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
@@ -269,21 +271,16 @@ def _check_overlaps_in_part(case: models.CaseRecord, costs: dict[str, models.Uni
     warning, not a refusal, as the table's comment says only that the part *may* need leaving out.
     A pair the tables declare outright is ``declared-double-count`` (``_check_declared``)."""
     problems = []
-    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1)
-             if outcome.code in costs]
-    for later, code in lines:
-        for earlier, other in lines:
-            if earlier >= later:
-                break
-            if code == other or _declared_pair(code, other, costs) is not None:
-                continue  # (the same code twice, or a refused pair: said already)
-            for declaring, exclusion in declarations:
-                for one, two in (((later, code), (earlier, other)), ((earlier, other), (later, code))):
-                    part, named = _part_covered(declaring.code, one[1], costs), \
-                        _part_covered(exclusion.code, two[1], costs)
-                    if part is not None and named is not None:
-                        problems.append(_overlap_in_part(case, one, part, two, named, declaring, exclusion, costs,
-                                                         series, price_year))
+    for (later, code), (earlier, other) in _line_pairs(case, costs):
+        if code == other or _declared_pair(code, other, costs) is not None:
+            continue  # (the same code twice, or a refused pair: said already)
+        for declaring, exclusion in declarations:
+            for one, two in (((later, code), (earlier, other)), ((earlier, other), (later, code))):
+                part, named = _part_covered(declaring.code, one[1], costs), \
+                    _part_covered(exclusion.code, two[1], costs)
+                if part is not None and named is not None:
+                    problems.append(_overlap_in_part(case, one, part, two, named, declaring, exclusion, costs,
+                                                     series, price_year))
     return list(dict.fromkeys(problems))
 
 
