@@ -448,6 +448,20 @@ def test_a_linked_case_folder_on_another_disk_is_refused_before_anything_is_stor
         shutil.rmtree(outside)
 
 
+def test_a_case_folder_linked_from_outside_the_cases_folder_is_refused_before_anything_is_stored(tmp_path):
+    """On the same disk too: recovery refuses a journal naming a file outside the cases folder
+    (links followed), so an import that wrote there could be neither finished nor undone."""
+    project = Project(tmp_path, 3)
+    outside = tmp_path / "elsewhere"
+    (project.cases / "BCP").rename(outside)
+    (project.cases / "BCP").symlink_to(outside, target_is_directory=True)
+    before, elsewhere = snapshot(project.cases), snapshot(outside)
+    result = invoke(*project.import_args())
+    assert result.exit_code == 1 and "[outside-cases-folder]" in result.output, result.output
+    assert snapshot(outside) == elsewhere and snapshot(project.cases) == before
+    assert not os.path.exists(project.cases / STAGING)
+
+
 def test_an_import_killed_as_it_began_or_finished_is_settled_and_said(tmp_path):
     """Killed between making its working folder and staging a file (or after its clean-up
     removed the journal and the staged files): nothing is half-written, and the next writing

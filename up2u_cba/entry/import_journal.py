@@ -28,6 +28,16 @@ Recovery (``recover``, by the next run that writes the cases folder, under the l
 
 ``pending`` says, without changing anything, what ``recover`` will do: ``validate`` reports it
 as an ``interrupted-import`` problem.
+
+The journal is not trusted: anyone who can write the cases folder can plant one. Before it acts
+on one, recovery checks that every entry names a ``.toml`` case file inside the cases folder
+(its real path: no ``..``, no link out of the folder, no dot-folder, not a link or anything but a
+plain file), a ``shown`` name that is that file, and staged and backup files that are plain
+names in the staging folder (``00001.case``, ``00001.old``); any other journal is refused as a
+``bad-import-journal`` problem and nothing is touched. Undoing removes only a target the import
+created (no old content, its staged file moved into place) that still holds what was written,
+and puts back only a target that still holds what was written. Every file recovery reads must
+be a plain file of bounded size (a FIFO or a link is never opened through).
 """
 
 from __future__ import annotations
@@ -37,10 +47,14 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
+import unicodedata
 from typing import Callable
 
 from up2u_cba import storage
+from up2u_cba.inputs import input_files
 from up2u_cba.problems import Problem, counted
 
 STAGING = ".import-staging"
@@ -48,6 +62,11 @@ STAGING = ".import-staging"
 JOURNAL = "journal.json"
 """The journal, inside the staging folder."""
 RECOVERED_BY = "the next `intake import`, `case new` or `case update`"
+JOURNAL_LIMIT = 64 * input_files.MB
+"""The largest journal read: about 150,000 entries, more than the intake workbook's rows."""
+STAGED_NAME = re.compile(r"[0-9]{1,9}\.case")
+BACKUP_NAME = re.compile(r"[0-9]{1,9}\.old")
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +149,7 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
     nothing and is returned. Ctrl-C settles the batch (none or all) and raises ``Stopped``."""
     staging = staging_folder(cases_folder)
     if os.path.lexists(staging):
-        return [_pending_problem(cases_folder)]
+        return _pending_problems(cases_folder)
     decided = False
     try:
         problems = _stage(staging, files, verify)
@@ -152,12 +171,12 @@ def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
         stored = _settle(cases_folder, staging, decided)
         if stored == ALL:
             return []
-        return [_write_problem(error, staging)] + ([_pending_problem(cases_folder)] if stored == PENDING else [])
+        return [_write_problem(error, staging)] + (_pending_problems(cases_folder) if stored == PENDING else [])
 
 
 def _stage(staging: str, files: list[CaseFile], verify) -> list[Problem]:
     os.makedirs(staging)
-    problems = _other_disks(staging, files)
+    problems = _other_disks(staging, files) or _unsafe_targets(os.path.dirname(staging), files)
     if problems:
         return problems
     for number, file in enumerate(files, start=1):
@@ -198,6 +217,21 @@ def _other_disks(staging: str, files: list[CaseFile]) -> list[Problem]:
     return problems
 
 
+def _unsafe_targets(cases_folder: str, files: list[CaseFile]) -> list[Problem]:
+    """A problem for each target that recovery would refuse to write (a folder linked from
+    outside the cases folder, a case file that is a link): an interrupted import could then
+    be neither finished nor undone."""
+    problems = []
+    for file in files:
+        fault = _target_fault(cases_folder, os.path.abspath(file.target))
+        if fault:
+            problems.append(Problem(code="outside-cases-folder", file=file.target,
+                                    message=f"an import stores only plain case files inside the cases folder: {fault}",
+                                    hint="move the folder itself into the cases folder (not a link to it), "
+                                         "or replace the linked file by a copy"))
+    return problems
+
+
 def _write_staged(path: str, content: str | bytes) -> None:
     """Write a staged file (text as UTF-8 with newlines, or exact bytes) and flush it to disk. (No
     temporary file and rename: until the journal names it with its sha256, a staged file is only
@@ -234,8 +268,13 @@ def _clean_up(staging: str, cases_folder: str) -> None:
     """Remove the staging folder: its other files first, the journal last, so that a staging
     folder without a journal always means an import that stored nothing."""
     for name in sorted(os.listdir(staging)):
-        if name != JOURNAL:
-            _remove(os.path.join(staging, name))
+        path = os.path.join(staging, name)
+        if name == JOURNAL:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            _remove(path)
     storage.sync_folder(staging)
     _remove(os.path.join(staging, JOURNAL))
     storage.sync_folder(staging)
@@ -267,9 +306,9 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
     staging = staging_folder(cases_folder)
     if not os.path.isdir(staging):
         return None, []
-    journal, problem = _read_journal(staging)
-    if problem:
-        return None, [problem]
+    journal, problems = _read_journal(cases_folder)
+    if problems:
+        return None, problems
     if journal is None:
         staged = [name for name in os.listdir(staging) if name.endswith(".case")]
         _remove_staging(staging)
@@ -309,10 +348,16 @@ def _state(staging: str, entry: dict) -> str:
 
 
 def _undo(staging: str, done: list[dict]) -> None:
-    """Put the targets already written back as they were before the import."""
+    """Put the targets already written back as they were before the import. Only a target that
+    still holds what the import wrote is touched: one the import created (no old content, its
+    staged file moved into place) is removed; one it replaced is put back from its backup."""
     for entry in done:
+        now = _read(entry["target"])
+        if now is None or _sha(now) != entry["sha256"]:
+            continue
         if entry["backup"] is None:
-            _remove(entry["target"])
+            if entry["old_sha256"] is None and not os.path.lexists(os.path.join(staging, entry["staged"])):
+                _remove(entry["target"])
             continue
         backup = _read(os.path.join(staging, entry["backup"]))
         if backup is not None and _sha(backup) == entry["old_sha256"]:
@@ -320,51 +365,189 @@ def _undo(staging: str, done: list[dict]) -> None:
 
 
 def pending(cases_folder: str) -> list[Problem]:
-    """An ``interrupted-import`` problem if an import into ``cases_folder`` needs recovering."""
-    return [_pending_problem(cases_folder)] if interrupted(cases_folder) else []
+    """An ``interrupted-import`` problem if an import into ``cases_folder`` needs recovering
+    (``bad-import-journal`` problems if its journal cannot be trusted)."""
+    return _pending_problems(cases_folder) if interrupted(cases_folder) else []
 
 
-def _pending_problem(cases_folder: str) -> Problem:
+def _pending_problems(cases_folder: str) -> list[Problem]:
     staging = staging_folder(cases_folder)
-    journal, problem = _read_journal(staging)
-    if problem:
-        return problem
+    journal, problems = _read_journal(cases_folder)
+    if problems:
+        return problems
     if journal is None:
-        return Problem(code="interrupted-import", file=staging,
+        return [Problem(code="interrupted-import", file=staging,
                        message="an intake import was interrupted before it stored anything",
-                       hint=f"{RECOVERED_BY} rolls it back, removing its staged files; "
-                            "then import the workbook again")
+                        hint=f"{RECOVERED_BY} rolls it back, removing its staged files; "
+                             "then import the workbook again")]
     entries = journal["entries"]
     states = [_state(staging, entry) for entry in entries]
     done = states.count("done")
     action = (f"rolls it forward, storing all {len(entries)}" if "blocked" not in states
               else "rolls it back (a staged file is damaged or a case file was changed meanwhile), "
                    "putting back the files it had written")
-    return Problem(code="interrupted-import", file=os.path.join(staging, JOURNAL),
-                   message=f"an intake import of {journal.get('workbook', '?')} (started {journal.get('started', '?')}) "
-                           f"was interrupted after writing {done} of its {counted(len(entries), 'case file')}",
-                   hint=f"{RECOVERED_BY} {action}")
+    return [Problem(code="interrupted-import", file=os.path.join(staging, JOURNAL),
+                    message=f"an intake import of {journal.get('workbook', '?')} "
+                            f"(started {journal.get('started', '?')}) was interrupted after writing {done} of its {counted(len(entries), 'case file')}",
+                    hint=f"{RECOVERED_BY} {action}")]
 
 
 # --- files ------------------------------------------------------------------------------------
 
 
-def _read_journal(staging: str) -> tuple[dict | None, Problem | None]:
+def _read_journal(cases_folder: str) -> tuple[dict | None, list[Problem]]:
+    """The journal of an interrupted import (None if it stopped before writing one), or the
+    problems that keep recovery from trusting it."""
+    staging = staging_folder(cases_folder)
     path = os.path.join(staging, JOURNAL)
-    raw = _read(path)
+    kind = _what_is(staging)
+    if kind == "":
+        return None, []
+    if kind != "a folder":
+        return None, [_bad_journal(cases_folder, staging, "", f"the staging folder of an intake import is {kind}, "
+                                                             "not a folder")]
+    raw, refused = _read_plain(path, JOURNAL_LIMIT)
+    if refused:
+        return None, [_bad_journal(cases_folder, path, "", f"the journal of an interrupted intake import {refused}")]
     if raw is None:
-        return None, None
+        return None, []
     try:
         journal = json.loads(raw)
         entries = journal["entries"]
+        if not isinstance(entries, list):
+            raise TypeError("entries is not a list")
         for entry in entries:
             for key in ("target", "shown", "staged", "sha256", "old_sha256", "backup"):
                 entry[key]  # noqa: B018 - every key must be there
-    except (ValueError, KeyError, TypeError):
-        return None, Problem(code="unreadable-import-journal", file=path,
-                             message="an interrupted intake import left a journal that cannot be read",
-                             hint=f"nothing was changed; compare the case files with the workbook, then delete {staging}")
-    return journal, None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None, [Problem(code="unreadable-import-journal", file=path,
+                              message="an interrupted intake import left a journal that cannot be read",
+                              hint="nothing was changed; compare the case files with the workbook, "
+                                   f"then delete {staging}")]
+    problems = _untrusted(cases_folder, journal)
+    return (None, problems) if problems else (journal, [])
+
+
+# --- trusting a journal -----------------------------------------------------------------------
+
+
+def _untrusted(cases_folder: str, journal: dict) -> list[Problem]:
+    """A ``bad-import-journal`` problem for each entry (and heading) of ``journal`` that names
+    anything but what an import writes: the journal may have been planted, and recovery would
+    create, replace or delete whatever it names."""
+    path = os.path.join(staging_folder(cases_folder), JOURNAL)
+    problems = [_bad_journal(cases_folder, path, key, f"the journal's {key} is not a line of text")
+                for key in ("workbook", "started") if not _plain_text(journal.get(key, ""))]
+    targets: set[str] = set()
+    names: set[str] = set()
+    for number, entry in enumerate(journal["entries"], start=1):
+        field, fault = _entry_fault(cases_folder, entry)
+        if not fault:
+            own = {entry["staged"], entry["backup"]} - {None}
+            if os.path.realpath(entry["target"]) in targets:
+                field, fault = "target", f"names {entry['target']} a second time"
+            elif own & names:
+                field, fault = "staged", "names a staged file that another entry names too"
+            targets.add(os.path.realpath(entry["target"]))
+            names |= own
+        if fault:
+            problems.append(_bad_journal(cases_folder, path, f"entries[{number}].{field}",
+                                         f"entry {number} of the journal of an interrupted intake import {fault}"))
+    return problems
+
+
+def _entry_fault(cases_folder: str, entry: dict) -> tuple[str, str]:
+    """The field of a journal entry that an import would not have written, and what is wrong
+    with it; ('', '') when the entry is one an import writes."""
+    target = entry["target"]
+    fault = _target_fault(cases_folder, target)
+    if fault:
+        return "target", f"names {_quoted(target)} to write, which is not a case file of the cases folder: {fault}"
+    fault = _shown_fault(cases_folder, entry["shown"], target)
+    if fault:
+        return "shown", f"shows {_quoted(entry['shown'])} for {target}: {fault}"
+    if not _matches(STAGED_NAME, entry["staged"]):
+        return "staged", (f"names {_quoted(entry['staged'])} as its staged file, not a name like 00001.case "
+                          "in the staging folder")
+    if entry["backup"] is not None and not _matches(BACKUP_NAME, entry["backup"]):
+        return "backup", (f"names {_quoted(entry['backup'])} as its backup, not a name like 00001.old "
+                          "in the staging folder")
+    for key in ("sha256", "old_sha256"):
+        if (entry[key] is not None or key == "sha256") and not _matches(DIGEST, entry[key]):
+            return key, f"has {_quoted(entry[key])} as its {key}, not a sha256 digest"
+    if (entry["backup"] is None) != (entry["old_sha256"] is None):
+        return "backup", "has a backup without the digest of the old content, or the other way round"
+    return "", ""
+
+
+def _target_fault(cases_folder: str, target: object) -> str:
+    """Why ``target`` is not a case file an import may write ('' if it is one): a full path
+    ending in .toml, without '..', inside the cases folder once every link is followed, in no
+    dot-folder, and (if it exists) a plain file, not a link."""
+    if not isinstance(target, str) or not _plain_text(target) or not target:
+        return "it is not a line of text"
+    if not os.path.isabs(target):
+        return "it is not a full path"
+    if ".." in target.split(os.sep):
+        return "it holds '..'"
+    inside = _path_inside(cases_folder, target)
+    if inside is None:
+        return "it is outside the cases folder (once links are followed)"
+    if any(part.startswith(".") for part in inside.split(os.sep)):
+        return "it is in a dot-folder of the cases folder, which is never read as cases"
+    if not target.endswith(".toml") or not inside.endswith(".toml"):
+        return "it is not a .toml file"
+    kind = _what_is(target)
+    if kind not in ("", "a file"):
+        return f"it is {kind}, not a file"
+    return ""
+
+
+def _shown_fault(cases_folder: str, shown: object, target: str) -> str:
+    """Why ``shown`` is not the name shown for ``target`` ('' if it is): the same file, named
+    from the cases folder's parent or in full."""
+    if not isinstance(shown, str) or not _plain_text(shown) or not shown:
+        return "it is not a line of text"
+    if ".." in shown.split(os.sep):
+        return "it holds '..'"
+    tail = _path_inside(cases_folder, target).split(os.sep)
+    parts = [part for part in shown.split(os.sep) if part not in ("", ".")]
+    if parts[-len(tail):] != tail or os.path.isabs(shown) and os.path.realpath(shown) != os.path.realpath(target):
+        return "it is not that file"
+    return ""
+
+
+def _matches(pattern: re.Pattern, value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _quoted(value: object) -> str:
+    """``value`` as written in the journal, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _path_inside(cases_folder: str, path: str) -> str | None:
+    """``path`` relative to the cases folder, both with every link followed; None if outside."""
+    top = os.path.realpath(cases_folder).rstrip(os.sep) + os.sep
+    real = os.path.realpath(path)
+    return real[len(top):] if real.startswith(top) else None
+
+
+def _plain_text(value: object) -> bool:
+    """True for a string without control characters (a NUL, an escape sequence, a line end)."""
+    return isinstance(value, str) and not any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def _bad_journal(cases_folder: str, file: str, where: str, message: str) -> Problem:
+    staging = staging_folder(cases_folder)
+    return Problem(code="bad-import-journal", file=file, where=where, message=message,
+                   hint=f"nothing was changed. An intake import writes only .toml case files inside {cases_folder}, "
+                        "so this journal was not written by one as it stands: check who else can write to that "
+                        f"folder. Removing the folder {staging} by hand leaves the cases as they are now")
+
+
+# --- files ------------------------------------------------------------------------------------
 
 
 def _write_bytes(path: str, data: bytes) -> None:
@@ -373,11 +556,50 @@ def _write_bytes(path: str, data: bytes) -> None:
 
 
 def _read(path: str) -> bytes | None:
+    """The bytes of the plain file at ``path``; None if there is none (or it is not a plain
+    case file: a link, a FIFO, a folder, larger than a case file may be)."""
+    return _read_plain(path, input_files.CASE.limit)[0]
+
+
+def _read_plain(path: str, limit: int) -> tuple[bytes | None, str]:
+    """The bytes of the plain file at ``path``, never opened through a link, never more than
+    ``limit`` of them. None and '' if there is nothing there; None and why it was refused if it
+    is anything else (a FIFO is never waited on, a device never read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    kind = _what_is(path)
+    if kind == "":
+        return None, ""
+    if kind != "a file":
+        return None, f"is {kind}, not a file"
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):  # it changed between the look and the opening
+                return None, "is not a file"
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        return None, ""
+    except OSError as error:
+        return None, f"cannot be read ({error.strerror or error})"
+    if len(data) > limit:
+        return None, f"is larger than {limit // input_files.MB} MB"
+    return data, ""
+
+
+def _what_is(path: str) -> str:
+    """What is at ``path``, its last part not followed if a link: '' (nothing), 'a file',
+    'a folder', 'a link', ..."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except (OSError, ValueError):
+        return "something that cannot be looked at"
+    for test, kind in ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a link"),
+                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a device"
 
 
 def _as_text(stored: bytes) -> str | None:
