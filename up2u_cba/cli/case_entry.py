@@ -1107,8 +1107,9 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
     export the case again, or add --overwrite-later-changes.
 
     The cases are stored all or none: an import stopped part-way (Ctrl-C, a full disk, a
-    crash) is finished or undone by the next `intake import`, `case new` or `case update`,
-    which says what it did; until then `validate` reports it.
+    crash) is finished or undone by the next command that writes cases (an import, or a case
+    entered, updated, corrected, withdrawn or restored), which says what it did; until then
+    `validate` reports it.
 
     \b
     Example:

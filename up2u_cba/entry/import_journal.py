@@ -61,7 +61,7 @@ STAGING = ".import-staging"
 """The staging folder, inside the cases folder."""
 JOURNAL = "journal.json"
 """The journal, inside the staging folder."""
-RECOVERED_BY = "the next `intake import`, `case new` or `case update`"
+RECOVERED_BY = "the next command that writes cases (`intake import`, `case new`, `update`, `amend`, `withdraw` or `restore`)"
 JOURNAL_LIMIT = 64 * input_files.MB
 """The largest journal read: about 150,000 entries, more than the intake workbook's rows."""
 STAGED_NAME = re.compile(r"[0-9]{1,9}\.case")
