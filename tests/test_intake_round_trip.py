@@ -505,3 +505,18 @@ def test_an_export_of_a_case_whose_file_has_problems_says_what_they_are(project)
     result = run(settings, "intake", "export", folder / "broken.xlsx", "--reference", "BCP-0001")
     assert_refused(result, "BCP-0001.toml", "quantity")
     assert "[unknown-case]" not in result.output and not (folder / "broken.xlsx").exists()
+
+
+def test_dry_run_alone_previews_the_changes_and_says_how_to_store_them(project):
+    """`intake export` tells the user to run `intake import FILE --dry-run` to see what changed;
+    that run listed the changes and then failed (changes-stored-case, exit 1)."""
+    folder, settings = project
+    workbook = folder / "bcp-0001.xlsx"
+    assert run(settings, "intake", "export", workbook, "--reference", "BCP-0001").exit_code == 0
+    edit(workbook, lambda book: book["Outcomes"].delete_rows(rows(workbook, "Outcomes", "BCP-0001")[0]))
+    before = snapshot(folder / "cases")
+    result = run(settings, "intake", "import", workbook, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "saving £79,474 -> £11,597 (-£67,877)" in result.output and "[changes-stored-case]" not in result.output
+    assert 'Dry run: nothing was written. To store the changes listed, import with --replace' in result.output
+    assert_unchanged(before, folder / "cases")

@@ -138,6 +138,6 @@ def test_rows_reordered_in_the_workbook_read_as_a_line_moved(project):
         sheet.cell(2, column).value, sheet.cell(3, column).value = two, one
     book.save(workbook)
     result = run(settings, "intake", "import", workbook, "--dry-run")
-    assert_refused(result, "[changes-stored-case]", "1 difference")
+    assert result.exit_code == 0 and "Dry run: nothing was written." in result.output, result.output
     listed = [line.strip() for line in result.output.splitlines() if line.startswith("    outcomes")]
     assert listed == ["outcomes reordered: now 2, 1, 3 as numbered before"], result.output

@@ -1140,12 +1140,15 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
             if plan.problems:
                 fail(plan.problems)
             report_plan(plan, Valuer(inputs))
-            refused = replace_not_asked(plan) + ([] if overwrite_later_changes else changed_since_export(plan))
+            stale = [] if overwrite_later_changes else changed_since_export(plan)
+            if dry_run and not stale:  # (a preview: the changes it lists are what --replace would store)
+                click.echo("Dry run: nothing was written."
+                           + (' To store the changes listed, import with --replace --reason "why".'
+                              if plan.of_kind("changed") else ""))
+                return
+            refused = (replace_not_asked(plan) if not dry_run else []) + stale
             if refused:
                 fail(refused)
-            if dry_run:
-                click.echo("Dry run: nothing was written.")
-                return
             written, problems = intake.apply(plan, inputs.settings, inputs.costs, inputs.series, reason)
     except import_journal.Stopped as stopped:
         count = len(plan.of_kind("new")) + len(plan.of_kind("replace"))
