@@ -133,8 +133,8 @@ def test_a_blank_description_is_shortened_in_the_table_and_left_blank_in_the_fil
     ])
     assert result.exit_code == 0, result.output
     assert full not in result.output
-    row = next(line for line in result.output.splitlines() if line.startswith("| Youth offender"))
-    action = row.split("|")[1].strip()
+    row = next(line for line in result.output.splitlines() if "| Youth offender" in line)
+    action = row.split("|")[2].strip()  # (after the line number)
     assert action.endswith("…") and len(action) == 60 and full.startswith(action[:-1])
     record, problems = cases.load_file(str(path))
     assert problems == [] and record.outcomes[0].description == ""

@@ -235,7 +235,7 @@ def show_history(record: models.CaseRecord, stored: int) -> None:
     for index, event in enumerate(record.history):
         reason = f" ({event.reason_label})" if event.reason else ""
         mark = "  (new)" if 0 < stored <= index else ""
-        click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}{mark}")
+        click.echo(f"  {index + 1}. {event.date:%Y-%m-%d}  {event.status.value}{reason}{mark}")
 
 
 # --- outcome lines ---------------------------------------------------------------------------

@@ -172,9 +172,9 @@ def case_show(settings_file, cases_folder, unit_cost_files, with_history, refere
 
 def show_case_body(record: models.CaseRecord, inputs: pipeline.Inputs) -> None:
     """A case's status events and, once completed, its savings table."""
-    for event in record.history:
+    for number, event in enumerate(record.history, start=1):  # numbered as case amend's status[N] names them
         reason = f" ({event.reason_label})" if event.reason else ""
-        click.echo(f"  {event.date:%Y-%m-%d}  {event.status.value}{reason}")
+        click.echo(f"  {number}. {event.date:%Y-%m-%d}  {event.status.value}{reason}")
     if record.completed_on is None:
         click.echo("Not completed: no savings are counted until the case completes.")
         return

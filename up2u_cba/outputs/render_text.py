@@ -195,19 +195,20 @@ def pounds_exact(amount: Decimal) -> str:
 
 
 def render_case_only(case: calculate.CaseValuation, price_year: models.FinancialYear) -> str:
-    """One case's table with each line's provenance, for ``case show``."""
+    """One case's table with each line's provenance, for ``case show``; lines numbered from 1,
+    as ``case amend`` names them (``outcomes[2]``)."""
     rows = [
-        [line.description, line.code, number(line.quantity), number(line.years),
+        [str(line_number), line.description, line.code, number(line.quantity), number(line.years),
          pounds_exact(line.unit_value), str(line.price_year), f"{line.uprating_factor:.4f}",
          pounds(line.saving), pounds(line.prudent_saving), line.agency]
-        for line in case.lines
+        for line_number, line in enumerate(case.lines, start=1)
     ]
-    rows.append(["Total saving", "", "", "", "", "", "", pounds(case.total), pounds(case.prudent_total), ""])
-    headers = ["Action", "Code", "Quantity", "Years", "Unit value", "Price year", "Uprating",
+    rows.append(["", "Total saving", "", "", "", "", "", "", pounds(case.total), pounds(case.prudent_total), ""])
+    headers = ["Line", "Action", "Code", "Quantity", "Years", "Unit value", "Price year", "Uprating",
                f"Saving ({price_year} prices)", "Prudent", "Agency"]
     return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
-                             colalign=["left", "left", "right", "right", "right", "right", "right", "right", "right",
-                                       "left"])
+                             colalign=["right", "left", "left", "right", "right", "right", "right", "right", "right",
+                                       "right", "left"])
 
 
 def render_cost_list(costs: list[models.UnitCost], series, year: models.FinancialYear) -> str:
