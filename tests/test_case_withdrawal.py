@@ -240,7 +240,7 @@ def test_withdraw_and_restore_at_a_real_terminal(project):
         terminal.expect(r"its saving, £79,474 at 2018/19 prices, counts in BCP's 2021/22 total, which falls from "
                         r"£109,756 to £30,282")
         terminal.answer(r"Reason \(a short note, no names; recorded in the case's history\): ", "DOB 12/03/1985")
-        terminal.expect(r"Error: reason looks like a date of birth")
+        terminal.expect(r"Error: reason looks like a date or a date of birth")
         terminal.answer(r"Reason .*: ", "entered twice")
         terminal.answer(r"Withdraw BCP-0001\? \[y/n\]: ", "y")
         terminal.expect(r"Withdrew BCP-0001")

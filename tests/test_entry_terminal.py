@@ -66,7 +66,7 @@ def test_a_typed_session_creates_a_completed_case_that_validate_accepts_and_repo
     term.answer(r"Years it counts for \[1\]: ", "")
     term.answer(r"Description .*: ", "Abstinent from alcohol for 1 year")
     term.answer(r"Evidence note .*: ", "GP letter, DOB 12/03/1985")
-    refusal = term.expect(r"Error: evidence looks like a date of birth[^\n]*")
+    refusal = term.expect(r"Error: evidence looks like a date or a date of birth[^\n]*")
     assert "12/03/1985" not in refusal.group(0)  # the suspect text is never echoed back
     term.answer(r"Evidence note .*: ", "Confirmed by substance misuse service")
     line = term.expect(r"Line 1: HE1.0 x 1 x 1 year = (£[\d,]+) +Case total: (£[\d,]+)")

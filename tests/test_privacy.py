@@ -113,7 +113,7 @@ def test_no_gmca_unit_cost_description_looks_like_personal_data():
 
 def test_the_message_names_the_field_and_the_reason_but_never_the_text():
     message = answer_checks.text_message("evidence", "Seen at AB12 3CD on 12/03/1985")
-    assert message.startswith("evidence looks like a date of birth and a postcode")
+    assert message.startswith("evidence looks like a date or a date of birth and a postcode")
     assert "AB12" not in message and "1985" not in message
     problems = case_files.text_problems("case.toml", "outcomes[1].evidence", "evidence", "AB12 3CD")
     assert [(problem.code, problem.where) for problem in problems] == [("personal-data", "outcomes[1].evidence")]

@@ -51,7 +51,7 @@ NHS_NUMBER = "nhs-number"
 KINDS = {
     NAME: "a person's name",
     ADDRESS: "a street address",
-    DATE_OF_BIRTH: "a date of birth",
+    DATE_OF_BIRTH: "a date or a date of birth",
     POSTCODE: "a postcode",
     PHONE: "a phone number",
     EMAIL: "an e-mail address",
