@@ -150,6 +150,14 @@ def test_a_reason_is_required_and_checked_by_the_personal_data_guard(project, re
     assert_unchanged(before, folder)
 
 
+def test_the_hint_to_add_yes_keeps_the_reason_given(project):
+    """Copying the hint must not record another reason than the one typed (it said "entered twice")."""
+    folder, settings_file = project
+    result = invoke("case", "withdraw", CASE, "--reason", "same as BCP-0011", "--settings", settings_file)
+    assert_refused(result, "[needs-confirmation]")
+    assert "--reason 'same as BCP-0011' --yes" in result.output, result.output
+
+
 def test_without_a_terminal_or_yes_nothing_is_withdrawn(project):
     folder, settings_file = project
     before = snapshot(folder)

@@ -93,7 +93,7 @@ def change_state(settings_file, cases_folder, unit_cost_files, reference: str, r
                                 message=f"nobody is at a terminal to confirm: a case is only {verb_past(withdraw)} "
                                         "when asked",
                                 hint=f"run it at a terminal to see the case and confirm, or add --yes: "
-                                     f"{example(old, withdraw)} --yes"))
+                                     f"{example(old, withdraw, reason)} --yes"))
     failing = [] if withdraw else valuation_problems(old, inputs)  # said before anything is asked
     if problems or failing:
         fail(problems + failing, note=stays_withdrawn(old) if failing else "")
@@ -149,9 +149,12 @@ def reason_example(withdraw: bool) -> str:
     return "entered twice" if withdraw else "not a duplicate after all"
 
 
-def example(record: models.CaseRecord, withdraw: bool) -> str:
+def example(record: models.CaseRecord, withdraw: bool, reason: str | None = None) -> str:
+    """The command that withdraws or restores ``record``, with the user's own reason when given
+    (a hint to copy must not record another reason than the one typed)."""
     command = "withdraw" if withdraw else "restore"
-    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason \"{reason_example(withdraw)}\""
+    given = reason.strip() if reason and reason.strip() else reason_example(withdraw)
+    return f"up2u-cba case {command} {shlex.quote(record.reference)} --reason {shlex.quote(given)}"
 
 
 def verb_past(withdraw: bool) -> str:
