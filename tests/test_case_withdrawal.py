@@ -261,7 +261,7 @@ def test_withdraw_and_restore_at_a_real_terminal(project):
     terminal = Terminal(["case", "restore", CASE, "--reason", "not a duplicate", "--settings", str(settings_file)],
                         cwd=folder, timeout=60)
     try:
-        terminal.expect(r"WITHDRAWN on \d{4}-\d\d-\d\d \(entered twice\)\. Case BCP-0001")
+        terminal.expect(r"WITHDRAWN on \d{4}-\d\d-\d\d \(entered twice\)\.\r?\nCase BCP-0001")
         terminal.expect(r"Restore BCP-0001\? \[y/n\]: ")
         terminal.interrupt()
         terminal.expect(r"Stopped: nothing was written\.")

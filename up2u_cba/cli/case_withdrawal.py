@@ -178,8 +178,9 @@ def ask_reason(file: str, withdraw: bool) -> str:
 
 def show(record: models.CaseRecord, inputs, withdraw: bool) -> None:
     """The case, and what withdrawing or restoring it does to the reports."""
-    state = "WITHDRAWN" + withdrawn_on(record) + ". " if record.withdrawn else ""
-    click.echo(f"{state}Case {record.reference}: {record.service}, {record.locality} ({record.file})")
+    if record.withdrawn:
+        click.echo(f"WITHDRAWN{withdrawn_on(record)}.")
+    click.echo(f"Case {record.reference}: {record.service}, {record.locality} ({record.file})")
     show_history(record, len(record.history))
     click.echo(effect(record, inputs, withdraw))
 
