@@ -104,13 +104,16 @@ def analyse(
     year: models.FinancialYear,
 ) -> Sensitivity:
     """The service's year: the central prudent result, then each assumption at its low and high
-    value with its switching value, largest effect first."""
-    completed = calculate.completed_in(cases, service.name, year)
+    value with its switching value, largest effect first.
+
+    Every case is read once into ``prudent_lines``; each value tried is then a short loop over
+    those lines (``prudent_total``), giving the figures revaluing every case would give."""
+    lines = prudent_lines(calculate.completed_in(cases, service.name, year), costs, series, settings)
     spend = service.spend[year]
+    years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal] = {}
 
     def headline(green_book: assumptions.Assumptions) -> Headline:
-        total = sum((calculate.value_case(case, costs, series, settings.price_year, green_book).prudent_total
-                     for case in completed), models.ZERO)
+        total = prudent_total(lines, green_book, years_factors)
         return Headline(prudent_total=total, net_saving=total - spend,
                         return_on_investment=calculate.per_pound(total, spend))
 
@@ -131,6 +134,58 @@ def analyse(
     rows.sort(key=lambda row: -row.swing)
     return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
                        rows=tuple(rows))
+
+
+PrudentLine = tuple[Decimal, Decimal, Decimal | None, Decimal | None, str, str]
+"""What a line's prudent saving depends on under any assumptions tried: unit value at report
+prices x quantity, counted years, the line's own deadweight and attribution (None: the
+settings'), its evidence grade and its unit cost code."""
+
+
+def prudent_lines(
+    completed: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+) -> dict[PrudentLine, int]:
+    """The completed cases' outcome lines as ``PrudentLine``s, each with how many lines share it
+    (identical lines round identically, so each is valued once per value tried)."""
+    green_book = settings.assumptions
+    counts: dict[PrudentLine, int] = {}
+    for case in completed:
+        for outcome in case.outcomes:
+            cost = costs[outcome.code]
+            assert cost.fiscal is not None, "checked before valuing"
+            unit = cost.fiscal.amount * series.factor(cost.fiscal.price_year, settings.price_year)
+            line = (unit * outcome.quantity, calculate.counted_years(outcome, cost, green_book),
+                    outcome.deadweight, outcome.attribution,
+                    outcome.confidence or cost.rag or "R",  # (the grade calculate.value_line uses)
+                    cost.code)
+            counts[line] = counts.get(line, 0) + 1
+    return counts
+
+
+def prudent_total(
+    lines: dict[PrudentLine, int],
+    green_book: assumptions.Assumptions,
+    years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal],
+) -> Decimal:
+    """The sum of the lines' prudent savings under ``green_book``, each line rounded to whole
+    pounds exactly as ``calculate.value_line`` rounds it. ``years_factors`` caches each (years,
+    drop-off, discount rate)'s years factor between calls."""
+    total = models.ZERO
+    rate = green_book.discount_rate
+    for (unit_quantity, years, own_deadweight, own_attribution, grade, code), count in lines.items():
+        deadweight = own_deadweight if own_deadweight is not None else green_book.deadweight.for_code(code)
+        attribution = own_attribution if own_attribution is not None else green_book.attribution.for_code(code)
+        optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
+        key = (years, green_book.drop_off.for_code(code), rate)
+        factor = years_factors.get(key)
+        if factor is None:
+            factor = years_factors[key] = sum(calculate.year_weights(*key), models.ZERO)
+        adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
+        total += models.whole_pounds(unit_quantity * factor * adjust) * count
+    return total
 
 
 def switching_value(net, low: Decimal = Decimal(0), high: Decimal = Decimal(1)) -> tuple[Decimal | None, Decimal | None]:
