@@ -339,7 +339,7 @@ def _print(figures: list[tuple[str, float, float]], folder: pathlib.Path, repeat
     print(f"  {'command':<52}{'wall s':>8}{'peak MB':>9}{'x parse':>9}")
     for name, wall, peak in figures:
         print(f"  {name:<52}{wall:8.2f}{peak:9.0f}{wall / floor:9.1f}")
-    walls = {name.split(" (")[0]: wall for name, wall, _ in figures}
+    walls = {name: wall for name, wall, _ in figures}
     extra = walls["report --xlsx"] - walls["report (text)"]
     writer = min(wall for name, wall in walls.items() if name.startswith("xlsx floor"))
     print(f"  the workbook's own cost (report --xlsx minus report): {extra:.2f} s, "
