@@ -15,21 +15,27 @@ from decimal import Decimal
 
 import click
 
-from up2u_cba import models, pipeline
-from up2u_cba.entry import answer_checks, case_amendments, case_files, case_history
-from up2u_cba.inputs import settings
-from up2u_cba.outputs import render_text
-from up2u_cba import problems as problems_
+from up2u_cba.cli import case_withdrawal, lazy
 from up2u_cba.cli.common import (YES_OPTION, fail, find_case, input_options, interactive, reason_option,
                                   show_warnings, withdrawn_problem)
-from up2u_cba.cli import case_withdrawal
-from up2u_cba.cli.case_entry import (DATE_FORMS, REASONS, Stopped, Valuer, ask, ask_line, ask_yes_no, choose,
-                                code_refused, find_cost, line_defaults, load_for_entry, show_case, status_label,
+from up2u_cba.cli.case_entry import (DATE_FORMS, Stopped, Valuer, ask, ask_line, ask_yes_no, choose,
+                                code_refused, find_cost, line_defaults, load_for_entry, reasons, show_case, status_label,
                                 stop_cleanly, try_line)
-from up2u_cba.problems import Problem
 
-STATUSES = {status_label(status): status for status in models.Status}
-"""Every status by the name guided entry gives it."""
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+models = lazy.module("up2u_cba.models")
+pipeline = lazy.module("up2u_cba.pipeline")
+answer_checks = lazy.module("up2u_cba.entry.answer_checks")
+case_amendments = lazy.module("up2u_cba.entry.case_amendments")
+case_files = lazy.module("up2u_cba.entry.case_files")
+case_history = lazy.module("up2u_cba.entry.case_history")
+settings = lazy.module("up2u_cba.inputs.settings")
+render_text = lazy.module("up2u_cba.outputs.render_text")
+problems_ = lazy.module("up2u_cba.problems")
+
+def statuses() -> dict[str, models.Status]:
+    """Every status by the name guided entry gives it."""
+    return {status_label(status): status for status in models.Status}
 
 ACTIONS = ["locality", "event", "line", "adjustments", "remove an event", "remove a line", "done"]
 """What guided amend offers to change, in the order of its menu."""
@@ -82,7 +88,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
     scripted = bool(sets or removes)
     if not scripted:
         if yes:
-            fail([Problem(code="nothing-to-confirm", file="", where="--yes",
+            fail([problems_.Problem(code="nothing-to-confirm", file="", where="--yes",
                           message="--yes confirms the changes given with --set or --remove, and none were given",
                           hint=f"run `up2u-cba case amend {old.reference}` without --yes to be guided")],
                  wrote_nothing=True)
@@ -102,7 +108,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
     show_change(old, new, valuer)
     if not yes:
         if not interactive():
-            fail([Problem(code="needs-confirmation", file=old.file, where="--yes",
+            fail([problems_.Problem(code="needs-confirmation", file=old.file, where="--yes",
                           message="there is no terminal to confirm the change at",
                           hint="add --yes to write it without asking, as a script does")])
         if not ask_yes_no(f"Write the corrected case to {old.file}?"):
@@ -110,7 +116,7 @@ def case_amend(settings_file, cases_folder, unit_cost_files, reference, sets, re
     write(old, old_text, new, reason, inputs)
 
 
-def stored_case(reference: str, inputs: pipeline.Inputs, case_problems: list[Problem]) -> tuple[models.CaseRecord, str]:
+def stored_case(reference: str, inputs: pipeline.Inputs, case_problems: list[problems_.Problem]) -> tuple[models.CaseRecord, str]:
     """The stored case ``reference`` and its file's text, or exit 1 saying why it cannot be
     amended: unknown (with the nearest references), withdrawn, or with problems in its file."""
     old = find_case(reference, inputs, case_problems,
@@ -280,7 +286,7 @@ def checked(record: models.CaseRecord, candidate: models.CaseRecord, valuer: Val
     return candidate
 
 
-def said(problem: Problem) -> str:
+def said(problem: problems_.Problem) -> str:
     text = f"{problem.where}: {problem.message}" if problem.where else problem.message
     return f"{text} ({problem.hint})" if problem.hint else text
 
@@ -319,14 +325,14 @@ def change_event(record: models.CaseRecord, valuer: Valuer) -> models.CaseRecord
     """An event's status, date and (for a closure) reason; Enter keeps each."""
     number = pick("Which event", record.history, describe_event)
     event = record.history[number]
-    status = STATUSES[choose("Status", list(STATUSES), default=status_label(event.status))]
+    status = statuses()[choose("Status", list(statuses()), default=status_label(event.status))]
     today = datetime.date.today()
     day = ask(f"Date ({DATE_FORMS})", lambda text: answer_checks.parse_date(text, not_after=today),
               default=f"{event.date:%Y-%m-%d}")
     reason = None
     if status is models.Status.CLOSED:
         current = event.reason.value.replace("_", " ") if event.reason else None
-        reason = REASONS[choose("Reason for closing", list(REASONS), default=current)]
+        reason = reasons()[choose("Reason for closing", list(reasons()), default=current)]
     history = list(record.history)
     history[number] = event.model_copy(update={"status": status, "date": day, "reason": reason})
     return checked(record, record.model_copy(update={"history": tuple(history)}), valuer)

@@ -15,16 +15,28 @@ import sys
 
 import click
 
-from up2u_cba import models, pipeline, storage
-from up2u_cba.entry import (answer_checks, case_files, case_history, case_selection, cost_search, import_journal,
-                            intake, unsaved_cases)
-from up2u_cba.inputs import cases, settings, unit_costs
-from up2u_cba.method import calculate
-from up2u_cba.outputs import render_text
+from up2u_cba.cli import lazy
 from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, fail, find_case, given_path, input_options,
                                   options, reason_option, show_warnings, withdrawn_problem, workbook_path_problem)
-from up2u_cba import problems as problems_
-from up2u_cba.problems import Problem
+
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+models = lazy.module("up2u_cba.models")
+pipeline = lazy.module("up2u_cba.pipeline")
+storage = lazy.module("up2u_cba.storage")
+answer_checks = lazy.module("up2u_cba.entry.answer_checks")
+case_files = lazy.module("up2u_cba.entry.case_files")
+case_history = lazy.module("up2u_cba.entry.case_history")
+case_selection = lazy.module("up2u_cba.entry.case_selection")
+cost_search = lazy.module("up2u_cba.entry.cost_search")
+import_journal = lazy.module("up2u_cba.entry.import_journal")
+intake = lazy.module("up2u_cba.entry.intake")
+unsaved_cases = lazy.module("up2u_cba.entry.unsaved_cases")
+cases = lazy.module("up2u_cba.inputs.cases")
+settings = lazy.module("up2u_cba.inputs.settings")
+unit_costs = lazy.module("up2u_cba.inputs.unit_costs")
+calculate = lazy.module("up2u_cba.method.calculate")
+render_text = lazy.module("up2u_cba.outputs.render_text")
+problems_ = lazy.module("up2u_cba.problems")
 
 SEARCH_LIMIT = 10
 """Unit costs listed per page of a search in guided entry."""
@@ -88,7 +100,7 @@ def finish_interrupted_import(folder: str) -> None:
             click.echo(line)
 
 
-def warn_case_problems(problems: list[Problem]) -> None:
+def warn_case_problems(problems: list[problems_.Problem]) -> None:
     if problems:
         files = sorted({problem.file for problem in problems})
         one = len(files) == 1
@@ -170,15 +182,23 @@ def status_label(status: models.Status) -> str:
     return {models.Status.PROGRAMME: "programme start"}.get(status, status.value)
 
 
-EVENT_NOUNS = {models.Status.ASSESSMENT: "assessment", models.Status.PROGRAMME: "programme start",
-               models.Status.COMPLETED: "completion", models.Status.CLOSED: "closure"}
+EVENT_NOUNS = {"assessment": "assessment", "programme": "programme start", "completed": "completion",
+               "closed": "closure"}
+"""What a question calls the event of each status (by its value)."""
+
+
+STATUS_VALUES = ("referred", "assessment", "programme", "completed", "closed")
+"""Every ``models.Status`` value, written out so that the options are defined without loading the
+library (a test keeps the two in step)."""
 
 
 DATE_FORMS = "e.g. 12/05/2023, 12 May 2023 or 2023-05-12"
 """How a date question says what it takes (``dates.parse`` takes these and more)."""
 
 
-REASONS = {reason.value.replace("_", " "): reason for reason in models.ClosureReason}
+def reasons() -> dict[str, models.ClosureReason]:
+    """Every reason for closing by the name guided entry gives it."""
+    return {reason.value.replace("_", " "): reason for reason in models.ClosureReason}
 
 
 def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent | None:
@@ -200,12 +220,12 @@ def ask_event(record: models.CaseRecord, required: bool) -> models.StatusEvent |
     status = labels[picked]
     today = datetime.date.today()
     latest = max(today, last.date)
-    day = ask(f"Date of the {EVENT_NOUNS[status]} ({DATE_FORMS}; not before {last.date:%Y-%m-%d})",
+    day = ask(f"Date of the {EVENT_NOUNS[status.value]} ({DATE_FORMS}; not before {last.date:%Y-%m-%d})",
               lambda text: answer_checks.parse_date(text, not_before=last.date, not_after=latest),
               default=f"{min(today, latest):%Y-%m-%d}")
     reason, note = None, ""
     if status is models.Status.CLOSED:
-        reason = REASONS[choose("Reason for closing", list(REASONS))]
+        reason = reasons()[choose("Reason for closing", list(reasons()))]
         if reason is models.ClosureReason.OTHER:
             note = ask("What was the reason? (a short note, no names)", check_note)
     return models.StatusEvent(status=status, date=day, reason=reason, note=note)
@@ -562,7 +582,7 @@ def try_line(record, stored: int, number: int | None, outcome: models.OutcomeEnt
     return candidate
 
 
-def ask_acknowledgement(doubts: list[Problem]) -> str:
+def ask_acknowledgement(doubts: list[problems_.Problem]) -> str:
     """Show why a line looks implausible and ask why its figure is right: the note recorded on
     the line as ``acknowledged``; blank when the person would rather not keep the line."""
     for doubt in doubts:
@@ -723,14 +743,14 @@ def resumed_case(path: str, inputs: pipeline.Inputs, stored: models.CaseRecord |
     if record is None:
         fail(problems, wrote_nothing=False)
     if stored is None and inputs.settings.service(record.service) is None:
-        fail([Problem(code="unknown-service", file=path, where="service",
+        fail([problems_.Problem(code="unknown-service", file=path, where="service",
                       message=f"'{record.service}' is not a service in the settings",
                       hint="use one of: " + ", ".join(known.name for known in inputs.settings.services))],
              wrote_nothing=False)
     if stored is not None and (record.reference.lower() != stored.reference.lower()
                                or not case_files.appended(stored, record.model_copy(update={"file": stored.file,
                                                                                             "reference": stored.reference}))):
-        fail([Problem(code="resume-mismatch", file=path, where="--resume",
+        fail([problems_.Problem(code="resume-mismatch", file=path, where="--resume",
                       message=f"this file is not {stored.reference} as stored with additions at the end "
                               "(the stored case has changed since, or it is another case)",
                       hint=f"enter the additions again with `up2u-cba case update {stored.reference}`; "
@@ -746,7 +766,7 @@ def already_stored(record: models.CaseRecord, inputs: pipeline.Inputs) -> bool:
                for stored in inputs.stored if stored.reference.lower() == record.reference.lower())
 
 
-def keep_and_fail(record: models.CaseRecord, problems: list[Problem], folder: str, update: bool,
+def keep_and_fail(record: models.CaseRecord, problems: list[problems_.Problem], folder: str, update: bool,
                   resume_file: str | None) -> None:
     """The case could not be saved: keep what was typed (unless it came from a recovery file,
     which stays where it is) and say where and how to finish; exit 1."""
@@ -874,7 +894,7 @@ def finish_completion(record: models.CaseRecord, valuer: Valuer) -> models.CaseR
               "not completed or closed before it began).")
 @click.option("--service", metavar="NAME", help="Only this service's cases.")
 @click.option("--locality", metavar="NAME", help="Only this locality's cases.")
-@click.option("--status", type=click.Choice([status.value for status in models.Status], case_sensitive=False),
+@click.option("--status", type=click.Choice(STATUS_VALUES, case_sensitive=False),
               help="Only cases whose current (latest) status is this.")
 @click.option("--withdrawn", "withdrawn_only", is_flag=True,
               help="List only the withdrawn cases (left out of every report), with when and why each was withdrawn.")
@@ -985,7 +1005,7 @@ def intake_template(settings_file, unit_cost_files, path, overwrite):
 @click.option("--service", metavar="NAME", help="Only this service's cases.")
 @click.option("--year", metavar="YYYY/YY", help="Only cases active in this financial year (referred by its end, "
               "not completed or closed before it began).")
-@click.option("--status", type=click.Choice([status.value for status in models.Status], case_sensitive=False),
+@click.option("--status", type=click.Choice(STATUS_VALUES, case_sensitive=False),
               help="Only cases whose current (latest) status is this.")
 @click.option("--reference", "references", multiple=True, metavar="REF",
               help="Only this case (give it again for more).")
@@ -1019,7 +1039,7 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
     warn_case_problems(case_problems)
     records = case_selection.select(inputs.cases, selection)
     if not records:
-        fail([Problem(code="nothing-to-export", file=inputs.settings.cases_folder, where="selection",
+        fail([problems_.Problem(code="nothing-to-export", file=inputs.settings.cases_folder, where="selection",
                       message=f"no stored case matches: {selection.describe()}",
                       hint="`up2u-cba case list` with the same --service, --year and --status lists the stored cases")])
     with storage.writing(path, "PATH"):
@@ -1034,7 +1054,7 @@ def intake_export(settings_file, cases_folder, unit_cost_files, path, service, y
 
 def read_selection(inputs: pipeline.Inputs, service: str | None, year: str | None, status: str | None,
                    locality: str | None = None,
-                   references: tuple[str, ...] = ()) -> tuple[case_selection.Selection, list[Problem]]:
+                   references: tuple[str, ...] = ()) -> tuple[case_selection.Selection, list[problems_.Problem]]:
     """The cases the filters of `case list` or `intake export` pick, or why the filters cannot be
     used (all said at once). An empty filter is a mistake, not 'no filter'."""
     problems = []
@@ -1043,14 +1063,14 @@ def read_selection(inputs: pipeline.Inputs, service: str | None, year: str | Non
         try:
             chosen_year = models.FinancialYear.parse(year)
         except ValueError as error:
-            problems.append(Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
+            problems.append(problems_.Problem(code="bad-year", file="", where="--year", message=str(error), hint="e.g. --year 2022/23"))
     if service is not None and inputs.settings.service(service) is None:
         names = ", ".join(known.name for known in inputs.settings.services)
-        problems.append(Problem(code="unknown-service", file=inputs.settings.file, where="--service",
+        problems.append(problems_.Problem(code="unknown-service", file=inputs.settings.file, where="--service",
                                 message=f"'{service}' is not a service in the settings", hint=f"use one of: {names}"))
     localities = [name for known in inputs.settings.services for name in known.localities]
     if locality is not None and locality.lower() not in {name.lower() for name in localities}:
-        problems.append(Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
+        problems.append(problems_.Problem(code="unknown-locality", file=inputs.settings.file, where="--locality",
                                 message=f"'{locality}' is not a locality in the settings",
                                 hint="use one of: " + ", ".join(localities)))
     problems += reference_problems(inputs, references)
@@ -1061,18 +1081,18 @@ def read_selection(inputs: pipeline.Inputs, service: str | None, year: str | Non
     return selection, problems
 
 
-def reference_problems(inputs: pipeline.Inputs, references: tuple[str, ...]) -> list[Problem]:
+def reference_problems(inputs: pipeline.Inputs, references: tuple[str, ...]) -> list[problems_.Problem]:
     """Why a reference `intake export` is asked for cannot be exported: withdrawn, or unknown."""
     problems = []
     active = {record.reference.upper() for record in inputs.cases}
     withdrawn = {record.reference.upper(): record for record in inputs.withdrawn}
     for reference in references:
         if reference.strip().upper() in withdrawn:
-            problems.append(Problem(code="withdrawn-case", file=withdrawn[reference.strip().upper()].file,
+            problems.append(problems_.Problem(code="withdrawn-case", file=withdrawn[reference.strip().upper()].file,
                                     where="--reference", message=f"{reference} is withdrawn: it is not exported",
                                     hint=f"restore it first (`up2u-cba case restore {reference}`)"))
         elif reference.strip().upper() not in active:
-            problems.append(Problem(code="unknown-case", file=inputs.settings.cases_folder, where="--reference",
+            problems.append(problems_.Problem(code="unknown-case", file=inputs.settings.cases_folder, where="--reference",
                                     message=f"no case with reference '{reference}'",
                                     hint=case_files.unknown_reference_hint(reference, [record.reference
                                                                                       for record in inputs.cases])))
@@ -1172,10 +1192,10 @@ def intake_import(settings_file, cases_folder, unit_cost_files, path, replace, r
         click.echo(nothing_written(plan))
 
 
-def import_option_problems(replace: bool, reason: str | None, update: bool) -> list[Problem]:
+def import_option_problems(replace: bool, reason: str | None, update: bool) -> list[problems_.Problem]:
     """Why the options of `intake import` cannot be used as given."""
     if update:  # (it appended a changed line as a second one; an old script is stopped, not given a new meaning)
-        return [Problem(code="option-withdrawn", file="", where="--update",
+        return [problems_.Problem(code="option-withdrawn", file="", where="--update",
                         message="--update is no more: it added a corrected line as a second line, counting it twice",
                         hint='a stored case is now held whole in the workbook (`up2u-cba intake export` writes it) '
                              'and replaced with --replace --reason "why"; see what would change with --dry-run')]
@@ -1184,16 +1204,16 @@ def import_option_problems(replace: bool, reason: str | None, update: bool) -> l
     return []
 
 
-def replace_not_asked(plan: intake.Plan) -> list[Problem]:
+def replace_not_asked(plan: intake.Plan) -> list[problems_.Problem]:
     """The refusal of a workbook that changes stored cases, imported without --replace."""
-    return [Problem(code="changes-stored-case", file=plan.workbook, where=change.reference,
+    return [problems_.Problem(code="changes-stored-case", file=plan.workbook, where=change.reference,
                     message=f"the workbook changes the stored case {change.reference} ({change.path}): "
                             f"{problems_.counted(len(change.differences), 'difference')}, listed above",
                     hint='to replace it with the workbook\'s version, import with --replace --reason "why"')
             for change in plan.of_kind("changed")]
 
 
-def changed_since_export(plan: intake.Plan) -> list[Problem]:
+def changed_since_export(plan: intake.Plan) -> list[problems_.Problem]:
     """The refusal of each stored case the workbook would replace that was changed after the
     workbook was exported: its rows are older than the case, so replacing it would undo the change."""
     problems = []
@@ -1201,7 +1221,7 @@ def changed_since_export(plan: intake.Plan) -> list[Problem]:
         hint = (f"export it again (`up2u-cba intake export FILE.xlsx --reference {change.reference}`) and make the "
                 "corrections there, or add --overwrite-later-changes to replace it all the same")
         if change.later is None:
-            problems.append(Problem(
+            problems.append(problems_.Problem(
                 code="changed-since-export", file=plan.workbook, where=f"{intake.EXPORT_SHEET}: {change.reference}",
                 message=f"the workbook's Export sheet no longer says when {change.reference} was exported, so "
                         "whether it was changed since cannot be told", hint=hint))
@@ -1209,7 +1229,7 @@ def changed_since_export(plan: intake.Plan) -> list[Problem]:
             first = change.later[0]
             more = f" (and {problems_.counted(len(change.later) - 1, 'later change')})" if len(change.later) > 1 else ""
             exported = f" on {plan.exported:%Y-%m-%d %H:%M:%S} UTC" if plan.exported else ""
-            problems.append(Problem(
+            problems.append(problems_.Problem(
                 code="changed-since-export", file=plan.workbook, where=change.reference,
                 message=f"the stored case {change.reference} ({change.path}) was changed after this workbook was "
                         f"exported{exported}: {first.kind.value} on {first.made:%Y-%m-%d %H:%M:%S} UTC, reason: "

@@ -16,14 +16,17 @@ from decimal import Decimal
 
 import click
 
-from up2u_cba import models
-from up2u_cba.entry import case_files, case_history
-from up2u_cba.method import checks
-from up2u_cba.outputs import render_text
-from up2u_cba import problems as problems_
+from up2u_cba.cli import lazy
 from up2u_cba.cli.common import YES_OPTION, fail, find_case, input_options, interactive, reason_option, withdrawn_on
 from up2u_cba.cli.case_entry import Stopped, Valuer, ask_yes_no, load_for_entry, show_history, stop_cleanly
-from up2u_cba.problems import Problem
+
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+models = lazy.module("up2u_cba.models")
+case_files = lazy.module("up2u_cba.entry.case_files")
+case_history = lazy.module("up2u_cba.entry.case_history")
+checks = lazy.module("up2u_cba.method.checks")
+render_text = lazy.module("up2u_cba.outputs.render_text")
+problems_ = lazy.module("up2u_cba.problems")
 
 
 def register(case: click.Group) -> None:
@@ -89,7 +92,7 @@ def change_state(settings_file, cases_folder, unit_cost_files, reference: str, r
     if reason is not None or not interactive():  # (at a terminal, it is asked for once the case is shown)
         problems = case_history.reason_problems(reason, "--reason", old.file, example=reason_example(withdraw))
     if not yes and not interactive():
-        problems.append(Problem(code="needs-confirmation", file=old.file, where="--yes",
+        problems.append(problems_.Problem(code="needs-confirmation", file=old.file, where="--yes",
                                 message=f"nobody is at a terminal to confirm: a case is only {verb_past(withdraw)} "
                                         "when asked",
                                 hint=f"run it at a terminal to see the case and confirm, or add --yes: "
@@ -127,14 +130,14 @@ def stays_withdrawn(record: models.CaseRecord) -> str:
             f"is listed (in {record.file}, or the unit costs or settings), then restore it again.")
 
 
-def already(record: models.CaseRecord, withdraw: bool) -> Problem:
+def already(record: models.CaseRecord, withdraw: bool) -> problems_.Problem:
     """The problem when the case is already as asked: withdrawn, or not withdrawn."""
     if withdraw:
-        return Problem(code="already-withdrawn", file=record.file, where="",
+        return problems_.Problem(code="already-withdrawn", file=record.file, where="",
                        message=f"{record.reference} is already withdrawn{withdrawn_on(record)}",
                        hint=f"nothing to do; `up2u-cba case restore {record.reference} --reason \"...\"` "
                             "brings it back")
-    return Problem(code="not-withdrawn", file=record.file, where="",
+    return problems_.Problem(code="not-withdrawn", file=record.file, where="",
                    message=f"{record.reference} is not withdrawn: it already counts in reports",
                    hint="nothing to do; `up2u-cba case list --withdrawn` lists the withdrawn cases")
 
@@ -216,7 +219,7 @@ def others_total(record: models.CaseRecord, year: models.FinancialYear, inputs, 
                 and case.completed_on is not None and case.completed_on in year), models.ZERO)
 
 
-def valuation_problems(record: models.CaseRecord, inputs) -> list[Problem]:
+def valuation_problems(record: models.CaseRecord, inputs) -> list[problems_.Problem]:
     """Why the case's lines cannot be valued with today's unit costs and settings (checked as if
     it counted: a withdrawn case is not checked by `validate`)."""
     counted = record.model_copy(update={"withdrawn": False})

@@ -11,14 +11,22 @@ import sys
 
 import click
 
-from up2u_cba import models, pipeline, storage
-from up2u_cba.entry import case_files, case_history
-from up2u_cba.inputs import settings
-from up2u_cba import problems as problems_
-from up2u_cba.problems import Problem
+from up2u_cba.cli import lazy
+
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+models = lazy.module("up2u_cba.models")
+pipeline = lazy.module("up2u_cba.pipeline")
+storage = lazy.module("up2u_cba.storage")
+case_files = lazy.module("up2u_cba.entry.case_files")
+case_history = lazy.module("up2u_cba.entry.case_history")
+problems_ = lazy.module("up2u_cba.problems")
+
+DEFAULT_SETTINGS_FILE = "up2u-cba.toml"
+"""``settings.DEFAULT_FILE``, written out so that the options are defined without loading the
+library (a test keeps the two in step)."""
 
 
-def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") -> None:
+def fail(problems: list[problems_.Problem], wrote_nothing: bool = True, note: str = "") -> None:
     """Print every problem to stderr (then ``note``, if any) and exit 1."""
     ending = "; nothing was written:" if wrote_nothing else ":"
     click.echo(f"{problems_.counted(len(problems), 'problem')} found{ending}", err=True)
@@ -29,7 +37,7 @@ def fail(problems: list[Problem], wrote_nothing: bool = True, note: str = "") ->
     sys.exit(1)
 
 
-def reading_order(problem: Problem) -> tuple:
+def reading_order(problem: problems_.Problem) -> tuple:
     """Problems in the order a person reads their places: by file, then by place with numbers
     taken as numbers (row 2 before row 10, outcomes[2] before outcomes[10])."""
     return tuple([problem.file] + [int(part) if part.isdigit() else part
@@ -47,7 +55,7 @@ def given_path(ctx: click.Context, param: click.Parameter, value):
 
 
 SETTINGS_OPTION = click.option(
-    "--settings", "settings_file", callback=given_path, default=settings.DEFAULT_FILE, show_default=True, metavar="FILE",
+    "--settings", "settings_file", callback=given_path, default=DEFAULT_SETTINGS_FILE, show_default=True, metavar="FILE",
     help="Settings file (services, spend, price year, data files).")
 UNIT_COSTS_OPTION = click.option(
     "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE", callback=given_path,
@@ -94,7 +102,7 @@ def load_or_fail(settings_file: str, cases_folder: str | None, unit_cost_files: 
     return inputs
 
 
-def find_case(reference: str, inputs: pipeline.Inputs, case_problems: list[Problem] = (), note: str = "",
+def find_case(reference: str, inputs: pipeline.Inputs, case_problems: list[problems_.Problem] = (), note: str = "",
               hint: str = "") -> models.CaseRecord:
     """The stored case (withdrawn or not) with ``reference`` (in any case, spaces around it
     ignored); otherwise exit 1 with the problems of its file (then ``note``), or, for no such
@@ -108,7 +116,7 @@ def find_case(reference: str, inputs: pipeline.Inputs, case_problems: list[Probl
         fail(own, wrote_nothing=False, note=note)
     if not found:
         known = [record.reference for record in inputs.stored]
-        fail([Problem(code="unknown-case", file=inputs.settings.cases_folder, where=wanted,
+        fail([problems_.Problem(code="unknown-case", file=inputs.settings.cases_folder, where=wanted,
                       message=f"no case with reference {wanted}",
                       hint=case_files.unknown_reference_hint(wanted, known) + hint)], wrote_nothing=False)
     return found[0]
@@ -122,16 +130,16 @@ def withdrawn_on(record: models.CaseRecord) -> str:
     return f" on {change.made:%Y-%m-%d} ({change.reason or 'no reason recorded'})"
 
 
-def withdrawn_problem(record: models.CaseRecord, command: str) -> Problem:
+def withdrawn_problem(record: models.CaseRecord, command: str) -> problems_.Problem:
     """A withdrawn case is not changed by ``case COMMAND`` (update, amend): it is restored first."""
-    return Problem(code="case-withdrawn", file=record.file, where="",
+    return problems_.Problem(code="case-withdrawn", file=record.file, where="",
                    message=f"{record.reference} was withdrawn{withdrawn_on(record)}: it counts in no report, and is "
                            "not changed until it is restored",
                    hint=f"restore it first with `up2u-cba case restore {record.reference} --reason \"...\"`, then "
                         f"run `up2u-cba case {command} {record.reference}` again")
 
 
-def show_warnings(warnings: list[Problem]) -> None:
+def show_warnings(warnings: list[problems_.Problem]) -> None:
     """List warnings on stderr, apart from any problem: they never stop a command."""
     if warnings:
         click.echo(f"{problems_.counted(len(warnings), 'warning')}:", err=True)
@@ -158,6 +166,8 @@ class SafeGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):  # --help, a usage error: click's own
+            raise  # handling (caught first: naming storage's errors would load the library for --help)
         except (storage.WriteFailed, storage.LockTimeout) as error:
             fail([error.problem])
         except OSError as error:
@@ -188,26 +198,26 @@ def command_name(group: click.Group, words: list[str]) -> str:
     return " ".join(names)
 
 
-def os_problem(error: OSError) -> Problem:
+def os_problem(error: OSError) -> problems_.Problem:
     """An OS error nothing more specific caught, as a problem naming its file."""
     if error.filename and error.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
         return storage.write_problem(str(error.filename), error)
     if not error.filename:  # (every file the tool opens is named): writing what it prints failed
-        return Problem(code="file-error", file="standard output",
+        return problems_.Problem(code="file-error", file="standard output",
                        message=f"cannot write what this command prints: {error.strerror or error}",
                        hint="check where the output goes, a full disk for instance, then run this again")
-    return Problem(code="file-error", file=str(error.filename or ""),
+    return problems_.Problem(code="file-error", file=str(error.filename or ""),
                    message=f"cannot read or write the file: {error.strerror or error}",
                    hint="check the file and its folder exist and can be used, then run this again")
 
 
-def workbook_path_problem(path: str, overwrite: bool, where: str) -> Problem | None:
+def workbook_path_problem(path: str, overwrite: bool, where: str) -> problems_.Problem | None:
     """Why a workbook cannot be written at ``path`` (named on the command line as ``where``), or None."""
     return output_path_problem(path, overwrite, where, extension=".xlsx", example="report.xlsx")
 
 
 def output_path_problem(path: str, overwrite: bool, where: str, extension: str | None = None,
-                        example: str = "report.xlsx") -> Problem | None:
+                        example: str = "report.xlsx") -> problems_.Problem | None:
     """Why an output file cannot be written at ``path`` (named on the command line as
     ``where``), or None. Only a regular file is ever replaced (with ``overwrite``): a device
     (/dev/null), a FIFO, a socket or a folder never is; nor is a symbolic link, even to a
@@ -215,31 +225,31 @@ def output_path_problem(path: str, overwrite: bool, where: str, extension: str |
     the message names the file it points to."""
     if os.path.islink(path):
         target = os.path.realpath(path)
-        return Problem(code="bad-output", file=path, where=where,
+        return problems_.Problem(code="bad-output", file=path, where=where,
                        message=f"this is a symbolic link (to {target}); up2u-cba writes only to a plain file",
                        hint=f"give the real path{' ' + target if os.path.isfile(target) else ''}, or another name")
     if os.path.isdir(path):
-        return Problem(code="bad-output", file=path, where=where, message="this is a folder, not a file name",
+        return problems_.Problem(code="bad-output", file=path, where=where, message="this is a folder, not a file name",
                        hint=f"give a file name inside it, e.g. FOLDER/{example}")
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as error:
-        return Problem(code="bad-output", file=path, where=where,
+        return problems_.Problem(code="bad-output", file=path, where=where,
                        message=f"cannot look at this path: {error.strerror or error}", hint="choose another path")
     if mode is not None and not stat.S_ISREG(mode):
-        return Problem(code="bad-output", file=path, where=where,
+        return problems_.Problem(code="bad-output", file=path, where=where,
                        message="this is not a file (a device, a pipe or a socket); it is never written to, "
                                "even with --overwrite", hint=f"give a file name, e.g. {example}")
     if extension and not path.lower().endswith(extension):
-        return Problem(code="bad-output", file=path, where=where, message=f"the file name must end in {extension}",
+        return problems_.Problem(code="bad-output", file=path, where=where, message=f"the file name must end in {extension}",
                        hint=f"e.g. {example}")
     if mode is not None and not overwrite:
-        return Problem(code="output-exists", file=path, where=where, message="a file with this name already exists",
+        return problems_.Problem(code="output-exists", file=path, where=where, message="a file with this name already exists",
                        hint="choose another name, or add --overwrite to replace it")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        return Problem(code="bad-output", file=path, where=where, message=f"the folder {folder} does not exist",
+        return problems_.Problem(code="bad-output", file=path, where=where, message=f"the folder {folder} does not exist",
                        hint="create it first, or choose another path")
     return None

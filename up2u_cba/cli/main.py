@@ -8,17 +8,25 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba import models, pipeline, storage
-from up2u_cba.cli import case_amend, case_entry, case_withdrawal, spend
-from up2u_cba.entry import answer_checks, cost_search
-from up2u_cba.inputs import gmca, unit_costs
-from up2u_cba.method import sensitivity
-from up2u_cba.outputs import render_json, render_text, render_xlsx
-from up2u_cba.method import report as report_
-from up2u_cba.method import changed_since as changed_since_
+from up2u_cba.cli import case_amend, case_entry, case_withdrawal, lazy, spend
 from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, find_case, given_path,
                                   input_options, load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
-from up2u_cba.problems import InputError, Problem, counted
+
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+models = lazy.module("up2u_cba.models")
+pipeline = lazy.module("up2u_cba.pipeline")
+storage = lazy.module("up2u_cba.storage")
+answer_checks = lazy.module("up2u_cba.entry.answer_checks")
+cost_search = lazy.module("up2u_cba.entry.cost_search")
+gmca = lazy.module("up2u_cba.inputs.gmca")
+unit_costs = lazy.module("up2u_cba.inputs.unit_costs")
+sensitivity = lazy.module("up2u_cba.method.sensitivity")
+render_json = lazy.module("up2u_cba.outputs.render_json")
+render_text = lazy.module("up2u_cba.outputs.render_text")
+render_xlsx = lazy.module("up2u_cba.outputs.render_xlsx")
+report_ = lazy.module("up2u_cba.method.report")
+changed_since_ = lazy.module("up2u_cba.method.changed_since")
+problems_ = lazy.module("up2u_cba.problems")
 
 
 @click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +74,7 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
       up2u-cba report --year 2022/23 --changed-since bcp-2022-23.xlsx
     """
     if publish and not xlsx_path:
-        fail([Problem(code="publish-needs-xlsx", file="", where="--publish",
+        fail([problems_.Problem(code="publish-needs-xlsx", file="", where="--publish",
                       message="--publish shapes the workbook, and no --xlsx PATH was given",
                       hint="add --xlsx PATH, e.g. --publish --xlsx bcp-2022-23-public.xlsx")])
     if xlsx_path:
@@ -82,7 +90,7 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     try:
         result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command,
                               changed_since=since)
-    except InputError as error:
+    except problems_.InputError as error:
         fail(error.problems)
     for summary in result.services:
         if summary.spend is None:  # reported all the same, spend "not yet set": say so first
@@ -130,10 +138,10 @@ def validate(settings_file, cases_folder, unit_cost_files):
     """
     inputs = load_or_fail(settings_file, cases_folder, unit_cost_files)
     completed = sum(1 for case in inputs.cases if case.completed_on)
-    found = f"no problems, {counted(len(inputs.warnings), 'warning')}" if inputs.warnings else "no problems"
+    found = f"no problems, {problems_.counted(len(inputs.warnings), 'warning')}" if inputs.warnings else "no problems"
     withdrawn = f", {len(inputs.withdrawn)} withdrawn" if inputs.withdrawn else ""  # (counted in nothing)
-    click.echo(f"OK: {counted(len(inputs.cases), 'case')} ({completed} completed){withdrawn}, "
-               f"{counted(len(inputs.costs), 'unit cost')}, {counted(len(inputs.series.index), 'deflator year')}; "
+    click.echo(f"OK: {problems_.counted(len(inputs.cases), 'case')} ({completed} completed){withdrawn}, "
+               f"{problems_.counted(len(inputs.costs), 'unit cost')}, {problems_.counted(len(inputs.series.index), 'deflator year')}; "
                f"{found} found.")
     show_warnings(inputs.warnings)
     case_entry.warn_unsaved(inputs.settings.cases_folder)
@@ -208,10 +216,10 @@ def costs_or_fail(settings_file: str, unit_cost_files: tuple[str, ...], price_ye
         try:
             year = models.FinancialYear.parse(price_year)
         except ValueError as error:
-            fail([Problem(code="bad-price-year", file="", where="--price-year", message=str(error),
+            fail([problems_.Problem(code="bad-price-year", file="", where="--price-year", message=str(error),
                           hint="e.g. --price-year 2022/23")], wrote_nothing=False)
     if year not in series.index:
-        fail([Problem(code="price-year-not-in-series", file=series.file, where="--price-year",
+        fail([problems_.Problem(code="price-year-not-in-series", file=series.file, where="--price-year",
                       message=f"{year} is not in the deflator series",
                       hint=f"choose a year from {min(series.index)} to {max(series.index)}")], wrote_nothing=False)
     return table, series, year
@@ -249,7 +257,7 @@ def costs_search(settings_file, unit_cost_files, price_year, limit, words):
     if len(found) > limit:
         first = "The first cost contains" if found.complete == 1 else f"The first {found.complete} contain"
         every = f" {first} every word." if 0 < found.complete < len(found) else ""
-        click.echo(f"Showing {limit} of {counted(len(found), 'cost')}; use --limit {len(found)} to see all.{every}")
+        click.echo(f"Showing {limit} of {problems_.counted(len(found), 'cost')}; use --limit {len(found)} to see all.{every}")
     if respelled:
         click.echo(f"No unit cost mentions every word; did you mean {respelled}?")
 
@@ -270,7 +278,7 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
     cost = cost_search.find_code(code, table)
     if cost is None:
         nearest = unit_costs.nearest_codes(code, table)
-        fail([Problem(code="unknown-cost-code", file="", where=code, message=f"'{code}' is not a known cost code",
+        fail([problems_.Problem(code="unknown-cost-code", file="", where=code, message=f"'{code}' is not a known cost code",
                       hint=f"did you mean {' or '.join(nearest)}?" if nearest else "try `up2u-cba costs search WORDS`")],
              wrote_nothing=False)
     click.echo(render_text.render_cost(cost, table, series, year))
@@ -295,7 +303,7 @@ def costs_import(workbook, output, overwrite):
     result = gmca.import_workbook(workbook)  # read first: its problems and the output's come together
     problems = list(result.problems)
     if not problems and not result.costs:
-        problems.append(Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
+        problems.append(problems_.Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
                                 hint="is it a GMCA Unit Cost Database workbook?"))
     # .csv only: with --overwrite a slip of the tab key put the CSV over the settings, a case file
     # or the very workbook being imported
@@ -309,7 +317,7 @@ def costs_import(workbook, output, overwrite):
         unit_costs.write(result.costs, output)
     for line in gmca.summary_lines(result):
         click.echo(line)
-    click.echo(f"Wrote {counted(len(result.costs), 'unit cost')} to {output}")
+    click.echo(f"Wrote {problems_.counted(len(result.costs), 'unit cost')} to {output}")
 
 
 case_entry.register(main, case)

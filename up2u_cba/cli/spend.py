@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import click
 
-from up2u_cba.entry import settings_writer
-from up2u_cba.outputs import render_text
+from up2u_cba.cli import lazy
 from up2u_cba.cli.common import SETTINGS_OPTION, fail, interactive
+
+# The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
+settings_writer = lazy.module("up2u_cba.entry.settings_writer")
+render_text = lazy.module("up2u_cba.outputs.render_text")
 
 
 def register(main: click.Group) -> None:
