@@ -163,10 +163,11 @@ def choose(
 
 def build_report(
     inputs: Inputs, year: models.FinancialYear, services: list[models.ServiceSettings], command: str,
-    changed_since: changed_since_.When | None = None,
+    changed_since: changed_since_.When | None = None, with_sensitivity: bool = True,
 ) -> report.Report:
     """Calculate every figure for the chosen year and services (inputs already checked); with
-    ``changed_since`` (a moment and what it was given as), list the services' cases changed since."""
+    ``changed_since`` (a moment and what it was given as), list the services' cases changed since.
+    Without ``with_sensitivity`` the sensitivity analysis is left out, and not computed."""
     summaries = tuple(
         calculate.summarise(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
         for service in services
@@ -192,7 +193,9 @@ def build_report(
         services=summaries,
         green_book=inputs.settings.assumptions,
         sensitivity=tuple(sensitivity.analyse(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
-                          for service in services if year in service.spend),  # (nothing to switch without spend)
+                          for service in services
+                          if with_sensitivity and year in service.spend),  # (nothing to switch without spend)
+        sensitivity_left_out=not with_sensitivity,
         years=tuple(row for service in services
                     for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
                                                        service)),
@@ -213,16 +216,18 @@ def run(
     unit_cost_files: tuple[str, ...] = (),
     command: str = "up2u-cba report",
     changed_since: changed_since_.When | None = None,
+    with_sensitivity: bool = True,
 ) -> report.Report:
     """Load, check and calculate: the year-end report (listing the cases changed since a moment,
-    if given: see ``changed_since``). Raises InputError with every problem."""
+    if given: see ``changed_since``; without the sensitivity analysis unless ``with_sensitivity``).
+    Raises InputError with every problem."""
     inputs, problems = load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
         raise InputError(problems)
     chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
     if problems:
         raise InputError(problems)
-    return build_report(inputs, chosen_year, services, command, changed_since)
+    return build_report(inputs, chosen_year, services, command, changed_since, with_sensitivity)
 
 
 def sha256(path: str) -> str:

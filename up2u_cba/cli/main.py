@@ -58,8 +58,12 @@ def main() -> None:
                    "resting on few cases, hidden as * so that none can be worked out (settings [publish] "
                    "suppression: \"1-4\" or \"nhs-england\"). The text printed is the analyst's and keeps its "
                    "case tables.")
+@click.option("--no-sensitivity", "no_sensitivity", is_flag=True,
+              help="Leave the sensitivity analysis out of the JSON and the workbook (its sheet says so), and do "
+                   "not compute it: quicker on many cases. The text report never shows it (see `up2u-cba "
+                   "sensitivity`), so it is computed only for --format json or --xlsx.")
 def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite,
-           changed_since, publish):
+           changed_since, publish, no_sensitivity):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
 
     With --changed-since, the report ends with the cases changed since then (the workbook lists
@@ -89,7 +93,8 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     command = " ".join(["up2u-cba", *sys.argv[1:]])
     try:
         result = pipeline.run(settings_file, year, service, cases_folder, unit_cost_files, command=command,
-                              changed_since=since)
+                              changed_since=since,
+                              with_sensitivity=not no_sensitivity and (output_format == "json" or bool(xlsx_path)))
     except problems_.InputError as error:
         fail(error.problems)
     for summary in result.services:

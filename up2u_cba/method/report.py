@@ -139,6 +139,9 @@ class Report(pydantic.BaseModel):
     """The Green Book assumptions behind the prudent figures."""
     sensitivity: tuple[sensitivity_analysis.Sensitivity, ...] = ()
     """Each service's sensitivity of the prudent figures to each assumption."""
+    sensitivity_left_out: bool = False
+    """The report was made without the sensitivity analysis (``report --no-sensitivity``, or a
+    text report, which does not show it): not computed, and every rendering says so or omits it."""
     years: tuple[calculate.YearRow, ...] = ()
     """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]

@@ -59,6 +59,7 @@ def to_data(result: report.Report) -> dict:
                  for row in analysis.rows]}
             for analysis in result.sensitivity
         ],
+        "sensitivity_left_out": result.sensitivity_left_out,
         "years": [
             {"service": row.service, "year": str(row.year), "completers": row.completers,
              "total_saving": whole(row.total_saving), "prudent_saving": whole(row.prudent_saving),

@@ -674,6 +674,10 @@ def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
         sheet.column_dimensions[column].width = width
 
 
+NO_SENSITIVITY = "--no-sensitivity"
+"""The report option that leaves the sensitivity analysis out."""
+
+
 def add_sensitivity(sheet, result: report.Report) -> None:
     start(sheet, "Sensitivity", "How the prudent net saving and return move when each assumption takes one "
                                 "programme-wide low or high value, largest effect first; the switching value is "
@@ -695,7 +699,12 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                                           (12, POUNDS)):
                 sheet.cell(row=row, column=column).number_format = number_format
     for summary in result.services:
-        if summary.spend is None:  # nothing to set the assumptions' effect against
+        if result.sensitivity_left_out:
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, f"left out of this workbook (report {NO_SENSITIVITY}): "
+                               f"`up2u-cba sensitivity --year {summary.year}` shows it")
+        elif summary.spend is None:  # nothing to set the assumptions' effect against
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, f"no spend set for {summary.year}: the effect on the net saving and return per £1 is "
