@@ -69,7 +69,7 @@ def prepare(folder: pathlib.Path, case_count: int, seed: int = 11) -> dict[str, 
     chooser = random.Random(seed)
     completions: dict[tuple[str, str], int] = {}
     counts = {"cases": 0, "completed": 0, "outcome lines": 0, "multi-year lines": 0}
-    for service, (prefix, _) in SERVICES.items():
+    for service in SERVICES:
         (folder / "cases" / service).mkdir(parents=True)
     for number in range(case_count):
         service = ("BCP", "Dorset")[number % 3 == 2]  # two BCP cases for each Dorset one
@@ -285,7 +285,7 @@ def _first_prompt(command: list[str], folder: pathlib.Path) -> tuple[float, floa
     os.close(follower)
     shown = b""
     try:
-        while not shown.rstrip(b"\r\n").endswith(b":") and not shown.endswith(b": "):
+        while not shown.endswith(b": "):
             ready, _, _ = select.select([leader], [], [], 120)
             if not ready:
                 raise SystemExit(f"no prompt from case new in 120 s; it showed {shown[-500:]!r}")
