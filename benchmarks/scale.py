@@ -342,6 +342,9 @@ def _print(figures: list[tuple[str, float, float]], folder: pathlib.Path, repeat
     walls = {name: wall for name, wall, _ in figures}
     extra = walls["report --xlsx"] - walls["report (text)"]
     writer = min(wall for name, wall in walls.items() if name.startswith("xlsx floor"))
+    if extra <= 0:
+        print("  the workbook's own cost (report --xlsx minus report) is lost in this run's noise: use --repeat")
+        return
     print(f"  the workbook's own cost (report --xlsx minus report): {extra:.2f} s, "
           f"{extra / writer:.1f} x the fastest write-only floor")
 
