@@ -354,6 +354,21 @@ def gross_saving(outcome: models.OutcomeEntry, cost: models.UnitCost, series: de
     return models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * counted_years(outcome, cost, green_book))
 
 
+def evidence_grade(outcome: models.OutcomeEntry, cost: models.UnitCost) -> str:
+    """The grade a line's optimism bias is taken at: its own confidence, else its cost's RAG
+    rating; an unrated estimate is treated as the least sure."""
+    return outcome.confidence or cost.rag or "R"
+
+
+def line_shares(own_deadweight: Decimal | None, own_attribution: Decimal | None, grade: str, code: str,
+                green_book: assumptions.Assumptions) -> tuple[Decimal, Decimal, Decimal]:
+    """A line's deadweight, attribution and optimism bias: its own shares where it sets them,
+    else the settings' for its code; optimism bias by its evidence grade."""
+    deadweight = own_deadweight if own_deadweight is not None else green_book.deadweight.for_code(code)
+    attribution = own_attribution if own_attribution is not None else green_book.attribution.for_code(code)
+    return deadweight, attribution, green_book.optimism_bias.get(grade, models.ZERO)
+
+
 def value_line(
     case: models.CaseRecord,
     outcome: models.OutcomeEntry,
@@ -368,11 +383,9 @@ def value_line(
     factor = series.factor(cost.fiscal.price_year, price_year)
     years = counted_years(outcome, cost, green_book)
     saving = gross_saving(outcome, cost, series, price_year, green_book)
-    deadweight = outcome.deadweight if outcome.deadweight is not None else green_book.deadweight.for_code(cost.code)
-    attribution = outcome.attribution if outcome.attribution is not None \
-        else green_book.attribution.for_code(cost.code)
-    grade = outcome.confidence or cost.rag or "R"  # an unrated estimate is treated as the least sure
-    optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
+    grade = evidence_grade(outcome, cost)
+    deadweight, attribution, optimism_bias = line_shares(outcome.deadweight, outcome.attribution, grade, cost.code,
+                                                         green_book)
     drop_off = green_book.drop_off.for_code(cost.code)
     weights = year_weights(years, drop_off, green_book.discount_rate)
     adjust = (1 - deadweight) * attribution * (1 - optimism_bias)

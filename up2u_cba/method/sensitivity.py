@@ -159,8 +159,7 @@ def prudent_lines(
             unit = cost.fiscal.amount * series.factor(cost.fiscal.price_year, settings.price_year)
             line = (unit * outcome.quantity, calculate.counted_years(outcome, cost, green_book),
                     outcome.deadweight, outcome.attribution,
-                    outcome.confidence or cost.rag or "R",  # (the grade calculate.value_line uses)
-                    cost.code)
+                    calculate.evidence_grade(outcome, cost), cost.code)
             counts[line] = counts.get(line, 0) + 1
     return counts
 
@@ -176,9 +175,8 @@ def prudent_total(
     total = models.ZERO
     rate = green_book.discount_rate
     for (unit_quantity, years, own_deadweight, own_attribution, grade, code), count in lines.items():
-        deadweight = own_deadweight if own_deadweight is not None else green_book.deadweight.for_code(code)
-        attribution = own_attribution if own_attribution is not None else green_book.attribution.for_code(code)
-        optimism_bias = green_book.optimism_bias.get(grade, models.ZERO)
+        deadweight, attribution, optimism_bias = calculate.line_shares(own_deadweight, own_attribution, grade, code,
+                                                                       green_book)
         key = (years, green_book.drop_off.for_code(code), rate)
         factor = years_factors.get(key)
         if factor is None:
