@@ -71,6 +71,30 @@ def sample_project(folder: pathlib.Path) -> pathlib.Path:
     return folder / "up2u-cba.toml"
 
 
+def filled_intake(folder: pathlib.Path, settings: pathlib.Path, outcome_rows, acknowledged_column: bool = True
+                  ) -> pathlib.Path:
+    """An intake workbook, made from the tool's own template, with one case (BCP-9101, referred
+    2022-05-02, completed 2023-01-15) and ``outcome_rows`` on its Outcomes sheet. Without
+    ``acknowledged_column`` it is a workbook made before the template had that column."""
+    template = folder / "template.xlsx"
+    assert invoke("intake", "template", template, "--settings", settings).exit_code == 0
+    book = openpyxl.load_workbook(template)
+    cases_sheet, outcomes_sheet = book["Cases"], book["Outcomes"]
+    assert outcomes_sheet.cell(row=1, column=7).value == "Acknowledged"
+    if not acknowledged_column:
+        outcomes_sheet.cell(row=1, column=7).value = None
+    for number, row in enumerate([("BCP-9101", "BCP", "Poole", "referred", "2022-05-02", None),
+                                  ("BCP-9101", None, None, "completed", "2023-01-15", None)], start=2):
+        for column, value in enumerate(row, start=1):
+            cases_sheet.cell(row=number, column=column, value=value)
+    for number, row in enumerate(outcome_rows, start=2):
+        for column, value in enumerate(row, start=1):
+            outcomes_sheet.cell(row=number, column=column, value=value)
+    path = folder / "filled.xlsx"
+    book.save(path)
+    return path
+
+
 def formula_cells(path: str | os.PathLike) -> list[tuple[str, str, str]]:
     """(sheet, cell, formula) for every formula cell of the workbook at ``path``."""
     workbook = openpyxl.load_workbook(path)

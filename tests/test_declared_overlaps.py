@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import re
 
-import openpyxl
 import pytest
 
-from hostile import assert_refused, invoke, sample_project, snapshot, assert_unchanged
+from hostile import assert_refused, assert_unchanged, filled_intake, invoke, sample_project, snapshot
 from up2u_cba.inputs import cases
 
 CR1_REASON = "BCP-CR1 is derived from GMCA CR2.0 (Walby 2009)"
@@ -223,27 +222,10 @@ def test_guided_entry_warns_of_the_same_code_twice_and_keeps_the_line(project):
 # --- intake ------------------------------------------------------------------------------------
 
 
-def intake_workbook(folder, settings, outcome_rows):
-    template = folder / "template.xlsx"
-    assert invoke("intake", "template", template, "--settings", settings).exit_code == 0
-    book = openpyxl.load_workbook(template)
-    cases_sheet, outcomes_sheet = book["Cases"], book["Outcomes"]
-    for number, row in enumerate([("BCP-9101", "BCP", "Poole", "referred", "2022-05-02", None),
-                                  ("BCP-9101", None, None, "completed", "2023-01-15", None)], start=2):
-        for column, value in enumerate(row, start=1):
-            cases_sheet.cell(row=number, column=column, value=value)
-    for number, row in enumerate(outcome_rows, start=2):
-        for column, value in enumerate(row, start=1):
-            outcomes_sheet.cell(row=number, column=column, value=value)
-    path = folder / "filled.xlsx"
-    book.save(path)
-    return path
-
-
 def test_intake_refuses_the_row_naming_both_lines_and_the_reason(project):
     folder, settings = project
     before = snapshot(folder / "cases")
-    workbook = intake_workbook(folder, settings, [
+    workbook = filled_intake(folder, settings, [
         ("BCP-9101", "CR2.0", 2, 1, None, "Police incident check"),
         ("BCP-9101", "HE1.0", 1, 1, None, "Treatment service letter"),
         ("BCP-9101", "BCP-CR1", 1, 1, None, "Police incident check"),
@@ -256,7 +238,7 @@ def test_intake_refuses_the_row_naming_both_lines_and_the_reason(project):
 
 def test_intake_imports_the_same_code_twice_with_a_warning(project):
     folder, settings = project
-    workbook = intake_workbook(folder, settings, [
+    workbook = filled_intake(folder, settings, [
         ("BCP-9101", "CR2.0", 2, 1, None, "Police incident check"),
         ("BCP-9101", "CR2.0", 1, 1, None, "Police incident check, later"),
     ])

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import csv
 
-import openpyxl
 import pytest
 
-from hostile import assert_refused, invoke, sample_project
+from hostile import assert_refused, filled_intake, invoke, sample_project
 from up2u_cba.inputs import cases
 
 CODE = "declared-overlap-in-part"
@@ -121,19 +120,8 @@ def test_guided_entry_warns_and_keeps_the_line(project):
 
 def test_intake_imports_the_case_and_shows_the_warning_at_its_row(project):
     folder, settings = project
-    template = folder / "template.xlsx"
-    assert invoke("intake", "template", template, "--settings", settings).exit_code == 0
-    book = openpyxl.load_workbook(template)
-    for number, row in enumerate([("BCP-9101", "BCP", "Poole", "referred", "2022-05-02"),
-                                  ("BCP-9101", None, None, "completed", "2023-01-15")], start=2):
-        for column, value in enumerate(row, start=1):
-            book["Cases"].cell(row=number, column=column, value=value)
-    for number, row in enumerate([("BCP-9101", "HO3.0", 1, 1, None, "Housing options letter"),
-                                  ("BCP-9101", "CR2.0", 2, 1, None, "Police incident check")], start=2):
-        for column, value in enumerate(row, start=1):
-            book["Outcomes"].cell(row=number, column=column, value=value)
-    workbook = folder / "filled.xlsx"
-    book.save(workbook)
+    workbook = filled_intake(folder, settings, [("BCP-9101", "HO3.0", 1, 1, None, "Housing options letter"),
+                                                ("BCP-9101", "CR2.0", 2, 1, None, "Police incident check")])
     result = invoke("intake", "import", workbook, "--settings", settings)
     assert result.exit_code == 0, result.output
     (warning,) = found(result.output, CODE)

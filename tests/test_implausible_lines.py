@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import openpyxl
 import pytest
 
-from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
+from hostile import assert_refused, assert_unchanged, filled_intake, invoke, sample_project, snapshot
 from up2u_cba import models
 from up2u_cba.inputs import cases
 from up2u_cba.method import plausibility
@@ -173,30 +172,10 @@ def test_guided_entry_refuses_an_acknowledgement_that_looks_like_personal_data(p
 # --- intake ------------------------------------------------------------------------------------
 
 
-def intake_workbook(folder, settings, outcome_rows, acknowledged_column=True):
-    template = folder / "template.xlsx"
-    assert invoke("intake", "template", template, "--settings", settings).exit_code == 0
-    book = openpyxl.load_workbook(template)
-    cases_sheet, outcomes_sheet = book["Cases"], book["Outcomes"]
-    assert outcomes_sheet.cell(row=1, column=7).value == "Acknowledged"
-    if not acknowledged_column:  # a workbook made from the template before the column
-        outcomes_sheet.cell(row=1, column=7).value = None
-    for number, row in enumerate([("BCP-9101", "BCP", "Poole", "referred", "2022-05-02", None),
-                                  ("BCP-9101", None, None, "completed", "2023-01-15", None)], start=2):
-        for column, value in enumerate(row, start=1):
-            cases_sheet.cell(row=number, column=column, value=value)
-    for number, row in enumerate(outcome_rows, start=2):
-        for column, value in enumerate(row, start=1):
-            outcomes_sheet.cell(row=number, column=column, value=value)
-    path = folder / "filled.xlsx"
-    book.save(path)
-    return path
-
-
 def test_intake_refuses_an_implausible_row_naming_it_with_the_hint(project):
     folder, settings = project
     before = snapshot(folder / "cases")
-    workbook = intake_workbook(folder, settings, [
+    workbook = filled_intake(folder, settings, [
         ("BCP-9101", "CR2.0", 2, 1, None, "Police incident check"),
         ("BCP-9101", "SS1.0", 1000, 1, None, "Panel minutes"),
     ])
@@ -208,7 +187,7 @@ def test_intake_refuses_an_implausible_row_naming_it_with_the_hint(project):
 
 def test_intake_imports_an_acknowledged_row_with_a_warning(project):
     folder, settings = project
-    workbook = intake_workbook(folder, settings, [
+    workbook = filled_intake(folder, settings, [
         ("BCP-9101", "SS1.0", 1000, 1, None, "Panel minutes", "Residential placements for a whole sibling group"),
     ])
     result = invoke("intake", "import", workbook, "--settings", settings)
@@ -223,7 +202,7 @@ def test_intake_imports_an_acknowledged_row_with_a_warning(project):
 
 def test_intake_reads_a_workbook_without_the_acknowledged_column(project):
     folder, settings = project
-    workbook = intake_workbook(folder, settings, [("BCP-9101", "CR2.0", 2, 1, None, "Police incident check")],
+    workbook = filled_intake(folder, settings, [("BCP-9101", "CR2.0", 2, 1, None, "Police incident check")],
                                acknowledged_column=False)
     result = invoke("intake", "import", workbook, "--settings", settings)
     assert result.exit_code == 0, result.output
