@@ -1,18 +1,21 @@
 """The slow reference for the sensitivity analysis: revalue every case for every value tried.
 
 This is how ``method/sensitivity.analyse`` worked before it was computed from precomputed lines
-(issue #11); the tests compare the two on random inputs, figure for figure.
+(issue #11), with the switching value found the slow way from its definition: bisection, one
+step of ``PRECISION`` at a time, over the exact (unrounded) prudent savings of every line revalued
+at each value tried. The tests compare the two on random inputs, figure for figure.
 """
 
 from __future__ import annotations
 
-import decimal
 from decimal import Decimal
 
 from up2u_cba import models
 from up2u_cba.inputs import deflators
 from up2u_cba.method import assumptions, calculate
 from up2u_cba.method.sensitivity import PRECISION, Headline, Sensitivity, SensitivityRow, uniform
+
+STEPS = int(1 / PRECISION)
 
 
 def analyse(
@@ -28,6 +31,11 @@ def analyse(
     completed = calculate.completed_in(cases, service.name, year)
     spend = service.spend[year]
 
+    def exact_net(green_book: assumptions.Assumptions) -> Decimal:
+        return sum((exact_saving(line) for case in completed
+                    for line in calculate.value_case(case, costs, series, settings.price_year, green_book).lines),
+                   models.ZERO) - spend
+
     def headline(green_book: assumptions.Assumptions) -> Headline:
         total = sum((calculate.value_case(case, costs, series, settings.price_year, green_book).prudent_total
                      for case in completed), models.ZERO)
@@ -38,40 +46,44 @@ def analyse(
     for name in assumptions.SENSITIVITY_NAMES:
         low, high = settings.assumptions.sensitivity[name]
         def net_at(value: Decimal) -> Decimal:
-            return headline(uniform(settings.assumptions, name, value)).net_saving
+            return exact_net(uniform(settings.assumptions, name, value))
 
-        switching, net = switching_value(net_at)
+        switching, pays_at_or_below, pays_throughout = switching_value(net_at)
         rows.append(SensitivityRow(
             assumption=name, low=low, high=high,
             at_low=headline(uniform(settings.assumptions, name, low)),
             at_high=headline(uniform(settings.assumptions, name, high)),
-            switching_value=switching, net_at_switching_value=net,
-            pays_throughout=None if switching is not None else net_at(Decimal(0)) > 0,
+            switching_value=switching, pays_at_or_below=pays_at_or_below, pays_throughout=pays_throughout,
         ))
     rows.sort(key=lambda row: -row.swing)
     return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
                        rows=tuple(rows))
 
 
-def switching_value(net, low: Decimal = Decimal(0), high: Decimal = Decimal(1)) -> tuple[Decimal | None, Decimal | None]:
-    """The value in [low, high] where ``net(value)`` crosses zero, by bisection (as before)."""
-    at_low, at_high = net(low), net(high)
-    if at_low == 0:
-        return low, at_low
-    if (at_low > 0) == (at_high > 0) and at_high != 0:
-        return None, None
-    for _ in range(60):
-        middle = (low + high) / 2
-        at_middle = net(middle)
-        if at_middle == 0:
-            return middle.quantize(PRECISION), net(middle.quantize(PRECISION))
-        if (at_middle > 0) == (at_low > 0):
-            low, at_low = middle, at_middle
+def exact_saving(line: calculate.OutcomeLine) -> Decimal:
+    """A revalued line's prudent saving before rounding: unit value x uprating x quantity x years
+    factor x (1 - deadweight) x attribution x (1 - optimism bias), the figure its rounded prudent
+    saving comes from (checked, so this follows the valuation)."""
+    adjust = (1 - line.deadweight) * line.attribution * (1 - line.optimism_bias)
+    exact = line.unit_value * line.uprating_factor * line.quantity * line.years_factor * adjust
+    assert models.whole_pounds(exact) == line.prudent_saving, (exact, line.prudent_saving)
+    return exact
+
+
+def switching_value(net) -> tuple[Decimal | None, bool | None, bool | None]:
+    """(switching value, pays at or below it, None) by bisection over 0 to 1 one step of
+    ``PRECISION`` at a time: the last value at which the exact net saving ``net(value)`` is zero
+    or more where it is so at 0 and not at 1, else the first; (None, None, pays throughout) where
+    it is on one side of zero at both ends."""
+    at_zero, at_one = net(Decimal(0)), net(Decimal(1))
+    if (at_zero >= 0) == (at_one >= 0):
+        return None, None, at_zero >= 0
+    falling = at_zero >= 0
+    paying, not_paying = (0, STEPS) if falling else (STEPS, 0)
+    while abs(paying - not_paying) > 1:
+        middle = (paying + not_paying) // 2
+        if net(Decimal(middle) * PRECISION) >= 0:
+            paying = middle
         else:
-            high, at_high = middle, at_middle
-        if high - low < PRECISION / 10:
-            break
-    sides = (low.quantize(PRECISION, rounding=decimal.ROUND_FLOOR), high.quantize(PRECISION, rounding=decimal.ROUND_CEILING))
-    candidates = [(abs(result), value, result) for value in sides for result in [net(value)]]
-    _, value, result = min(candidates)
-    return value, result
+            not_paying = middle
+    return Decimal(paying) * PRECISION, falling, None

@@ -206,18 +206,38 @@ def test_measures_by_value_type_cashability_transfers_and_payback(tmp_path):
     assert summary.payback_months == 12 + 8
 
 
-def test_switching_value_for_deadweight_fed_back_brings_net_saving_to_zero(tmp_path):
+def exact_net_saving(summary) -> Decimal:
+    """The prudent net saving from the lines' exact values, before each is rounded to whole pounds."""
+    return sum((line.unit_value * line.uprating_factor * line.quantity * line.years_factor
+                * (1 - line.deadweight) * line.attribution * (1 - line.optimism_bias) for line in summary.lines),
+               Decimal(0)) - summary.spend
+
+
+@pytest.mark.parametrize("label, name, shown, beyond", [
+    ("Deadweight", "deadweight", "0.8566835987 = 85.66% (pays at or below)", "0.8566835988"),
+    ("Attribution", "attribution", "0.1433164013 = 14.34% (pays at or above)", "0.1433164012"),
+])
+def test_switching_value_fed_back_just_pays_and_a_step_beyond_does_not(tmp_path, label, name, shown, beyond):
     result = CliRunner().invoke(main, ["sensitivity", "--settings", str(SETTINGS), "--service", "BCP"])
     assert result.exit_code == 0, result.output
-    deadweight = next(line for line in result.stdout.splitlines() if line.startswith("| Deadweight"))
-    value = deadweight.split("|")[-2].split("=")[0].strip()
-    settings = tmp_path / "up2u-cba.toml"
-    settings.write_text(SETTINGS.read_text().replace('cases = "cases"', f'cases = "{ROOT / "cases"}"')
-                        .replace('"unit_costs/', f'"{ROOT}/unit_costs/')
-                        + f"\n[assumptions.deadweight]\ndefault = {value}\n")
-    (summary,) = pipeline.run(str(settings), service="BCP").services
-    assert summary.total_saving == 627982  # gross untouched
-    assert abs(summary.prudent_net_saving) <= 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {label}"))
+    assert row.split("|")[-2].strip() == shown
+    value = shown.split("=")[0].strip()
+
+    def summary_at(share: str):
+        settings = tmp_path / f"{share}.toml"
+        settings.write_text(SETTINGS.read_text().replace('cases = "cases"', f'cases = "{ROOT / "cases"}"')
+                            .replace('"unit_costs/', f'"{ROOT}/unit_costs/')
+                            + f"\n[assumptions.{name}]\ndefault = {share}\n")
+        (summary,) = pipeline.run(str(settings), service="BCP").services
+        return summary
+
+    at_switch = summary_at(value)
+    assert at_switch.total_saving == 627982  # gross untouched
+    assert 0 <= exact_net_saving(at_switch) < Decimal("0.001")
+    assert exact_net_saving(summary_at(beyond)) < 0
+    # what the report shows there differs from zero only by each line's rounding to whole pounds
+    assert abs(at_switch.prudent_net_saving) <= len(at_switch.lines) / 2
 
 
 def test_sensitivity_is_ordered_by_effect(tmp_path):

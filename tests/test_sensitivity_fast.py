@@ -1,5 +1,7 @@
 """The sensitivity analysis computed from precomputed lines gives every figure that revaluing
-every case gives (the slow reference in ``sensitivity_reference``), on random inputs."""
+every case gives (the slow reference in ``sensitivity_reference``), on random inputs: the low and
+high results, and the exact switching values (closed form or grouped bisection against bisection
+over every line revalued, to 10 decimal places)."""
 
 from __future__ import annotations
 
@@ -56,6 +58,21 @@ def random_assumptions(rng: random.Random, codes: list[str]) -> assumptions.Assu
     )
 
 
+def random_spend(rng: random.Random, inputs: pipeline.Inputs, cases: list[models.CaseRecord],
+                 settings: models.Settings) -> Decimal:
+    """A spend near the prudent total at the settings' values, or at a random programme-wide
+    drop-off or discount rate (so that those cross zero too), or small enough that lines with
+    their own deadweight or attribution may pay for it alone."""
+    basis = rng.choice(["central", "central", "drop_off", "discount_rate", "small"])
+    green_book = settings.assumptions
+    if basis in ("drop_off", "discount_rate"):
+        green_book = sensitivity.uniform(green_book, basis, share(rng))
+    total = sum((calculate.value_case(case, inputs.costs, inputs.series, settings.price_year,
+                                      green_book).prudent_total for case in cases), models.ZERO)
+    scale = {"central": Decimal(rng.uniform(0.2, 1.6)), "small": Decimal(rng.uniform(0.01, 0.1))}.get(basis, 1)
+    return max(models.whole_pounds(total * scale) + rng.choice([0, 1]), Decimal(1))
+
+
 def random_inputs(rng: random.Random, inputs: pipeline.Inputs):
     """Random lines on the sample's cases, random assumptions, a spend near the prudent total."""
     settings = inputs.settings
@@ -70,14 +87,14 @@ def random_inputs(rng: random.Random, inputs: pipeline.Inputs):
         outcomes += rng.sample(outcomes, rng.randint(0, len(outcomes)))  # identical lines
         cases.append(case.model_copy(update={"outcomes": tuple(outcomes)}))
     settings = settings.model_copy(update={"assumptions": random_assumptions(rng, codes)})
-    central = sum((calculate.value_case(case, inputs.costs, inputs.series, settings.price_year,
-                                        settings.assumptions).prudent_total for case in cases), models.ZERO)
-    spend = models.whole_pounds(central * Decimal(rng.uniform(0.2, 1.6))) + rng.choice([0, 1])
-    service = service.model_copy(update={"spend": {year: spend}})
+    service = service.model_copy(update={"spend": {year: random_spend(rng, inputs, cases, settings)}})
     return cases, settings, service, year
 
 
-@pytest.mark.parametrize("seed", range(12))
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_every_figure_equals_revaluing_every_case(sample, seed):
     rng = random.Random(seed)
     cases, settings, service, year = random_inputs(rng, sample)
@@ -85,3 +102,19 @@ def test_every_figure_equals_revaluing_every_case(sample, seed):
     fast, slow = sensitivity.analyse(*arguments), sensitivity_reference.analyse(*arguments)
     assert fast.model_dump() == slow.model_dump()
     assert repr(fast) == repr(slow)  # (the same digits, not just equal values)
+
+
+def test_the_random_inputs_meet_every_kind_of_switching_value(sample):
+    """Each assumption, on some of the random inputs, crosses zero; on others pays for itself
+    throughout or never (all but optimism bias at 100%, which leaves no saving against a spend)."""
+    met = set()
+    for seed in SEEDS:
+        cases, settings, service, year = random_inputs(random.Random(seed), sample)
+        for row in sensitivity.analyse(cases, sample.costs, sample.series, settings, service, year).rows:
+            kind = ("switches" if row.switching_value is not None
+                    else "pays throughout" if row.pays_throughout else "never pays")
+            met.add((row.assumption, kind, row.pays_at_or_below))
+    expected = {(name, "switches", name != "attribution") for name in assumptions.SENSITIVITY_NAMES}
+    expected |= {(name, kind, None) for name in assumptions.SENSITIVITY_NAMES
+                 for kind in ("pays throughout", "never pays")} - {("optimism_bias", "pays throughout", None)}
+    assert expected <= met, expected - met

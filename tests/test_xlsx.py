@@ -377,3 +377,15 @@ def test_a_service_without_completions_has_no_circular_formula(report, tmp_path)
                 first, last = cell.value[5:-1].split(":")
                 assert int("".join(filter(str.isdigit, first))) <= int("".join(filter(str.isdigit, last))), \
                     cell.coordinate
+
+
+def test_sensitivity_sheet_gives_switching_values_toward_the_side_that_pays(workbook_path):
+    rows = {(row["Service"], row["Assumption"]): row
+            for row in table_rows(openpyxl.load_workbook(workbook_path)["Sensitivity"])}
+    deadweight, attribution = rows["BCP", "Deadweight"], rows["BCP", "Attribution"]
+    assert (deadweight["Switching value"], deadweight["Switching value (%)"], deadweight["Pays for itself"]) == \
+        (0.8566835987, 0.8566, "pays at or below")  # 85.66%: at 85.67% it would not pay
+    assert (attribution["Switching value"], attribution["Switching value (%)"], attribution["Pays for itself"]) == \
+        (0.1433164013, 0.1434, "pays at or above")
+    assert rows["BCP", "Drop-off per year"]["Switching value"] == "pays for itself at every value from 0% to 100%"
+    assert rows["BCP", "Drop-off per year"]["Pays for itself"] is None

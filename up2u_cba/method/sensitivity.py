@@ -4,12 +4,16 @@ switching value at which the programme stops paying for itself.
 Each assumption is tried at its low and high value (settings ``[sensitivity]``) as one
 programme-wide value for every code (lines that set their own deadweight or attribution keep
 theirs), all others held at the values in force.
+
+The switching value is exact: the value at which the prudent net saving, from the lines' exact
+(unrounded) values, is zero. Deadweight, attribution and optimism bias move the total linearly, so
+it follows from the totals at 0 and 1; drop-off and the discount rate move it through each line's
+years factor, so it is found by bisection over the few (years, drop-off) groups of lines.
 """
 
 from __future__ import annotations
 
-import decimal
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pydantic
 
@@ -26,7 +30,10 @@ LABELS = {
     "discount_rate": "Discount rate",
 }
 PRECISION = Decimal("0.0000000001")
-"""Switching values are given to 10 decimal places (a share: 0.8566825412 = 85.67%)."""
+"""Switching values are given to 10 decimal places (a share: 0.8566825411 = 85.66%)."""
+LINEAR = ("deadweight", "attribution", "optimism_bias")
+"""The assumptions the prudent total is linear in (through 1 - deadweight, attribution and
+1 - optimism bias)."""
 
 
 class Headline(pydantic.BaseModel):
@@ -49,16 +56,34 @@ class SensitivityRow(pydantic.BaseModel):
     at_low: Headline
     at_high: Headline
     switching_value: Decimal | None
-    """The programme-wide value at which the prudent net saving reaches zero (None if it does
-    not within 0 to 100%)."""
+    """The programme-wide value at which the prudent net saving, from the lines' exact
+    (unrounded) values, is zero, given to 10 decimal places toward the side where the programme
+    still pays for itself (its exact net saving zero or more); None if the net saving is on one
+    side of zero from 0 to 100%."""
+    pays_at_or_below: bool | None = None
+    """Where there is a switching value: True if the programme pays for itself at values up to
+    it (the net saving falls as the value rises), False if at values from it up (attribution)."""
     pays_throughout: bool | None = None
     """Where there is no switching value: True if the programme pays for itself at every value
     from 0 to 100%, False if it never does."""
-    net_at_switching_value: Decimal | None
 
     @property
     def label(self) -> str:
         return LABELS[self.assumption]
+
+    @property
+    def switching_percent(self) -> Decimal | None:
+        """The switching value as a percentage to 2 decimal places, rounded toward the side where
+        the programme still pays for itself, as the switching value is."""
+        if self.switching_value is None:
+            return None
+        toward_paying = ROUND_FLOOR if self.pays_at_or_below else ROUND_CEILING
+        return (self.switching_value * 100).quantize(Decimal("0.01"), rounding=toward_paying)
+
+    @property
+    def pays_where(self) -> str:
+        """On which side of the switching value the programme pays for itself, in words."""
+        return "pays at or below" if self.pays_at_or_below else "pays at or above"
 
     @property
     def no_switch(self) -> str:
@@ -107,7 +132,8 @@ def analyse(
     value with its switching value, largest effect first.
 
     Every case is read once into ``prudent_lines``; each value tried is then a short loop over
-    those lines (``prudent_total``), giving the figures revaluing every case would give."""
+    those lines (``prudent_total``), giving the figures revaluing every case would give; the
+    switching values come from the same lines' exact values (``switching_value``)."""
     lines = prudent_lines(calculate.completed_in(cases, service.name, year), costs, series, settings)
     spend = service.spend[year]
     years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal] = {}
@@ -120,16 +146,12 @@ def analyse(
     rows = []
     for name in assumptions.SENSITIVITY_NAMES:
         low, high = settings.assumptions.sensitivity[name]
-        def net_at(value: Decimal) -> Decimal:
-            return headline(uniform(settings.assumptions, name, value)).net_saving
-
-        switching, net = switching_value(net_at)
+        switching, pays_at_or_below, pays_throughout = switching_value(name, lines, settings.assumptions, spend)
         rows.append(SensitivityRow(
             assumption=name, low=low, high=high,
             at_low=headline(uniform(settings.assumptions, name, low)),
             at_high=headline(uniform(settings.assumptions, name, high)),
-            switching_value=switching, net_at_switching_value=net,
-            pays_throughout=None if switching is not None else net_at(Decimal(0)) > 0,
+            switching_value=switching, pays_at_or_below=pays_at_or_below, pays_throughout=pays_throughout,
         ))
     rows.sort(key=lambda row: -row.swing)
     return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
@@ -164,15 +186,13 @@ def prudent_lines(
     return counts
 
 
-def prudent_total(
+def exact_values(
     lines: dict[PrudentLine, int],
     green_book: assumptions.Assumptions,
     years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal],
-) -> Decimal:
-    """The sum of the lines' prudent savings under ``green_book``, each line rounded to whole
-    pounds exactly as ``calculate.value_line`` rounds it. ``years_factors`` caches each (years,
-    drop-off, discount rate)'s years factor between calls."""
-    total = models.ZERO
+):
+    """Each line's exact (unrounded) prudent saving under ``green_book``, with how many lines
+    share it. ``years_factors`` caches each (years, drop-off, discount rate)'s years factor."""
     rate = green_book.discount_rate
     for (unit_quantity, years, own_deadweight, own_attribution, grade, code), count in lines.items():
         deadweight, attribution, optimism_bias = calculate.line_shares(own_deadweight, own_attribution, grade, code,
@@ -181,34 +201,77 @@ def prudent_total(
         factor = years_factors.get(key)
         if factor is None:
             factor = years_factors[key] = sum(calculate.year_weights(*key), models.ZERO)
-        adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
-        total += models.whole_pounds(unit_quantity * factor * adjust) * count
-    return total
+        yield unit_quantity * factor * ((1 - deadweight) * attribution * (1 - optimism_bias)), count
 
 
-def switching_value(net, low: Decimal = Decimal(0), high: Decimal = Decimal(1)) -> tuple[Decimal | None, Decimal | None]:
-    """The value in [low, high] where ``net(value)`` crosses zero, by bisection, given to 10
-    decimal places as the candidate whose net saving is nearest zero; (None, None) if the net
-    saving has the same sign at both ends."""
-    at_low, at_high = net(low), net(high)
-    if at_low == 0:
-        return low, at_low
-    if (at_low > 0) == (at_high > 0) and at_high != 0:
-        return None, None
-    for _ in range(60):
-        middle = (low + high) / 2
-        at_middle = net(middle)
-        if at_middle == 0:
-            return middle.quantize(PRECISION), net(middle.quantize(PRECISION))
-        if (at_middle > 0) == (at_low > 0):
-            low, at_low = middle, at_middle
+def prudent_total(
+    lines: dict[PrudentLine, int],
+    green_book: assumptions.Assumptions,
+    years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal],
+) -> Decimal:
+    """The sum of the lines' prudent savings under ``green_book``, each line rounded to whole
+    pounds exactly as ``calculate.value_line`` rounds it."""
+    return sum((models.whole_pounds(value) * count for value, count in exact_values(lines, green_book, years_factors)),
+               models.ZERO)
+
+
+def exact_net(lines: dict[PrudentLine, int], green_book: assumptions.Assumptions, spend: Decimal) -> Decimal:
+    """The prudent net saving under ``green_book`` from the lines' exact (unrounded) values."""
+    return sum((value * count for value, count in exact_values(lines, green_book, {})), models.ZERO) - spend
+
+
+def switching_value(
+    name: str, lines: dict[PrudentLine, int], green_book: assumptions.Assumptions, spend: Decimal,
+) -> tuple[Decimal | None, bool | None, bool | None]:
+    """Where the exact prudent net saving crosses zero as assumption ``name`` takes one
+    programme-wide value from 0 to 1: (switching value, pays at or below it, None), the value to
+    10 decimal places toward the side that still pays; or (None, None, pays throughout) where the
+    net saving is zero or more at both ends, or below zero at both (it is monotonic in each)."""
+    at_zero = exact_net(lines, uniform(green_book, name, Decimal(0)), spend)
+    at_one = exact_net(lines, uniform(green_book, name, Decimal(1)), spend)
+    if (at_zero >= 0) == (at_one >= 0):
+        return None, None, at_zero >= 0
+    falling = at_zero >= 0
+    if name in LINEAR:  # net = at_zero + (at_one - at_zero) x value
+        crossing = at_zero / (at_zero - at_one)
+        return crossing.quantize(PRECISION, rounding=ROUND_FLOOR if falling else ROUND_CEILING), falling, None
+    return edge_of_paying(years_factor_net(name, lines, green_book, spend), falling), falling, None
+
+
+def years_factor_net(name: str, lines: dict[PrudentLine, int], green_book: assumptions.Assumptions, spend: Decimal):
+    """The exact prudent net saving as a function of a programme-wide drop-off or discount rate:
+    the lines summed per (years, drop-off) group before any value is tried, as those two enter
+    only through the years factor."""
+    groups: dict[tuple[Decimal, Decimal], Decimal] = {}
+    for (unit_quantity, years, own_deadweight, own_attribution, grade, code), count in lines.items():
+        deadweight, attribution, optimism_bias = calculate.line_shares(own_deadweight, own_attribution, grade, code,
+                                                                       green_book)
+        key = (years, green_book.drop_off.for_code(code))
+        groups[key] = groups.get(key, models.ZERO) + \
+            unit_quantity * ((1 - deadweight) * attribution * (1 - optimism_bias)) * count
+
+    def net(value: Decimal) -> Decimal:
+        total = models.ZERO
+        for (years, drop_off), amount in groups.items():
+            factor = (calculate.year_weights(years, value, green_book.discount_rate) if name == "drop_off"
+                      else calculate.year_weights(years, drop_off, value))
+            total += amount * sum(factor, models.ZERO)
+        return total - spend
+    return net
+
+
+STEPS = 10 ** 10
+"""Values 0 to 1 in steps of ``PRECISION``."""
+
+
+def edge_of_paying(net, falling: bool) -> Decimal:
+    """By bisection over 0 to 1 in steps of ``PRECISION``: the last value at which ``net`` is
+    zero or more if it falls (it is at 0 and not at 1), else the first."""
+    paying, not_paying = (0, STEPS) if falling else (STEPS, 0)
+    while abs(paying - not_paying) > 1:
+        middle = (paying + not_paying) // 2
+        if net(Decimal(middle).scaleb(-10)) >= 0:
+            paying = middle
         else:
-            high, at_high = middle, at_middle
-        if high - low < PRECISION / 10:
-            break
-    # one candidate on each side of the crossing: identical lines step together, so the net
-    # saving may jump by several pounds there; take the side nearer zero
-    sides = (low.quantize(PRECISION, rounding=decimal.ROUND_FLOOR), high.quantize(PRECISION, rounding=decimal.ROUND_CEILING))
-    candidates = [(abs(result), value, result) for value in sides for result in [net(value)]]
-    _, value, result = min(candidates)
-    return value, result
+            not_paying = middle
+    return Decimal(paying).scaleb(-10)

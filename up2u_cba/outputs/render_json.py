@@ -53,8 +53,7 @@ def to_data(result: report.Report) -> dict:
                   "at_low": headline_data(row.at_low), "at_high": headline_data(row.at_high),
                   "swing": whole(row.swing),
                   "switching_value": None if row.switching_value is None else exact(row.switching_value),
-                  "net_at_switching_value": None if row.net_at_switching_value is None
-                  else whole(row.net_at_switching_value),
+                  "pays_at_or_below": row.pays_at_or_below,
                   "pays_throughout": row.pays_throughout}
                  for row in analysis.rows]}
             for analysis in result.sensitivity

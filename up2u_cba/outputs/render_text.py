@@ -289,7 +289,7 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
         rows = []
         for row in analysis.rows:
             switching = row.no_switch if row.switching_value is None else \
-                f"{row.switching_value} = {row.switching_value * 100:.2f}% (net {pounds(row.net_at_switching_value)})"
+                f"{row.switching_value:f} = {row.switching_percent}% ({row.pays_where})"
             rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
                          pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),
                          f"£{row.at_low.return_on_investment:.2f} / £{row.at_high.return_on_investment:.2f}",
@@ -301,8 +301,11 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
             colalign=["left", "right", "right", "right", "right", "right", "left"]))
     parts.append("Each assumption is set to one programme-wide value for every code, the others held as in "
                  "the settings; lines with their own deadweight or attribution keep them. The switching value "
-                 "is where the prudent net saving reaches zero: set it in the settings to see the programme "
-                 "just pay for itself.")
+                 "is where the prudent net saving, from the lines' exact (unrounded) values, is zero; it is "
+                 "given to 10 decimal places toward the side where the programme still pays for itself: at it "
+                 "the exact net saving is zero or more, a step of 0.0000000001 beyond it below zero. Set in the "
+                 "settings, it gives a report whose net saving (lines rounded to whole pounds) differs from "
+                 "zero only by that rounding.")
     return "\n\n".join(parts) + "\n"
 
 

@@ -681,7 +681,8 @@ NO_SENSITIVITY = "--no-sensitivity"
 def add_sensitivity(sheet, result: report.Report) -> None:
     start(sheet, "Sensitivity", "How the prudent net saving and return move when each assumption takes one "
                                 "programme-wide low or high value, largest effect first; the switching value is "
-                                "where the prudent net saving reaches zero.")
+                                "where the prudent net saving, from the lines' exact (unrounded) values, is zero, "
+                                "rounded toward the side where the programme still pays for itself.")
     row = HEADER_ROW
     for analysis in result.sensitivity:
         for item in analysis.rows:
@@ -690,13 +691,12 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                       int(item.at_high.net_saving), float(item.at_low.return_on_investment),
                       float(item.at_high.return_on_investment), int(item.swing),
                       item.no_switch if item.switching_value is None else float(item.switching_value),
-                      None if item.switching_value is None else float(item.switching_value),
-                      None if item.net_at_switching_value is None else int(item.net_at_switching_value)]
+                      None if item.switching_value is None else float(item.switching_percent / 100),
+                      None if item.switching_value is None else item.pays_where]
             for column, value in enumerate(values, start=1):
                 put(sheet, row, column, value)
             for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
-                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%"),
-                                          (12, POUNDS)):
+                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%")):
                 sheet.cell(row=row, column=column).number_format = number_format
     for summary in result.services:
         if result.sensitivity_left_out:
@@ -711,7 +711,7 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                                "not available until it is")
     table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
                   "Return per £1 at low", "Return per £1 at high", "Swing", "Switching value",
-                  "Switching value (%)", "Net at switching value"], row)
+                  "Switching value (%)", "Pays for itself"], row)
     fit_widths(sheet)
 
 
