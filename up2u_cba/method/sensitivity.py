@@ -30,7 +30,9 @@ LABELS = {
     "discount_rate": "Discount rate",
 }
 PRECISION = Decimal("0.0000000001")
-"""Switching values are given to 10 decimal places (a share: 0.8566825411 = 85.66%)."""
+"""Switching values are given to 10 decimal places (a share: 0.8566835987 = 85.66%)."""
+STEPS = 10 ** 10
+"""Values 0 to 1 in steps of ``PRECISION``."""
 LINEAR = ("deadweight", "attribution", "optimism_bias")
 """The assumptions the prudent total is linear in (through 1 - deadweight, attribution and
 1 - optimism bias)."""
@@ -253,15 +255,11 @@ def years_factor_net(name: str, lines: dict[PrudentLine, int], green_book: assum
     def net(value: Decimal) -> Decimal:
         total = models.ZERO
         for (years, drop_off), amount in groups.items():
-            factor = (calculate.year_weights(years, value, green_book.discount_rate) if name == "drop_off"
-                      else calculate.year_weights(years, drop_off, value))
-            total += amount * sum(factor, models.ZERO)
+            weights = (calculate.year_weights(years, value, green_book.discount_rate) if name == "drop_off"
+                       else calculate.year_weights(years, drop_off, value))
+            total += amount * sum(weights, models.ZERO)
         return total - spend
     return net
-
-
-STEPS = 10 ** 10
-"""Values 0 to 1 in steps of ``PRECISION``."""
 
 
 def edge_of_paying(net, falling: bool) -> Decimal:
@@ -270,8 +268,8 @@ def edge_of_paying(net, falling: bool) -> Decimal:
     paying, not_paying = (0, STEPS) if falling else (STEPS, 0)
     while abs(paying - not_paying) > 1:
         middle = (paying + not_paying) // 2
-        if net(Decimal(middle).scaleb(-10)) >= 0:
+        if net(Decimal(middle) * PRECISION) >= 0:
             paying = middle
         else:
             not_paying = middle
-    return Decimal(paying).scaleb(-10)
+    return Decimal(paying) * PRECISION
