@@ -168,10 +168,9 @@ def build_report(
     """Calculate every figure for the chosen year and services (inputs already checked); with
     ``changed_since`` (a moment and what it was given as), list the services' cases changed since.
     Without ``with_sensitivity`` the sensitivity analysis is left out, and not computed."""
-    summaries = tuple(
-        calculate.summarise(inputs.cases, inputs.costs, inputs.series, inputs.settings, service, year)
-        for service in services
-    )
+    valued = calculate.value_completed(inputs.cases, inputs.costs, inputs.series, inputs.settings,
+                                       [service.name for service in services])  # (each case once, every year)
+    summaries = tuple(calculate.summarise(inputs.cases, valued, inputs.settings, service, year) for service in services)
     codes = sorted({line.code for summary in summaries for line in summary.lines})
     price_year = inputs.settings.price_year
     read = tuple(report.InputFile(path=path, sha256=sha256(path)) for path in inputs.files)
@@ -196,9 +195,7 @@ def build_report(
                           for service in services
                           if with_sensitivity and year in service.spend),  # (nothing to switch without spend)
         sensitivity_left_out=not with_sensitivity,
-        years=tuple(row for service in services
-                    for row in calculate.compare_years(inputs.cases, inputs.costs, inputs.series, inputs.settings,
-                                                       service)),
+        years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
         suppression=inputs.settings.suppression,
         inputs=read,

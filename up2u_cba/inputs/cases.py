@@ -119,17 +119,24 @@ def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
 def load_file(path: str, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
     """Read one case file; return the case (None if it has problems, unless ``partial``: then
     what could be read of it) and its problems."""
-    data, refused = input_files.read_toml(path, input_files.CASE)
+    text, refused = input_files.read_text(path, input_files.CASE)
+    if text is None:
+        return None, [refused]
+    data, refused = input_files.parse_toml(text, path, input_files.CASE)
     if data is None:
         return None, [refused]
-    return parse(path, data, partial)
+    return parse(path, data, partial, text)
 
 
-def parse(path: str, data: dict, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
+def parse(path: str, data: dict, partial: bool = False, text: str | None = None
+          ) -> tuple[models.CaseRecord | None, list[Problem]]:
     """Turn one case file's TOML data into a CaseRecord, collecting every problem. With
     problems the record is None, unless ``partial`` and its reference, service, locality and
-    some status events could be read."""
-    problems: list[Problem] = spreadsheet_text.problems_in(data, path)  # control characters, in any field
+    some status events could be read. ``text``, the TOML the data was read from, if at hand,
+    spares looking for control characters field by field when the text cannot give any."""
+    problems: list[Problem] = []
+    if text is None or spreadsheet_text.may_give_refused(text):
+        problems = spreadsheet_text.problems_in(data, path)  # control characters, in any field
 
     def problem(code: str, where: str, message: str, hint: str) -> None:
         problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))

@@ -412,8 +412,38 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def constituents(code: str, costs: dict[str, models.UnitCost]) -> list[models.UnitCost]:
-    """The costs whose parent is ``code``, in code order."""
+    """The costs whose parent is ``code``, in code order (one look-up: a run valuing many
+    lines asks a ``Tree`` instead)."""
     return sorted((cost for cost in costs.values() if cost.parent == code), key=lambda cost: cost.code)
+
+
+class Tree:
+    """A unit cost table's parents and constituents, worked out once: a run asks them of every
+    outcome line, and a scan of the whole table per line would make the run quadratic."""
+
+    def __init__(self, costs: dict[str, models.UnitCost]):
+        self.costs = costs
+        self._children: dict[str, list[models.UnitCost]] = {}
+        for cost in sorted(costs.values(), key=lambda cost: cost.code):
+            self._children.setdefault(cost.parent, []).append(cost)
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+
+    def constituents(self, code: str) -> list[models.UnitCost]:
+        """The costs whose parent is ``code``, in code order (as ``constituents``)."""
+        return self._children.get(code, [])
+
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """The costs ``code`` is part of, nearest first (its parent, their parent...), stopping
+        at a code outside the table or a loop."""
+        found = self._ancestors.get(code)
+        if found is None:
+            chain: list[str] = []
+            parent = self.costs[code].parent
+            while parent and parent in self.costs and parent not in chain and parent != code:
+                chain.append(parent)
+                parent = self.costs[parent].parent
+            found = self._ancestors[code] = tuple(chain)
+        return found
 
 
 def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:

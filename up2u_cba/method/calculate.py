@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import typing
 from decimal import Decimal
 
 import pydantic
@@ -378,60 +379,125 @@ def value_line(
     green_book: assumptions.Assumptions = assumptions.Assumptions(),
 ) -> OutcomeLine:
     """Value one outcome of one case (inputs already checked): gross, and prudent beside it."""
-    cost = costs[outcome.code]
-    assert cost.fiscal is not None, "checked before valuing"
-    factor = series.factor(cost.fiscal.price_year, price_year)
-    years = counted_years(outcome, cost, green_book)
-    saving = gross_saving(outcome, cost, series, price_year, green_book)
-    grade = evidence_grade(outcome, cost)
-    deadweight, attribution, optimism_bias = line_shares(outcome.deadweight, outcome.attribution, grade, cost.code,
-                                                         green_book)
-    drop_off = green_book.drop_off.for_code(cost.code)
-    weights = year_weights(years, drop_off, green_book.discount_rate)
-    adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
+    return Valuer(costs, series, price_year, green_book).line(case, outcome)
 
-    def at_report_prices(value: models.CostValue | None) -> Decimal:
-        if value is None or value.price_year not in series.index:
-            return models.ZERO
-        return value.amount * series.factor(value.price_year, price_year)
 
-    def prudent(unit: Decimal) -> Decimal:
-        return models.whole_pounds(unit * outcome.quantity * sum(weights, models.ZERO) * adjust)
+class Valuer:
+    """Values outcome lines against one set of inputs. What every line of one cost shares (its
+    uprating, its agency split, its years weights) is worked out once, so valuing 300,000 lines
+    never scans the unit cost tables once per line."""
 
-    fiscal_unit = cost.fiscal.amount * factor
-    return OutcomeLine(
-        reference=case.reference,
-        service=case.service,
-        locality=case.locality,
-        code=cost.code,
-        description=outcome.description or cost.description,
-        quantity=outcome.quantity,
-        years=years,
-        unit_value=cost.fiscal.amount,
-        price_year=cost.fiscal.price_year,
-        uprating_factor=factor,
-        saving=saving,
-        agency=cost.agency or "Not stated",
-        agency_proportions=agency_proportions(cost, costs, series, price_year),
-        theme=cost.theme or "Not stated",
-        rag=cost.rag,
-        evidence=outcome.evidence,
-        deadweight=deadweight,
-        attribution=attribution,
-        grade=grade,
-        optimism_bias=optimism_bias,
-        drop_off=drop_off,
-        discount_rate=green_book.discount_rate,
-        years_factor=sum(weights, models.ZERO),
-        prudent_saving=prudent(fiscal_unit),
-        prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
-        economic_unit_value=at_report_prices(cost.economic),
-        social_unit_value=at_report_prices(cost.social),
-        prudent_economic=prudent(at_report_prices(cost.economic)),
-        prudent_social=prudent(at_report_prices(cost.social)),
-        transfer=cost.code in green_book.transfers,
-        adjustment_reason=outcome.adjustment_reason,
-    )
+    def __init__(self, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries,
+                 price_year: models.FinancialYear, green_book: assumptions.Assumptions = assumptions.Assumptions()):
+        self.costs, self.series, self.price_year, self.green_book = costs, series, price_year, green_book
+        self._tree: unit_costs.Tree | None = None
+        self._terms: dict[str, _CostTerms] = {}
+        self._weights: dict[tuple[Decimal, Decimal], list[Decimal]] = {}
+
+    def case(self, case: models.CaseRecord) -> CaseValuation:
+        """Value every outcome line of a completed case."""
+        assert case.completed_on is not None, "only completed cases are valued"
+        return models.trusted(CaseValuation, dict(
+            reference=case.reference, service=case.service, locality=case.locality, completed_on=case.completed_on,
+            lines=tuple(self.line(case, outcome) for outcome in case.outcomes)))
+
+    def terms(self, cost: models.UnitCost) -> _CostTerms:
+        """What every line valued with ``cost`` shares, once a run."""
+        found = self._terms.get(cost.code)
+        if found is None:
+            if self._tree is None:
+                self._tree = unit_costs.Tree(self.costs)
+            series, price_year = self.series, self.price_year
+            assert cost.fiscal is not None, "checked before valuing"
+
+            def at_report_prices(value: models.CostValue | None) -> Decimal:
+                if value is None or value.price_year not in series.index:
+                    return models.ZERO
+                return value.amount * series.factor(value.price_year, price_year)
+
+            found = self._terms[cost.code] = _CostTerms(
+                factor=series.factor(cost.fiscal.price_year, price_year),
+                agency=cost.agency or "Not stated",
+                proportions=agency_proportions(cost, self._tree, series, price_year),
+                theme=cost.theme or "Not stated",
+                drop_off=self.green_book.drop_off.for_code(cost.code),
+                economic_unit=at_report_prices(cost.economic),
+                social_unit=at_report_prices(cost.social),
+                transfer=cost.code in self.green_book.transfers)
+        return found
+
+    def weights(self, years: Decimal, drop_off: Decimal) -> list[Decimal]:
+        """``year_weights`` at the settings' discount rate, once a run for each (years, drop-off)."""
+        key = (years, drop_off)
+        found = self._weights.get(key)
+        if found is None:
+            found = self._weights[key] = year_weights(years, drop_off, self.green_book.discount_rate)
+        return found
+
+    def line(self, case: models.CaseRecord, outcome: models.OutcomeEntry) -> OutcomeLine:
+        """Value one outcome of one case (inputs already checked): gross, and prudent beside it."""
+        green_book = self.green_book
+        cost = self.costs[outcome.code]
+        assert cost.fiscal is not None, "checked before valuing"
+        terms = self.terms(cost)
+        years = counted_years(outcome, cost, green_book)
+        grade = evidence_grade(outcome, cost)
+        deadweight, attribution, optimism_bias = line_shares(outcome.deadweight, outcome.attribution, grade,
+                                                             cost.code, green_book)
+        weights = self.weights(years, terms.drop_off)
+        years_factor = sum(weights, models.ZERO)
+        adjust = (1 - deadweight) * attribution * (1 - optimism_bias)
+
+        def prudent(unit: Decimal) -> Decimal:
+            return models.whole_pounds(unit * outcome.quantity * years_factor * adjust)
+
+        fiscal_unit = cost.fiscal.amount * terms.factor
+        return models.trusted(OutcomeLine, dict(  # (every field given, typed as declared: see test_valued_once)
+            reference=case.reference,
+            service=case.service,
+            locality=case.locality,
+            code=cost.code,
+            description=outcome.description or cost.description,
+            quantity=outcome.quantity,
+            years=years,
+            unit_value=cost.fiscal.amount,
+            price_year=cost.fiscal.price_year,
+            uprating_factor=terms.factor,
+            saving=models.whole_pounds(cost.fiscal.amount * terms.factor * outcome.quantity * years),  # (gross_saving)
+            agency=terms.agency,
+            agency_proportions=terms.proportions,
+            theme=terms.theme,
+            rag=cost.rag,
+            evidence=outcome.evidence,
+            deadweight=deadweight,
+            attribution=attribution,
+            grade=grade,
+            optimism_bias=optimism_bias,
+            drop_off=terms.drop_off,
+            discount_rate=green_book.discount_rate,
+            years_factor=years_factor,
+            prudent_saving=prudent(fiscal_unit),
+            prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
+            economic_unit_value=terms.economic_unit,
+            social_unit_value=terms.social_unit,
+            prudent_economic=prudent(terms.economic_unit),
+            prudent_social=prudent(terms.social_unit),
+            transfer=terms.transfer,
+            adjustment_reason=outcome.adjustment_reason,
+        ))
+
+
+class _CostTerms(typing.NamedTuple):
+    """What every line valued with one cost shares in a run (``Valuer.terms``)."""
+
+    factor: Decimal
+    agency: str
+    proportions: tuple[tuple[str, Decimal], ...]
+    theme: str
+    drop_off: Decimal
+    economic_unit: Decimal
+    social_unit: Decimal
+    transfer: bool
 
 
 def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decimal]:
@@ -451,7 +517,7 @@ def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decim
 
 def agency_proportions(
     cost: models.UnitCost,
-    costs: dict[str, models.UnitCost],
+    tree: unit_costs.Tree,
     series: deflators.DeflatorSeries,
     price_year: models.FinancialYear,
 ) -> tuple[tuple[str, Decimal], ...]:
@@ -467,7 +533,7 @@ def agency_proportions(
     whole = cost.fiscal.amount * series.factor(cost.fiscal.price_year, price_year)
     parts = [
         (part.agency or "Not stated", part.fiscal.amount * series.factor(part.fiscal.price_year, price_year))
-        for part in unit_costs.constituents(cost.code, costs)
+        for part in tree.constituents(cost.code)
         if part.fiscal is not None and part.fiscal.price_year in series.index
     ]
     explained = sum((value for _, value in parts), models.ZERO)
@@ -516,15 +582,31 @@ def value_case(
     price_year: models.FinancialYear,
     green_book: assumptions.Assumptions = assumptions.Assumptions(),
 ) -> CaseValuation:
-    """Value every outcome line of a completed case."""
-    assert case.completed_on is not None, "only completed cases are valued"
-    return CaseValuation(
-        reference=case.reference,
-        service=case.service,
-        locality=case.locality,
-        completed_on=case.completed_on,
-        lines=tuple(value_line(case, outcome, costs, series, price_year, green_book) for outcome in case.outcomes),
-    )
+    """Value every outcome line of a completed case (one case: a run values many with ``value_completed``)."""
+    return Valuer(costs, series, price_year, green_book).case(case)
+
+
+Valued = dict[tuple[str, models.FinancialYear], list[CaseValuation]]
+"""Completed cases valued, by (service, financial year of completion), each list in reference order."""
+
+
+def value_completed(
+    cases: list[models.CaseRecord],
+    costs: dict[str, models.UnitCost],
+    series: deflators.DeflatorSeries,
+    settings: models.Settings,
+    services: list[str],
+) -> Valued:
+    """Value once every completed case of the ``services``: the year's summary, the comparison
+    of years and every breakdown read these valuations, never valuing a case again."""
+    valuer = Valuer(costs, series, settings.price_year, settings.assumptions)
+    wanted = set(services)
+    valued: Valued = {}
+    for case in sorted(cases, key=lambda case: case.reference):
+        if case.service in wanted and case.completed_on is not None:
+            key = (case.service, models.FinancialYear.containing(case.completed_on))
+            valued.setdefault(key, []).append(valuer.case(case))
+    return valued
 
 
 def participant_row(case: models.CaseRecord, year: models.FinancialYear) -> str | None:
@@ -575,19 +657,17 @@ def completed_in(cases: list[models.CaseRecord], service: str, year: models.Fina
 
 def summarise(
     cases: list[models.CaseRecord],
-    costs: dict[str, models.UnitCost],
-    series: deflators.DeflatorSeries,
+    valued: Valued,
     settings: models.Settings,
     service: models.ServiceSettings,
     year: models.FinancialYear,
 ) -> ServiceSummary:
-    """One service's year: value the cases completed in it and set them against spend."""
-    completed = completed_in(cases, service.name, year)
+    """One service's year: its cases completed in it (valued: ``value_completed``) set against spend."""
     return ServiceSummary(
         service=service.name,
         year=year,
         price_year=settings.price_year,
-        cases=tuple(value_case(case, costs, series, settings.price_year, settings.assumptions) for case in completed),
+        cases=tuple(valued.get((service.name, year), ())),
         green_book=settings.assumptions,
         spend=service.spend.get(year),
         participants=participants(cases, service, year),
@@ -619,25 +699,15 @@ class YearRow(pydantic.BaseModel):
         return per_pound(self.total_saving, self.spend)
 
 
-def compare_years(
-    cases: list[models.CaseRecord],
-    costs: dict[str, models.UnitCost],
-    series: deflators.DeflatorSeries,
-    settings: models.Settings,
-    service: models.ServiceSettings,
-) -> list[YearRow]:
+def compare_years(valued: Valued, service: models.ServiceSettings) -> list[YearRow]:
     """Every financial year in which the service had a completion, oldest first."""
-    by_year: dict[models.FinancialYear, list[CaseValuation]] = {}
-    for case in cases:
-        if case.service == service.name and case.completed_on is not None:
-            year = models.FinancialYear.containing(case.completed_on)
-            by_year.setdefault(year, []).append(
-                value_case(case, costs, series, settings.price_year, settings.assumptions))
+    years = sorted((year for name, year in valued if name == service.name), key=lambda year: year.start)
     return [
-        YearRow(service=service.name, year=year, completers=len(valued),
-                total_saving=sum((case.total for case in valued), models.ZERO),
-                prudent_saving=sum((case.prudent_total for case in valued), models.ZERO), spend=service.spend.get(year))
-        for year, valued in sorted(by_year.items(), key=lambda item: item[0].start)
+        YearRow(service=service.name, year=year, completers=len(valued[(service.name, year)]),
+                total_saving=sum((case.total for case in valued[(service.name, year)]), models.ZERO),
+                prudent_saving=sum((case.prudent_total for case in valued[(service.name, year)]), models.ZERO),
+                spend=service.spend.get(year))
+        for year in years
     ]
 
 

@@ -32,7 +32,7 @@ def check(
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
     references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
-    declarations = _declarations(costs)  # (read once, not once per case)
+    table = _Table(costs, series)  # (the tree of costs and their declarations, worked out once a run)
     shapes: dict[str, str] = {}
 
     def shape_of(service: models.ServiceSettings) -> str:
@@ -58,9 +58,9 @@ def check(
                 message="the case has outcome lines but has not completed, so they would be ignored",
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
         problems.extend(_check_service(case, settings, shape_of))
-        problems.extend(_check_outcomes(case, costs, series))
-        problems.extend(_check_declared(case, costs))
-        problems.extend(_check_overlaps_in_part(case, costs, declarations, series, settings.price_year))
+        problems.extend(_check_outcomes(case, table))
+        problems.extend(_check_declared(case, table))
+        problems.extend(_check_overlaps_in_part(case, table, settings.price_year))
         problems.extend(_check_plausible(case, costs, series, settings))
     problems.extend(same_cases(cases))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
@@ -160,9 +160,66 @@ def _check_service(case: models.CaseRecord, settings: models.Settings, shape_of)
     return problems
 
 
-def _check_outcomes(
-    case: models.CaseRecord, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries
-) -> list[Problem]:
+class _Table:
+    """The unit cost tables as the checks of every case ask them: their tree, their ``not_with``
+    declarations, and what each pair of codes comes to, worked out once a run, so checking
+    100,000 cases is one pass over their lines, not a scan of the tables for each."""
+
+    def __init__(self, costs: dict[str, models.UnitCost], series: deflators.DeflatorSeries):
+        self.costs, self.series, self.tree = costs, series, unit_costs.Tree(costs)
+        self.declarations = [(cost, exclusion) for cost in costs.values() for exclusion in cost.not_with]
+        self.priced: set[str] = set()
+        """Codes whose values' price years were checked already (their problems are the same for every case)."""
+        self._pairs: dict[tuple[str, str], tuple | None] = {}
+        self._covering: dict[str, dict[int, str]] = {}
+        self._named: dict[str, dict[int, str]] = {}
+
+    def with_ancestors(self, code: str) -> tuple[str, ...]:
+        """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
+        return (code, *self.tree.ancestors(code))
+
+    def declared_pair(self, code: str, other: str) -> tuple[models.UnitCost, models.Exclusion] | None:
+        """The (declaring cost, exclusion) that forbids counting ``code`` with ``other``, or None. A
+        declared code stands for itself and its constituents, on either side."""
+        key = (code, other)
+        if key not in self._pairs:
+            self._pairs[key] = _declared_pair(self.with_ancestors(code), self.with_ancestors(other), self.costs)
+        return self._pairs[key]
+
+    def covering(self, code: str) -> dict[int, str]:
+        """The declarations (by their index) whose declaring cost covers a line counting ``code``,
+        each with how (``part_covered``)."""
+        if code not in self._covering:
+            self._covering[code] = self._covered(code, (declaring.code for declaring, _ in self.declarations))
+        return self._covering[code]
+
+    def named(self, code: str) -> dict[int, str]:
+        """The declarations (by their index) whose named cost covers a line counting ``code``, each with how."""
+        if code not in self._named:
+            self._named[code] = self._covered(code, (exclusion.code for _, exclusion in self.declarations))
+        return self._named[code]
+
+    def _covered(self, code: str, declared_codes) -> dict[int, str]:
+        found = {}
+        for index, declared in enumerate(declared_codes):
+            part = self.part_covered(declared, code)
+            if part is not None:
+                found[index] = part
+        return found
+
+    def part_covered(self, declared: str, code: str) -> str | None:
+        """How a declaration naming ``declared`` covers a line counting ``code``: "" when it covers
+        the whole line (``declared`` is the code or a cost it is part of), ``declared`` when only a
+        part of it (``declared`` is one of the code's constituents), else None."""
+        if declared in self.with_ancestors(code):
+            return ""
+        if declared in self.costs and code in self.tree.ancestors(declared):
+            return declared
+        return None
+
+
+def _check_outcomes(case: models.CaseRecord, table: _Table) -> list[Problem]:
+    costs, series = table.costs, table.series
     problems = []
     codes_used: dict[str, int] = {}
     for number, outcome in enumerate(case.outcomes, start=1):
@@ -179,7 +236,10 @@ def _check_outcomes(
             problems.append(Problem(code="no-fiscal-value", file=case.file, where=where,
                                     message=f"{cost.code} has no fiscal value to count as a saving",
                                     hint="choose a cost with a fiscal value"))
-        for used in (cost, *unit_costs.constituents(cost.code, costs)):
+        if cost.code in table.priced:
+            continue
+        table.priced.add(cost.code)
+        for used in (cost, *table.tree.constituents(cost.code)):
             for kind in ("fiscal", "economic", "social"):
                 value: models.CostValue | None = getattr(used, kind)
                 if value is not None and value.price_year not in series.index:
@@ -189,7 +249,7 @@ def _check_outcomes(
                                 f"{series.file}",
                         hint="add the year to the deflator series, or restate the cost in a year it has"))
     for code, number in codes_used.items():
-        for ancestor in _ancestors(code, costs):
+        for ancestor in table.tree.ancestors(code):
             if ancestor in codes_used:
                 problems.append(Problem(
                     code="double-counted-constituent", file=case.file, where=f"outcomes[{number}].code",
@@ -199,20 +259,11 @@ def _check_outcomes(
     return problems
 
 
-def _ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
-    found = []
-    parent = costs[code].parent
-    while parent and parent in costs and parent not in found and parent != code:
-        found.append(parent)
-        parent = costs[parent].parent
-    return found
-
-
-def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) -> list[Problem]:
+def _check_declared(case: models.CaseRecord, table: _Table) -> list[Problem]:
     """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
     the same code on two lines (a warning: perhaps they are one line's quantities)."""
     problems = []
-    for (later, code), (earlier, other) in _line_pairs(case, costs):
+    for (later, code), (earlier, other) in _line_pairs(case, table.costs):
         where = f"outcomes[{later}].code"
         if code == other:
             problems.append(Problem(
@@ -220,7 +271,7 @@ def _check_declared(case: models.CaseRecord, costs: dict[str, models.UnitCost]) 
                 message=f"line {later} counts {code} again (also line {earlier})",
                 hint="if the two lines are one outcome, make them one line with the total quantity"))
             continue
-        declared = _declared_pair(code, other, costs)
+        declared = table.declared_pair(code, other)
         if declared is not None:
             declaring, exclusion = declared
             problems.append(Problem(
@@ -240,10 +291,9 @@ def _line_pairs(case: models.CaseRecord, costs: dict[str, models.UnitCost]):
     return [(later, earlier) for index, later in enumerate(lines) for earlier in lines[:index]]
 
 
-def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
-    """The (declaring cost, exclusion) that forbids counting ``code`` with ``other``, or None. A
-    declared code stands for itself and its constituents, on either side."""
-    mine, theirs = _with_ancestors(code, costs), _with_ancestors(other, costs)
+def _declared_pair(mine: tuple[str, ...], theirs: tuple[str, ...], costs: dict[str, models.UnitCost]):
+    """The (declaring cost, exclusion) that forbids counting a code with another, given each with
+    the costs it is part of (``_Table.with_ancestors``), or None."""
     for one, two in ((mine, theirs), (theirs, mine)):
         for declaring in one:
             for exclusion in costs[declaring].not_with:
@@ -252,61 +302,42 @@ def _declared_pair(code: str, other: str, costs: dict[str, models.UnitCost]):
     return None
 
 
-def _with_ancestors(code: str, costs: dict[str, models.UnitCost]) -> list[str]:
-    """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
-    return [code, *_ancestors(code, costs)]
-
-
-def _declarations(costs: dict[str, models.UnitCost]) -> list[tuple[models.UnitCost, models.Exclusion]]:
-    """Every ``not_with`` declaration of the tables: (the declaring cost, what it names and why)."""
-    return [(cost, exclusion) for cost in costs.values() for exclusion in cost.not_with]
-
-
-def _check_overlaps_in_part(case: models.CaseRecord, costs: dict[str, models.UnitCost],
-                            declarations: list[tuple[models.UnitCost, models.Exclusion]],
-                            series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> list[Problem]:
+def _check_overlaps_in_part(case: models.CaseRecord, table: _Table,
+                            price_year: models.FinancialYear) -> list[Problem]:
     """Two lines that a declaration covers only in part: a line counts a whole cost (CR2.0) one of
     whose constituents (CR2.0.5, its housing part) a table declares not to be counted with the
     other line's cost (HO3.0). The whole includes the part's money, so the two overlap by it; a
     warning, not a refusal, as the table's comment says only that the part *may* need leaving out.
     A pair the tables declare outright is ``declared-double-count`` (``_check_declared``)."""
     problems = []
-    for (later, code), (earlier, other) in _line_pairs(case, costs):
-        if code == other or _declared_pair(code, other, costs) is not None:
+    for (later, code), (earlier, other) in _line_pairs(case, table.costs):
+        if code == other or table.declared_pair(code, other) is not None:
             continue  # (the same code twice, or a refused pair: said already)
-        for declaring, exclusion in declarations:
-            for one, two in (((later, code), (earlier, other)), ((earlier, other), (later, code))):
-                part, named = _part_covered(declaring.code, one[1], costs), \
-                    _part_covered(exclusion.code, two[1], costs)
-                if part is not None and named is not None:
-                    problems.append(_overlap_in_part(case, one, part, two, named, declaring, exclusion, costs,
-                                                     series, price_year))
+        found = []  # (declaration, direction, the two lines, how each is covered)
+        for direction, (one, two) in enumerate((((later, code), (earlier, other)), ((earlier, other), (later, code)))):
+            named = table.named(two[1])
+            found.extend((index, direction, one, part, two, named[index])
+                         for index, part in table.covering(one[1]).items() if index in named)
+        for index, _, one, part, two, named_part in sorted(found, key=lambda hit: hit[:2]):
+            declaring, exclusion = table.declarations[index]
+            problems.append(_overlap_in_part(case, one, part, two, named_part, declaring, exclusion, table,
+                                             price_year))
     return list(dict.fromkeys(problems))
 
 
-def _part_covered(declared: str, code: str, costs: dict[str, models.UnitCost]) -> str | None:
-    """How a declaration naming ``declared`` covers a line counting ``code``: "" when it covers
-    the whole line (``declared`` is the code or a cost it is part of), ``declared`` when only a
-    part of it (``declared`` is one of the code's constituents), else None."""
-    if declared in _with_ancestors(code, costs):
-        return ""
-    if declared in costs and code in _ancestors(declared, costs):
-        return declared
-    return None
-
-
 def _overlap_in_part(case: models.CaseRecord, one: tuple[int, str], part: str, two: tuple[int, str], named: str,
-                     declaring: models.UnitCost, exclusion: models.Exclusion, costs: dict[str, models.UnitCost],
-                     series: deflators.DeflatorSeries, price_year: models.FinancialYear) -> Problem:
+                     declaring: models.UnitCost, exclusion: models.Exclusion, table: _Table,
+                     price_year: models.FinancialYear) -> Problem:
     """The warning for line ``one``, whose ``part`` (or, if "", the whole of it) must not be
     counted with line ``two`` or its ``named`` part: it names both lines, each part with its
     description and value per unit, and the table's reason."""
     if not part:  # (the part is on the other line's side: say that line first)
         one, part, two, named = two, named, one, part
     (number, code), (other_number, other) = one, two
+    costs, series = table.costs, table.series
     their_part = f"'s part {_part_described(costs[named], series, price_year)}" if named else ""
-    containing = _with_ancestors(part, costs)  # (the part, and any part of ``code`` that holds it)
-    parts = [cost.code for cost in unit_costs.constituents(code, costs) if cost.code not in containing]
+    containing = table.with_ancestors(part)  # (the part, and any part of ``code`` that holds it)
+    parts = [cost.code for cost in table.tree.constituents(code) if cost.code not in containing]
     instead = f"count {code}'s other parts ({', '.join(parts)}) instead of {code}" if parts else \
         f"count the parts of {code} other than {part} instead of {code}"
     return Problem(
