@@ -182,6 +182,13 @@ def control_characters(text: str) -> list[str]:
     return list(dict.fromkeys(_REFUSED.findall(text)))
 
 
+def may_give_refused(toml_text: str) -> bool:
+    """Whether parsing ``toml_text`` could give text holding a refused character: only when it
+    holds one itself, or an escape (``\\u000B``, ``\\b``) that makes one. When it cannot, the
+    field-by-field look (``problems_in``) is left out: most files never need it."""
+    return "\\" in toml_text or _REFUSED.search(toml_text) is not None
+
+
 def describe(character: str) -> str:
     """``U+000B vertical tab``: how a refused character is named to the user."""
     point = ord(character)
