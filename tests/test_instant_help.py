@@ -1,6 +1,6 @@
 """`up2u-cba --help` and every `COMMAND --help` are instant: loading the command line, and
-printing any command's help, imports none of the heavy libraries (pydantic, openpyxl, tabulate,
-tomlkit) nor the library under the command line; a command imports them when it runs (issue #11).
+printing any command's help, imports none of the heavy libraries (pydantic, openpyxl, XlsxWriter,
+tabulate, tomlkit) nor the library under the command line; a command imports them when it runs (issue #11).
 Checked by what is imported, in a fresh interpreter, not by timing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from up2u_cba.cli import case_entry, common
 from up2u_cba.entry import answer_checks
 from up2u_cba.inputs import settings
 
-HEAVY = ("pydantic", "openpyxl", "tabulate", "tomlkit")
+HEAVY = ("pydantic", "openpyxl", "xlsxwriter", "tabulate", "tomlkit")
 
 LOADED = """
 import json, sys

@@ -74,7 +74,9 @@ def test_sheets_each_with_title_explanation_frozen_header_and_filter(workbook_pa
         assert sheet.freeze_panes == f"A{render_xlsx.HEADER_ROW + 1}", name
         assert sheet.auto_filter.ref.startswith(f"A{render_xlsx.HEADER_ROW}:"), name
         assert sheet.print_title_rows == f"${render_xlsx.HEADER_ROW}:${render_xlsx.HEADER_ROW}", name
-        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth in (1, 2), name
+        # fit to 1 (or, a wide table, 2) pages across; a missing fitToWidth is the file format's default, 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert sheet.page_setup.orientation == "landscape" and (sheet.page_setup.fitToWidth or 1) in (1, 2), name
     assert workbook.calculation.fullCalcOnLoad
 
 

@@ -1,4 +1,4 @@
-"""The report as an Excel workbook for commissioners (the only module that imports openpyxl).
+"""The report as an Excel workbook for commissioners, written row by row (``streamed_sheet``).
 
 Every figure is live and auditable: each outcome line's saving is a formula of its quantity,
 years, unit value and uprating factor, rounded as the tool rounds; the agency split, the
@@ -6,7 +6,10 @@ breakdowns and the Summary are SUM / SUMPRODUCT formulas over those lines, so ch
 moves every total. Every cell is written through ``spreadsheet_text.put``: text from the inputs is
 only ever a string cell, and a formula refers to the cell holding such text, never quotes it
 (SUMPRODUCT's ``=`` matches it exactly, where a SUMIFS criterion would read ``<5`` or ``*``).
-The workbook asks the spreadsheet application to recalculate on opening.
+Each formula is stored with what it comes to, so a viewer that does not recalculate (a preview,
+Protected View, a script) still shows the figures; the workbook asks the spreadsheet application to
+recalculate on opening all the same. Rows are written in order and let go, so memory stays flat
+however many outcome lines there are; workbooks are read back (``read_run_info``) with openpyxl.
 
 With ``publish=True`` (papers that leave the council) the per-case sheets are left out, figures
 are stored as values, and counts and savings are shown as ``disclosure`` decides under the
@@ -18,23 +21,17 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import re
+import itertools
 import typing
 import zipfile
-
-import openpyxl
-import openpyxl.chart
-import openpyxl.styles
-import openpyxl.utils
-import openpyxl.worksheet.pagebreak
-import openpyxl.worksheet.properties
 
 from up2u_cba import storage
 from up2u_cba.inputs import input_files
 from up2u_cba.method import calculate, disclosure, report
 from up2u_cba.problems import Problem, counted
-from up2u_cba.outputs import spreadsheet_text
+from up2u_cba.outputs import spreadsheet_text, streamed_sheet
 from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
+from up2u_cba.outputs.streamed_sheet import Alignment, Font
 
 POUNDS = '"£"#,##0;-"£"#,##0'
 PENCE = '"£"#,##0.00'
@@ -44,10 +41,14 @@ PERCENT = "0.0%"
 ROI = '"£"0.00" for every £1 spent"'
 MONEY_PER_POUND = '"£"0.00'
 DATE = "yyyy-mm-dd"
-TITLE = openpyxl.styles.Font(bold=True, size=14)
-BOLD = openpyxl.styles.Font(bold=True)
-NOTE = openpyxl.styles.Font(italic=True, color="555555")
-HEADER_FILL = openpyxl.styles.PatternFill("solid", fgColor="DDE5F0")
+TITLE = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+NOTE = Font(italic=True, color="555555")
+HEADER_FILL = "DDE5F0"
+"""A header cell's solid fill."""
+A4, A3 = 9, 8
+"""Paper sizes as a workbook numbers them."""
+PIXELS_PER_CM = 96 / 2.54
 ROW_CM = 0.53
 """Height of a default spreadsheet row in centimetres (15 points), for placing charts."""
 ROWS_PER_PAGE = 48
@@ -71,7 +72,13 @@ LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description
                 "Deadweight", "Attribution", "Evidence grade", "Optimism bias", "Drop-off", "Discount rate",
                 "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
                 "Social value at report prices", "Prudent economic", "Prudent social"]
-LINE_COLUMN = {name: openpyxl.utils.get_column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
+LINE_COLUMN = {name: streamed_sheet.column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
+LINE_FORMATS = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR, "Unit value at report prices": PENCE,
+                "Saving": POUNDS, "Deadweight": PERCENT, "Attribution": PERCENT, "Optimism bias": PERCENT,
+                "Drop-off": PERCENT, "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
+                "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
+                "Prudent economic": POUNDS, "Prudent social": POUNDS}
+"""Number format of each Outcome lines column that has one."""
 SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
                  "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
                  "Prudent fraction (working)"]
@@ -81,11 +88,14 @@ def write(result: report.Report, path: str, publish: bool = False) -> None:
     """Write the workbook atomically (``storage.replace_with``). A failed write (disk full,
     read-only...) raises storage.WriteFailed naming ``path``, and leaves no temporary file and
     any old workbook as it was."""
-    workbook, results = build(result, publish)
 
     def fill(temporary: str) -> None:
-        workbook.save(temporary)
-        store_results(temporary, [sheet.title for sheet in workbook.worksheets], results)
+        book = streamed_sheet.Book(temporary)
+        try:
+            build(result, book, publish)
+            book.close()
+        finally:
+            book.discard()
 
     storage.replace_with(path, fill)
 
@@ -95,12 +105,6 @@ class Refs:
     """Where the live figures are, for formulas on other sheets (blank when publishing)."""
 
     split_last: int = 0
-    results: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
-    """(sheet, cell) -> what its formula comes to, stored with it so a viewer that does not
-    recalculate (a preview, Protected View, a script) still shows the figures."""
-
-    def remember(self, sheet, coordinate: str, result) -> None:
-        self.results[(sheet.title, coordinate)] = float(result)
     line_rows: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
     """(case reference, line index) -> row on Outcome lines."""
     agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
@@ -111,37 +115,11 @@ class Refs:
         return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
 
 
-def store_results(path: str, titles: list[str], results: dict[tuple[str, str], float]) -> None:
-    """Put each formula's result beside it in the saved file (openpyxl saves formulas with no
-    result), as a spreadsheet application would have after calculating."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {item.filename: archive.read(item.filename) for item in archive.infolist()}
-    by_sheet: dict[str, dict[str, float]] = {}
-    for (title, coordinate), value in results.items():
-        by_sheet.setdefault(title, {})[coordinate] = value
-    for index, title in enumerate(titles, start=1):
-        name = f"xl/worksheets/sheet{index}.xml"
-        if title not in by_sheet or name not in parts:
-            continue
-        values = by_sheet[title]
-
-        def fill(match: re.Match) -> str:
-            value = values.get(match.group(2))
-            return match.group(0) if value is None else f"{match.group(1)}<v>{repr(value)}</v></c>"
-
-        text = parts[name].decode("utf-8")
-        parts[name] = re.sub(r'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*/></c>', fill, text).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for filename, data in parts.items():
-            archive.writestr(filename, data)
-
-
-def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbook, dict]:
+def build(result: report.Report, book: streamed_sheet.Book, publish: bool = False) -> None:
+    """Fill ``book`` with the report's sheets (it is closed, so written out, by the caller)."""
     # publishing, the sheets get what disclosure decided they may show (None: not publishing)
     publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
-    workbook = openpyxl.Workbook()
-    summary = workbook.active
-    summary.title = "Summary"
+    summary = book.add_sheet("Summary")
     refs = Refs()
     sheets = ["Participants"]
     if not publish:
@@ -150,7 +128,7 @@ def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbo
     if len({row.year for row in result.years}) > 1:
         sheets.append("Years")
     sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
-    by_name = {name: workbook.create_sheet(name) for name in sheets}
+    by_name = {name: book.add_sheet(name) for name in sheets}
     if not publish:
         add_outcome_lines(by_name["Outcome lines"], result, refs)
         add_agency_split(by_name["Agency split"], result, refs)
@@ -167,24 +145,20 @@ def build(result: report.Report, publish: bool = False) -> tuple[openpyxl.Workbo
     add_method(by_name["Method"], result, publish)
     add_run_info(by_name["Run info"], result, publish)
     add_summary(summary, result, refs, publish)
-    for sheet in workbook.worksheets:
-        wrap_explanation(sheet)
-    workbook.calculation.fullCalcOnLoad = True
-    spreadsheet_text.check_formulas(workbook)
-    return workbook, refs.results
 
 
 def wrap_explanation(sheet) -> None:
     """Wrap the one-line explanation in row 2 across the sheet's table, so it neither runs off
-    the page nor widens the print."""
-    last = max(sheet.max_column, 2) if sheet.title != "Summary" else 3
+    the page nor widens the print (run as the sheet's top rows are written out: its columns and
+    their widths are known by then)."""
+    last = max(sheet.planned_columns or sheet.max_column, 2) if sheet.title != "Summary" else 3
     last = min(last, 12)
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
-    sheet["A2"].alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
-    width = sum((sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width or 10)
-                for column in range(1, last + 1))
-    lines = max(1, -(-len(str(sheet["A2"].value or "")) // max(int(width * 1.1), 1)))
-    sheet.row_dimensions[2].height = 15 * lines + 3
+    explanation = sheet.cell(2, 1)
+    explanation.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge(2, 1, last)
+    width = sum(sheet.width(column) for column in range(1, last + 1))
+    lines = max(1, -(-len(str(explanation.value or "")) // max(int(width * 1.1), 1)))
+    sheet.set_height(2, 15 * lines + 3)
 
 
 # --- layout helpers -------------------------------------------------------------------------
@@ -196,18 +170,15 @@ class Live(typing.NamedTuple):
     result: object
 
 
-def place(sheet, row: int, column: int, value, refs: Refs):
-    """Write a value, or a Live formula remembering its result; return the cell."""
-    if not isinstance(value, Live):
-        return put(sheet, row, column, value)
-    cell = put(sheet, row, column, Formula(value.formula))
-    refs.remember(sheet, cell.coordinate, value.result)
-    return cell
+def place(sheet, row: int, column: int, value):
+    """Write a value, or a Live formula with its result; return the cell."""
+    return put(sheet, row, column, Formula(value.formula, value.result) if isinstance(value, Live) else value)
 
 
 def start(sheet, title: str, explanation: str) -> None:
     put_at(sheet, "A1", title).font = TITLE
     put_at(sheet, "A2", explanation).font = NOTE
+    sheet.on_release(wrap_explanation)
 
 
 def header(sheet, row: int, headings: list[str]) -> None:
@@ -215,71 +186,107 @@ def header(sheet, row: int, headings: list[str]) -> None:
         cell = put(sheet, row, column, heading)
         cell.font = BOLD
         cell.fill = HEADER_FILL
-        cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def table(sheet, headings: list[str], last_row: int) -> None:
     """Freeze the header, filter it, and print landscape, fit to width, repeating the header
-    (on A3 paper for a wide table)."""
+    (on A3 paper for a wide table). Its headings are aligned over their figures once the first
+    row below them is in (``align_columns``)."""
     header(sheet, HEADER_ROW, headings)
-    align_columns(sheet, len(headings), last_row)
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    last_column = openpyxl.utils.get_column_letter(len(headings))
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{max(last_row, HEADER_ROW + 1)}"
-    print_setup(sheet, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    sheet.on_release(lambda sheet: align_columns(sheet, len(headings), last_row))
+    sheet.xlsx.freeze_panes(HEADER_ROW, 0)
+    sheet.xlsx.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW + 1) - 1, len(headings) - 1)
+    print_setup(sheet, repeat_row=HEADER_ROW)
     if len(headings) > 12:
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+        sheet.xlsx.set_paper(A3)
     if len(headings) > 20:
-        sheet.page_setup.fitToWidth = 2  # one page across would print too small to read
+        sheet.xlsx.fit_to_pages(2, 0)  # one page across would print too small to read
 
 
 def align_columns(sheet, columns: int, last_row: int) -> None:
-    """Headings of figure columns sit right, over their figures; text after a figure column is
-    indented a little, so a number and the words beside it never touch."""
+    """Headings of figure columns sit right, over their figures (as the first row has them); text
+    after a figure column is indented a little, so a number and the words beside it never touch."""
+    text_columns = []
     for column in range(1, columns + 1):
-        first_cell = sheet.cell(row=HEADER_ROW + 1, column=column)
+        first_cell = sheet.cell(HEADER_ROW + 1, column)
         first = first_cell.value
         figures = isinstance(first, (int, float)) or spreadsheet_text.is_formula(first_cell)
+        heading = sheet.cell(HEADER_ROW, column)
         if figures and not isinstance(first, bool):
-            heading = sheet.cell(row=HEADER_ROW, column=column)
-            heading.alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True, vertical="top")
+            heading.alignment = Alignment(horizontal="right", wrap_text=True, vertical="top")
         elif column > 1:
-            sheet.cell(row=HEADER_ROW, column=column).alignment = openpyxl.styles.Alignment(
-                horizontal="left", indent=1, wrap_text=True, vertical="top")
-            for row in range(HEADER_ROW + 1, last_row + 1):
-                cell = sheet.cell(row=row, column=column)
-                if isinstance(cell.value, str) and not spreadsheet_text.is_formula(cell):
-                    cell.alignment = openpyxl.styles.Alignment(horizontal="left", indent=1, vertical=cell.alignment.vertical,
-                                                               wrap_text=cell.alignment.wrap_text)
+            heading.alignment = Alignment(horizontal="left", indent=1, wrap_text=True, vertical="top")
+            text_columns.append(column)
+
+    def indent(sheet, row: int, cells: dict) -> None:
+        if HEADER_ROW < row <= last_row:
+            for column in text_columns:
+                cell = cells.get(column)
+                if cell is not None and cell.data_type == "s":
+                    old = cell.alignment or Alignment()
+                    cell.alignment = Alignment(horizontal="left", indent=1, vertical=old.vertical,
+                                               wrap_text=old.wrap_text)
+
+    if text_columns:
+        sheet.on_write(indent)
 
 
-def print_setup(sheet, repeat_rows: str | None = None) -> None:
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = openpyxl.worksheet.properties.PageSetupProperties(fitToPage=True)
-    if repeat_rows:
-        sheet.print_title_rows = repeat_rows
+def print_setup(sheet, repeat_row: int | None = None, portrait: bool = False) -> None:
+    """A4, landscape unless ``portrait``, fit to one page wide; ``repeat_row`` printed atop every page."""
+    page = sheet.xlsx
+    page.set_portrait() if portrait else page.set_landscape()
+    page.set_paper(A4)
+    page.fit_to_pages(1, 0)
+    if repeat_row:
+        page.repeat_rows(repeat_row - 1)
 
 
-def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2) -> None:
-    """Set each column wide enough for its longest value (titles and notes in rows 1-2 excepted)."""
+FORMULA_WIDTH = 14
+"""Room for a formula's figure."""
+
+
+def width_of(value) -> int | None:
+    """How wide a column must be for ``value`` (None: a blank needs no room)."""
+    if value is None:
+        return None
+    if isinstance(value, Formula):
+        return FORMULA_WIDTH
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, (int, float)):
+        return len(f"{value:,.2f}") + 4  # room for £, pence and a gap
+    return len(str(value)) + 2
+
+
+def fit_widths(sheet, minimum: int = 8, maximum: int = 60, skip_rows: int = 2, rows=None) -> None:
+    """Set each column wide enough for its longest value (titles and notes in rows 1-2 excepted):
+    of the cells the sheet holds, or of ``rows`` (lists of the values a streamed sheet will get,
+    from its header row on, a ``Formula`` standing for any formula). A number's width grows with
+    its size, so of the numbers only each column's largest and smallest are measured."""
+    if rows is None:
+        pairs = ((cell.column, Formula(cell.value) if cell.data_type == "f" else cell.value)
+                 for cell in sheet.cells() if cell.row > skip_rows)
+    else:
+        pairs = ((column, value) for values in rows for column, value in enumerate(values, start=1))
     widths: dict[int, int] = {}
-    for row in sheet.iter_rows(min_row=skip_rows + 1):
-        for cell in row:
-            if cell.value is None:
-                continue
-            if isinstance(cell.value, str):
-                text = cell.value
-                length = 14 if spreadsheet_text.is_formula(cell) else len(text) + 2
-            elif isinstance(cell.value, (int, float)):
-                length = len(f"{cell.value:,.2f}") + 4  # room for £, pence and a gap
-            else:
-                length = len(str(cell.value)) + 2
-            widths[cell.column] = max(widths.get(cell.column, minimum), min(length, maximum))
+    largest: dict[int, float] = {}
+    smallest: dict[int, float] = {}
+    for column, value in pairs:
+        if type(value) in (int, float):  # (not bool, measured as text would be below: it is rare)
+            if value > largest.get(column, value - 1):
+                largest[column] = value
+            if value < smallest.get(column, value + 1):
+                smallest[column] = value
+            continue
+        length = width_of(value)
+        if length is not None:
+            widths[column] = max(widths.get(column, minimum), min(length, maximum))
+    for extremes in (largest, smallest):
+        for column, value in extremes.items():
+            widths[column] = max(widths.get(column, minimum), min(width_of(value), maximum))
     for column, width in widths.items():
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
+        sheet.set_width(column, width)
 
 
 def rounded(expression: str, places: int = 0) -> str:
@@ -297,7 +304,7 @@ def wrapped_lines(text: str, width: int) -> int:
 def put_count(sheet, row: int, column: int, value: disclosure.Shown):
     """Write a count as shown (None: not shown, "*"), right-aligned like the numbers around it."""
     cell = put(sheet, row, column, HIDDEN if value is None else value)
-    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+    cell.alignment = Alignment(horizontal="right")
     return cell
 
 
@@ -313,133 +320,153 @@ def published_note(publish: disclosure.Publication | None) -> str:
 # --- sheets ---------------------------------------------------------------------------------
 
 def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
+    """One row per outcome line, written out as it goes (the widths are worked out first)."""
     start(sheet, "Outcome lines",
           "The audit trail: one row per outcome of each completed case. Saving = ROUND(quantity x years x unit value "
           "x uprating factor, 0); change a quantity and every total moves.")
-    row = HEADER_ROW
+    lines = [(case, index, line) for summary in result.services for case in summary.cases
+             for index, line in enumerate(case.lines)]
+    placeholder = Formula("=0")
+    fit_widths(sheet, maximum=50, rows=itertools.chain(
+        [LINE_HEADERS], ([values.get(name, placeholder) for name in LINE_HEADERS]
+                         for values in (line_values(case, line) for case, _, line in lines))))
+    table(sheet, LINE_HEADERS, HEADER_ROW + len(lines))
+    sheet.stream(after_row=HEADER_ROW + 1)
+    for row, (case, index, line) in enumerate(lines, start=HEADER_ROW + 1):
+        refs.line_rows[(case.reference, index)] = row
+        values = line_values(case, line)
+        values.update(line_formulas(line, row))
+        for column, name in enumerate(LINE_HEADERS, start=1):
+            cell = put(sheet, row, column, values[name])
+            number_format = LINE_FORMATS.get(name)
+            if number_format:
+                cell.number_format = number_format
+
+
+def line_values(case, line) -> dict[str, object]:
+    """An outcome line's row on Outcome lines, by heading: its figures and text (no formulas)."""
+    return {
+        "Service": line.service, "Case": line.reference, "Locality": line.locality,
+        "Completed": case.completed_on, "Code": line.code, "Description": line.description,
+        "Quantity": float(line.quantity), "Years": float(line.years),
+        "Unit value": float(line.unit_value), "Price year": str(line.price_year),
+        "Uprating factor": float(line.uprating_factor),
+        "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
+        "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
+        "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
+        "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
+        "Transfer": "yes" if line.transfer else "no",
+        "Economic value at report prices": float(line.economic_unit_value),
+        "Social value at report prices": float(line.social_unit_value),
+    }
+
+
+def line_formulas(line, row: int) -> dict[str, Formula]:
+    """The formulas of an outcome line's row on Outcome lines, by heading, each with its result."""
     c = LINE_COLUMN
-    for summary in result.services:
-        for case in summary.cases:
-            for index, line in enumerate(case.lines):
-                row += 1
-                refs.line_rows[(case.reference, index)] = row
 
-                def cell(name: str) -> str:
-                    return f"{c[name]}{row}"
+    def cell(name: str) -> str:
+        return f"{c[name]}{row}"
 
-                kept = f"((1-{cell('Drop-off')})/(1+{cell('Discount rate')}))"
-                whole_years = f"INT({cell('Years')})"
-                adjust = f"(1-{cell('Deadweight')})*{cell('Attribution')}*(1-{cell('Optimism bias')})"
-                values = {
-                    "Service": line.service, "Case": line.reference, "Locality": line.locality,
-                    "Completed": case.completed_on, "Code": line.code, "Description": line.description,
-                    "Quantity": float(line.quantity), "Years": float(line.years),
-                    "Unit value": float(line.unit_value), "Price year": str(line.price_year),
-                    "Uprating factor": float(line.uprating_factor),
-                    "Unit value at report prices": Formula(f"={cell('Unit value')}*{cell('Uprating factor')}"),
-                    "Saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
-                                            f"{cell('Uprating factor')}")),
-                    "Agency": line.agency, "Theme": line.theme, "RAG": line.rag,
-                    "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
-                    "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
-                    "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
-                    # sum over the benefit's years of kept^k, a final part year by its fraction
-                    # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
-                    "Years factor": Formula(f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
-                                            f"(1-{kept}^{whole_years})/(1-{kept})))"
-                                            f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,"
-                                            f"{kept}^{whole_years})"),
-                    "Prudent saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
-                                                            f"{cell('Uprating factor')}*{cell('Years factor')}*"
-                                                            f"{adjust}")),
-                    "Transfer": "yes" if line.transfer else "no",
-                    "Economic value at report prices": float(line.economic_unit_value),
-                    "Social value at report prices": float(line.social_unit_value),
-                    "Prudent economic": Formula("=" + rounded(f"{cell('Quantity')}*"
-                                                              f"{cell('Economic value at report prices')}*"
-                                                              f"{cell('Years factor')}*{adjust}")),
-                    "Prudent social": Formula("=" + rounded(f"{cell('Quantity')}*"
-                                                            f"{cell('Social value at report prices')}*"
-                                                            f"{cell('Years factor')}*{adjust}")),
-                }
-                for column, name in enumerate(LINE_HEADERS, start=1):
-                    put(sheet, row, column, values[name])
-                formats = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR,
-                           "Unit value at report prices": PENCE, "Saving": POUNDS, "Deadweight": PERCENT,
-                           "Attribution": PERCENT, "Optimism bias": PERCENT, "Drop-off": PERCENT,
-                           "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
-                           "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
-                           "Prudent economic": POUNDS, "Prudent social": POUNDS}
-                for name, number_format in formats.items():
-                    sheet[cell(name)].number_format = number_format
-                for name, figure in (("Unit value at report prices", line.unit_value_uprated), ("Saving", line.saving),
-                                     ("Years factor", line.years_factor), ("Prudent saving", line.prudent_saving),
-                                     ("Prudent economic", line.prudent_economic),
-                                     ("Prudent social", line.prudent_social)):
-                    refs.remember(sheet, cell(name), figure)
-    table(sheet, LINE_HEADERS, row)
-    fit_widths(sheet, maximum=50)
+    kept = f"((1-{cell('Drop-off')})/(1+{cell('Discount rate')}))"
+    whole_years = f"INT({cell('Years')})"
+    adjust = f"(1-{cell('Deadweight')})*{cell('Attribution')}*(1-{cell('Optimism bias')})"
+    return {
+        "Unit value at report prices": Formula(f"={cell('Unit value')}*{cell('Uprating factor')}",
+                                               line.unit_value_uprated),
+        "Saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
+                                        f"{cell('Uprating factor')}"), line.saving),
+        # sum over the benefit's years of kept^k, a final part year by its fraction
+        # (Excel calls 0^0 an error: a benefit under a year has no whole years to decay)
+        "Years factor": Formula(f"=IF({whole_years}=0,0,IF({kept}=1,{whole_years},"
+                                f"(1-{kept}^{whole_years})/(1-{kept})))"
+                                f"+({cell('Years')}-{whole_years})*IF({whole_years}=0,1,"
+                                f"{kept}^{whole_years})", line.years_factor),
+        "Prudent saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
+                                                f"{cell('Uprating factor')}*{cell('Years factor')}*"
+                                                f"{adjust}"), line.prudent_saving),
+        "Prudent economic": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                  f"{cell('Economic value at report prices')}*"
+                                                  f"{cell('Years factor')}*{adjust}"), line.prudent_economic),
+        "Prudent social": Formula("=" + rounded(f"{cell('Quantity')}*"
+                                                f"{cell('Social value at report prices')}*"
+                                                f"{cell('Years factor')}*{adjust}"), line.prudent_social),
+    }
 
 
 def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
+    """Each line's agency shares, one row each, written out as it goes (the widths are worked out first)."""
     start(sheet, "Agency split",
           "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
           "proportion to their values: whole pounds of each share, and the pounds left over to the largest "
           "fractions (hidden working columns I-L).")
+    lines = [(refs.line_rows[(case.reference, index)], line, list(line.agency_proportions))
+             for summary in result.services for case in summary.cases for index, line in enumerate(case.lines)]
+    placeholders = [Formula("=0")] * 6
+    fit_widths(sheet, rows=itertools.chain(
+        [SPLIT_HEADERS], ([line.service, line.reference, line.code, line_row, agency, float(proportion), *placeholders]
+                          for line_row, line, parts in lines for agency, proportion in parts)))
+    refs.split_last = HEADER_ROW + sum(len(parts) for _, _, parts in lines)
+    table(sheet, SPLIT_HEADERS, refs.split_last)
+    for column in range(9, 13):  # I-L, the working
+        sheet.hide(column)
+    sheet.stream(after_row=HEADER_ROW + 1)
     row = HEADER_ROW
-    for summary in result.services:
-        for case in summary.cases:
-            for index, line in enumerate(case.lines):
-                line_row = refs.line_rows[(case.reference, index)]
-                parts = list(line.agency_proportions)
-                first = row + 1
-                for agency, proportion in parts:
-                    row += 1
-                    values = [line.service, line.reference, line.code, line_row, agency, float(proportion)]
-                    for column, value in enumerate(values, start=1):
-                        put(sheet, row, column, value)
-                    sheet.cell(row=row, column=6).number_format = PROPORTION
-                last = row
-                # largest remainder, as calculate.split: whole pounds of each exact share, then the
-                # pounds left over one each to the largest fractions (the earlier row on a tie)
-                for share, exact, fraction, source, amount in (
-                        ("G", "I", "K", LINE_COLUMN["Saving"], line.saving),
-                        ("H", "J", "L", LINE_COLUMN["Prudent saving"], line.prudent_saving)):
-                    line_saving = f"'Outcome lines'!{source}{line_row}"
-                    for r, (_, proportion), (_, whole) in zip(range(first, last + 1), parts,
-                                                             calculate.split(amount, parts)):
-                        refs.remember(sheet, f"{exact}{r}", amount * proportion)
-                        refs.remember(sheet, f"{fraction}{r}", round(float(amount * proportion % 1), 6))
-                        refs.remember(sheet, f"{share}{r}", whole)
-                    left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
-                    for r in range(first, last + 1):
-                        put_at(sheet, f"{exact}{r}", Formula(f"={line_saving}*F{r}"))
-                        put_at(sheet, f"{fraction}{r}",
-                               Formula(f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)"))
-                        ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
-                        if r > first:
-                            ahead += f"+SUMPRODUCT(({fraction}${first}:{fraction}{r - 1}={fraction}{r})*1)"
-                        put_at(sheet, f"{share}{r}", Formula(f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)"))
-                        sheet[f"{share}{r}"].number_format = POUNDS
-    refs.split_last = row
-    table(sheet, SPLIT_HEADERS, row)
-    fit_widths(sheet)
-    for letter in "IJKL":
-        sheet.column_dimensions[letter].hidden = True
+    for line_row, line, parts in lines:
+        for values in split_rows(line, line_row, parts, row + 1):
+            row += 1
+            for column, value in enumerate(values, start=1):
+                cell = put(sheet, row, column, value)
+                if column == 6:
+                    cell.number_format = PROPORTION
+                elif column in (7, 8):
+                    cell.number_format = POUNDS
+
+
+def split_rows(line, line_row: int, parts: list, first: int) -> list[list]:
+    """The Agency split rows of one outcome line, from row ``first``: columns A-F, then the shares
+    G-H and the working I-L, as formulas with their results."""
+    last = first + len(parts) - 1
+    rows = [[line.service, line.reference, line.code, line_row, agency, float(proportion)]
+            for agency, proportion in parts]
+    columns: dict[str, list[Formula]] = {}
+    # largest remainder, as calculate.split: whole pounds of each exact share, then the
+    # pounds left over one each to the largest fractions (the earlier row on a tie)
+    for share, exact, fraction, source, amount in (
+            ("G", "I", "K", LINE_COLUMN["Saving"], line.saving),
+            ("H", "J", "L", LINE_COLUMN["Prudent saving"], line.prudent_saving)):
+        line_saving = f"'Outcome lines'!{source}{line_row}"
+        left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
+        for r, (_, proportion), (_, whole) in zip(range(first, last + 1), parts, calculate.split(amount, parts)):
+            ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
+            if r > first:
+                ahead += f"+SUMPRODUCT(({fraction}${first}:{fraction}{r - 1}={fraction}{r})*1)"
+            columns.setdefault(exact, []).append(Formula(f"={line_saving}*F{r}", amount * proportion))
+            columns.setdefault(fraction, []).append(
+                Formula(f"=ROUND(ROUND({exact}{r},6)-INT(ROUND({exact}{r},6)),6)",
+                        round(float(amount * proportion % 1), 6)))
+            columns.setdefault(share, []).append(
+                Formula(f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)", whole))
+    for index, values in enumerate(rows):
+        values.extend(columns[letter][index] for letter in "GHIJKL")
+    return rows
 
 
 def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     start(sheet, "Cases", "Each completed case laid out as in the published example, in reference order. "
                           "Savings come from the Outcome lines sheet.")
+    for letter, width in (("A", 80), ("B", 14), ("C", 14)):
+        sheet.set_width(streamed_sheet.column_number(letter), width)
+    sheet.stream(after_row=2, columns=3 if any(summary.cases for summary in result.services) else 0)
     row = HEADER_ROW - 1
-    right = openpyxl.styles.Alignment(horizontal="right")
+    right = Alignment(horizontal="right")
     columns = (("B", LINE_COLUMN["Saving"]), ("C", LINE_COLUMN["Prudent saving"]))
     used = row  # rows used on the current printed page
     for summary in result.services:
         for case in sorted(summary.cases, key=lambda case: case.reference):
             block = len(case.lines) + 4
             if used + block > ROWS_PER_PAGE:  # keep each case's block on one printed page
-                sheet.row_breaks.append(openpyxl.worksheet.pagebreak.Break(id=row))
+                sheet.page_break_after(row)
                 used = 0
             used += block
             row += 1
@@ -454,23 +481,33 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
                 row += 1
                 put(sheet, row, 1, line.description)
                 for (letter, source), figure in zip(columns, (line.saving, line.prudent_saving)):
-                    put_at(sheet, f"{letter}{row}",
-                           Formula(f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}"))
-                    sheet[f"{letter}{row}"].number_format = POUNDS
-                    refs.remember(sheet, f"{letter}{row}", figure)
+                    cell = put_at(sheet, f"{letter}{row}", Formula(
+                        f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}", figure))
+                    cell.number_format = POUNDS
             row += 1
             put(sheet, row, 1, "Total saving").font = BOLD
             for (letter, _), figure in zip(columns, (case.total, case.prudent_total)):
-                put_at(sheet, f"{letter}{row}", Formula(f"=SUM({letter}{first}:{letter}{row - 1})") if case.lines else 0)
-                refs.remember(sheet, f"{letter}{row}", figure)
-                sheet[f"{letter}{row}"].font = BOLD
-                sheet[f"{letter}{row}"].number_format = POUNDS
+                cell = put_at(sheet, f"{letter}{row}",
+                              Formula(f"=SUM({letter}{first}:{letter}{row - 1})", figure) if case.lines else 0)
+                cell.font = BOLD
+                cell.number_format = POUNDS
             row += 1
-    print_setup(sheet)
-    sheet.page_setup.orientation = "portrait"
-    sheet.column_dimensions["A"].width = 80
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 14
+    print_setup(sheet, portrait=True)
+
+
+def bar_chart(sheet, title: str, value_axis: dict):
+    """A chart of horizontal bars, categories top to bottom as in the table beside it."""
+    chart = sheet.book.add_chart({"type": "bar"})
+    chart.set_title({"name": streamed_sheet.chart_text(title)})
+    chart.set_x_axis(value_axis)  # a bar chart's x axis is its value axis, across the page
+    chart.set_y_axis({"reverse": True})
+    return chart
+
+
+def place_chart(sheet, chart, row: int, column: int, height_cm: float, width_cm: float = 18) -> None:
+    """Put ``chart`` on the sheet, its top left corner at the cell (``row``, ``column``)."""
+    chart.set_size({"width": round(width_cm * PIXELS_PER_CM), "height": round(height_cm * PIXELS_PER_CM)})
+    sheet.xlsx.insert_chart(row - 1, column - 1, chart)
 
 
 def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
@@ -487,7 +524,7 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosu
         row += 1
         header(sheet, row, headings)
         for column in range(2, len(headings) + 1):
-            sheet.cell(row=row, column=column).alignment = openpyxl.styles.Alignment(horizontal="right", wrap_text=True)
+            sheet.cell(row, column).alignment = Alignment(horizontal="right", wrap_text=True)
         first_data = row + 1
         for label in participants.rows:
             row += 1
@@ -500,33 +537,25 @@ def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosu
             if shown:
                 put_count(sheet, row, total_column, shown.total)
             else:
-                first = openpyxl.utils.get_column_letter(2)
-                last = openpyxl.utils.get_column_letter(total_column - 1)
-                put(sheet, row, total_column, Formula(f"=SUM({first}{row}:{last}{row})"))
-                refs.remember(sheet, sheet.cell(row=row, column=total_column).coordinate, participants.total(label))
+                first = streamed_sheet.column_letter(2)
+                last = streamed_sheet.column_letter(total_column - 1)
+                put(sheet, row, total_column, Formula(f"=SUM({first}{row}:{last}{row})", participants.total(label)))
         if publish:  # suppressed counts are text, and a chart of them would show nothing true
             row += 3
             continue
-        chart = openpyxl.chart.BarChart()
-        chart.type = "bar"
-        chart.title = spreadsheet_text.plain_text(f"{summary.service} participants by locality, {summary.year}")
-        chart.y_axis.title = "Participants"
-        # the status rows only: referrals are not one more status beside them
-        for column in range(2, 2 + len(participants.localities)):
-            series = openpyxl.chart.Series(
-                openpyxl.chart.Reference(sheet, min_col=column, min_row=first_data + 1, max_row=row),
-                title_from_data=False, title=spreadsheet_text.plain_text(participants.localities[column - 2]))
-            chart.series.append(series)
-        categories = openpyxl.chart.Reference(sheet, min_col=1, min_row=first_data + 1, max_row=row)
-        chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as in the table
         largest = max(participants.counts[label][locality] for label in participants.rows[1:]
                       for locality in participants.localities)
-        chart.y_axis.majorUnit = max(1, round(largest / 5))  # whole people
-        chart.set_categories(categories)
-        chart.height, chart.width = 11, 18
-        sheet.add_chart(chart, f"{openpyxl.utils.get_column_letter(len(headings) + 2)}{first_data - 1}")
+        # categories top to bottom, as in the table; whole people on the value axis
+        chart = bar_chart(sheet, f"{summary.service} participants by locality, {summary.year}",
+                          {"name": "Participants", "major_unit": max(1, round(largest / 5))})
+        # the status rows only: referrals are not one more status beside them
+        for column in range(2, 2 + len(participants.localities)):
+            chart.add_series({"name": streamed_sheet.chart_text(participants.localities[column - 2]),
+                              "values": [sheet.title, first_data, column - 1, row - 1, column - 1],
+                              "categories": [sheet.title, first_data, 0, row - 1, 0]})
+        place_chart(sheet, chart, first_data - 1, len(headings) + 2, height_cm=11)
         row += 15
-    sheet.freeze_panes = f"A{HEADER_ROW}"
+    sheet.xlsx.freeze_panes(HEADER_ROW - 1, 0)
     print_setup(sheet)
     fit_widths(sheet, minimum=12)
 
@@ -539,9 +568,10 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
     chart_row = HEADER_ROW + 1
     for summary in result.services:
         first = row + 1
+        by_agency = summary.by_agency  # each a sum over the lines: taken once
         prudent = summary.prudent_by_agency
         cashable = summary.cashable_by_agency
-        for agency, amount in summary.by_agency.items():
+        for agency, amount in by_agency.items():
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, agency)
@@ -550,34 +580,29 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
                 values = [HIDDEN, HIDDEN] if hidden else [int(amount), int(prudent[agency])]
             else:
                 values = [Formula(f'=SUMPRODUCT(--({refs.split("A")}=A{row}),--({refs.split("E")}=B{row}),'
-                                  f'{refs.split(letter)})') for letter in ("G", "H")]
+                                  f'{refs.split(letter)})', figure)
+                          for letter, figure in (("G", amount), ("H", prudent[agency]))]
             share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
             values += [share, (HIDDEN if hidden else int(cashable[agency])) if publish
-                       else Formula("=" + rounded(f"D{row}*E{row}"))]
+                       else Formula("=" + rounded(f"D{row}*E{row}"), cashable[agency])]
             for column, value in enumerate(values, start=3):
                 cell = put(sheet, row, column, value)
                 cell.number_format = POUNDS
                 if value == HIDDEN:
-                    cell.alignment = openpyxl.styles.Alignment(horizontal="right")
-            sheet.cell(row=row, column=5).number_format = PERCENT
-            if not publish:
-                for letter, figure in (("C", amount), ("D", prudent[agency]), ("F", cashable[agency])):
-                    refs.remember(sheet, f"{letter}{row}", figure)
+                    cell.alignment = Alignment(horizontal="right")
+            sheet.cell(row, 5).number_format = PERCENT
             refs.agency_cells[(summary.service, agency)] = f"'By agency'!$C${row}"
             refs.agency_cells[(summary.service, agency, "prudent")] = f"'By agency'!$D${row}"
-        all_hidden = publish and set(summary.by_agency) <= publish.services[summary.service].hidden_agencies
+        all_hidden = publish and set(by_agency) <= publish.services[summary.service].hidden_agencies
         if row >= first and not all_hidden:  # a chart of nothing but hidden savings would be an empty frame
-            chart = openpyxl.chart.BarChart()
-            chart.type = "bar"
-            chart.title = spreadsheet_text.plain_text(f"{summary.service} savings by agency, {summary.year}")
-            chart.legend = None
-            chart.add_data(openpyxl.chart.Reference(sheet, min_col=3, min_row=first, max_row=row))
-            chart.set_categories(openpyxl.chart.Reference(sheet, min_col=2, min_row=first, max_row=row))
-            chart.x_axis.scaling.orientation = "maxMin"  # largest first, as in the table
-            chart.y_axis.numFmt = POUNDS
-            chart.height, chart.width = max(6, 0.6 * (row - first + 1) + 2), 18
-            sheet.add_chart(chart, f"H{chart_row}")
-            chart_row += int(chart.height / ROW_CM) + 2  # the next chart goes below this one
+            # largest first, as in the table
+            chart = bar_chart(sheet, f"{summary.service} savings by agency, {summary.year}", {"num_format": POUNDS})
+            chart.set_legend({"none": True})
+            chart.add_series({"values": [sheet.title, first - 1, 2, row - 1, 2],
+                              "categories": [sheet.title, first - 1, 1, row - 1, 1]})
+            height = max(6, 0.6 * (row - first + 1) + 2)
+            place_chart(sheet, chart, chart_row, 8, height_cm=height)
+            chart_row += int(height / ROW_CM) + 2  # the next chart goes below this one
     table(sheet, ["Service", "Agency", "Saving", "Prudent saving", "Cashability", "Cashable"], row)
     fit_widths(sheet)
 
@@ -590,12 +615,13 @@ def add_by_locality(sheet, result: report.Report, refs: Refs, publish: disclosur
         for case in summary.cases:
             completed[case.locality] = completed.get(case.locality, 0) + 1
         decided = publish.services[summary.service] if publish else None
+        prudent = summary.prudent_by_locality  # each a sum over the lines: taken once
         for locality, amount in summary.by_locality.items():
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, locality)
             put_count(sheet, row, 3, decided.completers.get(locality) if decided else completed[locality])
-            put_savings(sheet, row, 4, "Locality", amount, summary.prudent_by_locality[locality], refs, publish,
+            put_savings(sheet, row, 4, "Locality", amount, prudent[locality], refs, publish,
                         hidden=bool(decided) and locality in decided.hidden_localities)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
@@ -613,7 +639,7 @@ def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Re
             continue
         value = int(figure) if publish else Live("=SUMPRODUCT(--({a}=A{r}),--({k}=B{r}),{s})".format(
             s=_lines(name), a=_lines("Service"), k=_lines(key), r=row), figure)
-        place(sheet, row, column + offset, value, refs).number_format = POUNDS
+        place(sheet, row, column + offset, value).number_format = POUNDS
 
 
 def _lines(column: str) -> str:
@@ -628,11 +654,12 @@ def add_by_theme(sheet, result: report.Report, refs: Refs, publish: disclosure.P
           + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
+        prudent = summary.prudent_by_theme  # a sum over the lines: taken once
         for theme, amount in summary.by_theme.items():
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, theme)
-            put_savings(sheet, row, 3, "Theme", amount, summary.prudent_by_theme[theme], refs, publish,
+            put_savings(sheet, row, 3, "Theme", amount, prudent[theme], refs, publish,
                         hidden=bool(publish) and theme in publish.services[summary.service].hidden_themes)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
@@ -668,10 +695,10 @@ def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
         row += 1
         for column, text in enumerate((name, value, note), start=1):
             cell = put(sheet, row, column, text)
-            cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     table(sheet, ["Assumption", "Value", "Source"], row)
     for column, width in zip("ABC", (22, 50, 70)):
-        sheet.column_dimensions[column].width = width
+        sheet.set_width(column, width)
 
 
 NO_SENSITIVITY = "--no-sensitivity"
@@ -729,16 +756,16 @@ def add_unit_costs(sheet, result: report.Report) -> None:
                   cost.source, cost.comment, cost.origin]
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
-            cell.alignment = openpyxl.styles.Alignment(wrap_text=column in (2, 11, 12), vertical="top")
-        sheet.row_dimensions[row].height = 15 * min(8, max(wrapped_lines(cost.description, 45),
-                                                           wrapped_lines(cost.source, 45),
-                                                           wrapped_lines(cost.comment, 80))) + 2
+            cell.alignment = Alignment(wrap_text=column in (2, 11, 12), vertical="top")
+        sheet.set_height(row, 15 * min(8, max(wrapped_lines(cost.description, 45),
+                                              wrapped_lines(cost.source, 45),
+                                              wrapped_lines(cost.comment, 80))) + 2)
         sheet.cell(row=row, column=6).number_format = PENCE
         sheet.cell(row=row, column=8).number_format = FACTOR
         sheet.cell(row=row, column=9).number_format = PENCE
     table(sheet, headings, row)
     fit_widths(sheet, maximum=45)
-    sheet.column_dimensions["L"].width = 80
+    sheet.set_width("L", 80)
 
 
 def add_method(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
@@ -777,17 +804,20 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                                        f"Each service's total for the year is always shown."))
     for row, (label, text) in enumerate(entries, start=HEADER_ROW):
         put(sheet, row, 1, label).font = BOLD
-        sheet.cell(row=row, column=1).alignment = openpyxl.styles.Alignment(vertical="top")
+        sheet.cell(row=row, column=1).alignment = Alignment(vertical="top")
         cell = put(sheet, row, 2, text)
-        cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[row].height = 15 * wrapped_lines(text, 100) + 2
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 110
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.set_height(row, 15 * wrapped_lines(text, 100) + 2)
+    sheet.set_width("A", 24)
+    sheet.set_width("B", 110)
     print_setup(sheet)
 
 
 def add_run_info(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Run info", "How this workbook was made, so it can be made again.")
+    sheet.set_width("A", 40)
+    sheet.set_width("B", 70)
+    sheet.stream(after_row=2, columns=run_info_columns(result.changed_since, publish))  # a row per input file
     entries = [
         ("Tool", f"up2u-cba {result.tool_version}"),
         ("Generated", result.generated_at.isoformat(sep=" ")),
@@ -818,9 +848,20 @@ def add_run_info(sheet, result: report.Report, publish: disclosure.Publication |
         put(sheet, row, 2, item.sha256)
     if result.changed_since is not None:
         add_changed_since(sheet, row + 2, result.changed_since, publish)
-    sheet.column_dimensions["A"].width = 40
-    sheet.column_dimensions["B"].width = 70
     print_setup(sheet)
+
+
+def run_info_columns(changed: report.ChangedSince | None, publish) -> int:
+    """How many columns Run info will use: its input files (2), the files found changed (3), the
+    cases changed since (6)."""
+    files = None if changed is None else changed.files
+    columns = 2
+    if files is not None and files.anything and any(
+            getattr(files, name) for name in FILES_COMPARED if not publish or name == "inputs"):
+        columns = 3
+    if changed is not None and changed.cases and not publish:
+        columns = 6
+    return columns
 
 
 CHANGED_HEADINGS = ["Case changed", "What changed", "Changed (UTC)", "Kind", "Reason", "Tool"]
@@ -853,15 +894,15 @@ def add_changed_since(sheet, row: int, changed: report.ChangedSince, publish) ->
             row += 1
             what = list(change.what) or ["(no detail recorded)"]
             put(sheet, row, 1, name)
-            put(sheet, row, 2, "\n".join(what)).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            put(sheet, row, 2, "\n".join(what)).alignment = Alignment(wrap_text=True, vertical="top")
             made = change.made.astimezone(datetime.timezone.utc) if change.made.tzinfo else change.made
             put(sheet, row, 3, made.replace(tzinfo=None)).number_format = "yyyy-mm-dd hh:mm:ss"
             put(sheet, row, 4, change.kind.value)
-            put(sheet, row, 5, change.reason).alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
+            put(sheet, row, 5, change.reason).alignment = Alignment(wrap_text=True, vertical="top")
             put(sheet, row, 6, change.tool + (f" ({change.user})" if change.user else ""))
-            sheet.row_dimensions[row].height = 15 * len(what) + 2
+            sheet.set_height(row, 15 * len(what) + 2)
     for letter, width in (("C", 20), ("D", 12), ("E", 40), ("F", 24)):
-        sheet.column_dimensions[letter].width = width
+        sheet.set_width(letter, width)
 
 
 ALL_CASE_FILES = "case files (one checksum of them all)"
@@ -920,6 +961,8 @@ def read_run_info(path: str, kind) -> tuple[tuple[datetime.datetime, list[report
                       message="this is not a report workbook up2u-cba wrote (no Run info sheet with its "
                               "Generated time)",
                       hint=kind.format_hint)
+    import openpyxl  # reading a workbook only: it is written with XlsxWriter
+
     try:
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
         if "Run info" not in book.sheetnames:
@@ -958,7 +1001,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         for column, heading in ((2, "Gross"), (3, "Prudent")):
             cell = put(sheet, row, column, heading)
             cell.font = BOLD
-            cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+            cell.alignment = Alignment(horizontal="right")
         saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
         service = f"$B${row + 1}"  # the cell holding the service's name: formulas never quote input text
         of_service = f'--({_lines("Service")}={service})'
@@ -1023,8 +1066,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             for column, figure in ((2, value), (3, prudent)):
                 if figure is None:
                     continue
-                cell = place(sheet, row + offset, column, figure, refs)
-                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+                cell = place(sheet, row + offset, column, figure)
+                cell.alignment = Alignment(horizontal="right")
                 if number_format:
                     cell.number_format = number_format
                 if label.startswith(("Total estimated saving", "Estimated net", "Return")):
@@ -1035,41 +1078,41 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         for label, value, number_format in measures:
             row += 1
             put(sheet, row, 1, label)
-            cell = place(sheet, row, 3, value, refs)
+            cell = place(sheet, row, 3, value)
             cell.number_format = number_format
-            cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+            cell.alignment = Alignment(horizontal="right")
         row += 2
         put(sheet, row, 1, "Savings by agency").font = BOLD
         first_agency = row + 1
+        prudent_by_agency = summary.prudent_by_agency  # a sum over the lines: taken once
         for agency, amount in summary.by_agency.items():
             row += 1
             put(sheet, row, 1, agency)
-            prudent_amount = summary.prudent_by_agency[agency]
+            prudent_amount = prudent_by_agency[agency]
             value = int(amount) if publish else Live(f"={refs.agency_cells[(summary.service, agency)]}", amount)
             prudent = int(prudent_amount) if publish else \
                 Live(f"={refs.agency_cells[(summary.service, agency, 'prudent')]}", prudent_amount)
             if decided is not None and agency in decided.hidden_agencies:
                 value = prudent = HIDDEN
             for column, figure in ((2, value), (3, prudent)):
-                cell = place(sheet, row, column, figure, refs)
+                cell = place(sheet, row, column, figure)
                 cell.number_format = POUNDS
-                cell.alignment = openpyxl.styles.Alignment(horizontal="right")
+                cell.alignment = Alignment(horizontal="right")
         row += 1
         put(sheet, row, 1, "Total").font = BOLD
         for column, letter, amount in ((2, "B", summary.total_saving), (3, "C", summary.prudent_total)):
             cell = place(sheet, row, column, int(amount) if publish or row == first_agency else
-                         Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount), refs)
+                         Live(f"=SUM({letter}{first_agency}:{letter}{row - 1})", amount))
             cell.number_format = POUNDS
             cell.font = BOLD
         row += 2
     cell = put(sheet, row, 1, CAVEAT)
-    cell.alignment = openpyxl.styles.Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    sheet.row_dimensions[row].height = 15 * wrapped_lines(CAVEAT, 110) + 4
-    sheet.column_dimensions["A"].width = 64
-    sheet.column_dimensions["B"].width = 26
-    sheet.column_dimensions["C"].width = 26
-    print_setup(sheet)
-    sheet.page_setup.orientation = "portrait"
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge(row, 1, 3)
+    sheet.set_height(row, 15 * wrapped_lines(CAVEAT, 110) + 4)
+    sheet.set_width("A", 64)
+    sheet.set_width("B", 26)
+    sheet.set_width("C", 26)
+    print_setup(sheet, portrait=True)
 
 

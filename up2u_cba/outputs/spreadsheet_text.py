@@ -17,7 +17,9 @@ The one place every workbook text cell and every CSV text field the tool writes 
   the loaders to refuse at the door (``stored_in_workbook`` first decodes the ``_x000B_`` form a
   workbook stores them in); ``cell_text`` replaces any that got past them.
 
-It does not import openpyxl: it works on the cells and workbooks the renderers hand it.
+It imports no spreadsheet library: it works on the cells and workbooks the renderers hand it
+(openpyxl's for the intake workbook; ``streamed_sheet``'s for the report, whose formula cells are
+checked one by one as they are written out, ``check_written``).
 """
 
 from __future__ import annotations
@@ -62,14 +64,20 @@ HINT = ("delete it and type the text again (it often comes with text pasted from
 
 class Formula(str):
     """A formula the tool itself writes (``=SUM(B5:B9)``): the only value ``put`` makes a formula.
+    ``result``: what it comes to, stored with it where the writer can (``streamed_sheet``).
 
     Never built from input text: input text reaches a formula only as a reference to the cell
     that holds it."""
 
-    def __new__(cls, text: str) -> Formula:
+    result: object = None
+
+    def __new__(cls, text: str, result=None) -> Formula:
         if not text.startswith("="):
             raise ValueError(f"a formula starts with '=': {text!r}")
-        return super().__new__(cls, text)
+        formula = super().__new__(cls, text)
+        if result is not None:
+            formula.result = float(result)
+        return formula
 
 
 class StrayFormula(Exception):
@@ -77,7 +85,7 @@ class StrayFormula(Exception):
 
 
 _FORMULAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Worksheet -> coordinates of the cells written as a ``Formula``."""
+"""Worksheet -> (row, column) of the cells written as a ``Formula``."""
 
 
 # --- workbook cells --------------------------------------------------------------------------
@@ -86,12 +94,16 @@ def put(sheet, row: int, column: int, value):
     """Write ``value`` into the cell and return the cell: a ``Formula`` as a formula, any other
     ``str`` as text (quote-prefixed where an edit would turn it into a formula), numbers, dates,
     booleans and None as they are."""
-    cell = sheet.cell(row=row, column=column)
+    cell = sheet.cell(row, column)
     if isinstance(value, Formula):
         cell.value = str(value)
-        _FORMULAS.setdefault(sheet, set()).add(cell.coordinate)
+        cell.data_type = "f"
+        if value.result is not None and hasattr(cell, "result"):
+            cell.result = value.result
+        _FORMULAS.setdefault(sheet, set()).add((row, column))
         return cell
-    _FORMULAS.get(sheet, set()).discard(cell.coordinate)
+    if cell.data_type == "f":  # text over a formula: no longer one
+        _FORMULAS.get(sheet, set()).discard((row, column))
     if value is None or isinstance(value, (bool, int, float, decimal.Decimal, datetime.date, datetime.time)):
         cell.value = value
         return cell
@@ -115,9 +127,20 @@ def check_formulas(workbook) -> None:
         registered = _FORMULAS.get(sheet, set())
         for row in sheet.iter_rows():
             for cell in row:
-                if cell.data_type == "f" and cell.coordinate not in registered:
+                if cell.data_type == "f" and (cell.row, cell.column) not in registered:
                     raise StrayFormula(f"{sheet.title}!{cell.coordinate} became a formula without being "
                                        f"written as one: write it with spreadsheet_text.put")
+
+
+def check_written(sheet, cell) -> None:
+    """Refuse to write out a formula cell of a ``streamed_sheet.Sheet`` that was not written as a
+    ``Formula`` (the check ``check_formulas`` makes of a whole workbook, one cell at a time)."""
+    registered = _FORMULAS.get(sheet, set())
+    where = (cell.row, cell.column)
+    if where not in registered:
+        raise StrayFormula(f"{sheet.title}!{cell.coordinate} became a formula without being written as one: "
+                           f"write it with spreadsheet_text.put")
+    registered.discard(where)
 
 
 def is_formula(cell) -> bool:
