@@ -58,7 +58,7 @@ def test_case_and_service_totals_are_exact_sums_of_rounded_lines(series):
                                      spend={year("2022/23"): Decimal(1000)})
     settings = models.Settings(file="s.toml", price_year=year("2018/19"), unit_cost_files=(), deflator_file="d",
                                deflator_series="d", cases_folder="c", services=(service,))
-    valued = calculate.value_completed([one, two], costs, series, settings, ["BCP"])
+    valued = calculate.value_completed([one, two], costs, series, settings, ["BCP"], year("2022/23"))
     summary = calculate.summarise([one, two], valued, settings, service, year("2022/23"))
     lines = [line.saving for line in summary.lines]
     assert lines == [1, 100, 2]  # 0.5 -> 1, 100.4 -> 100, 1.5 -> 2
@@ -77,8 +77,8 @@ def test_return_on_investment_rounds_half_up_to_pence(series):
     settings = models.Settings(file="s.toml", price_year=year("2018/19"), unit_cost_files=(), deflator_file="d",
                                deflator_series="d", cases_folder="c", services=(service,))
     cases = [case("BCP-0001", COMPLETED, [outcome("X1")])]
-    summary = calculate.summarise(cases, calculate.value_completed(cases, costs, series, settings, ["BCP"]), settings,
-                                  service, year("2022/23"))
+    valued = calculate.value_completed(cases, costs, series, settings, ["BCP"], year("2022/23"))
+    summary = calculate.summarise(cases, valued, settings, service, year("2022/23"))
     assert summary.return_on_investment == Decimal("1.01")  # 1.005: half up, not to even
 
 

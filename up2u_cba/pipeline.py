@@ -169,7 +169,7 @@ def build_report(
     ``changed_since`` (a moment and what it was given as), list the services' cases changed since.
     Without ``with_sensitivity`` the sensitivity analysis is left out, and not computed."""
     valued = calculate.value_completed(inputs.cases, inputs.costs, inputs.series, inputs.settings,
-                                       [service.name for service in services])  # (each case once, every year)
+                                       [service.name for service in services], year)  # (each case once, every year)
     summaries = tuple(calculate.summarise(inputs.cases, valued, inputs.settings, service, year) for service in services)
     codes = sorted({line.code for summary in summaries for line in summary.lines})
     price_year = inputs.settings.price_year

@@ -175,8 +175,10 @@ def parse(path: str, data: dict, partial: bool = False, text: str | None = None
         # checks name outcomes by position, and judge them by the history: never check a list
         # with gaps in it, nor against a history that lost an event
         outcomes = []
-    return models.CaseRecord(file=path, history=tuple(history), outcomes=tuple(outcomes), withdrawn=withdrawn,
-                             changes=tuple(changes), **texts), problems
+    # (every value checked above, of its field's type: built without validating it all again, as
+    # 100,000 cases take a tenth of the time and a third less memory so: see models.trusted)
+    return models.trusted(models.CaseRecord, dict(**texts, history=tuple(history), outcomes=tuple(outcomes),
+                                                  withdrawn=withdrawn, changes=tuple(changes), file=path)), problems
 
 
 _EXAMPLES = {"reference": "BCP-0007", "service": "BCP", "locality": "Poole"}
@@ -238,7 +240,8 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
         note = _closure_note(entry, where, reason, problem)
         if note is None:
             continue
-        events.append((number, models.StatusEvent(status=status, date=day, reason=reason, note=note)))
+        events.append((number, models.trusted(models.StatusEvent, dict(status=status, date=day, reason=reason,
+                                                                        note=note))))
     _check_order(events, problem)
     return [event for _, event in events]
 
@@ -338,8 +341,9 @@ def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
         adjustments = _parse_adjustments(entry, where, problem)
         if quantity is not None and years is not None and isinstance(code, str) \
                 and code.strip() and len(texts) == len(FREE_TEXT) and adjustments is not None:
-            outcomes.append(models.OutcomeEntry(code=code.strip(), quantity=quantity, years=years,
-                                                years_stated="years" in entry, **texts, **adjustments))
+            outcomes.append(models.trusted(models.OutcomeEntry, dict(
+                code=code.strip(), quantity=quantity, years=years, years_stated="years" in entry, **texts,
+                **adjustments)))
     return outcomes
 
 
@@ -392,7 +396,8 @@ def _parse_changes(raw: object, problem, now: datetime.datetime | None = None) -
             problem("personal-data", f"{where}.reason", refused, privacy.HINT)
             ok = False
         if ok:
-            changes.append(models.CaseChange(made=made, kind=kind, what=tuple(what), **texts))
+            changes.append(models.trusted(models.CaseChange, dict(made=made, kind=models.ChangeKind(kind),
+                                                                  what=tuple(what), **texts)))
     return changes
 
 

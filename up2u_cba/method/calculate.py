@@ -6,6 +6,7 @@ to whole pounds half up. Every total is the exact sum of the rounded lines.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import typing
@@ -586,8 +587,16 @@ def value_case(
     return Valuer(costs, series, price_year, green_book).case(case)
 
 
-Valued = dict[tuple[str, models.FinancialYear], list[CaseValuation]]
-"""Completed cases valued, by (service, financial year of completion), each list in reference order."""
+@dataclasses.dataclass
+class Valued:
+    """Completed cases valued once (``value_completed``): the report year's cases whole, and every
+    year's totals, by (service, financial year of completion)."""
+
+    cases: dict[tuple[str, models.FinancialYear], list[CaseValuation]] = dataclasses.field(default_factory=dict)
+    """The cases completed in the report's year, in reference order."""
+    totals: dict[tuple[str, models.FinancialYear], tuple[int, Decimal, Decimal]] = \
+        dataclasses.field(default_factory=dict)
+    """Each year's completers, gross and prudent savings (exact sums of the cases' rounded lines)."""
 
 
 def value_completed(
@@ -596,16 +605,23 @@ def value_completed(
     series: deflators.DeflatorSeries,
     settings: models.Settings,
     services: list[str],
+    year: models.FinancialYear,
 ) -> Valued:
     """Value once every completed case of the ``services``: the year's summary, the comparison
-    of years and every breakdown read these valuations, never valuing a case again."""
+    of years and every breakdown read these valuations, never valuing a case again. Only the
+    report ``year``'s cases are kept whole; other years keep their totals (at 100,000 cases,
+    the lines of ten years would not fit the memory of a small machine)."""
     valuer = Valuer(costs, series, settings.price_year, settings.assumptions)
     wanted = set(services)
-    valued: Valued = {}
+    valued = Valued()
     for case in sorted(cases, key=lambda case: case.reference):
         if case.service in wanted and case.completed_on is not None:
             key = (case.service, models.FinancialYear.containing(case.completed_on))
-            valued.setdefault(key, []).append(valuer.case(case))
+            valuation = valuer.case(case)
+            count, gross, prudent = valued.totals.get(key, (0, models.ZERO, models.ZERO))
+            valued.totals[key] = (count + 1, gross + valuation.total, prudent + valuation.prudent_total)
+            if key[1] == year:
+                valued.cases.setdefault(key, []).append(valuation)
     return valued
 
 
@@ -667,7 +683,7 @@ def summarise(
         service=service.name,
         year=year,
         price_year=settings.price_year,
-        cases=tuple(valued.get((service.name, year), ())),
+        cases=tuple(valued.cases.get((service.name, year), ())),
         green_book=settings.assumptions,
         spend=service.spend.get(year),
         participants=participants(cases, service, year),
@@ -701,14 +717,10 @@ class YearRow(pydantic.BaseModel):
 
 def compare_years(valued: Valued, service: models.ServiceSettings) -> list[YearRow]:
     """Every financial year in which the service had a completion, oldest first."""
-    years = sorted((year for name, year in valued if name == service.name), key=lambda year: year.start)
-    return [
-        YearRow(service=service.name, year=year, completers=len(valued[(service.name, year)]),
-                total_saving=sum((case.total for case in valued[(service.name, year)]), models.ZERO),
-                prudent_saving=sum((case.prudent_total for case in valued[(service.name, year)]), models.ZERO),
-                spend=service.spend.get(year))
-        for year in years
-    ]
+    years = sorted((year for name, year in valued.totals if name == service.name), key=lambda year: year.start)
+    return [YearRow(service=service.name, year=year, completers=count, total_saving=gross, prudent_saving=prudent,
+                    spend=service.spend.get(year))
+            for year in years for count, gross, prudent in [valued.totals[(service.name, year)]]]
 
 
 def latest_year(cases: list[models.CaseRecord]) -> models.FinancialYear | None:
