@@ -105,8 +105,8 @@ class Refs:
     """Where the live figures are, for formulas on other sheets (blank when publishing)."""
 
     split_last: int = 0
-    line_rows: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
-    """(case reference, line index) -> row on Outcome lines."""
+    case_rows: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Case reference -> the row of its first line on Outcome lines (its lines follow in order)."""
     agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
     """(service, agency) -> cell on By agency holding its saving; (service, agency, "prudent")
     -> the cell holding its prudent saving."""
@@ -324,16 +324,15 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
     start(sheet, "Outcome lines",
           "The audit trail: one row per outcome of each completed case. Saving = ROUND(quantity x years x unit value "
           "x uprating factor, 0); change a quantity and every total moves.")
-    lines = [(case, index, line) for summary in result.services for case in summary.cases
-             for index, line in enumerate(case.lines)]
     placeholder = Formula("=0")
     fit_widths(sheet, maximum=50, rows=itertools.chain(
         [LINE_HEADERS], ([values.get(name, placeholder) for name in LINE_HEADERS]
-                         for values in (line_values(case, line) for case, _, line in lines))))
-    table(sheet, LINE_HEADERS, HEADER_ROW + len(lines))
+                         for values in (line_values(case, line) for case, _, line in each_line(result)))))
+    table(sheet, LINE_HEADERS, HEADER_ROW + sum(1 for _ in each_line(result)))
     sheet.stream(after_row=HEADER_ROW + 1)
-    for row, (case, index, line) in enumerate(lines, start=HEADER_ROW + 1):
-        refs.line_rows[(case.reference, index)] = row
+    for row, (case, index, line) in enumerate(each_line(result), start=HEADER_ROW + 1):
+        if index == 0:
+            refs.case_rows[case.reference] = row
         values = line_values(case, line)
         values.update(line_formulas(line, row))
         for column, name in enumerate(LINE_HEADERS, start=1):
@@ -341,6 +340,14 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
             number_format = LINE_FORMATS.get(name)
             if number_format:
                 cell.number_format = number_format
+
+
+def each_line(result: report.Report):
+    """(case, index of the line in the case, line) of every outcome line, in Outcome lines' order."""
+    for summary in result.services:
+        for case in summary.cases:
+            for index, line in enumerate(case.lines):
+                yield case, index, line
 
 
 def line_values(case, line) -> dict[str, object]:
@@ -400,20 +407,21 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
           "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
           "proportion to their values: whole pounds of each share, and the pounds left over to the largest "
           "fractions (hidden working columns I-L).")
-    lines = [(refs.line_rows[(case.reference, index)], line, list(line.agency_proportions))
-             for summary in result.services for case in summary.cases for index, line in enumerate(case.lines)]
+    def lines():  # (its row on Outcome lines, line) of every line
+        return ((refs.case_rows[case.reference] + index, line) for case, index, line in each_line(result))
+
     placeholders = [Formula("=0")] * 6
     fit_widths(sheet, rows=itertools.chain(
         [SPLIT_HEADERS], ([line.service, line.reference, line.code, line_row, agency, float(proportion), *placeholders]
-                          for line_row, line, parts in lines for agency, proportion in parts)))
-    refs.split_last = HEADER_ROW + sum(len(parts) for _, _, parts in lines)
+                          for line_row, line in lines() for agency, proportion in line.agency_proportions)))
+    refs.split_last = HEADER_ROW + sum(len(line.agency_proportions) for _, line in lines())
     table(sheet, SPLIT_HEADERS, refs.split_last)
     for column in range(9, 13):  # I-L, the working
         sheet.hide(column)
     sheet.stream(after_row=HEADER_ROW + 1)
     row = HEADER_ROW
-    for line_row, line, parts in lines:
-        for values in split_rows(line, line_row, parts, row + 1):
+    for line_row, line in lines():
+        for values in split_rows(line, line_row, list(line.agency_proportions), row + 1):
             row += 1
             for column, value in enumerate(values, start=1):
                 cell = put(sheet, row, column, value)
@@ -482,7 +490,7 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
                 put(sheet, row, 1, line.description)
                 for (letter, source), figure in zip(columns, (line.saving, line.prudent_saving)):
                     cell = put_at(sheet, f"{letter}{row}", Formula(
-                        f"='Outcome lines'!{source}{refs.line_rows[(case.reference, index)]}", figure))
+                        f"='Outcome lines'!{source}{refs.case_rows[case.reference] + index}", figure))
                     cell.number_format = POUNDS
             row += 1
             put(sheet, row, 1, "Total saving").font = BOLD
