@@ -388,8 +388,11 @@ class Sheet:
             if kind == "f":
                 spreadsheet_text.check_written(self, cell)
                 xlsx._write_formula(row, column - 1, value, style, cell.result)
-            elif kind == "s":
+            elif kind == "s" and value:
                 xlsx._write_string(row, column - 1, value, style)
+            elif kind == "s":  # empty text is a blank cell, as openpyxl wrote it
+                if style is not None:
+                    xlsx._write_blank(row, column - 1, None, style)
             elif kind == "b":
                 xlsx._write_boolean(row, column - 1, value, style)
             elif kind == "d":
