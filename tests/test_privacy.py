@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import pathlib
+import random
+import re
 
 import pytest
 
@@ -217,3 +219,15 @@ def test_validate_refuses_a_name_or_address_in_a_note_without_repeating_it(tmp_p
     result = invoke("validate", "--settings", settings)
     assert_refused(result, case, field, "personal-data")
     assert not any(word in result.output for word in ("Kevin", "Marsh", "Rose Court", "aron", "1985", "900123"))
+
+
+def test_ascii_text_is_read_as_the_full_folding_would_read_it():
+    """``normalise`` leaves out Unicode folding for ASCII text (a speed-up at 100,000 cases):
+    on random ASCII, including O / l among digits and odd spaces, it must read the same."""
+    chooser = random.Random(5)
+    alphabet = "abcxyzOoIlLKJ0123456789 -_.,/\t\n\r\x0b\x0c'\"@+()#"
+    for _ in range(20000):
+        text = "".join(chooser.choice(alphabet) for _ in range(chooser.randint(0, 24)))
+        folded = re.sub(r"[^\S\n]", " ", privacy._folded(text))
+        folded = privacy._DIGITISH_TOKEN.sub(lambda match: match.group(0).translate(privacy._DIGIT_LOOK_ALIKES), folded)
+        assert privacy.normalise(text) == folded, repr(text)

@@ -104,11 +104,18 @@ def normalise(text: str) -> str:
     (NFKC: full-width letters and digits, non-breaking spaces), look-alike letters from other
     alphabets made Latin, accents taken off, dashes made hyphens, and O / l written among
     digits made 0 / 1."""
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_INVISIBLE)
-    text = text.translate(_LOOK_ALIKES)
-    text = "".join(char for char in unicodedata.normalize("NFD", text) if not unicodedata.combining(char))
+    if not text.isascii():  # (ASCII text has nothing to drop, fold, make Latin or take accents off)
+        text = _folded(text)
     text = re.sub(r"[^\S\n]", " ", text)
     return _DIGITISH_TOKEN.sub(lambda match: match.group(0).translate(_DIGIT_LOOK_ALIKES), text)
+
+
+def _folded(text: str) -> str:
+    """``text`` with invisible characters dropped, compatibility forms folded, look-alike
+    letters made Latin and accents taken off (``normalise``)."""
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_INVISIBLE)
+    text = text.translate(_LOOK_ALIKES)
+    return "".join(char for char in unicodedata.normalize("NFD", text) if not unicodedata.combining(char))
 
 
 # --- names ----------------------------------------------------------------------------------

@@ -59,8 +59,9 @@ def check(
                 hint='add the completion ([[status]] status = "completed" with its date), or remove the lines'))
         problems.extend(_check_service(case, settings, shape_of))
         problems.extend(_check_outcomes(case, table))
-        problems.extend(_check_declared(case, table))
-        problems.extend(_check_overlaps_in_part(case, table, settings.price_year))
+        pairs = _line_pairs(case, costs)
+        problems.extend(_check_declared(case, pairs, table))
+        problems.extend(_check_overlaps_in_part(case, pairs, table, settings.price_year))
         problems.extend(_check_plausible(case, costs, series, settings))
     problems.extend(same_cases(cases))
     return list(dict.fromkeys(problems))  # a cost's own problem once, however many cases use it
@@ -173,6 +174,8 @@ class _Table:
         self._pairs: dict[tuple[str, str], tuple | None] = {}
         self._covering: dict[str, dict[int, str]] = {}
         self._named: dict[str, dict[int, str]] = {}
+        self._overlaps: dict[tuple[str, str], list[tuple[int, int, str, str]]] = {}
+        self._declared_with: dict[str, set[str]] = {}
 
     def with_ancestors(self, code: str) -> tuple[str, ...]:
         """``code`` and the costs it is a constituent of: the codes whose declarations cover it."""
@@ -181,10 +184,43 @@ class _Table:
     def declared_pair(self, code: str, other: str) -> tuple[models.UnitCost, models.Exclusion] | None:
         """The (declaring cost, exclusion) that forbids counting ``code`` with ``other``, or None. A
         declared code stands for itself and its constituents, on either side."""
+        if self.declared_with(code).isdisjoint(self.with_ancestors(other)):
+            return None  # (nearly every pair: said without looking further)
         key = (code, other)
         if key not in self._pairs:
             self._pairs[key] = _declared_pair(self.with_ancestors(code), self.with_ancestors(other), self.costs)
         return self._pairs[key]
+
+    def declared_with(self, code: str) -> set[str]:
+        """The codes a declaration covering ``code`` names on the other side, either way round: a
+        line counting ``code`` and one counting any of them, or a constituent, is a declared pair."""
+        found = self._declared_with.get(code)
+        if found is None:
+            mine = self.with_ancestors(code)
+            found = self._declared_with[code] = {exclusion.code for declaring, exclusion in self.declarations
+                                                 if declaring.code in mine} | \
+                {declaring.code for declaring, exclusion in self.declarations if exclusion.code in mine}
+        return found
+
+    def overlaps(self, code: str, other: str) -> list[tuple[int, int, str, str]]:
+        """How declarations cover a line counting ``code`` and an earlier one counting ``other`` in
+        part (``_check_overlaps_in_part``): (the declaration's index, 0 if its declaring cost covers
+        ``code``'s line or 1 if ``other``'s, how that line is covered, how the other is), in
+        declaration order; empty for the same code twice, or a pair declared outright."""
+        if code == other or (self.covering(code).keys().isdisjoint(self.named(other))
+                             and self.covering(other).keys().isdisjoint(self.named(code))):
+            return []  # (nearly every pair: said without looking further)
+        key = (code, other)
+        found = self._overlaps.get(key)
+        if found is None:
+            found = []
+            if code != other and self.declared_pair(code, other) is None:
+                for direction, (one, two) in enumerate(((code, other), (other, code))):
+                    named = self.named(two)
+                    found.extend((index, direction, part, named[index])
+                                 for index, part in self.covering(one).items() if index in named)
+            found = self._overlaps[key] = sorted(found, key=lambda hit: hit[:2])
+        return found
 
     def covering(self, code: str) -> dict[int, str]:
         """The declarations (by their index) whose declaring cost covers a line counting ``code``,
@@ -259,11 +295,11 @@ def _check_outcomes(case: models.CaseRecord, table: _Table) -> list[Problem]:
     return problems
 
 
-def _check_declared(case: models.CaseRecord, table: _Table) -> list[Problem]:
+def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list[Problem]:
     """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
     the same code on two lines (a warning: perhaps they are one line's quantities)."""
     problems = []
-    for (later, code), (earlier, other) in _line_pairs(case, table.costs):
+    for (later, code), (earlier, other) in pairs:
         where = f"outcomes[{later}].code"
         if code == other:
             problems.append(Problem(
@@ -302,7 +338,7 @@ def _declared_pair(mine: tuple[str, ...], theirs: tuple[str, ...], costs: dict[s
     return None
 
 
-def _check_overlaps_in_part(case: models.CaseRecord, table: _Table,
+def _check_overlaps_in_part(case: models.CaseRecord, pairs: list, table: _Table,
                             price_year: models.FinancialYear) -> list[Problem]:
     """Two lines that a declaration covers only in part: a line counts a whole cost (CR2.0) one of
     whose constituents (CR2.0.5, its housing part) a table declares not to be counted with the
@@ -310,15 +346,9 @@ def _check_overlaps_in_part(case: models.CaseRecord, table: _Table,
     warning, not a refusal, as the table's comment says only that the part *may* need leaving out.
     A pair the tables declare outright is ``declared-double-count`` (``_check_declared``)."""
     problems = []
-    for (later, code), (earlier, other) in _line_pairs(case, table.costs):
-        if code == other or table.declared_pair(code, other) is not None:
-            continue  # (the same code twice, or a refused pair: said already)
-        found = []  # (declaration, direction, the two lines, how each is covered)
-        for direction, (one, two) in enumerate((((later, code), (earlier, other)), ((earlier, other), (later, code)))):
-            named = table.named(two[1])
-            found.extend((index, direction, one, part, two, named[index])
-                         for index, part in table.covering(one[1]).items() if index in named)
-        for index, _, one, part, two, named_part in sorted(found, key=lambda hit: hit[:2]):
+    for later, earlier in pairs:
+        for index, direction, part, named_part in table.overlaps(later[1], earlier[1]):
+            one, two = (later, earlier) if direction == 0 else (earlier, later)
             declaring, exclusion = table.declarations[index]
             problems.append(_overlap_in_part(case, one, part, two, named_part, declaring, exclusion, table,
                                              price_year))
