@@ -395,21 +395,33 @@ def trusted(model: type[_Model], fields: dict[str, typing.Any]) -> _Model:
     Only for values the tool has checked itself: the loaders' parsed case files, the
     calculation's figures (millions at 100,000 cases). Tests check that each kind built so
     equals, type for type, what validation gives."""
-    declared = model.__pydantic_fields__
-    assert fields.keys() <= declared.keys(), set(fields) - set(declared)
+    template = _TEMPLATES.get(model)
+    if template is None:
+        template = _TEMPLATES[model] = _template(model)
+    values, required = template
+    assert fields.keys() <= values.keys() and required <= fields.keys(), (model, set(fields) ^ set(values))
     instance = model.__new__(model)
     given = _GIVEN.get((model, *fields))
     if given is None:
         given = _GIVEN[(model, *fields)] = set(fields)
-    object.__setattr__(instance, "__dict__", fields if len(fields) == len(declared) else
-                       {name: fields[name] if name in fields else field.get_default(call_default_factory=True)
-                        for name, field in declared.items()})
+    values = values.copy()  # (every field, in the order declared; each not given at its default)
+    values.update(fields)
+    object.__setattr__(instance, "__dict__", values)
     object.__setattr__(instance, "__pydantic_fields_set__", given)
     object.__setattr__(instance, "__pydantic_extra__", None)
     object.__setattr__(instance, "__pydantic_private__", None)
     return instance
 
 
+def _template(model: type[pydantic.BaseModel]) -> tuple[dict[str, typing.Any], set[str]]:
+    """``model``'s fields at their defaults (None where required), and the required ones."""
+    fields = model.__pydantic_fields__
+    assert all(field.default_factory is None for field in fields.values()), "a default made per instance"
+    return ({name: None if field.is_required() else field.default for name, field in fields.items()},
+            {name for name, field in fields.items() if field.is_required()})
+
+
+_TEMPLATES: dict[type, tuple[dict[str, typing.Any], set[str]]] = {}
 _GIVEN: dict[tuple, set[str]] = {}
 """The fields-given sets ``trusted`` shares, by model and the names given (in order). Never
 changed in place: pydantic copies the set before changing a copy's (``model_copy``)."""

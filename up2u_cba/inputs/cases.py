@@ -203,12 +203,11 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
             problem("bad-field", where, "each status must be a [[status]] table", "see the README for the format")
             continue
         _unknown_fields(entry, STATUS_FIELDS, f"{where}.", problem)
-        choices = ", ".join(status.value for status in models.Status)
         try:
             status = models.Status(entry.get("status"))
         except ValueError:
             problem("bad-status", f"{where}.status", f"'{entry.get('status', '')}' is not a status",
-                    f"use one of: {choices}")
+                    f"use one of: {', '.join(status.value for status in models.Status)}")
             continue
         day = entry.get("date")
         if day is None:
@@ -225,13 +224,12 @@ def _parse_history(raw: object, problem) -> list[models.StatusEvent]:
             continue
         reason = None
         if status is models.Status.CLOSED:
-            reasons = ", ".join(reason.value for reason in models.ClosureReason)
             try:
                 reason = models.ClosureReason(entry.get("reason"))
             except ValueError:
                 problem("bad-reason", f"{where}.reason",
                         f"a closed case needs a reason; '{entry.get('reason', '')}' is not one",
-                        f"use one of: {reasons}")
+                        f"use one of: {', '.join(reason.value for reason in models.ClosureReason)}")
                 continue
         elif "reason" in entry:
             problem("bad-reason", f"{where}.reason", "only a closed status has a reason",
