@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 
 import up2u_cba
 from up2u_cba import models
@@ -228,10 +227,10 @@ def run(
 
 
 def sha256(path: str) -> str:
-    """The checksum the report gives an input, read as every input is read (``input_files``:
-    a regular file within its bounds, so a file swapped for a pipe since loading cannot hang
-    the run). Raises InputError if it can no longer be read."""
-    data, problem = input_files.read_bytes(path, input_files.CHECKSUMMED)
+    """The checksum the report gives an input: of the file as the run read it, or read now as
+    every input is read (``input_files``: a regular file within its bounds, so a file swapped
+    for a pipe since loading cannot hang the run). Raises InputError if it cannot be read."""
+    checksum, problem = input_files.checksum_as_read(path, input_files.CHECKSUMMED)
     if problem is not None:
         raise InputError([problem])
-    return hashlib.sha256(data).hexdigest()
+    return checksum

@@ -15,6 +15,7 @@ anything a user can cause.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 import re
@@ -131,15 +132,33 @@ def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
 
 
 def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
-    """The UTF-8 text (a byte-order mark dropped) of the regular file at ``path``."""
+    """The UTF-8 text (a byte-order mark dropped) of the regular file at ``path``. The checksum
+    of the bytes read is kept (``checksum_as_read``)."""
     data, problem = read_bytes(path, kind)
     if data is None:
         return None, problem
+    _checksums[path] = hashlib.sha256(data).hexdigest()
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         return None, Problem(code="unreadable-file", file=path, message=f"the {kind.name} is not UTF-8 text: {error}",
                              hint=kind.format_hint)
+
+
+def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
+    """The SHA-256 of the text file at ``path`` as this run last read it (``read_text``): what a
+    report says it was made from. A file the run has not read as text is read now."""
+    if path in _checksums:
+        return _checksums[path], None
+    data, problem = read_bytes(path, kind)
+    if data is None:
+        return None, problem
+    return hashlib.sha256(data).hexdigest(), None
+
+
+_checksums: dict[str, str] = {}
+"""The checksum of each text file this run has read, by the path it was read by (100,000 case
+files are read once, not again to give each its checksum)."""
 
 
 def read_toml(path: str, kind: Kind) -> tuple[dict | None, Problem | None]:
