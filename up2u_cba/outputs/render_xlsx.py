@@ -49,6 +49,10 @@ HEADER_FILL = "DDE5F0"
 A4, A3 = 9, 8
 """Paper sizes as a workbook numbers them."""
 PIXELS_PER_CM = 96 / 2.54
+MARGINS = (0.75, 0.75, 1, 1)
+HEADER_MARGIN = 0.5
+"""Page margins in inches (left, right, top, bottom; header and footer), as the workbook has
+always printed."""
 ROW_CM = 0.53
 """Height of a default spreadsheet row in centimetres (15 points), for placing charts."""
 ROWS_PER_PAGE = 48
@@ -238,6 +242,9 @@ def print_setup(sheet, repeat_row: int | None = None, portrait: bool = False) ->
     page.set_portrait() if portrait else page.set_landscape()
     page.set_paper(A4)
     page.fit_to_pages(1, 0)
+    page.set_margins(*MARGINS)
+    page.set_header("", {"margin": HEADER_MARGIN})
+    page.set_footer("", {"margin": HEADER_MARGIN})
     if repeat_row:
         page.repeat_rows(repeat_row - 1)
 
