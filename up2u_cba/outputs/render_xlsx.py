@@ -137,10 +137,10 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
         add_outcome_lines(by_name["Outcome lines"], result, refs)
         add_agency_split(by_name["Agency split"], result, refs)
         add_cases(by_name["Cases"], result, refs)
-    add_participants(by_name["Participants"], result, refs, publish)
+    add_participants(by_name["Participants"], result, publish)
     add_by_agency(by_name["By agency"], result, refs, publish)
-    add_by_locality(by_name["By locality"], result, refs, publish)
-    add_by_theme(by_name["By theme"], result, refs, publish)
+    add_by_locality(by_name["By locality"], result, publish)
+    add_by_theme(by_name["By theme"], result, publish)
     if "Years" in by_name:
         add_years(by_name["Years"], result, publish)
     add_assumptions(by_name["Assumptions"], result, publish)
@@ -525,7 +525,7 @@ def place_chart(sheet, chart, row: int, column: int, height_cm: float, width_cm:
     sheet.xlsx.insert_chart(row - 1, column - 1, chart)
 
 
-def add_participants(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+def add_participants(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Participants",
           "Every case active in the year, counted once by where it stood (completed or closed in the year; "
           "otherwise its status on 31 March). Referrals count cases referred in the year."
@@ -622,7 +622,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
     fit_widths(sheet)
 
 
-def add_by_locality(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+def add_by_locality(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Savings by locality", "Completed cases and their savings, per locality." + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
@@ -636,13 +636,13 @@ def add_by_locality(sheet, result: report.Report, refs: Refs, publish: disclosur
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, locality)
             put_count(sheet, row, 3, decided.completers.get(locality) if decided else completed[locality])
-            put_savings(sheet, row, 4, "Locality", amount, prudent[locality], refs, publish,
+            put_savings(sheet, row, 4, "Locality", amount, prudent[locality], publish,
                         hidden=bool(decided) and locality in decided.hidden_localities)
     table(sheet, ["Service", "Locality", "Completed cases", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
 
 
-def put_savings(sheet, row: int, column: int, key: str, gross, prudent, refs: Refs, publish,
+def put_savings(sheet, row: int, column: int, key: str, gross, prudent, publish,
                 hidden: bool = False) -> None:
     """The gross and prudent savings of the row's service (column A) and ``key`` (column B: a
     Locality or Theme of Outcome lines), side by side from ``column``: sums over the lines whose
@@ -664,7 +664,7 @@ def _lines(column: str) -> str:
     return f"'Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}$1048576"
 
 
-def add_by_theme(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
+def add_by_theme(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...)."
           + published_note(publish))
     row = HEADER_ROW
@@ -674,7 +674,7 @@ def add_by_theme(sheet, result: report.Report, refs: Refs, publish: disclosure.P
             row += 1
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, theme)
-            put_savings(sheet, row, 3, "Theme", amount, prudent[theme], refs, publish,
+            put_savings(sheet, row, 3, "Theme", amount, prudent[theme], publish,
                         hidden=bool(publish) and theme in publish.services[summary.service].hidden_themes)
     table(sheet, ["Service", "Theme", "Saving", "Prudent saving"], row)
     fit_widths(sheet)
