@@ -123,6 +123,7 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     """Fill ``book`` with the report's sheets (it is closed, so written out, by the caller)."""
     # publishing, the sheets get what disclosure decided they may show (None: not publishing)
     publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
+    book.xlsx.set_properties({"author": f"up2u-cba {result.tool_version}"})  # the file's creator (was "openpyxl")
     summary = book.add_sheet("Summary")
     refs = Refs()
     sheets = ["Participants"]
