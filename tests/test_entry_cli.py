@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -265,3 +266,53 @@ def test_a_broken_case_file_is_left_out_with_a_note_not_a_failure(project):
     assert result.exit_code == 0
     assert "1 case file has problems" in result.output
     assert "BCP-0002" not in [row[0] for row in listed(result.output)]
+
+
+def test_case_new_asks_its_first_questions_while_the_case_files_are_read(project, monkeypatch):
+    """With 100,000 cases stored, reading them takes seconds: `case new` asks for the service
+    and locality meanwhile (issue #11), and waits for them only when it needs them (to check the
+    reference). Here the reading waits until the locality is answered: were the first question
+    asked only after reading, the reading would never start and this test would fail."""
+    from up2u_cba.cli import case_entry
+
+    folder, settings = project
+    answered = threading.Event()
+    read = case_entry.loaded_for_entry
+    monkeypatch.setattr(case_entry, "loaded_for_entry",
+                        lambda *arguments: read(*arguments) if answered.wait(20) else pytest.fail("never asked"))
+    ask = case_entry.choose
+    asked = []
+
+    def choose(prompt, *arguments, **options):
+        asked.append(prompt)
+        answer = ask(prompt, *arguments, **options)
+        if prompt == "Locality":
+            answered.set()
+        return answer
+
+    monkeypatch.setattr(case_entry, "choose", choose)
+    result = run(settings, "case", "new", answers=["BCP", "3", "BCP-0101", "01/02/2023", "", "y"])
+
+    assert result.exit_code == 0, result.output
+    assert asked[:2] == ["Service", "Locality"]
+    assert (folder / "cases" / "BCP" / "BCP-0101.toml").exists()
+
+
+def test_case_new_stops_on_a_broken_unit_cost_file_before_asking_anything(project):
+    folder, settings = project
+    (folder / "unit_costs" / "gmca-ucd-v1.4.csv").write_text("not,a,cost,table\n", encoding="utf-8")
+    result = run(settings, "case", "new", answers=["BCP"])
+    assert result.exit_code != 0
+    assert "Service" not in result.output and "gmca-ucd-v1.4.csv" in result.output
+
+
+def test_case_new_says_which_case_files_it_leaves_out_once_it_has_read_them(project):
+    """A case file with a problem is found only once the cases are read, after the first
+    questions: it is still left out and said so, and the new case is written."""
+    folder, settings = project
+    (folder / "cases" / "BCP" / "BCP-0001.toml").write_text("this is = = not TOML\n", encoding="utf-8")
+    before = snapshot(folder / "cases")
+    result = run(settings, "case", "new", answers=["BCP", "3", "BCP-0101", "01/02/2023", "", "y"])
+    assert result.exit_code == 0, result.output  # (a broken case file is left out, and said so)
+    assert "1 case file has problems" in result.output
+    assert set(snapshot(folder / "cases")) - set(before) == {"BCP/BCP-0101.toml"}

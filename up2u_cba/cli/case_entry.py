@@ -12,6 +12,7 @@ import datetime
 import functools
 import os
 import sys
+import threading
 
 import click
 
@@ -63,25 +64,85 @@ def load_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files
     in case files are returned (entry and listing go on with the readable cases). A command that
     ``writes`` cases first finishes or undoes an interrupted intake import, and says so."""
     if writes:
-        loaded, _ = settings.load(settings_file)
-        folder = cases_folder or (loaded.cases_folder if loaded else None)
-        if folder and import_journal.interrupted(folder):
-            with storage.folder_lock(folder):
-                finish_interrupted_import(folder)
+        finish_interrupted_import_of(settings_file, cases_folder)
+    inputs, others, in_cases = loaded_for_entry(settings_file, cases_folder, unit_cost_files)
+    if inputs is None or others:
+        fail(others, wrote_nothing=False)
+    return inputs, in_cases
+
+
+def loaded_for_entry(settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]
+                     ) -> tuple[pipeline.Inputs | None, list[problems_.Problem], list[problems_.Problem]]:
+    """Every input, the readable cases only: (inputs, the problems that stop an entry, the case
+    files' problems, which leave those files out)."""
     inputs, problems = pipeline.load(settings_file, cases_folder, unit_cost_files)
     if inputs is None:
-        fail(problems, wrote_nothing=False)
+        return None, problems, []
     folder = os.path.abspath(inputs.settings.cases_folder)
     in_cases = [problem for problem in problems
                 if problem.code == "missing-folder" and os.path.abspath(problem.file) == folder
                 or problem.file and os.path.abspath(problem.file).startswith(folder + os.sep)]
     others = [problem for problem in problems if problem not in in_cases]
-    if others:
-        fail(others, wrote_nothing=False)
     broken = {os.path.abspath(problem.file) for problem in in_cases}
     readable = [case for case in inputs.cases if os.path.abspath(case.file) not in broken]
-    return dataclasses.replace(inputs, cases=readable), [problem for problem in in_cases
-                                                         if problem.code != "missing-folder"]
+    return dataclasses.replace(inputs, cases=readable), others, [problem for problem in in_cases
+                                                                 if problem.code != "missing-folder"]
+
+
+WITH_OTHER_LIBRARIES = ("up2u_cba.entry.intake", "up2u_cba.inputs.gmca", "up2u_cba.outputs.render_xlsx",
+                        "up2u_cba.entry.settings_writer")
+"""Modules `case new` never uses, each importing a library of its own (openpyxl, tomlkit)."""
+
+
+class LoadingCases:
+    """The inputs of `case new`, its cases read while the first questions are asked: the
+    service and locality need only the settings, and reading 100,000 case files takes seconds
+    a person should not wait before the first question. The settings, unit costs and deflators
+    are read first, so that a problem with them stops the command before it asks anything."""
+
+    def __init__(self, settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
+        loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
+        if loaded is None:
+            fail(problems, wrote_nothing=False)
+        self.settings = loaded[0] if not cases_folder else loaded[0].model_copy(update={"cases_folder": cases_folder})
+        self._loaded: tuple | None = None
+        self._inputs: pipeline.Inputs | None = None
+        lazy.import_waiting(but=WITH_OTHER_LIBRARIES)  # (before two threads use them)
+        self._reader = threading.Thread(target=self._read, args=(settings_file, cases_folder, unit_cost_files),
+                                        name="reading cases", daemon=True)
+        self._reader.start()
+
+    def _read(self, *arguments) -> None:
+        try:
+            self._loaded = ("read", loaded_for_entry(*arguments))
+        except BaseException as error:  # (raised again where the inputs are asked for)
+            self._loaded = ("raised", error)
+
+    def inputs(self) -> pipeline.Inputs:
+        """Every input, once read (waiting for the cases if need be); the first time, stops the
+        command on a problem, or says which case files are left out."""
+        if self._inputs is None:
+            if self._reader.is_alive():
+                click.echo("(Reading the case files: a moment...)", err=True)
+            self._reader.join()
+            outcome, result = self._loaded
+            if outcome == "raised":
+                raise result
+            inputs, others, in_cases = result
+            if inputs is None or others:
+                fail(others, wrote_nothing=False)
+            warn_case_problems(in_cases)
+            self._inputs = inputs
+        return self._inputs
+
+
+def finish_interrupted_import_of(settings_file: str, cases_folder: str | None) -> None:
+    """If an intake import into the cases folder was interrupted, finish or undo it first."""
+    loaded, _ = settings.load(settings_file)
+    folder = cases_folder or (loaded.cases_folder if loaded else None)
+    if folder and import_journal.interrupted(folder):
+        with storage.folder_lock(folder):
+            finish_interrupted_import(folder)
 
 
 def finish_interrupted_import(folder: str) -> None:
@@ -659,11 +720,11 @@ def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
       up2u-cba case new
       up2u-cba case new --resume FILE  # FILE: as named when it could not save
     """
-    inputs, case_problems = load_for_entry(settings_file, cases_folder, unit_cost_files, writes=True)
-    warn_case_problems(case_problems)
-    warn_unsaved(inputs.settings.cases_folder, resume_file)
-    valuer = Valuer(inputs)
+    finish_interrupted_import_of(settings_file, cases_folder)
+    loading = LoadingCases(settings_file, cases_folder, unit_cost_files)
+    warn_unsaved(loading.settings.cases_folder, resume_file)
     if resume_file:
+        inputs = loading.inputs()
         record = resumed_case(resume_file, inputs)
         click.echo(f"Resuming case {record.reference} from {resume_file}.")
         if already_stored(record, inputs):
@@ -671,27 +732,28 @@ def case_new(settings_file, cases_folder, unit_cost_files, resume_file):
             finished(resume_file)
             return
     else:
-        record = enter_new_case(inputs, valuer)
-    path = save_new_case(record, inputs, valuer, resume_file)
+        record = enter_new_case(loading)
+    inputs = loading.inputs()
+    path = save_new_case(record, inputs, Valuer(inputs), resume_file)
     click.echo(f"Saved {path}; it passes the checks `validate` runs.")
     finished(resume_file)
 
 
-def enter_new_case(inputs: pipeline.Inputs, valuer: Valuer) -> models.CaseRecord:
-    """Ask for a new case, question by question."""
-    folder = inputs.settings.cases_folder
+def enter_new_case(loading: LoadingCases) -> models.CaseRecord:
+    """Ask for a new case, question by question (the cases are read meanwhile: ``LoadingCases``)."""
+    settings = loading.settings
+    folder = settings.cases_folder
     click.echo("New case. Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
-    names = [service.name for service in inputs.settings.services]
-    service = inputs.settings.service(choose("Service", names, default=names[0] if len(names) == 1 else None))
+    names = [service.name for service in settings.services]
+    service = settings.service(choose("Service", names, default=names[0] if len(names) == 1 else None))
     locality = choose("Locality", list(service.localities),
                       default=service.localities[0] if len(service.localities) == 1 else None)
     in_use = case_files.known_references(folder)
     suggestion = case_files.next_reference(service, in_use)
 
-    withdrawn = {record.reference.upper(): record.file for record in inputs.withdrawn}
-
     def check_reference(text: str) -> str:
         text = text.strip()
+        withdrawn = {record.reference.upper(): record.file for record in loading.inputs().withdrawn}
         if text.upper() in withdrawn:  # (its file is in use: `case update` would be refused)
             raise ValueError(f"{text} is a withdrawn case's reference ({withdrawn[text.upper()]}): a reference is "
                              f"never used again; take the next free one{f' ({suggestion})' if suggestion else ''}")
@@ -706,6 +768,7 @@ def enter_new_case(inputs: pipeline.Inputs, valuer: Valuer) -> models.CaseRecord
                    default=f"{today:%Y-%m-%d}")
     record = models.CaseRecord(reference=reference, service=service.name, locality=locality,
                                history=(models.StatusEvent(status=models.Status.REFERRED, date=referred),))
+    valuer = Valuer(loading.inputs())
     record = add_events(record, valuer, required=False)
     return finish_completion(record, valuer)
 

@@ -29,3 +29,13 @@ def module(name: str) -> types.ModuleType:
     if parent:  # as an import does: ``from up2u_cba import models`` finds it on the package
         setattr(sys.modules[parent], child, loaded)
     return loaded
+
+
+def import_waiting(but: tuple[str, ...] = ()) -> None:
+    """Import now every module still waiting for its first use, except the modules ``but``
+    names: before a second thread uses them, as importlib's lazy loader is not safe across
+    threads before Python 3.12 (one thread can see a module another is still importing)."""
+    while waiting := [found for name, found in list(sys.modules.items())
+                      if isinstance(found, importlib.util._LazyModule) and name not in but]:
+        for found in waiting:
+            getattr(found, "__name__")  # (any use of a name imports it)
