@@ -122,3 +122,27 @@ def test_chart_names_are_never_taken_for_cell_references(tmp_path, text):
 def test_plain_chart_names_are_left_as_they_are():
     for text in ("Poole", "BCP savings by agency, 2022/23", "Hello! World"):
         assert streamed_sheet.chart_text(text) == text
+
+
+def test_a_workbook_whose_rows_fill_the_disk_leaves_nothing_beside_it(tmp_path):
+    """The rows written out wait in a folder beside the workbook: a write that fails part-way
+    (here a file-size limit, hit by the row data itself) leaves neither it nor the workbook."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from hostile import sample_project, snapshot
+
+    sample_project(tmp_path)
+    before = snapshot(tmp_path)
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run([sys.executable, "-m", "up2u_cba", "report", "--xlsx", "out.xlsx"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120,
+                            preexec_fn=limited)
+    assert result.returncode == 1 and "[cannot-write]" in result.stderr, result.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(os.listdir(tmp_path)) == ["cases", "unit_costs", "up2u-cba.toml"]
