@@ -175,6 +175,8 @@ def test_a_long_unit_cost_description_is_refused_naming_its_row(project):
     ("nested 100,000 deep", "a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
     ("nested tables 100,000 deep", "a = " + "{b = " * 100_000 + "1" + "}" * 100_000 + "\n"),
     ("a 5,000-digit integer", "quantity = " + "9" * 5000 + "\n"),
+    ("a key of 300,000 dotted parts", "a" + ".a" * 300_000 + " = 1\n"),  # (hours to parse: refused first)
+    ("a table name of 300,000 dotted parts", "[" + "a. " * 300_000 + "a]\n"),
     ("not UTF-8", "reference = \"BCP-0001\"\nlocality = \"Pool\xe9\"\n"),
     ("a NUL byte", "reference = \"BCP\x00-0001\"\n"),
 ])

@@ -156,6 +156,16 @@ def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]
     return hashlib.sha256(data).hexdigest(), None
 
 
+def checksum_if_read(path: str) -> str | None:
+    """The checksum of ``path`` as this run read it, or None if it has not read it as text."""
+    return _checksums.get(path)
+
+
+def remember_checksums(checksums: dict[str, str]) -> None:
+    """Keep the checksums of files another process of this run read (``two_readers``)."""
+    _checksums.update(checksums)
+
+
 _checksums: dict[str, str] = {}
 """The checksum of each text file this run has read, by the path it was read by (100,000 case
 files are read once, not again to give each its checksum)."""
@@ -176,6 +186,9 @@ def parse_toml(text: str, path: str, kind: Kind) -> tuple[dict | None, Problem |
         return None, Problem(code="invalid-toml", file=path, message=f"not valid TOML: {message}",
                              hint=f"fix the syntax at the line and column given; {kind.format_hint}")
 
+    if text.count(".") >= LONGEST_DOTTED_KEY and (long_key := _long_dotted_key(text)) is not None:
+        return invalid(f"a dotted key or table name of more than {LONGEST_DOTTED_KEY:,} parts "
+                       f"(at line {text.count(chr(10), 0, long_key) + 1})")
     try:
         return toml_parser.loads(text), None
     except TOML_ERRORS as error:
@@ -188,6 +201,22 @@ def parse_toml(text: str, path: str, kind: Kind) -> tuple[dict | None, Problem |
         return invalid(f"a number of thousands of digits, too long to read{line}")
     except MemoryError:
         return invalid("too large to read")
+
+
+LONGEST_DOTTED_KEY = 1_000
+"""A key of more parts (``a.b.c...``) is refused before parsing: the TOML parser's time grows with
+the square of a key's parts (a 1 MB file of one key would take hours), and no input the tool
+reads has a key of more than a few parts, nor free text that long."""
+_DOTTED_RUN = re.compile(r"(?:[A-Za-z0-9_-]+[ \t]*\.[ \t]*)+")
+
+
+def _long_dotted_key(text: str) -> int | None:
+    """Where a run of more than ``LONGEST_DOTTED_KEY`` dotted parts starts in ``text``, or None.
+    (Each run is matched once, from its start, so the look takes time in proportion to the text.)"""
+    for run in _DOTTED_RUN.finditer(text):
+        if run.group().count(".") >= LONGEST_DOTTED_KEY:
+            return run.start()
+    return None
 
 
 def open_workbook(path: str, kind: Kind, bounds: WorkbookBounds) -> tuple[io.BytesIO | None, Problem | None]:
