@@ -266,7 +266,7 @@ _ADDRESSES = [
     re.compile(rf"(?<![\d£$.,/:-])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][a-z'’-]+\s+){{1,3}}(?:{_STREETS})\b"),
     re.compile(rf"(?<![\d£$.,/:-])\d{{1,4}}[a-z]?,?\s+(?:[a-z'’-]+\s+){{1,2}}(?:{_LOWER_STREETS})\b"),
     # a named street or block without its number: Acacia Avenue, Rose Court (not Crown Court)
-    re.compile(rf"\b[A-Z][a-z'’-]+\s+(?:[A-Z][a-z'’-]+\s+)?"
+    re.compile(r"\b[A-Z][a-z'’-]+\s+(?:[A-Z][a-z'’-]+\s+)?"
                r"(?:Road|Rd|Street|Avenue|Ave|Lane|Crescent|Cres|Court|Gardens|Gdns|Terrace|Tce|Grove|Close|Drive|Mews"
                r"|Square)\b"),
     # a flat or an apartment: Flat 3, flat 3b, Apartment 12
