@@ -1,6 +1,6 @@
 """The report as JSON: a documented, stable schema carrying every figure.
 
-Schema ``up2u-cba/report/1`` (documented in the README). Money in whole pounds is a JSON
+Schema ``up2u-cba/report/2`` (documented in the README). Money in whole pounds is a JSON
 integer; exact decimals that are not whole pounds (quantities, unit values, uprating factors,
 return on investment) are strings, so no figure passes through a float.
 """
@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from up2u_cba.method import calculate, report
 
-SCHEMA = "up2u-cba/report/1"
+SCHEMA = "up2u-cba/report/2"
+"""2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
+net_at_switching_value (issue #11). A report of schema 1 still serves as --changed-since."""
 
 
 def whole(amount: Decimal) -> int:
