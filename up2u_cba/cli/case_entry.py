@@ -328,9 +328,12 @@ class Valuer:
     def __init__(self, inputs: pipeline.Inputs):
         self.inputs = inputs
         self.price_year = inputs.settings.price_year
+        self.lines = calculate.Valuer(inputs.costs, inputs.series, inputs.settings.price_year,
+                                      inputs.settings.assumptions)
+        """One valuer for the command, so that listing 100,000 cases works out each cost's terms once."""
 
     def line(self, record: models.CaseRecord, outcome: models.OutcomeEntry) -> calculate.OutcomeLine:
-        return answer_checks.value_line(record, outcome, self.inputs.settings, self.inputs.costs, self.inputs.series)
+        return self.lines.line(record, outcome)
 
     def total(self, record: models.CaseRecord):
         return sum((self.line(record, outcome).saving for outcome in record.outcomes), models.ZERO)

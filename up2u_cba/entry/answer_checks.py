@@ -127,18 +127,6 @@ def _all_problems(record, settings, costs, series) -> list[Problem]:
     return checks.check(settings, costs, series, [record]) + case_files.record_problems(record, record.file)
 
 
-def value_line(
-    record: models.CaseRecord,
-    outcome: models.OutcomeEntry,
-    settings: models.Settings,
-    costs: dict[str, models.UnitCost],
-    series: deflators.DeflatorSeries,
-) -> calculate.OutcomeLine:
-    """One outcome line valued exactly as the report values it: the settings' price year,
-    deflator series and assumptions."""
-    return calculate.value_line(record, outcome, costs, series, settings.price_year, settings.assumptions)
-
-
 def value_case(
     record: models.CaseRecord,
     settings: models.Settings,

@@ -464,7 +464,7 @@ class Valuer:
             unit_value=cost.fiscal.amount,
             price_year=cost.fiscal.price_year,
             uprating_factor=terms.factor,
-            saving=models.whole_pounds(cost.fiscal.amount * terms.factor * outcome.quantity * years),  # (gross_saving)
+            saving=gross_saving(outcome, cost, self.series, self.price_year, green_book),
             agency=terms.agency,
             agency_proportions=terms.proportions,
             theme=terms.theme,
