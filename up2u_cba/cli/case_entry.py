@@ -79,10 +79,11 @@ def loaded_for_entry(settings_file: str, cases_folder: str | None, unit_cost_fil
     if inputs is None:
         return None, problems, []
     folder = os.path.abspath(inputs.settings.cases_folder)
-    in_cases = [problem for problem in problems
-                if problem.code == "missing-folder" and os.path.abspath(problem.file) == folder
-                or problem.file and os.path.abspath(problem.file).startswith(folder + os.sep)]
-    others = [problem for problem in problems if problem not in in_cases]
+    in_folder = [problem.code == "missing-folder" and os.path.abspath(problem.file) == folder
+                 or bool(problem.file) and os.path.abspath(problem.file).startswith(folder + os.sep)
+                 for problem in problems]
+    in_cases = [problem for problem, inside in zip(problems, in_folder) if inside]
+    others = [problem for problem, inside in zip(problems, in_folder) if not inside]  # (one pass: 100,000 at scale)
     broken = {os.path.abspath(problem.file) for problem in in_cases}
     readable = [case for case in inputs.cases if os.path.abspath(case.file) not in broken]
     return dataclasses.replace(inputs, cases=readable), others, [problem for problem in in_cases
