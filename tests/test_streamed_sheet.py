@@ -146,3 +146,23 @@ def test_a_workbook_whose_rows_fill_the_disk_leaves_nothing_beside_it(tmp_path):
     assert result.returncode == 1 and "[cannot-write]" in result.stderr, result.stderr
     assert snapshot(tmp_path) == before
     assert sorted(os.listdir(tmp_path)) == ["cases", "unit_costs", "up2u-cba.toml"]
+
+
+def test_run_info_reads_back_a_file_name_that_looks_like_an_escape(tmp_path):
+    """Text such as ``_x0041_`` is stored escaped (Excel would show it as ``A`` otherwise); the
+    input files an earlier report lists (``--changed-since REPORT``) read back as they were named."""
+    from conftest import SETTINGS
+    from up2u_cba import pipeline
+    from up2u_cba.method import changed_since
+    from up2u_cba.method import report as report_
+    from up2u_cba.outputs import render_xlsx
+
+    result = pipeline.run(str(SETTINGS))
+    named = [report_.InputFile(path="unit_costs/local_x0041_costs.csv", sha256="0" * 64),
+             report_.InputFile(path="cases/BCP/BCP-0001.toml", sha256="1" * 64)]
+    path = tmp_path / "report.xlsx"
+    render_xlsx.write(result.model_copy(update={"inputs": tuple(named)}), str(path))
+    with zipfile.ZipFile(path) as archive:
+        assert "local_x005F_x0041_costs.csv" in archive.read("xl/worksheets/sheet14.xml").decode("utf-8")
+    found, problem = render_xlsx.read_run_info(str(path), changed_since.REPORT_FILE)
+    assert problem is None and found[1] == named

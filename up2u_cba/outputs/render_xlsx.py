@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import hashlib
 import itertools
+import re
 import typing
 import zipfile
 
@@ -992,7 +993,7 @@ def read_run_info(path: str, kind) -> tuple[tuple[datetime.datetime, list[report
             elif label == "Input file" and value == "SHA-256":
                 listing = True
             elif listing and isinstance(label, str) and isinstance(value, str):
-                inputs.append(report.InputFile(path=label, sha256=value))
+                inputs.append(report.InputFile(path=_as_written(label), sha256=value))
             elif listing:
                 break
         if made is not None:
@@ -1000,6 +1001,17 @@ def read_run_info(path: str, kind) -> tuple[tuple[datetime.datetime, list[report
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError, OverflowError):
         pass
     return None, refused
+
+
+_ESCAPED_ESCAPE = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)")
+
+
+def _as_written(text: str) -> str:
+    """Text of a cell this module wrote, as it was written: a file name holding what reads as an
+    escape (``a_x0041_.csv``) is stored with its underscore escaped (``a_x005F_x0041_.csv``, as
+    Excel shows it) and openpyxl reads that back undecoded. (Workbooks written before XlsxWriter
+    stored such text bare, and never hold the escaped form.)"""
+    return _ESCAPED_ESCAPE.sub(r"\1", text)
 
 
 def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
