@@ -34,7 +34,7 @@ import re
 from decimal import Decimal
 
 from up2u_cba import models
-from up2u_cba.inputs import dates, input_files, privacy
+from up2u_cba.inputs import dates, input_files, privacy, two_readers
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba.problems import Problem, counted, kind_of, shown
 
@@ -108,12 +108,15 @@ def load(folder: str) -> tuple[list[models.CaseRecord], list[Problem]]:
                             hint="check cases in the settings file, or pass --cases FOLDER")]
     records: list[models.CaseRecord] = []
     paths, problems = _walk(folder)
-    for path in paths:
-        record, file_problems = load_file(path, partial=True)
+    for record, file_problems in two_readers.read_all(paths, _load_partly):
         problems.extend(file_problems)
         if record is not None:
             records.append(record)
     return records, problems
+
+
+def _load_partly(path: str) -> tuple[models.CaseRecord | None, list[Problem]]:
+    return load_file(path, partial=True)
 
 
 def load_file(path: str, partial: bool = False) -> tuple[models.CaseRecord | None, list[Problem]]:
