@@ -199,6 +199,10 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.toml")):
 """
 """Parsing every case file with tomllib alone: the floor of loading them."""
 
+TOOLS_PARSER = PARSE_FLOOR.replace("import pathlib, sys, tomllib", "import pathlib, sys, tomli as tomllib")
+"""The same with the parser the tool reads case files with (tomli, tomllib's own compiled): shown
+beside the floor, which stays tomllib's, so the ratios compare with those of earlier versions."""
+
 OPENPYXL_FLOOR = """
 import json, sys, openpyxl
 sheets = json.load(open(sys.argv[1], encoding="utf-8"))
@@ -238,6 +242,8 @@ def run(folder: pathlib.Path, repeat: int) -> list[tuple[str, float, float]]:
     try:
         workbook = scratch / "report.xlsx"
         plan = [("parse floor: tomllib alone", [sys.executable, "-c", PARSE_FLOOR, str(folder / "cases")]),
+                *([("parse: tomli alone (the tool's parser)", [sys.executable, "-c", TOOLS_PARSER, str(folder / "cases")])]
+                  if _installed("tomli") else []),
                 ("--help", TOOL + ["--help"]),
                 ("validate", TOOL + ["validate"]),
                 ("report (text)", TOOL + ["report"]),
