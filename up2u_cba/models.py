@@ -427,6 +427,12 @@ _GIVEN: dict[tuple, set[str]] = {}
 changed in place: pydantic copies the set before changing a copy's (``model_copy``)."""
 
 
+def to_pence(amount: Decimal) -> Decimal:
+    """Pounds and pence, a half penny up (640.825 -> 640.83), taken to 6 places first as
+    ``whole_pounds`` does: how every unit value is shown."""
+    return amount.quantize(CLEAN, rounding=decimal.ROUND_HALF_UP).quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
 def whole_pounds(amount: Decimal) -> Decimal:
     """Round to whole pounds, half up (0.5 -> 1), as every outcome line is rounded."""
     return amount.quantize(CLEAN, rounding=decimal.ROUND_HALF_UP).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)

@@ -389,7 +389,7 @@ def _part_described(cost: models.UnitCost, series: deflators.DeflatorSeries, pri
     if year in series.index and price_year in series.index:
         amount, year = amount * series.factor(year, price_year), price_year
     unit = cost.unit.strip().lower() or "per unit"
-    return f"{cost.code} (£{amount:,.2f} {unit} at {year} prices)"
+    return f"{cost.code} (£{models.to_pence(amount):,} {unit} at {year} prices)"
 
 
 def _check_plausible(case: models.CaseRecord, costs: dict[str, models.UnitCost],

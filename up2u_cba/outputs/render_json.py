@@ -7,6 +7,7 @@ return on investment) are strings, so no figure passes through a float.
 
 from __future__ import annotations
 
+import decimal
 import json
 from decimal import Decimal
 
@@ -25,6 +26,14 @@ def whole(amount: Decimal) -> int:
 
 def exact(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def ratio(value: Decimal) -> str:
+    """A ratio (pounds per £1 spent) as a string of 2 decimals, as it is meant: "2.20", not "2.2"."""
+    return f"{value.quantize(RATIO_PLACES, rounding=decimal.ROUND_HALF_UP)}"
+
+
+RATIO_PLACES = Decimal("0.01")
 
 
 def maybe(render, value: Decimal | None):
@@ -66,7 +75,7 @@ def to_data(result: report.Report) -> dict:
              "total_saving": whole(row.total_saving), "prudent_saving": whole(row.prudent_saving),
              "spend": None if row.spend is None else whole(row.spend),
              "net_saving": None if row.net_saving is None else whole(row.net_saving),
-             "return_on_investment": None if row.return_on_investment is None else exact(row.return_on_investment)}
+             "return_on_investment": maybe(ratio, row.return_on_investment)}
             for row in result.years
         ],
         "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
@@ -76,7 +85,7 @@ def to_data(result: report.Report) -> dict:
 
 def headline_data(headline) -> dict:
     return {"prudent_total": whole(headline.prudent_total), "net_saving": whole(headline.net_saving),
-            "return_on_investment": exact(headline.return_on_investment)}
+            "return_on_investment": ratio(headline.return_on_investment)}
 
 
 def service_data(summary: calculate.ServiceSummary) -> dict:
@@ -90,15 +99,15 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "spend_set": summary.spend is not None,
         "spend": maybe(whole, summary.spend),
         "net_saving": maybe(whole, summary.net_saving),
-        "return_on_investment": maybe(exact, summary.return_on_investment),
+        "return_on_investment": maybe(ratio, summary.return_on_investment),
         "average_saving": whole(summary.average_saving),
         "prudent": {
             "total_saving": whole(summary.prudent_total),
             "net_saving": maybe(whole, summary.prudent_net_saving),
-            "financial_return": maybe(exact, summary.financial_return),
+            "financial_return": maybe(ratio, summary.financial_return),
             "by_value_type": {name: whole(amount) for name, amount in summary.prudent_by_value_type.items()},
             "public_value": whole(summary.public_value),
-            "public_value_ratio": maybe(exact, summary.public_value_ratio),
+            "public_value_ratio": maybe(ratio, summary.public_value_ratio),
             "net_present_budget_impact": maybe(whole, summary.prudent_net_saving),
             "payback_months": summary.payback_months,
             "by_agency": [{"agency": name, "saving": whole(amount)} for name, amount in summary.prudent_by_agency.items()],

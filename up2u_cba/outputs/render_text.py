@@ -190,8 +190,8 @@ def render_unit_costs(result: report.Report) -> str:
 
 
 def pounds_exact(amount: Decimal) -> str:
-    """Pounds and pence, for unit values: £2,095.17."""
-    return f"£{amount:,.2f}"
+    """Pounds and pence, for unit values: £2,095.17; a half penny up (£640.825 is £640.83)."""
+    return f"£{models.to_pence(amount):,}"
 
 
 def render_case_only(case: calculate.CaseValuation, price_year: models.FinancialYear) -> str:
