@@ -21,6 +21,7 @@ cost_search = lazy.module("up2u_cba.entry.cost_search")
 gmca = lazy.module("up2u_cba.inputs.gmca")
 unit_costs = lazy.module("up2u_cba.inputs.unit_costs")
 sensitivity = lazy.module("up2u_cba.method.sensitivity")
+render_csv = lazy.module("up2u_cba.outputs.render_csv")
 render_json = lazy.module("up2u_cba.outputs.render_json")
 render_text = lazy.module("up2u_cba.outputs.render_text")
 render_xlsx = lazy.module("up2u_cba.outputs.render_xlsx")
@@ -44,8 +45,12 @@ def main() -> None:
 @click.option("--year", metavar="YYYY/YY", help="Financial year, e.g. 2022/23 (default: the latest year with a completed case).")
 @click.option("--service", metavar="NAME",
               help="One service only, e.g. BCP (default: every service with spend or completed cases that year).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="What to print.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True,
+              help="What to print: the report as text or JSON, or its outcome lines as CSV (one row per line, with "
+                   "its case, code, unit value, uprating, saving and prudent saving; safe to open in Excel).")
+@click.option("--quiet", is_flag=True, help="Print nothing but problems and where the workbook was written "
+              "(with --xlsx: the workbook alone).")
 @click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
               help="Also write the Excel workbook for commissioners here.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
@@ -62,7 +67,7 @@ def main() -> None:
               help="Leave the sensitivity analysis out of the JSON and the workbook (its sheet says so), and do "
                    "not compute it: quicker on many cases. The text report never shows it (see `up2u-cba "
                    "sensitivity`), so it is computed only for --format json or --xlsx.")
-def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, xlsx_path, overwrite,
+def report(settings_file, cases_folder, unit_cost_files, year, service, output_format, quiet, xlsx_path, overwrite,
            changed_since, publish, no_sensitivity):
     """Print the year-end savings report, and write it as a workbook with --xlsx.
 
@@ -76,6 +81,7 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     Example:
       up2u-cba report --year 2022/23 --service BCP --xlsx bcp-2022-23.xlsx
       up2u-cba report --year 2022/23 --changed-since bcp-2022-23.xlsx
+      up2u-cba report --year 2022/23 --format csv > bcp-2022-23-lines.csv
     """
     if publish and not xlsx_path:
         fail([problems_.Problem(code="publish-needs-xlsx", file="", where="--publish",
@@ -103,7 +109,9 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
     if xlsx_path:
         with storage.writing(xlsx_path, "--xlsx"):
             render_xlsx.write(result, xlsx_path, publish=publish)
-    click.echo(render_json.render(result) if output_format == "json" else render_text.render(result), nl=False)
+    if not quiet:
+        renderer = {"json": render_json, "csv": render_csv}.get(output_format, render_text)
+        click.echo(renderer.render(result), nl=False)
     if xlsx_path:
         click.echo(f"Workbook written to {xlsx_path}", err=True)
 

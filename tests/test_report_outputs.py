@@ -1,0 +1,84 @@
+"""Numbers shown as they are meant, and the outputs an analyst asked for (issue #12, deliverables
+5 and 6, in part): ratios in the JSON always with 2 decimals ("0.80", not "0.8"), a half penny
+rounded up wherever pence are shown (£640.825 is £640.83), the outcome lines as CSV safe to open
+in Excel, and a workbook written without printing the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from hostile import invoke, sample_project
+
+HALF_PENNY = ("BCP-HP1,Health,HEALTH,ALCOHOL MISUSE,A cost of a half penny,Per person,NHS,,640.825,2018/19,"
+              ",,,,Invented for a test,A,,,,\n")
+
+
+def test_every_ratio_in_the_json_report_has_two_decimals(tmp_path):
+    settings = sample_project(tmp_path)
+    result = invoke("report", "--format", "json", "--settings", settings)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    ratios = [summary["return_on_investment"] for summary in data["services"]]
+    ratios += [summary["prudent"][key] for summary in data["services"] for key in ("financial_return",
+                                                                                   "public_value_ratio")]
+    ratios += [row["return_on_investment"] for row in data["years"]]
+    ratios += [item["central"]["return_on_investment"] for item in data["sensitivity"]]
+    ratios += [row[side]["return_on_investment"] for item in data["sensitivity"] for row in item["assumptions"]
+               for side in ("at_low", "at_high")]
+    ratios = [ratio for ratio in ratios if ratio is not None]
+    assert len(ratios) > 10
+    assert [ratio for ratio in ratios if not re.fullmatch(r"-?\d+\.\d\d", ratio)] == []
+    assert any(ratio.endswith("0") for ratio in ratios)  # (one that normalising would have cut short)
+
+
+def test_a_half_penny_is_shown_rounded_up(tmp_path):
+    settings = sample_project(tmp_path)
+    with open(tmp_path / "unit_costs" / "bcp-local.csv", "a", encoding="utf-8") as handle:
+        handle.write(HALF_PENNY)
+    result = invoke("costs", "show", "BCP-HP1", "--settings", settings)
+    assert result.exit_code == 0, result.output
+    assert "£640.83" in result.output and "£640.82" not in result.output
+    found = invoke("costs", "search", "half penny", "--settings", settings)
+    assert "£640.83" in found.output and "£640.82" not in found.output, found.output
+
+
+def _lines_csv(settings, *options):
+    result = invoke("report", "--format", "csv", *options, "--settings", settings)
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.output)))
+
+
+def test_the_outcome_lines_as_csv_add_up_to_the_report(tmp_path):
+    """issue #12, deliverable 6 in part: `report --format csv`, one row per outcome line."""
+    settings = sample_project(tmp_path)
+    rows = _lines_csv(settings)
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
+    for summary in data["services"]:
+        mine = [row for row in rows if row["service"] == summary["service"]]
+        assert len(mine) == sum(len(case["lines"]) for case in summary["cases"])
+        assert sum(int(row["saving"]) for row in mine) == summary["total_saving"]
+        assert sum(int(row["prudent_saving"]) for row in mine) == summary["prudent"]["total_saving"]
+        assert {row["year"] for row in mine} == {summary["year"]}
+    assert all(row["code"] and row["price_year"] and row["uprating_factor"] for row in rows)
+
+
+def test_text_in_the_csv_that_a_spreadsheet_would_run_is_quoted(tmp_path):
+    settings = sample_project(tmp_path)
+    path = tmp_path / "cases" / "BCP" / "BCP-0016.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('evidence = "', 'evidence = "=HYPERLINK(1)', 1), encoding="utf-8")
+    rows = [row for row in _lines_csv(settings) if row["reference"] == "BCP-0016"]
+    assert rows and rows[0]["evidence"].startswith("'=HYPERLINK(1)")
+    assert not any(value.startswith(("=", "+", "@")) for row in rows for value in row.values())
+
+
+def test_quiet_writes_the_workbook_and_prints_no_report(tmp_path):
+    settings = sample_project(tmp_path)
+    workbook = tmp_path / "out.xlsx"
+    result = invoke("report", "--quiet", "--xlsx", workbook, "--settings", settings)
+    assert result.exit_code == 0, result.output
+    assert workbook.exists()
+    assert "Up2U cost-benefit analysis" not in result.output and "Workbook written to" in result.output
