@@ -10,6 +10,8 @@ import io
 import json
 import re
 
+import pytest
+
 from hostile import invoke, sample_project
 
 HALF_PENNY = ("BCP-HP1,Health,HEALTH,ALCOHOL MISUSE,A cost of a half penny,Per person,NHS,,640.825,2018/19,"
@@ -82,3 +84,31 @@ def test_quiet_writes_the_workbook_and_prints_no_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert workbook.exists()
     assert "Up2U cost-benefit analysis" not in result.output and "Workbook written to" in result.output
+
+
+def test_prudent_is_said_to_equal_gross_where_no_assumption_moves_a_line(tmp_path):
+    """issue #12, deliverable 3 in part: the sample sets no assumption and has no line lasting
+    beyond a year, so its prudent figures are the gross ones, and the reports say so."""
+    settings = sample_project(tmp_path)
+    text = invoke("report", "--settings", settings).output
+    assert "Prudent equals gross for BCP in 2022/23" in text and "not a conservative estimate" in text
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
+    assert [summary["prudent"]["adjusted"] for summary in data["services"]] == [False, False]
+
+
+@pytest.mark.parametrize("change", ["deadweight", "a line of two years"])
+def test_prudent_is_not_said_to_equal_gross_once_anything_moves_a_line(tmp_path, change):
+    settings = sample_project(tmp_path)
+    if change == "deadweight":
+        with open(settings, "a", encoding="utf-8") as handle:
+            handle.write('\n[assumptions.deadweight]\ndefault = 0.1\nnote = "a test"\n')
+    else:  # (the default discount rate reduces its second year)
+        path = tmp_path / "cases" / "BCP" / "BCP-0016.toml"
+        text = path.read_text(encoding="utf-8")
+        assert "years = " not in text
+        path.write_text(text.replace("quantity = 4\n", "quantity = 4\nyears = 2\n", 1), encoding="utf-8")
+    text = invoke("report", "--settings", settings).output
+    assert "Prudent equals gross for BCP" not in text
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
+    assert data["services"][0]["prudent"]["adjusted"] is True
+    assert data["services"][0]["prudent"]["total_saving"] < data["services"][0]["total_saving"]

@@ -1,9 +1,10 @@
 """Green Book assumptions: what turns a gross saving into a prudent one.
 
 Read from the ``[assumptions]`` and ``[sensitivity]`` tables of the settings file. Every
-default changes nothing (no deadweight, full attribution, no optimism bias, no drop-off, full
-cashability), so gross and prudent agree until a user sets something; only benefits lasting more
-than a year are discounted (3.5% a year, the Green Book rate). Each assumption carries a note of
+default but the discount rate changes nothing (no deadweight, full attribution, no optimism bias,
+no drop-off, full cashability): benefits lasting more than a year are discounted (3.5% a year,
+the Green Book rate), so gross and prudent agree until a user sets something only where no line
+lasts longer (``calculate.ServiceSummary.prudent_adjusted`` says which). Each assumption carries a note of
 where it came from, shown in every report. Example::
 
     [assumptions.deadweight]          # share of the outcome that would have happened anyway

@@ -190,6 +190,15 @@ class ServiceSummary(pydantic.BaseModel):
         return len(self.cases)
 
     @property
+    def prudent_adjusted(self) -> bool:
+        """Whether any Green Book assumption moves any line of the year: a deadweight, an
+        attribution below 100%, an optimism bias, or a benefit beyond a year that drop-off or
+        discounting reduces. Where none does, the prudent figures are the gross ones, not a
+        conservative estimate, and every report says so."""
+        return any(line.deadweight or line.attribution != 1 or line.optimism_bias or line.years_factor != line.years
+                   for line in self.lines)
+
+    @property
     def total_saving(self) -> Decimal:
         return sum((case.total for case in self.cases), models.ZERO)
 

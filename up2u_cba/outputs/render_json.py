@@ -104,6 +104,7 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "prudent": {
             "total_saving": whole(summary.prudent_total),
             "net_saving": maybe(whole, summary.prudent_net_saving),
+            "adjusted": summary.prudent_adjusted,
             "financial_return": maybe(ratio, summary.financial_return),
             "by_value_type": {name: whole(amount) for name, amount in summary.prudent_by_value_type.items()},
             "public_value": whole(summary.public_value),

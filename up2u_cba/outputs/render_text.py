@@ -79,6 +79,8 @@ def render_service(summary: calculate.ServiceSummary) -> str:
         parts.append(render_case(case))
     parts.append(f"{summary.service} totals, cases completed in {year}")
     parts.append(render_totals(summary))
+    if not summary.prudent_adjusted and summary.lines:
+        parts.append(NOTHING_DEDUCTED.format(service=summary.service, year=year))
     parts.append(breakdown("Savings by agency", "Agency", summary.by_agency, summary.prudent_by_agency))
     parts.append(breakdown("Savings by locality", "Locality", summary.by_locality, summary.prudent_by_locality))
     parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme, summary.prudent_by_theme))
@@ -86,6 +88,13 @@ def render_service(summary: calculate.ServiceSummary) -> str:
     parts.append(render_measures(summary))
     parts.append(breakdown("Cashable fiscal savings by agency", "Agency", summary.cashable_by_agency))
     return "\n\n".join(parts)
+
+
+NOTHING_DEDUCTED = (
+    "Prudent equals gross for {service} in {year}: no Green Book adjustment applies to any of its lines (no "
+    "deadweight, attribution below 100% or optimism bias is set, and no benefit lasts beyond a year to be reduced by "
+    "drop-off or discounting), "
+    "so the prudent figures are not a conservative estimate. Set the assumptions in the settings file to make one.")
 
 
 def render_participants(table_: calculate.ParticipantTable, service: str) -> str:
