@@ -112,3 +112,46 @@ def test_prudent_is_not_said_to_equal_gross_once_anything_moves_a_line(tmp_path,
     data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
     assert data["services"][0]["prudent"]["adjusted"] is True
     assert data["services"][0]["prudent"]["total_saving"] < data["services"][0]["total_saving"]
+
+
+def test_cost_per_completer_and_completion_rate_beside_the_savings(tmp_path):
+    """issue #12, deliverable 6 in part. The sample's BCP year: 20 completed, 20 closed (8
+    disengaged or on hold, 9 no contact, 3 not suitable), spend £90,000."""
+    settings = sample_project(tmp_path)
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
+    bcp = data["services"][0]
+    rows = {row["category"]: row["total"] for row in bcp["participants"]["rows"]}
+    ended = rows["Successful completers"] + rows["Disengaged or on hold"] + rows["No contact / no engagement"] + \
+        rows["Not suitable for programme"]
+    assert (bcp["cost_per_completer"], bcp["ended"], bcp["completion_rate"]) == (4500, ended, "0.5000") == \
+        (90000 // 20, 40, "0.5000")
+    text = invoke("report", "--service", "BCP", "--settings", settings).output
+    assert re.search(r"Cost per completed case .*\| +£4,500 \|", text)
+    assert "20 of 40 (50.0%)" in text
+
+
+def test_all_services_together_where_the_report_covers_several(tmp_path):
+    settings = sample_project(tmp_path)
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
+    together, services = data["all_services"], data["services"]
+    assert together["services"] == [summary["service"] for summary in services] == ["BCP", "Dorset"]
+    for key in ("completers", "total_saving", "spend", "ended"):
+        assert together[key] == sum(summary[key] for summary in services), key
+    assert together["prudent"]["total_saving"] == sum(summary["prudent"]["total_saving"] for summary in services)
+    assert together["net_saving"] == together["total_saving"] - together["spend"]
+    assert together["return_on_investment"] == f"{together['total_saving'] / together['spend']:.2f}"
+    assert "== All services (BCP and Dorset), 2022/23 ==" in invoke("report", "--settings", settings).output
+    one = json.loads(invoke("report", "--service", "BCP", "--format", "json", "--settings", settings).output)
+    assert one["all_services"] is None
+
+
+def test_all_services_sets_nothing_against_spend_while_one_service_has_none(tmp_path):
+    settings = sample_project(tmp_path)
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace('spend = { "2022/23" = 45000 }', "spend = {}"), encoding="utf-8")
+    data = json.loads(invoke("report", "--format", "json", "--settings", settings).stdout)
+    together = data["all_services"]
+    assert together["spend_set"] is False
+    assert (together["spend"], together["net_saving"], together["return_on_investment"],
+            together["cost_per_completer"]) == (None, None, None, None)
+    assert together["total_saving"] == sum(summary["total_saving"] for summary in data["services"])

@@ -139,6 +139,8 @@ _CLOSURE_ROWS = {
     models.ClosureReason.OTHER: "Other closure",
 }
 OTHER_CLOSURE = "Other closure"
+CLOSURE_ROWS = frozenset(_CLOSURE_ROWS.values())
+"""The participant rows of cases closed in the year."""
 """The row for cases closed for a reason the published table has no row for (moved away, in
 custody, other): after the published rows, and only in a year that has such a closure, so the
 published table keeps its shape."""
@@ -214,7 +216,24 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def average_saving(self) -> Decimal:
         """Total saving per completed case, whole pounds half up (0 with no completions)."""
-        return models.whole_pounds(self.total_saving / self.completers) if self.completers else models.ZERO
+        return average(self.total_saving, self.completers)
+
+    @property
+    def cost_per_completer(self) -> Decimal | None:
+        """Spend per completed case, whole pounds half up; None while spend is not set or none completed."""
+        return cost_per_completer(self.spend, self.completers)
+
+    @property
+    def ended(self) -> int:
+        """Cases that ended in the year: completed, or closed (every closure row of the participant table)."""
+        return self.completers + sum(self.participants.total(row) for row in self.participants.rows
+                                     if row in CLOSURE_ROWS)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        """The share of the cases that ended in the year that completed (``ended``), to 4 places;
+        None when none ended."""
+        return completion_rate(self.completers, self.ended)
 
     @property
     def by_agency(self) -> dict[str, Decimal]:
@@ -248,7 +267,7 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def prudent_average(self) -> Decimal:
         """Prudent saving per completed case, whole pounds half up (0 with no completions)."""
-        return models.whole_pounds(self.prudent_total / self.completers) if self.completers else models.ZERO
+        return average(self.prudent_total, self.completers)
 
     @property
     def prudent_net_saving(self) -> Decimal | None:
@@ -345,6 +364,23 @@ def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
     places first, as the workbook's formula does)."""
     ratio = (amount / spend).quantize(Decimal("0.00000001"), rounding=decimal.ROUND_HALF_UP)
     return ratio.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+def average(saving: Decimal, completers: int) -> Decimal:
+    """Saving per completed case, whole pounds half up (0 with no completions)."""
+    return models.whole_pounds(saving / completers) if completers else models.ZERO
+
+
+def cost_per_completer(spend: Decimal | None, completers: int) -> Decimal | None:
+    """Spend per completed case, whole pounds half up; None while spend is not set or none completed."""
+    return None if spend is None or not completers else models.whole_pounds(spend / completers)
+
+
+def completion_rate(completers: int, ended: int) -> Decimal | None:
+    """``completers`` as a share of the cases that ended, to 4 places half up; None when none ended."""
+    if not ended:
+        return None
+    return (Decimal(completers) / ended).quantize(Decimal("0.0001"), rounding=decimal.ROUND_HALF_UP)
 
 
 def _largest_first(totals: dict[str, Decimal]) -> dict[str, Decimal]:

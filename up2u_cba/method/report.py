@@ -153,6 +153,86 @@ class Report(pydantic.BaseModel):
     changed_since: ChangedSince | None = None
     """The cases changed since a moment, when asked for (``--changed-since``)."""
 
+    @property
+    def all_services(self) -> AllServices | None:
+        """The services together, where the report covers more than one; else None."""
+        return AllServices(services=self.services) if len(self.services) > 1 else None
+
+
+class AllServices(pydantic.BaseModel):
+    """The report's services together, for a council that runs several: the same headline
+    figures as one service's (``calculate.ServiceSummary``), each the exact sum of the
+    services' or worked out from those sums. Figures set against spend are not available
+    unless every service's spend is set."""
+
+    model_config = _FROZEN
+
+    services: tuple[calculate.ServiceSummary, ...]
+
+    @property
+    def service(self) -> str:
+        """The services' names, as a label: ``BCP and Dorset``."""
+        names = [summary.service for summary in self.services]
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def year(self) -> models.FinancialYear:
+        return self.services[0].year
+
+    @property
+    def completers(self) -> int:
+        return sum(summary.completers for summary in self.services)
+
+    @property
+    def ended(self) -> int:
+        return sum(summary.ended for summary in self.services)
+
+    @property
+    def total_saving(self) -> Decimal:
+        return sum((summary.total_saving for summary in self.services), models.ZERO)
+
+    @property
+    def prudent_total(self) -> Decimal:
+        return sum((summary.prudent_total for summary in self.services), models.ZERO)
+
+    @property
+    def spend(self) -> Decimal | None:
+        if any(summary.spend is None for summary in self.services):
+            return None
+        return sum((summary.spend for summary in self.services), models.ZERO)
+
+    @property
+    def net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.total_saving - self.spend
+
+    @property
+    def prudent_net_saving(self) -> Decimal | None:
+        return None if self.spend is None else self.prudent_total - self.spend
+
+    @property
+    def return_on_investment(self) -> Decimal | None:
+        return None if self.spend is None else calculate.per_pound(self.total_saving, self.spend)
+
+    @property
+    def financial_return(self) -> Decimal | None:
+        return None if self.spend is None else calculate.per_pound(self.prudent_total, self.spend)
+
+    @property
+    def average_saving(self) -> Decimal:
+        return calculate.average(self.total_saving, self.completers)
+
+    @property
+    def prudent_average(self) -> Decimal:
+        return calculate.average(self.prudent_total, self.completers)
+
+    @property
+    def cost_per_completer(self) -> Decimal | None:
+        return calculate.cost_per_completer(self.spend, self.completers)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return calculate.completion_rate(self.completers, self.ended)
+
 
 SPEND_NOT_SET = "not yet set"
 """How every rendering shows a spend the settings do not give for the report's year."""

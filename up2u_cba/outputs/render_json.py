@@ -54,6 +54,7 @@ def to_data(result: report.Report) -> dict:
         "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
                   "each line rounded to whole pounds half up; totals are sums of lines",
         "services": [service_data(summary) for summary in result.services],
+        "all_services": all_services_data(result.all_services),
         "assumptions": [{"assumption": name, "value": value, "source": note}
                         for name, value, note in result.green_book.notes()],
         "sensitivity": [
@@ -88,6 +89,27 @@ def headline_data(headline) -> dict:
             "return_on_investment": ratio(headline.return_on_investment)}
 
 
+def completion_data(summary: calculate.ServiceSummary | report.AllServices) -> dict:
+    """Cost per completed case, and the completion rate with what it is a share of."""
+    return {"cost_per_completer": maybe(whole, summary.cost_per_completer),
+            "ended": summary.ended,
+            "completion_rate": maybe(lambda share: f"{share}", summary.completion_rate)}
+
+
+def all_services_data(together: report.AllServices | None) -> dict | None:
+    if together is None:
+        return None
+    return {"services": [summary.service for summary in together.services], "year": str(together.year),
+            "completers": together.completers, "total_saving": whole(together.total_saving),
+            "spend_set": together.spend is not None, "spend": maybe(whole, together.spend),
+            "net_saving": maybe(whole, together.net_saving),
+            "return_on_investment": maybe(ratio, together.return_on_investment),
+            "average_saving": whole(together.average_saving), **completion_data(together),
+            "prudent": {"total_saving": whole(together.prudent_total),
+                        "net_saving": maybe(whole, together.prudent_net_saving),
+                        "financial_return": maybe(ratio, together.financial_return)}}
+
+
 def service_data(summary: calculate.ServiceSummary) -> dict:
     table = summary.participants
     return {
@@ -101,6 +123,7 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         "net_saving": maybe(whole, summary.net_saving),
         "return_on_investment": maybe(ratio, summary.return_on_investment),
         "average_saving": whole(summary.average_saving),
+        **completion_data(summary),
         "prudent": {
             "total_saving": whole(summary.prudent_total),
             "net_saving": maybe(whole, summary.prudent_net_saving),

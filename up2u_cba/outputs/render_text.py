@@ -56,6 +56,10 @@ def render(result: report.Report) -> str:
     ]
     for summary in result.services:
         parts.append(render_service(summary))
+    if result.all_services is not None:
+        together = result.all_services
+        parts.append(f"== All services ({together.service}), {result.year} ==")
+        parts.append(render_totals(together))
     if len({row.year for row in result.years}) > 1:
         parts.append(render_years(result))
     parts.append(render_assumptions(result.green_book))
@@ -97,6 +101,19 @@ NOTHING_DEDUCTED = (
     "so the prudent figures are not a conservative estimate. Set the assumptions in the settings file to make one.")
 
 
+def per_completer(summary: calculate.ServiceSummary | report.AllServices) -> str:
+    if summary.spend is None:
+        return report.NOT_AVAILABLE
+    return "no completed case" if summary.cost_per_completer is None else pounds(summary.cost_per_completer)
+
+
+def rate(summary: calculate.ServiceSummary | report.AllServices) -> str:
+    """``20 of 48 (41.7%)``; ``none ended`` when no case completed or closed in the year."""
+    if summary.completion_rate is None:
+        return "none ended"
+    return f"{summary.completers} of {summary.ended} ({summary.completion_rate * 100:.1f}%)"
+
+
 def render_participants(table_: calculate.ParticipantTable, service: str) -> str:
     headers = ["Category of participant", *table_.localities, f"{service} total"]
     rows = [
@@ -112,7 +129,7 @@ def render_case(case: calculate.CaseValuation) -> str:
     return table(["Action", "Saving", "Prudent"], rows)
 
 
-def render_totals(summary: calculate.ServiceSummary) -> str:
+def render_totals(summary: calculate.ServiceSummary | report.AllServices) -> str:
     rows = [
         [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
          pounds(summary.prudent_total)],
@@ -123,6 +140,8 @@ def render_totals(summary: calculate.ServiceSummary) -> str:
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
         ["Completed cases", str(summary.completers), str(summary.completers)],
         ["Average saving per completed case", pounds(summary.average_saving), pounds(summary.prudent_average)],
+        ["Cost per completed case (spend / completed cases)", per_completer(summary), per_completer(summary)],
+        ["Completion rate (completed / completed or closed in the year)", rate(summary), rate(summary)],
     ]
     return table(["Measure", "Gross", "Prudent"], rows)
 
