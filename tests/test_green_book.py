@@ -213,16 +213,20 @@ def exact_net_saving(summary) -> Decimal:
                Decimal(0)) - summary.spend
 
 
-@pytest.mark.parametrize("label, name, shown, beyond", [
-    ("Deadweight", "deadweight", "0.8566835987 = 85.66% (pays at or below)", "0.8566835988"),
-    ("Attribution", "attribution", "0.1433164013 = 14.34% (pays at or above)", "0.1433164012"),
+@pytest.mark.parametrize("label, name, shown, value, beyond", [
+    ("Deadweight", "deadweight", "85.66% (pays at or below)", "0.8566835987", "0.8566835988"),
+    ("Attribution", "attribution", "14.34% (pays at or above)", "0.1433164013", "0.1433164012"),
 ])
-def test_switching_value_fed_back_just_pays_and_a_step_beyond_does_not(tmp_path, label, name, shown, beyond):
+def test_switching_value_fed_back_just_pays_and_a_step_beyond_does_not(tmp_path, label, name, shown, value, beyond):
+    """The text shows the switching value once, as a percentage rounded toward the side that pays
+    (issue #12); the JSON gives it to 10 places."""
     result = CliRunner().invoke(main, ["sensitivity", "--settings", str(SETTINGS), "--service", "BCP"])
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {label}"))
     assert row.split("|")[-2].strip() == shown
-    value = shown.split("=")[0].strip()
+    data = json.loads(CliRunner().invoke(main, ["report", "--format", "json", "--settings", str(SETTINGS),
+                                                "--service", "BCP"]).stdout)
+    assert {row["assumption"]: row["switching_value"] for row in data["sensitivity"][0]["assumptions"]}[name] == value
 
     def summary_at(share: str):
         settings = tmp_path / f"{share}.toml"

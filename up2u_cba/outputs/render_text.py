@@ -317,7 +317,7 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
         rows = []
         for row in analysis.rows:
             switching = row.no_switch if row.switching_value is None else \
-                f"{row.switching_value:f} = {row.switching_percent}% ({row.pays_where})"
+                f"{row.switching_percent}% ({row.pays_where})"
             rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
                          pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),
                          f"£{row.at_low.return_on_investment:.2f} / £{row.at_high.return_on_investment:.2f}",
