@@ -330,10 +330,10 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
     parts.append("Each assumption is set to one programme-wide value for every code, the others held as in "
                  "the settings; lines with their own deadweight or attribution keep them. The switching value "
                  "is where the prudent net saving, from the lines' exact (unrounded) values, is zero; it is "
-                 "given to 10 decimal places toward the side where the programme still pays for itself: at it "
-                 "the exact net saving is zero or more, a step of 0.0000000001 beyond it below zero. Set in the "
-                 "settings, it gives a report whose net saving (lines rounded to whole pounds) differs from "
-                 "zero only by that rounding.")
+                 "shown as a percentage to 2 decimal places toward the side where the programme still pays for "
+                 "itself (the JSON report gives it to 10 places): at it the exact net saving is zero or more, a "
+                 "step beyond it below zero. Set in the settings, it gives a report whose net saving (lines "
+                 "rounded to whole pounds) differs from zero only by that rounding.")
     return "\n\n".join(parts) + "\n"
 
 
