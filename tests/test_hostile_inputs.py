@@ -177,6 +177,8 @@ def test_a_long_unit_cost_description_is_refused_naming_its_row(project):
     ("a 5,000-digit integer", "quantity = " + "9" * 5000 + "\n"),
     ("a key of 300,000 dotted parts", "a" + ".a" * 300_000 + " = 1\n"),  # (hours to parse: refused first)
     ("a table name of 300,000 dotted parts", "[" + "a. " * 300_000 + "a]\n"),
+    ("a key of 24,000 quoted dotted parts", ".".join(['"a"'] * 24_000) + " = 1\n"),
+    ("a key of 24,000 literal dotted parts", ".".join(["'a'"] * 24_000) + " = 1\n"),
     ("not UTF-8", "reference = \"BCP-0001\"\nlocality = \"Pool\xe9\"\n"),
     ("a NUL byte", "reference = \"BCP\x00-0001\"\n"),
 ])
@@ -186,6 +188,15 @@ def test_a_case_file_that_is_not_readable_toml_is_refused(project, name, text):
     code = "unreadable-file" if name == "not UTF-8" else "invalid-toml"
     for command in ("validate", "report"):
         refused(run(command, "--settings", project), str(path), code=code)
+
+
+def test_a_long_name_beside_many_dots_is_read_at_once(project):
+    """The look for keys of too many dotted parts takes time in proportion to the file: a name of
+    900,000 letters with 1,000 dots elsewhere (the look once took hours over it) is refused, as a
+    case file with a field it does not know, at once."""
+    path = case_path(project)
+    path.write_text("a" * 900_000 + ' = 1\nx = "' + "." * 1000 + '"\n', encoding="utf-8")
+    refused(run("validate", "--settings", project), str(path), code="unknown-field")
 
 
 def test_a_number_too_long_to_read_is_said_with_its_line_not_with_python_advice(project):

@@ -207,12 +207,14 @@ LONGEST_DOTTED_KEY = 1_000
 """A key of more parts (``a.b.c...``) is refused before parsing: the TOML parser's time grows with
 the square of a key's parts (a 1 MB file of one key would take hours), and no input the tool
 reads has a key of more than a few parts, nor free text that long."""
-_DOTTED_RUN = re.compile(r"(?:[A-Za-z0-9_-]+[ \t]*\.[ \t]*)+")
+_DOTTED_RUN = re.compile(r"""(?<![A-Za-z0-9_-])(?:(?:[A-Za-z0-9_-]++|"[^"\\\n]*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+)++""")
+"""Key parts, bare or quoted, each followed by a dot: a match starts only where a bare part
+begins, and never gives back what it took (possessive), so each character is looked at a fixed
+number of times and the look takes time in proportion to the text."""
 
 
 def _long_dotted_key(text: str) -> int | None:
-    """Where a run of more than ``LONGEST_DOTTED_KEY`` dotted parts starts in ``text``, or None.
-    (Each run is matched once, from its start, so the look takes time in proportion to the text.)"""
+    """Where a run of more than ``LONGEST_DOTTED_KEY`` dotted parts starts in ``text``, or None."""
     for run in _DOTTED_RUN.finditer(text):
         if run.group().count(".") >= LONGEST_DOTTED_KEY:
             return run.start()
