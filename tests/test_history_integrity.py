@@ -161,3 +161,15 @@ def test_a_case_differing_in_one_quantity_is_not_the_same(project):
 def test_the_sample_has_no_case_the_same_as_another(project):
     folder, settings_file = project
     assert "[same-as-another-case]" not in ok(run(settings_file, "validate")).output
+
+
+@pytest.mark.parametrize("kind", ["[]", "{ a = 1 }", "3", '"renamed"'])
+def test_a_change_whose_kind_is_not_a_kind_is_refused_not_a_traceback(project, kind):
+    """Found in review of issue #11: a list as the kind of change raised TypeError (unhashable)
+    and took the whole run down with a traceback."""
+    folder, settings_file = project
+    path = case_file(folder)
+    path.write_text(path.read_text() + ENTRY.format(made="2024-01-01T00:00:00Z").replace('"amended"', kind))
+    result = run(settings_file, "validate")
+    assert_refused(result, str(path), "change[1].kind", "[bad-field]")
+    assert "Traceback" not in result.output

@@ -380,8 +380,9 @@ def _parse_changes(raw: object, problem, now: datetime.datetime | None = None) -
             ok = False
         else:
             before = (number, in_years(made))
-        if kind not in {kind.value for kind in models.ChangeKind}:
-            problem("bad-field", f"{where}.kind", f"'{shown(kind)}' is not a kind of change",
+        if not isinstance(kind, str) or kind not in {kind.value for kind in models.ChangeKind}:
+            problem("bad-field", f"{where}.kind", f"'{shown(kind)}' is not a kind of change" if isinstance(kind, str)
+                    else f"the kind of change must be text in quotes; here it is {kind_of(kind)}",
                     f"one of: {', '.join(kind.value for kind in models.ChangeKind)}")
             ok = False
         if not isinstance(what, list) or not all(isinstance(item, str) and len(item) <= CHANGE_LIMIT for item in what):
