@@ -350,9 +350,10 @@ def _print(figures: list[tuple[str, float, float]], folder: pathlib.Path, repeat
     floor = next(wall for name, wall, _ in figures if name.startswith("parse floor"))
     print(f"{cases:,} cases in {folder}; median of {repeat}; Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
-    print(f"  {'command':<52}{'wall s':>8}{'peak MB':>9}{'x parse':>9}")
+    width = max(len(name) for name, _, _ in figures) + 2
+    print(f"  {'command':<{width}}{'wall s':>8}{'peak MB':>9}{'x parse':>9}")
     for name, wall, peak in figures:
-        print(f"  {name:<52}{wall:8.2f}{peak:9.0f}{wall / floor:9.1f}")
+        print(f"  {name:<{width}}{wall:8.2f}{peak:9.0f}{wall / floor:9.1f}")
     walls = {name: wall for name, wall, _ in figures}
     extra = walls[WORKBOOK_ALONE] - walls["report (text)"]
     if extra <= 0:
