@@ -316,3 +316,18 @@ def test_case_new_says_which_case_files_it_leaves_out_once_it_has_read_them(proj
     assert result.exit_code == 0, result.output  # (a broken case file is left out, and said so)
     assert "1 case file has problems" in result.output
     assert set(snapshot(folder / "cases")) - set(before) == {"BCP/BCP-0101.toml"}
+
+
+def test_case_new_stops_before_asking_on_a_problem_found_with_the_cases(project):
+    """Review of issue #11: a problem the checks across inputs find (a cost the cases use, with a
+    price year the deflator series lacks) stopped `case new` only after three questions once the
+    cases were read in the background; for a project read in a moment it stops before any."""
+    folder, settings = project
+    path = folder / "unit_costs" / "bcp-local.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(",67877,2018/19,") == 1
+    path.write_text(text.replace(",67877,2018/19,", ",67877,1950/51,"), encoding="utf-8")
+    result = run(settings, "case", "new", answers=["BCP", "3", "BCP-0101"])
+    assert result.exit_code == 1
+    assert "price-year-not-in-series" in result.output
+    assert "Service" not in result.output

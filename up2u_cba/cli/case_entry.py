@@ -90,6 +90,10 @@ def loaded_for_entry(settings_file: str, cases_folder: str | None, unit_cost_fil
                                                                  if problem.code != "missing-folder"]
 
 
+FIRST_LOOK = 0.1
+"""Seconds the first question waits for the cases: enough to read a few thousand, so that for
+most projects a problem stops `case new` before it asks anything, as it did when the cases were
+read first; with 100,000 cases the first question still comes within half a second."""
 WITH_OTHER_LIBRARIES = ("up2u_cba.entry.intake", "up2u_cba.inputs.gmca", "up2u_cba.outputs.render_xlsx",
                         "up2u_cba.entry.settings_writer")
 """Modules `case new` never uses, each importing a library of its own (openpyxl, tomlkit)."""
@@ -99,7 +103,9 @@ class LoadingCases:
     """The inputs of `case new`, its cases read while the first questions are asked: the
     service and locality need only the settings, and reading 100,000 case files takes seconds
     a person should not wait before the first question. The settings, unit costs and deflators
-    are read first, so that a problem with them stops the command before it asks anything."""
+    are read first, so that a problem in one of them stops the command before it asks anything;
+    a problem found with the cases (the checks across inputs) stops it before the next question
+    once the cases are read, which for a small project is before the first (``FIRST_LOOK``)."""
 
     def __init__(self, settings_file: str, cases_folder: str | None, unit_cost_files: tuple[str, ...]):
         loaded, problems = pipeline.load_costs(settings_file, unit_cost_files)
@@ -112,6 +118,13 @@ class LoadingCases:
         self._reader = threading.Thread(target=self._read, args=(settings_file, cases_folder, unit_cost_files),
                                         name="reading cases", daemon=True)
         self._reader.start()
+        self._reader.join(FIRST_LOOK)
+        self.stop_if_failed()
+
+    def stop_if_failed(self) -> None:
+        """If the cases have been read, stop the command now on a problem that stops an entry."""
+        if not self._reader.is_alive():
+            self.inputs()
 
     def _read(self, *arguments) -> None:
         try:
@@ -750,8 +763,10 @@ def enter_new_case(loading: LoadingCases) -> models.CaseRecord:
     click.echo("New case. Enter takes the answer in [brackets]; Ctrl-C stops without writing anything.")
     names = [service.name for service in settings.services]
     service = settings.service(choose("Service", names, default=names[0] if len(names) == 1 else None))
+    loading.stop_if_failed()
     locality = choose("Locality", list(service.localities),
                       default=service.localities[0] if len(service.localities) == 1 else None)
+    loading.stop_if_failed()
     in_use = case_files.known_references(folder)
     suggestion = case_files.next_reference(service, in_use)
 
