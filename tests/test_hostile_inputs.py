@@ -10,6 +10,7 @@ Big inputs (a 20 MB field, a zip bomb, 100,000 rows) are generated here, never s
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import os
 import pathlib
@@ -258,6 +259,21 @@ def test_an_absurd_number_in_a_case_file_is_refused(project, field, value, code)
         edit(path, FIRST_OUTCOME, f"{FIRST_OUTCOME}{field} = {value}{extra}\n")
     for command in ("validate", "report"):
         refused(run(command, "--settings", project), str(path), f"outcomes[1].{field}", code=code)
+
+
+def test_a_checksum_is_of_the_file_as_it_is_when_it_changed_after_it_was_read(project):
+    """A checksum is kept from the read that loaded the file (review of issue #11): used while
+    the file is unchanged, never for a file changed since (a process that reads, writes, then
+    reports)."""
+    from up2u_cba.inputs import input_files
+
+    path = str(case_path(project))
+    text, _ = input_files.read_text(path, input_files.CASE)
+    first = pipeline.sha256(path)
+    assert first == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("# changed\n")
+    assert pipeline.sha256(path) == hashlib.sha256((text + "# changed\n").encode("utf-8")).hexdigest() != first
 
 
 def test_an_input_swapped_for_a_pipe_after_loading_is_refused_when_checksummed_not_waited_on(project):

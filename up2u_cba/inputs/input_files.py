@@ -103,8 +103,14 @@ _CHUNK = 1 << 20
 
 def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
     """The bytes of the regular file at ``path``, or None and why it was refused."""
-    def refuse(code: str, message: str, hint: str = kind.format_hint) -> tuple[None, Problem]:
-        return None, Problem(code=code, file=path, message=message, hint=hint)
+    data, _, problem = _read(path, kind)
+    return data, problem
+
+
+def _read(path: str, kind: Kind) -> tuple[bytes | None, tuple | None, Problem | None]:
+    """``read_bytes``, with the file's signature (``_signature``) as it was opened."""
+    def refuse(code: str, message: str, hint: str = kind.format_hint) -> tuple[None, None, Problem]:
+        return None, None, Problem(code=code, file=path, message=message, hint=hint)
 
     try:
         refused = _not_a_file(os.stat(path).st_mode)
@@ -122,22 +128,28 @@ def read_bytes(path: str, kind: Kind) -> tuple[bytes | None, Problem | None]:
             if refused:
                 return refuse("not-a-file", f"the {kind.name} {refused}, not a file", f"give the path of {_a(kind.name)}")
             if status.st_size > kind.limit:
-                return _too_large(path, kind)
+                return None, None, _too_large(path, kind)[1]
             data = handle.read(kind.limit + 1)
     except OSError as error:
         return refuse("unreadable-file", f"cannot read the {kind.name}: {error}")
     if len(data) > kind.limit:
-        return _too_large(path, kind)
-    return data, None
+        return None, None, _too_large(path, kind)[1]
+    return data, _signature(status), None
+
+
+def _signature(status: os.stat_result) -> tuple:
+    """What tells one state of a file from another without reading it: size, modification time
+    to the nanosecond, and which file it is."""
+    return status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev
 
 
 def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
     """The UTF-8 text (a byte-order mark dropped) of the regular file at ``path``. The checksum
     of the bytes read is kept (``checksum_as_read``)."""
-    data, problem = read_bytes(path, kind)
+    data, signature, problem = _read(path, kind)
     if data is None:
         return None, problem
-    _checksums[path] = hashlib.sha256(data).hexdigest()
+    _checksums[path] = (signature, hashlib.sha256(data).hexdigest())
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
@@ -146,10 +158,16 @@ def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
 
 
 def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
-    """The SHA-256 of the text file at ``path`` as this run last read it (``read_text``): what a
-    report says it was made from. A file the run has not read as text is read now."""
-    if path in _checksums:
-        return _checksums[path], None
+    """The SHA-256 of the text file at ``path`` as this run last read it (``read_text``), while
+    the file is as it was then: what a report says it was made from. A file not read as text, or
+    changed since, is read now."""
+    read = _checksums.get(path)
+    if read is not None:
+        try:
+            if _signature(os.stat(path)) == read[0]:
+                return read[1], None
+        except (OSError, ValueError):
+            pass  # (read it now: the reading says why it cannot be read)
     data, problem = read_bytes(path, kind)
     if data is None:
         return None, problem
@@ -158,17 +176,25 @@ def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]
 
 def checksum_if_read(path: str) -> str | None:
     """The checksum of ``path`` as this run read it, or None if it has not read it as text."""
-    return _checksums.get(path)
+    read = _checksums.get(path)
+    return None if read is None else read[1]
 
 
-def remember_checksums(checksums: dict[str, str]) -> None:
-    """Keep the checksums of files another process of this run read (``two_readers``)."""
-    _checksums.update(checksums)
+def checksums_read(paths: list[str]) -> dict[str, tuple]:
+    """What this process knows of the files ``paths`` it read, for another process of the run
+    (``two_readers``) to ``remember_checksums``."""
+    return {path: _checksums[path] for path in paths if path in _checksums}
 
 
-_checksums: dict[str, str] = {}
-"""The checksum of each text file this run has read, by the path it was read by (100,000 case
-files are read once, not again to give each its checksum)."""
+def remember_checksums(read: dict[str, tuple]) -> None:
+    """Keep what another process of this run read (``checksums_read``)."""
+    _checksums.update(read)
+
+
+_checksums: dict[str, tuple[tuple, str]] = {}
+"""Each text file this run has read, by the path it was read by: its signature then, and the
+checksum of the bytes read (100,000 case files are read once, not again to give each its
+checksum)."""
 
 
 def read_toml(path: str, kind: Kind) -> tuple[dict | None, Problem | None]:

@@ -48,8 +48,7 @@ def _second_reader_pays(count: int) -> bool:
             and threading.current_thread() is threading.main_thread())  # (never fork a thread's work)
 
 
-def _read_and_checksum(paths: list[str], read: typing.Callable[[str], Result]) -> tuple[list[Result], dict[str, str]]:
+def _read_and_checksum(paths: list[str], read: typing.Callable[[str], Result]) -> tuple[list[Result], dict]:
     """In the second process: its results, and the checksums of the files it read."""
     results = [read(path) for path in paths]
-    return results, {path: checksum for path in paths
-                     if (checksum := input_files.checksum_if_read(path)) is not None}
+    return results, input_files.checksums_read(paths)
