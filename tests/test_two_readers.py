@@ -16,9 +16,9 @@ from up2u_cba.inputs import cases, input_files, two_readers
 def project(tmp_path):
     sample_project(tmp_path)
     paths, _ = cases._walk(str(tmp_path / "cases"))
-    broken = paths[-2]  # (in the second reader's half)
-    with open(broken, "a", encoding="utf-8") as handle:
-        handle.write('\n[[outcomes]]\ncode = "HE1.0"\nquantity = "two"\n')
+    for broken in (paths[1], paths[-2]):  # (one in each reader's half)
+        with open(broken, "a", encoding="utf-8") as handle:
+            handle.write('\n[[outcomes]]\ncode = "HE1.0"\nquantity = "two"\n')
     return tmp_path / "cases", paths
 
 
@@ -32,7 +32,7 @@ def _read(folder, monkeypatch, from_count):
 def test_two_readers_give_what_one_gives(project, monkeypatch):
     folder, paths = project
     alone = _read(folder, monkeypatch, 10**9)
-    assert alone[1] and alone[1][0].file == paths[-2]  # (so the problems' order is compared too)
+    assert [problem.file for problem in alone[1]] == [paths[1], paths[-2]]  # (so their order is compared too)
     used = []
     submit = two_readers.concurrent.futures.ProcessPoolExecutor.submit
     monkeypatch.setattr(two_readers.concurrent.futures.ProcessPoolExecutor, "submit",

@@ -7,6 +7,8 @@ paths while this process reads the first; its records come back pickled, with th
 of the files it read (``input_files.checksum_as_read``). Everything else (Windows, macOS, a
 few files, a thread that is not the main one) reads in this process alone, as does the second
 half if the second process fails in any way: the result is the same either way, in path order.
+The wait for the second process is as long as its reading takes, as this process's own would
+be; a second process whose parent is killed finishes its half and ends.
 """
 
 from __future__ import annotations
