@@ -47,6 +47,7 @@ import pytest
 from hostile import assert_refused, invoke, sample_project
 from up2u_cba import pipeline
 from up2u_cba.method import calculate, disclosure
+from up2u_cba.outputs import render_xlsx
 
 BIG = 1000
 """The largest count the attacker considers for a cell nothing bounds."""
@@ -332,6 +333,16 @@ def completers_key(service: str, locality: str = TOTAL) -> tuple:
     return ("completers", service, locality)
 
 
+SPEND = "Total estimated spend on Up2U over a 12-month period"
+ALL_COMPLETERS, ALL_ENDED = ("all services", "completers"), ("all services", "ended")
+"""The Summary's counts of the services together."""
+
+
+def ended_key(service: str) -> tuple:
+    """Cases that ended in the year: completed, or closed (every closure row of Participants)."""
+    return ("ended", service)
+
+
 def read_counts(cells: Cells, model: CountModel, year: str) -> None:
     """Every count cell of the workbook into the model, with the relations between them."""
     sheet = "Participants"
@@ -367,15 +378,34 @@ def read_counts(cells: Cells, model: CountModel, year: str) -> None:
         model.published(key, cells.get("Years", *row["Completed cases"]))
         for heading in ("Total saving", "Prudent saving", "Spend", "Net saving", "Return per £1"):
             cells.get("Years", *row[heading])  # year totals: the headline, no count in them
+    services = list(by_locality)
     for service, block in summary_blocks(cells).items():
         completed = block["Completed cases"][0]
+        ended = block[render_xlsx.ENDED][0]
+        if service not in services:  # the services together: each count the sum of theirs
+            for key, value, parts in ((ALL_COMPLETERS, completed, [completers_key(name) for name in services]),
+                                      (ALL_ENDED, ended, [ended_key(name) for name in services])):
+                if number(value):
+                    model.published(key, value)
+                    for part in parts:  # a service's own count may be hidden: unknown, but in the sum
+                        model.restrict(part, 0, BIG)
+                    model.relate(parts, [key])
+            continue
         model.published(completers_key(service), completed)
+        if number(ended):
+            model.published(ended_key(service), ended)
+            closed = [("participants", service, label, TOTAL) for label in sorted(calculate.CLOSURE_ROWS)]
+            model.relate([completers_key(service)] + [key for key in closed if key in model.domains],
+                         [ended_key(service)])
+        # (the completion rate is completed / ended, each published as well where it is shown)
         average = block["Average saving per completed case"][0]
         total = block[f"Total estimated saving for cases completed in {year}"][0]
-        if number(average) and number(total) and total > 0:
-            possible = [n for n in range(1, BIG + 1) if half_up(decimal.Decimal(total) / n) == average]
-            assert possible, f"{service}: no count gives the published average"
-            model.restrict(completers_key(service), min(possible), max(possible))
+        for label, amount in (("average", total), (render_xlsx.COST_PER_COMPLETER, block[SPEND][0])):
+            shown = average if label == "average" else block[label][0]
+            if number(shown) and number(amount) and amount > 0:
+                possible = [n for n in range(1, BIG + 1) if half_up(decimal.Decimal(amount) / n) == shown]
+                assert possible, f"{service}: no count gives the published {label}"
+                model.restrict(completers_key(service), min(possible), max(possible))
 
 
 def half_up(amount: decimal.Decimal) -> int:
@@ -511,6 +541,10 @@ def attack(settings: pathlib.Path, path: pathlib.Path, rule: str) -> tuple[list[
                 key = (completers_key(summary.service, locality) if label == "Successful completers"
                        else ("participants", summary.service, label, locality))
                 truth[key] = value
+    for summary in result.services:
+        truth[ended_key(summary.service)] = summary.ended
+    truth[ALL_COMPLETERS] = sum(summary.completers for summary in result.services)
+    truth[ALL_ENDED] = sum(summary.ended for summary in result.services)
     for entry in result.years:
         if str(entry.year) != year:
             truth[("years", entry.service, str(entry.year))] = entry.completers

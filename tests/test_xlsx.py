@@ -381,13 +381,17 @@ def test_a_service_without_completions_has_no_circular_formula(report, tmp_path)
                     cell.coordinate
 
 
-def test_sensitivity_sheet_gives_switching_values_toward_the_side_that_pays(workbook_path):
-    rows = {(row["Service"], row["Assumption"]): row
-            for row in table_rows(openpyxl.load_workbook(workbook_path)["Sensitivity"])}
+def test_sensitivity_sheet_gives_switching_values_once_as_percentages_toward_the_side_that_pays(workbook_path):
+    sheet = openpyxl.load_workbook(workbook_path)["Sensitivity"]
+    headings = [cell.value for cell in sheet[render_xlsx.HEADER_ROW]]
+    assert headings.count("Switching value") == 1 and not [h for h in headings if h and "(%)" in h]
+    rows = {(row["Service"], row["Assumption"]): row for row in table_rows(sheet)}
     deadweight, attribution = rows["BCP", "Deadweight"], rows["BCP", "Attribution"]
-    assert (deadweight["Switching value"], deadweight["Switching value (%)"], deadweight["Pays for itself"]) == \
-        (0.8566835987, 0.8566, "pays at or below")  # 85.66%: at 85.67% it would not pay
-    assert (attribution["Switching value"], attribution["Switching value (%)"], attribution["Pays for itself"]) == \
-        (0.1433164013, 0.1434, "pays at or above")
+    assert (deadweight["Switching value"], deadweight["Pays for itself"]) == \
+        (0.8566, "pays at or below")  # 85.66%: at 85.67% it would not pay (exactly 0.8566835987)
+    assert (attribution["Switching value"], attribution["Pays for itself"]) == (0.1434, "pays at or above")
+    column = headings.index("Switching value") + 1
+    row = render_xlsx.HEADER_ROW + 1 + list(rows).index(("BCP", "Deadweight"))
+    assert sheet.cell(row, column).number_format == "0.00%"  # shown 85.66%, as the text report gives it
     assert rows["BCP", "Drop-off per year"]["Switching value"] == "pays for itself at every value from 0% to 100%"
     assert rows["BCP", "Drop-off per year"]["Pays for itself"] is None

@@ -197,8 +197,7 @@ class ServiceSummary(pydantic.BaseModel):
         attribution below 100%, an optimism bias, or a benefit beyond a year that drop-off or
         discounting reduces. Where none does, the prudent figures are the gross ones, not a
         conservative estimate, and every report says so."""
-        return any(line.deadweight or line.attribution != 1 or line.optimism_bias or line.years_factor != line.years
-                   for line in self.lines)
+        return any(line_adjusted(line) for line in self.lines)
 
     @property
     def total_saving(self) -> Decimal:
@@ -364,6 +363,13 @@ def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
     places first, as the workbook's formula does)."""
     ratio = (amount / spend).quantize(Decimal("0.00000001"), rounding=decimal.ROUND_HALF_UP)
     return ratio.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+
+
+def line_adjusted(line) -> bool:
+    """Whether a Green Book assumption moves this outcome line: a deadweight, an attribution
+    below 100%, an optimism bias, or a benefit beyond a year that drop-off or discounting reduces
+    (the workbook's Summary counts such lines with the same test, as a formula)."""
+    return bool(line.deadweight or line.attribution != 1 or line.optimism_bias or line.years_factor != line.years)
 
 
 def average(saving: Decimal, completers: int) -> Decimal:

@@ -234,6 +234,14 @@ class AllServices(pydantic.BaseModel):
         return calculate.completion_rate(self.completers, self.ended)
 
 
+NOTHING_DEDUCTED = (
+    "Prudent equals gross for {service} in {year}: no Green Book adjustment applies to any of its lines (no "
+    "deadweight, attribution below 100% or optimism bias is set, and no benefit lasts beyond a year to be reduced by "
+    "drop-off or discounting), "
+    "so the prudent figures are not a conservative estimate. Set the assumptions in the settings file to make one.")
+"""What every rendering says of a service's year where no assumption moves any line
+(``calculate.ServiceSummary.prudent_adjusted`` false)."""
+
 SPEND_NOT_SET = "not yet set"
 """How every rendering shows a spend the settings do not give for the report's year."""
 NOT_AVAILABLE = "not available (no spend set)"

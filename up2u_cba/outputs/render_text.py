@@ -94,11 +94,8 @@ def render_service(summary: calculate.ServiceSummary) -> str:
     return "\n\n".join(parts)
 
 
-NOTHING_DEDUCTED = (
-    "Prudent equals gross for {service} in {year}: no Green Book adjustment applies to any of its lines (no "
-    "deadweight, attribution below 100% or optimism bias is set, and no benefit lasts beyond a year to be reduced by "
-    "drop-off or discounting), "
-    "so the prudent figures are not a conservative estimate. Set the assumptions in the settings file to make one.")
+NOTHING_DEDUCTED = report.NOTHING_DEDUCTED
+"""What the text says where no assumption moves a line: the one wording every rendering uses."""
 
 
 def per_completer(summary: calculate.ServiceSummary | report.AllServices) -> str:

@@ -68,8 +68,9 @@ GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
           "completed in the year, valued with national and local unit costs, as published. They are not cash "
           "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
-          "have happened anyway, other services' part, optimism bias, drop-off and discounting); where those are "
-          "left at their defaults the two agree.")
+          "have happened anyway, other services' part, optimism bias, drop-off and discounting); where none of "
+          "them moves any line of a service (the Summary says so under its figures) the prudent figures equal the "
+          "gross ones and are not a conservative estimate.")
 
 LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
                 "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
@@ -115,6 +116,8 @@ class Refs:
     agency_cells: dict[tuple, str] = dataclasses.field(default_factory=dict)
     """(service, agency) -> cell on By agency holding its saving; (service, agency, "prudent")
     -> the cell holding its prudent saving."""
+    participant_totals: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
+    """(service, participant row) -> the cell on Participants holding the row's total."""
 
     def split(self, letter: str) -> str:
         return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
@@ -139,7 +142,7 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
         add_outcome_lines(by_name["Outcome lines"], result, refs)
         add_agency_split(by_name["Agency split"], result, refs)
         add_cases(by_name["Cases"], result, refs)
-    add_participants(by_name["Participants"], result, publish)
+    add_participants(by_name["Participants"], result, publish, refs)
     add_by_agency(by_name["By agency"], result, refs, publish)
     add_by_locality(by_name["By locality"], result, publish)
     add_by_theme(by_name["By theme"], result, publish)
@@ -178,7 +181,7 @@ class Live(typing.NamedTuple):
 
 def place(sheet, row: int, column: int, value):
     """Write a value, or a Live formula with its result; return the cell."""
-    return put(sheet, row, column, Formula(value.formula, value.result) if isinstance(value, Live) else value)
+    return put(sheet, row, column, text_formula(value.formula, value.result) if isinstance(value, Live) else value)
 
 
 def start(sheet, title: str, explanation: str) -> None:
@@ -527,7 +530,8 @@ def place_chart(sheet, chart, row: int, column: int, height_cm: float, width_cm:
     sheet.xlsx.insert_chart(row - 1, column - 1, chart)
 
 
-def add_participants(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
+def add_participants(sheet, result: report.Report, publish: disclosure.Publication | None,
+                     refs: Refs | None = None) -> None:
     start(sheet, "Participants",
           "Every case active in the year, counted once by where it stood (completed or closed in the year; "
           "otherwise its status on 31 March). Referrals count cases referred in the year."
@@ -557,6 +561,9 @@ def add_participants(sheet, result: report.Report, publish: disclosure.Publicati
                 first = streamed_sheet.column_letter(2)
                 last = streamed_sheet.column_letter(total_column - 1)
                 put(sheet, row, total_column, Formula(f"=SUM({first}{row}:{last}{row})", participants.total(label)))
+                if refs is not None:
+                    total_letter = streamed_sheet.column_letter(total_column)
+                    refs.participant_totals[(summary.service, label)] = f"Participants!${total_letter}${row}"
         if publish:  # suppressed counts are text, and a chart of them would show nothing true
             row += 3
             continue
@@ -726,7 +733,8 @@ def add_sensitivity(sheet, result: report.Report) -> None:
     start(sheet, "Sensitivity", "How the prudent net saving and return move when each assumption takes one "
                                 "programme-wide low or high value, largest effect first; the switching value is "
                                 "where the prudent net saving, from the lines' exact (unrounded) values, is zero, "
-                                "rounded toward the side where the programme still pays for itself.")
+                                "shown as a percentage to 2 decimal places toward the side where the programme "
+                                "still pays for itself (the JSON report gives it to 10 places).")
     row = HEADER_ROW
     for analysis in result.sensitivity:
         for item in analysis.rows:
@@ -734,13 +742,13 @@ def add_sensitivity(sheet, result: report.Report) -> None:
             values = [analysis.service, item.label, float(item.low), float(item.high), int(item.at_low.net_saving),
                       int(item.at_high.net_saving), float(item.at_low.return_on_investment),
                       float(item.at_high.return_on_investment), int(item.swing),
-                      item.no_switch if item.switching_value is None else float(item.switching_value),
-                      None if item.switching_value is None else float(item.switching_percent / 100),
+                      # once, as a percentage to 2 places toward the side that pays (the JSON gives 10 places)
+                      item.no_switch if item.switching_value is None else float(item.switching_percent / 100),
                       None if item.switching_value is None else item.pays_where]
             for column, value in enumerate(values, start=1):
                 put(sheet, row, column, value)
             for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
-                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, "0.0000000000"), (11, "0.00%")):
+                                          (8, MONEY_PER_POUND), (9, POUNDS), (10, PROPORTION)):
                 sheet.cell(row=row, column=column).number_format = number_format
     for summary in result.services:
         if result.sensitivity_left_out:
@@ -755,7 +763,7 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                                "not available until it is")
     table(sheet, ["Service", "Assumption", "Low", "High", "Net saving at low", "Net saving at high",
                   "Return per £1 at low", "Return per £1 at high", "Swing", "Switching value",
-                  "Switching value (%)", "Pays for itself"], row)
+                  "Pays for itself"], row)
     fit_widths(sheet)
 
 
@@ -1014,6 +1022,50 @@ def _as_written(text: str) -> str:
     return _ESCAPED_ESCAPE.sub(r"\1", text)
 
 
+PRUDENT_APPLIED = ("The prudent figures apply the Green Book assumptions (Assumptions sheet; each line's own values "
+                   "on Outcome lines) to the lines counted above.")
+"""What the Summary says of a service whose prudent figures some assumption moves."""
+COST_PER_COMPLETER = "Cost per completed case (spend / completed cases)"
+ENDED = "Cases ended in the year (completed, or closed: Participants)"
+COMPLETION_RATE = "Completion rate (completed / cases ended in the year)"
+ADJUSTED_LINES = "Outcome lines a Green Book assumption moves"
+NO_COMPLETED_CASE, NONE_ENDED = "no completed case", "none ended"
+"""What the Summary shows for a cost per completed case or a completion rate with nothing to divide by."""
+
+
+def text_formula(text: str, result) -> Formula:
+    """A ``Formula`` whose stored result may be text (a note, "none ended") as well as a number."""
+    made = Formula(text, None if isinstance(result, str) else result)
+    if isinstance(result, str):
+        made.result = result
+    return made
+
+
+def text_literal(text: str) -> str:
+    """The tool's own ``text`` as a formula's string: quotes doubled, in pieces of at most 250
+    characters joined with ``&`` (a spreadsheet refuses a longer string in a formula). Never input text."""
+    pieces = [text[start:start + 250] for start in range(0, len(text), 250)] or [""]
+    return "&".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
+
+
+def nothing_deducted(service_cell: str, year_cell: str) -> str:
+    """``report.NOTHING_DEDUCTED`` as a formula's string, the service and year by reference to
+    the cells holding them (input text is never quoted in a formula)."""
+    marked = report.NOTHING_DEDUCTED.format(service="\0service\0", year="\0year\0")
+    cells = {"service": service_cell, "year": year_cell}
+    return "&".join(cells[piece] if index % 2 else text_literal(piece)
+                    for index, piece in enumerate(marked.split("\0")) if piece or not index % 2)
+
+
+class Block(typing.NamedTuple):
+    """Where one block of the Summary holds its figures, for the all-services block's sums."""
+
+    rows: dict[str, int]
+    """What (``completers``, ``saving``, ``spend``, ``ended``...) -> its row; gross in column B, prudent in C."""
+    ended_shown: bool = True
+    """Whether its cases ended in the year are shown (published, each count they add is shown exactly)."""
+
+
 def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
     start(sheet, f"Up2U cost-benefit analysis, financial year {result.year}",
           f"Fiscal savings of cases completed in the year, at {result.price_year} prices "
@@ -1023,14 +1075,21 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
           + "".join(" " + report.spend_not_set_note(summary.service, summary.year)
                     for summary in result.services if summary.spend is None))
     row = HEADER_ROW - 1
+    blocks = []
     for summary in result.services:
         row += 1
         put(sheet, row, 1, summary.service).font = TITLE
+        saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
+        ended_row, count_row = row + 11, row + 13
         for column, heading in ((2, "Gross"), (3, "Prudent")):
+            if column == 3 and not publish:
+                heading = text_formula(f'=IF(C{count_row}=0,"Prudent (equals gross)","Prudent")',
+                                       "Prudent" if summary.prudent_adjusted else "Prudent (equals gross)")
+            elif column == 3 and not summary.prudent_adjusted:
+                heading = "Prudent (equals gross)"
             cell = put(sheet, row, column, heading)
             cell.font = BOLD
             cell.alignment = Alignment(horizontal="right")
-        saving_row, spend_row, completers_row = row + 5, row + 6, row + 4
         service = f"$B${row + 1}"  # the cell holding the service's name: formulas never quote input text
         of_service = f'--({_lines("Service")}={service})'
 
@@ -1048,6 +1107,14 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
 
         decided = publish.services[summary.service] if publish else None
         completers = summary.completers if decided is None else decided.completers_total
+        closures = [label for label in summary.participants.rows if label in calculate.CLOSURE_ROWS]
+        # published counts may be hidden or rounded: what is worked out from them is shown only where they are exact
+        exact_counts = decided is None or (decided.average_shown and all(
+            decided.participants[label].total is not None for label in closures))
+        adjusted_lines = sum(1 for line in summary.lines if calculate.line_adjusted(line))
+        adjusted = "+".join(f"({_lines(name)}<>{value})" for name, value in
+                            (("Deadweight", 0), ("Attribution", 1), ("Optimism bias", 0)))
+        adjusted += f'+(ABS({_lines("Years factor")}-{_lines("Years")})>0.000000001)'
 
         entries = [
             ("Service", summary.service, None, None),
@@ -1056,26 +1123,25 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             ("Completed cases", HIDDEN if completers is None else completers, None, "0"),
             (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
              total("Prudent saving", summary.prudent_total), POUNDS),
-            ("Total estimated spend on Up2U over a 12-month period", spend, spend, POUNDS),
-            (f"Estimated net saving to {summary.service} (saving - spend)",
-             against_spend(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
-             against_spend(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
-            ("Return on investment",
-             against_spend(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
-             against_spend(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
-            ("Average saving per completed case",
-             live(summary.average_saving,
-                  f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
-             live(summary.prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
-             POUNDS),
+            ("Total estimated spend on Up2U over a 12-month period", spend,
+             spend if publish or summary.spend is None else Live(f"=B{spend_row}", spend), POUNDS),
+            *derived_entries(summary, row, publish is not None),
+            (ENDED, (summary.ended if exact_counts else HIDDEN) if publish else
+             Live("=" + "+".join([f"B{completers_row}"] + [refs.participant_totals[(summary.service, label)]
+                                                         for label in closures]), summary.ended), None, "0"),
+            rate_entry(summary, row, publish is not None),
+            (ADJUSTED_LINES, None, live(adjusted_lines, f"=SUMPRODUCT({of_service},--(({adjusted})>0))"), "0"),
         ]
         if decided is not None and not decided.average_shown:
             # with the total, an average would give the hidden (or rounded) count away
-            entries[-1] = ("Average saving per completed case", HIDDEN, HIDDEN, None)
+            entries[8] = ("Average saving per completed case", HIDDEN, HIDDEN, None)
+            entries[9] = (COST_PER_COMPLETER, HIDDEN, None, None)
+        if not exact_counts:
+            entries[11] = (COMPLETION_RATE, HIDDEN, None, None)
         public_value = "+".join(
             [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
             + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
-        value_row = row + len(entries) + 2
+        value_row = row + len(entries) + 3
         payback = summary.payback_months
         measures = [
             ("Public value: fiscal (transfers excluded) + economic + social, prudent",
@@ -1089,19 +1155,17 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
              report.NOT_AVAILABLE if summary.spend is None
              else "not within the benefits' duration" if payback is None else payback, "0"),
         ]
-        for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
-            put(sheet, row + offset, 1, label)
-            for column, figure in ((2, value), (3, prudent)):
-                if figure is None:
-                    continue
-                cell = place(sheet, row + offset, column, figure)
-                cell.alignment = Alignment(horizontal="right")
-                if number_format:
-                    cell.number_format = number_format
-                if label.startswith(("Total estimated saving", "Estimated net", "Return")):
-                    sheet.cell(row=row + offset, column=1).font = BOLD
-                    cell.font = BOLD
+        put_entries(sheet, row, entries)
+        blocks.append(Block({"completers": completers_row, "saving": saving_row, "spend": spend_row,
+                             "ended": ended_row, "adjusted": count_row}, ended_shown=exact_counts))
         row += len(entries) + 1
+        note = (report.NOTHING_DEDUCTED.format(service=summary.service, year=summary.year)
+                if not summary.prudent_adjusted else PRUDENT_APPLIED) if summary.lines else ""
+        put_note(sheet, row, note if publish else text_formula(
+            f'=IF(SUMPRODUCT({of_service})=0,"",IF(C{count_row}=0,'
+            f'{nothing_deducted(service, f"$B${row - len(entries) + 1}")},{text_literal(PRUDENT_APPLIED)}))', note),
+            report.NOTHING_DEDUCTED.format(service=summary.service, year=summary.year))
+        row += 1
         put(sheet, row, 1, "Green Book measures (prudent)").font = BOLD
         for label, value, number_format in measures:
             row += 1
@@ -1134,6 +1198,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             cell.number_format = POUNDS
             cell.font = BOLD
         row += 2
+    if result.all_services is not None:
+        row = add_all_services(sheet, row, result.all_services, blocks, publish) + 2
     cell = put(sheet, row, 1, CAVEAT)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge(row, 1, 3)
@@ -1144,3 +1210,125 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
     print_setup(sheet, portrait=True)
 
 
+def derived_entries(summary, row: int, publish: bool) -> list[tuple]:
+    """The Summary rows worked out from a block's own cells (completed cases in B of ``row`` + 4,
+    savings in ``row`` + 5, spend in ``row`` + 6): net saving, return, average and cost per
+    completed case; for a service (``calculate.ServiceSummary``) or the services together
+    (``report.AllServices``)."""
+    completers_row, saving_row, spend_row = row + 4, row + 5, row + 6
+
+    def live(amount, formula: str, number=int) -> object:
+        return number(amount) if publish else Live(formula, amount)
+
+    def against_spend(amount, formula: str, number=int) -> object:
+        """A figure set against spend: text, not a formula over a blank, while no spend is set."""
+        return report.NOT_AVAILABLE if summary.spend is None else live(amount, formula, number)
+
+    cost = summary.cost_per_completer
+    return [
+        (f"Estimated net saving to {summary.service} (saving - spend)",
+         against_spend(summary.net_saving, f"=B{saving_row}-B{spend_row}"),
+         against_spend(summary.prudent_net_saving, f"=C{saving_row}-C{spend_row}"), POUNDS),
+        ("Return on investment",
+         against_spend(summary.return_on_investment, "=" + rounded(f"B{saving_row}/B{spend_row}", 2), float),
+         against_spend(summary.financial_return, "=" + rounded(f"C{saving_row}/C{spend_row}", 2), float), ROI),
+        ("Average saving per completed case",
+         live(summary.average_saving,
+              f"=IF(B{completers_row}>0,{rounded(f'B{saving_row}/B{completers_row}')},0)"),
+         live(summary.prudent_average, f"=IF(B{completers_row}>0,{rounded(f'C{saving_row}/B{completers_row}')},0)"),
+         POUNDS),
+        (COST_PER_COMPLETER,
+         report.NOT_AVAILABLE if summary.spend is None else
+         (NO_COMPLETED_CASE if cost is None else int(cost)) if publish else
+         Live(f'=IF(B{completers_row}>0,{rounded(f"B{spend_row}/B{completers_row}")},"{NO_COMPLETED_CASE}")',
+              NO_COMPLETED_CASE if cost is None else cost), None, POUNDS),
+    ]
+
+
+def rate_entry(summary, row: int, publish: bool) -> tuple:
+    """The completion rate of a block (completed cases in B of ``row`` + 4, cases ended in ``row`` + 11)."""
+    completers_row, ended_row = row + 4, row + 11
+    rate = summary.completion_rate
+    shown = NONE_ENDED if rate is None else float(rate)
+    return (COMPLETION_RATE, shown if publish else Live(
+        f'=IF(B{ended_row}>0,{rounded(f"B{completers_row}/B{ended_row}", 4)},"{NONE_ENDED}")', shown),
+            None, PERCENT)
+
+
+def put_entries(sheet, row: int, entries: list[tuple]) -> None:
+    """A Summary block's rows from ``row`` + 1: label, then the gross and prudent figures."""
+    for offset, (label, value, prudent, number_format) in enumerate(entries, start=1):
+        put(sheet, row + offset, 1, label)
+        for column, figure in ((2, value), (3, prudent)):
+            if figure is None:
+                continue
+            cell = place(sheet, row + offset, column, figure)
+            cell.alignment = Alignment(horizontal="right")
+            if number_format:
+                cell.number_format = number_format
+            if label.startswith(("Total estimated saving", "Estimated net", "Return")):
+                sheet.cell(row=row + offset, column=1).font = BOLD
+                cell.font = BOLD
+
+
+def put_note(sheet, row: int, note, longest: str) -> None:
+    """A sentence across the Summary's three columns, wrapped, tall enough for ``longest`` of what it may say."""
+    cell = put(sheet, row, 1, note)
+    cell.font = BOLD
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge(row, 1, 3)
+    sheet.set_height(row, 15 * wrapped_lines(longest, 110) + 4)
+
+
+def add_all_services(sheet, row: int, together: report.AllServices, blocks: list[Block],
+                     publish: disclosure.Publication | None) -> int:
+    """The services together, below their own blocks: each figure the sum of the services' own
+    cells (so an edit to one service's lines moves it), and what is worked out from those sums as
+    each service's is; returns the block's last row."""
+    row += 1
+    put(sheet, row, 1, "All services").font = TITLE
+    adjusted = any(summary.prudent_adjusted for summary in together.services)
+    adjusted_lines = "+".join(f"C{block.rows['adjusted']}" for block in blocks)
+    for column, heading in ((2, "Gross"), (3, "Prudent" if adjusted else "Prudent (equals gross)")):
+        if column == 3 and not publish:
+            heading = text_formula(f'=IF({adjusted_lines}=0,"Prudent (equals gross)","Prudent")', heading)
+        cell = put(sheet, row, column, heading)
+        cell.font = BOLD
+        cell.alignment = Alignment(horizontal="right")
+    decisions = [] if publish is None else [publish.services[summary.service] for summary in together.services]
+    exact = all(decided.average_shown for decided in decisions)  # else a sum gives a hidden count away
+    ended_shown = exact and all(block.ended_shown for block in blocks)
+
+    def summed(name: str, amount, letter: str = "B") -> object:
+        if publish:
+            return int(amount)
+        return Live("=" + "+".join(f"{letter}{block.rows[name]}" for block in blocks), amount)
+
+    spend = report.SPEND_NOT_SET if together.spend is None else None
+    entries = [
+        ("Service", together.service, None, None),
+        ("Financial year", str(together.year), None, None),
+        ("Price year", str(together.services[0].price_year), None, None),
+        ("Completed cases", summed("completers", together.completers) if exact else HIDDEN, None, "0"),
+        (f"Total estimated saving for cases completed in {together.year}",
+         summed("saving", together.total_saving), summed("saving", together.prudent_total, "C"), POUNDS),
+        ("Total estimated spend on Up2U over a 12-month period",
+         spend or summed("spend", together.spend), spend or summed("spend", together.spend, "C"), POUNDS),
+        *derived_entries(together, row, publish is not None),
+        (ENDED, summed("ended", together.ended) if ended_shown else HIDDEN, None, "0"),
+        rate_entry(together, row, publish is not None),
+    ]
+    if not exact:
+        entries[8] = ("Average saving per completed case", HIDDEN, HIDDEN, None)
+        entries[9] = (COST_PER_COMPLETER, HIDDEN, None, None)
+    if not ended_shown:
+        entries[11] = (COMPLETION_RATE, HIDDEN, None, None)
+    put_entries(sheet, row, entries)
+    row += len(entries) + 1
+    first = row - len(entries) - 1  # the block's title row
+    said = report.NOTHING_DEDUCTED.format(service=together.service, year=together.year)
+    note = PRUDENT_APPLIED if adjusted else said
+    put_note(sheet, row, note if publish else text_formula(
+        f"=IF({adjusted_lines}=0,{nothing_deducted(f'$B${first + 1}', f'$B${first + 2}')},"
+        f"{text_literal(PRUDENT_APPLIED)})", note), said)
+    return row
