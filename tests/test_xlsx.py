@@ -395,3 +395,32 @@ def test_sensitivity_sheet_gives_switching_values_once_as_percentages_toward_the
     assert sheet.cell(row, column).number_format == "0.00%"  # shown 85.66%, as the text report gives it
     assert rows["BCP", "Drop-off per year"]["Switching value"] == "pays for itself at every value from 0% to 100%"
     assert rows["BCP", "Drop-off per year"]["Pays for itself"] is None
+
+
+def test_pence_are_shown_half_up_as_the_text_report_shows_them(tmp_path):
+    """A half penny (£640.825) shows as £640.83 in the workbook printed by a spreadsheet
+    application, as in the text report; a value at report prices is held to 6 places, as the text
+    takes it before showing pence, and every pounds-and-pence format shows a negative as the
+    whole-pound format does."""
+    from test_green_book import LOCAL_COSTS, project
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    settings = project(tmp_path, outcomes='[[outcomes]]\ncode = "TST-H"\nquantity = 1\n')
+    (tmp_path / "local.csv").write_text(LOCAL_COSTS + "TST-H,Health,Half penny test cost,Each,NHS,,640.825,"
+                                                      "2018/19,,,G,test\n")
+    path = tmp_path / "pence.xlsx"
+    result = CliRunner().invoke(main, ["report", "--settings", str(settings), "--xlsx", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "£640.83" in result.output and "£640.82" not in result.output
+    workbook = openpyxl.load_workbook(path)
+    line = table_rows(workbook["Outcome lines"])[0]
+    assert line["Unit value at report prices"].startswith("=ROUND(") and line["Unit value"] == 640.825
+    assert render_xlsx.PENCE == '"£"#,##0.00;-"£"#,##0.00'
+    program = spreadsheet_application()
+    subprocess.run([program, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(path)],
+                   check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
+    printed = subprocess.run(["pdftotext", "-layout", str(tmp_path / "pdf" / "pence.pdf"), "-"],
+                             check=True, capture_output=True, text=True).stdout
+    assert printed.count("£640.83") >= 4  # Outcome lines: unit value, at report prices; Unit costs used: both
+    assert "£640.82" not in printed

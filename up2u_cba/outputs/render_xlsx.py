@@ -26,7 +26,7 @@ import re
 import typing
 import zipfile
 
-from up2u_cba import storage
+from up2u_cba import models, storage
 from up2u_cba.inputs import input_files
 from up2u_cba.method import calculate, disclosure, report
 from up2u_cba.problems import Problem, counted
@@ -35,7 +35,9 @@ from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
 from up2u_cba.outputs.streamed_sheet import Alignment, Font
 
 POUNDS = '"£"#,##0;-"£"#,##0'
-PENCE = '"£"#,##0.00'
+PENCE = '"£"#,##0.00;-"£"#,##0.00'
+"""Pounds and pence as ``models.to_pence`` shows them: a spreadsheet rounds the shown pence half up, so a
+figure stored to 6 places (as ``to_pence`` first takes it) shows as the text reports do (£640.825 is £640.83)."""
 FACTOR = "0.000000"
 PROPORTION = "0.00%"
 PERCENT = "0.0%"
@@ -391,8 +393,9 @@ def line_formulas(line, row: int) -> dict[str, Formula]:
     whole_years = f"INT({cell('Years')})"
     adjust = f"(1-{cell('Deadweight')})*{cell('Attribution')}*(1-{cell('Optimism bias')})"
     return {
-        "Unit value at report prices": Formula(f"={cell('Unit value')}*{cell('Uprating factor')}",
-                                               line.unit_value_uprated),
+        # to 6 places, as models.to_pence takes it before showing pence (the saving uses the exact product)
+        "Unit value at report prices": Formula(f"=ROUND({cell('Unit value')}*{cell('Uprating factor')},6)",
+                                               line.unit_value_uprated.quantize(models.CLEAN)),
         "Saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Years')}*{cell('Unit value')}*"
                                         f"{cell('Uprating factor')}"), line.saving),
         # sum over the benefit's years of kept^k, a final part year by its fraction
@@ -777,7 +780,8 @@ def add_unit_costs(sheet, result: report.Report) -> None:
         row += 1
         cost = used.cost
         values = [cost.code, cost.description, cost.unit, cost.agency, cost.theme, float(cost.fiscal.amount),
-                  str(cost.fiscal.price_year), float(used.uprating_factor), float(used.value_uprated), cost.rag,
+                  str(cost.fiscal.price_year), float(used.uprating_factor),
+                  float(used.value_uprated.quantize(models.CLEAN)), cost.rag,  # to 6 places, as to_pence takes it
                   cost.source, cost.comment, cost.origin]
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
