@@ -5,10 +5,15 @@ workbook's own cells moves them as the tool would move them."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import openpyxl
+import pytest
 
 from hostile import invoke, sample_project
-from test_xlsx import recalculate
+from test_xlsx import recalculate, spreadsheet_application
 from up2u_cba import pipeline
 from up2u_cba.method import calculate, report as report_
 from up2u_cba.outputs import render_xlsx
@@ -182,3 +187,19 @@ def test_libreoffice_recalculates_the_summary_measures_as_the_tool_does_after_an
     assert shown["BCP and Dorset"]["note"] == render_xlsx.PRUDENT_APPLIED
     assert bcp.prudent_total < bcp.total_saving  # the deadweight did bite
 
+
+
+def test_summary_with_its_new_rows_and_the_services_together_still_prints_on_one_page(tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    settings = sample_project(tmp_path)
+    path = tmp_path / "report.xlsx"
+    write_workbook(settings, path)
+    assert openpyxl.load_workbook(path)["Summary"].page_setup.fitToHeight in (None, 1)  # 1 is the default
+    subprocess.run([spreadsheet_application(), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
+    printed = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"],
+                             check=True, capture_output=True, text=True).stdout
+    pages = printed.split("\f")
+    assert "All services" in pages[0] and "Prudent equals gross for BCP and Dorset" in pages[0]
+    assert "Every case active in the year" in pages[1]  # Participants begins the second page

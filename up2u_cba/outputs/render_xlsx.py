@@ -1212,6 +1212,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
     sheet.set_width("B", 26)
     sheet.set_width("C", 26)
     print_setup(sheet, portrait=True)
+    sheet.xlsx.fit_to_pages(1, 1)  # the headline prints on one page, however many services it covers
 
 
 def derived_entries(summary, row: int, publish: bool) -> list[tuple]:
