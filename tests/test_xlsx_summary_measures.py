@@ -203,3 +203,17 @@ def test_summary_with_its_new_rows_and_the_services_together_still_prints_on_one
     pages = printed.split("\f")
     assert "All services" in pages[0] and "Prudent equals gross for BCP and Dorset" in pages[0]
     assert "Every case active in the year" in pages[1]  # Participants begins the second page
+
+
+def test_sheets_beside_the_summary_say_which_prudent_columns_equal_gross(tmp_path):
+    settings = sample_project(tmp_path)
+    path = tmp_path / "report.xlsx"
+    write_workbook(settings, path)
+    workbook = openpyxl.load_workbook(path)
+    for name in ("Cases", "By agency", "By locality", "By theme"):
+        assert "Prudent equals gross for BCP and Dorset as made" in workbook[name]["A2"].value, name
+    settings.write_text(settings.read_text() + '\n[assumptions.deadweight]\ncodes = { "BCP-CR1" = 0.2 }\n')
+    moved = tmp_path / "moved.xlsx"
+    write_workbook(settings, moved)
+    explanation = openpyxl.load_workbook(moved)["By agency"]["A2"].value
+    assert "Prudent equals gross for Dorset as made" in explanation and "BCP and Dorset" not in explanation

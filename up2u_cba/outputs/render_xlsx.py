@@ -331,6 +331,19 @@ def published_note(publish: disclosure.Publication | None) -> str:
             f"so that such a figure cannot be worked out from the totals.")
 
 
+def equals_gross_note(result: report.Report) -> str:
+    """For a sheet beside the Summary that shows prudent figures: the services whose prudent
+    figures equal the gross ones as the workbook was made (no assumption moved any of their
+    lines), so that no prudent column is read as a conservative estimate ("" where every
+    service's were moved). The Summary says it live."""
+    names = [summary.service for summary in result.services if summary.lines and not summary.prudent_adjusted]
+    if not names:
+        return ""
+    label = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f" Prudent equals gross for {label} as made: no Green Book assumption moved any line, so the prudent "
+            f"column is not a conservative estimate (the Summary says so as the workbook now stands).")
+
+
 # --- sheets ---------------------------------------------------------------------------------
 
 def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
@@ -477,7 +490,7 @@ def split_rows(line, line_row: int, parts: list, first: int) -> list[list]:
 
 def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     start(sheet, "Cases", "Each completed case laid out as in the published example, in reference order. "
-                          "Savings come from the Outcome lines sheet.")
+                          "Savings come from the Outcome lines sheet." + equals_gross_note(result))
     for letter, width in (("A", 80), ("B", 14), ("C", 14)):
         sheet.set_width(streamed_sheet.column_number(letter), width)
     sheet.stream(after_row=2, columns=3 if any(summary.cases for summary in result.services) else 0)
@@ -590,7 +603,8 @@ def add_participants(sheet, result: report.Report, publish: disclosure.Publicati
 def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.Publication | None) -> None:
     start(sheet, "Savings by agency",
           "Who benefits: the agency split of every outcome line added up per agency, gross and prudent, and the "
-          "prudent fiscal saving each agency could release (cashable)." + published_note(publish))
+          "prudent fiscal saving each agency could release (cashable)." + equals_gross_note(result)
+          + published_note(publish))
     row = HEADER_ROW
     chart_row = HEADER_ROW + 1
     for summary in result.services:
@@ -635,7 +649,8 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
 
 
 def add_by_locality(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
-    start(sheet, "Savings by locality", "Completed cases and their savings, per locality." + published_note(publish))
+    start(sheet, "Savings by locality", "Completed cases and their savings, per locality." + equals_gross_note(result)
+          + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
         completed = {locality: 0 for locality in summary.by_locality}
@@ -678,7 +693,7 @@ def _lines(column: str) -> str:
 
 def add_by_theme(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
     start(sheet, "Savings by outcome theme", "Savings per theme of the unit cost database (Crime, Health...)."
-          + published_note(publish))
+          + equals_gross_note(result) + published_note(publish))
     row = HEADER_ROW
     for summary in result.services:
         prudent = summary.prudent_by_theme  # a sum over the lines: taken once
@@ -753,6 +768,8 @@ def add_sensitivity(sheet, result: report.Report) -> None:
             for column, number_format in ((3, PERCENT), (4, PERCENT), (5, POUNDS), (6, POUNDS), (7, MONEY_PER_POUND),
                                           (8, MONEY_PER_POUND), (9, POUNDS), (10, PROPORTION)):
                 sheet.cell(row=row, column=column).number_format = number_format
+            if item.switching_value is None:  # words in a column of figures: kept clear of the swing beside them
+                sheet.cell(row=row, column=10).alignment = Alignment(horizontal="left", indent=1)
     for summary in result.services:
         if result.sensitivity_left_out:
             row += 1
