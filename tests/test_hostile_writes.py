@@ -15,10 +15,13 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
+import time
 import tomllib
 
 import pytest
@@ -608,3 +611,37 @@ def test_ctrl_c_while_the_command_line_is_still_loading_is_a_message_not_a_trace
         launch.main()
     assert stopped.value.code == 1
     assert "Stopped: nothing was written." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stopping", ["SIGTERM", "SIGHUP"])
+def test_a_report_stopped_by_the_system_while_it_writes_its_workbook_leaves_nothing_behind(tmp_path, stopping):
+    """Found attacking issue #11: `kill PID` while the workbook streamed left its row data (case
+    references and notes in plain text) and an empty temporary file beside the target for good;
+    Ctrl-C cleaned up. A stopping signal now stops as Ctrl-C does."""
+    settings = sample_project(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    script = textwrap.dedent(f"""
+        import sys, time
+        from up2u_cba.outputs import streamed_sheet
+        write = streamed_sheet.Sheet._write_row
+        def slowly(self, number):
+            time.sleep(0.02)
+            return write(self, number)
+        streamed_sheet.Sheet._write_row = slowly
+        sys.argv = ["up2u-cba", "report", "--xlsx", {str(out / "r.xlsx")!r}, "--settings", {str(settings)!r}]
+        from up2u_cba.cli import launch
+        launch.main()
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    for _ in range(1200):  # (until the rows are being written out)
+        if any(name.startswith(".up2u-cba-rows.") for name in os.listdir(out)) or process.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the workbook was written before it could be stopped"
+    process.send_signal(getattr(signal, stopping))
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 1, errors
+    assert b"Traceback" not in errors
+    assert os.listdir(out) == []

@@ -79,7 +79,8 @@ def _second_reader(paths: list[str], read: typing.Callable[[str], Result], incom
         nothing = os.open(os.devnull, os.O_RDWR)
         for stream in (0, 1, 2):
             os.dup2(nothing, stream)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # (Ctrl-C ends it at once, as it ends the parent)
+        for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # (a stop ends it at once)
+            signal.signal(stopping, signal.SIG_DFL)
         results = [read(path) for path in paths]
         sent = pickle.dumps((results, input_files.checksums_read(paths)), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(outgoing, "wb") as pipe:
