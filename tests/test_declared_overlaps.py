@@ -247,3 +247,38 @@ def test_intake_imports_the_same_code_twice_with_a_warning(project):
     warned = found(result.output, "same-code-twice")
     assert len(warned) == 1 and "Outcomes row 3: unit cost" in warned[0], result.output
     assert (folder / "cases" / "BCP" / "BCP-9101.toml").exists()
+
+
+def _with_lines(path, count: int, code: str = "HE2.0") -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f'\n[[outcomes]]\ncode = "{code}"\nquantity = 1\n' * count)
+
+
+def test_a_code_repeated_on_many_lines_is_said_once_a_line_not_once_a_pair(tmp_path):
+    """Found attacking issue #11: 3,000 lines of one code gave 4.5 million warnings (one per
+    pair of lines) and 25,000 took the machine's memory. Each repeating line is said once,
+    beside the code's first line."""
+    settings = sample_project(tmp_path)
+    path = tmp_path / "cases" / "BCP" / "BCP-0011.toml"
+    before = path.read_text(encoding="utf-8").count("[[outcomes]]")
+    _with_lines(path, 100 - before)
+    result = invoke("validate", "--settings", settings)
+    said = [line for line in result.output.splitlines() if "[same-code-twice]" in line and "BCP-0011" in line]
+    first = before + 1
+    assert len(said) == 100 - first
+    assert all(f"(also line {first})" in line for line in said)
+
+
+@pytest.mark.parametrize("extra, refused", [(0, False), (1, True)])
+def test_a_case_of_more_than_100_outcome_lines_is_refused(tmp_path, extra, refused):
+    settings = sample_project(tmp_path)
+    path = tmp_path / "cases" / "BCP" / "BCP-0011.toml"
+    codes = ("HE2.0", "CR2.0.3")
+    before = path.read_text(encoding="utf-8").count("[[outcomes]]")
+    for number in range(100 + extra - before):
+        _with_lines(path, 1, codes[number % 2])
+    result = invoke("validate", "--settings", settings)
+    if refused:
+        assert_refused(result, str(path), "outcomes", "101 outcome lines", "[too-many-lines]")
+    else:
+        assert "[too-many-lines]" not in result.output

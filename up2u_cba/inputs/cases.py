@@ -48,6 +48,9 @@ LIMITS = {"quantity": Decimal(100000), "years": Decimal(100)}
 MAX_DECIMALS = 4
 """Quantities, years and a line's deadweight and attribution shares take at most this many decimal
 places (guided entry, amend and intake say the same)."""
+OUTCOME_LIMIT = 100
+"""Outcome lines a case may have: far beyond any real case (one line per outcome, repeats
+counted by quantity), and a bound on the checks, which compare every pair of a case's lines."""
 TEXT_LIMIT = 200
 """Longest free text allowed in a description or evidence note: short notes, never narrative."""
 FREE_TEXT = ("description", "evidence", "acknowledged")
@@ -314,6 +317,11 @@ def _check_order(events: list[tuple[int, models.StatusEvent]], problem) -> None:
 def _parse_outcomes(raw: object, problem) -> list[models.OutcomeEntry]:
     if not isinstance(raw, list):
         problem("bad-field", "outcomes", "outcomes must be [[outcomes]] tables", "see the README for the format")
+        return []
+    if len(raw) > OUTCOME_LIMIT:  # (the checks compare every pair of a case's lines)
+        problem("too-many-lines", "outcomes", f"the case has {counted(len(raw), 'outcome line')}",
+                f"a case has at most {OUTCOME_LIMIT}: one line per outcome, its quantity counting repeats "
+                "(quantity = 4 for four incidents)")
         return []
     outcomes: list[models.OutcomeEntry] = []
     for number, entry in enumerate(raw, start=1):

@@ -299,9 +299,14 @@ def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list
     """Pairs of lines the unit cost tables say must not be counted together (``not_with``), and
     the same code on two lines (a warning: perhaps they are one line's quantities)."""
     problems = []
+    first = {}  # each code's first line: a line repeating it is said once, beside that line
+    for number, outcome in enumerate(case.outcomes, start=1):
+        first.setdefault(outcome.code, number)
     for (later, code), (earlier, other) in pairs:
         where = f"outcomes[{later}].code"
         if code == other:
+            if earlier != first[code]:
+                continue
             problems.append(Problem(
                 code="same-code-twice", file=case.file, where=where, warning=True,
                 message=f"line {later} counts {code} again (also line {earlier})",
