@@ -92,6 +92,7 @@ def test_prudent_is_said_to_equal_gross_where_no_assumption_moves_a_line(tmp_pat
     settings = sample_project(tmp_path)
     text = invoke("report", "--settings", settings).output
     assert "Prudent equals gross for BCP in 2022/23" in text and "not a conservative estimate" in text
+    assert "Prudent equals gross for BCP and Dorset in 2022/23" in text  # (the services together)
     data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
     assert [summary["prudent"]["adjusted"] for summary in data["services"]] == [False, False]
 
@@ -108,7 +109,7 @@ def test_prudent_is_not_said_to_equal_gross_once_anything_moves_a_line(tmp_path,
         assert "years = " not in text
         path.write_text(text.replace("quantity = 4\n", "quantity = 4\nyears = 2\n", 1), encoding="utf-8")
     text = invoke("report", "--settings", settings).output
-    assert "Prudent equals gross for BCP" not in text
+    assert "Prudent equals gross for BCP" not in text  # (nor for BCP and Dorset together)
     data = json.loads(invoke("report", "--format", "json", "--settings", settings).output)
     assert data["services"][0]["prudent"]["adjusted"] is True
     assert data["services"][0]["prudent"]["total_saving"] < data["services"][0]["total_saving"]

@@ -60,6 +60,8 @@ def render(result: report.Report) -> str:
         together = result.all_services
         parts.append(f"== All services ({together.service}), {result.year} ==")
         parts.append(render_totals(together))
+        if not any(summary.prudent_adjusted for summary in together.services):
+            parts.append(NOTHING_DEDUCTED.format(service=together.service, year=result.year))
     if len({row.year for row in result.years}) > 1:
         parts.append(render_years(result))
     parts.append(render_assumptions(result.green_book))
