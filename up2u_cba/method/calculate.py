@@ -83,6 +83,10 @@ class OutcomeLine(pydantic.BaseModel):
     transfer: bool = False
     """The fiscal value is a transfer payment, kept out of public value."""
     adjustment_reason: str = ""
+    own_deadweight: bool = False
+    """The line sets its own deadweight (kept in its own cell in the workbook, not the settings')."""
+    own_attribution: bool = False
+    """The line sets its own attribution."""
 
     @property
     def agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
@@ -536,6 +540,8 @@ class Valuer:
             prudent_social=prudent(terms.social_unit),
             transfer=terms.transfer,
             adjustment_reason=outcome.adjustment_reason,
+            own_deadweight=outcome.deadweight is not None,
+            own_attribution=outcome.attribution is not None,
         ))
 
 

@@ -129,7 +129,7 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     """Fill ``book`` with the report's sheets (it is closed, so written out, by the caller)."""
     # publishing, the sheets get what disclosure decided they may show (None: not publishing)
     publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
-    book.xlsx.set_properties({"author": f"up2u-cba {result.tool_version}"})  # the file's creator (was "openpyxl")
+    book.xlsx.set_properties(properties(result))
     summary = book.add_sheet("Summary")
     refs = Refs()
     sheets = ["Participants"]
@@ -140,6 +140,11 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
         sheets.append("Years")
     sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
     by_name = {name: book.add_sheet(name) for name in sheets}
+    header_text, footer_text = page_marks(result, result.published_marking if publish else result.marking)
+    for sheet in (summary, *by_name.values()):
+        sheet.on_write(wrap_clipped)
+        sheet.xlsx.set_header(header_text, {"margin": HEADER_MARGIN})
+        sheet.xlsx.set_footer(footer_text, {"margin": HEADER_MARGIN})
     if not publish:
         add_outcome_lines(by_name["Outcome lines"], result, refs)
         add_agency_split(by_name["Agency split"], result, refs)
@@ -156,6 +161,68 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     add_method(by_name["Method"], result, publish)
     add_run_info(by_name["Run info"], result, publish)
     add_summary(summary, result, refs, publish)
+
+
+PROGRAMME = "Up2U cost-benefit analysis"
+"""What the programme's printed pages and the file's title call it."""
+HEADER_LIMIT = 255
+"""Most characters Excel takes in a page header or footer (its codes included)."""
+
+
+def services_named(result: report.Report) -> str:
+    """The report's services, as a label (``BCP and Dorset``)."""
+    names = [summary.service for summary in result.services]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def properties(result: report.Report) -> dict:
+    """The file's own properties: what it is, the tool as its author, and the report's made time
+    as its date (so the same inputs give the same file)."""
+    services, year = services_named(result), str(result.year)
+    made = result.generated_at.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return {field: spreadsheet_text.plain_text(text) if isinstance(text, str) else text for field, text in {
+        "title": f"{PROGRAMME}: {services}, {year}",
+        "subject": f"Fiscal savings of {services}'s Up2U cases completed in {year}, at {result.price_year} prices",
+        "author": f"up2u-cba {result.tool_version}",
+        "manager": "", "company": "",
+        "keywords": ", ".join(["Up2U", "cost-benefit analysis", *[s.service for s in result.services], year]),
+        "comments": f"Made by up2u-cba {result.tool_version}: {result.command}",
+        "created": made,
+    }.items()}
+
+
+def header_text(text: str) -> str:
+    """``text`` fit for a page header or footer: characters a workbook cannot hold replaced, and
+    ``&`` (which starts a header code, e.g. ``&P`` the page number) escaped as ``&&``."""
+    return spreadsheet_text.plain_text(text).replace("\n", " ").replace("&", "&&")
+
+
+def page_marks(result: report.Report, marking: str) -> tuple[str, str]:
+    """Every printed page's header (programme, services, year; the protective marking) and
+    footer (the marking again, page x of y, the date made)."""
+    services = services_named(result)
+    if len(services) > 120:  # a header holds 255 characters; a long list of services is cut
+        services = services[:117] + "..."
+    header = (f"&L{header_text(PROGRAMME)}: {header_text(services)}, {header_text(str(result.year))}"
+              f"&R&B{header_text(marking)}&B")
+    footer = (f"&L&B{header_text(marking)}&B&CPage &P of &N"
+              f"&RMade {result.generated_at:%Y-%m-%d %H:%M} by up2u-cba")
+    return header[:HEADER_LIMIT], footer[:HEADER_LIMIT]
+
+
+def wrap_clipped(sheet, row: int, cells: dict) -> None:
+    """Below a sheet's title and explanation, text longer than its column is wide wraps, and
+    its row grows to hold it, so nothing is clipped on screen or on paper."""
+    if row <= 2 or row in sheet.merges:
+        return
+    lines = 1
+    for column, cell in cells.items():
+        if cell.data_type == "s" and cell.value and len(cell.value) + 1 > sheet.width(column):
+            old = cell.alignment or Alignment()
+            cell.alignment = Alignment(horizontal=old.horizontal, vertical="top", wrap_text=True, indent=old.indent)
+            lines = max(lines, wrapped_lines(cell.value, int(sheet.width(column))) + cell.value.count("\n"))
+    if lines > 1:
+        sheet.heights[row] = max(sheet.heights.get(row, 0), 15 * lines + 2)
 
 
 def wrap_explanation(sheet) -> None:
@@ -209,6 +276,8 @@ def table(sheet, headings: list[str], last_row: int) -> None:
     sheet.xlsx.freeze_panes(HEADER_ROW, 0)
     sheet.xlsx.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW + 1) - 1, len(headings) - 1)
     print_setup(sheet, repeat_row=HEADER_ROW)
+    if headings[:2] == ["Service", "Case"]:  # which case a row belongs to, on every page across
+        sheet.xlsx.repeat_columns(0, 1)
     if len(headings) > 12:
         sheet.xlsx.set_paper(A3)
     if len(headings) > 20:
@@ -250,8 +319,6 @@ def print_setup(sheet, repeat_row: int | None = None, portrait: bool = False) ->
     page.set_paper(A4)
     page.fit_to_pages(1, 0)
     page.set_margins(*MARGINS)
-    page.set_header("", {"margin": HEADER_MARGIN})
-    page.set_footer("", {"margin": HEADER_MARGIN})
     if repeat_row:
         page.repeat_rows(repeat_row - 1)
 
@@ -357,11 +424,13 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
                          for values in (line_values(case, line) for case, _, line in each_line(result)))))
     table(sheet, LINE_HEADERS, HEADER_ROW + sum(1 for _ in each_line(result)))
     sheet.stream(after_row=HEADER_ROW + 1)
+    cells = assumption_cells(result.green_book)
     for row, (case, index, line) in enumerate(each_line(result), start=HEADER_ROW + 1):
         if index == 0:
             refs.case_rows[case.reference] = row
         values = line_values(case, line)
         values.update(line_formulas(line, row))
+        values.update(assumption_formulas(line, cells))
         for column, name in enumerate(LINE_HEADERS, start=1):
             cell = put(sheet, row, column, values[name])
             number_format = LINE_FORMATS.get(name)
@@ -729,17 +798,78 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
     fit_widths(sheet)
 
 
+CHANGEABLE = "yes: change it and recalculate, and every prudent figure follows"
+"""Column C of an Assumptions row whose value the prudent formulas on Outcome lines refer to."""
+NOT_CHANGEABLE = "no: as set for the run, for reading (change it in the settings and run the report again)"
+"""Column C of an Assumptions row no formula refers to."""
+TEXT_ASSUMPTIONS = ("Benefit duration", "Cashability", "Transfers")
+"""Assumptions shown as text only: no prudent formula in the workbook refers to them."""
+
+
+def assumption_values(green_book) -> list[tuple[tuple[str, str | None], str, object, str]]:
+    """The assumptions the prudent formulas refer to, one row each on the Assumptions sheet from
+    below its headings: (key, label, value in force, source). A key is (assumption, code or grade;
+    None for the programme-wide value)."""
+    rows = []
+
+    def rates(key: str, label: str, rates) -> None:
+        rows.append(((key, None), f"{label}: every code not listed below", rates.default, rates.note))
+        rows.extend(((key, code), f"{label}: code {code}", value, rates.note) for code, value in sorted(rates.codes.items()))
+
+    rates("deadweight", "Deadweight", green_book.deadweight)
+    rates("attribution", "Attribution", green_book.attribution)
+    rows.extend((("optimism_bias", grade), f"Optimism bias: evidence grade {grade}", value, green_book.optimism_bias_note)
+                for grade, value in green_book.optimism_bias.items())
+    rates("drop_off", "Drop-off per year", green_book.drop_off)
+    rows.append((("discount_rate", None), "Discount rate a year", green_book.discount_rate, green_book.discount_rate_note))
+    return rows
+
+
+def assumption_cells(green_book) -> dict[tuple[str, str | None], str]:
+    """Each assumption's key -> the cell on the Assumptions sheet holding its value."""
+    return {key: f"Assumptions!$B${row}"
+            for row, (key, *_) in enumerate(assumption_values(green_book), start=HEADER_ROW + 1)}
+
+
+def assumption_formulas(line, cells: dict) -> dict[str, Formula]:
+    """An outcome line's assumptions on Outcome lines as references to the Assumptions sheet (a
+    deadweight or attribution the line sets itself stays its own value, in its own cell)."""
+    def by_code(key: str, value) -> Formula:
+        return Formula(f"={cells.get((key, line.code), cells[(key, None)])}", value)
+
+    formulas = {"Drop-off": by_code("drop_off", line.drop_off),
+                "Discount rate": Formula(f"={cells[('discount_rate', None)]}", line.discount_rate)}
+    if (("optimism_bias", line.grade)) in cells:
+        formulas["Optimism bias"] = Formula(f"={cells[('optimism_bias', line.grade)]}", line.optimism_bias)
+    if not line.own_deadweight:
+        formulas["Deadweight"] = by_code("deadweight", line.deadweight)
+    if not line.own_attribution:
+        formulas["Attribution"] = by_code("attribution", line.attribution)
+    return formulas
+
+
 def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
-    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from."
-          + ("" if publish else " Each line's own values are on Outcome lines."))
+    start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from. "
+          "Change a value in column B where column C says yes, recalculate, and every prudent figure follows"
+          + (" (a line that sets its own deadweight or attribution keeps it: Outcome lines)." if not publish else
+             " (this published workbook holds no outcome lines, so its figures are as calculated by the tool)."))
     row = HEADER_ROW
-    for name, value, note in result.green_book.notes():
+    for _, label, value, note in assumption_values(result.green_book):
         row += 1
-        for column, text in enumerate((name, value, note), start=1):
-            cell = put(sheet, row, column, text)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    table(sheet, ["Assumption", "Value", "Source"], row)
-    for column, width in zip("ABC", (22, 50, 70)):
+        put(sheet, row, 1, label)
+        put(sheet, row, 2, float(value)).number_format = PROPORTION
+        put(sheet, row, 3, NOT_CHANGEABLE if publish else CHANGEABLE)
+        put(sheet, row, 4, note)
+    for name, value, note in result.green_book.notes():
+        if name in TEXT_ASSUMPTIONS:
+            row += 1
+            for column, text in enumerate((name, value, NOT_CHANGEABLE, note), start=1):
+                put(sheet, row, column, text)
+    for line_row in range(HEADER_ROW + 1, row + 1):
+        for column in range(1, 5):
+            sheet.cell(row=line_row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+    table(sheet, ["Assumption", "Value", "May be changed here", "Source"], row)
+    for column, width in zip("ABCD", (40, 30, 40, 60)):
         sheet.set_width(column, width)
 
 

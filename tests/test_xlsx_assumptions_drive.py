@@ -1,0 +1,94 @@
+"""The Assumptions sheet drives the workbook (issue #12): change deadweight there and a quantity
+on Outcome lines, recalculate in LibreOffice, and every prudent figure equals what the tool
+reports when run on the same changed settings and case."""
+
+import openpyxl
+import pytest
+
+from test_green_book import project
+from test_xlsx import recalculate, table_rows
+from up2u_cba import pipeline
+from up2u_cba.outputs import render_xlsx
+
+ASSUMPTIONS = """
+    [assumptions.deadweight]
+    default = {deadweight}
+    codes = {{ "TST-A" = 0.2 }}
+
+    [assumptions.attribution]
+    default = 0.75
+
+    [assumptions.optimism_bias]
+    A = 0.15
+    G = 0.05
+
+    [assumptions.drop_off]
+    default = 0.1
+    """
+OUTCOMES = """
+    [[outcomes]]
+    code = "TST-A"
+    quantity = 2
+    years = 3
+    [[outcomes]]
+    code = "TST-G"
+    quantity = 3
+    years = 2.5
+    deadweight = 0.05
+    adjustment_reason = "Referred by probation as well"
+    [[outcomes]]
+    code = "CR2.0"
+    quantity = {quantity}
+    years = 1.5
+    """
+SHEETS_FOLLOWING = ["Outcome lines", "Agency split", "Cases", "By agency", "By locality", "By theme"]
+"""Sheets whose every figure is a formula over Outcome lines (so over the Assumptions sheet)."""
+
+
+def made(folder, deadweight: str, quantity: int):
+    folder.mkdir()
+    settings = project(folder, spend=2000, assumptions=ASSUMPTIONS.format(deadweight=deadweight),
+                       outcomes=OUTCOMES.format(quantity=quantity))
+    result = pipeline.run(str(settings))
+    path = folder / "report.xlsx"
+    render_xlsx.write(result, str(path))
+    return result, path
+
+
+def figures(sheet) -> list[tuple]:
+    return [tuple(pytest.approx(value) if isinstance(value, float) else value for value in row)
+            for row in sheet.iter_rows(min_row=render_xlsx.HEADER_ROW, values_only=True)]
+
+
+def row_of(sheet, label: str) -> int:
+    return next(cell.row for cell in sheet["A"] if cell.value == label)
+
+
+def test_deadweight_changed_on_the_assumptions_sheet_moves_every_prudent_figure(tmp_path):
+    _, path = made(tmp_path / "as-set", "0.1", 1)
+    changed, expected_path = made(tmp_path / "changed", "0.3", 4)
+    workbook = openpyxl.load_workbook(path)
+    assumptions = workbook["Assumptions"]
+    assumptions.cell(row=row_of(assumptions, "Deadweight: every code not listed below"), column=2, value=0.3)
+    lines = workbook["Outcome lines"]
+    index = next(i for i, row in enumerate(table_rows(lines)) if row["Code"] == "CR2.0")
+    lines.cell(row=render_xlsx.HEADER_ROW + 1 + index, column=render_xlsx.LINE_HEADERS.index("Quantity") + 1, value=4)
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+
+    recalculated = recalculate(edited, tmp_path)
+    expected = openpyxl.load_workbook(expected_path, data_only=True)  # the tool's own figures, stored
+    (summary,) = changed.services
+    rows = table_rows(recalculated["Outcome lines"])
+    assert [row["Prudent saving"] for row in rows] == [line.prudent_saving for line in summary.lines]
+    assert [row["Deadweight"] for row in rows] == pytest.approx([0.2, 0.05, 0.3])  # its own kept; the code's kept
+    for name in SHEETS_FOLLOWING:
+        # (a breakdown is ordered largest first as made: an edit may move a row, not change it)
+        assert sorted(figures(recalculated[name]), key=str) == sorted(figures(expected[name]), key=str), name
+    by_label = {row[0]: row[1:3] for row in recalculated["Summary"].iter_rows(min_row=4, max_col=3, values_only=True)
+                if row[0]}
+    assert by_label["Total estimated saving for cases completed in 2022/23"] == \
+        (summary.total_saving, summary.prudent_total)
+    assert by_label["Estimated net saving to BCP (saving - spend)"] == (summary.net_saving, summary.prudent_net_saving)
+    assert by_label["Public value: fiscal (transfers excluded) + economic + social, prudent"][1] == summary.public_value
+    assert summary.prudent_total != pipeline.run(str(tmp_path / "as-set" / "up2u-cba.toml")).services[0].prudent_total
