@@ -367,6 +367,10 @@ class Settings(pydantic.BaseModel):
     line_ceiling: Decimal = Decimal(250000)
     """The most one outcome line plausibly saves (``[checks] line_ceiling``); a line worth more
     needs an acknowledgement before it counts."""
+    marking: str = "OFFICIAL-SENSITIVE"
+    """The protective marking printed atop every page of the analyst's workbook ([workbook] marking)."""
+    published_marking: str = "OFFICIAL"
+    """The marking of a ``report --publish`` workbook ([workbook] published_marking)."""
 
     def service(self, name: str) -> ServiceSettings | None:
         for service in self.services:

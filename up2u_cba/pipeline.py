@@ -197,6 +197,8 @@ def build_report(
         years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
         suppression=inputs.settings.suppression,
+        marking=inputs.settings.marking,
+        published_marking=inputs.settings.published_marking,
         inputs=read,
         changed_since=None if changed_since is None else changed_since_.collect(
             inputs.stored, [service.name for service in services], *changed_since, read_now=read,

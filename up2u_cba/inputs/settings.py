@@ -44,6 +44,7 @@ KNOWN_KEYS: dict = {
     "publish": {"suppression": None},
     "history": {"record_user": None},
     "checks": {"line_ceiling": None},
+    "workbook": {"marking": None, "published_marking": None},
 }
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
 keys). The one list of them: a key not here is a typo, reported with the nearest known key.
@@ -153,6 +154,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     suppression = _parse_suppression(data.get("publish", {}), problem)
     record_user = _parse_record_user(data.get("history", {}), problem)
     line_ceiling = _parse_line_ceiling(data.get("checks", {}), problem)
+    marking, published_marking = _parse_markings(data.get("workbook", {}), problem)
 
     if problems or price_year is None:
         return None, problems
@@ -168,6 +170,8 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         suppression=suppression,
         record_user=record_user,
         line_ceiling=line_ceiling,
+        marking=marking,
+        published_marking=published_marking,
     ), []
 
 
@@ -280,6 +284,31 @@ def _parse_line_ceiling(table: object, problem) -> Decimal:
                 f"write whole pounds as a positive number up to {MAXIMUM_SPEND:,}, e.g. line_ceiling = 250000")
         return default
     return Decimal(value)
+
+
+MARKING_LIMIT = 60
+"""Longest protective marking: it heads every printed page."""
+
+
+def _parse_markings(table: object, problem) -> tuple[str, str]:
+    """The protective markings printed atop every page of the analyst's workbook and of a
+    published one ([workbook] marking, published_marking)."""
+    fields = models.Settings.model_fields
+    defaults = fields["marking"].default, fields["published_marking"].default
+    if not isinstance(table, dict):
+        problem("bad-field", "workbook", "workbook must be a table",
+                'write it as [workbook] with marking = "OFFICIAL-SENSITIVE"')
+        return defaults
+    markings = []
+    for key, default in zip(("marking", "published_marking"), defaults):
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value.strip() or len(value) > MARKING_LIMIT or \
+                spreadsheet_text.plain_text(value) != value or "\n" in value:
+            problem("bad-field", f"workbook.{key}", f"'{shown(value)}' is not a protective marking",
+                    f'write one line of up to {MARKING_LIMIT} characters, e.g. {key} = "{default}"')
+            value = default
+        markings.append(value.strip())
+    return markings[0], markings[1]
 
 
 def _long_texts(path: str, data: object, where: str = "") -> list[Problem]:

@@ -148,6 +148,10 @@ class Report(pydantic.BaseModel):
     suppression: str = "1-4"
     """The small-number rule a published workbook applies (settings [publish] suppression; a
     name in ``disclosure.RULES``)."""
+    marking: str = "OFFICIAL-SENSITIVE"
+    """The protective marking atop every printed page of the analyst's workbook (settings [workbook] marking)."""
+    published_marking: str = "OFFICIAL"
+    """The marking of a published workbook (settings [workbook] published_marking)."""
     """Every unit cost some line of the report uses, in code order."""
     inputs: tuple[InputFile, ...]
     changed_since: ChangedSince | None = None
