@@ -222,7 +222,7 @@ def wrap_clipped(sheet, row: int, cells: dict) -> None:
             cell.alignment = Alignment(horizontal=old.horizontal, vertical="top", wrap_text=True, indent=old.indent)
             lines = max(lines, wrapped_lines(cell.value, int(sheet.width(column))) + cell.value.count("\n"))
     if lines > 1:
-        sheet.heights[row] = max(sheet.heights.get(row, 0), 15 * lines + 2)
+        sheet.heights[row] = min(max(sheet.heights.get(row, 0), 15 * lines + 2), TALLEST_ROW)
 
 
 def wrap_explanation(sheet) -> None:
@@ -926,10 +926,11 @@ def add_unit_costs(sheet, result: report.Report) -> None:
     for used in result.unit_costs_used:
         row += 1
         cost = used.cost
+        comment, *rest = comment_parts(cost.comment)
         values = [cost.code, cost.description, cost.unit, cost.agency, cost.theme, float(cost.fiscal.amount),
                   str(cost.fiscal.price_year), float(used.uprating_factor),
                   float(used.value_uprated.quantize(models.CLEAN)), cost.rag,  # to 6 places, as to_pence takes it
-                  cost.source, cost.comment, cost.origin]
+                  cost.source, comment, cost.origin]
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
             cell.alignment = Alignment(wrap_text=column in (2, 11, 12), vertical="top")
@@ -939,9 +940,32 @@ def add_unit_costs(sheet, result: report.Report) -> None:
         sheet.cell(row=row, column=6).number_format = PENCE
         sheet.cell(row=row, column=8).number_format = FACTOR
         sheet.cell(row=row, column=9).number_format = PENCE
+        for part in rest:  # the rest of a long comment, in rows of its own below (a row is at most 409 points)
+            row += 1
+            put(sheet, row, 1, cost.code)
+            put(sheet, row, 12, part).alignment = Alignment(wrap_text=True, vertical="top")
     table(sheet, headings, row)
     fit_widths(sheet, maximum=45)
     sheet.set_width("L", 80)
+
+
+COMMENT_PART = 1500
+"""Most characters of a unit cost's comment in one row of Unit costs used (about 21 lines in its
+80-wide column, within the tallest row a spreadsheet allows)."""
+TALLEST_ROW = 409
+"""The tallest row Excel allows, in points."""
+
+
+def comment_parts(comment: str) -> list[str]:
+    """A comment in parts of at most COMMENT_PART characters, broken between words, that printed
+    one a row show it whole."""
+    parts, rest = [], comment
+    while len(rest) > COMMENT_PART:
+        cut = rest.rfind(" ", 0, COMMENT_PART)
+        cut = cut if cut > 0 else COMMENT_PART
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip(" ")
+    return parts + [rest]
 
 
 def add_method(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
