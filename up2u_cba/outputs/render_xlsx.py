@@ -223,6 +223,10 @@ def wrap_clipped(sheet, row: int, cells: dict) -> None:
             lines = max(lines, wrapped_lines(cell.value, int(sheet.width(column))) + cell.value.count("\n"))
     if lines > 1:
         sheet.heights[row] = min(max(sheet.heights.get(row, 0), 15 * lines + 2), TALLEST_ROW)
+        for cell in cells.values():  # the row's other cells (a label beside its value) start at its top too
+            old = cell.alignment or Alignment()
+            if old.vertical is None:
+                cell.alignment = old._replace(vertical="top")
 
 
 def wrap_explanation(sheet) -> None:
