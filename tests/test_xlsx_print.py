@@ -70,6 +70,9 @@ def test_every_printed_page_has_its_header_and_footer_and_the_summary_is_one_pag
     assert summary[0].startswith("Up2U cost-benefit analysis, financial year 2022/23")
     assert any(line.startswith("All services") for line in summary)  # the last block is on the first page
     assert after[0] == "Participants"  # and the next page is the next sheet
+    # Outcome lines' right-hand page (its prudent columns) still says which service and case a row is
+    right_hand = [line for page in pages for line in body_lines(page) if "Prudent economic" in line]
+    assert right_hand and all(line.split()[:2] == ["Service", "Case"] for line in right_hand)
 
 
 def test_a_published_workbook_is_marked_official_unless_the_settings_say_otherwise(tmp_path):
