@@ -172,3 +172,22 @@ def test_the_same_report_written_twice_a_second_apart_is_the_same_file(report, t
         for name in one.namelist():
             assert one.read(name) == other.read(name), name
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_case_with_long_descriptions_prints_whole_on_one_page_of_cases(report, tmp_path):
+    """Each case's block on Cases is kept to one printed page, counting a long description's
+    wrapped lines: a case's heading and its total are on the same page."""
+    long = " and then".join(["Child prevented from going into care"] * 8)
+    wordy = report.model_copy(update={"services": tuple(summary.model_copy(update={"cases": tuple(
+        case.model_copy(update={"lines": tuple(line.model_copy(update={"description": long}) for line in case.lines)})
+        for case in summary.cases)}) for summary in report.services)})
+    path = tmp_path / "wordy.xlsx"
+    render_xlsx.write(wordy, str(path))
+    pages = pdf_pages(path, tmp_path)
+    cases = [page for page in pages if "Action" in page and "Total saving" in page]
+    assert len(cases) > 3
+    for page in cases:
+        lines = body_lines(page)
+        headings = [line for line in lines if line.split(" (")[0].startswith(("BCP-", "DOR-"))]
+        totals = [line for line in lines if line.startswith("Total saving")]
+        assert len(headings) == len(totals) and lines[-1].startswith("Total saving"), page[:300]

@@ -381,6 +381,12 @@ def rounded(expression: str, places: int = 0) -> str:
     return f"ROUND(ROUND({expression},{places + 6}),{places})"
 
 
+def printed_lines(text: str, width: int) -> int:
+    """Lines a cell of ``text`` takes in a column ``width`` wide: one if it fits, else as
+    ``wrap_clipped`` wraps it."""
+    return 1 if len(text) + 1 <= width else wrapped_lines(text, width) + text.count("\n")
+
+
 def wrapped_lines(text: str, width: int) -> int:
     """Roughly how many lines ``text`` takes, wrapped in a column ``width`` characters wide."""
     return max(1, -(-len(text) * 11 // (width * 10)))
@@ -573,7 +579,7 @@ def add_cases(sheet, result: report.Report, refs: Refs) -> None:
     used = row  # rows used on the current printed page
     for summary in result.services:
         for case in sorted(summary.cases, key=lambda case: case.reference):
-            block = len(case.lines) + 4
+            block = sum(printed_lines(line.description, 80) for line in case.lines) + 4
             if used + block > ROWS_PER_PAGE:  # keep each case's block on one printed page
                 sheet.page_break_after(row)
                 used = 0
