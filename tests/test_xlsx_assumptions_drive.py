@@ -92,3 +92,54 @@ def test_deadweight_changed_on_the_assumptions_sheet_moves_every_prudent_figure(
     assert by_label["Estimated net saving to BCP (saving - spend)"] == (summary.net_saving, summary.prudent_net_saving)
     assert by_label["Public value: fiscal (transfers excluded) + economic + social, prudent"][1] == summary.public_value
     assert summary.prudent_total != pipeline.run(str(tmp_path / "as-set" / "up2u-cba.toml")).services[0].prudent_total
+
+
+def summary_figures(sheet) -> dict:
+    """The Summary's figures by (service, label), the payback left out (the tool's own figure, marked so)."""
+    found, service = {}, None
+    for label, gross, prudent in sheet.iter_rows(min_row=render_xlsx.HEADER_ROW, max_col=3, values_only=True):
+        if label == "Service":
+            service = gross
+        elif label and not str(label).startswith(("Payback", "The payback")):
+            found[(service, label)] = tuple(pytest.approx(v) if isinstance(v, float) else v for v in (gross, prudent))
+    return found
+
+
+def test_the_sample_workbook_edited_recalculates_to_the_tool_on_the_edited_inputs(tmp_path):
+    from hostile import sample_project
+
+    (tmp_path / "as-set").mkdir()
+    settings = sample_project(tmp_path / "as-set")
+    path = tmp_path / "as-set.xlsx"
+    render_xlsx.write(pipeline.run(str(settings)), str(path))
+    (tmp_path / "changed").mkdir()
+    changed_settings = sample_project(tmp_path / "changed")
+    with changed_settings.open("a") as settings_file:
+        settings_file.write("\n[assumptions.deadweight]\ndefault = 0.5\n")
+    case = tmp_path / "changed" / "cases" / "BCP" / "BCP-0011.toml"
+    case.write_text(case.read_text().replace('code = "BCP-CR1"\nquantity = 1\n', 'code = "BCP-CR1"\nquantity = 2\n'))
+    expected_path = tmp_path / "changed.xlsx"
+    render_xlsx.write(pipeline.run(str(changed_settings)), str(expected_path))
+
+    workbook = openpyxl.load_workbook(path)
+    assumptions = workbook["Assumptions"]
+    assumptions.cell(row=row_of(assumptions, "Deadweight: every code not listed below"), column=2, value=0.5)
+    lines = workbook["Outcome lines"]
+    index = next(i for i, row in enumerate(table_rows(lines)) if row["Case"] == "BCP-0011" and row["Code"] == "BCP-CR1")
+    lines.cell(row=render_xlsx.HEADER_ROW + 1 + index, column=render_xlsx.LINE_HEADERS.index("Quantity") + 1, value=2)
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    recalculated = recalculate(edited, tmp_path)
+    expected = openpyxl.load_workbook(expected_path, data_only=True)
+
+    for name in [*SHEETS_FOLLOWING, "Participants"]:
+        assert sorted(figures(recalculated[name])[1:], key=str) == sorted(figures(expected[name])[1:], key=str), name
+    # Years: the report's year live; an earlier year's lines are not in the workbook, so its row is
+    # the tool's figure as made, and the sheet says so
+    assert [row for row in figures(recalculated["Years"]) if row[1] == "2022/23"] == \
+        [row for row in figures(expected["Years"]) if row[1] == "2022/23"]
+    assert "not recalculated by the spreadsheet" in recalculated["Years"]["A2"].value
+    got, want = summary_figures(recalculated["Summary"]), summary_figures(expected["Summary"])
+    assert {key: got[key] for key in want if not str(key[1]).startswith("=")} == \
+        {key: value for key, value in want.items() if not str(key[1]).startswith("=")}
+    assert want[("BCP", "Completed cases")] == got[("BCP", "Completed cases")] == (20, None)

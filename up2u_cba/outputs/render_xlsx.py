@@ -154,7 +154,7 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     add_by_locality(by_name["By locality"], result, publish)
     add_by_theme(by_name["By theme"], result, publish)
     if "Years" in by_name:
-        add_years(by_name["Years"], result, publish)
+        add_years(by_name["Years"], result, publish, refs)
     add_assumptions(by_name["Assumptions"], result, publish)
     add_sensitivity(by_name["Sensitivity"], result)
     add_unit_costs(by_name["Unit costs used"], result)
@@ -786,10 +786,12 @@ def add_by_theme(sheet, result: report.Report, publish: disclosure.Publication |
     fit_widths(sheet)
 
 
-def add_years(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
+def add_years(sheet, result: report.Report, publish: disclosure.Publication | None, refs: Refs) -> None:
     start(sheet, "Years compared",
           f"Each service's cases completed in each financial year, all valued at {result.price_year} prices."
-          + published_note(publish))
+          + published_note(publish) + ("" if publish else
+          f" The {result.year} rows are live formulas over Outcome lines and Participants. Earlier years' rows "
+          f"are {tool_figures(result)}: their outcome lines are not in this workbook."))
     row = HEADER_ROW
     for entry in result.years:
         row += 1
@@ -797,9 +799,12 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
                   int(entry.prudent_saving), report.SPEND_NOT_SET if entry.spend is None else int(entry.spend),
                   None if entry.net_saving is None else int(entry.net_saving),
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
+        if not publish and str(entry.year) == str(result.year):
+            values = live_year(entry, row, refs) + values[5:6] + live_against_spend(entry, row)
         for column, value in enumerate(values, start=1):
-            put(sheet, row, column, value)
-        put_count(sheet, row, 3, publish.years[(entry.service, str(entry.year))] if publish else entry.completers)
+            place(sheet, row, column, value)
+        if publish or str(entry.year) != str(result.year):
+            put_count(sheet, row, 3, publish.years[(entry.service, str(entry.year))] if publish else entry.completers)
         for column in (4, 5, 6, 7):
             sheet.cell(row=row, column=column).number_format = POUNDS
         sheet.cell(row=row, column=8).number_format = MONEY_PER_POUND
@@ -858,6 +863,30 @@ def assumption_formulas(line, cells: dict) -> dict[str, Formula]:
     return formulas
 
 
+def tool_figures(result: report.Report) -> str:
+    """How a figure the spreadsheet does not recalculate is marked."""
+    return f"as calculated by up2u-cba on {result.generated_at:%Y-%m-%d}; not recalculated by the spreadsheet"
+
+
+def live_year(entry, row: int, refs: Refs) -> list:
+    """The report's year's row on Years (service, year, completed cases, saving, prudent saving)
+    as formulas over Outcome lines (which hold that year's lines) and Participants."""
+    of_service = f'--({_lines("Service")}=$A${row})'
+    cell = refs.participant_totals.get((entry.service, COMPLETERS))
+    completers = entry.completers if cell is None else Live(f"={cell}", entry.completers)
+    return [entry.service, str(entry.year), completers,
+            Live(f'=SUMPRODUCT({of_service},{_lines("Saving")})', int(entry.total_saving)),
+            Live(f'=SUMPRODUCT({of_service},{_lines("Prudent saving")})', int(entry.prudent_saving))]
+
+
+def live_against_spend(entry, row: int) -> list:
+    """The report's year's net saving and return per £1 on Years, live (nothing while no spend is set)."""
+    if entry.spend is None:
+        return [None, None]
+    return [Live(f"=D{row}-F{row}", int(entry.net_saving)),
+            Live("=" + rounded(f"D{row}/F{row}", 2), float(entry.return_on_investment))]
+
+
 def add_assumptions(sheet, result: report.Report, publish: bool) -> None:
     start(sheet, "Assumptions", "The Green Book assumptions behind the prudent figures, and where each came from. "
           "Change a value in column B where column C says yes, recalculate, and every prudent figure follows"
@@ -892,7 +921,9 @@ def add_sensitivity(sheet, result: report.Report) -> None:
                                 "programme-wide low or high value, largest effect first; the switching value is "
                                 "where the prudent net saving, from the lines' exact (unrounded) values, is zero, "
                                 "shown as a percentage to 2 decimal places toward the side where the programme "
-                                "still pays for itself (the JSON report gives it to 10 places).")
+                                "still pays for itself (the JSON report gives it to 10 places). Every figure here is "
+                                f"{tool_figures(result)}: each is a whole report run again at another value, "
+                                "which the spreadsheet cannot do.")
     row = HEADER_ROW
     for analysis in result.sensitivity:
         for item in analysis.rows:
@@ -1305,7 +1336,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             ("Service", summary.service, None, None),
             ("Financial year", str(summary.year), None, None),
             ("Price year", str(summary.price_year), None, None),
-            ("Completed cases", HIDDEN if completers is None else completers, None, "0"),
+            ("Completed cases", HIDDEN if completers is None else completers_cell(summary, refs, completers), None, "0"),
             (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
              total("Prudent saving", summary.prudent_total), POUNDS),
             ("Total estimated spend on Up2U over a 12-month period", spend,
@@ -1358,6 +1389,9 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             cell = place(sheet, row, 3, value)
             cell.number_format = number_format
             cell.alignment = Alignment(horizontal="right")
+        if not publish:  # (in the row before the agencies) published, every figure is a value, as the sheet says
+            put(sheet, row + 1, 1, f"The payback period is {tool_figures(result)}: it follows when each year's "
+                                   "saving of each benefit accrues, which the workbook's lines do not hold.")
         row += 2
         put(sheet, row, 1, "Savings by agency").font = BOLD
         first_agency = row + 1
@@ -1394,6 +1428,20 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
     sheet.set_width("C", 26)
     print_setup(sheet, portrait=True)
     sheet.xlsx.fit_to_pages(1, 1)  # the headline prints on one page, however many services it covers
+
+
+def completers_cell(summary, refs: Refs, completers):
+    """The Summary's completed cases: the Successful completers total on Participants, live (so a
+    count corrected there moves the averages, cost per case and completion rate), where that
+    table counts them as the Summary does; else the count itself."""
+    cell = refs.participant_totals.get((summary.service, COMPLETERS))
+    if cell is None or summary.participants.total(COMPLETERS) != completers:
+        return completers
+    return Live(f"={cell}", completers)
+
+
+COMPLETERS = "Successful completers"
+"""The Participants row that counts the completed cases."""
 
 
 def derived_entries(summary, row: int, publish: bool) -> list[tuple]:
