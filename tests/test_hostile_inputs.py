@@ -464,7 +464,7 @@ def test_a_deflator_jump_of_more_than_half_in_a_year_is_refused(project):
 def test_an_unknown_setting_is_refused_with_a_did_you_mean(project, old, new, where, meant):
     edit(project, old, new)
     result = run("validate", "--settings", project)
-    refused(result, str(project), where, f"did you mean", meant, code="unknown-setting")
+    refused(result, str(project), where, "did you mean", meant, code="unknown-setting")
 
 
 @pytest.mark.parametrize("table, where, meant", [

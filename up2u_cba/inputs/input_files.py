@@ -174,12 +174,6 @@ def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]
     return hashlib.sha256(data).hexdigest(), None
 
 
-def checksum_if_read(path: str) -> str | None:
-    """The checksum of ``path`` as this run read it, or None if it has not read it as text."""
-    read = _checksums.get(path)
-    return None if read is None else read[1]
-
-
 def checksums_read(paths: list[str]) -> dict[str, tuple]:
     """What this process knows of the files ``paths`` it read, for another process of the run
     (``two_readers``) to ``remember_checksums``."""

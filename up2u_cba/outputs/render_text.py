@@ -61,7 +61,7 @@ def render(result: report.Report) -> str:
         parts.append(f"== All services ({together.service}), {result.year} ==")
         parts.append(render_totals(together))
         if not any(summary.prudent_adjusted for summary in together.services):
-            parts.append(NOTHING_DEDUCTED.format(service=together.service, year=result.year))
+            parts.append(report.NOTHING_DEDUCTED.format(service=together.service, year=result.year))
     if len({row.year for row in result.years}) > 1:
         parts.append(render_years(result))
     parts.append(render_assumptions(result.green_book))
@@ -86,7 +86,7 @@ def render_service(summary: calculate.ServiceSummary) -> str:
     parts.append(f"{summary.service} totals, cases completed in {year}")
     parts.append(render_totals(summary))
     if not summary.prudent_adjusted and summary.lines:
-        parts.append(NOTHING_DEDUCTED.format(service=summary.service, year=year))
+        parts.append(report.NOTHING_DEDUCTED.format(service=summary.service, year=year))
     parts.append(breakdown("Savings by agency", "Agency", summary.by_agency, summary.prudent_by_agency))
     parts.append(breakdown("Savings by locality", "Locality", summary.by_locality, summary.prudent_by_locality))
     parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme, summary.prudent_by_theme))
@@ -94,10 +94,6 @@ def render_service(summary: calculate.ServiceSummary) -> str:
     parts.append(render_measures(summary))
     parts.append(breakdown("Cashable fiscal savings by agency", "Agency", summary.cashable_by_agency))
     return "\n\n".join(parts)
-
-
-NOTHING_DEDUCTED = report.NOTHING_DEDUCTED
-"""What the text says where no assumption moves a line: the one wording every rendering uses."""
 
 
 def per_completer(summary: calculate.ServiceSummary | report.AllServices) -> str:
