@@ -163,6 +163,7 @@ def test_run_info_reads_back_a_file_name_that_looks_like_an_escape(tmp_path):
     path = tmp_path / "report.xlsx"
     render_xlsx.write(result.model_copy(update={"inputs": tuple(named)}), str(path))
     with zipfile.ZipFile(path) as archive:
-        assert "local_x005F_x0041_costs.csv" in archive.read("xl/worksheets/sheet14.xml").decode("utf-8")
+        run_info = f"xl/worksheets/sheet{openpyxl.load_workbook(path).sheetnames.index('Run info') + 1}.xml"
+        assert "local_x005F_x0041_costs.csv" in archive.read(run_info).decode("utf-8")
     found, problem = render_xlsx.read_run_info(str(path), changed_since.REPORT_FILE)
     assert problem is None and found[1] == named

@@ -19,8 +19,8 @@ from up2u_cba.outputs import render_xlsx
 from up2u_cba.cli.main import main
 
 SHEETS = ["Summary", "Participants", "Cases", "Outcome lines", "Agency split", "By agency", "By locality",
-          "By theme", "Years", "Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
-TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Years", "Assumptions",
+          "By theme", "Payback", "Years", "Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
+TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Payback", "Years", "Assumptions",
                 "Sensitivity", "Unit costs used"]
 
 
@@ -76,7 +76,9 @@ def test_sheets_each_with_title_explanation_frozen_header_and_filter(workbook_pa
         assert sheet.print_title_rows == f"${render_xlsx.HEADER_ROW}:${render_xlsx.HEADER_ROW}", name
         # fit to 1 (or, a wide table, 2) pages across; a missing fitToWidth is the file format's default, 1
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
-        assert sheet.page_setup.orientation == "landscape" and (sheet.page_setup.fitToWidth or 1) in (1, 2), name
+        narrow = name == "Payback"  # five columns: portrait
+        assert sheet.page_setup.orientation == ("portrait" if narrow else "landscape"), name
+        assert (sheet.page_setup.fitToWidth or 1) in (1, 2), name
     assert workbook.calculation.fullCalcOnLoad
 
 

@@ -95,14 +95,27 @@ def test_deadweight_changed_on_the_assumptions_sheet_moves_every_prudent_figure(
 
 
 def summary_figures(sheet) -> dict:
-    """The Summary's figures by (service, label), the payback left out (the tool's own figure, marked so)."""
+    """The Summary's figures by (service, label), the payback period among them."""
     found, service = {}, None
     for label, gross, prudent in sheet.iter_rows(min_row=render_xlsx.HEADER_ROW, max_col=3, values_only=True):
         if label == "Service":
             service = gross
-        elif label and not str(label).startswith(("Payback", "The payback")):
+        elif label:
             found[(service, label)] = tuple(pytest.approx(v) if isinstance(v, float) else v for v in (gross, prudent))
     return found
+
+
+def set_spend(workbook, service: str, spend: int) -> None:
+    """Type a new spend for ``service`` on the Summary, as a commissioner would."""
+    summary = workbook["Summary"]
+    labels = [(cell.row, cell.value, summary.cell(cell.row, 2).value) for cell in summary["A"]]
+    block = next(row for row, label, value in labels if label == "Service" and value == service)
+    row = next(row for row, label, _ in labels
+               if row > block and str(label).startswith("Total estimated spend on Up2U"))
+    summary.cell(row=row, column=2, value=spend)
+
+
+PAYBACK = "Payback period, months (prudent fiscal savings)"
 
 
 def test_the_sample_workbook_edited_recalculates_to_the_tool_on_the_edited_inputs(tmp_path):
@@ -116,6 +129,9 @@ def test_the_sample_workbook_edited_recalculates_to_the_tool_on_the_edited_input
     changed_settings = sample_project(tmp_path / "changed")
     with changed_settings.open("a") as settings_file:
         settings_file.write("\n[assumptions.deadweight]\ndefault = 0.5\n")
+    changed_settings.write_text(changed_settings.read_text()
+                                .replace('"2022/23" = 90000', '"2022/23" = 60000')
+                                .replace('spend = { "2022/23" = 45000 }', 'spend = { "2022/23" = 5000 }'))
     case = tmp_path / "changed" / "cases" / "BCP" / "BCP-0011.toml"
     case.write_text(case.read_text().replace('code = "BCP-CR1"\nquantity = 1\n', 'code = "BCP-CR1"\nquantity = 2\n'))
     expected_path = tmp_path / "changed.xlsx"
@@ -127,12 +143,14 @@ def test_the_sample_workbook_edited_recalculates_to_the_tool_on_the_edited_input
     lines = workbook["Outcome lines"]
     index = next(i for i, row in enumerate(table_rows(lines)) if row["Case"] == "BCP-0011" and row["Code"] == "BCP-CR1")
     lines.cell(row=render_xlsx.HEADER_ROW + 1 + index, column=render_xlsx.LINE_HEADERS.index("Quantity") + 1, value=2)
+    set_spend(workbook, "BCP", 60000)
+    set_spend(workbook, "Dorset", 5000)
     edited = tmp_path / "edited.xlsx"
     workbook.save(edited)
     recalculated = recalculate(edited, tmp_path)
     expected = openpyxl.load_workbook(expected_path, data_only=True)
 
-    for name in [*SHEETS_FOLLOWING, "Participants"]:
+    for name in [*SHEETS_FOLLOWING, "Participants", "Payback"]:
         assert sorted(figures(recalculated[name])[1:], key=str) == sorted(figures(expected[name])[1:], key=str), name
     # Years: the report's year live; an earlier year's lines are not in the workbook, so its row is
     # the tool's figure as made, and the sheet says so
@@ -143,3 +161,34 @@ def test_the_sample_workbook_edited_recalculates_to_the_tool_on_the_edited_input
     assert {key: got[key] for key in want if not str(key[1]).startswith("=")} == \
         {key: value for key, value in want.items() if not str(key[1]).startswith("=")}
     assert want[("BCP", "Completed cases")] == got[("BCP", "Completed cases")] == (20, None)
+    # the payback moved with the assumption, the quantity and the spend (Dorset's from never to a month)
+    before = summary_figures(openpyxl.load_workbook(path, data_only=True)["Summary"])
+    assert [got[(service, PAYBACK)] for service in ("BCP", "Dorset")] == \
+        [want[(service, PAYBACK)] for service in ("BCP", "Dorset")] != \
+        [before[(service, PAYBACK)] for service in ("BCP", "Dorset")]
+    assert got[("Dorset", PAYBACK)][1] == pipeline.run(str(changed_settings)).services[1].payback_months
+
+
+def test_the_payback_follows_a_spend_typed_on_the_summary_into_a_benefits_last_part_year(tmp_path):
+    # lengths of 3, 2.5 and 1.5 years, one benefit gone after its first year (drop-off 100%):
+    # a spend just under the prudent total is repaid late, where a part year and a lost year count
+    assumptions = ASSUMPTIONS.format(deadweight="0.1") + '\ncodes = { "TST-G" = 1.0 }\n'
+    outcomes = OUTCOMES.format(quantity=1)
+    (tmp_path / "made").mkdir()
+    result = pipeline.run(str(project(tmp_path / "made", spend=2000, assumptions=assumptions, outcomes=outcomes)))
+    path = tmp_path / "made.xlsx"
+    render_xlsx.write(result, str(path))
+    late = int(result.services[0].prudent_total) - 50
+    (tmp_path / "late").mkdir()
+    (expected,) = pipeline.run(str(project(tmp_path / "late", spend=late, assumptions=assumptions,
+                                           outcomes=outcomes))).services
+    assert 24 < expected.payback_months <= 36 and expected.payback_months != result.services[0].payback_months
+
+    workbook = openpyxl.load_workbook(path)
+    set_spend(workbook, "BCP", late)
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    got = summary_figures(recalculate(edited, tmp_path)["Summary"])
+    assert got[("BCP", PAYBACK)] == (None, expected.payback_months)
+    assert got[("BCP", "Net present budget impact (prudent fiscal saving - spend)")] == \
+        (None, expected.prudent_net_saving)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -34,8 +35,8 @@ def workbook_path(report, tmp_path_factory):
     return path
 
 
-def pdf_pages(workbook, tmp_path) -> list[str]:
-    """The workbook printed to PDF by LibreOffice, as each page's text (pdftotext -layout)."""
+def printed(workbook, tmp_path):
+    """The workbook printed to PDF by LibreOffice."""
     program = spreadsheet_application()
     if shutil.which("pdftotext") is None:
         if os.environ.get("CI"):
@@ -44,10 +45,25 @@ def pdf_pages(workbook, tmp_path) -> list[str]:
     out = tmp_path / "pdf"
     subprocess.run([program, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(workbook)],
                    check=True, capture_output=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
-    pdf = out / (workbook.stem + ".pdf")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True, timeout=120).stdout
+    return out / (workbook.stem + ".pdf")
+
+
+def pdf_pages(workbook, tmp_path) -> list[str]:
+    """The workbook printed to PDF by LibreOffice, as each page's text (pdftotext -layout)."""
+    text = subprocess.run(["pdftotext", "-layout", str(printed(workbook, tmp_path)), "-"], check=True,
+                          capture_output=True, text=True, timeout=120).stdout
     return [page for page in text.split("\f") if page.strip()]
+
+
+def page_words(pdf) -> list[list[tuple[float, float, float, str]]]:
+    """Each printed page's words as (x from, x to, y, word) (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                          text=True, timeout=120).stdout
+    pages = []
+    for page in html.split("<page ")[1:]:
+        pages.append([(float(x0), float(x1), float(y0), word) for x0, y0, x1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)])
+    return pages
 
 
 def body_lines(page: str) -> list[str]:
@@ -73,6 +89,24 @@ def test_every_printed_page_has_its_header_and_footer_and_the_summary_is_one_pag
     # Outcome lines' right-hand page (its prudent columns) still says which service and case a row is
     right_hand = [line for page in pages for line in body_lines(page) if "Prudent economic" in line]
     assert right_hand and all(line.split()[:2] == ["Service", "Case"] for line in right_hand)
+
+
+def test_the_parts_of_every_page_header_and_footer_stand_apart(report, workbook_path, tmp_path):
+    """Left, centre and right parts of the header and footer do not run into each other, on the
+    portrait pages printed at full size too (the Payback sheet, Cases)."""
+    made = f"{report.generated_at:%Y-%m-%d}"
+    for number, words in enumerate(page_words(printed(workbook_path, tmp_path)), start=1):
+        top, bottom = min(y for *_, y, _ in words), max(y for *_, y, _ in words)
+        header = sorted((x0, x1, word) for x0, x1, y, word in words if y == top)
+        footer = sorted((x0, x1, word) for x0, x1, y, word in words if y == bottom)
+        heading = {word: (x0, x1) for x0, x1, word in header}
+        places = {word: (x0, x1) for x0, x1, word in footer}
+        gap = 6  # points: at least a space between the parts
+        assert heading["2022/23"][1] + gap < heading["OFFICIAL-SENSITIVE"][0], (number, header)
+        assert footer[0][2] == "OFFICIAL-SENSITIVE" and footer[0][1] + gap < places["Page"][0], (number, footer)
+        of = [word for _, _, word in footer].index("of")
+        page_count_ends = footer[of + 1][1]  # "Page x of y": y's right edge
+        assert page_count_ends + gap < places["Made"][0] < places[made][0], (number, footer)
 
 
 def test_a_published_workbook_is_marked_official_unless_the_settings_say_otherwise(tmp_path):
@@ -110,9 +144,9 @@ def test_header_text_from_the_user_cannot_become_a_header_code(report):
     named = report.model_copy(update={"services": tuple(
         summary.model_copy(update={"service": "Bournemouth & Poole"}) for summary in report.services[:1])})
     header, footer = render_xlsx.page_marks(named, "OFFICIAL & SENSITIVE")
-    assert header == ("&LUp2U cost-benefit analysis: Bournemouth && Poole, 2022/23"
-                      "&R&BOFFICIAL && SENSITIVE&B")
-    assert "&CPage &P of &N" in footer
+    assert header == ("&L&9Up2U cost-benefit analysis: Bournemouth && Poole, 2022/23"
+                      "&R&9&BOFFICIAL && SENSITIVE&B")
+    assert "&C&9Page &P of &N" in footer
     many = report.model_copy(update={"services": tuple(
         summary.model_copy(update={"service": f"Service{number:03d}"}) for number in range(60)
         for summary in report.services[:1])})
@@ -126,6 +160,15 @@ def test_the_case_repeats_on_every_page_across_and_every_sheet_prints_on_a4_or_a
         assert [cell.value for cell in workbook[name][render_xlsx.HEADER_ROW][:2]] == ["Service", "Case"]
     for sheet in workbook.worksheets:
         assert int(sheet.page_setup.paperSize) in (render_xlsx.A4, render_xlsx.A3), sheet.title
+
+
+def test_the_summary_of_one_service_prints_on_a4_and_of_several_on_a3_to_stay_readable(report, workbook_path,
+                                                                                        tmp_path):
+    assert int(openpyxl.load_workbook(workbook_path)["Summary"].page_setup.paperSize) == render_xlsx.A3
+    one = report.model_copy(update={"services": report.services[:1], "all_services": None})
+    path = tmp_path / "one.xlsx"
+    render_xlsx.write(one, str(path))
+    assert int(openpyxl.load_workbook(path)["Summary"].page_setup.paperSize) == render_xlsx.A4
 
 
 def test_no_text_cell_is_clipped(workbook_path):

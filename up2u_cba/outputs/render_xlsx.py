@@ -22,9 +22,11 @@ import dataclasses
 import datetime
 import hashlib
 import itertools
+import math
 import re
 import typing
 import zipfile
+from decimal import Decimal
 
 from up2u_cba import models, storage
 from up2u_cba.inputs import input_files
@@ -74,18 +76,21 @@ CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoid
           "them moves any line of a service (the Summary says so under its figures) the prudent figures equal the "
           "gross ones and are not a conservative estimate.")
 
+PAYBACK_WORKING = "Prudent saving a year (payback working)"
+"""The Outcome lines column the Payback sheet works from: the line's prudent saving over its years
+factor, what one whole year of the benefit before drop-off and discounting adds to it."""
 LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
                 "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
                 "Agency", "Theme", "RAG",
                 "Deadweight", "Attribution", "Evidence grade", "Optimism bias", "Drop-off", "Discount rate",
                 "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
-                "Social value at report prices", "Prudent economic", "Prudent social"]
+                "Social value at report prices", "Prudent economic", "Prudent social", PAYBACK_WORKING]
 LINE_COLUMN = {name: streamed_sheet.column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
 LINE_FORMATS = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR, "Unit value at report prices": PENCE,
                 "Saving": POUNDS, "Deadweight": PERCENT, "Attribution": PERCENT, "Optimism bias": PERCENT,
                 "Drop-off": PERCENT, "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
                 "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
-                "Prudent economic": POUNDS, "Prudent social": POUNDS}
+                "Prudent economic": POUNDS, "Prudent social": POUNDS, PAYBACK_WORKING: PENCE}
 """Number format of each Outcome lines column that has one."""
 SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
                  "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
@@ -120,6 +125,12 @@ class Refs:
     -> the cell holding its prudent saving."""
     participant_totals: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
     """(service, participant row) -> the cell on Participants holding the row's total."""
+    payback: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    """Service -> (the range on Payback of its running totals from month 0, the last month)."""
+    spend_names: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Service -> the workbook name of its spend on the Summary (so Years follows an edit there)."""
+    spend_cells: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Workbook name -> the Summary cell it names (defined once the Summary is written)."""
 
     def split(self, letter: str) -> str:
         return f"'Agency split'!${letter}${HEADER_ROW + 1}:${letter}${max(self.split_last, HEADER_ROW + 1)}"
@@ -131,11 +142,14 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     publish = disclosure.decide(result, disclosure.RULES[result.suppression]) if publish else None
     book.xlsx.set_properties(properties(result))
     summary = book.add_sheet("Summary")
-    refs = Refs()
+    refs = Refs(spend_names={summary.service: f"Spend_of_service_{number}"
+                             for number, summary in enumerate(result.services, start=1)})
     sheets = ["Participants"]
     if not publish:
         sheets += ["Cases", "Outcome lines", "Agency split"]
     sheets += ["By agency", "By locality", "By theme"]
+    if not publish and any(summary.lines for summary in result.services):
+        sheets.append("Payback")
     if len({row.year for row in result.years}) > 1:
         sheets.append("Years")
     sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
@@ -153,6 +167,8 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     add_by_agency(by_name["By agency"], result, refs, publish)
     add_by_locality(by_name["By locality"], result, publish)
     add_by_theme(by_name["By theme"], result, publish)
+    if "Payback" in by_name:
+        add_payback(by_name["Payback"], result, refs)
     if "Years" in by_name:
         add_years(by_name["Years"], result, publish, refs)
     add_assumptions(by_name["Assumptions"], result, publish)
@@ -161,10 +177,17 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     add_method(by_name["Method"], result, publish)
     add_run_info(by_name["Run info"], result, publish)
     add_summary(summary, result, refs, publish)
+    for name, cell in refs.spend_cells.items():
+        book.xlsx.define_name(name, f"={cell}")
 
 
 PROGRAMME = "Up2U cost-benefit analysis"
 """What the programme's printed pages and the file's title call it."""
+MARK_SIZE = 9
+"""Point size of the page headers and footers: small enough that the left, centre and right parts
+stand apart on a portrait A4 page printed at full size."""
+HEADER_ROOM = 100
+"""Characters a page header's two parts may take together at ``MARK_SIZE`` on a portrait A4 page."""
 HEADER_LIMIT = 255
 """Most characters Excel takes in a page header or footer (its codes included)."""
 
@@ -201,12 +224,14 @@ def page_marks(result: report.Report, marking: str) -> tuple[str, str]:
     """Every printed page's header (programme, services, year; the protective marking) and
     footer (the marking again, page x of y, the date made)."""
     services = services_named(result)
-    if len(services) > 120:  # a header holds 255 characters; a long list of services is cut
-        services = services[:117] + "..."
-    header = (f"&L{header_text(PROGRAMME)}: {header_text(services)}, {header_text(str(result.year))}"
-              f"&R&B{header_text(marking)}&B")
-    footer = (f"&L&B{header_text(marking)}&B&CPage &P of &N"
-              f"&RMade {result.generated_at:%Y-%m-%d %H:%M} by up2u-cba")
+    room = HEADER_ROOM - len(PROGRAMME) - len(str(result.year)) - len(marking)
+    if len(services) > room:  # a long list of services is cut, so the header fits a portrait page
+        services = services[:max(room - 3, 0)] + "..."
+    size = f"&{MARK_SIZE}"
+    header = (f"&L{size}{header_text(PROGRAMME)}: {header_text(services)}, {header_text(str(result.year))}"
+              f"&R{size}&B{header_text(marking)}&B")
+    footer = (f"&L{size}&B{header_text(marking)}&B&C{size}Page &P of &N"
+              f"&R{size}Made {result.generated_at:%Y-%m-%d %H:%M} by up2u-cba")
     return header[:HEADER_LIMIT], footer[:HEADER_LIMIT]
 
 
@@ -505,7 +530,16 @@ def line_formulas(line, row: int) -> dict[str, Formula]:
         "Prudent social": Formula("=" + rounded(f"{cell('Quantity')}*"
                                                 f"{cell('Social value at report prices')}*"
                                                 f"{cell('Years factor')}*{adjust}"), line.prudent_social),
+        PAYBACK_WORKING: Formula(f"=IF({cell('Years factor')}=0,0,{cell('Prudent saving')}/{cell('Years factor')})",
+                                 a_year(line)),
     }
+
+
+def a_year(line) -> Decimal:
+    """What one whole year of a line's benefit adds to its prudent saving before drop-off and
+    discounting: the prudent saving over the years factor (as ``payback_months`` scales the
+    flows to the rounded saving)."""
+    return line.prudent_saving / line.years_factor if line.years_factor else models.ZERO
 
 
 def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
@@ -790,9 +824,10 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
     start(sheet, "Years compared",
           f"Each service's cases completed in each financial year, all valued at {result.price_year} prices."
           + published_note(publish) + ("" if publish else
-          f" The {result.year} rows are live formulas over Outcome lines and Participants. Earlier years' rows "
+          f" The {result.year} rows are live formulas over Outcome lines, Participants and the Summary's spend. Earlier years' rows "
           f"are {tool_figures(result)}: their outcome lines are not in this workbook."))
     row = HEADER_ROW
+    spends = {summary.service: summary.spend for summary in result.services}  # (the Summary names each one set)
     for entry in result.years:
         row += 1
         values = [entry.service, str(entry.year), entry.completers, int(entry.total_saving),
@@ -800,7 +835,9 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
                   None if entry.net_saving is None else int(entry.net_saving),
                   None if entry.return_on_investment is None else float(entry.return_on_investment)]
         if not publish and str(entry.year) == str(result.year):
-            values = live_year(entry, row, refs) + values[5:6] + live_against_spend(entry, row)
+            named = refs.spend_names.get(entry.service) if spends.get(entry.service) is not None else None
+            spend = values[5] if entry.spend is None or named is None else Live(f"={named}", values[5])
+            values = live_year(entry, row, refs) + [spend] + live_against_spend(entry, row)
         for column, value in enumerate(values, start=1):
             place(sheet, row, column, value)
         if publish or str(entry.year) != str(result.year):
@@ -811,6 +848,74 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
     table(sheet, ["Service", "Financial year", "Completed cases", "Total saving", "Prudent saving", "Spend",
                   "Net saving", "Return per £1"], row)
     fit_widths(sheet)
+
+
+PAYBACK_DEFINITION = (
+    "The payback period is the first whole month by whose end the prudent fiscal savings of the year's "
+    "completed cases add up to the year's spend, the spend counted as paid at month 0 and each year of "
+    "each benefit accruing evenly over that year (a final part year over its part), after drop-off and "
+    "discounting.")
+
+
+def add_payback(sheet, result: report.Report, refs: Refs) -> None:
+    """Month by month, each service's prudent fiscal savings accruing and their running total, as
+    formulas over Outcome lines: the Summary's payback period counts the months before the running
+    total reaches the spend (``calculate.ServiceSummary.payback_months`` worked the same way)."""
+    start(sheet, "Payback", PAYBACK_DEFINITION + " Each month's saving is a formula over Outcome lines: "
+          "change a quantity, a length or an assumption, recalculate, and the months and the Summary's payback "
+          "follow (a benefit made longer than the months listed here counts only up to the last of them).")
+    row = HEADER_ROW
+    services = [summary for summary in result.services if summary.lines]
+    months_of = {summary.service: 12 * math.ceil(max(line.years for line in summary.lines)) for summary in services}
+    table(sheet, ["Service", "Month", "Year of benefit", "Prudent saving in the month", "Running total"],
+          HEADER_ROW + sum(months + 1 for months in months_of.values()))
+    sheet.xlsx.set_portrait()
+    sheet.xlsx.repeat_columns(0, 0)
+    for column, width in ((1, max(12, *(len(name) + 2 for name in months_of))), (2, 8), (3, 10), (4, 16), (5, 16)):
+        sheet.set_width(column, min(width, 40))
+    a_year_of = f"{_lines(PAYBACK_WORKING)}"
+    years = _lines("Years")
+    kept = f'((1-{_lines("Drop-off")})/(1+{_lines("Discount rate")}))'
+    for summary in services:
+        groups: dict[tuple[Decimal, Decimal], Decimal] = {}  # (years, kept a year) -> what a whole year adds
+        for line in summary.lines:
+            key = (line.years, (1 - line.drop_off) / (1 + line.discount_rate))
+            groups[key] = groups.get(key, models.ZERO) + a_year(line)
+        first = row + 1
+        total = models.ZERO
+        for month in range(months_of[summary.service] + 1):
+            row += 1
+            year = (month - 1) // 12 if month else None
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, month)
+            put(sheet, row, 3, None if year is None else year + 1)
+            if month:
+                # a line's year accrues over its 12 months, a final part year over its part
+                part = f"(12*{years}-(B{row}-1))"
+                kept_so_far = "" if year == 0 else f",{kept}^{year}"
+                gained = sum((amount * (kept_a_year ** year if year else 1) * min(max(12 * length - (month - 1), 0), 1)
+                              for (length, kept_a_year), amount in groups.items()), models.ZERO) / 12
+                total += gained
+                place(sheet, row, 4, Live(f"=SUMPRODUCT(--({_lines('Service')}=A{row}),{a_year_of}{kept_so_far},"
+                                          f"({part}>=1)+({part}>0)*({part}<1)*{part})/12", float(gained)))
+                place(sheet, row, 5, Live(f"=E{row - 1}+D{row}", float(total)))
+            else:
+                put(sheet, row, 5, 0)
+            for column in (4, 5):
+                sheet.cell(row=row, column=column).number_format = PENCE
+        refs.payback[summary.service] = (f"Payback!$E${first}:$E${row}", months_of[summary.service])
+
+
+def payback_formula(refs: Refs, service: str, spend: str) -> str:
+    """The Summary's payback period as a formula: the months (from 0) whose running total on Payback
+    is short of ``spend`` (a cell), or a note where the listed months never reach it."""
+    running, months = refs.payback[service]
+    short = f"SUMPRODUCT(--({running}<{spend}))"
+    return f'=IF({short}>{months},{text_literal(NOT_WITHIN)},{short})'
+
+
+NOT_WITHIN = "not within the benefits' duration"
+"""The payback period where the prudent savings never reach the spend."""
 
 
 CHANGEABLE = "yes: change it and recalculate, and every prudent figure follows"
@@ -1033,6 +1138,7 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                             "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
                             "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
                             "assumptions and their sources are on the Assumptions sheet."),
+        ("Payback period", PAYBACK_DEFINITION),
         ("Caveat", CAVEAT),
     ]
     if publish:
@@ -1369,8 +1475,12 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
              against_spend(summary.prudent_net_saving, f"=C{row + 7}"), POUNDS),
             ("Payback period, months (prudent fiscal savings)",
              report.NOT_AVAILABLE if summary.spend is None
-             else "not within the benefits' duration" if payback is None else payback, "0"),
+             else (NOT_WITHIN if payback is None else payback) if publish or summary.service not in refs.payback
+             else Live(payback_formula(refs, summary.service, f"C{spend_row}"), NOT_WITHIN if payback is None else payback),
+             "0"),
         ]
+        if not publish and summary.spend is not None:
+            refs.spend_cells[refs.spend_names[summary.service]] = f"Summary!$B${spend_row}"
         put_entries(sheet, row, entries)
         blocks.append(Block({"completers": completers_row, "saving": saving_row, "spend": spend_row,
                              "ended": ended_row, "adjusted": count_row}, ended_shown=exact_counts))
@@ -1389,9 +1499,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             cell = place(sheet, row, 3, value)
             cell.number_format = number_format
             cell.alignment = Alignment(horizontal="right")
-        if not publish:  # (in the row before the agencies) published, every figure is a value, as the sheet says
-            put(sheet, row + 1, 1, f"The payback period is {tool_figures(result)}: it follows when each year's "
-                                   "saving of each benefit accrues, which the workbook's lines do not hold.")
+        if not publish and summary.service in refs.payback:  # (in the row before the agencies)
+            put(sheet, row + 1, 1, "The payback period is worked month by month on the Payback sheet.")
         row += 2
         put(sheet, row, 1, "Savings by agency").font = BOLD
         first_agency = row + 1
@@ -1428,6 +1537,15 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
     sheet.set_width("C", 26)
     print_setup(sheet, portrait=True)
     sheet.xlsx.fit_to_pages(1, 1)  # the headline prints on one page, however many services it covers
+    tall = sum(sheet.heights.get(number, 15) for number in range(1, row + 1))
+    if tall > A4_PORTRAIT_POINTS / SMALLEST_A4_SCALE:  # (several services) A3 keeps the print readable
+        sheet.xlsx.set_paper(A3)
+
+
+A4_PORTRAIT_POINTS = 698
+"""Height in points that rows can take on a portrait A4 page inside the margins."""
+SMALLEST_A4_SCALE = 0.85
+"""The Summary prints on A4 while that leaves its text at least this share of its size, else on A3."""
 
 
 def completers_cell(summary, refs: Refs, completers):
