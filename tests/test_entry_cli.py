@@ -318,10 +318,14 @@ def test_case_new_says_which_case_files_it_leaves_out_once_it_has_read_them(proj
     assert set(snapshot(folder / "cases")) - set(before) == {"BCP/BCP-0101.toml"}
 
 
-def test_case_new_stops_before_asking_on_a_problem_found_with_the_cases(project):
+def test_case_new_stops_before_asking_on_a_problem_found_with_the_cases(project, monkeypatch):
     """Review of issue #11: a problem the checks across inputs find (a cost the cases use, with a
     price year the deflator series lacks) stopped `case new` only after three questions once the
     cases were read in the background; for a project read in a moment it stops before any."""
+    from up2u_cba.cli import case_entry
+
+    # "a moment" on a busy machine too: the first look waits for the read to finish (it is quick)
+    monkeypatch.setattr(case_entry, "FIRST_LOOK", 60)
     folder, settings = project
     path = folder / "unit_costs" / "bcp-local.csv"
     text = path.read_text(encoding="utf-8")
