@@ -22,11 +22,12 @@ WORKBOOK = UNIT_COSTS / "gmca-ucd-v1.4.xlsx"
 SHIPPED_CSV = UNIT_COSTS / "gmca-ucd-v1.4.csv"
 
 # Checked against unit_costs/ATTRIBUTION.md of the source: 684 rows with something in the
-# cost-code column, 675 fiscal values, 80 economic, 25 social. Two code rows are not imported
-# (Crime row 58, code a lone space; CR8.18.5, fiscal value 0), and their two fiscal values go too.
+# cost-code column, 675 fiscal values, 80 economic, 25 social. Crime row 58, whose code is a lone
+# space, is imported as CR8.0.1 (its place: the first constituent after CR8.0); one code row is
+# not imported (CR8.18.5, fiscal value 0), and its fiscal value goes too: 683 costs.
 EXPECTED_SHEETS = {
     # sheet: (rows read, rows imported)
-    "Crime": (212, 183),
+    "Crime": (212, 184),
     "Education & Skills": (62, 35),
     "Employment & Economy": (102, 75),
     "Fire": (42, 15),
@@ -94,7 +95,7 @@ def test_every_row_read_is_imported_or_skipped(real):
     for count in real.sheets:
         assert count.imported + skipped[count.sheet] == count.read, count.sheet
         assert count.imported == sum(1 for cost in real.costs if cost.theme == count.sheet)
-    assert sum(count.imported for count in real.sheets) == len(real.costs) == 682
+    assert sum(count.imported for count in real.sheets) == len(real.costs) == 683
 
 
 def test_rows_with_a_code_match_the_attribution(real):
@@ -104,14 +105,14 @@ def test_rows_with_a_code_match_the_attribution(real):
 
 def test_value_counts(real):
     counts = {kind: sum(1 for cost in real.costs if getattr(cost, kind)) for kind in gmca.VALUE_TYPES}
-    assert counts == {"fiscal": 673, "economic": 80, "social": 25}
+    assert counts == {"fiscal": 674, "economic": 80, "social": 25}
 
 
 def test_skipped_rows_and_reasons(real):
     reasons = collections.Counter(row.reason for row in real.skipped)
-    assert reasons == {gmca.NO_CODE: 189, gmca.BLANK_CODE: 1, gmca.NO_VALUE: 1}
+    assert reasons == {gmca.NO_CODE: 189, gmca.NO_VALUE: 1}
     located = {(row.sheet, row.row, row.code, row.reason) for row in real.skipped if row.reason != gmca.NO_CODE}
-    assert located == {("Crime", 58, "", gmca.BLANK_CODE), ("Crime", 178, "CR8.18.5", gmca.NO_VALUE)}
+    assert located == {("Crime", 178, "CR8.18.5", gmca.NO_VALUE)}
     assert [(value.code, value.value_type, value.reason) for value in real.dropped_values] == [
         ("CR8.18.5", "fiscal", gmca.NOT_ABOVE_ZERO)]
 
@@ -203,8 +204,8 @@ def test_agency_spellings_are_normalised(real, by_code):
 
 def test_summary_lists_counts_and_skipped_rows(real):
     lines = gmca.summary_lines(real)
-    assert any("Crime" in line and "212" in line and "183" in line for line in lines)
-    assert any("58" in line and gmca.BLANK_CODE in line for line in lines)
+    assert any("Crime" in line and "212" in line and "184" in line for line in lines)
+    assert "  Crime row 58: CR8.0.1, the next constituent after CR8.0" in lines
     assert any("CR8.18.5" in line and gmca.NO_VALUE in line for line in lines)
     assert any("190-216" in line and gmca.NO_CODE in line for line in lines)
 
@@ -268,9 +269,10 @@ def test_renamed_sub_header_names_its_group(tmp_path):
         ("missing-header", "Fire: row 2: Fiscal Cost / Year")]
 
 
-def test_missing_theme_sheet_is_a_problem(tmp_path):
+def test_missing_theme_sheet_is_a_note_not_a_problem(tmp_path):
     result = gmca.import_workbook(make_workbook(tmp_path / "book.xlsx", drop=("Fire",)))
-    assert [(problem.code, problem.where) for problem in result.problems] == [("missing-sheet", "Fire")]
+    assert result.problems == []
+    assert [note for note in result.notes if "'Fire'" in note]
     assert len(result.costs) == 6
 
 
@@ -291,9 +293,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert sorted((problem.code, problem.where) for problem in result.problems) == [
         ("missing-header", "Health: row 1: Cost code"),
         ("missing-header", "Health: row 1: Fiscal Cost"),
-        ("missing-sheet", "Fire"),
-        ("missing-sheet", "Housing"),
     ]
+    assert sum(1 for note in result.notes if "no sheet named" in note) == 2
     assert {cost.theme for cost in result.costs} == {"Crime", "Education & Skills", "Employment & Economy",
                                                     "Social Services"}
 
@@ -352,7 +353,7 @@ def test_messy_cells_are_cleaned(messy):
 def test_messy_rows_are_accounted_for(messy):
     assert [(row.row, row.code, row.reason) for row in messy.skipped] == [
         (3, "", gmca.NO_CODE),
-        (5, "", gmca.BLANK_CODE),
+        (5, "CR1.0.1", gmca.NO_PLACE),  # the code its place gives is row 6's
         (7, "CR1.0", gmca.DUPLICATE_CODE),
         (9, "CR4.0", gmca.NO_VALUE),
         (11, "CR6.0", gmca.NO_VALUE),

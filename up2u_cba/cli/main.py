@@ -306,8 +306,11 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
 def costs_import(workbook, output, overwrite):
     """Import an official GMCA Unit Cost Database workbook (v1.4 or later) as a unit cost CSV.
 
-    Columns are found by their header text on each theme sheet; every row read is accounted
-    for (imported, or skipped with its reason).
+    Columns are found by their header text and sheets by their trimmed name; a theme sheet
+    missing is a note. Every row read is accounted for (imported, or skipped with its reason);
+    a cost row with a blank code takes the next constituent code of the code above it. The
+    workbook's comments mark transfers (column transfer = yes), and the edition it states is
+    written with every cost (column edition, last).
 
     \b
     Example:
@@ -327,7 +330,7 @@ def costs_import(workbook, output, overwrite):
     if problems:
         fail(problems)
     with storage.writing(output, "--output"):  # a failed write leaves no temporary file and the old one as it was
-        unit_costs.write(result.costs, output)
+        gmca.write_table(result, output)
     for line in gmca.summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {problems_.counted(len(result.costs), 'unit cost')} to {output}")

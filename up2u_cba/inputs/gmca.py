@@ -13,6 +13,19 @@ letter. Values are read as the workbook shows them: a value cell that holds a fo
 (``=3308/40``) gives the result Excel stored with it. The "Updated" columns are ignored: this
 tool uprates with its own deflator series.
 
+Any edition: sheets are found by their trimmed name (``"Crime "`` is Crime), and a sheet of
+another name is a theme sheet too when its top rows carry the cost table's headers; a theme
+sheet that is missing is a note, not a failure. The edition and its date are read from the
+Introduction sheet (or the update log's name) and written with every cost.
+
+The workbook's own words decide transfers: a sentence of a cost's comment, or of a note on one
+of its cells, saying its fiscal value "should be excluded" as "a transfer payment" marks that
+cost, or, where the sentence names the part (``the £9,234 fiscal benefit to DWP``, ``the fiscal
+saving from benefits payments``), the constituent it names.
+
+A cost row whose code cell is empty or blank takes its code from its place: the next
+constituent of the code above it (after ``CR8.0``, ``CR8.0.1``; after ``CR2.0.3``, ``CR2.0.4``).
+
 Nothing is raised for bad input: ``import_workbook`` returns what it could read, every row it
 left out and why, and the problems that stopped a sheet being read at all.
 """
@@ -20,9 +33,12 @@ left out and why, and the problems that stopped a sheet being read at all.
 from __future__ import annotations
 
 import collections
+import collections.abc
+import csv
 import dataclasses
 import datetime
 import decimal
+import io
 import re
 import warnings
 import zipfile
@@ -32,8 +48,9 @@ import openpyxl
 import openpyxl.utils.exceptions
 import pydantic
 
-from up2u_cba import models
+from up2u_cba import models, storage
 from up2u_cba.inputs import input_files, unit_costs
+from up2u_cba.outputs import spreadsheet_text
 from up2u_cba.problems import Problem, counted
 
 THEMES = (
@@ -45,7 +62,8 @@ THEMES = (
     "Housing",
     "Social Services",
 )
-"""The theme sheets, each one becoming the ``theme`` of its costs."""
+"""The theme sheets of v1.4, each one becoming the ``theme`` of its costs (another sheet
+carrying the cost table's headers is read too, its trimmed name as its theme)."""
 
 VALUE_TYPES = ("fiscal", "economic", "social")
 
@@ -60,6 +78,9 @@ NO_VALUE = "no value"
 """The row has a code but no usable fiscal, economic or social value."""
 DUPLICATE_CODE = "duplicate code"
 """An earlier row of the workbook already has this code; the first one is kept."""
+NO_PLACE = "no code from its place"
+"""A cost row whose code cell is empty or blank, and whose place gives no free code: no code
+above it on the sheet, or the code its place gives is another row's."""
 
 # Why one value of an imported row was left out.
 NOT_A_NUMBER = "not a number"
@@ -119,6 +140,37 @@ class DroppedValue(pydantic.BaseModel):
     or ``NO_STORED_RESULT``."""
 
 
+class PlacedCode(pydantic.BaseModel):
+    """A cost row whose code cell was empty or blank, given its code from its place."""
+
+    model_config = _FROZEN
+
+    sheet: str
+    row: int
+    """Row number in the sheet, as Excel shows it."""
+    code: str
+    """The code it was given: the next constituent of ``after``."""
+    after: str
+    """The nearest code above it on the sheet."""
+
+
+class TransferMark(pydantic.BaseModel):
+    """A cost marked as a transfer payment, and the workbook's words that say so."""
+
+    model_config = _FROZEN
+
+    code: str
+    """The cost whose fiscal value is a transfer payment."""
+    said_by: str
+    """The cost whose comment says it (``code`` itself, or its parent naming the part)."""
+    sheet: str
+    row: int
+    where: str
+    """``comment`` (the Comment column) or ``note on H3`` (a note on a cell of the row)."""
+    text: str
+    """The sentence that says so, on one line."""
+
+
 class ImportResult(pydantic.BaseModel):
     """What an import of the GMCA workbook produced, and an account of every row it read."""
 
@@ -133,10 +185,22 @@ class ImportResult(pydantic.BaseModel):
     dropped_values: list[DroppedValue]
     """Values left out of rows (a row without any usable value is also in ``skipped``)."""
     problems: list[Problem]
-    """What stopped a sheet or the workbook being read (``missing-sheet``, ``missing-header``,
+    """What stopped a sheet or the workbook being read (``missing-header``,
     ``unreadable-workbook``, ``missing-file``, and ``not-a-unit-cost-workbook`` alone when it
-    has none of the theme sheets), and ``formula-without-result`` for a sheet whose value
-    formulas were saved without their results (its other costs are still imported)."""
+    has no theme sheet), and ``formula-without-result`` for a sheet whose value formulas were
+    saved without their results (its other costs are still imported)."""
+    placed_codes: list[PlacedCode] = []
+    """Cost rows whose blank code cell was filled from their place."""
+    transfers: list[TransferMark] = []
+    """Every statement of the workbook marking a cost as a transfer (a cost may have several)."""
+    edition: str = ""
+    """The edition and its date as the workbook states them, e.g. ``v1.4 (March 2015)``; blank
+    when the workbook does not say."""
+    edition_found_in: str = ""
+    """Where the edition was read (``Introduction sheet``), or blank."""
+    notes: list[str] = []
+    """What a user should know that stopped nothing: a theme sheet missing, no edition found, a
+    transfer statement naming a part no constituent matches."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,30 +262,46 @@ def import_workbook(path: str) -> ImportResult:
         workbook.close()
 
 
-def _sheet_problems(path: str, sheetnames: list[str]) -> list[Problem]:
-    """A missing theme sheet each; or, when none of them is there, one problem for the workbook."""
-    present = {_normalise(name) for name in sheetnames}
-    missing = [theme for theme in THEMES if _normalise(theme) not in present]
+def _theme_sheets(sheet_rows: dict[str, list[tuple]]) -> list[tuple[str, str]]:
+    """(sheet name, theme) of each theme sheet in workbook order: a v1.4 theme by its trimmed
+    name, or any other sheet whose top rows carry the cost table's headers (named as trimmed)."""
+    themes_by_key = {_normalise(theme): theme for theme in THEMES}
+    found = []
+    for name, rows in sheet_rows.items():
+        theme = themes_by_key.get(_normalise(name))
+        if theme is None and _has_cost_table(rows):
+            theme = " ".join(name.split())
+        if theme is not None:
+            found.append((name, theme))
+    return found
+
+
+def _not_a_workbook(path: str, sheetnames: list[str]) -> Problem:
     own = ", ".join(f"'{name}'" for name in sheetnames) or "none"
-    if len(missing) == len(THEMES):
-        return [Problem(code="not-a-unit-cost-workbook", file=path,
-                        message=f"this is not a GMCA Unit Cost Database workbook: its sheets are {own}",
-                        hint=f"import the database workbook, whose theme sheets are {', '.join(THEMES)}")]
-    return [Problem(code="missing-sheet", file=path, where=theme, message=f"the workbook has no sheet named '{theme}'",
-                    hint=f"its sheets are {own}; a GMCA Unit Cost Database workbook has one sheet per theme")
-            for theme in missing]
+    return Problem(code="not-a-unit-cost-workbook", file=path,
+                   message=f"this is not a GMCA Unit Cost Database workbook: its sheets are {own}",
+                   hint=f"import the database workbook, whose theme sheets are {', '.join(THEMES)}, "
+                        "each with a 'Cost code' column")
 
 
-def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, Problem | None]:
-    """The workbook opened read-only (with stored formula results by default), or None and a
-    problem; refused before it is expanded when it is not an .xlsx file or is too large
-    (``input_files.COST_BOUNDS``)."""
+def _missing_theme_notes(themes: list[tuple[str, str]]) -> list[str]:
+    """A note for each v1.4 theme the workbook has no sheet for (its costs are not imported)."""
+    present = {theme for _, theme in themes}
+    return [f"no sheet named '{theme}': this edition has no {theme} costs, or the sheet was renamed"
+            for theme in THEMES if theme not in present]
+
+
+def _open(path: str, data_only: bool = True,
+          read_only: bool = True) -> tuple[openpyxl.Workbook | None, Problem | None]:
+    """The workbook opened read-only (with stored formula results by default; fully, for the
+    notes on its cells, with ``read_only=False``), or None and a problem; refused before it is
+    expanded when it is not an .xlsx file or is too large (``input_files.COST_BOUNDS``)."""
     data, refused = input_files.open_workbook(path, input_files.COST_WORKBOOK, input_files.COST_BOUNDS)
     if data is None:
         return None, refused
     warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")  # (not for users)
     try:
-        return openpyxl.load_workbook(data, read_only=True, data_only=data_only), None
+        return openpyxl.load_workbook(data, read_only=read_only, data_only=data_only), None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError,
             openpyxl.utils.exceptions.InvalidFileException) as error:
         return None, Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
@@ -229,46 +309,67 @@ def _open(path: str, data_only: bool = True) -> tuple[openpyxl.Workbook | None, 
 
 
 def _import(path: str, workbook) -> ImportResult:
-    """Read every theme sheet, then settle agency spellings and parents across the workbook."""
-    themes_by_key = {_normalise(theme): theme for theme in THEMES}
-    problems = _sheet_problems(path, workbook.sheetnames)
-    if any(problem.code == "not-a-unit-cost-workbook" for problem in problems):
-        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=problems)
+    """Read every theme sheet, then settle agency spellings, parents and transfers across the workbook."""
+    sheet_rows = {name: _rows(workbook[name]) for name in workbook.sheetnames}
+    themes = _theme_sheets(sheet_rows)
+    if not themes:
+        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[],
+                            problems=[_not_a_workbook(path, workbook.sheetnames)])
+    notes = _missing_theme_notes(themes)
+    problems: list[Problem] = []
     costs: list[models.UnitCost] = []
     counts: list[SheetCount] = []
     skipped: list[SkippedRow] = []
     dropped: list[DroppedValue] = []
-    seen_codes: set[str] = set()
+    placed: list[PlacedCode] = []
+    places: dict[str, tuple[str, int]] = {}
     amount_columns: dict[str, dict[str, int]] = {}
-    for name in workbook.sheetnames:
-        theme = themes_by_key.get(_normalise(name))
-        if theme is None:
-            continue
-        rows = _rows(workbook[name])
+    for name, theme in themes:
+        rows = sheet_rows[name]
         header_row, columns, header_problems = _find_columns(path, name, rows)
         problems.extend(header_problems)
         if header_problems:
             continue
         amount_columns[name] = {kind: columns[f"{kind}_amount"] for kind in VALUE_TYPES}
+        taken = set(places) | {_clean_code(_cell(cells, columns["code"])) for cells in rows[header_row + 1:]}
         read = imported = 0
+        above = ""
         for number, cells in enumerate(rows[header_row + 1:], start=header_row + 2):
             record = {field: _cell(cells, index) for field, index in columns.items()}
             if all(value is None or value == "" for value in record.values()):
                 continue
             read += 1
-            cost, skip, row_dropped = _read_row(name, theme, number, record, seen_codes)
+            if not _clean_code(record.get("code")) and _is_cost_row(record):
+                code = _code_from_place(above)
+                if not code or code in taken:
+                    skipped.append(SkippedRow(sheet=name, row=number, code=code, reason=NO_PLACE))
+                    continue
+                record["code"] = code
+                taken.add(code)
+                placed.append(PlacedCode(sheet=name, row=number, code=code, after=above))
+            above = _clean_code(record.get("code")) or above
+            cost, skip, row_dropped = _read_row(name, theme, number, record, places)
             dropped.extend(row_dropped)
             if skip is not None:
                 skipped.append(skip)
                 continue
-            seen_codes.add(cost.code)
+            places[cost.code] = (name, number)
             costs.append(cost)
             imported += 1
         counts.append(SheetCount(sheet=name, read=read, imported=imported))
     costs = _link_parents(_normalise_agencies(costs))
+    transfers, transfer_notes = _transfers(costs, places, _cell_notes(path, list(amount_columns)))
+    marked = {mark.code for mark in transfers}
+    costs = [cost.model_copy(update={"transfer": True}) if cost.code in marked else cost for cost in costs]
     dropped = _explain_missing_amounts(path, dropped, amount_columns)
     problems.extend(_unstored_formula_problems(path, dropped))
-    return ImportResult(costs=costs, sheets=counts, skipped=skipped, dropped_values=dropped, problems=problems)
+    edition, found_in = _edition(sheet_rows)
+    if not edition:
+        notes.append("no edition found: the Introduction sheet names none (e.g. 'Unit Cost Database (v.1.4)') "
+                     "and no sheet is named like 'v1.4 update log'")
+    return ImportResult(costs=costs, sheets=counts, skipped=skipped, dropped_values=dropped, problems=problems,
+                        placed_codes=placed, transfers=transfers, edition=edition, edition_found_in=found_in,
+                        notes=notes + transfer_notes)
 
 
 def _rows(sheet) -> list[tuple]:
@@ -337,6 +438,17 @@ def _header_row(rows: list[tuple]) -> int:
     return 0
 
 
+def _has_cost_table(rows: list[tuple]) -> bool:
+    """Whether one of the top rows names a 'Cost code' column and at least two other known ones."""
+    top_aliases = tuple(alias for column in _COLUMNS for alias in column.aliases)
+    for row in rows[:_HEADER_SEARCH_ROWS]:
+        headers = [_normalise(value) for value in row]
+        if any(_matches(header, ("costcode",)) for header in headers) \
+                and sum(1 for header in headers if _matches(header, top_aliases)) >= 3:
+            return True
+    return False
+
+
 def _carry_forward(top: list[str]) -> list[str]:
     """Row-1 header each column sits under: a merged header spans the blank cells to its right."""
     groups: list[str] = []
@@ -359,7 +471,8 @@ def _column_index(column: _Column, top: list[str], sub: list[str], groups: list[
 
 
 def _read_row(sheet: str, theme: str, number: int, record: dict,
-              seen_codes: set[str]) -> tuple[models.UnitCost | None, SkippedRow | None, list[DroppedValue]]:
+              seen_codes: collections.abc.Container) -> tuple[models.UnitCost | None, SkippedRow | None,
+                                                               list[DroppedValue]]:
     """One data row as a unit cost, or the reason it is skipped; plus any values left out."""
     raw_code = record.get("code")
     code = _clean_code(raw_code)
@@ -401,6 +514,24 @@ def _read_row(sheet: str, theme: str, number: int, record: dict,
         comment=_paragraphs(record.get("comment")),
     )
     return cost, None, dropped
+
+
+def _is_cost_row(record: dict) -> bool:
+    """Whether a row without a code is a cost (a description and an amount), not a heading or
+    the drop-down lists under the table."""
+    return bool(_one_line(record.get("description"))) \
+        and any(not _blank(record.get(f"{kind}_amount")) for kind in VALUE_TYPES)
+
+
+def _code_from_place(above: str) -> str:
+    """The next constituent of the code above: ``CR8.0`` -> ``CR8.0.1``, ``CR2.0.3`` ->
+    ``CR2.0.4``; ``""`` with no code above."""
+    if not above:
+        return ""
+    segments = above.split(".")
+    if len(segments) >= 3 and segments[-1].isdigit():
+        return ".".join([*segments[:-1], str(int(segments[-1]) + 1)])
+    return f"{above}.1"
 
 
 def _clean_code(value) -> str:
@@ -559,16 +690,150 @@ def _link_parents(costs: list[models.UnitCost]) -> list[models.UnitCost]:
     return linked
 
 
+# --- transfers --------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PART_BY_AMOUNT = re.compile(r"£\s*(\d[\d,]*(?:\.\d+)?)\s+fiscal\s+(?:benefit|saving)", re.IGNORECASE)
+"""``the £9,234 fiscal benefit to DWP should be excluded``: the part whose fiscal value it is."""
+_PART_BY_NAME = re.compile(r"fiscal\s+(?:benefit|saving)\s+from\s+(.+?)\s+should\s+be\s+excluded", re.IGNORECASE)
+"""``the fiscal saving from benefits payments should be excluded``: the part whose detail names it."""
+
+
+def _transfer_sentences(text: str) -> list[str]:
+    """The sentences of a comment saying a fiscal value is to be left out as a transfer payment."""
+    return [sentence for sentence in _SENTENCE_END.split(_one_line(text))
+            if "transfer payment" in sentence.casefold() and "exclud" in sentence.casefold()]
+
+
+def _transfer_targets(sentence: str, cost: models.UnitCost,
+                      parts: list[models.UnitCost]) -> tuple[list[models.UnitCost], str]:
+    """The costs a transfer sentence on ``cost`` marks: ``cost`` itself, or the constituents
+    matching the part it names; and the words naming the part ("" when it names none)."""
+    by_amount, by_name = _PART_BY_AMOUNT.search(sentence), _PART_BY_NAME.search(sentence)
+    if by_amount is None and by_name is None:
+        return [cost], ""
+    amount = Decimal(by_amount.group(1).replace(",", "")) if by_amount else None
+    if amount is not None and cost.fiscal is not None and cost.fiscal.amount == amount:
+        return [cost], by_amount.group(0)
+
+    def named(part: models.UnitCost) -> bool:
+        if amount is not None:
+            return part.fiscal is not None and part.fiscal.amount == amount
+        return by_name.group(1).casefold() in part.description.casefold()
+
+    return [part for part in parts if named(part)], (by_amount or by_name).group(0)
+
+
+def _transfers(costs: list[models.UnitCost], places: dict[str, tuple[str, int]],
+               cell_notes: dict[tuple[str, int], list[tuple[str, str]]]) -> tuple[list[TransferMark], list[str]]:
+    """Every cost the workbook's comments and cell notes mark as a transfer; and a note for each
+    statement naming a part that none of the cost's constituents matches."""
+    parts: dict[str, list[models.UnitCost]] = collections.defaultdict(list)
+    for cost in costs:
+        if cost.parent:
+            parts[cost.parent].append(cost)
+    marks: list[TransferMark] = []
+    notes: list[str] = []
+    for cost in costs:
+        sheet, row = places[cost.code]
+        sources = [("comment", cost.comment)] + [
+            (f"note on {coordinate}", text) for coordinate, text in cell_notes.get((sheet, row), [])]
+        for where, text in sources:
+            for sentence in _transfer_sentences(text):
+                targets, part = _transfer_targets(sentence, cost, parts[cost.code])
+                if not targets:
+                    notes.append(f"{sheet} row {row} {cost.code} ({where}) names '{part}' as a transfer, and no "
+                                 f"constituent of {cost.code} matches it: nothing marked")
+                marks.extend(TransferMark(code=target.code, said_by=cost.code, sheet=sheet, row=row, where=where,
+                                          text=sentence) for target in targets)
+    return marks, notes
+
+
+def _cell_notes(path: str, sheets: list[str]) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """The notes (comments) on cells of the theme sheets by (sheet, row): (cell, text) each.
+    A read-only workbook has no notes, so the workbook is opened fully, once more."""
+    workbook, _ = _open(path, read_only=False)
+    if workbook is None:
+        return {}
+    found: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    try:
+        for name in sheets:
+            for cells in workbook[name].iter_rows():
+                for cell in cells:
+                    if cell.comment is not None and cell.comment.text:
+                        found.setdefault((name, cell.row), []).append((cell.coordinate, cell.comment.text))
+    finally:
+        workbook.close()
+    return found
+
+
+# --- edition -----------------------------------------------------------------------------------
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_VERSION = re.compile(r"\bv(?:ersion)?\s*\.?\s*(\d+(?:\.\d+)+)", re.IGNORECASE)
+"""``(v.1.4)``, ``v2.3``, ``Version 3.0``."""
+_UPDATED = re.compile(rf"\b(?:updated|published|released)\s+(?:in\s+|on\s+)?({_MONTHS})\s+(\d{{4}})\b",
+                      re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
+_INTRODUCTION_ROWS = 40
+
+
+def _edition(sheet_rows: dict[str, list[tuple]]) -> tuple[str, str]:
+    """The edition and its date (``v1.4 (March 2015)``) and where they were read, from the
+    Introduction sheet's text, else the version in an update log's sheet name; blank if neither."""
+    for name, rows in sheet_rows.items():
+        if not _normalise(name).startswith("introduction"):
+            continue
+        texts = [_one_line(value) for row in rows[:_INTRODUCTION_ROWS] for value in row if isinstance(value, str)]
+        version = _first(_VERSION, texts)
+        if version:
+            date = _first(_UPDATED, texts) or _first(_MONTH_YEAR, texts)
+            return f"v{version.group(1)}" + (f" ({date.group(1).title()} {date.group(2)})" if date else ""), \
+                f"the '{name}' sheet"
+    for name in sheet_rows:
+        version = _VERSION.search(name)
+        if "updatelog" in _normalise(name) and version:
+            return f"v{version.group(1)}", f"the sheet name '{name}'"
+    return "", ""
+
+
+def _first(pattern: re.Pattern, texts: list[str]) -> re.Match | None:
+    return next((match for match in map(pattern.search, texts) if match), None)
+
+
+# --- the table written -------------------------------------------------------------------------
+
+EDITION_COLUMN = "edition"
+"""The column after the unit cost table's own (after ``transfer``, last): the edition each cost
+was imported from. The unit cost reader ignores it."""
+
+
+def write_table(result: ImportResult, path: str) -> None:
+    """Write the imported costs as a unit cost CSV (``unit_costs.COLUMNS``, ``transfer`` marked
+    from the workbook) with the edition as a last column, atomically."""
+    columns = [*unit_costs.COLUMNS, *([EDITION_COLUMN] if EDITION_COLUMN not in unit_costs.COLUMNS else [])]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for cost in result.costs:
+        writer.writerow({**unit_costs.escaped(unit_costs.to_row(cost)),
+                         EDITION_COLUMN: spreadsheet_text.to_csv(result.edition)})
+    storage.write_atomic(path, text.getvalue())
+
+
 # --- summary -----------------------------------------------------------------------------------
 
 
 def summary_lines(result: ImportResult) -> list[str]:
-    """A plain-text account of the import: counts per sheet, then every skipped row and value.
+    """A plain-text account of the import: the edition, counts per sheet, codes taken from their
+    place, every skipped row and value, the transfers marked and the notes.
 
     Consecutive skipped rows without a code (the drop-down lists under each table) share a line.
     Problems are not included: the command line reports them like any other problems.
     """
-    lines = ["Rows read, imported and skipped per sheet:"]
+    lines = [f"Edition: {result.edition} (from {result.edition_found_in})" if result.edition
+             else "Edition: not stated in the workbook"]
+    lines.append("Rows read, imported and skipped per sheet:")
     for count in result.sheets:
         skipped = sum(1 for row in result.skipped if row.sheet == count.sheet)
         lines.append(f"  {count.sheet}: {count.read} read, {count.imported} imported, {skipped} skipped")
@@ -577,6 +842,10 @@ def summary_lines(result: ImportResult) -> list[str]:
     value_counts = ", ".join(
         f"{sum(1 for cost in result.costs if getattr(cost, kind) is not None)} {kind}" for kind in VALUE_TYPES)
     lines.append(f"Values imported: {value_counts}")
+    if result.placed_codes:
+        lines.append("Codes taken from their place (the code cell is blank):")
+        lines.extend(f"  {placed.sheet} row {placed.row}: {placed.code}, the next constituent after {placed.after}"
+                     for placed in result.placed_codes)
     if result.skipped:
         lines.append("Skipped rows:")
         lines.extend(f"  {line}" for line in _skipped_lines(result.skipped))
@@ -584,6 +853,24 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines.append("Values left out:")
         lines.extend(f"  {value.sheet} row {value.row} {value.code}: {value.value_type} value: {value.reason}"
                      for value in result.dropped_values)
+    if result.transfers:
+        codes = sorted({mark.code for mark in result.transfers}, key=unit_costs.code_order)
+        lines.append(f"Transfers (fiscal value left out of public value), {counted(len(codes), 'cost')}, "
+                     "as the workbook says:")
+        lines.extend(_transfer_lines(result.transfers))
+    if result.notes:
+        lines.append("Notes:")
+        lines.extend(f"  {note}" for note in result.notes)
+    return lines
+
+
+def _transfer_lines(marks: list[TransferMark]) -> list[str]:
+    """One line per cost marked, then each statement marking it, quoted once per cost."""
+    lines: list[str] = []
+    for code in sorted({mark.code for mark in marks}, key=unit_costs.code_order):
+        lines.append(f"  {code}")
+        lines.extend(f"    {mark.sheet} row {mark.row} {mark.said_by} {mark.where}: \"{mark.text}\""
+                     for mark in marks if mark.code == code)
     return lines
 
 
