@@ -161,6 +161,9 @@ class UnitCost(pydantic.BaseModel):
     not_with: tuple[Exclusion, ...] = ()
     """Costs the table says must not be counted with this one (or its constituents) on one case;
     the pair is symmetric, so one side declaring it is enough."""
+    transfer: bool = False
+    """The fiscal value is a transfer payment (benefits paid, tax received), as the database's
+    comments say: left out of public value (only this part's share where it is a constituent)."""
     origin: str = ""
     """The unit cost file this entry was read from (set by the loader)."""
 

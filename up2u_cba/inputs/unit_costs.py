@@ -4,7 +4,7 @@ One row per cost, these columns (a header row names them; order does not matter)
 
     code, theme, category, outcome_detail, description, unit, agency_1, agency_2,
     fiscal_value, fiscal_price_year, economic_value, economic_price_year,
-    social_value, social_price_year, source, rag, comment, parent, overrides, not_with
+    social_value, social_price_year, source, rag, comment, parent, overrides, not_with, transfer
 
 A value and its price year go together: both or neither. ``overrides`` is ``yes`` on a row of a
 later file that deliberately replaces a code defined by an earlier one; a code defined twice
@@ -14,6 +14,9 @@ not be counted with on the same case, each with the reason, as a council types i
     CR2.0: derived from CR2.0; HE1.0, HE1.1: the same alcohol treatment
 
 A named code stands for itself and its constituents; one side declaring a pair is enough.
+``transfer`` (optional) is ``yes`` where the row's fiscal value is a transfer payment
+(benefits paid, tax received: the GMCA comments say which), kept out of public value; blank or
+``no`` where it is not.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ COLUMNS = (
     "parent",
     "overrides",
     "not_with",
+    "transfer",
 )
 REQUIRED_COLUMNS = ("code", "description", "fiscal_value", "fiscal_price_year")
 VALUE_TYPES = ("fiscal", "economic", "social")
@@ -60,6 +64,8 @@ MAXIMUM_VALUE = Decimal(10) ** 9
 MAX_DECIMALS = 20
 """GMCA's computed values carry up to 15 decimal places; 1e-999999 is not a price."""
 RAG_RATINGS = ("G", "A", "R", "")
+TRANSFER_MARKS = {"yes": True, "no": False, "": False}
+"""What the ``transfer`` column may hold (any capitals)."""
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.&_-]*")
 """What a code named in ``not_with`` looks like (``CR2.0``, ``E&S1.0``, ``BCP-CR1``): never a
 formula (``=...``), never two codes run together."""
@@ -237,6 +243,10 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         problem("bad-not-with", "not_with", refused,
                 "write CODE: reason, several separated by ;  e.g. CR2.0: derived from CR2.0; "
                 "HE1.0, HE1.1: the same treatment")
+    transfer = record.get("transfer", "").lower()
+    if transfer not in TRANSFER_MARKS:
+        problem("bad-transfer", "transfer", f"'{shown(record.get('transfer'))}' is not yes or no",
+                "write yes where the fiscal value is a transfer payment (benefits, tax); leave it blank if not")
     if problems:
         return None, problems
     cost = models.UnitCost(
@@ -256,6 +266,7 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         comment=record.get("comment", ""),
         parent=record.get("parent", ""),
         not_with=exclusions,
+        transfer=TRANSFER_MARKS[transfer],
         origin=path,
     )
     return cost, []
@@ -463,6 +474,7 @@ def to_row(cost: models.UnitCost, overrides: bool = False) -> dict[str, str]:
         "parent": cost.parent,
         "overrides": "yes" if overrides else "",
         "not_with": not_with_text(cost.not_with),
+        "transfer": "yes" if cost.transfer else "",
     }
     for kind in VALUE_TYPES:
         value: models.CostValue | None = getattr(cost, kind)
