@@ -34,13 +34,14 @@ def analyse(
     def exact_net(green_book: assumptions.Assumptions) -> Decimal:
         return sum((exact_saving(line) for case in completed
                     for line in calculate.value_case(case, costs, series, settings.price_year, green_book).lines),
-                   models.ZERO) - spend
+                   models.ZERO) - calculate.exact_prudent_spend(spend, green_book)
 
     def headline(green_book: assumptions.Assumptions) -> Headline:
         total = sum((calculate.value_case(case, costs, series, settings.price_year, green_book).prudent_total
                      for case in completed), models.ZERO)
-        return Headline(prudent_total=total, net_saving=total - spend,
-                        return_on_investment=calculate.per_pound(total, spend))
+        prudent_spend = calculate.prudent_spend(spend, green_book)
+        return Headline(prudent_total=total, net_saving=total - prudent_spend,
+                        return_on_investment=calculate.per_pound(total, prudent_spend))
 
     rows = []
     for name in assumptions.SENSITIVITY_NAMES:
@@ -56,7 +57,8 @@ def analyse(
             switching_value=switching, pays_at_or_below=pays_at_or_below, pays_throughout=pays_throughout,
         ))
     rows.sort(key=lambda row: -row.swing)
-    return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
+    return Sensitivity(service=service.name, year=year, spend=calculate.prudent_spend(spend, settings.assumptions),
+                       central=headline(settings.assumptions),
                        rows=tuple(rows))
 
 

@@ -202,8 +202,10 @@ def test_measures_by_value_type_cashability_transfers_and_payback(tmp_path):
     assert str(summary.public_value_ratio) == "0.67"  # 1,200 / 1,800
     assert str(summary.financial_return) == "1.10"  # 1,983 / 1,800
     assert summary.cashable_by_agency == {"Police": 250, "NHS": 983}
-    # year 0 brings 1,500 of the 1,800; year 1 brings 483.09 evenly: 300 more takes 7.45 months
-    assert summary.payback_months == 12 + 8
+    # the case completed in December (month 8): year 0 brings 1,500 over months 8-19 against the
+    # 1,800 spent by month 11; year 1 brings 483.09 evenly from month 20: 300 more takes 7.45
+    # months, so it is reached in month 27, a payback period of 28 months
+    assert summary.payback_months == 8 + 12 + 8
 
 
 def exact_net_saving(summary) -> Decimal:
@@ -339,9 +341,10 @@ def test_payback_counts_a_part_year_benefit_over_its_part_only(tmp_path):
         years = 0.5
         """)
     (summary,) = pipeline.run(str(settings)).services
-    # £1,000 a year for half a year: £500 accruing over 6 months; £250 is repaid after 3
+    # £1,000 a year for half a year: £500 accruing over the 6 months from December (month 8),
+    # £83.33 a month, against £20.83 spent each month: by month 10, £250 against £229.17
     assert summary.prudent_total == 500
-    assert summary.payback_months == 3
+    assert summary.payback_months == 11
 
 
 def test_an_unrated_cost_takes_the_red_optimism_bias(tmp_path):
@@ -373,6 +376,7 @@ def test_payback_agrees_with_the_rounded_net_saving(tmp_path):
         '\n[[outcomes]]\ncode = "TST-3"\nquantity = 0.5\n' for _ in range(3)))
     (tmp_path / "local.csv").write_text(LOCAL_COSTS + "TST-3,Crime,Three pounds,Each,Police,,3,2018/19,,,A,test\n")
     (summary,) = pipeline.run(str(settings)).services
-    # each line is £1.50, rounded to £2: £6 against £5 spent pays back, as the net saving says
+    # each line is £1.50, rounded to £2: £6 against £5 spent pays back, as the net saving says:
+    # 50p a month from month 8 reaches the £5 (all spent by month 11) in month 17
     assert (summary.prudent_total, summary.prudent_net_saving) == (6, 1)
-    assert summary.payback_months == 10
+    assert summary.payback_months == 18

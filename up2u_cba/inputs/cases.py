@@ -35,6 +35,7 @@ from decimal import Decimal
 
 from up2u_cba import models
 from up2u_cba.inputs import dates, input_files, privacy, two_readers
+from up2u_cba.method import assumptions
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba.problems import Problem, counted, kind_of, shown
 
@@ -497,9 +498,11 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
             found[field] = share
     if "confidence" in entry:
         grade = entry["confidence"]
-        if grade not in ("G", "A", "R"):
-            problem("bad-assumption", f"{where}.confidence", f"'{grade}' is not an evidence grade",
-                    'use "G", "A" or "R"')
+        if isinstance(grade, int) and not isinstance(grade, bool):
+            grade = str(grade)  # (the guidance's grades 1-6 may be written as numbers)
+        if grade not in assumptions.GRADES:
+            problem("bad-assumption", f"{where}.confidence", f"'{shown(grade)}' is not an evidence grade",
+                    'use "G", "A" or "R" (a RAG rating), or a confidence grade from 1 to 6')
             ok = False
         else:
             found["confidence"] = grade

@@ -22,6 +22,16 @@ where it came from, shown in every report. Example::
     A = 0.0
     R = 0.0
     note = ""
+    # scale = "guidance"              # grade every line 1-6 as the 2014 HM Treasury guidance for
+    # "1" = 0.0                       # local partnerships does (GUIDANCE_OPTIMISM_BIAS; a cost's
+    # "6" = 0.4                       # RAG rating maps by RAG_TO_GRADE)
+
+    [assumptions.cost_optimism_bias]  # uplift to the programme's spend (costs go UP)
+    value = 0.0                       # or grade = 2: the guidance's correction for that grade
+
+    [assumptions.spend_profile]       # when the year's spend is paid: "monthly" (evenly over
+    paid = "monthly"                  # the months) or "yearly" (at the start of each year),
+    years = 1                         # over this many years from the year's first month
 
     [assumptions.drop_off]            # share of a benefit lost each year after the first
     default = 0.0
@@ -35,11 +45,12 @@ where it came from, shown in every report. Example::
     note = "HM Treasury Green Book: 3.5% a year"
 
     [assumptions.cashability]         # share of a fiscal saving a budget holder can release
-    default = 1.0
-    agencies = { "Police" = 0.5 }     # by agency level 1
+    default = 1.0                     # by full agency name, else by agency level 1:
+    agencies = { "Police" = 0.5, "Police / Local Authority" = 0.8 }
 
-    [assumptions.transfers]           # fiscal values that are transfer payments (benefits, tax):
-    codes = []                        # kept out of public value
+    [assumptions.transfers]           # fiscal values that are transfer payments (benefits, tax),
+    codes = []                        # kept out of public value: those the unit cost table marks
+    not_codes = []                    # (transfer = yes), these codes too, and not these
 
     [sensitivity]                     # low and high values tried for each assumption
     deadweight = [0.0, 0.5]
@@ -55,7 +66,27 @@ import pydantic
 from up2u_cba.problems import Problem, counted, shown
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
-GRADES = ("G", "A", "R")
+RAG_GRADES = ("G", "A", "R")
+CONFIDENCE_GRADES = ("1", "2", "3", "4", "5", "6")
+"""The confidence grades of HM Treasury's 2014 guidance for local partnerships, 1 the surest."""
+GRADES = (*RAG_GRADES, *CONFIDENCE_GRADES)
+GUIDANCE_OPTIMISM_BIAS = {"1": Decimal("0"), "2": Decimal("0.05"), "3": Decimal("0.10"), "4": Decimal("0.15"),
+                          "5": Decimal("0.25"), "6": Decimal("0.40")}
+"""The optimism bias correction for each confidence grade in "Supporting public service
+transformation: cost benefit analysis guidance for local partnerships" (HM Treasury, Public Service
+Transformation Network and New Economy, April 2014), its table of confidence grades (chapters 6
+and 7, costs and benefits): the default for grades 1-6 (README, "Optimism bias")."""
+GUIDANCE_NOTE = ("HM Treasury / PSTN / New Economy, Supporting public service transformation: cost benefit "
+                 "analysis guidance for local partnerships (April 2014), table of confidence grades")
+RAG_TO_GRADE = {"G": "3", "A": "4", "R": "5"}
+"""A GMCA RAG rating as a confidence grade on the guidance's scale: a database estimate is a
+national figure from a published source, never the independently audited local cost data of
+grades 1-2, so green (a robust, recent published source) is grade 3, amber (older, or resting on
+some assumptions) grade 4 and red (mostly assumption or judgement) grade 5; unrated is grade 6."""
+LEAST_SURE = {"rag": "R", "guidance": "6"}
+"""The grade of a line with no confidence of its own and an unrated cost, on each scale."""
+SCALES = ("rag", "guidance")
+SPEND_PAID = ("monthly", "yearly")
 MAX_DECIMALS = 10
 """Shares take at most 10 decimal places (a switching value is given to 10)."""
 
@@ -82,9 +113,23 @@ class Assumptions(pydantic.BaseModel):
     """Share of each outcome that would have happened anyway."""
     attribution: CodeRates = CodeRates(default=Decimal(1), note="all to the programme (published method)")
     """Share of each outcome due to this programme rather than other services."""
-    optimism_bias: dict[str, Decimal] = {grade: Decimal(0) for grade in GRADES}
-    """Cut to benefits per evidence grade G / A / R."""
+    optimism_bias: dict[str, Decimal] = {**{grade: Decimal(0) for grade in RAG_GRADES}, **GUIDANCE_OPTIMISM_BIAS}
+    """Cut to benefits per evidence grade: G / A / R (none by default: the published method) and
+    the guidance's grades 1-6 (its corrections by default)."""
     optimism_bias_note: str = "none assumed (published method)"
+    optimism_bias_scale: str = "rag"
+    """"rag": a line without a confidence of its own takes its cost's RAG rating as its grade (G, A,
+    R); "guidance": every grade is on the guidance's 1-6 scale (a RAG rating or letter confidence
+    mapped by RAG_TO_GRADE)."""
+    cost_optimism_bias: Decimal = Decimal(0)
+    """Uplift to the programme's spend in the prudent figures (spend x (1 + this))."""
+    cost_optimism_bias_note: str = ("the guidance's grade 1 (0%): the council's own spend for a past year, "
+                                    "as entered")
+    spend_paid: str = "monthly"
+    """How the year's spend is paid: "monthly" (evenly) or "yearly" (at the start of each year)."""
+    spend_years: int = 1
+    """Over how many years from the financial year's first month the spend is paid."""
+    spend_profile_note: str = "the year's spend paid evenly over its 12 months"
     drop_off: CodeRates = CodeRates(default=Decimal(0), note="none assumed")
     """Share of a multi-year benefit lost each year after the first."""
     duration: dict[str, Decimal] = {}
@@ -94,12 +139,16 @@ class Assumptions(pydantic.BaseModel):
     """Yearly discount rate: year k (0-based) is divided by (1 + rate)^k."""
     discount_rate_note: str = "HM Treasury Green Book: 3.5% a year"
     cashability: dict[str, Decimal] = {}
-    """Share of a fiscal saving that can be released, per agency level 1."""
+    """Share of a fiscal saving that can be released, per agency: a full name (``Police / Local
+    Authority``) or a level 1 (``Police``), the full name first (``cashable_share``)."""
     cashability_default: Decimal = Decimal(1)
     cashability_note: str = "all of it assumed cashable"
     transfers: frozenset[str] = frozenset()
-    """Codes whose fiscal values are transfer payments, left out of public value."""
-    transfers_note: str = "none marked"
+    """Codes whose fiscal values are transfer payments, left out of public value, besides those
+    the unit cost table marks (``transfer = yes``)."""
+    not_transfers: frozenset[str] = frozenset()
+    """Codes the unit cost table marks as transfers that the settings count as not being one."""
+    transfers_note: str = "as the unit cost table marks them (transfer column, from the GMCA database's comments)"
     sensitivity: dict[str, tuple[Decimal, Decimal]] = {
         "deadweight": (Decimal("0"), Decimal("0.5")),
         "attribution": (Decimal("0.5"), Decimal("1")),
@@ -109,8 +158,32 @@ class Assumptions(pydantic.BaseModel):
     }
     """Low and high values tried for each assumption by the sensitivity analysis."""
 
-    def cashable_share(self, agency_1: str) -> Decimal:
-        return self.cashability.get(agency_1, self.cashability_default)
+    def grade(self, confidence: str, rag: str) -> str:
+        """The grade a line's optimism bias is taken at: its own confidence, else its cost's RAG
+        rating, else the least sure; on the guidance scale a letter is mapped by RAG_TO_GRADE."""
+        found = confidence or rag or LEAST_SURE[self.optimism_bias_scale]
+        return RAG_TO_GRADE.get(found, found) if self.optimism_bias_scale == "guidance" else found
+
+    def spend_payments(self) -> list[tuple[int, Decimal]]:
+        """(month from the financial year's first, 0-based; share of the year's spend) of each
+        payment of the spend profile."""
+        if self.spend_paid == "yearly":
+            return [(12 * year, Decimal(1) / self.spend_years) for year in range(self.spend_years)]
+        months = 12 * self.spend_years
+        return [(month, Decimal(1) / months) for month in range(months)]
+
+    def cashable_share(self, agency: str) -> Decimal:
+        """The cashability of an agency named in full (``Police / Local Authority``): its own
+        setting, else its level 1's (``Police``), else the default."""
+        found = self.cashability.get(agency)
+        if found is None:
+            found = self.cashability.get(agency.split(" / ")[0], self.cashability_default)
+        return found
+
+    def is_transfer(self, cost) -> bool:
+        """Whether a cost's fiscal value counts as a transfer payment: the table marks it (and
+        the settings do not take it off), or the settings add it."""
+        return cost.code not in self.not_transfers and (cost.transfer or cost.code in self.transfers)
 
     def notes(self) -> list[tuple[str, str, str]]:
         """(assumption, value in force, where it came from) for reports."""
@@ -122,15 +195,18 @@ class Assumptions(pydantic.BaseModel):
         return [
             ("Deadweight", rates(self.deadweight), self.deadweight.note),
             ("Attribution", rates(self.attribution), self.attribution.note),
-            ("Optimism bias", ", ".join(f"{grade} {percent(self.optimism_bias[grade])}" for grade in GRADES),
-             self.optimism_bias_note),
+            ("Optimism bias", ", ".join(f"{grade} {percent(self.optimism_bias[grade])}" for grade in GRADES)
+             + f" ({SCALE_TEXT[self.optimism_bias_scale]})", self.optimism_bias_note),
+            ("Optimism bias on costs", percent(self.cost_optimism_bias), self.cost_optimism_bias_note),
+            ("Spend profile", f"paid {self.spend_paid} over {counted(Decimal(self.spend_years), 'year')}, "
+             f"discounted as benefits are", self.spend_profile_note),
             ("Drop-off per year", rates(self.drop_off), self.drop_off.note),
             ("Benefit duration", "; ".join(f"{code} {counted(value, 'year')}" for code, value in sorted(self.duration.items()))
              or "as on each line", self.duration_note),
             ("Discount rate", percent(self.discount_rate), self.discount_rate_note),
             ("Cashability", percent(self.cashability_default) + (f" (by agency: {cash})" if cash else ""),
              self.cashability_note),
-            ("Transfers", ", ".join(sorted(self.transfers)) or "none", self.transfers_note),
+            ("Transfers", transfer_text(self.transfers, self.not_transfers), self.transfers_note),
         ]
 
 
@@ -139,13 +215,30 @@ KEYS = {
     "deadweight": ("default", "codes", "note"),
     "attribution": ("default", "codes", "note"),
     "drop_off": ("default", "codes", "note"),
-    "optimism_bias": (*GRADES, "note"),
+    "optimism_bias": (*GRADES, "scale", "note"),
+    "cost_optimism_bias": ("value", "grade", "note"),
+    "spend_profile": ("paid", "years", "note"),
     "duration": ("codes", "note"),
     "discount_rate": ("value", "note"),
     "cashability": ("default", "agencies", "note"),
-    "transfers": ("codes", "note"),
+    "transfers": ("codes", "not_codes", "note"),
 }
 """The settings each assumption table may hold: anything else is a typo to report."""
+
+
+def transfer_text(added: frozenset[str], removed: frozenset[str]) -> str:
+    """What the transfers settings say, for reports: the table's marks and any changes to them."""
+    text = "as marked in the unit cost table"
+    if added:
+        text += "; also " + ", ".join(sorted(added))
+    if removed:
+        text += "; not " + ", ".join(sorted(removed))
+    return text
+
+
+SCALE_TEXT = {"rag": "a line's confidence, else its cost's RAG rating G, A or R",
+              "guidance": "grades 1-6: a line's confidence, else its cost's RAG rating as G 3, A 4, R 5, unrated 6"}
+"""How lines are graded on each scale, for reports."""
 
 
 def percent(value: Decimal) -> str:
@@ -220,9 +313,21 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
     bias = table("optimism_bias")
     values["optimism_bias"] = {}
     for grade in GRADES:
-        rate = share(bias.get(grade, 0), f"assumptions.optimism_bias.{grade}")
-        values["optimism_bias"][grade] = Decimal(0) if rate is None else rate
+        rate = share(bias.get(grade, base.optimism_bias[grade]), f"assumptions.optimism_bias.{grade}")
+        values["optimism_bias"][grade] = base.optimism_bias[grade] if rate is None else rate
+    values["optimism_bias_scale"] = optimism_bias_scale(bias, problem)
     values["optimism_bias_note"] = note(bias, "optimism_bias", base.optimism_bias_note)
+    if set(bias) <= {"scale"} and values["optimism_bias_scale"] == "guidance":
+        values["optimism_bias_note"] = GUIDANCE_NOTE
+
+    costs = table("cost_optimism_bias")
+    values["cost_optimism_bias"], values["cost_optimism_bias_note"] = cost_uplift(costs, share, problem, base)
+    if "note" in costs or "value" in costs:
+        values["cost_optimism_bias_note"] = note(costs, "cost_optimism_bias", base.cost_optimism_bias_note)
+
+    profile = table("spend_profile")
+    values["spend_paid"], values["spend_years"] = spend_profile(profile, problem)
+    values["spend_profile_note"] = note(profile, "spend_profile", base.spend_profile_note)
 
     duration = table("duration")
     values["duration"] = {}
@@ -250,13 +355,68 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
     values["cashability_note"] = note(cash, "cashability", base.cashability_note)
 
     transfers = table("transfers")
-    codes = transfers.get("codes", [])
-    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-        problem("assumptions.transfers.codes", "codes must be a list of unit cost codes", 'e.g. codes = ["E&E1.0"]')
-        codes = []
-    values["transfers"] = frozenset(codes)
+    for key, field, example in (("codes", "transfers", 'codes = ["E&S5.0"]'),
+                                ("not_codes", "not_transfers", 'not_codes = ["E&E1.0.1"]')):
+        codes = transfers.get(key, [])
+        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+            problem(f"assumptions.transfers.{key}", f"{key} must be a list of unit cost codes", f"e.g. {example}")
+            codes = []
+        values[field] = frozenset(codes)
+    for code in sorted(values["transfers"] & values["not_transfers"]):
+        problem(f'assumptions.transfers.not_codes."{code}"', f"{code} is both in codes and in not_codes",
+                "name it in codes to count it as a transfer, in not_codes to count it as not one; not both")
     values["transfers_note"] = note(transfers, "transfers", base.transfers_note)
     return Assumptions(**values), problems
+
+
+def optimism_bias_scale(bias: dict, problem) -> str:
+    """The grading scale: as set, else "guidance" where the table sets grades 1-6 and no G, A or
+    R, else "rag" (so today's settings keep working as they did)."""
+    scale = bias.get("scale")
+    if scale is None:
+        numbered = any(grade in bias for grade in CONFIDENCE_GRADES)
+        lettered = any(grade in bias for grade in RAG_GRADES)
+        return "guidance" if numbered and not lettered else "rag"
+    if scale not in SCALES:
+        problem("assumptions.optimism_bias.scale", f"'{shown(scale)}' is not a grading scale",
+                'scale = "rag" (G, A, R) or scale = "guidance" (grades 1-6)')
+        return "rag"
+    return scale
+
+
+def cost_uplift(costs: dict, share, problem, base: Assumptions) -> tuple[Decimal, str]:
+    """The programme's cost optimism bias and its source: a value, or the guidance's correction
+    for a confidence grade."""
+    where = "assumptions.cost_optimism_bias"
+    if "value" in costs and "grade" in costs:
+        problem(where, "give a value or a grade, not both", "e.g. value = 0.05, or grade = 2")
+        return base.cost_optimism_bias, base.cost_optimism_bias_note
+    if "grade" in costs:
+        given = costs["grade"]
+        grade = str(given) if isinstance(given, (int, str)) and not isinstance(given, bool) else ""
+        if grade not in CONFIDENCE_GRADES:
+            problem(f"{where}.grade", f"'{shown(given)}' is not a confidence grade", "a grade from 1 to 6, e.g. grade = 2")
+            return base.cost_optimism_bias, base.cost_optimism_bias_note
+        return GUIDANCE_OPTIMISM_BIAS[grade], f"the guidance's grade {grade}: {GUIDANCE_NOTE}"
+    if "value" in costs:
+        value = share(costs["value"], f"{where}.value", maximum=Decimal(10))
+        return (base.cost_optimism_bias if value is None else value), ""
+    return base.cost_optimism_bias, base.cost_optimism_bias_note
+
+
+def spend_profile(profile: dict, problem) -> tuple[str, int]:
+    """How, and over how many years, the spend is paid."""
+    paid = profile.get("paid", "monthly")
+    if paid not in SPEND_PAID:
+        problem("assumptions.spend_profile.paid", f"'{shown(paid)}' is not a way of paying",
+                'paid = "monthly" or paid = "yearly"')
+        paid = "monthly"
+    years = profile.get("years", 1)
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
+        problem("assumptions.spend_profile.years", f"'{shown(years)}' is not a number of years",
+                "a whole number of years from 1 to 50, e.g. years = 1")
+        years = 1
+    return paid, years
 
 
 def parse_sensitivity(data: object, file: str, assumptions: Assumptions) -> tuple[Assumptions, list[Problem]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import fractions
+import math
 import typing
 from decimal import Decimal
 
@@ -48,6 +50,9 @@ class OutcomeLine(pydantic.BaseModel):
     agency_proportions: tuple[tuple[str, Decimal], ...]
     """How the saving divides between agencies: one (agency, proportion) per constituent part
     (or the cost's own agency with proportion 1); proportions add up to 1."""
+    agency_note: str = ""
+    """How the saving was shared between agencies: by its cost's parts at their own price year,
+    or why it stays with the cost's own agency ('' for a cost without parts)."""
     theme: str
     """Outcome theme: the database sheet (Crime, Health...)."""
     rag: str
@@ -72,6 +77,9 @@ class OutcomeLine(pydantic.BaseModel):
     x (1 - optimism_bias), rounded to whole pounds half up."""
     prudent_flows: tuple[Decimal, ...] = ()
     """The prudent fiscal saving of each year of the benefit, unrounded (for payback)."""
+    start_month: int = 0
+    """The month the case completed, counted from 0 at the first month (April) of the financial
+    year it completed in: the benefit starts accruing in that month (payback)."""
     economic_unit_value: Decimal = models.ZERO
     """The cost's economic value per unit at the report's price year (0 if it has none)."""
     social_unit_value: Decimal = models.ZERO
@@ -80,8 +88,10 @@ class OutcomeLine(pydantic.BaseModel):
     """The same adjustments applied to the cost's economic value (0 if it has none)."""
     prudent_social: Decimal = models.ZERO
     """The same adjustments applied to the cost's social value (0 if it has none)."""
-    transfer: bool = False
-    """The fiscal value is a transfer payment, kept out of public value."""
+    transfer_share: Decimal = models.ZERO
+    """Share (0 to 1) of the fiscal saving that is a transfer payment, kept out of public value:
+    1 for a cost marked a transfer, the marked parts' share of a cost split into parts
+    (``transfer_share``), else 0."""
     adjustment_reason: str = ""
     own_deadweight: bool = False
     """The line sets its own deadweight (kept in its own cell in the workbook, not the settings')."""
@@ -97,6 +107,14 @@ class OutcomeLine(pydantic.BaseModel):
     def prudent_agency_shares(self) -> tuple[tuple[str, Decimal], ...]:
         """The prudent saving split by agency the same way."""
         return merge_shares(split(self.prudent_saving, list(self.agency_proportions)))
+
+    @property
+    def prudent_transfer(self) -> Decimal:
+        """The transfer part of the prudent fiscal saving in whole pounds: saving x transfer
+        share, taken to 6 places and rounded half up (as the workbook's formula does); the rest
+        of the saving is not a transfer, so the two always add up to the line's saving."""
+        return models.whole_pounds((self.prudent_saving * self.transfer_share).quantize(models.CLEAN,
+                                                                                      rounding=decimal.ROUND_HALF_UP))
 
     @property
     def unit_value_uprated(self) -> Decimal:
@@ -273,14 +291,22 @@ class ServiceSummary(pydantic.BaseModel):
         return average(self.prudent_total, self.completers)
 
     @property
+    def prudent_spend(self) -> Decimal | None:
+        """The spend the prudent figures set savings against: the spend as entered, raised by the
+        cost optimism bias, paid as the spend profile says and discounted like benefits (a payment
+        in year k of the profile divided by (1 + discount rate)^k), whole pounds half up. None while
+        no spend is set. The gross figures use the spend as entered."""
+        return None if self.spend is None else prudent_spend(self.spend, self.green_book)
+
+    @property
     def prudent_net_saving(self) -> Decimal | None:
-        """Prudent fiscal savings less spend: the net present budget impact."""
-        return None if self.spend is None else self.prudent_total - self.spend
+        """Prudent fiscal savings less the prudent spend: the net present budget impact."""
+        return None if self.spend is None else self.prudent_total - self.prudent_spend
 
     @property
     def financial_return(self) -> Decimal | None:
-        """Financial return on investment: prudent fiscal savings per pound spent, 2 dp."""
-        return None if self.spend is None else per_pound(self.prudent_total, self.spend)
+        """Financial return on investment: prudent fiscal savings per pound of prudent spend, 2 dp."""
+        return None if self.spend is None else per_pound(self.prudent_total, self.prudent_spend)
 
     @property
     def prudent_by_agency(self) -> dict[str, Decimal]:
@@ -306,11 +332,13 @@ class ServiceSummary(pydantic.BaseModel):
 
     @property
     def prudent_by_value_type(self) -> dict[str, Decimal]:
-        """Prudent benefits by value type; fiscal transfers (benefits, tax) shown apart."""
+        """Prudent benefits by value type; fiscal transfers (benefits, tax) shown apart, each
+        line's prudent saving split into its transfer part (``OutcomeLine.prudent_transfer``)
+        and the rest, so the two add up to the prudent total."""
+        transfers = sum((line.prudent_transfer for line in self.lines), models.ZERO)
         return {
-            "fiscal (excluding transfers)": sum((line.prudent_saving for line in self.lines if not line.transfer),
-                                                models.ZERO),
-            "fiscal transfers": sum((line.prudent_saving for line in self.lines if line.transfer), models.ZERO),
+            "fiscal (excluding transfers)": self.prudent_total - transfers,
+            "fiscal transfers": transfers,
             "economic": sum((line.prudent_economic for line in self.lines), models.ZERO),
             "social": sum((line.prudent_social for line in self.lines), models.ZERO),
         }
@@ -324,42 +352,98 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def public_value_ratio(self) -> Decimal | None:
         """Public value benefit-cost ratio: public value per pound spent, 2 dp."""
-        return None if self.spend is None else per_pound(self.public_value, self.spend)
+        return None if self.spend is None else per_pound(self.public_value, self.prudent_spend)
 
     @property
     def cashable_by_agency(self) -> dict[str, Decimal]:
         """Prudent fiscal savings a budget holder can release: each agency's prudent share x the
-        cashability of its level-1 agency, whole pounds half up."""
+        cashability of the agency by its full name, else its level 1 (``cashable_share``),
+        whole pounds half up."""
         return {
-            agency: models.whole_pounds(amount * self.green_book.cashable_share(agency.split(" / ")[0]))
+            agency: models.whole_pounds(amount * self.green_book.cashable_share(agency))
             for agency, amount in self.prudent_by_agency.items()
         }
 
     @property
     def payback_months(self) -> int | None:
-        """Months until the prudent fiscal savings repay the spend, each year's saving of each
-        benefit accruing evenly over that year (a final part year over its part); None if they
-        never do, or no spend is set (``spend`` None)."""
-        if self.spend is None:
-            return None
-        segments = []  # (start month, end month, amount)
-        for line in self.lines:
-            flowing = sum(line.prudent_flows, models.ZERO)
-            scale = line.prudent_saving / flowing if flowing else models.ZERO  # add up to the rounded line
-            for year, amount in enumerate(line.prudent_flows):
-                length = min(Decimal(1), line.years - year)
-                segments.append((Decimal(12 * year), 12 * (year + length), amount * scale))
-        points = sorted({point for start, end, _ in segments for point in (start, end)})
-        paid = models.ZERO
-        for start, end in zip(points, points[1:]):
-            rate = sum((amount / (stop - begin) for begin, stop, amount in segments
-                        if begin <= start and stop >= end and stop > begin), models.ZERO)
-            gained = rate * (end - start)
-            if rate > 0 and paid + gained >= self.spend:
-                months = start + (self.spend - paid) / rate
-                return int(months.to_integral_value(rounding=decimal.ROUND_CEILING))
-            paid += gained
+        """The payback period in months (``payback_month``); None if the prudent savings never
+        reach the prudent spend, or no spend is set."""
+        return payback_month(self.lines, self.spend, self.green_book)
+
+
+def prudent_spend(spend: Decimal, green_book: assumptions.Assumptions) -> Decimal:
+    """The year's spend as the prudent figures count it (``ServiceSummary.prudent_spend``)."""
+    return models.whole_pounds(exact_prudent_spend(spend, green_book))
+
+
+def exact_prudent_spend(spend: Decimal, green_book: assumptions.Assumptions) -> Decimal:
+    """``prudent_spend`` before rounding (to Decimal's precision)."""
+    exact = sum(spend_by_month(spend, green_book).values(), fractions.Fraction(0))
+    return Decimal(exact.numerator) / Decimal(exact.denominator)
+
+
+def spend_by_month(spend: Decimal, green_book: assumptions.Assumptions) -> dict[int, fractions.Fraction]:
+    """Each payment of the spend profile, exactly: month (0 the financial year's first) -> the
+    spend x (1 + cost optimism bias) x its share / (1 + discount rate)^(its year)."""
+    uplift = fractions.Fraction(spend) * (1 + fractions.Fraction(green_book.cost_optimism_bias))
+    rate = 1 + fractions.Fraction(green_book.discount_rate)
+    return {month: uplift * fractions.Fraction(share) / rate ** (month // 12)
+            for month, share in green_book.spend_payments()}
+
+
+def benefit_by_month(lines: typing.Iterable[OutcomeLine]) -> dict[int, fractions.Fraction]:
+    """The lines' prudent fiscal savings month by month, exactly: each line's benefit starts in
+    the month its case completed (``start_month``); each year k of it brings the line's prudent
+    saving x (its weight / the years factor), evenly over that year's 12 months (a final part
+    year over its part, the last month by its fraction), so a line's months add up to its rounded
+    prudent saving."""
+    groups: dict[tuple[int, Decimal, Decimal, Decimal], Decimal] = {}
+    for line in lines:
+        key = (line.start_month, line.years, line.drop_off, line.discount_rate)
+        groups[key] = groups.get(key, models.ZERO) + line.prudent_saving
+    months: dict[int, fractions.Fraction] = {}
+    for (start, years, drop_off, rate), saving in groups.items():
+        weights = [fractions.Fraction(weight) for weight in year_weights(years, drop_off, rate)]
+        whole = sum(weights, fractions.Fraction(0))
+        if not whole or not saving:
+            continue
+        for year, weight in enumerate(weights):
+            length = 12 * min(fractions.Fraction(1), fractions.Fraction(years) - year)  # months of this year
+            amount = fractions.Fraction(saving) * weight / whole
+            for index in range(math.ceil(length)):
+                month = start + 12 * year + index
+                months[month] = months.get(month, fractions.Fraction(0)) + amount * min(1, length - index) / length
+    return months
+
+
+def payback_month(lines: typing.Iterable[OutcomeLine], spend: Decimal | None,
+                  green_book: assumptions.Assumptions) -> int | None:
+    """The payback period: the first month (counted from 0 at the financial year's first month)
+    by whose end the cumulative discounted prudent fiscal benefits (``benefit_by_month``) reach
+    the cumulative discounted prudent spend (``spend_by_month``, scaled to add up to the rounded
+    ``prudent_spend``), given as months, that month + 1. Exact fractions throughout, so a net of
+    exactly £0 pays back in the last month of benefits or spend. None if never, or no spend set."""
+    if spend is None:
         return None
+    costs = spend_by_month(spend, green_book)
+    exact = sum(costs.values(), fractions.Fraction(0))
+    if exact:
+        scale = fractions.Fraction(prudent_spend(spend, green_book)) / exact
+        costs = {month: amount * scale for month, amount in costs.items()}
+    benefits = benefit_by_month(lines)
+    gained = paid = fractions.Fraction(0)
+    for month in range(max((*costs, *benefits), default=0) + 1):
+        gained += benefits.get(month, 0)
+        paid += costs.get(month, 0)
+        if gained >= paid:
+            return month + 1
+    return None
+
+
+def months_into_year(day: datetime.date) -> int:
+    """The month of ``day`` counted from 0 at the first month (April) of its financial year."""
+    first = models.FinancialYear.containing(day).first_day
+    return (day.year - first.year) * 12 + day.month - first.month
 
 
 def per_pound(amount: Decimal, spend: Decimal) -> Decimal:
@@ -411,10 +495,11 @@ def gross_saving(outcome: models.OutcomeEntry, cost: models.UnitCost, series: de
     return models.whole_pounds(cost.fiscal.amount * factor * outcome.quantity * counted_years(outcome, cost, green_book))
 
 
-def evidence_grade(outcome: models.OutcomeEntry, cost: models.UnitCost) -> str:
+def evidence_grade(outcome: models.OutcomeEntry, cost: models.UnitCost,
+                   green_book: assumptions.Assumptions = assumptions.Assumptions()) -> str:
     """The grade a line's optimism bias is taken at: its own confidence, else its cost's RAG
-    rating; an unrated estimate is treated as the least sure."""
-    return outcome.confidence or cost.rag or "R"
+    rating; an unrated estimate is treated as the least sure (``Assumptions.grade``)."""
+    return green_book.grade(outcome.confidence, cost.rag)
 
 
 def line_shares(own_deadweight: Decimal | None, own_attribution: Decimal | None, grade: str, code: str,
@@ -471,15 +556,17 @@ class Valuer:
                     return models.ZERO
                 return value.amount * series.factor(value.price_year, price_year)
 
+            parts, note = split_parts(cost, self._tree, series)
             found = self._terms[cost.code] = _CostTerms(
                 factor=series.factor(cost.fiscal.price_year, price_year),
                 agency=cost.agency or "Not stated",
-                proportions=agency_proportions(cost, self._tree, series, price_year),
+                proportions=proportions_by_agency(cost, parts),
+                agency_note=note,
                 theme=cost.theme or "Not stated",
                 drop_off=self.green_book.drop_off.for_code(cost.code),
                 economic_unit=at_report_prices(cost.economic),
                 social_unit=at_report_prices(cost.social),
-                transfer=cost.code in self.green_book.transfers)
+                transfer_share=transfer_share(cost, self._tree, series, self.green_book))
         return found
 
     def weights(self, years: Decimal, drop_off: Decimal) -> list[Decimal]:
@@ -497,7 +584,7 @@ class Valuer:
         assert cost.fiscal is not None, "checked before valuing"
         terms = self.terms(cost)
         years = counted_years(outcome, cost, green_book)
-        grade = evidence_grade(outcome, cost)
+        grade = evidence_grade(outcome, cost, green_book)
         deadweight, attribution, optimism_bias = line_shares(outcome.deadweight, outcome.attribution, grade,
                                                              cost.code, green_book)
         weights = self.weights(years, terms.drop_off)
@@ -522,6 +609,7 @@ class Valuer:
             saving=gross_saving(outcome, cost, self.series, self.price_year, green_book),
             agency=terms.agency,
             agency_proportions=terms.proportions,
+            agency_note=terms.agency_note,
             theme=terms.theme,
             rag=cost.rag,
             evidence=outcome.evidence,
@@ -534,11 +622,12 @@ class Valuer:
             years_factor=years_factor,
             prudent_saving=prudent(fiscal_unit),
             prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
+            start_month=months_into_year(case.completed_on),
             economic_unit_value=terms.economic_unit,
             social_unit_value=terms.social_unit,
             prudent_economic=prudent(terms.economic_unit),
             prudent_social=prudent(terms.social_unit),
-            transfer=terms.transfer,
+            transfer_share=terms.transfer_share,
             adjustment_reason=outcome.adjustment_reason,
             own_deadweight=outcome.deadweight is not None,
             own_attribution=outcome.attribution is not None,
@@ -551,11 +640,12 @@ class _CostTerms(typing.NamedTuple):
     factor: Decimal
     agency: str
     proportions: tuple[tuple[str, Decimal], ...]
+    agency_note: str
     theme: str
     drop_off: Decimal
     economic_unit: Decimal
     social_unit: Decimal
-    transfer: bool
+    transfer_share: Decimal
 
 
 def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decimal]:
@@ -573,34 +663,86 @@ def year_weights(years: Decimal, drop_off: Decimal, rate: Decimal) -> list[Decim
     return weights
 
 
-def agency_proportions(
-    cost: models.UnitCost,
-    tree: unit_costs.Tree,
-    series: deflators.DeflatorSeries,
-    price_year: models.FinancialYear,
-) -> tuple[tuple[str, Decimal], ...]:
-    """How a saving valued with ``cost`` divides between agencies.
+def split_parts(cost: models.UnitCost, tree: unit_costs.Tree,
+                series: deflators.DeflatorSeries) -> tuple[tuple[tuple[models.UnitCost | None, Decimal], ...], str]:
+    """How a saving valued with ``cost`` divides between its constituent parts: (part, proportion)
+    pairs adding up to 1, None standing for what the parts leave unexplained (the cost's own
+    agency), and how it was shared, or why not.
 
-    Each constituent takes the share its uprated fiscal value is of the parent's; what the
-    constituents leave unexplained stays with the parent's own agency. Where the constituents add
-    up to more than the parent (alternatives, not parts: prison types under an average prison
-    cost), or there are none, the whole saving stays with the parent's agency.
+    A cost is shared by its parts only where they are parts of the same thing: each has a fiscal
+    value in the cost's own unit (``Per incident`` throughout; ``Per week`` beside ``Per
+    incident`` is not a part of it). Each part takes the share its fiscal value is of the cost's,
+    at the parts' own price year (uprated to the cost's price year only where the parts' years
+    differ), so the split never moves with the report's price year. Where the parts add up to
+    more than the cost (alternatives, not parts: prison types under an average prison cost), the
+    whole saving stays with the cost's own agency; what the parts leave unexplained stays there too.
     """
+    whole_saving = ((None, Decimal(1)),)
+    parts = tree.constituents(cost.code)
+    if not parts or cost.fiscal is None:
+        return whole_saving, ""
     own = cost.agency or "Not stated"
-    assert cost.fiscal is not None
-    whole = cost.fiscal.amount * series.factor(cost.fiscal.price_year, price_year)
-    parts = [
-        (part.agency or "Not stated", part.fiscal.amount * series.factor(part.fiscal.price_year, price_year))
-        for part in tree.constituents(cost.code)
-        if part.fiscal is not None and part.fiscal.price_year in series.index
-    ]
-    explained = sum((value for _, value in parts), models.ZERO)
-    if not parts or whole <= 0 or explained > whole * Decimal("1.01"):
-        return ((own, Decimal(1)),)
+    unit = normalised_unit(cost.unit)
+    for part in parts:
+        if normalised_unit(part.unit) != unit:
+            return whole_saving, (f"not split, kept with {own}: its part {part.code} is valued "
+                                  f"{part.unit or 'in no stated unit'}, not {cost.unit or 'in its unit'}")
+        if part.fiscal is None:
+            return whole_saving, f"not split, kept with {own}: its part {part.code} has no fiscal value"
+        if part.fiscal.price_year not in series.index:
+            return whole_saving, (f"not split, kept with {own}: its part {part.code}'s price year "
+                                  f"{part.fiscal.price_year} is not in the deflator series")
+    years = {part.fiscal.price_year for part in parts}
+    common = years.pop() if len(years) == 1 else cost.fiscal.price_year
+
+    def at_common(value: models.CostValue) -> Decimal:
+        return value.amount if value.price_year == common else value.amount * series.factor(value.price_year, common)
+
+    whole = at_common(cost.fiscal)
+    valued: list[tuple[models.UnitCost | None, Decimal]] = [(part, at_common(part.fiscal)) for part in parts]
+    explained = sum((value for _, value in valued), models.ZERO)
+    if whole <= 0 or explained <= 0:
+        return whole_saving, f"not split, kept with {own}: it or its parts are valued at £0"
+    if explained > whole * Decimal("1.01"):
+        return whole_saving, (f"not split, kept with {own}: its parts add up to more than it "
+                              "(alternatives, not parts of it)")
     if whole - explained > whole * UNEXPLAINED_TOLERANCE:
-        parts.append((own, whole - explained))
+        valued.append((None, whole - explained))
         explained = whole
-    return tuple((agency, value / explained) for agency, value in parts)
+    return (tuple((part, value / explained) for part, value in valued),
+            f"split by its parts' fiscal values at {common} prices")
+
+
+def normalised_unit(unit: str) -> str:
+    """A unit as compared between a cost and its parts: any capitals, spaces and a final full stop
+    ("Per incident." is "per incident")."""
+    return " ".join(unit.lower().split()).rstrip(".")
+
+
+def proportions_by_agency(cost: models.UnitCost, parts) -> tuple[tuple[str, Decimal], ...]:
+    """The agency of each part (``split_parts``) with its proportion."""
+    own = cost.agency or "Not stated"
+    return tuple(((part.agency or "Not stated") if part is not None else own, proportion)
+                 for part, proportion in parts)
+
+
+def agency_proportions(cost: models.UnitCost, tree: unit_costs.Tree,
+                       series: deflators.DeflatorSeries) -> tuple[tuple[str, Decimal], ...]:
+    """How a saving valued with ``cost`` divides between agencies (``split_parts``)."""
+    return proportions_by_agency(cost, split_parts(cost, tree, series)[0])
+
+
+def transfer_share(cost: models.UnitCost, tree: unit_costs.Tree, series: deflators.DeflatorSeries,
+                   green_book: assumptions.Assumptions, seen: frozenset[str] = frozenset()) -> Decimal:
+    """Share (0 to 1) of a fiscal saving valued with ``cost`` that is a transfer payment: all of
+    it where the cost is marked a transfer (``Assumptions.is_transfer``), else the share of its
+    parts marked so (at any depth), in the proportions its saving is split by (``split_parts``):
+    a cost not split by its parts has no transfer part unless it is marked itself."""
+    if green_book.is_transfer(cost):
+        return Decimal(1)
+    parts, _ = split_parts(cost, tree, series)
+    return sum((proportion * transfer_share(part, tree, series, green_book, seen | {cost.code})
+                for part, proportion in parts if part is not None and part.code not in seen), models.ZERO)
 
 
 UNEXPLAINED_TOLERANCE = Decimal("0.001")

@@ -210,8 +210,15 @@ class AllServices(pydantic.BaseModel):
         return None if self.spend is None else self.total_saving - self.spend
 
     @property
+    def prudent_spend(self) -> Decimal | None:
+        """The services' prudent spends together (``ServiceSummary.prudent_spend``)."""
+        if self.spend is None:
+            return None
+        return sum((summary.prudent_spend for summary in self.services), models.ZERO)
+
+    @property
     def prudent_net_saving(self) -> Decimal | None:
-        return None if self.spend is None else self.prudent_total - self.spend
+        return None if self.spend is None else self.prudent_total - self.prudent_spend
 
     @property
     def return_on_investment(self) -> Decimal | None:
@@ -219,7 +226,7 @@ class AllServices(pydantic.BaseModel):
 
     @property
     def financial_return(self) -> Decimal | None:
-        return None if self.spend is None else calculate.per_pound(self.prudent_total, self.spend)
+        return None if self.spend is None else calculate.per_pound(self.prudent_total, self.prudent_spend)
 
     @property
     def average_saving(self) -> Decimal:

@@ -137,13 +137,14 @@ def analyse(
     those lines (``prudent_total``), giving the figures revaluing every case would give; the
     switching values come from the same lines' exact values (``switching_value``)."""
     lines = prudent_lines(calculate.completed_in(cases, service.name, year), costs, series, settings)
-    spend = service.spend[year]
+    spend = service.spend[year]  # (as entered: each figure sets savings against the prudent spend)
     years_factors: dict[tuple[Decimal, Decimal, Decimal], Decimal] = {}
 
     def headline(green_book: assumptions.Assumptions) -> Headline:
         total = prudent_total(lines, green_book, years_factors)
-        return Headline(prudent_total=total, net_saving=total - spend,
-                        return_on_investment=calculate.per_pound(total, spend))
+        prudent_spend = calculate.prudent_spend(spend, green_book)  # (moves with the discount rate)
+        return Headline(prudent_total=total, net_saving=total - prudent_spend,
+                        return_on_investment=calculate.per_pound(total, prudent_spend))
 
     rows = []
     for name in assumptions.SENSITIVITY_NAMES:
@@ -156,7 +157,8 @@ def analyse(
             switching_value=switching, pays_at_or_below=pays_at_or_below, pays_throughout=pays_throughout,
         ))
     rows.sort(key=lambda row: -row.swing)
-    return Sensitivity(service=service.name, year=year, spend=spend, central=headline(settings.assumptions),
+    return Sensitivity(service=service.name, year=year, spend=calculate.prudent_spend(spend, settings.assumptions),
+                       central=headline(settings.assumptions),
                        rows=tuple(rows))
 
 
@@ -183,7 +185,7 @@ def prudent_lines(
             unit = cost.fiscal.amount * series.factor(cost.fiscal.price_year, settings.price_year)
             line = (unit * outcome.quantity, calculate.counted_years(outcome, cost, green_book),
                     outcome.deadweight, outcome.attribution,
-                    calculate.evidence_grade(outcome, cost), cost.code)
+                    calculate.evidence_grade(outcome, cost, green_book), cost.code)
             counts[line] = counts.get(line, 0) + 1
     return counts
 
@@ -218,8 +220,10 @@ def prudent_total(
 
 
 def exact_net(lines: dict[PrudentLine, int], green_book: assumptions.Assumptions, spend: Decimal) -> Decimal:
-    """The prudent net saving under ``green_book`` from the lines' exact (unrounded) values."""
-    return sum((value * count for value, count in exact_values(lines, green_book, {})), models.ZERO) - spend
+    """The prudent net saving under ``green_book`` from the lines' exact (unrounded) values, less
+    the prudent spend (``spend`` as entered, raised and discounted as ``green_book`` says)."""
+    return sum((value * count for value, count in exact_values(lines, green_book, {})), models.ZERO) - \
+        calculate.exact_prudent_spend(spend, green_book)
 
 
 def switching_value(
@@ -258,7 +262,8 @@ def years_factor_net(name: str, lines: dict[PrudentLine, int], green_book: assum
             weights = (calculate.year_weights(years, value, green_book.discount_rate) if name == "drop_off"
                        else calculate.year_weights(years, drop_off, value))
             total += amount * sum(weights, models.ZERO)
-        return total - spend
+        at = green_book.model_copy(update={"discount_rate": value}) if name == "discount_rate" else green_book
+        return total - calculate.exact_prudent_spend(spend, at)
     return net
 
 
