@@ -8,7 +8,7 @@ import sys
 import click
 
 import up2u_cba
-from up2u_cba.cli import case_amend, case_entry, case_withdrawal, lazy, spend
+from up2u_cba.cli import case_amend, case_entry, case_withdrawal, cost_diff, lazy, spend
 from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, find_case, given_path,
                                   input_options, load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
 
@@ -340,3 +340,4 @@ case_entry.register(main, case)
 case_amend.register(case)
 case_withdrawal.register(case)
 spend.register(main)
+cost_diff.register(costs)

@@ -1,0 +1,78 @@
+"""`up2u-cba costs diff OLD.csv NEW.csv` (issue #13, deliverable 7): what changed between two
+imported editions, as a text table and as JSON."""
+
+from __future__ import annotations
+
+import json
+
+from hostile import invoke
+
+HEADER = "code,theme,description,unit,agency_1,fiscal_value,fiscal_price_year,economic_value,economic_price_year,rag\n"
+OLD = HEADER + """\
+CR1.0,Crime,Anti-social behaviour,Per incident,Police,500,2002/03,,,R
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,2470,2008/09,1473,2008/09,A
+HE1.0,Health,Alcohol dependency,Per person per year,NHS,1800,2009/10,,,A
+SS1.0,Social Services,Looked after child,Per year,Local Authority,52000,2013/14,,,G
+FI1.0,Fire,Dwelling fire,Per incident,Fire,3000,2008/09,,,A
+"""
+NEW = HEADER + """\
+CR1.0,Crime,Anti-social behaviour,Per incident,Police,500,2002/03,,,R
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,2470,2008/09,,,G
+HE1.0,Health,Alcohol dependency,Per person per year,NHS,1800,2012/13,,,A
+SS1.0,Social Services,Looked after child,Per year,Local Authority,61000,2013/14,,,G
+DA1.0,Crime,MARAC case,Per case,Multiple,1200,2023/24,,,A
+"""
+
+
+def tables(tmp_path, old: str = OLD, new: str = NEW) -> tuple[str, str]:
+    (tmp_path / "old.csv").write_text(old, encoding="utf-8")
+    (tmp_path / "new.csv").write_text(new, encoding="utf-8")
+    return str(tmp_path / "old.csv"), str(tmp_path / "new.csv")
+
+
+def test_codes_added_removed_revalued_and_re_rated_as_a_table(tmp_path):
+    old, new = tables(tmp_path)
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"From {old} to {new}: 1 added, 1 removed, 3 revalued, 1 re-rated"
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[3:]]
+    assert rows == [
+        ["added", "DA1.0", "MARAC case", "", "fiscal 1200 (2023/24)"],
+        ["removed", "FI1.0", "Dwelling fire", "fiscal 3000 (2008/09)", ""],
+        ["revalued", "CR2.0", "Domestic violence incident", "economic 1473 (2008/09)", "economic none"],
+        ["revalued", "HE1.0", "Alcohol dependency", "fiscal 1800 (2009/10)", "fiscal 1800 (2012/13)"],
+        ["revalued", "SS1.0", "Looked after child", "fiscal 52000 (2013/14)", "fiscal 61000 (2013/14)"],
+        ["re-rated", "CR2.0", "Domestic violence incident", "A", "G"],
+    ]
+
+
+def test_the_same_changes_as_json(tmp_path):
+    old, new = tables(tmp_path)
+    result = invoke("costs", "diff", old, new, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"] == {"added": 1, "removed": 1, "revalued": 3, "re-rated": 1}
+    assert [(change["kind"], change["code"]) for change in data["changes"]] == [
+        ("added", "DA1.0"), ("removed", "FI1.0"), ("revalued", "CR2.0"), ("revalued", "HE1.0"),
+        ("revalued", "SS1.0"), ("re-rated", "CR2.0")]
+    assert data["changes"][3] == {"kind": "revalued", "code": "HE1.0", "description": "Alcohol dependency",
+                                  "old": "fiscal 1800 (2009/10)", "new": "fiscal 1800 (2012/13)"}
+
+
+def test_two_equal_tables_have_no_changes(tmp_path):
+    old, new = tables(tmp_path, OLD, OLD)
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0
+    assert "No changes" in result.stdout and "0 added, 0 removed, 0 revalued, 0 re-rated" in result.stdout
+
+
+def test_a_table_that_cannot_be_read_is_a_problem_naming_it(tmp_path):
+    old, _ = tables(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "CR1.0,Crime,ASB,Per incident,Police,lots,2002/03,,,R\n", encoding="utf-8")
+    result = invoke("costs", "diff", old, str(bad))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bad.csv: row 2: fiscal_value" in result.stderr and "[bad-number]" in result.stderr
+    missing = invoke("costs", "diff", str(tmp_path / "none.csv"), old)
+    assert missing.exit_code == 1 and "[missing-file]" in missing.stderr
