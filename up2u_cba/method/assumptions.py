@@ -59,6 +59,7 @@ where it came from, shown in every report. Example::
 from __future__ import annotations
 
 import decimal
+import fractions
 from decimal import Decimal
 
 import pydantic
@@ -164,13 +165,13 @@ class Assumptions(pydantic.BaseModel):
         found = confidence or rag or LEAST_SURE[self.optimism_bias_scale]
         return RAG_TO_GRADE.get(found, found) if self.optimism_bias_scale == "guidance" else found
 
-    def spend_payments(self) -> list[tuple[int, Decimal]]:
-        """(month from the financial year's first, 0-based; share of the year's spend) of each
-        payment of the spend profile."""
+    def spend_payments(self) -> list[tuple[int, fractions.Fraction]]:
+        """(month from the financial year's first, 0-based; share of the year's spend, exactly) of
+        each payment of the spend profile."""
         if self.spend_paid == "yearly":
-            return [(12 * year, Decimal(1) / self.spend_years) for year in range(self.spend_years)]
+            return [(12 * year, fractions.Fraction(1, self.spend_years)) for year in range(self.spend_years)]
         months = 12 * self.spend_years
-        return [(month, Decimal(1) / months) for month in range(months)]
+        return [(month, fractions.Fraction(1, months)) for month in range(months)]
 
     def cashable_share(self, agency: str) -> Decimal:
         """The cashability of an agency named in full (``Police / Local Authority``): its own

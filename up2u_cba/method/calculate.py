@@ -17,7 +17,7 @@ from decimal import Decimal
 import pydantic
 
 from up2u_cba import models
-from up2u_cba.inputs import deflators, unit_costs
+from up2u_cba.inputs import crosswalk, deflators, unit_costs
 from up2u_cba.method import assumptions
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
@@ -387,7 +387,7 @@ def spend_by_month(spend: Decimal, green_book: assumptions.Assumptions) -> dict[
     spend x (1 + cost optimism bias) x its share / (1 + discount rate)^(its year)."""
     uplift = fractions.Fraction(spend) * (1 + fractions.Fraction(green_book.cost_optimism_bias))
     rate = 1 + fractions.Fraction(green_book.discount_rate)
-    return {month: uplift * fractions.Fraction(share) / rate ** (month // 12)
+    return {month: uplift * share / rate ** (month // 12)
             for month, share in green_book.spend_payments()}
 
 
@@ -600,7 +600,7 @@ class Valuer:
             service=case.service,
             locality=case.locality,
             code=cost.code,
-            description=outcome.description or cost.description,
+            description=(outcome.description or cost.description) + crosswalk.mapped_text(outcome.code, cost),
             quantity=outcome.quantity,
             years=years,
             unit_value=cost.fiscal.amount,

@@ -119,6 +119,7 @@ def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.U
              for code in getattr(green_book, name).codes]
     named += [("assumptions.duration.codes", code) for code in green_book.duration]
     named += [("assumptions.transfers.codes", code) for code in sorted(green_book.transfers)]
+    named += [("assumptions.transfers.not_codes", code) for code in sorted(green_book.not_transfers)]
     problems = []
     for where, code in named:
         if code not in costs:

@@ -18,11 +18,12 @@ from up2u_cba.outputs import render_json, spreadsheet_text
 COLUMNS = ("service", "year", "reference", "locality", "completed_on", "line", "code", "description",
            "quantity", "years", "unit_value", "price_year", "uprating_factor", "saving", "agency", "theme", "rag",
            "evidence", "prudent_saving", "deadweight", "attribution", "grade", "optimism_bias", "drop_off",
-           "discount_rate", "years_factor", "transfer", "adjustment_reason")
+           "discount_rate", "years_factor", "transfer_share", "prudent_transfer", "adjustment_reason",
+           "agency_note")
 """The columns, in order (documented in the README)."""
 
 TEXT_COLUMNS = frozenset({"service", "reference", "locality", "code", "description", "agency", "theme", "rag",
-                          "evidence", "grade", "adjustment_reason"})
+                          "evidence", "grade", "adjustment_reason", "agency_note"})
 """Columns of text a user typed or a table gave: escaped where a spreadsheet would read a formula."""
 
 
@@ -50,7 +51,9 @@ def render(result: report.Report) -> str:
                     "drop_off": render_json.exact(line.drop_off),
                     "discount_rate": render_json.exact(line.discount_rate),
                     "years_factor": render_json.exact(line.years_factor),
-                    "transfer": "yes" if line.transfer else "no", "adjustment_reason": line.adjustment_reason,
+                    "transfer_share": render_json.exact(line.transfer_share),
+                    "prudent_transfer": render_json.whole(line.prudent_transfer),
+                    "adjustment_reason": line.adjustment_reason, "agency_note": line.agency_note,
                 }
                 writer.writerow([spreadsheet_text.to_csv(row[name]) if name in TEXT_COLUMNS else row[name]
                                  for name in COLUMNS])

@@ -178,6 +178,7 @@ def line_data(line: calculate.OutcomeLine) -> dict:
         "saving": whole(line.saving),
         "agency": line.agency,
         "agency_shares": [{"agency": name, "saving": whole(amount)} for name, amount in line.agency_shares],
+        "agency_note": line.agency_note,
         "theme": line.theme,
         "rag": line.rag,
         "prudent": {
@@ -191,7 +192,8 @@ def line_data(line: calculate.OutcomeLine) -> dict:
             "years_factor": exact(line.years_factor),
             "economic": whole(line.prudent_economic),
             "social": whole(line.prudent_social),
-            "transfer": line.transfer,
+            "transfer_share": exact(line.transfer_share),
+            "transfer": whole(line.prudent_transfer),
             "adjustment_reason": line.adjustment_reason,
         },
     }

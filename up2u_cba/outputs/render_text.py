@@ -231,7 +231,22 @@ def render_case_only(case: calculate.CaseValuation, price_year: models.Financial
                f"Saving ({price_year} prices)", "Prudent", "Agency"]
     return tabulate.tabulate(rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
                              colalign=["right", "left", "left", "right", "right", "right", "right", "right", "right",
-                                       "right", "left"])
+                                       "right", "left"]) + line_notes(case)
+
+
+def line_notes(case: calculate.CaseValuation) -> str:
+    """Under a case's table, the lines whose agency or public value needs a word: a cost not
+    split by its parts (and why), and the transfer share kept out of public value."""
+    notes = []
+    for line_number, line in enumerate(case.lines, start=1):
+        said = [line.agency_note] if line.agency_note.startswith("not split") else []
+        if line.transfer_share:
+            said.append(f"{assumptions.percent(line.transfer_share.quantize(Decimal('0.0001')))} of its fiscal "
+                        f"saving is a transfer payment ({pounds(line.prudent_transfer)} prudent), kept out of "
+                        "public value")
+        if said:
+            notes.append(f"Line {line_number} ({line.code}): " + "; ".join(said))
+    return "".join("\n" + note for note in notes)
 
 
 def render_cost_list(costs: list[models.UnitCost], series, year: models.FinancialYear) -> str:
@@ -291,6 +306,10 @@ def render_cost(cost: models.UnitCost, costs: dict[str, models.UnitCost], series
         for part in parts:
             value = pounds_exact(part.fiscal.amount) + f" ({part.fiscal.price_year})" if part.fiscal else ""
             lines.append(f"  {part.code}  {part.description}  {part.agency}  {value}")
+        if cost.fiscal is not None:
+            lines.append("How a saving is shared: " + calculate.split_parts(cost, unit_costs.Tree(costs), series)[1])
+    if cost.transfer:
+        lines.append("\nIts fiscal value is a transfer payment (the table's transfer column): kept out of public value.")
     exclusions = unit_costs.exclusions_of(cost.code, costs)
     if exclusions:
         lines.append("\nNot to be counted on one case with (each with its constituents; declared in not_with):")

@@ -79,22 +79,28 @@ CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoid
 PAYBACK_WORKING = "Prudent saving a year (payback working)"
 """The Outcome lines column the Payback sheet works from: the line's prudent saving over its years
 factor, what one whole year of the benefit before drop-off and discounting adds to it."""
+START_MONTH = "Start month (payback working)"
+"""The Outcome lines column of the month the line's benefit starts: the month its case completed,
+from 0 at the first month (April) of the financial year, a formula over the Completed date."""
 LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
                 "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
                 "Agency", "Theme", "RAG",
                 "Deadweight", "Attribution", "Evidence grade", "Optimism bias", "Drop-off", "Discount rate",
-                "Years factor", "Prudent saving", "Transfer", "Economic value at report prices",
-                "Social value at report prices", "Prudent economic", "Prudent social", PAYBACK_WORKING]
+                "Years factor", "Prudent saving", "Transfer share", "Prudent transfer",
+                "Economic value at report prices",
+                "Social value at report prices", "Prudent economic", "Prudent social", PAYBACK_WORKING,
+                START_MONTH]
 LINE_COLUMN = {name: streamed_sheet.column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
 LINE_FORMATS = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR, "Unit value at report prices": PENCE,
                 "Saving": POUNDS, "Deadweight": PERCENT, "Attribution": PERCENT, "Optimism bias": PERCENT,
                 "Drop-off": PERCENT, "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
+                "Transfer share": PROPORTION, "Prudent transfer": POUNDS,
                 "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
                 "Prudent economic": POUNDS, "Prudent social": POUNDS, PAYBACK_WORKING: PENCE}
 """Number format of each Outcome lines column that has one."""
 SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
                  "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
-                 "Prudent fraction (working)"]
+                 "Prudent fraction (working)", "How shared"]
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
@@ -466,6 +472,10 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
         values = line_values(case, line)
         values.update(line_formulas(line, row))
         values.update(assumption_formulas(line, cells))
+        completed = f"{LINE_COLUMN['Completed']}{row}"
+        first = models.FinancialYear.containing(case.completed_on).first_day
+        values[START_MONTH] = Formula(f"=12*(YEAR({completed})-{first.year})+MONTH({completed})-{first.month}",
+                                      line.start_month)
         for column, name in enumerate(LINE_HEADERS, start=1):
             cell = put(sheet, row, column, values[name])
             number_format = LINE_FORMATS.get(name)
@@ -493,7 +503,7 @@ def line_values(case, line) -> dict[str, object]:
         "Deadweight": float(line.deadweight), "Attribution": float(line.attribution),
         "Evidence grade": line.grade, "Optimism bias": float(line.optimism_bias),
         "Drop-off": float(line.drop_off), "Discount rate": float(line.discount_rate),
-        "Transfer": "yes" if line.transfer else "no",
+        "Transfer share": float(line.transfer_share),
         "Economic value at report prices": float(line.economic_unit_value),
         "Social value at report prices": float(line.social_unit_value),
     }
@@ -524,6 +534,9 @@ def line_formulas(line, row: int) -> dict[str, Formula]:
         "Prudent saving": Formula("=" + rounded(f"{cell('Quantity')}*{cell('Unit value')}*"
                                                 f"{cell('Uprating factor')}*{cell('Years factor')}*"
                                                 f"{adjust}"), line.prudent_saving),
+        # the transfer part of the prudent saving, whole pounds (calculate.OutcomeLine.prudent_transfer)
+        "Prudent transfer": Formula("=" + rounded(f"{cell('Prudent saving')}*{cell('Transfer share')}"),
+                                    line.prudent_transfer),
         "Prudent economic": Formula("=" + rounded(f"{cell('Quantity')}*"
                                                   f"{cell('Economic value at report prices')}*"
                                                   f"{cell('Years factor')}*{adjust}"), line.prudent_economic),
@@ -546,14 +559,16 @@ def add_agency_split(sheet, result: report.Report, refs: Refs) -> None:
     """Each line's agency shares, one row each, written out as it goes (the widths are worked out first)."""
     start(sheet, "Agency split",
           "Who benefits: each line's saving shared between the agencies of its unit cost's constituents, in "
-          "proportion to their values: whole pounds of each share, and the pounds left over to the largest "
-          "fractions (hidden working columns I-L).")
+          "proportion to their values at the parts' own price year: whole pounds of each share, and the pounds "
+          "left over to the largest fractions (hidden working columns I-L). How shared says how, or why a "
+          "line stays with its cost's own agency (parts in another unit, or adding up to more than it).")
     def lines():  # (its row on Outcome lines, line) of every line
         return ((refs.case_rows[case.reference] + index, line) for case, index, line in each_line(result))
 
     placeholders = [Formula("=0")] * 6
     fit_widths(sheet, rows=itertools.chain(
-        [SPLIT_HEADERS], ([line.service, line.reference, line.code, line_row, agency, float(proportion), *placeholders]
+        [SPLIT_HEADERS], ([line.service, line.reference, line.code, line_row, agency, float(proportion), *placeholders,
+                           line.agency_note]
                           for line_row, line in lines() for agency, proportion in line.agency_proportions)))
     refs.split_last = HEADER_ROW + sum(len(line.agency_proportions) for _, line in lines())
     table(sheet, SPLIT_HEADERS, refs.split_last)
@@ -598,6 +613,7 @@ def split_rows(line, line_row: int, parts: list, first: int) -> list[list]:
                 Formula(f"=INT(ROUND({exact}{r},6))+IF({ahead}<{left},1,0)", whole))
     for index, values in enumerate(rows):
         values.extend(columns[letter][index] for letter in "GHIJKL")
+        values.append(line.agency_note)  # M: how shared, or why not
     return rows
 
 
@@ -736,7 +752,7 @@ def add_by_agency(sheet, result: report.Report, refs: Refs, publish: disclosure.
                 values = [Formula(f'=SUMPRODUCT(--({refs.split("A")}=A{row}),--({refs.split("E")}=B{row}),'
                                   f'{refs.split(letter)})', figure)
                           for letter, figure in (("G", amount), ("H", prudent[agency]))]
-            share = float(summary.green_book.cashable_share(agency.split(" / ")[0]))
+            share = float(summary.green_book.cashable_share(agency))
             values += [share, (HIDDEN if hidden else int(cashable[agency])) if publish
                        else Formula("=" + rounded(f"D{row}*E{row}"), cashable[agency])]
             for column, value in enumerate(values, start=3):
@@ -851,67 +867,106 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
 
 
 PAYBACK_DEFINITION = (
-    "The payback period is the first whole month by whose end the prudent fiscal savings of the year's "
-    "completed cases add up to the year's spend, the spend counted as paid at month 0 and each year of "
-    "each benefit accruing evenly over that year (a final part year over its part), after drop-off and "
-    "discounting.")
+    "The payback period is the number of months, from the first month (April) of the financial year, until "
+    "the cumulative discounted prudent fiscal savings of the year's completed cases first reach the cumulative "
+    "discounted prudent spend: each case's benefits start in the month it completed (month 0 is April), each "
+    "year of each benefit accruing evenly over its 12 months (a final part year over its part) after drop-off "
+    "and discounting; the spend, raised by the optimism bias on costs, is paid as the spend profile says "
+    "(Assumptions sheet), a payment in year k of the profile divided by (1 + discount rate)^k. Reached in month "
+    "m, the period is m + 1 months; savings that exactly equal the spend (a net of £0) pay back in the month "
+    "they do, at the end.")
+
+
+SPEND_BASIS = report.SPEND_BASIS
 
 
 def add_payback(sheet, result: report.Report, refs: Refs) -> None:
-    """Month by month, each service's prudent fiscal savings accruing and their running total, as
-    formulas over Outcome lines: the Summary's payback period counts the months before the running
-    total reaches the spend (``calculate.ServiceSummary.payback_months`` worked the same way)."""
-    start(sheet, "Payback", PAYBACK_DEFINITION + " Each month's saving is a formula over Outcome lines: "
-          "change a quantity, a length or an assumption, recalculate, and the months and the Summary's payback "
-          "follow (a benefit made longer than the months listed here counts only up to the last of them).")
+    """Month by month, each service's prudent fiscal savings and prudent spend, each with its
+    running total, as formulas over Outcome lines, the spend on the Summary and the Assumptions
+    sheet, and whether the savings have reached the spend: the Summary's payback period counts the
+    months before they do (``calculate.payback_month`` works the same way)."""
+    start(sheet, "Payback", PAYBACK_DEFINITION + " Each month's saving is a formula over Outcome lines (its "
+          "start month follows the Completed date) and each month's spend a formula over the Summary's spend "
+          "and the Assumptions sheet: change a quantity, a date, a spend or an assumption, recalculate, and the "
+          "months and the Summary's payback follow (a benefit made longer than the months listed here counts "
+          "only up to the last of them).")
     row = HEADER_ROW
     services = [summary for summary in result.services if summary.lines]
-    months_of = {summary.service: 12 * math.ceil(max(line.years for line in summary.lines)) for summary in services}
-    table(sheet, ["Service", "Month", "Year of benefit", "Prudent saving in the month", "Running total"],
-          HEADER_ROW + sum(months + 1 for months in months_of.values()))
+    green_book = result.green_book
+    spend_months = max(month for month, _ in green_book.spend_payments()) + 1
+    months_of = {summary.service: max(spend_months, *(line.start_month + math.ceil(12 * line.years)
+                                                      for line in summary.lines)) for summary in services}
+    headers = ["Service", "Month", "Prudent saving in the month", "Running total", "Prudent spend in the month",
+               "Running spend", "Paid back"]
+    table(sheet, headers, HEADER_ROW + sum(months_of.values()))
     sheet.xlsx.set_portrait()
     sheet.xlsx.repeat_columns(0, 0)
-    for column, width in ((1, max(12, *(len(name) + 2 for name in months_of))), (2, 8), (3, 10), (4, 16), (5, 16)):
+    for column, width in ((1, max(12, *(len(name) + 2 for name in months_of))), (2, 8), (3, 16), (4, 16), (5, 16),
+                          (6, 16), (7, 10)):
         sheet.set_width(column, min(width, 40))
-    a_year_of = f"{_lines(PAYBACK_WORKING)}"
-    years = _lines("Years")
-    kept = f'((1-{_lines("Drop-off")})/(1+{_lines("Discount rate")}))'
+    cells = assumption_cells(green_book)
+    payments = dict(green_book.spend_payments())
     for summary in services:
-        groups: dict[tuple[Decimal, Decimal], Decimal] = {}  # (years, kept a year) -> what a whole year adds
-        for line in summary.lines:
-            key = (line.years, (1 - line.drop_off) / (1 + line.discount_rate))
-            groups[key] = groups.get(key, models.ZERO) + a_year(line)
+        benefits = calculate.benefit_by_month(summary.lines)
+        costs = {} if summary.spend is None else calculate.spend_by_month(summary.spend, green_book)
         first = row + 1
-        total = models.ZERO
-        for month in range(months_of[summary.service] + 1):
+        gained = paid = 0.0
+        for month in range(months_of[summary.service]):
             row += 1
-            year = (month - 1) // 12 if month else None
             put(sheet, row, 1, summary.service)
             put(sheet, row, 2, month)
-            put(sheet, row, 3, None if year is None else year + 1)
-            if month:
-                # a line's year accrues over its 12 months, a final part year over its part
-                part = f"(12*{years}-(B{row}-1))"
-                kept_so_far = "" if year == 0 else f",{kept}^{year}"
-                gained = sum((amount * (kept_a_year ** year if year else 1) * min(max(12 * length - (month - 1), 0), 1)
-                              for (length, kept_a_year), amount in groups.items()), models.ZERO) / 12
-                total += gained
-                place(sheet, row, 4, Live(f"=SUMPRODUCT(--({_lines('Service')}=A{row}),{a_year_of}{kept_so_far},"
-                                          f"({part}>=1)+({part}>0)*({part}<1)*{part})/12", float(gained)))
-                place(sheet, row, 5, Live(f"=E{row - 1}+D{row}", float(total)))
-            else:
+            benefit, cost = float(benefits.get(month, 0)), float(costs.get(month, 0))
+            gained, paid = gained + benefit, paid + cost
+            place(sheet, row, 3, Live(month_saving_formula(row), benefit))
+            place(sheet, row, 4, Live(f"=C{row}" if month == 0 else f"=D{row - 1}+C{row}", gained))
+            share = payments.get(month)
+            if summary.spend is None or share is None:
                 put(sheet, row, 5, 0)
-            for column in (4, 5):
+            else:
+                rate = cells[("discount_rate", None)]
+                discount = "" if month < 12 else f"/(1+{rate})^{month // 12}"
+                place(sheet, row, 5, Live(f"={refs.spend_names[summary.service]}*(1+"
+                                          f"{cells[('cost_optimism_bias', None)]})*{share.numerator}/"
+                                          f"{share.denominator}{discount}", cost))
+            place(sheet, row, 6, Live(f"=E{row}" if month == 0 else f"=F{row - 1}+E{row}", paid))
+            reached = f"D{row}>=F{row}" if month == 0 else f"OR(G{row - 1}=1,D{row}>=F{row})"
+            place(sheet, row, 7, Live(f"=IF({reached},1,0)", int(summary.payback_months is not None
+                                                                 and month + 1 >= summary.payback_months)))
+            for column in (3, 4, 5, 6):
                 sheet.cell(row=row, column=column).number_format = PENCE
-        refs.payback[summary.service] = (f"Payback!$E${first}:$E${row}", months_of[summary.service])
+        refs.payback[summary.service] = (f"Payback!$G${first}:$G${row}", months_of[summary.service])
 
 
-def payback_formula(refs: Refs, service: str, spend: str) -> str:
-    """The Summary's payback period as a formula: the months (from 0) whose running total on Payback
-    is short of ``spend`` (a cell), or a note where the listed months never reach it."""
-    running, months = refs.payback[service]
-    short = f"SUMPRODUCT(--({running}<{spend}))"
-    return f'=IF({short}>{months},{text_literal(NOT_WITHIN)},{short})'
+def month_saving_formula(row: int) -> str:
+    """The prudent fiscal saving of a service's lines in the month in column B of ``row`` on
+    Payback: each line's year of a benefit (its age, months since its start month, over 12)
+    brings a whole year's saving (the payback working column) x ((1 - drop-off) / (1 +
+    discount rate))^year, a twelfth a month, a final part month by its fraction; nothing before
+    its start month. (A kept share of 0, a benefit lost after its first year, counts its first
+    year only: 0^0 is an error to Excel.)"""
+    age = f"($B{row}-{_lines(START_MONTH)})"
+    year = f"INT({age}/12)"
+    left = f"(12*{_lines('Years')}-{age})"
+    kept = f'((1-{_lines("Drop-off")})/(1+{_lines("Discount rate")}))'
+    return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},"
+            f"({kept}+({kept}=0))^{year},({kept}<>0)+({kept}=0)*({year}=0),"
+            f"({age}>=0)*(({left}>=1)+({left}>0)*({left}<1)*{left}))/12")
+
+
+def payback_formula(refs: Refs, service: str) -> str:
+    """The Summary's payback period as a formula: the months on Payback before the first whose
+    savings reach the spend, + 1, or a note where the listed months never reach it."""
+    flags, _ = refs.payback[service]
+    return f'=IF(SUM({flags})=0,{text_literal(NOT_WITHIN)},COUNTIF({flags},0)+1)'
+
+
+def prudent_spend_formula(spend: str, green_book, cells: dict) -> str:
+    """The Summary's prudent spend as a formula over the spend cell ``spend`` and the Assumptions
+    sheet: spend x (1 + optimism bias on costs) x the profile's share of each year / (1 + discount
+    rate)^year, rounded to whole pounds (``calculate.prudent_spend``)."""
+    rate = cells[("discount_rate", None)]
+    years = "+".join("1" if year == 0 else f"1/(1+{rate})^{year}" for year in range(green_book.spend_years))
+    return "=" + rounded(f"{spend}*(1+{cells[('cost_optimism_bias', None)]})*({years})/{green_book.spend_years}")
 
 
 NOT_WITHIN = "not within the benefits' duration"
@@ -940,6 +995,8 @@ def assumption_values(green_book) -> list[tuple[tuple[str, str | None], str, obj
     rates("attribution", "Attribution", green_book.attribution)
     rows.extend((("optimism_bias", grade), f"Optimism bias: evidence grade {grade}", value, green_book.optimism_bias_note)
                 for grade, value in green_book.optimism_bias.items())
+    rows.append((("cost_optimism_bias", None), "Optimism bias on costs: the spend raised by",
+                 green_book.cost_optimism_bias, green_book.cost_optimism_bias_note))
     rates("drop_off", "Drop-off per year", green_book.drop_off)
     rows.append((("discount_rate", None), "Discount rate a year", green_book.discount_rate, green_book.discount_rate_note))
     return rows
@@ -1138,6 +1195,7 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                             "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
                             "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
                             "assumptions and their sources are on the Assumptions sheet."),
+        ("Spend", SPEND_BASIS),
         ("Payback period", PAYBACK_DEFINITION),
         ("Caveat", CAVEAT),
     ]
@@ -1446,7 +1504,9 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             (f"Total estimated saving for cases completed in {summary.year}", total("Saving", summary.total_saving),
              total("Prudent saving", summary.prudent_total), POUNDS),
             ("Total estimated spend on Up2U over a 12-month period", spend,
-             spend if publish or summary.spend is None else Live(f"=B{spend_row}", spend), POUNDS),
+             spend if summary.spend is None else int(summary.prudent_spend) if publish else
+             Live(prudent_spend_formula(f"B{spend_row}", result.green_book, assumption_cells(result.green_book)),
+                  int(summary.prudent_spend)), POUNDS),
             *derived_entries(summary, row, publish is not None),
             (ENDED, (summary.ended if exact_counts else HIDDEN) if publish else
              Live("=" + "+".join([f"B{completers_row}"] + [refs.participant_totals[(summary.service, label)]
@@ -1461,7 +1521,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         if not exact_counts:
             entries[11] = (COMPLETION_RATE, HIDDEN, None, None)
         public_value = "+".join(
-            [f'SUMPRODUCT({of_service},--({_lines("Transfer")}="no"),{_lines("Prudent saving")})']
+            [f'SUMPRODUCT({of_service},{_lines("Prudent saving")})-SUMPRODUCT({of_service},{_lines("Prudent transfer")})']
             + [f'SUMPRODUCT({of_service},{_lines(name)})' for name in ("Prudent economic", "Prudent social")])
         value_row = row + len(entries) + 3
         payback = summary.payback_months
@@ -1476,7 +1536,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
             ("Payback period, months (prudent fiscal savings)",
              report.NOT_AVAILABLE if summary.spend is None
              else (NOT_WITHIN if payback is None else payback) if publish or summary.service not in refs.payback
-             else Live(payback_formula(refs, summary.service, f"C{spend_row}"), NOT_WITHIN if payback is None else payback),
+             else Live(payback_formula(refs, summary.service), NOT_WITHIN if payback is None else payback),
              "0"),
         ]
         if not publish and summary.spend is not None:
@@ -1665,7 +1725,7 @@ def add_all_services(sheet, row: int, together: report.AllServices, blocks: list
         (f"Total estimated saving for cases completed in {together.year}",
          summed("saving", together.total_saving), summed("saving", together.prudent_total, "C"), POUNDS),
         ("Total estimated spend on Up2U over a 12-month period",
-         spend or summed("spend", together.spend), spend or summed("spend", together.spend, "C"), POUNDS),
+         spend or summed("spend", together.spend), spend or summed("spend", together.prudent_spend, "C"), POUNDS),
         *derived_entries(together, row, publish is not None),
         (ENDED, summed("ended", together.ended) if ended_shown else HIDDEN, None, "0"),
         rate_entry(together, row, publish is not None),
