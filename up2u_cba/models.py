@@ -353,6 +353,9 @@ class Settings(pydantic.BaseModel):
     """The year whose prices every saving is expressed in."""
     unit_cost_files: tuple[str, ...]
     """Unit cost tables, layered in order (national first, local after)."""
+    crosswalk_file: str = ""
+    """Old code -> new code CSV (``inputs.crosswalk``) through which cases entered against an
+    older edition's codes value with the tables' newer one; blank for none."""
     deflator_file: str
     """GDP deflator series (CSV) used for uprating."""
     deflator_series: str

@@ -21,7 +21,7 @@ import up2u_cba
 from up2u_cba import models
 from up2u_cba import problems as problems_
 from up2u_cba.entry import import_journal
-from up2u_cba.inputs import cases, deflators, input_files, settings, unit_costs
+from up2u_cba.inputs import cases, crosswalk, deflators, input_files, settings, unit_costs
 from up2u_cba.method import calculate, checks, report, sensitivity
 from up2u_cba.method import changed_since as changed_since_
 from up2u_cba.problems import InputError, Problem
@@ -49,7 +49,8 @@ class Inputs:
     @property
     def files(self) -> list[str]:
         """Every input file, settings first."""
-        return [self.settings.file, *self.settings.unit_cost_files, self.settings.deflator_file,
+        return [self.settings.file, *self.settings.unit_cost_files,
+                *([self.settings.crosswalk_file] if self.settings.crosswalk_file else []), self.settings.deflator_file,
                 *(case.file for case in self.stored)]
 
 
@@ -69,7 +70,7 @@ def load(
     if unit_cost_files:
         overrides["unit_cost_files"] = tuple(unit_cost_files)
     loaded = loaded.model_copy(update=overrides)
-    costs, cost_problems = unit_costs.load(list(loaded.unit_cost_files))
+    costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
     series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
     records, case_problems = cases.load(loaded.cases_folder)
     case_problems += import_journal.pending(loaded.cases_folder)
@@ -88,6 +89,16 @@ def _inputs(loaded, costs, series, records, warnings=()) -> Inputs:
                   withdrawn=[case for case in records if case.withdrawn], warnings=list(warnings))
 
 
+def _through_crosswalk(loaded: models.Settings, costs: dict[str, models.UnitCost],
+                       problems: list[Problem]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
+    """The costs looked up through the settings' crosswalk, if any (``inputs.crosswalk``), with
+    its problems after the tables'."""
+    if not loaded.crosswalk_file or any(problem.code in UNUSABLE_TABLE for problem in problems):
+        return costs, problems
+    costs, crosswalk_problems = crosswalk.apply(loaded.crosswalk_file, costs)
+    return costs, problems + crosswalk_problems
+
+
 UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}
 """Unit cost file problems that leave a whole table unread."""
 
@@ -101,7 +112,7 @@ def load_costs(
         return None, problems
     if unit_cost_files:
         loaded = loaded.model_copy(update={"unit_cost_files": tuple(unit_cost_files)})
-    costs, cost_problems = unit_costs.load(list(loaded.unit_cost_files))
+    costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
     series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
     problems = cost_problems + series_problems
     if series is None or problems:

@@ -37,6 +37,7 @@ ANY = "*"
 KNOWN_KEYS: dict = {
     "cases": None,
     "unit_costs": None,
+    "crosswalk": None,
     "uprating": {"price_year": None, "deflators": None, "series": None},
     "services": {ANY: {"localities": None, "reference_pattern": None, "spend": None}},
     "assumptions": {name: {key: None for key in keys} for name, keys in assumptions.KEYS.items()},
@@ -106,6 +107,12 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
                 'e.g. unit_costs = ["unit_costs/gmca-ucd-v1.4.csv"]')
         unit_cost_files = []
 
+    crosswalk = data.get("crosswalk", "")
+    if not isinstance(crosswalk, str):
+        problem("bad-field", "crosswalk", "the crosswalk must be a file's path, in quotes",
+                'e.g. crosswalk = "unit_costs/v14-to-v3.csv" (old_code,new_code[,note])')
+        crosswalk = ""
+
     uprating = data.get("uprating", {})
     if not isinstance(uprating, dict):
         problem("bad-field", "uprating", "uprating must be a table", "write it as [uprating] with price_year and deflators")
@@ -162,6 +169,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         file=path,
         price_year=price_year,
         unit_cost_files=tuple(relative(item) for item in unit_cost_files),
+        crosswalk_file=relative(crosswalk) if crosswalk.strip() else "",
         deflator_file=relative(deflator_file),
         deflator_series=series,
         cases_folder=relative(cases_folder),

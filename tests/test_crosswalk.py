@@ -1,0 +1,114 @@
+"""A crosswalk from an older edition's codes to a newer one's (issue #13, deliverable 7): cases
+entered against v1.4 codes value with the newer edition named in the settings, each such line
+saying so (``HE1.0 -> HE30.0``), and a crosswalk that cannot be followed is refused, row and
+column named."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from hostile import assert_refused, invoke, sample_project
+
+RENUMBERED = {"HE1.0": "HE30.0", "CR2.0": "CR20.0"}
+"""Codes the sample's cases use, renumbered in the 'new edition' made here (CR2.0's parts too)."""
+
+
+CODE = re.compile(r"\b[A-Z]{2}\d+(?:\.\d+)+")
+
+
+def renumbered(code: str) -> str:
+    for old, new in RENUMBERED.items():
+        if code == old or code.startswith(old + "."):
+            return new + code[len(old):]
+    return code
+
+
+@pytest.fixture
+def project(tmp_path):
+    """The sample project moved to a 'new edition': the v1.4 table with HE1.0 and CR2.0 (and
+    its parts) renumbered, and the settings naming it with a crosswalk."""
+    settings = sample_project(tmp_path)
+    table = tmp_path / "unit_costs" / "gmca-ucd-v1.4.csv"
+    with table.open(newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        columns, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        row["code"], row["parent"] = renumbered(row["code"]), renumbered(row["parent"])
+    with (tmp_path / "unit_costs" / "gmca-new.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    local = tmp_path / "unit_costs" / "bcp-local.csv"  # the council's own table names the new codes too
+    local.write_text(CODE.sub(lambda match: renumbered(match.group(0)), local.read_text(encoding="utf-8")),
+                     encoding="utf-8")
+    text = settings.read_text(encoding="utf-8").replace('"unit_costs/gmca-ucd-v1.4.csv"', '"unit_costs/gmca-new.csv"')
+    settings.write_text('crosswalk = "unit_costs/v14-to-new.csv"\n' + text, encoding="utf-8")
+    write_crosswalk(tmp_path, "old_code,new_code,note\nHE1.0,HE30.0,renumbered\nCR2.0,CR20.0,\n")
+    return settings
+
+
+def write_crosswalk(folder, text: str) -> None:
+    (folder / "unit_costs" / "v14-to-new.csv").write_text(text, encoding="utf-8")
+
+
+def report(settings) -> dict:
+    result = invoke("report", "--settings", settings, "--year", "2022/23", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def lines_of(data: dict) -> list[dict]:
+    return [line for service in data["services"] for case in service["cases"] for line in case["lines"]]
+
+
+def test_cases_of_old_codes_value_with_the_new_edition_and_say_so(project, tmp_path):
+    walked = report(project)
+    before = report(sample_project(tmp_path / "before"))
+    assert [service["total_saving"] for service in walked["services"]] == [
+        service["total_saving"] for service in before["services"]]
+    mapped = [line for line in lines_of(walked) if line["code"] in RENUMBERED.values()]
+    assert mapped and all(line["description"].endswith(f"({old} -> {line['code']})")
+                          for line in mapped for old, new in RENUMBERED.items() if new == line["code"])
+    assert not any("->" in line["description"] for line in lines_of(before))
+    assert {line["code"] for line in lines_of(walked)}.isdisjoint(RENUMBERED)
+
+
+def test_case_show_says_the_code_was_mapped(project):
+    cases = [path for path in (project.parent / "cases").rglob("*.toml") if 'code = "HE1.0"' in path.read_text()]
+    reference = cases[0].stem
+    result = invoke("case", "show", reference, "--settings", project)
+    assert result.exit_code == 0, result.output
+    assert "HE1.0 -> HE30.0" in result.output
+
+
+def test_without_the_crosswalk_the_old_codes_are_unknown(project):
+    project.write_text(project.read_text().replace('crosswalk = "unit_costs/v14-to-new.csv"\n', ""))
+    assert_refused(invoke("validate", "--settings", project), "HE1.0", "unknown-cost-code")
+
+
+@pytest.mark.parametrize("text, where, code", [
+    ("old_code,new_code\nHE1.0,HE99.0\nCR2.0,CR20.0\n", "row 2: new_code", "unknown-cost-code"),
+    ("old_code,new_code\nHE1.0,HE30.0\nHE1.0,HE30.0\nCR2.0,CR20.0\n", "row 3: old_code", "crosswalk-duplicate"),
+    ("old_code,new_code\nHE1.0,XX1.0\nXX1.0,HE30.0\nCR2.0,CR20.0\n", "row 2: new_code", "crosswalk-chain"),
+    ("old_code,new_code\nHE1.0,XX1.0\nXX1.0,HE1.0\nCR2.0,CR20.0\n", "row 2: new_code", "crosswalk-chain"),
+    ("old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\nSS1.0,CR20.0\n", "row 4: old_code", "crosswalk-code-in-table"),
+    ("old,new\nHE1.0,HE30.0\n", "header", "missing-column"),
+])
+def test_a_crosswalk_that_cannot_be_followed_is_refused(project, text, where, code):
+    write_crosswalk(project.parent, text)
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "v14-to-new.csv", where, f"[{code}]")
+
+
+def test_a_cycle_is_named_as_one(project):
+    write_crosswalk(project.parent, "old_code,new_code\nHE1.0,XX1.0\nXX1.0,HE1.0\nCR2.0,CR20.0\n")
+    assert "a cycle" in invoke("validate", "--settings", project).output
+
+
+def test_a_missing_crosswalk_file_is_refused_naming_it(project):
+    (project.parent / "unit_costs" / "v14-to-new.csv").unlink()
+    assert_refused(invoke("report", "--settings", project), "v14-to-new.csv", "[missing-file]")

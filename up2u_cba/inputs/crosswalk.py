@@ -1,0 +1,163 @@
+"""The crosswalk from an older edition's cost codes to a newer one's, so that cases entered
+against GMCA v1.4 codes value with the newer edition a council has moved to.
+
+A CSV with a header row ``old_code,new_code`` and an optional ``note``, named in the settings::
+
+    crosswalk = "unit_costs/v14-to-v3.csv"
+
+A case's code the crosswalk maps finds the cost of its new code (``CrosswalkedCosts``); the cost
+keeps its own code, so the outcome line shows both (``CR1.0 -> CR1.1``). The case files are never
+changed. Each old code is mapped once; a new code is never mapped on again (a chain, or a cycle);
+every new code is a code of the unit cost tables; and an old code is not also a code of those
+tables (a case's code would then have two meanings), unless it maps to itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pydantic
+
+from up2u_cba import models
+from up2u_cba.inputs import csv_rows, input_files, unit_costs
+from up2u_cba.problems import Problem
+
+COLUMNS = ("old_code", "new_code", "note")
+REQUIRED_COLUMNS = ("old_code", "new_code")
+
+
+class Mapping(pydantic.BaseModel):
+    """One row of the crosswalk."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
+
+    old: str
+    """The code as cases were entered (the older edition's)."""
+    new: str
+    """The code of the newer edition that values it."""
+    note: str = ""
+    line: int
+    """Row of the CSV, the header being row 1."""
+
+
+class CrosswalkedCosts(dict):
+    """The unit costs by code, where a code the crosswalk maps finds the cost of its new code.
+    Iterating, ``len`` and ``keys`` give the tables' own codes only: the crosswalk adds no cost."""
+
+    def __init__(self, costs: dict[str, models.UnitCost], mapped: dict[str, str]):
+        super().__init__(costs)
+        self.mapped = dict(mapped)
+        """Old code -> new code."""
+
+    def __getitem__(self, code: str) -> models.UnitCost:
+        return super().__getitem__(self.mapped.get(code, code))
+
+    def get(self, code, default=None):
+        return super().get(self.mapped.get(code, code), default)
+
+    def __contains__(self, code) -> bool:
+        return super().__contains__(self.mapped.get(code, code))
+
+
+def apply(path: str, costs: dict[str, models.UnitCost]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
+    """The costs looked up through the crosswalk at ``path``, and every problem with it (the
+    costs as they were when it has any)."""
+    mappings, problems = load(path)
+    problems += check(path, mappings, costs)
+    if problems:
+        return costs, problems
+    return CrosswalkedCosts(costs, {mapping.old: mapping.new for mapping in mappings if mapping.old != mapping.new}), []
+
+
+def load(path: str) -> tuple[list[Mapping], list[Problem]]:
+    """The crosswalk's rows, and the problems of the file itself (columns, blanks, a code
+    mapped twice, a chain or cycle)."""
+    text, refused = input_files.read_text(path, input_files.UNIT_COSTS)
+    if text is None:
+        return [], [refused]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        return [], [Problem(code="missing-column", file=path, where="header",
+                            message=f"no column named {', '.join(missing)}",
+                            hint=csv_rows.separator_hint(header, "the header row is old_code,new_code,note"))]
+    mappings: list[Mapping] = []
+    problems: list[Problem] = []
+    try:
+        for line, raw in enumerate(reader, start=2):
+            record, extra = csv_rows.clean(raw, path, line, "write old_code,new_code and a note in quotes")
+            if extra:
+                problems.append(extra)
+                continue
+            mapping, problem = _mapping(path, line, record)
+            if problem:
+                problems.append(problem)
+            elif mapping:
+                mappings.append(mapping)
+    except csv.Error as error:
+        return [], [Problem(code="unreadable-file", file=path, message=f"cannot read the file as CSV: {error}",
+                            hint="save it as UTF-8 CSV")]
+    return mappings, problems + _twice_or_chained(path, mappings)
+
+
+def _mapping(path: str, line: int, record: dict[str, str]) -> tuple[Mapping | None, Problem | None]:
+    old, new = record.get("old_code", ""), record.get("new_code", "")
+    if not old and not new:
+        return None, None  # a blank row
+    for field, code in (("old_code", old), ("new_code", new)):
+        if not unit_costs.CODE_PATTERN.fullmatch(code):
+            return None, Problem(code="bad-code" if code else "missing-field", file=path, where=f"row {line}: {field}",
+                                 message=f"'{code}' is not a cost code" if code else f"the {field} is blank",
+                                 hint="each row maps one code to one code, e.g. CR1.0,CR1.1")
+    return Mapping(old=old, new=new, note=record.get("note", ""), line=line), None
+
+
+def _twice_or_chained(path: str, mappings: list[Mapping]) -> list[Problem]:
+    """A code mapped on a second row; a new code that is mapped again (a chain, or a cycle)."""
+    problems = []
+    first: dict[str, Mapping] = {}
+    for mapping in mappings:
+        if mapping.old in first:
+            problems.append(Problem(code="crosswalk-duplicate", file=path, where=f"row {mapping.line}: old_code",
+                                    message=f"{mapping.old} is mapped twice (also on row {first[mapping.old].line})",
+                                    hint="map each old code to one new code"))
+            continue
+        first[mapping.old] = mapping
+    for mapping in first.values():
+        onward = first.get(mapping.new)
+        if onward is not None and mapping.old != mapping.new and onward.old != onward.new:
+            looped = onward.new == mapping.old
+            problems.append(Problem(
+                code="crosswalk-chain", file=path, where=f"row {mapping.line}: new_code",
+                message=f"{mapping.old} -> {mapping.new}, and row {onward.line} maps {mapping.new} -> {onward.new}"
+                        + (": a cycle" if looped else ": a chain"),
+                hint=f"map {mapping.old} straight to the code of the new edition"
+                     + ("" if looped else f" (e.g. {mapping.old},{onward.new})")))
+    return problems
+
+
+def check(path: str, mappings: list[Mapping], costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Every new code a code of the unit cost tables; no old code one of them (unless it maps
+    to itself)."""
+    problems = []
+    for mapping in mappings:
+        if mapping.new not in costs:
+            nearest = unit_costs.nearest_codes(mapping.new, costs)
+            problems.append(Problem(
+                code="unknown-cost-code", file=path, where=f"row {mapping.line}: new_code",
+                message=f"{mapping.old} is mapped to {mapping.new}, which is not a code in the unit cost files",
+                hint=f"did you mean {' or '.join(nearest)}?" if nearest else "map it to a code of the new edition"))
+        if mapping.old in costs and mapping.old != mapping.new:
+            problems.append(Problem(
+                code="crosswalk-code-in-table", file=path, where=f"row {mapping.line}: old_code",
+                message=f"{mapping.old} is a code of the unit cost files too, so a case's {mapping.old} would have "
+                        "two meanings",
+                hint="a crosswalk maps codes the new edition no longer has; enter such cases with the new code"))
+    return problems
+
+
+def mapped_text(outcome_code: str, cost: models.UnitCost) -> str:
+    """``" (CR1.0 -> CR1.1)"`` when a case's code was valued through the crosswalk, else ``""``."""
+    return f" ({outcome_code} -> {cost.code})" if outcome_code != cost.code else ""
