@@ -312,3 +312,7 @@ def test_workbook_transfer_share_public_value_split_note_and_cashability_recalcu
     assert {row["Code"]: row["How shared"] for row in splits}["TST-MIX"] == summary.lines[2].agency_note
     by_agency = {row["Agency"]: row["Cashable"] for row in table_rows(workbook["By agency"])}
     assert by_agency["Police / Local Authority"] == summary.cashable_by_agency["Police / Local Authority"] == 680
+    method = {row[0]: row[1] for row in workbook["Method"].iter_rows(values_only=True) if row[0]}
+    assert "own unit" in method["Split or not"] and "own price year" in method["Split or not"]
+    assert "E&E1.0" in method["Transfers"] and "whole pounds half up" in method["Transfers"]
+    assert "full name" in method["Cashability"] and "level 1" in method["Cashability"]

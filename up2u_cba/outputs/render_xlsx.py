@@ -82,6 +82,12 @@ factor, what one whole year of the benefit before drop-off and discounting adds 
 START_MONTH = "Start month (payback working)"
 """The Outcome lines column of the month the line's benefit starts: the month its case completed,
 from 0 at the first month (April) of the financial year, a formula over the Completed date."""
+END_MONTH = "End month (payback working)"
+"""The month the line's benefit ends: its start month + 12 x its years (a part month by its fraction)."""
+KEPT_A_YEAR = "Kept a year (payback working)"
+"""(1 - drop-off) / (1 + discount rate): what each year of the line's benefit keeps of the one
+before; a benefit lost after its first year (drop-off 100%) keeps 1E-300, so no 0^0 (an error to
+Excel) arises and its later years count for nothing."""
 LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description", "Quantity", "Years",
                 "Unit value", "Price year", "Uprating factor", "Unit value at report prices", "Saving",
                 "Agency", "Theme", "RAG",
@@ -89,14 +95,14 @@ LINE_HEADERS = ["Service", "Case", "Locality", "Completed", "Code", "Description
                 "Years factor", "Prudent saving", "Transfer share", "Prudent transfer",
                 "Economic value at report prices",
                 "Social value at report prices", "Prudent economic", "Prudent social", PAYBACK_WORKING,
-                START_MONTH]
+                START_MONTH, END_MONTH, KEPT_A_YEAR]
 LINE_COLUMN = {name: streamed_sheet.column_letter(index) for index, name in enumerate(LINE_HEADERS, start=1)}
 LINE_FORMATS = {"Completed": DATE, "Unit value": PENCE, "Uprating factor": FACTOR, "Unit value at report prices": PENCE,
                 "Saving": POUNDS, "Deadweight": PERCENT, "Attribution": PERCENT, "Optimism bias": PERCENT,
                 "Drop-off": PERCENT, "Discount rate": PERCENT, "Years factor": FACTOR, "Prudent saving": POUNDS,
                 "Transfer share": PROPORTION, "Prudent transfer": POUNDS,
                 "Economic value at report prices": PENCE, "Social value at report prices": PENCE,
-                "Prudent economic": POUNDS, "Prudent social": POUNDS, PAYBACK_WORKING: PENCE}
+                "Prudent economic": POUNDS, "Prudent social": POUNDS, PAYBACK_WORKING: PENCE, KEPT_A_YEAR: FACTOR}
 """Number format of each Outcome lines column that has one."""
 SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Proportion", "Saving", "Prudent saving",
                  "Exact saving share (working)", "Exact prudent share (working)", "Fraction (working)",
@@ -476,6 +482,7 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
         first = models.FinancialYear.containing(case.completed_on).first_day
         values[START_MONTH] = Formula(f"=12*(YEAR({completed})-{first.year})+MONTH({completed})-{first.month}",
                                       line.start_month)
+        values.update(payback_working(line, row))
         for column, name in enumerate(LINE_HEADERS, start=1):
             cell = put(sheet, row, column, values[name])
             number_format = LINE_FORMATS.get(name)
@@ -937,20 +944,28 @@ def add_payback(sheet, result: report.Report, refs: Refs) -> None:
         refs.payback[summary.service] = (f"Payback!$G${first}:$G${row}", months_of[summary.service])
 
 
+def payback_working(line, row: int) -> dict[str, Formula]:
+    """A line's end month and kept share a year on Outcome lines, for the Payback sheet."""
+    def cell(name: str) -> str:
+        return f"{LINE_COLUMN[name]}{row}"
+
+    kept = (1 - line.drop_off) / (1 + line.discount_rate)
+    return {END_MONTH: Formula(f"={cell(START_MONTH)}+12*{cell('Years')}", line.start_month + 12 * line.years),
+            KEPT_A_YEAR: Formula(f"=IF({cell('Drop-off')}>=1,1E-300,(1-{cell('Drop-off')})/(1+{cell('Discount rate')}))",
+                                 kept if kept else Decimal("1E-300"))}
+
+
 def month_saving_formula(row: int) -> str:
     """The prudent fiscal saving of a service's lines in the month in column B of ``row`` on
     Payback: each line's year of a benefit (its age, months since its start month, over 12)
-    brings a whole year's saving (the payback working column) x ((1 - drop-off) / (1 +
-    discount rate))^year, a twelfth a month, a final part month by its fraction; nothing before
-    its start month. (A kept share of 0, a benefit lost after its first year, counts its first
-    year only: 0^0 is an error to Excel.)"""
-    age = f"($B{row}-{_lines(START_MONTH)})"
-    year = f"INT({age}/12)"
-    left = f"(12*{_lines('Years')}-{age})"
-    kept = f'((1-{_lines("Drop-off")})/(1+{_lines("Discount rate")}))'
-    return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},"
-            f"({kept}+({kept}=0))^{year},({kept}<>0)+({kept}=0)*({year}=0),"
-            f"({age}>=0)*(({left}>=1)+({left}>0)*({left}<1)*{left}))/12")
+    brings a whole year's saving (the payback working column) x its kept share a year ^ year, a
+    twelfth a month, a final part month by its fraction; nothing before its start month or
+    after its end month."""
+    started = f"(($B{row}-{_lines(START_MONTH)})>=0)"
+    year = f"{started}*INT(($B{row}-{_lines(START_MONTH)})/12)"
+    left = f"({_lines(END_MONTH)}-$B{row})"
+    return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},{_lines(KEPT_A_YEAR)}^({year}),"
+            f"{started}*(({left}>=1)+({left}>0)*({left}<1)*{left}))/12")
 
 
 def payback_formula(refs: Refs, service: str) -> str:
@@ -1187,6 +1202,25 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
         ("Agency split", "A line valued with a cost whose constituents name agencies is shared between them in "
                          "proportion to their values; what they leave unexplained stays with the cost's own "
                          "agency."),
+        ("Split or not", "A cost is split only where its constituents are parts of the same thing: each has a "
+                         "fiscal value in the cost's own unit (per incident throughout; a part per week or per "
+                         "session under a cost per application is not). Otherwise, or where the parts add up to "
+                         "more than the cost, the line stays with the cost's own agency and the Agency split "
+                         "sheet's How shared says why. Shares are the parts' values at their own price year "
+                         "(uprated to the cost's only where the parts' years differ), never the report's, so a "
+                         "split does not move with the report's price year. Source: GMCA Unit Cost Database, "
+                         "constituent rows with their own unit and price year."),
+        ("Transfers", "A transfer payment (a benefit paid, tax received) moves money and is no saving to "
+                      "society (HM Treasury Green Book): public value leaves it out. The GMCA database's comments "
+                      "say which fiscal values are transfers (the benefit payments of E&E1.0-E&E3.0, the tax "
+                      "values of E&S5.0-E&S13.0); the unit cost table marks them, the settings may add or remove "
+                      "codes. A line's transfer share is 1 for a cost marked itself, the marked parts' share of "
+                      "a cost split into parts (the NHS part of E&E1.0 stays in public value), else 0; its "
+                      "prudent transfer is prudent saving x transfer share rounded to whole pounds half up "
+                      "(Outcome lines), so transfers and the rest add up to the prudent saving exactly."),
+        ("Cashability", "Each agency's prudent saving x its cashability: the share set for its full name "
+                        "(Police / Local Authority), else for its level 1 (Police), else the default (2014 HM "
+                        "Treasury guidance for local partnerships: cashable fiscal benefits)."),
         ("Double counting", "A case may not count a cost and any of its constituents together."),
         ("Return on investment", "total saving / programme spend, to 2 decimal places."),
         ("Gross figures", "The published method: no adjustment for deadweight, attribution, optimism bias, "
