@@ -316,3 +316,12 @@ def test_workbook_transfer_share_public_value_split_note_and_cashability_recalcu
     assert "own unit" in method["Split or not"] and "own price year" in method["Split or not"]
     assert "E&E1.0" in method["Transfers"] and "whole pounds half up" in method["Transfers"]
     assert "full name" in method["Cashability"] and "level 1" in method["Cashability"]
+
+
+def test_costs_show_says_how_a_cost_is_shared_and_whether_it_is_a_transfer():
+    homelessness = invoke("costs", "show", "HO3.0", "--settings", SETTINGS)
+    assert homelessness.exit_code == 0, homelessness.output
+    assert "How a saving is shared: not split, kept with Local Authority / RSL: its part HO3.0.1" in homelessness.output
+    benefits = invoke("costs", "show", "E&E1.0.1", "--settings", SETTINGS)
+    assert "Its fiscal value is a transfer payment" in benefits.output
+    assert "transfer payment" not in invoke("costs", "show", "E&E1.0.2", "--settings", SETTINGS).output
