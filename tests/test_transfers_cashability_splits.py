@@ -325,3 +325,14 @@ def test_costs_show_says_how_a_cost_is_shared_and_whether_it_is_a_transfer():
     benefits = invoke("costs", "show", "E&E1.0.1", "--settings", SETTINGS)
     assert "Its fiscal value is a transfer payment" in benefits.output
     assert "transfer payment" not in invoke("costs", "show", "E&E1.0.2", "--settings", SETTINGS).output
+
+
+def test_costs_show_of_a_cost_outside_the_deflator_series_says_so_and_does_not_fail(tmp_path):
+    settings = project(tmp_path, {"TST-POL": 1})
+    local = settings.parent / "local.csv"
+    local.write_text(local.read_text()
+                     + "TST-ANC,Crime,An old cost,Per incident,Multiple,,100,1950/51,,,G,test,,\n"
+                     + "TST-ANC.1,Crime,Its police part,Per incident,Police,,40,1951/52,,,G,test,TST-ANC,\n")
+    result = invoke("costs", "show", "TST-ANC", "--settings", settings)
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "not split: its price year 1950/51 is not in the deflator series" in result.output

@@ -683,6 +683,8 @@ def split_parts(cost: models.UnitCost, tree: unit_costs.Tree,
         return whole_saving, ""
     own = cost.agency or "Not stated"
     unit = normalised_unit(cost.unit)
+    if cost.fiscal.price_year not in series.index:  # (never for a line valued: checked before; costs show asks too)
+        return whole_saving, f"not split: its price year {cost.fiscal.price_year} is not in the deflator series"
     for part in parts:
         if normalised_unit(part.unit) != unit:
             return whole_saving, (f"not split, kept with {own}: its part {part.code} is valued "
