@@ -37,7 +37,6 @@ ANY = "*"
 KNOWN_KEYS: dict = {
     "cases": None,
     "unit_costs": None,
-    "crosswalk": None,
     "uprating": {"price_year": None, "deflators": None, "series": None},
     "services": {ANY: {"localities": None, "reference_pattern": None, "spend": None}},
     "assumptions": {name: {key: None for key in keys} for name, keys in assumptions.KEYS.items()},
@@ -46,6 +45,7 @@ KNOWN_KEYS: dict = {
     "history": {"record_user": None},
     "checks": {"line_ceiling": None},
     "workbook": {"marking": None, "published_marking": None},
+    "crosswalk": None,
 }
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
 keys). The one list of them: a key not here is a typo, reported with the nearest known key.
