@@ -69,9 +69,9 @@ VALUE_TYPES = ("fiscal", "economic", "social")
 
 # Why a row read from a theme sheet was not imported (stable: tests and users rely on them).
 NO_CODE = "no code"
-"""The cost-code cell is empty: a heading row, or the sheet's drop-down lists."""
+"""The cost-code cell is empty and the row is not a cost: a heading row, or the sheet's drop-down lists."""
 BLANK_CODE = "blank code"
-"""The cost-code cell holds only spaces."""
+"""The cost-code cell holds only spaces and the row is not a cost (no description or no amount)."""
 NO_DESCRIPTION = "no description"
 """The row has a code but no cost / saving detail."""
 NO_VALUE = "no value"
@@ -121,7 +121,8 @@ class SkippedRow(pydantic.BaseModel):
     code: str
     """The cleaned cost code, or ``""`` when the code cell is empty or blank."""
     reason: str
-    """One of ``NO_CODE``, ``BLANK_CODE``, ``NO_DESCRIPTION``, ``NO_VALUE``, ``DUPLICATE_CODE``."""
+    """One of ``NO_CODE``, ``BLANK_CODE``, ``NO_PLACE``, ``NO_DESCRIPTION``, ``NO_VALUE``,
+    ``DUPLICATE_CODE``."""
 
 
 class DroppedValue(pydantic.BaseModel):
@@ -244,8 +245,8 @@ _COLUMNS = (
 def import_workbook(path: str) -> ImportResult:
     """Read the GMCA Unit Cost Database workbook at ``path`` into unit costs.
 
-    Every theme sheet is read even when another has problems; a sheet that is missing or lacks
-    a header gives ``Problem`` records and no costs.
+    Every theme sheet is read even when another has problems; a sheet that lacks a header
+    gives ``Problem`` records and no costs; a theme sheet missing is a note.
     """
     workbook, problem = _open(path)
     if workbook is None:
@@ -758,10 +759,11 @@ def _cell_notes(path: str, sheets: list[str]) -> dict[tuple[str, int], list[tupl
     found: dict[tuple[str, int], list[tuple[str, str]]] = {}
     try:
         for name in sheets:
-            for cells in workbook[name].iter_rows():
-                for cell in cells:
-                    if cell.comment is not None and cell.comment.text:
-                        found.setdefault((name, cell.row), []).append((cell.coordinate, cell.comment.text))
+            # the cells stored, not iter_rows: a workbook with one cell at XFD1048576 would have
+            # it make 17 billion empty ones
+            for cell in list(workbook[name]._cells.values()):
+                if cell.comment is not None and cell.comment.text:
+                    found.setdefault((name, cell.row), []).append((cell.coordinate, cell.comment.text))
     finally:
         workbook.close()
     return found
