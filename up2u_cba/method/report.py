@@ -18,6 +18,14 @@ from up2u_cba.method import sensitivity as sensitivity_analysis
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
 
+SPEND_BASIS = ("The gross figures (net saving, return on investment, cost per completed case) set savings against "
+               "the spend as entered. The prudent figures (net present budget impact, financial return, public "
+               "value ratio, payback, sensitivity) set them against the prudent spend: the spend raised by the "
+               "optimism bias on costs, paid as the spend profile says and discounted like benefits (a payment in "
+               "year k of the profile divided by (1 + discount rate)^k), whole pounds.")
+"""Which figures use which spend, said in every report."""
+
+
 class InputFile(pydantic.BaseModel):
     """One file the run read, with its checksum so a reader can tell it was the same file."""
 
