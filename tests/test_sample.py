@@ -96,7 +96,7 @@ def test_json_carries_the_same_figures():
     result = CliRunner().invoke(main, ["report", "--settings", str(SETTINGS), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["schema"] == "up2u-cba/report/2"
+    assert data["schema"] == "up2u-cba/report/3"
     assert (data["year"], data["price_year"]) == ("2022/23", "2018/19")
     assert "March 2026" in data["deflators"]["series"]
     bcp = data["services"][0]

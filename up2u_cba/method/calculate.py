@@ -217,9 +217,11 @@ class ServiceSummary(pydantic.BaseModel):
     def prudent_adjusted(self) -> bool:
         """Whether any Green Book assumption moves any line of the year: a deadweight, an
         attribution below 100%, an optimism bias, or a benefit beyond a year that drop-off or
-        discounting reduces. Where none does, the prudent figures are the gross ones, not a
-        conservative estimate, and every report says so."""
-        return any(line_adjusted(line) for line in self.lines)
+        discounting reduces; or a prudent spend that differs from the spend as entered (cost
+        optimism bias, a spend paid over more than a year). Where none does, the prudent figures
+        are the gross ones, not a conservative estimate, and every report says so."""
+        return (self.spend is not None and self.prudent_spend != self.spend) or \
+            any(line_adjusted(line) for line in self.lines)
 
     @property
     def total_saving(self) -> Decimal:

@@ -24,6 +24,12 @@ SPEND_BASIS = ("The gross figures (net saving, return on investment, cost per co
                "optimism bias on costs, paid as the spend profile says and discounted like benefits (a payment in "
                "year k of the profile divided by (1 + discount rate)^k), whole pounds.")
 """Which figures use which spend, said in every report."""
+PAYBACK_DEFINITION = ("Payback period: the months from the first month (April) of the financial year until the "
+                      "cumulative discounted prudent fiscal savings first reach the cumulative discounted prudent "
+                      "spend. Each case's benefits start in the month it completed, each year of a benefit accruing "
+                      "evenly over its 12 months; reached in month m (April is month 0), the period is m + 1 months. "
+                      "Savings exactly equal to the spend pay back in the month they reach it, at the end.")
+"""The payback period's definition, said in every report (the workbook's Method sheet gives it in full)."""
 
 
 class InputFile(pydantic.BaseModel):

@@ -1,6 +1,6 @@
 """The report as JSON: a documented, stable schema carrying every figure.
 
-Schema ``up2u-cba/report/2`` (documented in the README). Money in whole pounds is a JSON
+Schema ``up2u-cba/report/3`` (documented in the README). Money in whole pounds is a JSON
 integer; exact decimals that are not whole pounds (quantities, unit values, uprating factors,
 return on investment) are strings, so no figure passes through a float.
 """
@@ -13,9 +13,13 @@ from decimal import Decimal
 
 from up2u_cba.method import calculate, report
 
-SCHEMA = "up2u-cba/report/2"
+SCHEMA = "up2u-cba/report/3"
 """2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
-net_at_switching_value (issue #11). A report of schema 1 still serves as --changed-since."""
+net_at_switching_value (issue #11). 3: the prudent figures set savings against the prudent spend
+(``prudent.spend``: raised by the cost optimism bias, profiled and discounted; ``spend_basis``
+says so), payback counts from each case's completion month against cumulative spend, and each
+line gives its ``start_month`` (issue #13). A report of schema 1 or 2 still serves as
+--changed-since."""
 
 
 def whole(amount: Decimal) -> int:
@@ -53,6 +57,8 @@ def to_data(result: report.Report) -> dict:
         "deflators": {"series": result.deflator_series, "file": result.deflator_file},
         "method": "gross fiscal saving: unit value x uprating factor x quantity x years, "
                   "each line rounded to whole pounds half up; totals are sums of lines",
+        "spend_basis": report.SPEND_BASIS,
+        "payback_definition": report.PAYBACK_DEFINITION,
         "services": [service_data(summary) for summary in result.services],
         "all_services": all_services_data(result.all_services),
         "assumptions": [{"assumption": name, "value": value, "source": note}
@@ -106,6 +112,7 @@ def all_services_data(together: report.AllServices | None) -> dict | None:
             "return_on_investment": maybe(ratio, together.return_on_investment),
             "average_saving": whole(together.average_saving), **completion_data(together),
             "prudent": {"total_saving": whole(together.prudent_total),
+                        "spend": maybe(whole, together.prudent_spend),
                         "net_saving": maybe(whole, together.prudent_net_saving),
                         "financial_return": maybe(ratio, together.financial_return)}}
 
@@ -126,6 +133,7 @@ def service_data(summary: calculate.ServiceSummary) -> dict:
         **completion_data(summary),
         "prudent": {
             "total_saving": whole(summary.prudent_total),
+            "spend": maybe(whole, summary.prudent_spend),
             "net_saving": maybe(whole, summary.prudent_net_saving),
             "adjusted": summary.prudent_adjusted,
             "financial_return": maybe(ratio, summary.financial_return),
@@ -181,6 +189,7 @@ def line_data(line: calculate.OutcomeLine) -> dict:
         "agency_note": line.agency_note,
         "theme": line.theme,
         "rag": line.rag,
+        "start_month": line.start_month,
         "prudent": {
             "saving": whole(line.prudent_saving),
             "deadweight": exact(line.deadweight),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import tabulate
 
 from up2u_cba import models
+from up2u_cba.problems import counted
 from up2u_cba.inputs import unit_costs
 from up2u_cba.method import assumptions, calculate, report
 
@@ -129,7 +130,7 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices) -> str
         [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
          pounds(summary.prudent_total)],
         ["Total estimated spend on Up2U over a 12-month period", spend_text(summary.spend),
-         spend_text(summary.spend)],
+         spend_text(summary.prudent_spend)],
         [f"Estimated net saving to {summary.service} (saving - spend)", against_spend(summary.net_saving),
          against_spend(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
@@ -153,9 +154,11 @@ def render_measures(summary: calculate.ServiceSummary) -> str:
         ["Public value (fiscal without transfers + economic + social)", pounds(summary.public_value)],
         ["Public value benefit-cost ratio",
          report.NOT_AVAILABLE if summary.spend is None else f"{summary.public_value_ratio:.2f}"],
-        ["Net present budget impact (prudent fiscal benefits - spend)", against_spend(summary.prudent_net_saving)],
+        ["Prudent spend (raised by cost optimism bias, profiled, discounted)", spend_text(summary.prudent_spend)],
+        ["Net present budget impact (prudent fiscal benefits - prudent spend)",
+         against_spend(summary.prudent_net_saving)],
         ["Payback period", report.NOT_AVAILABLE if summary.spend is None
-         else "not within the benefits' duration" if payback is None else f"{payback} months"],
+         else "not within the benefits' duration" if payback is None else counted(payback, "month")],
     ]
     return table(["Measure", "Value"], rows)
 
@@ -174,7 +177,7 @@ def render_assumptions(green_book: assumptions.Assumptions) -> str:
     rows = [[name, value, note] for name, value, note in green_book.notes()]
     return "Green Book assumptions behind the prudent figures\n\n" + tabulate.tabulate(
         rows, headers=["Assumption", "Value", "Source"], tablefmt=FORMAT, disable_numparse=True,
-        maxcolwidths=[None, 50, 60])
+        maxcolwidths=[None, 50, 60]) + "\n\n" + report.SPEND_BASIS + "\n\n" + report.PAYBACK_DEFINITION
 
 
 def render_years(result: report.Report) -> str:

@@ -1497,7 +1497,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         ended_row, count_row = row + 11, row + 13
         for column, heading in ((2, "Gross"), (3, "Prudent")):
             if column == 3 and not publish:
-                heading = text_formula(f'=IF(C{count_row}=0,"Prudent (equals gross)","Prudent")',
+                heading = text_formula(f'=IF(AND(C{count_row}=0,C{spend_row}=B{spend_row}),"Prudent (equals gross)",'
+                                       '"Prudent")',
                                        "Prudent" if summary.prudent_adjusted else "Prudent (equals gross)")
             elif column == 3 and not summary.prudent_adjusted:
                 heading = "Prudent (equals gross)"
@@ -1582,7 +1583,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         note = (report.NOTHING_DEDUCTED.format(service=summary.service, year=summary.year)
                 if not summary.prudent_adjusted else PRUDENT_APPLIED) if summary.lines else ""
         put_note(sheet, row, note if publish else text_formula(
-            f'=IF(SUMPRODUCT({of_service})=0,"",IF(C{count_row}=0,'
+            f'=IF(SUMPRODUCT({of_service})=0,"",IF(AND(C{count_row}=0,C{spend_row}=B{spend_row}),'
             f'{nothing_deducted(service, f"$B${row - len(entries) + 1}")},{text_literal(PRUDENT_APPLIED)}))', note),
             report.NOTHING_DEDUCTED.format(service=summary.service, year=summary.year))
         row += 1
@@ -1734,7 +1735,8 @@ def add_all_services(sheet, row: int, together: report.AllServices, blocks: list
     row += 1
     put(sheet, row, 1, "All services").font = TITLE
     adjusted = any(summary.prudent_adjusted for summary in together.services)
-    adjusted_lines = "+".join(f"C{block.rows['adjusted']}" for block in blocks)
+    # (a prudent spend differing from the spend as entered counts as an adjustment too: 6 rows down)
+    adjusted_lines = "+".join(f"C{block.rows['adjusted']}" for block in blocks) + f"+(C{row + 6}<>B{row + 6})"
     for column, heading in ((2, "Gross"), (3, "Prudent" if adjusted else "Prudent (equals gross)")):
         if column == 3 and not publish:
             heading = text_formula(f'=IF({adjusted_lines}=0,"Prudent (equals gross)","Prudent")', heading)
