@@ -187,3 +187,22 @@ def test_reports_say_which_figures_use_which_spend(tmp_path):
     text = invoke("report", "--settings", settings).output
     assert "Prudent spend (raised by cost optimism bias, profiled, discounted)" in text
     assert "£990" in text and "The gross figures (net saving" in text
+
+
+def test_a_confidence_grade_set_by_case_amend_values_the_line_at_it(tmp_path, monkeypatch):
+    from hostile import sample_project
+    from test_case_amend import amend, stored, total_saving
+
+    monkeypatch.chdir(tmp_path)
+    settings = sample_project(tmp_path)
+    refused = amend(settings, "--set", "outcomes[1].confidence=7", "--reason", "graded by the analyst", "--yes")
+    assert_refused(refused, "outcomes[1].confidence")
+    result = amend(settings, "--set", "outcomes[1].confidence=5", "--reason", "graded by the analyst", "--yes")
+    assert result.exit_code == 0, result.output
+    assert stored(settings)["outcomes"][0]["confidence"] == "5"
+    data = json.loads(invoke("report", "--format", "json", "--year", "2021/22", "--service", "BCP",
+                             "--settings", settings).output)
+    (line, *_) = next(case for case in data["services"][0]["cases"] if case["reference"] == "BCP-0001")["lines"]
+    assert (line["prudent"]["grade"], line["prudent"]["optimism_bias"]) == ("5", "0.25")
+    assert line["prudent"]["saving"] == round(line["saving"] * 0.75)
+    assert total_saving(settings) == data["services"][0]["total_saving"]  # the gross figure does not move

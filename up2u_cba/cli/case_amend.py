@@ -24,6 +24,7 @@ from up2u_cba.cli.case_entry import (DATE_FORMS, Stopped, Valuer, ask, ask_line,
 
 # The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
 models = lazy.module("up2u_cba.models")
+assumptions = lazy.module("up2u_cba.method.assumptions")
 pipeline = lazy.module("up2u_cba.pipeline")
 answer_checks = lazy.module("up2u_cba.entry.answer_checks")
 case_amendments = lazy.module("up2u_cba.entry.case_amendments")
@@ -368,7 +369,7 @@ def change_adjustments(record: models.CaseRecord, valuer: Valuer) -> models.Case
     deadweight = ask_share("Deadweight: the share that would have happened anyway (0 to 1, or a %)", old.deadweight)
     attribution = ask_share("Attribution: the share of the outcome due to Up2U, this programme, not to other "
                             "services (0 to 1, or a %; 1 = all of it)", old.attribution)
-    confidence = ask("Confidence: the evidence grade of this line (G, A or R)",
+    confidence = ask("Confidence: the evidence grade of this line (G, A or R, or 1-6)",
                      lambda text: grade(text, old.confidence), default=old.confidence or "-")
     reason = ""
     if deadweight is not None or attribution is not None:
@@ -392,11 +393,12 @@ def grade(text: str, current: str) -> str:
     text = text.strip().upper()
     if text == "-":
         return ""
-    if text in ("G", "A", "R"):
+    if text in assumptions.GRADES:
         return text
     if not text:
         return current
-    raise ValueError(f"'{text}' is not an evidence grade: type G, A or R (- for the unit cost's RAG)")
+    raise ValueError(f"'{text}' is not an evidence grade: type G, A or R, or a confidence grade 1-6 "
+                     "(- for the unit cost's RAG)")
 
 
 def note(field: str, text: str, keep: str) -> str:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from up2u_cba import models
 from up2u_cba.entry import answer_checks, case_files, cost_search
 from up2u_cba.inputs import cases, dates, deflators, unit_costs
-from up2u_cba.method import checks
+from up2u_cba.method import assumptions, checks
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba.problems import Problem, shown
 
@@ -268,8 +268,9 @@ def read_value(target: Target, text: str, record: models.CaseRecord, settings: m
     if field in ("deadweight", "attribution"):
         return share(typed, field)
     if field == "confidence":
-        if typed.upper() not in ("G", "A", "R", ""):
-            raise Unreadable(f"'{shown(typed)}' is not an evidence grade", "use G, A or R (empty: the unit cost's RAG)")
+        if typed.upper() not in (*assumptions.GRADES, ""):
+            raise Unreadable(f"'{shown(typed)}' is not an evidence grade",
+                             "use G, A or R, or a confidence grade 1-6 (empty: the unit cost's RAG)")
         return typed.upper()
     return free_text(field, typed)
 

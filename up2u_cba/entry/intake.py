@@ -46,7 +46,7 @@ import up2u_cba
 from up2u_cba import models, storage
 from up2u_cba.entry import case_files, case_history, case_selection, import_journal
 from up2u_cba.inputs import cases, dates, deflators, input_files, privacy, unit_costs
-from up2u_cba.method import checks
+from up2u_cba.method import assumptions, checks
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba import problems as problems_
 from up2u_cba.problems import Problem
@@ -168,7 +168,7 @@ def build_template(settings: models.Settings, costs: dict[str, models.UnitCost],
         "Statuses": [status.value for status in models.Status],
         "Closure reasons": list(REASON_LABELS.values()),
         "Unit costs": [cost_label(cost) for cost in usable_costs(costs, series)],
-        "Evidence grades": ["G", "A", "R"],
+        "Evidence grades": list(assumptions.GRADES),
     }
     case_sheet = book.create_sheet(CASES)
     outcome_sheet = book.create_sheet(OUTCOMES)
@@ -869,9 +869,9 @@ class _Reader:
 
     def _confidence(self, number: int, value) -> str:
         grade = _text(value).upper()
-        if grade and grade not in ("G", "A", "R"):
+        if grade and grade not in assumptions.GRADES:
             self.problem("bad-assumption", OUTCOMES, number, "confidence", f"'{_text(value)}' is not an evidence grade",
-                         "G, A or R, or blank for the unit cost's RAG rating")
+                         "G, A or R, or a confidence grade 1-6, or blank for the unit cost's RAG rating")
             return ""
         return grade
 
