@@ -206,3 +206,39 @@ def test_a_confidence_grade_set_by_case_amend_values_the_line_at_it(tmp_path, mo
     assert (line["prudent"]["grade"], line["prudent"]["optimism_bias"]) == ("5", "0.25")
     assert line["prudent"]["saving"] == round(line["saving"] * 0.75)
     assert total_saving(settings) == data["services"][0]["total_saving"]  # the gross figure does not move
+
+
+def test_the_workbook_recalculates_prudent_spend_and_payback_as_the_tool_with_costs_raised_and_spread(tmp_path):
+    """Edit the optimism bias on costs on the Assumptions sheet of a workbook whose spend is paid
+    yearly over two years: LibreOffice's recalculation equals the tool run with that setting."""
+    import openpyxl
+
+    from test_xlsx import recalculate
+    from test_xlsx_assumptions_drive import ASSUMPTIONS, OUTCOMES, PAYBACK, figures, row_of, summary_figures
+    from up2u_cba.outputs import render_xlsx
+
+    def made(name: str, cost_setting: str):
+        (tmp_path / name).mkdir()
+        settings = project(tmp_path / name, spend=2000, outcomes=OUTCOMES.format(quantity=1),
+                           assumptions=ASSUMPTIONS.format(deadweight="0.1") + cost_setting
+                           + '\n[assumptions.spend_profile]\npaid = "yearly"\nyears = 2\n')
+        result = pipeline.run(str(settings))
+        render_xlsx.write(result, str(tmp_path / f"{name}.xlsx"))
+        return result.services[0], tmp_path / f"{name}.xlsx"
+
+    _, path = made("graded", "\n[assumptions.cost_optimism_bias]\ngrade = 2\n")
+    changed, expected_path = made("changed", "\n[assumptions.cost_optimism_bias]\nvalue = 0.25\n")
+    assert changed.prudent_spend == 1250 + round(Decimal(1250) / Decimal("1.035"))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Assumptions"]
+    sheet.cell(row=row_of(sheet, "Optimism bias on costs: the spend raised by"), column=2, value=0.25)
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    recalculated = recalculate(edited, tmp_path)
+    expected = openpyxl.load_workbook(expected_path, data_only=True)
+    assert figures(recalculated["Payback"])[1:] == figures(expected["Payback"])[1:]
+    got = summary_figures(recalculated["Summary"])
+    assert got[("BCP", "Total estimated spend on Up2U over a 12-month period")] == (2000, changed.prudent_spend)
+    assert got[("BCP", "Net present budget impact (prudent fiscal saving - spend)")] == \
+        (None, changed.prudent_net_saving)
+    assert got[("BCP", PAYBACK)] == (None, changed.payback_months)
