@@ -81,9 +81,9 @@ GUIDANCE_NOTE = ("HM Treasury / PSTN / New Economy, Supporting public service tr
                  "analysis guidance for local partnerships (April 2014), table of confidence grades")
 RAG_TO_GRADE = {"G": "3", "A": "4", "R": "5"}
 """A GMCA RAG rating as a confidence grade on the guidance's scale: a database estimate is a
-national figure from a published source, never the independently audited local cost data of
-grades 1-2, so green (a robust, recent published source) is grade 3, amber (older, or resting on
-some assumptions) grade 4 and red (mostly assumption or judgement) grade 5; unrated is grade 6."""
+national figure from published research, not the programme's own audited local data (grades 1-2),
+so green (a robust, recent source) is grade 3, amber (older, or resting on some assumptions)
+grade 4 and red (mostly assumption) grade 5; unrated is grade 6 (README, "Optimism bias")."""
 LEAST_SURE = {"rag": "R", "guidance": "6"}
 """The grade of a line with no confidence of its own and an unrated cost, on each scale."""
 SCALES = ("rag", "guidance")
