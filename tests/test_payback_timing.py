@@ -242,3 +242,26 @@ def test_the_workbook_recalculates_prudent_spend_and_payback_as_the_tool_with_co
     assert got[("BCP", "Net present budget impact (prudent fiscal saving - spend)")] == \
         (None, changed.prudent_net_saving)
     assert got[("BCP", PAYBACK)] == (None, changed.payback_months)
+
+
+def test_the_workbook_shows_every_grade_the_cost_uplift_and_the_definitions(tmp_path):
+    import openpyxl
+
+    from test_xlsx import table_rows
+    from up2u_cba.outputs import render_xlsx
+
+    settings = project(tmp_path, outcomes=ONE_LINE + "confidence = 5\n", assumptions="""
+        [assumptions.cost_optimism_bias]
+        grade = 3
+        """)
+    path = tmp_path / "report.xlsx"
+    render_xlsx.write(pipeline.run(str(settings)), str(path))
+    workbook = openpyxl.load_workbook(path)
+    values = {row["Assumption"]: row["Value"] for row in table_rows(workbook["Assumptions"])}
+    assert [values[f"Optimism bias: evidence grade {grade}"] for grade in "123456"] == [0, 0.05, 0.1, 0.15, 0.25, 0.4]
+    assert values["Optimism bias on costs: the spend raised by"] == 0.1
+    method = {row[0]: row[1] for row in workbook["Method"].iter_rows(values_only=True) if row[0]}
+    assert "local partnerships (April 2014)" in method["Optimism bias"]
+    assert "prudent spend" in method["Spend"] and "month it completed" in method["Payback period"]
+    (line,) = table_rows(workbook["Outcome lines"])
+    assert line["Evidence grade"] == "5" and line[render_xlsx.START_MONTH].startswith("=12*(YEAR(D")

@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from up2u_cba import models, storage
 from up2u_cba.inputs import input_files
-from up2u_cba.method import calculate, disclosure, report
+from up2u_cba.method import assumptions, calculate, disclosure, report
 from up2u_cba.problems import Problem, counted
 from up2u_cba.outputs import spreadsheet_text, streamed_sheet
 from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
@@ -887,6 +887,23 @@ PAYBACK_DEFINITION = (
 SPEND_BASIS = report.SPEND_BASIS
 
 
+def optimism_bias_method(green_book) -> str:
+    """The Method sheet's word on optimism bias: the guidance's grades, their source, and how a
+    line is graded on the scale in force."""
+    grades = ", ".join(f"{grade} {percent_of(value)}" for grade, value in assumptions.GUIDANCE_OPTIMISM_BIAS.items())
+    return (f"By confidence grade, as {assumptions.GUIDANCE_NOTE}: grades 1 (surest) to 6 (least sure) correct by "
+            f"{grades} (the defaults for grades 1-6; the Assumptions sheet has the values in force). Benefits are "
+            "cut by the grade's percentage, the spend raised by the optimism bias on costs. A line's grade is its "
+            "own confidence where its evidence gives one, else its unit cost's RAG rating ("
+            + ("mapped G 3, A 4, R 5; unrated 6: a database estimate is national published research, not the "
+               "programme's own audited data" if green_book.optimism_bias_scale == "guidance" else
+               "G, A or R with their own percentages; unrated R") + ").")
+
+
+def percent_of(value) -> str:
+    return f"{value * 100:.0f}%"
+
+
 def add_payback(sheet, result: report.Report, refs: Refs) -> None:
     """Month by month, each service's prudent fiscal savings and prudent spend, each with its
     running total, as formulas over Outcome lines, the spend on the Summary and the Assumptions
@@ -1229,6 +1246,7 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                             "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
                             "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
                             "assumptions and their sources are on the Assumptions sheet."),
+        ("Optimism bias", optimism_bias_method(result.green_book)),
         ("Spend", SPEND_BASIS),
         ("Payback period", PAYBACK_DEFINITION),
         ("Caveat", CAVEAT),
