@@ -329,7 +329,7 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
         central = analysis.central
         parts.append(f"== {analysis.service}, {analysis.year}: sensitivity of the prudent figures "
                      f"({price_year} prices) ==")
-        parts.append(f"Central: prudent saving {pounds(central.prudent_total)}, spend {pounds(analysis.spend)}, "
+        parts.append(f"Central: prudent saving {pounds(central.prudent_total)}, prudent spend {pounds(analysis.spend)}, "
                      f"net saving {pounds(central.net_saving)}, {roi_text(central.return_on_investment)}.")
         rows = []
         for row in analysis.rows:
