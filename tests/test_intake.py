@@ -137,7 +137,7 @@ def test_the_template_has_sheets_drop_downs_date_cells_and_help(project):
     costs = listed(drop_downs["Outcomes", "B2:B2001"].formula1)
     assert [label for label in costs if label.startswith("HE1.0 |")] == [
         "HE1.0 | Alcohol misuse - estimated annual cost to the NHS of alcohol dependency, per year…"]
-    assert len(costs) == 677  # the sample's costs that have a fiscal value to count
+    assert len(costs) == 678  # the sample's costs that have a fiscal value to count
     assert drop_downs["Outcomes", "C2:C2001"].type == "decimal"
     help_text = "\n".join(str(cell.value) for cell in book["Help"]["A"] if cell.value)
     assert "up2u-cba intake import" in help_text and "one row per status event" in help_text
@@ -164,7 +164,7 @@ def test_libreoffice_reads_the_drop_downs_from_the_lists_sheet(project):
         used[name] = {conditions[key] for key in re.findall(r'table:content-validation-name="([^"]+)"', body)}
     assert "of:cell-content-is-in-list([$Lists.$A$2:.$A$3])" in used["Cases"]  # services
     assert any("cell-content-is-date()" in condition for condition in used["Cases"])
-    assert "of:cell-content-is-in-list([$Lists.$E$2:.$E$678])" in used["Outcomes"]  # unit costs
+    assert "of:cell-content-is-in-list([$Lists.$E$2:.$E$679])" in used["Outcomes"]  # unit costs
     assert used["Help"] == used["Lists"] == set()
 
 
