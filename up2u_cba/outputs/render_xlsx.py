@@ -967,7 +967,7 @@ def payback_working(line, row: int) -> dict[str, Formula]:
         return f"{LINE_COLUMN[name]}{row}"
 
     kept = (1 - line.drop_off) / (1 + line.discount_rate)
-    return {END_MONTH: Formula(f"={cell(START_MONTH)}+12*{cell('Years')}", line.start_month + 12 * line.years),
+    return {END_MONTH: Formula(f"=12*{cell('Years')}+{cell(START_MONTH)}", line.start_month + 12 * line.years),
             KEPT_A_YEAR: Formula(f"=IF({cell('Drop-off')}>=1,1E-300,(1-{cell('Drop-off')})/(1+{cell('Discount rate')}))",
                                  kept if kept else Decimal("1E-300"))}
 
@@ -997,7 +997,7 @@ def prudent_spend_formula(spend: str, green_book, cells: dict) -> str:
     sheet: spend x (1 + optimism bias on costs) x the profile's share of each year / (1 + discount
     rate)^year, rounded to whole pounds (``calculate.prudent_spend``)."""
     rate = cells[("discount_rate", None)]
-    years = "+".join("1" if year == 0 else f"1/(1+{rate})^{year}" for year in range(green_book.spend_years))
+    years = "+".join("1" if year == 0 else f"(1+{rate})^-{year}" for year in range(green_book.spend_years))
     return "=" + rounded(f"{spend}*(1+{cells[('cost_optimism_bias', None)]})*({years})/{green_book.spend_years}")
 
 
