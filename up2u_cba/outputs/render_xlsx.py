@@ -981,7 +981,7 @@ def month_saving_formula(row: int) -> str:
     started = f"(($B{row}-{_lines(START_MONTH)})>=0)"
     year = f"{started}*INT(($B{row}-{_lines(START_MONTH)})/12)"
     left = f"({_lines(END_MONTH)}-$B{row})"
-    return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},{_lines(KEPT_A_YEAR)}^({year}),"
+    return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},({_lines(KEPT_A_YEAR)}+({_lines(KEPT_A_YEAR)}=0))^({year}),"
             f"{started}*(({left}>=1)+({left}>0)*({left}<1)*{left}))/12")
 
 
