@@ -112,3 +112,41 @@ def test_a_cycle_is_named_as_one(project):
 def test_a_missing_crosswalk_file_is_refused_naming_it(project):
     (project.parent / "unit_costs" / "v14-to-new.csv").unlink()
     assert_refused(invoke("report", "--settings", project), "v14-to-new.csv", "[missing-file]")
+
+
+# --- the double-count checks see a crosswalked line as the cost it is valued with ---------------
+
+
+def test_a_declared_overlap_in_part_is_still_seen_through_the_crosswalk(project):
+    """BCP-0001 counts CR2.0 (now CR20.0) and HO3.0: CR20.0's housing part is declared not to be
+    counted with HO3.0, as CR2.0.5's was, so the sample's one warning stays."""
+    result = invoke("validate", "--settings", project)
+    assert result.exit_code == 0, result.output
+    assert "BCP-0001.toml: outcomes[2].code" in result.stderr and "[declared-overlap-in-part]" in result.stderr
+    assert "CR20.0, entered as CR2.0" in result.stderr
+
+
+def add_line(project, reference: str, code: str) -> None:
+    case = next((project.parent / "cases").rglob(f"{reference}.toml"))
+    case.write_text(case.read_text(encoding="utf-8") + f'\n[[outcomes]]\ncode = "{code}"\nquantity = 1\n'
+                    'description = "Housing part of an incident"\nevidence = "Police incident check"\n',
+                    encoding="utf-8")
+
+
+def test_a_part_and_its_whole_on_one_case_are_refused_through_the_crosswalk(project):
+    """BCP-0001 counts CR2.0 (-> CR20.0); a line of CR2.0.5 (-> CR20.0.5, a part of CR20.0) counts
+    part of it again."""
+    write_crosswalk(project.parent, "old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\nCR2.0.5,CR20.0.5\n")
+    add_line(project, "BCP-0001", "CR2.0.5")
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "BCP-0001.toml", "outcomes[4].code", "[double-counted-constituent]")
+    assert "CR20.0.5, entered as CR2.0.5" in result.output
+
+
+def test_a_declared_pair_is_refused_through_the_crosswalk(project):
+    """CR2.0.5 (-> CR20.0.5) is declared not to be counted with HO3.0, which BCP-0007 counts."""
+    write_crosswalk(project.parent, "old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\nCR2.0.5,CR20.0.5\n")
+    case = next((project.parent / "cases").rglob("BCP-0007.toml"))
+    assert 'code = "HO3.0"' in case.read_text()
+    add_line(project, "BCP-0007", "CR2.0.5")
+    assert_refused(invoke("validate", "--settings", project), "BCP-0007.toml", "[declared-double-count]")

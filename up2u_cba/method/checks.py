@@ -10,7 +10,7 @@ import shlex
 
 from up2u_cba import models
 from up2u_cba.inputs import cases, deflators, privacy, reference_examples, unit_costs
-from up2u_cba.method import plausibility
+from up2u_cba.method import assumptions, plausibility
 from up2u_cba.problems import Problem, counted
 
 
@@ -29,6 +29,7 @@ def check(
             hint=f"choose a year from {min(series.index)} to {max(series.index)}",
         ))
     problems.extend(_check_assumption_codes(settings, costs))
+    problems.extend(assumptions.unknown_agencies(settings.assumptions, costs, settings.file))
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
     references = [case.reference for case in cases]  # (an example of a service's references, if its pattern is too clever)
@@ -268,7 +269,7 @@ def _check_outcomes(case: models.CaseRecord, table: _Table) -> list[Problem]:
             problems.append(Problem(code="unknown-cost-code", file=case.file, where=where,
                                     message=f"'{outcome.code}' is not a code in the unit cost files", hint=hint))
             continue
-        codes_used.setdefault(outcome.code, number)
+        codes_used.setdefault(cost.code, number)  # (the cost's code: a crosswalked case's line counts the new one)
         if cost.fiscal is None:
             problems.append(Problem(code="no-fiscal-value", file=case.file, where=where,
                                     message=f"{cost.code} has no fiscal value to count as a saving",
@@ -290,7 +291,8 @@ def _check_outcomes(case: models.CaseRecord, table: _Table) -> list[Problem]:
             if ancestor in codes_used:
                 problems.append(Problem(
                     code="double-counted-constituent", file=case.file, where=f"outcomes[{number}].code",
-                    message=f"case {case.reference} counts {code}, which is part of {ancestor}, and {ancestor} itself",
+                    message=f"case {case.reference} counts {_entered(case, number, code)}, which is part of "
+                            f"{ancestor}, and {_entered(case, codes_used[ancestor], ancestor)} itself",
                     hint=f"count either {ancestor} or its constituents, not both",
                 ))
     return problems
@@ -301,8 +303,8 @@ def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list
     the same code on two lines (a warning: perhaps they are one line's quantities)."""
     problems = []
     first = {}  # each code's first line: a line repeating it is said once, beside that line
-    for number, outcome in enumerate(case.outcomes, start=1):
-        first.setdefault(outcome.code, number)
+    for (number, code) in sorted({line for pair in pairs for line in pair}):
+        first.setdefault(code, number)
     for (later, code), (earlier, other) in pairs:
         where = f"outcomes[{later}].code"
         if code == other:
@@ -310,7 +312,7 @@ def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list
                 continue
             problems.append(Problem(
                 code="same-code-twice", file=case.file, where=where, warning=True,
-                message=f"line {later} counts {code} again (also line {earlier})",
+                message=f"line {later} counts {_entered(case, later, code)} again (also line {earlier})",
                 hint="if the two lines are one outcome, make them one line with the total quantity"))
             continue
         declared = table.declared_pair(code, other)
@@ -318,7 +320,8 @@ def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list
             declaring, exclusion = declared
             problems.append(Problem(
                 code="declared-double-count", file=case.file, where=where,
-                message=f"line {later} ({code}) must not be counted with line {earlier} ({other}) on one case: "
+                message=f"line {later} ({_entered(case, later, code)}) must not be counted with line {earlier} "
+                        f"({_entered(case, earlier, other)}) on one case: "
                         f"{declaring.origin} says {declaring.code} is not to be counted with {exclusion.code}: "
                         f"\"{exclusion.reason}\"",
                 hint=f"keep one of the two lines; `up2u-cba costs show {declaring.code}` lists what it is not "
@@ -328,9 +331,19 @@ def _check_declared(case: models.CaseRecord, pairs: list, table: _Table) -> list
 
 def _line_pairs(case: models.CaseRecord, costs: dict[str, models.UnitCost]):
     """Every pair of the case's lines with known codes, as ((later's number, code), (earlier's
-    number, code)), lines numbered from 1."""
-    lines = [(number, outcome.code) for number, outcome in enumerate(case.outcomes, start=1) if outcome.code in costs]
+    number, code)), lines numbered from 1; each code the cost's own, so a line entered with an
+    older edition's code that the crosswalk maps (``inputs.crosswalk``) is checked as the cost
+    it is valued with (its declarations, its parts and the costs it is part of)."""
+    lines = [(number, costs[outcome.code].code) for number, outcome in enumerate(case.outcomes, start=1)
+             if outcome.code in costs]
     return [(later, earlier) for index, later in enumerate(lines) for earlier in lines[:index]]
+
+
+def _entered(case: models.CaseRecord, number: int, code: str) -> str:
+    """Line ``number``'s cost code for a message: ``CR20.0``, or ``CR20.0, entered as CR2.0``
+    where the case gives an older edition's code that the crosswalk maps."""
+    written = case.outcomes[number - 1].code
+    return code if written == code else f"{code}, entered as {written}"
 
 
 def _declared_pair(mine: tuple[str, ...], theirs: tuple[str, ...], costs: dict[str, models.UnitCost]):
@@ -378,8 +391,9 @@ def _overlap_in_part(case: models.CaseRecord, one: tuple[int, str], part: str, t
         f"count the parts of {code} other than {part} instead of {code}"
     return Problem(
         code="declared-overlap-in-part", file=case.file, where=f"outcomes[{number}].code", warning=True,
-        message=f"line {number} ({code}) includes {_part_described(costs[part], series, price_year)}, which "
-                f"{declaring.origin} says is not to be counted with line {other_number} ({other}){their_part}",
+        message=f"line {number} ({_entered(case, number, code)}) includes "
+                f"{_part_described(costs[part], series, price_year)}, which {declaring.origin} says is not to be counted with line {other_number} "
+                f"({_entered(case, other_number, other)}){their_part}",
         hint=f"{instead}, or keep {code} and say in the line's evidence that it overlaps line {other_number} by "
              f"{part}; `up2u-cba costs show {declaring.code}` says why")
 
