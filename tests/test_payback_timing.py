@@ -117,21 +117,14 @@ def test_cost_optimism_bias_raises_the_prudent_spend_only(tmp_path):
     assert summary.prudent_adjusted  # the lines equal gross, the spend does not
 
 
-def test_a_spend_paid_yearly_over_two_years_is_discounted_like_benefits(tmp_path):
+def test_a_spend_paid_yearly_is_paid_at_the_start_of_the_year_and_not_discounted(tmp_path):
     summary = only(project(tmp_path, spend=2070, outcomes=ONE_LINE, assumptions="""
         [assumptions.spend_profile]
         paid = "yearly"
-        years = 2
+        years = 1
         """))
-    # 1,035 now and 1,035 a year on, worth 1,035 / 1.035 = 1,000 today
-    assert summary.prudent_spend == 1035 + 1000
-    assert summary.green_book.spend_payments() == [(0, 0.5), (12, 0.5)]
-    (tmp_path / "monthly").mkdir()
-    monthly = only(project(tmp_path / "monthly", spend=2070, outcomes=ONE_LINE, assumptions="""
-        [assumptions.spend_profile]
-        years = 2
-        """))
-    assert monthly.prudent_spend == 1035 + 1000  # the same yearly shares, twelve payments a year
+    assert summary.prudent_spend == 2070
+    assert summary.green_book.spend_payments() == [(0, 1)]
 
 
 def test_the_default_spend_is_paid_evenly_over_the_year_and_not_discounted():
@@ -185,7 +178,7 @@ def test_reports_say_which_figures_use_which_spend(tmp_path):
     assert {row["assumption"]: row["source"] for row in data["assumptions"]}["Optimism bias on costs"] == \
         "Budget, not outturn"
     text = invoke("report", "--settings", settings).output
-    assert "Prudent spend (raised by cost optimism bias, profiled, discounted)" in text
+    assert "Prudent spend (the spend raised by the cost optimism bias)" in text
     assert "£990" in text and "The gross figures (net saving" in text
 
 
@@ -199,7 +192,7 @@ def test_a_confidence_grade_set_by_case_amend_values_the_line_at_it(tmp_path, mo
     assert_refused(refused, "outcomes[1].confidence")
     result = amend(settings, "--set", "outcomes[1].confidence=5", "--reason", "graded by the analyst", "--yes")
     assert result.exit_code == 0, result.output
-    assert stored(settings)["outcomes"][0]["confidence"] == "5"
+    assert stored(settings)["outcomes"][0]["confidence"] == 5  # written as the README writes a grade
     data = json.loads(invoke("report", "--format", "json", "--year", "2021/22", "--service", "BCP",
                              "--settings", settings).output)
     (line, *_) = next(case for case in data["services"][0]["cases"] if case["reference"] == "BCP-0001")["lines"]
@@ -210,7 +203,7 @@ def test_a_confidence_grade_set_by_case_amend_values_the_line_at_it(tmp_path, mo
 
 def test_the_workbook_recalculates_prudent_spend_and_payback_as_the_tool_with_costs_raised_and_spread(tmp_path):
     """Edit the optimism bias on costs on the Assumptions sheet of a workbook whose spend is paid
-    yearly over two years: LibreOffice's recalculation equals the tool run with that setting."""
+    yearly (at the year's start): LibreOffice's recalculation equals the tool run with that setting."""
     import openpyxl
 
     from test_xlsx import recalculate
@@ -221,14 +214,14 @@ def test_the_workbook_recalculates_prudent_spend_and_payback_as_the_tool_with_co
         (tmp_path / name).mkdir()
         settings = project(tmp_path / name, spend=2000, outcomes=OUTCOMES.format(quantity=1),
                            assumptions=ASSUMPTIONS.format(deadweight="0.1") + cost_setting
-                           + '\n[assumptions.spend_profile]\npaid = "yearly"\nyears = 2\n')
+                           + '\n[assumptions.spend_profile]\npaid = "yearly"\n')
         result = pipeline.run(str(settings))
         render_xlsx.write(result, str(tmp_path / f"{name}.xlsx"))
         return result.services[0], tmp_path / f"{name}.xlsx"
 
     _, path = made("graded", "\n[assumptions.cost_optimism_bias]\ngrade = 2\n")
     changed, expected_path = made("changed", "\n[assumptions.cost_optimism_bias]\nvalue = 0.25\n")
-    assert changed.prudent_spend == 1250 + round(Decimal(1250) / Decimal("1.035"))
+    assert changed.prudent_spend == 2500
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Assumptions"]
     sheet.cell(row=row_of(sheet, "Optimism bias on costs: the spend raised by"), column=2, value=0.25)

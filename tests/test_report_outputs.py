@@ -124,10 +124,10 @@ def test_cost_per_completer_and_completion_rate_beside_the_savings(tmp_path):
     rows = {row["category"]: row["total"] for row in bcp["participants"]["rows"]}
     ended = rows["Successful completers"] + rows["Disengaged or on hold"] + rows["No contact / no engagement"] + \
         rows["Not suitable for programme"]
-    assert (bcp["cost_per_completer"], bcp["ended"], bcp["completion_rate"]) == (4500, ended, "0.5000") == \
-        (90000 // 20, 40, "0.5000")
+    assert (bcp["cost_per_completer"], bcp["ended"], bcp["completion_rate"]) == ("4500.00", ended, "0.5000") == \
+        (f"{90000 / 20:.2f}", 40, "0.5000")  # (to the penny: issue #13)
     text = invoke("report", "--service", "BCP", "--settings", settings).output
-    assert re.search(r"Cost per completed case .*\| +£4,500 \|", text)
+    assert re.search(r"Cost per completed case .*\| +£4,500.00 \|", text)
     assert "20 of 40 (50.0%)" in text
 
 

@@ -89,7 +89,7 @@ def test_cost_per_completed_case_completion_rate_and_all_services_beside_the_sav
     shown, formulas = summary(path), summary(path, data_only=False)
     for figures in (*result.services, result.all_services):
         block = shown[figures.service]
-        assert block[render_xlsx.COST_PER_COMPLETER][0] == figures.cost_per_completer
+        assert block[render_xlsx.COST_PER_COMPLETER][0] == float(figures.cost_per_completer)  # (to the penny)
         assert block[render_xlsx.ENDED][0] == figures.ended
         assert block[render_xlsx.COMPLETION_RATE][0] == float(figures.completion_rate)
         assert block["Completed cases"][0] == figures.completers
@@ -108,7 +108,7 @@ def test_cost_per_completed_case_completion_rate_and_all_services_beside_the_sav
     sheet = openpyxl.load_workbook(path)["Summary"]
     formats = {row[0].value: row[1].number_format for row in sheet.iter_rows(max_col=2) if row[0].value}
     assert formats[render_xlsx.COMPLETION_RATE] == render_xlsx.PERCENT  # 50.0%, as the text report gives it
-    assert formats[render_xlsx.COST_PER_COMPLETER] == render_xlsx.POUNDS
+    assert formats[render_xlsx.COST_PER_COMPLETER] == render_xlsx.PENCE  # to the penny, as text and JSON (issue #13)
 
 
 def test_one_service_has_no_all_services_block(tmp_path):
@@ -178,7 +178,7 @@ def test_libreoffice_recalculates_the_summary_measures_as_the_tool_does_after_an
         assert f"{block['Return on investment'][0]:.2f}" == str(figures.return_on_investment)
         assert f"{block['Return on investment'][1]:.2f}" == str(figures.financial_return)
         assert block["Average saving per completed case"] == (figures.average_saving, figures.prudent_average)
-        assert block[render_xlsx.COST_PER_COMPLETER][0] == figures.cost_per_completer
+        assert block[render_xlsx.COST_PER_COMPLETER][0] == float(figures.cost_per_completer)  # (to the penny)
         assert block[render_xlsx.ENDED][0] == figures.ended
         assert f"{block[render_xlsx.COMPLETION_RATE][0]:.4f}" == str(figures.completion_rate)
     bcp, dorset = result.services

@@ -390,15 +390,17 @@ def ask_share(text: str, current):
 
 
 def grade(text: str, current: str) -> str:
-    text = text.strip().upper()
+    """A confidence typed in the guided amend, as ``assumptions.evidence_grade`` keeps it."""
+    text = text.strip()
     if text == "-":
         return ""
-    if text in assumptions.GRADES:
-        return text
     if not text:
         return current
-    raise ValueError(f"'{text}' is not an evidence grade: type G, A or R, or a confidence grade 1-6 "
-                     "(- for the unit cost's RAG)")
+    found = assumptions.evidence_grade(text)
+    if found is None:
+        raise ValueError(f"'{text}' is not an evidence grade: type {assumptions.GRADE_RULE} "
+                         "(- for the unit cost's RAG)")
+    return found
 
 
 def note(field: str, text: str, keep: str) -> str:

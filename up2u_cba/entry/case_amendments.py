@@ -268,10 +268,11 @@ def read_value(target: Target, text: str, record: models.CaseRecord, settings: m
     if field in ("deadweight", "attribution"):
         return share(typed, field)
     if field == "confidence":
-        if typed.upper() not in (*assumptions.GRADES, ""):
+        grade = assumptions.evidence_grade(typed) if typed.strip() else ""
+        if grade is None:
             raise Unreadable(f"'{shown(typed)}' is not an evidence grade",
-                             "use G, A or R, or a confidence grade 1-6 (empty: the unit cost's RAG)")
-        return typed.upper()
+                             f"use {assumptions.GRADE_RULE} (empty: the unit cost's RAG)")
+        return grade
     return free_text(field, typed)
 
 

@@ -90,6 +90,8 @@ def _outcome_table(outcome: models.OutcomeEntry) -> list[str]:
         value = getattr(outcome, name)
         if value is None or value == field.default:
             continue
+        if name == "confidence" and value.isdigit():  # a grade 1-6 as the README writes it: confidence = 4
+            value = int(value)
         lines.append(f"{name} = {_value(value)}")
     return lines
 

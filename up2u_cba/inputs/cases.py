@@ -497,12 +497,11 @@ def _parse_adjustments(entry: dict, where: str, problem) -> dict | None:
         else:
             found[field] = share
     if "confidence" in entry:
-        grade = entry["confidence"]
-        if isinstance(grade, int) and not isinstance(grade, bool):
-            grade = str(grade)  # (the guidance's grades 1-6 may be written as numbers)
-        if grade not in assumptions.GRADES:
-            problem("bad-assumption", f"{where}.confidence", f"'{shown(grade)}' is not an evidence grade",
-                    'use "G", "A" or "R" (a RAG rating), or a confidence grade from 1 to 6')
+        grade = assumptions.evidence_grade(entry["confidence"])  # ("a" is "A"; 4, 4.0 and "4" are "4")
+        if grade is None:
+            problem("bad-assumption", f"{where}.confidence",
+                    f"'{shown(entry['confidence'])}' is not an evidence grade",
+                    f"use {assumptions.GRADE_RULE}, e.g. confidence = 4")
             ok = False
         else:
             found["confidence"] = grade

@@ -29,9 +29,10 @@ where it came from, shown in every report. Example::
     [assumptions.cost_optimism_bias]  # uplift to the programme's spend (costs go UP)
     value = 0.0                       # or grade = 2: the guidance's correction for that grade
 
-    [assumptions.spend_profile]       # when the year's spend is paid: "monthly" (evenly over
-    paid = "monthly"                  # the months) or "yearly" (at the start of each year),
-    years = 1                         # over this many years from the year's first month
+    [assumptions.spend_profile]       # when, within the report's year, its spend is paid:
+    paid = "monthly"                  # "monthly" (evenly over its 12 months) or "yearly" (all at
+                                      # its start); the spend entered is the year's outturn, so it
+                                      # is never spread beyond the year (SPEND_WITHIN_THE_YEAR)
 
     [assumptions.drop_off]            # share of a benefit lost each year after the first
     default = 0.0
@@ -59,6 +60,7 @@ where it came from, shown in every report. Example::
 from __future__ import annotations
 
 import decimal
+import difflib
 import fractions
 from decimal import Decimal
 
@@ -86,8 +88,36 @@ so green (a robust, recent source) is grade 3, amber (older, or resting on some 
 grade 4 and red (mostly assumption) grade 5; unrated is grade 6 (README, "Optimism bias")."""
 LEAST_SURE = {"rag": "R", "guidance": "6"}
 """The grade of a line with no confidence of its own and an unrated cost, on each scale."""
+GRADE_RULE = 'a RAG rating "G", "A" or "R" (any capitals), or a confidence grade: a whole number from 1 to 6'
+"""How an outcome line's confidence is written, wherever it is entered (case files, case amend, intake)."""
+
+
+def evidence_grade(value: object) -> str | None:
+    """A line's confidence as the tool keeps it ("A", "4"), or None if it is no grade: a letter
+    G, A or R in any capitals and spacing, or a whole number 1-6 however written (4, 4.0, "4")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    grade = value.strip().upper()
+    return grade if grade in GRADES else None
+
+
 SCALES = ("rag", "guidance")
 SPEND_PAID = ("monthly", "yearly")
+SPEND_PAID_TEXT = {"monthly": "paid evenly over the year's 12 months, within the year (not discounted)",
+                   "yearly": "paid at the start of the year, within the year (not discounted)"}
+"""What each spend profile means, for reports."""
+SPEND_WITHIN_THE_YEAR = (
+    "The spend a service enters for a year is that year's outturn: the profile only says when within the "
+    "year it is paid, so it is never spread beyond the year nor discounted, and the prudent spend (the spend "
+    "x (1 + optimism bias on costs)) is never below the spend entered.")
+"""The rule of the spend profile, said in the README and on the workbook's Method sheet: no
+setting can make the prudent return exceed the gross one from the spend side."""
 MAX_DECIMALS = 10
 """Shares take at most 10 decimal places (a switching value is given to 10)."""
 
@@ -127,9 +157,8 @@ class Assumptions(pydantic.BaseModel):
     cost_optimism_bias_note: str = ("the guidance's grade 1 (0%): the council's own spend for a past year, "
                                     "as entered")
     spend_paid: str = "monthly"
-    """How the year's spend is paid: "monthly" (evenly) or "yearly" (at the start of each year)."""
-    spend_years: int = 1
-    """Over how many years from the financial year's first month the spend is paid."""
+    """How the year's spend is paid within the year (SPEND_WITHIN_THE_YEAR): "monthly" (evenly
+    over its 12 months) or "yearly" (all in its first month)."""
     spend_profile_note: str = "the year's spend paid evenly over its 12 months"
     drop_off: CodeRates = CodeRates(default=Decimal(0), note="none assumed")
     """Share of a multi-year benefit lost each year after the first."""
@@ -165,20 +194,26 @@ class Assumptions(pydantic.BaseModel):
         found = confidence or rag or LEAST_SURE[self.optimism_bias_scale]
         return RAG_TO_GRADE.get(found, found) if self.optimism_bias_scale == "guidance" else found
 
+    def grades_in_force(self) -> tuple[str, ...]:
+        """The grades a line can be taken at: on the "guidance" scale only 1-6 (a RAG rating is
+        mapped to one), so G, A and R percentages are no setting there (``parse`` refuses them)."""
+        return CONFIDENCE_GRADES if self.optimism_bias_scale == "guidance" else GRADES
+
     def spend_payments(self) -> list[tuple[int, fractions.Fraction]]:
         """(month from the financial year's first, 0-based; share of the year's spend, exactly) of
-        each payment of the spend profile."""
+        each payment of the spend profile: every one within the year (SPEND_WITHIN_THE_YEAR)."""
         if self.spend_paid == "yearly":
-            return [(12 * year, fractions.Fraction(1, self.spend_years)) for year in range(self.spend_years)]
-        months = 12 * self.spend_years
-        return [(month, fractions.Fraction(1, months)) for month in range(months)]
+            return [(0, fractions.Fraction(1))]
+        return [(month, fractions.Fraction(1, 12)) for month in range(12)]
 
     def cashable_share(self, agency: str) -> Decimal:
         """The cashability of an agency named in full (``Police / Local Authority``): its own
-        setting, else its level 1's (``Police``), else the default."""
-        found = self.cashability.get(agency)
+        setting, else its level 1's (``Police``), else the default; names compared in any
+        capitals and spacing (``agency_key``)."""
+        by_key = {agency_key(name): value for name, value in self.cashability.items()}
+        found = by_key.get(agency_key(agency))
         if found is None:
-            found = self.cashability.get(agency.split(" / ")[0], self.cashability_default)
+            found = by_key.get(agency_key(agency.split("/")[0]), self.cashability_default)
         return found
 
     def is_transfer(self, cost) -> bool:
@@ -192,15 +227,15 @@ class Assumptions(pydantic.BaseModel):
             extra = "; ".join(f"{code} {percent(value)}" for code, value in sorted(rates.codes.items()))
             return percent(rates.default) + (f" (by code: {extra})" if extra else "")
 
-        cash = "; ".join(f"{agency} {percent(value)}" for agency, value in sorted(self.cashability.items()))
+        cash = "; ".join(f"{' '.join(agency.split())} {percent(value)}"
+                         for agency, value in sorted(self.cashability.items()))
         return [
             ("Deadweight", rates(self.deadweight), self.deadweight.note),
             ("Attribution", rates(self.attribution), self.attribution.note),
-            ("Optimism bias", ", ".join(f"{grade} {percent(self.optimism_bias[grade])}" for grade in GRADES)
+            ("Optimism bias", ", ".join(f"{grade} {percent(self.optimism_bias[grade])}" for grade in self.grades_in_force())
              + f" ({SCALE_TEXT[self.optimism_bias_scale]})", self.optimism_bias_note),
             ("Optimism bias on costs", percent(self.cost_optimism_bias), self.cost_optimism_bias_note),
-            ("Spend profile", f"paid {self.spend_paid} over {counted(Decimal(self.spend_years), 'year')}, "
-             f"discounted as benefits are", self.spend_profile_note),
+            ("Spend profile", SPEND_PAID_TEXT[self.spend_paid], self.spend_profile_note),
             ("Drop-off per year", rates(self.drop_off), self.drop_off.note),
             ("Benefit duration", "; ".join(f"{code} {counted(value, 'year')}" for code, value in sorted(self.duration.items()))
              or "as on each line", self.duration_note),
@@ -225,6 +260,39 @@ KEYS = {
     "transfers": ("codes", "not_codes", "note"),
 }
 """The settings each assumption table may hold: anything else is a typo to report."""
+
+
+def agency_key(name: str) -> str:
+    """An agency's name as names are compared: any capitals, spaces around and between words
+    and around the " / " between its levels ("police ", "Police/Local  authority")."""
+    return " / ".join(" ".join(level.split()) for level in name.split("/")).casefold()
+
+
+NOT_STATED = "Not stated"
+"""The agency of a saving whose unit cost names none (``calculate.proportions_by_agency``)."""
+
+
+def unknown_agencies(green_book: Assumptions, costs: dict, file: str) -> list[Problem]:
+    """A problem (``unknown-agency``) for each agency ``[assumptions.cashability] agencies``
+    names that no unit cost in force bears, by level 1 or full name, in any capitals and spacing:
+    its cashability would never apply. The hint names the nearest known agency."""
+    known = {agency_key(NOT_STATED): NOT_STATED}
+    for cost in costs.values():
+        for name in (cost.agency_1, cost.agency):
+            if name.strip():
+                known.setdefault(agency_key(name), " / ".join(" ".join(level.split()) for level in name.split("/")))
+    problems = []
+    for agency in green_book.cashability:
+        if agency_key(agency) in known:
+            continue
+        nearest = difflib.get_close_matches(agency_key(agency), list(known), n=1, cutoff=0.6)
+        problems.append(Problem(
+            code="unknown-agency", file=file, where=f'assumptions.cashability.agencies."{agency}"',
+            message=f"'{shown(agency)}' is not an agency of the unit cost tables in force, so this cashability "
+                    "would never apply",
+            hint=f'did you mean "{known[nearest[0]]}"?' if nearest else
+            "name an agency as the unit cost tables do: its level 1 (Police) or full name (Police / Local Authority)"))
+    return problems
 
 
 def transfer_text(added: frozenset[str], removed: frozenset[str]) -> str:
@@ -317,6 +385,13 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
         rate = share(bias.get(grade, base.optimism_bias[grade]), f"assumptions.optimism_bias.{grade}")
         values["optimism_bias"][grade] = base.optimism_bias[grade] if rate is None else rate
     values["optimism_bias_scale"] = optimism_bias_scale(bias, problem)
+    if values["optimism_bias_scale"] == "guidance":
+        for letter in (grade for grade in RAG_GRADES if grade in bias):
+            values["optimism_bias"][letter] = base.optimism_bias[letter]
+            problem(f"assumptions.optimism_bias.{letter}",
+                    f'on scale = "guidance" a cost rated {letter} is graded {RAG_TO_GRADE[letter]} and takes grade '
+                    f'"{RAG_TO_GRADE[letter]}"\'s percentage, so {letter} would never be used',
+                    f'set "{RAG_TO_GRADE[letter]}" instead (G 3, A 4, R 5), or scale = "rag" to grade by G, A and R')
     values["optimism_bias_note"] = note(bias, "optimism_bias", base.optimism_bias_note)
     if set(bias) <= {"scale"} and values["optimism_bias_scale"] == "guidance":
         values["optimism_bias_note"] = GUIDANCE_NOTE
@@ -327,7 +402,7 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
         values["cost_optimism_bias_note"] = note(costs, "cost_optimism_bias", base.cost_optimism_bias_note)
 
     profile = table("spend_profile")
-    values["spend_paid"], values["spend_years"] = spend_profile(profile, problem)
+    values["spend_paid"] = spend_profile(profile, problem)
     values["spend_profile_note"] = note(profile, "spend_profile", base.spend_profile_note)
 
     duration = table("duration")
@@ -349,10 +424,16 @@ def parse(data: dict, file: str) -> tuple[Assumptions, list[Problem]]:
     default = share(cash.get("default", 1), "assumptions.cashability.default")
     values["cashability_default"] = Decimal(1) if default is None else default
     values["cashability"] = {}
+    named: dict[str, str] = {}
     for agency, value in mapping(cash, "cashability", "agencies", '{ "Police" = 0.5 }').items():
         rate = share(value, f'assumptions.cashability.agencies."{agency}"')
-        if rate is not None:
+        if agency_key(agency) in named:
+            problem(f'assumptions.cashability.agencies."{agency}"',
+                    f"'{shown(agency)}' names the same agency as '{shown(named[agency_key(agency)])}'",
+                    "give each agency once (capitals and spaces do not make another agency)")
+        elif rate is not None:
             values["cashability"][agency] = rate
+        named.setdefault(agency_key(agency), agency)
     values["cashability_note"] = note(cash, "cashability", base.cashability_note)
 
     transfers = table("transfers")
@@ -405,19 +486,23 @@ def cost_uplift(costs: dict, share, problem, base: Assumptions) -> tuple[Decimal
     return base.cost_optimism_bias, base.cost_optimism_bias_note
 
 
-def spend_profile(profile: dict, problem) -> tuple[str, int]:
-    """How, and over how many years, the spend is paid."""
+def spend_profile(profile: dict, problem) -> str:
+    """How the year's spend is paid within the year (any capitals: "Monthly"); ``years`` may
+    only say 1, the year itself (SPEND_WITHIN_THE_YEAR)."""
     paid = profile.get("paid", "monthly")
-    if paid not in SPEND_PAID:
+    if isinstance(paid, str) and " ".join(paid.split()).lower() in SPEND_PAID:
+        paid = " ".join(paid.split()).lower()
+    else:
         problem("assumptions.spend_profile.paid", f"'{shown(paid)}' is not a way of paying",
                 'paid = "monthly" or paid = "yearly"')
         paid = "monthly"
     years = profile.get("years", 1)
-    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
-        problem("assumptions.spend_profile.years", f"'{shown(years)}' is not a number of years",
-                "a whole number of years from 1 to 50, e.g. years = 1")
-        years = 1
-    return paid, years
+    if isinstance(years, bool) or years != 1:
+        problem("assumptions.spend_profile.years",
+                f"the spend entered for a year is that year's outturn, paid within the year, so it cannot be "
+                f"spread over '{shown(years)}' years (later years' spend would be discounted below what was spent)",
+                'leave years out (or write years = 1); paid = "monthly" spreads the spend over the year\'s 12 months')
+    return paid
 
 
 def parse_sensitivity(data: object, file: str, assumptions: Assumptions) -> tuple[Assumptions, list[Problem]]:

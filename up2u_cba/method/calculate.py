@@ -218,7 +218,7 @@ class ServiceSummary(pydantic.BaseModel):
         """Whether any Green Book assumption moves any line of the year: a deadweight, an
         attribution below 100%, an optimism bias, or a benefit beyond a year that drop-off or
         discounting reduces; or a prudent spend that differs from the spend as entered (cost
-        optimism bias, a spend paid over more than a year). Where none does, the prudent figures
+        optimism bias). Where none does, the prudent figures
         are the gross ones, not a conservative estimate, and every report says so."""
         return (self.spend is not None and self.prudent_spend != self.spend) or \
             any(line_adjusted(line) for line in self.lines)
@@ -243,7 +243,8 @@ class ServiceSummary(pydantic.BaseModel):
 
     @property
     def cost_per_completer(self) -> Decimal | None:
-        """Spend per completed case, whole pounds half up; None while spend is not set or none completed."""
+        """Spend per completed case, pounds and pence (``cost_per_completer``); None while spend is
+        not set or none completed."""
         return cost_per_completer(self.spend, self.completers)
 
     @property
@@ -295,9 +296,9 @@ class ServiceSummary(pydantic.BaseModel):
     @property
     def prudent_spend(self) -> Decimal | None:
         """The spend the prudent figures set savings against: the spend as entered, raised by the
-        cost optimism bias, paid as the spend profile says and discounted like benefits (a payment
-        in year k of the profile divided by (1 + discount rate)^k), whole pounds half up. None while
-        no spend is set. The gross figures use the spend as entered."""
+        cost optimism bias (paid within the year as the spend profile says, so never discounted:
+        ``assumptions.SPEND_WITHIN_THE_YEAR``), whole pounds half up; never below the spend. None
+        while no spend is set. The gross figures use the spend as entered."""
         return None if self.spend is None else prudent_spend(self.spend, self.green_book)
 
     @property
@@ -386,11 +387,11 @@ def exact_prudent_spend(spend: Decimal, green_book: assumptions.Assumptions) -> 
 
 def spend_by_month(spend: Decimal, green_book: assumptions.Assumptions) -> dict[int, fractions.Fraction]:
     """Each payment of the spend profile, exactly: month (0 the financial year's first) -> the
-    spend x (1 + cost optimism bias) x its share / (1 + discount rate)^(its year)."""
+    spend x (1 + cost optimism bias) x its share. Every payment falls within the year
+    (``assumptions.SPEND_WITHIN_THE_YEAR``), year 0 of discounting, so none is discounted and
+    the payments add up to at least the spend entered."""
     uplift = fractions.Fraction(spend) * (1 + fractions.Fraction(green_book.cost_optimism_bias))
-    rate = 1 + fractions.Fraction(green_book.discount_rate)
-    return {month: uplift * share / rate ** (month // 12)
-            for month, share in green_book.spend_payments()}
+    return {month: uplift * share for month, share in green_book.spend_payments()}
 
 
 def benefit_by_month(lines: typing.Iterable[OutcomeLine]) -> dict[int, fractions.Fraction]:
@@ -422,7 +423,7 @@ def payback_month(lines: typing.Iterable[OutcomeLine], spend: Decimal | None,
                   green_book: assumptions.Assumptions) -> int | None:
     """The payback period: the first month (counted from 0 at the financial year's first month)
     by whose end the cumulative discounted prudent fiscal benefits (``benefit_by_month``) reach
-    the cumulative discounted prudent spend (``spend_by_month``, scaled to add up to the rounded
+    the cumulative prudent spend (``spend_by_month``, paid within the year, scaled to add up to the rounded
     ``prudent_spend``), given as months, that month + 1. Exact fractions throughout, so a net of
     exactly £0 pays back in the last month of benefits or spend. None if never, or no spend set."""
     if spend is None:
@@ -468,8 +469,9 @@ def average(saving: Decimal, completers: int) -> Decimal:
 
 
 def cost_per_completer(spend: Decimal | None, completers: int) -> Decimal | None:
-    """Spend per completed case, whole pounds half up; None while spend is not set or none completed."""
-    return None if spend is None or not completers else models.whole_pounds(spend / completers)
+    """Spend per completed case in pounds and pence, half up (£0.33, never £0), as text, JSON and
+    the workbook all show it; None while spend is not set or none completed."""
+    return None if spend is None or not completers else models.to_pence(spend / completers)
 
 
 def completion_rate(completers: int, ended: int) -> Decimal | None:

@@ -21,8 +21,7 @@ _FROZEN = pydantic.ConfigDict(frozen=True)
 SPEND_BASIS = ("The gross figures (net saving, return on investment, cost per completed case) set savings against "
                "the spend as entered. The prudent figures (net present budget impact, financial return, public "
                "value ratio, payback, sensitivity) set them against the prudent spend: the spend raised by the "
-               "optimism bias on costs, paid as the spend profile says and discounted like benefits (a payment in "
-               "year k of the profile divided by (1 + discount rate)^k), whole pounds.")
+               "optimism bias on costs, whole pounds. " + assumptions.SPEND_WITHIN_THE_YEAR)
 """Which figures use which spend, said in every report."""
 PAYBACK_DEFINITION = ("Payback period: the months from the first month (April) of the financial year until the "
                       "cumulative discounted prudent fiscal savings first reach the cumulative discounted prudent "

@@ -4,13 +4,16 @@ prudent saving and its shares, agency), for an analyst to sort and filter in a s
 
 Every text field goes through ``spreadsheet_text.to_csv``: text that a spreadsheet program would
 take for a formula (``=``, ``+``, ``-``, ``@``...) is quoted with a leading ``'``, so the file is
-safe to open in Excel. Savings are whole pounds; other figures exact, as in the JSON report.
+safe to open in Excel. Savings are whole pounds; the uprating factor to 6 places, as the
+workbook shows it; other figures exact, as in the JSON report.
 """
 
 from __future__ import annotations
 
 import csv
+import decimal
 import io
+from decimal import Decimal
 
 from up2u_cba.method import report
 from up2u_cba.outputs import render_json, spreadsheet_text
@@ -25,6 +28,16 @@ COLUMNS = ("service", "year", "reference", "locality", "completed_on", "line", "
 TEXT_COLUMNS = frozenset({"service", "reference", "locality", "code", "description", "agency", "theme", "rag",
                           "evidence", "grade", "adjustment_reason", "agency_note"})
 """Columns of text a user typed or a table gave: escaped where a spreadsheet would read a formula."""
+
+
+FACTOR_PLACES = Decimal("0.000001")
+"""The uprating factor is shown to 6 places, as the workbook's number format shows it."""
+
+
+def uprating(factor: Decimal) -> str:
+    """An uprating factor to 6 places, half up (1.163234, not 28 digits): as shown, not as
+    used; the saving is computed from the exact factor."""
+    return f"{factor.quantize(FACTOR_PLACES, rounding=decimal.ROUND_HALF_UP)}"
 
 
 def render(result: report.Report) -> str:
@@ -42,7 +55,7 @@ def render(result: report.Report) -> str:
                     "code": line.code, "description": line.description,
                     "quantity": render_json.exact(line.quantity), "years": render_json.exact(line.years),
                     "unit_value": render_json.exact(line.unit_value), "price_year": str(line.price_year),
-                    "uprating_factor": render_json.exact(line.uprating_factor), "saving": render_json.whole(line.saving),
+                    "uprating_factor": uprating(line.uprating_factor), "saving": render_json.whole(line.saving),
                     "agency": line.agency, "theme": line.theme, "rag": line.rag, "evidence": line.evidence,
                     "prudent_saving": render_json.whole(line.prudent_saving),
                     "deadweight": render_json.exact(line.deadweight),

@@ -16,7 +16,7 @@ from up2u_cba.method import calculate, report
 SCHEMA = "up2u-cba/report/3"
 """2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
 net_at_switching_value (issue #11). 3: the prudent figures set savings against the prudent spend
-(``prudent.spend``: raised by the cost optimism bias, profiled and discounted; ``spend_basis``
+(``prudent.spend``: raised by the cost optimism bias, paid within the year, never discounted; ``spend_basis``
 says so), payback counts from each case's completion month against cumulative spend, and each
 line gives its ``start_month`` (issue #13). A report of schema 1 or 2 still serves as
 --changed-since."""
@@ -38,6 +38,12 @@ def ratio(value: Decimal) -> str:
 
 
 RATIO_PLACES = Decimal("0.01")
+
+
+def pence(amount: Decimal) -> str:
+    """Pounds and pence as a string of 2 decimals, as it is meant: "4500.00", "0.33" (a cost per
+    completed case)."""
+    return f"{amount:.2f}"  # (already to the penny: calculate.cost_per_completer)
 
 
 def maybe(render, value: Decimal | None):
@@ -97,7 +103,7 @@ def headline_data(headline) -> dict:
 
 def completion_data(summary: calculate.ServiceSummary | report.AllServices) -> dict:
     """Cost per completed case, and the completion rate with what it is a share of."""
-    return {"cost_per_completer": maybe(whole, summary.cost_per_completer),
+    return {"cost_per_completer": maybe(pence, summary.cost_per_completer),
             "ended": summary.ended,
             "completion_rate": maybe(lambda share: f"{share}", summary.completion_rate)}
 

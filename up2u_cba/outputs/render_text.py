@@ -27,9 +27,14 @@ def number(value: Decimal) -> str:
     return text
 
 
+def per_pound(value: Decimal) -> str:
+    """A return per £1 with thousands separators: £6.98, £1,234.56."""
+    return f"£{value:,.2f}"
+
+
 def roi_text(value: Decimal | None) -> str:
     """£4.50 for every £1 spent; not available while no spend is set (``value`` None)."""
-    return report.NOT_AVAILABLE if value is None else f"£{value:.2f} for every £1 spent"
+    return report.NOT_AVAILABLE if value is None else f"{per_pound(value)} for every £1 spent"
 
 
 def against_spend(amount: Decimal | None) -> str:
@@ -100,7 +105,7 @@ def render_service(summary: calculate.ServiceSummary) -> str:
 def per_completer(summary: calculate.ServiceSummary | report.AllServices) -> str:
     if summary.spend is None:
         return report.NOT_AVAILABLE
-    return "no completed case" if summary.cost_per_completer is None else pounds(summary.cost_per_completer)
+    return "no completed case" if summary.cost_per_completer is None else pounds_exact(summary.cost_per_completer)
 
 
 def rate(summary: calculate.ServiceSummary | report.AllServices) -> str:
@@ -153,8 +158,8 @@ def render_measures(summary: calculate.ServiceSummary) -> str:
         ["Social benefits", pounds(values["social"])],
         ["Public value (fiscal without transfers + economic + social)", pounds(summary.public_value)],
         ["Public value benefit-cost ratio",
-         report.NOT_AVAILABLE if summary.spend is None else f"{summary.public_value_ratio:.2f}"],
-        ["Prudent spend (raised by cost optimism bias, profiled, discounted)", spend_text(summary.prudent_spend)],
+         report.NOT_AVAILABLE if summary.spend is None else f"{summary.public_value_ratio:,.2f}"],
+        ["Prudent spend (the spend raised by the cost optimism bias)", spend_text(summary.prudent_spend)],
         ["Net present budget impact (prudent fiscal benefits - prudent spend)",
          against_spend(summary.prudent_net_saving)],
         ["Payback period", report.NOT_AVAILABLE if summary.spend is None
@@ -185,7 +190,7 @@ def render_years(result: report.Report) -> str:
         [row.service, str(row.year), str(row.completers), pounds(row.total_saving), pounds(row.prudent_saving),
          spend_text(row.spend),
          "" if row.net_saving is None else pounds(row.net_saving),
-         "" if row.return_on_investment is None else f"£{row.return_on_investment:.2f}"]
+         "" if row.return_on_investment is None else per_pound(row.return_on_investment)]
         for row in result.years
     ]
     headers = ["Service", "Year", "Completed", "Total saving", "Prudent", "Spend", "Net saving", "Return per £1"]
@@ -337,7 +342,7 @@ def render_sensitivity(analyses: list, price_year: models.FinancialYear) -> str:
                 f"{row.switching_percent}% ({row.pays_where})"
             rows.append([row.label, f"{assumptions.percent(row.low)} / {assumptions.percent(row.high)}",
                          pounds(row.at_low.net_saving), pounds(row.at_high.net_saving),
-                         f"£{row.at_low.return_on_investment:.2f} / £{row.at_high.return_on_investment:.2f}",
+                         f"{per_pound(row.at_low.return_on_investment)} / {per_pound(row.at_high.return_on_investment)}",
                          pounds(row.swing), switching])
         parts.append(tabulate.tabulate(
             rows, headers=["Assumption", "Low / high", "Net at low", "Net at high", "Return per £1",

@@ -43,8 +43,8 @@ figure stored to 6 places (as ``to_pence`` first takes it) shows as the text rep
 FACTOR = "0.000000"
 PROPORTION = "0.00%"
 PERCENT = "0.0%"
-ROI = '"£"0.00" for every £1 spent"'
-MONEY_PER_POUND = '"£"0.00'
+ROI = '"£"#,##0.00" for every £1 spent"'
+MONEY_PER_POUND = '"£"#,##0.00'
 DATE = "yyyy-mm-dd"
 TITLE = Font(bold=True, size=14)
 BOLD = Font(bold=True)
@@ -191,6 +191,8 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     add_summary(summary, result, refs, publish)
     for name, cell in refs.spend_cells.items():
         book.xlsx.define_name(name, f"={cell}")
+    if not publish:
+        define_line_names(book, sum(1 for _ in each_line(result)))
 
 
 PROGRAMME = "Up2U cost-benefit analysis"
@@ -821,10 +823,26 @@ def put_savings(sheet, row: int, column: int, key: str, gross, prudent, publish,
 
 
 def _lines(column: str) -> str:
-    """A whole column of Outcome lines, from the first data row down (open-ended, so rows added
-    by hand are counted too)."""
-    letter = LINE_COLUMN[column]
-    return f"'Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}$1048576"
+    """A column of Outcome lines, by its workbook name (``define_line_names``)."""
+    return LINE_NAMES[column]
+
+
+LINES_HEADROOM = 1000
+"""Blank rows below Outcome lines that its named columns take in, so rows a commissioner adds by
+hand below the table are counted. Not the whole column: SUMPRODUCT in Excel (and Gnumeric) works
+through every row it is given, so a million-row column on each Payback month made the workbook
+take minutes to recalculate."""
+LINE_NAMES = {name: "Lines_" + re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") for name in LINE_HEADERS}
+"""Outcome lines heading -> the workbook name of its column (Lines_Saving, ...)."""
+
+
+def define_line_names(book: streamed_sheet.Book, lines: int) -> None:
+    """Name each column of Outcome lines, from its first data row to ``LINES_HEADROOM`` rows
+    below its last, so other sheets' formulas read as what they sum."""
+    last = HEADER_ROW + lines + LINES_HEADROOM
+    for heading, name in LINE_NAMES.items():
+        letter = LINE_COLUMN[heading]
+        book.xlsx.define_name(name, f"='Outcome lines'!${letter}${HEADER_ROW + 1}:${letter}${last}")
 
 
 def add_by_theme(sheet, result: report.Report, publish: disclosure.Publication | None) -> None:
@@ -878,8 +896,8 @@ PAYBACK_DEFINITION = (
     "the cumulative discounted prudent fiscal savings of the year's completed cases first reach the cumulative "
     "discounted prudent spend: each case's benefits start in the month it completed (month 0 is April), each "
     "year of each benefit accruing evenly over its 12 months (a final part year over its part) after drop-off "
-    "and discounting; the spend, raised by the optimism bias on costs, is paid as the spend profile says "
-    "(Assumptions sheet), a payment in year k of the profile divided by (1 + discount rate)^k. Reached in month "
+    "and discounting; the spend, raised by the optimism bias on costs, is paid within the year as the spend "
+    "profile says (Assumptions sheet), not discounted. Reached in month "
     "m, the period is m + 1 months; savings that exactly equal the spend (a net of £0) pay back in the month "
     "they do, at the end.")
 
@@ -946,12 +964,10 @@ def add_payback(sheet, result: report.Report, refs: Refs) -> None:
             share = payments.get(month)
             if summary.spend is None or share is None:
                 put(sheet, row, 5, 0)
-            else:
-                rate = cells[("discount_rate", None)]
-                discount = "" if month < 12 else f"/(1+{rate})^{month // 12}"
+            else:  # (paid within the year: never discounted, assumptions.SPEND_WITHIN_THE_YEAR)
                 place(sheet, row, 5, Live(f"={refs.spend_names[summary.service]}*(1+"
                                           f"{cells[('cost_optimism_bias', None)]})*{share.numerator}/"
-                                          f"{share.denominator}{discount}", cost))
+                                          f"{share.denominator}", cost))
             place(sheet, row, 6, Live(f"=E{row}" if month == 0 else f"=F{row - 1}+E{row}", paid))
             reached = f"D{row}>=F{row}" if month == 0 else f"OR(G{row - 1}=1,D{row}>=F{row})"
             place(sheet, row, 7, Live(f"=IF({reached},1,0)", int(summary.payback_months is not None
@@ -994,11 +1010,9 @@ def payback_formula(refs: Refs, service: str) -> str:
 
 def prudent_spend_formula(spend: str, green_book, cells: dict) -> str:
     """The Summary's prudent spend as a formula over the spend cell ``spend`` and the Assumptions
-    sheet: spend x (1 + optimism bias on costs) x the profile's share of each year / (1 + discount
-    rate)^year, rounded to whole pounds (``calculate.prudent_spend``)."""
-    rate = cells[("discount_rate", None)]
-    years = "+".join("1" if year == 0 else f"(1+{rate})^-{year}" for year in range(green_book.spend_years))
-    return "=" + rounded(f"{spend}*(1+{cells[('cost_optimism_bias', None)]})*({years})/{green_book.spend_years}")
+    sheet: spend x (1 + optimism bias on costs), paid within the year and so not discounted,
+    rounded to whole pounds (``calculate.prudent_spend``)."""
+    return "=" + rounded(f"{spend}*(1+{cells[('cost_optimism_bias', None)]})")
 
 
 NOT_WITHIN = "not within the benefits' duration"
@@ -1025,8 +1039,9 @@ def assumption_values(green_book) -> list[tuple[tuple[str, str | None], str, obj
 
     rates("deadweight", "Deadweight", green_book.deadweight)
     rates("attribution", "Attribution", green_book.attribution)
-    rows.extend((("optimism_bias", grade), f"Optimism bias: evidence grade {grade}", value, green_book.optimism_bias_note)
-                for grade, value in green_book.optimism_bias.items())
+    rows.extend((("optimism_bias", grade), f"Optimism bias: evidence grade {grade}", green_book.optimism_bias[grade],
+                 green_book.optimism_bias_note)
+                for grade in green_book.grades_in_force())  # (on the guidance scale no line is graded G, A or R)
     rows.append((("cost_optimism_bias", None), "Optimism bias on costs: the spend raised by",
                  green_book.cost_optimism_bias, green_book.cost_optimism_bias_note))
     rates("drop_off", "Drop-off per year", green_book.drop_off)
@@ -1704,9 +1719,9 @@ def derived_entries(summary, row: int, publish: bool) -> list[tuple]:
          POUNDS),
         (COST_PER_COMPLETER,
          report.NOT_AVAILABLE if summary.spend is None else
-         (NO_COMPLETED_CASE if cost is None else int(cost)) if publish else
-         Live(f'=IF(B{completers_row}>0,{rounded(f"B{spend_row}/B{completers_row}")},"{NO_COMPLETED_CASE}")',
-              NO_COMPLETED_CASE if cost is None else cost), None, POUNDS),
+         (NO_COMPLETED_CASE if cost is None else float(cost)) if publish else
+         Live(f'=IF(B{completers_row}>0,{rounded(f"B{spend_row}/B{completers_row}", 2)},"{NO_COMPLETED_CASE}")',
+              NO_COMPLETED_CASE if cost is None else cost), None, PENCE),
     ]
 
 
