@@ -150,3 +150,43 @@ def test_a_declared_pair_is_refused_through_the_crosswalk(project):
     assert 'code = "HO3.0"' in case.read_text()
     add_line(project, "BCP-0007", "CR2.0.5")
     assert_refused(invoke("validate", "--settings", project), "BCP-0007.toml", "[declared-double-count]")
+
+
+# --- per-code settings for an old code apply to its new code -------------------------------------
+
+
+def add_settings(project, text: str) -> None:
+    project.write_text(project.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+
+
+def test_a_setting_for_an_old_code_applies_to_its_new_code_with_a_note(project):
+    add_settings(project, '[assumptions.deadweight]\ncodes = { "HE1.0" = 0.5 }\n\n'
+                          '[assumptions.duration]\ncodes = { "CR2.0" = 2 }\n\n'
+                          '[assumptions.transfers]\ncodes = ["HE1.0"]\n')
+    lines = lines_of(report(project))
+    alcohol = [line for line in lines if line["code"] == "HE30.0"]
+    incidents = [line for line in lines if line["code"] == "CR20.0"]
+    assert alcohol and all(line["prudent"]["deadweight"] == "0.5" for line in alcohol)
+    assert all(line["prudent"]["transfer_share"] == "1" for line in alcohol)
+    assert incidents and all(line["years"] == "2" for line in incidents)
+    result = invoke("validate", "--settings", project)
+    assert result.exit_code == 0, result.output
+    for where in ('assumptions.deadweight.codes."HE1.0"', 'assumptions.duration.codes."CR2.0"',
+                  'assumptions.transfers.codes."HE1.0"'):
+        assert f"up2u-cba.toml: {where}: " in result.stderr and "[crosswalk-setting-mapped]" in result.stderr
+
+
+@pytest.mark.parametrize("text, where", [
+    ('[assumptions.deadweight]\ncodes = { "HE1.0" = 0.5, "HE30.0" = 0.2 }\n', 'assumptions.deadweight.codes."HE1.0"'),
+    ('[assumptions.drop_off]\ncodes = { "CR2.0" = 0.1, "CR20.0" = 0.3 }\n', 'assumptions.drop_off.codes."CR2.0"'),
+    ('[assumptions.transfers]\ncodes = ["HE1.0"]\nnot_codes = ["HE30.0"]\n', 'assumptions.transfers.codes."HE1.0"'),
+])
+def test_an_old_and_its_new_code_set_differently_are_refused(project, text, where):
+    add_settings(project, text)
+    assert_refused(invoke("report", "--settings", project), "up2u-cba.toml", where, "[crosswalk-setting-conflict]")
+
+
+def test_an_old_and_its_new_code_set_alike_are_one_setting(project):
+    add_settings(project, '[assumptions.attribution]\ncodes = { "HE1.0" = 0.5, "HE30.0" = 0.5 }\n')
+    alcohol = [line for line in lines_of(report(project)) if line["code"] == "HE30.0"]
+    assert alcohol and all(line["prudent"]["attribution"] == "0.5" for line in alcohol)

@@ -70,7 +70,7 @@ def load(
     if unit_cost_files:
         overrides["unit_cost_files"] = tuple(unit_cost_files)
     loaded = loaded.model_copy(update=overrides)
-    costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
+    loaded, costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
     series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
     records, case_problems = cases.load(loaded.cases_folder)
     case_problems += import_journal.pending(loaded.cases_folder)
@@ -89,17 +89,21 @@ def _inputs(loaded, costs, series, records, warnings=()) -> Inputs:
                   withdrawn=[case for case in records if case.withdrawn], warnings=list(warnings))
 
 
-def _through_crosswalk(loaded: models.Settings, costs: dict[str, models.UnitCost],
-                       problems: list[Problem]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
-    """The costs looked up through the settings' crosswalk, if any (``inputs.crosswalk``), with
-    its problems after the tables'."""
+def _through_crosswalk(loaded: models.Settings, costs: dict[str, models.UnitCost], problems: list[Problem]
+                       ) -> tuple[models.Settings, dict[str, models.UnitCost], list[Problem]]:
+    """The costs looked up through the settings' crosswalk, if any (``inputs.crosswalk``), and
+    the settings with its per-code assumptions for old codes moved to the new ones
+    (``crosswalk.settings_through``), with its problems after the tables'."""
     if not loaded.crosswalk_file or any(problem.code in UNUSABLE_TABLE for problem in problems):
-        return costs, problems
+        return loaded, costs, problems
     costs, crosswalk_problems = crosswalk.apply(loaded.crosswalk_file, costs)
-    return costs, problems + crosswalk_problems
+    if crosswalk_problems:
+        return loaded, costs, problems + crosswalk_problems
+    loaded, setting_problems = crosswalk.settings_through(loaded, costs)
+    return loaded, costs, problems + setting_problems
 
 
-UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}
+UNUSABLE_TABLE = {"missing-file", "unreadable-file", "not-utf-8", "not-a-file", "file-too-large", "missing-column", "duplicate-column"}
 """Unit cost file problems that leave a whole table unread."""
 
 
@@ -112,9 +116,9 @@ def load_costs(
         return None, problems
     if unit_cost_files:
         loaded = loaded.model_copy(update={"unit_cost_files": tuple(unit_cost_files)})
-    costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
+    loaded, costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
     series, series_problems = deflators.load(loaded.deflator_file, loaded.deflator_series)
-    problems = cost_problems + series_problems
+    problems = problems_.errors(cost_problems) + series_problems  # (the warnings are validate's and report's)
     if series is None or problems:
         return None, problems
     return (loaded, costs, series), []

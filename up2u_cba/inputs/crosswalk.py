@@ -158,6 +158,82 @@ def check(path: str, mappings: list[Mapping], costs: dict[str, models.UnitCost])
     return problems
 
 
+PER_CODE = (("deadweight", "codes"), ("attribution", "codes"), ("drop_off", "codes"), ("duration", "codes"),
+            ("transfers", "codes"), ("transfers", "not_codes"))
+"""The settings keyed by unit cost code (``[assumptions.NAME] KEY``): a setting for a code the
+crosswalk maps applies to its new code."""
+
+
+def settings_through(loaded: models.Settings, costs: dict[str, models.UnitCost]) -> tuple[models.Settings, list[Problem]]:
+    """The settings with each per-code assumption (``PER_CODE``) set for an old code the
+    crosswalk maps moved to the new code, as a case's line of the old code is valued with the
+    new one's cost; a warning (``crosswalk-setting-mapped``) for each, saying to write the new
+    code. An old and its new code set differently, or a code thus both a transfer and not one,
+    is refused (``crosswalk-setting-conflict``), naming the settings' key."""
+    mapped = getattr(costs, "mapped", {})
+    if not mapped:
+        return loaded, []
+    green_book = loaded.assumptions
+    problems: list[Problem] = []
+    found = {}
+    for name, key in PER_CODE:
+        given = _per_code(green_book, name, key)
+        found[(name, key)] = _moved(loaded, name, key, given, mapped, problems)
+    update = {name: getattr(green_book, name).model_copy(update={"codes": found[(name, "codes")]})
+              for name in ("deadweight", "attribution", "drop_off")}
+    update["duration"] = found[("duration", "codes")]
+    update["transfers"] = frozenset(found[("transfers", "codes")])
+    update["not_transfers"] = frozenset(found[("transfers", "not_codes")])
+    for code in sorted(update["transfers"] & update["not_transfers"]):
+        for old in sorted(old for old, new in mapped.items() if new == code):
+            key = "codes" if old in green_book.transfers else "not_codes" if old in green_book.not_transfers else ""
+            if key:
+                problems.append(Problem(
+                    code="crosswalk-setting-conflict", file=loaded.file, where=f'assumptions.transfers.{key}."{old}"',
+                    message=f"the crosswalk {loaded.crosswalk_file} maps {old} to {code}, so [assumptions.transfers] "
+                            f"names {code} both in codes and in not_codes",
+                    hint=f'name "{code}" in codes or in not_codes, not both'))
+    if any(not problem.warning for problem in problems):
+        return loaded, problems
+    return loaded.model_copy(update={"assumptions": green_book.model_copy(update=update)}), problems
+
+
+def _per_code(green_book, name: str, key: str) -> dict:
+    """A per-code setting as {code: value} (a listed transfer's value is True)."""
+    if name == "transfers":
+        return dict.fromkeys(green_book.transfers if key == "codes" else green_book.not_transfers, True)
+    if name == "duration":
+        return dict(green_book.duration)
+    return dict(getattr(green_book, name).codes)
+
+
+def _moved(loaded: models.Settings, name: str, key: str, given: dict, mapped: dict[str, str],
+           problems: list[Problem]) -> dict:
+    """``given`` with each old code's setting under its new code; a problem for each moved."""
+    result = {code: value for code, value in given.items() if code not in mapped}
+    for old, value in given.items():
+        if old not in mapped:
+            continue
+        new, where = mapped[old], f'assumptions.{name}.{key}."{old}"'
+        if new in result and result[new] != value:
+            problems.append(Problem(
+                code="crosswalk-setting-conflict", file=loaded.file, where=where,
+                message=f"the crosswalk {loaded.crosswalk_file} maps {old} to {new}, and [assumptions.{name}] {key} "
+                        f"sets both, differently ({old} {_shown(value)}, {new} {_shown(result[new])})",
+                hint=f'keep one value, for "{new}"'))
+            continue
+        result[new] = value
+        problems.append(Problem(
+            code="crosswalk-setting-mapped", file=loaded.file, where=where, warning=True,
+            message=f"the crosswalk {loaded.crosswalk_file} maps {old} to {new}, so this setting applies to {new}",
+            hint=f'write "{new}" in place of "{old}"'))
+    return result
+
+
+def _shown(value) -> str:
+    return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+
+
 def mapped_text(outcome_code: str, cost: models.UnitCost) -> str:
     """``" (CR1.0 -> CR1.1)"`` when a case's code was valued through the crosswalk, else ``""``."""
     return f" ({outcome_code} -> {cost.code})" if outcome_code != cost.code else ""
