@@ -62,6 +62,7 @@ from __future__ import annotations
 import decimal
 import difflib
 import fractions
+import re
 from decimal import Decimal
 
 import pydantic
@@ -94,7 +95,8 @@ GRADE_RULE = 'a RAG rating "G", "A" or "R" (any capitals), or a confidence grade
 
 def evidence_grade(value: object) -> str | None:
     """A line's confidence as the tool keeps it ("A", "4"), or None if it is no grade: a letter
-    G, A or R in any capitals and spacing, or a whole number 1-6 however written (4, 4.0, "4")."""
+    G, A or R in any capitals and spacing, or a whole number 1-6 however written (4, 4.0, "4",
+    "4.0")."""
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -104,6 +106,8 @@ def evidence_grade(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     grade = value.strip().upper()
+    if re.fullmatch(r"[1-6]\.0*", grade):  # ("4.0", as a spreadsheet or a person may write 4)
+        grade = grade[0]
     return grade if grade in GRADES else None
 
 

@@ -1252,7 +1252,8 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                       "(Outcome lines), so transfers and the rest add up to the prudent saving exactly."),
         ("Cashability", "Each agency's prudent saving x its cashability: the share set for its full name "
                         "(Police / Local Authority), else for its level 1 (Police), else the default (2014 HM "
-                        "Treasury guidance for local partnerships: cashable fiscal benefits)."),
+                        "Treasury guidance for local partnerships: cashable fiscal benefits). Names are compared "
+                        "in any capitals and spacing; an agency no unit cost bears is refused, never ignored."),
         ("Double counting", "A case may not count a cost and any of its constituents together."),
         ("Return on investment", "total saving / programme spend, to 2 decimal places."),
         ("Gross figures", "The published method: no adjustment for deadweight, attribution, optimism bias, "
@@ -1294,6 +1295,7 @@ def add_run_info(sheet, result: report.Report, publish: disclosure.Publication |
         ("Tool", f"up2u-cba {result.tool_version}"),
         ("Generated", result.generated_at.isoformat(sep=" ")),
         ("Command", result.command),
+        ("Settings file", result.settings_file),
         ("Financial year", str(result.year)),
         ("Price year", str(result.price_year)),
         ("Deflator series", f"{result.deflator_series} ({result.deflator_file})"),
