@@ -190,3 +190,21 @@ def test_an_old_and_its_new_code_set_alike_are_one_setting(project):
     add_settings(project, '[assumptions.attribution]\ncodes = { "HE1.0" = 0.5, "HE30.0" = 0.5 }\n')
     alcohol = [line for line in lines_of(report(project)) if line["code"] == "HE30.0"]
     assert alcohol and all(line["prudent"]["attribution"] == "0.5" for line in alcohol)
+
+
+# --- a crosswalk's problems name it a crosswalk file ---------------------------------------------
+
+
+def test_a_missing_crosswalk_is_called_a_crosswalk_file(project):
+    (project.parent / "unit_costs" / "v14-to-new.csv").unlink()
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "v14-to-new.csv", "crosswalk file not found", "check the crosswalk path")
+    assert "unit cost file" not in result.output
+
+
+def test_a_folder_for_a_crosswalk_is_called_a_crosswalk_file(project):
+    (project.parent / "unit_costs" / "v14-to-new.csv").unlink()
+    (project.parent / "unit_costs" / "v14-to-new.csv").mkdir()
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "v14-to-new.csv", "[not-a-file]", "give the path of a crosswalk file")
+    assert "unit cost file" not in result.output

@@ -324,6 +324,7 @@ def test_typos_in_assumptions_are_reported_not_ignored(tmp_path):
     assert sorted((p.code, p.where) for p in problems) == [
         ("bad-assumption", "assumptions.cashability.agencies"),
         ("bad-assumption", "assumptions.duration.codes"),
+        ("unknown-cost-code", 'assumptions.deadweight.codes."TST-Q"'),  # (with the rest, at once)
         ("unknown-setting", "assumptions.deadweight.defualt"),
         ("unknown-setting", "assumptions.optimism_bias.r"),
     ]

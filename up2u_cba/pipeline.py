@@ -22,7 +22,7 @@ from up2u_cba import models
 from up2u_cba import problems as problems_
 from up2u_cba.entry import import_journal
 from up2u_cba.inputs import cases, crosswalk, deflators, input_files, settings, unit_costs
-from up2u_cba.method import calculate, checks, report, sensitivity
+from up2u_cba.method import calculate, checks, report, sensitivity, uncertainty
 from up2u_cba.method import changed_since as changed_since_
 from up2u_cba.problems import InputError, Problem
 
@@ -61,9 +61,12 @@ def load(
 ) -> tuple[Inputs | None, list[Problem]]:
     """Load and check every input. Options given on the command line replace the settings'.
     The problems returned are the errors; warnings go with the inputs (``Inputs.warnings``)."""
-    loaded, problems = settings.load(settings_file)
+    loaded, problems = settings.load(settings_file, fallbacks=True)
     if loaded is None:
         return None, problems
+    if problems:  # settings that cannot run: with their own problems, those of the codes they name
+        return None, problems + _settings_codes(loaded.model_copy(update={"unit_cost_files": tuple(unit_cost_files)})
+                                                if unit_cost_files else loaded)
     overrides = {}
     if cases_folder:
         overrides["cases_folder"] = cases_folder
@@ -82,6 +85,20 @@ def load(
         return _inputs(loaded, costs, series, records), problems
     problems += checks.check(loaded, costs, series, records)
     return _inputs(loaded, costs, series, records, problems_.warnings(problems)), problems_.errors(problems)
+
+
+def _settings_codes(loaded: models.Settings) -> list[Problem]:
+    """The problems of the codes that settings with problems of their own name (a code not in
+    the unit cost tables, or set through the crosswalk for an old code and its new one
+    differently: ``checks.assumption_codes``, ``crosswalk.settings_through``), so that every
+    problem of the settings is said at once; none when the tables cannot be read, which a run
+    with the settings corrected says."""
+    if not loaded.unit_cost_files:
+        return []
+    loaded, costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
+    if any(problem.file != loaded.file for problem in problems_.errors(cost_problems)):
+        return []
+    return problems_.errors(cost_problems) + checks.assumption_codes(loaded, costs)
 
 
 def _inputs(loaded, costs, series, records, warnings=()) -> Inputs:
@@ -199,6 +216,7 @@ def build_report(
         tool_version=up2u_cba.__version__,
         generated_at=datetime.datetime.now().astimezone().replace(microsecond=0),  # (with its zone: see changed_since)
         command=command,
+        settings_file=inputs.settings.file,
         year=year,
         price_year=price_year,
         deflator_series=inputs.series.name,
@@ -209,6 +227,7 @@ def build_report(
                           for service in services
                           if with_sensitivity and year in service.spend),  # (nothing to switch without spend)
         sensitivity_left_out=not with_sensitivity,
+        uncertainty=tuple(uncertainty.analyse(summary, inputs.settings.resampling) for summary in summaries),
         years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
         suppression=inputs.settings.suppression,

@@ -73,7 +73,7 @@ def apply(path: str, costs: dict[str, models.UnitCost]) -> tuple[dict[str, model
 def load(path: str) -> tuple[list[Mapping], list[Problem]]:
     """The crosswalk's rows, and the problems of the file itself (columns, blanks, a code
     mapped twice, a chain or cycle)."""
-    text, refused = input_files.read_text(path, input_files.UNIT_COSTS)
+    text, refused = input_files.read_text(path, input_files.CROSSWALK)
     if text is None:
         return [], [refused]
     reader = csv.DictReader(io.StringIO(text, newline=""))

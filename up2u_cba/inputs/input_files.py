@@ -55,6 +55,8 @@ SETTINGS = Kind("settings file", 1 * MB,
                 "give the path of a UTF-8 TOML file")
 CASE = Kind("case file", 1 * MB, "check the cases folder", "save it as UTF-8 TOML text; dates are written 2022-04-01")
 UNIT_COSTS = Kind("unit cost file", 50 * MB, "check the unit_costs paths in the settings file", "save it as UTF-8 CSV")
+CROSSWALK = Kind("crosswalk file", 5 * MB, "check the crosswalk path in the settings file", "save it as UTF-8 CSV")
+"""Old code -> new code (``inputs.crosswalk``): a row per code an edition renumbered."""
 DEFLATORS = Kind("deflator file", 1 * MB, "check [uprating] deflators in the settings file", "save it as UTF-8 CSV")
 CHECKSUMMED = Kind("input file", UNIT_COSTS.limit, "run the command again", "give the path of an input file")
 """Any input the report checksums, read again for it after loading: as large as the largest input."""
@@ -144,17 +146,43 @@ def _signature(status: os.stat_result) -> tuple:
 
 
 def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
-    """The UTF-8 text (a byte-order mark dropped) of the regular file at ``path``. The checksum
-    of the bytes read is kept (``checksum_as_read``)."""
+    """The UTF-8 text of the regular file at ``path``, read the same however Windows saved it: a
+    byte-order mark dropped, CRLF line ends read as LF (a CSV cell or TOML string of several
+    lines holds the same text either way; a lone CR is left for the checks to refuse). Text in
+    another encoding (UTF-16, as Notepad's "Unicode" saves; Windows-1252) is refused as
+    ``not-utf-8``, saying how to save it as UTF-8. The checksum of the bytes read is kept
+    (``checksum_as_read``)."""
     data, signature, problem = _read(path, kind)
     if data is None:
         return None, problem
     _checksums[path] = (signature, hashlib.sha256(data).hexdigest())
+    if data.startswith(_UTF16_MARKS) or _utf16_without_mark(data):
+        return None, not_utf8(path, kind, "it is saved as UTF-16 (Notepad's \"Unicode\" or \"UTF-16\")")
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8-sig").replace("\r\n", "\n"), None
     except UnicodeDecodeError as error:
-        return None, Problem(code="unreadable-file", file=path, message=f"the {kind.name} is not UTF-8 text: {error}",
-                             hint=kind.format_hint)
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, not_utf8(path, kind, f"at line {line} is a byte (0x{data[error.start]:02X}) UTF-8 never has "
+                              "there, as in a file saved as \"ANSI\" (Windows-1252) or another encoding")
+
+
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+"""The byte-order marks of UTF-16 (little- and big-endian), as Notepad's "Unicode" writes them."""
+
+
+def _utf16_without_mark(data: bytes) -> bool:
+    """Whether ``data`` looks like UTF-16 without a byte-order mark: every other byte of its
+    start zero, as ASCII text in UTF-16 is (no text file the tool reads holds a zero byte)."""
+    start = data[:64]
+    return len(start) >= 8 and any(start[offset::2].count(0) == len(start[offset::2]) for offset in (0, 1))
+
+
+def not_utf8(path: str, kind: Kind, why: str) -> Problem:
+    """A ``not-utf-8`` problem: the file is text in another encoding; how to save it as UTF-8."""
+    how = ('in Excel, Save As "CSV UTF-8 (Comma delimited)"; in Notepad, Save As with Encoding "UTF-8"'
+           if "CSV" in kind.format_hint else 'in Notepad, Save As with Encoding "UTF-8"')
+    return Problem(code="not-utf-8", file=path, message=f"the {kind.name} is not UTF-8 text: {why}",
+                   hint=f"save it again as UTF-8 ({how}); a byte-order mark and Windows line ends are fine")
 
 
 def checksum_as_read(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
@@ -372,8 +400,8 @@ def _column_name(number: int) -> str:
 
 
 def _a(name: str) -> str:
-    """'a case file', 'an intake workbook'."""
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+    """'a case file', 'an intake workbook', 'a unit cost file' (a u said as 'you')."""
+    return f"{'an' if name[:1] in 'aeio' else 'a'} {name}"
 
 
 def _too_large(path: str, kind: Kind) -> tuple[None, Problem]:

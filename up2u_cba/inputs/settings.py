@@ -1,6 +1,6 @@
 """The settings file (TOML): services, spend, price year, and which data files to use.
 
-Paths inside it are relative to the settings file's own folder. Example::
+Paths inside it are relative to the settings file's own folder, written with / or \\ alike. Example::
 
     cases = "cases"
     unit_costs = ["unit_costs/gmca-ucd-v1.4.csv", "unit_costs/bcp-local.csv"]
@@ -25,12 +25,12 @@ import re
 from decimal import Decimal
 
 from up2u_cba import models
-from up2u_cba.inputs import input_files
+from up2u_cba.inputs import input_files, settings_location
 from up2u_cba.method import assumptions, disclosure
 from up2u_cba.outputs import spreadsheet_text
 from up2u_cba.problems import Problem, kind_of, shown
 
-DEFAULT_FILE = "up2u-cba.toml"
+DEFAULT_FILE = settings_location.DEFAULT_FILE
 
 ANY = "*"
 """In ``KNOWN_KEYS``, a table whose keys are names the user chooses (services, years, codes)."""
@@ -45,6 +45,7 @@ KNOWN_KEYS: dict = {
     "history": {"record_user": None},
     "checks": {"line_ceiling": None},
     "workbook": {"marking": None, "published_marking": None},
+    "uncertainty": {"level": None, "resamples": None, "seed": None, "small_cohort": None},
     "crosswalk": None,
 }
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
@@ -79,8 +80,11 @@ def unknown_keys(path: str, data: dict, known: dict = KNOWN_KEYS, prefix: str = 
     return problems
 
 
-def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
-    """Read the settings file; return Settings (None if unusable) and every problem found."""
+def load(path: str, fallbacks: bool = False) -> tuple[models.Settings | None, list[Problem]]:
+    """Read the settings file; return Settings (None if unusable) and every problem found. With
+    ``fallbacks``, settings with problems are returned too, each bad value at its default (None
+    only without a price year), for checking further what they name (``pipeline.load``), never
+    for a run."""
     data, refused = input_files.read_toml(path, input_files.SETTINGS)
     if data is None:
         return None, [refused]
@@ -92,7 +96,7 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         problems.append(Problem(code=code, file=path, where=where, message=message, hint=hint))
 
     def relative(value: str) -> str:
-        return os.path.normpath(os.path.join(folder, value))
+        return os.path.normpath(os.path.join(folder, with_separators(value)))
 
     cases_folder = data.get("cases")
     if not isinstance(cases_folder, str) or not cases_folder.strip():
@@ -162,8 +166,9 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
     record_user = _parse_record_user(data.get("history", {}), problem)
     line_ceiling = _parse_line_ceiling(data.get("checks", {}), problem)
     marking, published_marking = _parse_markings(data.get("workbook", {}), problem)
+    resampling = _parse_resampling(data.get("uncertainty", {}), problem)
 
-    if problems or price_year is None:
+    if price_year is None or problems and not fallbacks:
         return None, problems
     return models.Settings(
         file=path,
@@ -180,7 +185,15 @@ def load(path: str) -> tuple[models.Settings | None, list[Problem]]:
         line_ceiling=line_ceiling,
         marking=marking,
         published_marking=published_marking,
-    ), []
+        resampling=resampling,
+    ), problems
+
+
+def with_separators(path: str) -> str:
+    """A path from the settings file with this system's folder separator: written on Windows as
+    'cases\\bcp' or on Linux as 'cases/bcp', it names the same folder on either (no file name the
+    tool reads holds a backslash)."""
+    return path.replace("\\", "/").replace("/", os.sep)
 
 
 def _parse_service(name: str, table: object, problem) -> models.ServiceSettings | None:
@@ -292,6 +305,35 @@ def _parse_line_ceiling(table: object, problem) -> Decimal:
                 f"write whole pounds as a positive number up to {MAXIMUM_SPEND:,}, e.g. line_ceiling = 250000")
         return default
     return Decimal(value)
+
+
+RESAMPLES_LIMIT = 100_000
+"""Most resamples a report draws: beyond it the interval moves by less than a pound in a
+thousand, and the report only takes longer."""
+
+
+def _parse_resampling(table: object, problem) -> models.Resampling:
+    """How the year's intervals are resampled ([uncertainty] level, resamples, seed, small_cohort)."""
+    default = models.Resampling()
+    if not isinstance(table, dict):
+        problem("bad-field", "uncertainty", "uncertainty must be a table",
+                "write it as [uncertainty] with level = 0.9, resamples = 2000, seed = 1")
+        return default
+    level = table.get("level", default.level)
+    if isinstance(level, bool) or not isinstance(level, (int, Decimal)) or not 0 < level < 1:
+        problem("bad-number", "uncertainty.level", f"'{shown(level)}' is not a level between 0 and 1",
+                "write the interval's level as a fraction, e.g. level = 0.9 for a 90% interval")
+        level = default.level
+    counts = {}
+    for key, lowest, highest, example in (("resamples", 100, RESAMPLES_LIMIT, 2000), ("seed", 0, 2 ** 63, 1),
+                                          ("small_cohort", 1, 100_000, 30)):
+        value = table.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+            problem("bad-number", f"uncertainty.{key}", f"'{shown(value)}' is not a whole number from {lowest:,} "
+                    f"to {highest:,}", f"write e.g. {key} = {example}")
+            value = getattr(default, key)
+        counts[key] = value
+    return models.Resampling(level=Decimal(level), **counts)
 
 
 MARKING_LIMIT = 60

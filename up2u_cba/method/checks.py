@@ -28,7 +28,7 @@ def check(
             message=f"the report's price year {settings.price_year} is not in the deflator series {series.file}",
             hint=f"choose a year from {min(series.index)} to {max(series.index)}",
         ))
-    problems.extend(_check_assumption_codes(settings, costs))
+    problems.extend(assumption_codes(settings, costs))
     problems.extend(assumptions.unknown_agencies(settings.assumptions, costs, settings.file))
     problems.extend(_check_spend(settings, cases))
     seen: dict[str, str] = {}
@@ -113,8 +113,9 @@ def _same_as(record: models.CaseRecord, other: models.CaseRecord, named: str) ->
              f"(same as {other.reference})\"`; if they are two people, nothing needs doing")
 
 
-def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
-    """Codes the Green Book assumptions name must be unit costs, or the assumption never applies."""
+def assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """Codes the Green Book assumptions name must be unit costs, or the assumption never applies;
+    a benefit duration no longer than an outcome of its cost's unit plausibly lasts."""
     green_book = settings.assumptions
     named = [(f"assumptions.{name}.codes", code) for name in ("deadweight", "attribution", "drop_off")
              for code in getattr(green_book, name).codes]
@@ -129,6 +130,21 @@ def _check_assumption_codes(settings: models.Settings, costs: dict[str, models.U
                 code="unknown-cost-code", file=settings.file, where=f'{where}."{code}"',
                 message=f"'{code}' is not a code in the unit cost files, so this assumption would never apply",
                 hint=f"did you mean {' or '.join(nearest)}?" if nearest else "see `up2u-cba costs search WORDS`"))
+    return problems + _durations(settings, costs)
+
+
+def _durations(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
+    """A benefit duration in the settings beyond what its cost's unit makes plausible: the
+    settings' problem, once (the lines that take it are not blamed: ``plausibility.doubts``)."""
+    problems = []
+    for code, years in settings.assumptions.duration.items():
+        cost = costs.get(code)
+        doubt = None if cost is None else plausibility.years_doubt(years, cost)
+        if doubt:
+            problems.append(Problem(
+                code="implausible-duration", file=settings.file, where=f'assumptions.duration.codes."{code}"',
+                message=f"{code}: {doubt}", hint="give the years a benefit of this cost lasts, e.g. 3; a line that "
+                                                  "lasts longer says so with its own years and why (acknowledged)"))
     return problems
 
 

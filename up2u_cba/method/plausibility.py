@@ -74,16 +74,27 @@ def doubts(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflator
     if outcome.quantity > kind.max_quantity:
         found.append(("quantity", f"quantity {_number(outcome.quantity)} is more than the {_number(kind.max_quantity)} "
                                   f"{kind.name} {unit} plausibly counts on one case"))
-    years = Decimal(calculate.counted_years(outcome, cost, settings.assumptions))
-    if years > kind.max_years:
-        found.append(("years", f"{_number(years)} years is longer than the {_number(kind.max_years)} "
-                               f"{'year' if kind.max_years == 1 else 'years'} an outcome valued with {unit} "
-                               "plausibly lasts"))
+    too_long = years_doubt(calculate.counted_years(outcome, cost, settings.assumptions), cost)
+    if too_long and not outcome.years_stated:
+        return found  # a duration the settings give is their problem, said once (checks.assumption_codes)
+    if too_long:
+        found.append(("years", too_long))
     saving = line_saving(outcome, cost, series, settings)
     if saving is not None and saving > settings.line_ceiling:
         found.append(("", f"the line saves £{saving:,}, more than the £{settings.line_ceiling:,} one line plausibly "
                           "saves ([checks] line_ceiling in the settings)"))
     return found
+
+
+def years_doubt(years: Decimal, cost: models.UnitCost) -> str | None:
+    """Why ``years`` is longer than an outcome valued with ``cost`` plausibly lasts, or None
+    (for a line's own years, and for the settings' benefit duration of the cost)."""
+    kind = kind_of(cost.unit)
+    if years <= kind.max_years:
+        return None
+    unit = f"a '{cost.unit.strip()}' cost" if cost.unit.strip() else "a cost without a unit"
+    return (f"{_number(Decimal(years))} years is longer than the {_number(kind.max_years)} "
+            f"{'year' if kind.max_years == 1 else 'years'} an outcome valued with {unit} plausibly lasts")
 
 
 def line_saving(outcome: models.OutcomeEntry, cost: models.UnitCost, series: deflators.DeflatorSeries,
