@@ -14,6 +14,7 @@ import pydantic
 from up2u_cba import models
 from up2u_cba.method import assumptions, calculate
 from up2u_cba.method import sensitivity as sensitivity_analysis
+from up2u_cba.method import uncertainty as uncertainty_
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -24,8 +25,8 @@ SPEND_BASIS = ("The gross figures (net saving, return on investment, cost per co
                "optimism bias on costs, whole pounds. " + assumptions.SPEND_WITHIN_THE_YEAR)
 """Which figures use which spend, said in every report."""
 PAYBACK_DEFINITION = ("Payback period: the months from the first month (April) of the financial year until the "
-                      "cumulative discounted prudent fiscal savings first reach the cumulative discounted prudent "
-                      "spend. Each case's benefits start in the month it completed, each year of a benefit accruing "
+                      "cumulative discounted prudent fiscal savings first reach the cumulative prudent spend "
+                      "(paid within the year). Each case's benefits start in the month it completed, each year of a benefit accruing "
                       "evenly over its 12 months; reached in month m (April is month 0), the period is m + 1 months. "
                       "Savings exactly equal to the spend pay back in the month they reach it, at the end.")
 """The payback period's definition, said in every report (the workbook's Method sheet gives it in full)."""
@@ -53,6 +54,71 @@ class UnitCostUsed(pydantic.BaseModel):
     def value_uprated(self) -> Decimal:
         assert self.cost.fiscal is not None
         return self.cost.fiscal.amount * self.uprating_factor
+
+
+class CostTable(pydantic.BaseModel):
+    """A unit cost table the run read, with the database edition its rows record."""
+
+    model_config = _FROZEN
+
+    file: str
+    editions: tuple[str, ...]
+    """Each edition its rows record (``v1.4 (March 2015)``), in the order first met; none for a
+    table that records none (a council's local costs, or a table imported before editions were)."""
+    costs: int
+    """How many of the costs in force come from it."""
+
+    @property
+    def edition_text(self) -> str:
+        return " and ".join(self.editions) if self.editions else "no edition recorded"
+
+    @classmethod
+    def of(cls, files: tuple[str, ...], costs: dict[str, models.UnitCost]) -> tuple[CostTable, ...]:
+        """Each of ``files`` with the editions and number of the ``costs`` in force read from it."""
+        found: dict[str, dict[str, None]] = {file: {} for file in files}
+        counted: dict[str, int] = dict.fromkeys(files, 0)
+        for cost in costs.values():
+            counted[cost.origin] = counted.get(cost.origin, 0) + 1
+            if cost.edition:
+                found.setdefault(cost.origin, {})[cost.edition] = None
+        return tuple(cls(file=file, editions=tuple(found.get(file, {})), costs=counted[file]) for file in counted)
+
+
+class CrosswalkUsed(pydantic.BaseModel):
+    """The crosswalk in force: the file, and the old codes it maps to new ones."""
+
+    model_config = _FROZEN
+
+    file: str
+    mapped: tuple[tuple[str, str], ...]
+    """(old code, new code) for every code it maps to another, in code order."""
+
+    @classmethod
+    def of(cls, file: str, costs: dict[str, models.UnitCost]) -> CrosswalkUsed | None:
+        """The crosswalk at ``file`` as ``costs`` follow it (``inputs.crosswalk``), or None without one."""
+        if not file:
+            return None
+        return cls(file=file, mapped=tuple(sorted(getattr(costs, "mapped", {}).items())))
+
+    @property
+    def text(self) -> str:
+        """``unit_costs/v14-to-v3.csv, mapping 2 codes of an older edition to the tables' (HE1.0 -> HE30.0, ...)``."""
+        shown = ", ".join(f"{old} -> {new}" for old, new in self.mapped[:CROSSWALK_SHOWN])
+        more = f" and {len(self.mapped) - CROSSWALK_SHOWN} more" if len(self.mapped) > CROSSWALK_SHOWN else ""
+        return (f"{self.file}, mapping {len(self.mapped)} {'code' if len(self.mapped) == 1 else 'codes'} of an "
+                f"older edition to the tables' ({shown}{more})" if self.mapped else f"{self.file}, mapping no code")
+
+
+CROSSWALK_SHOWN = 10
+"""Most mappings a report lists beside the crosswalk's file (JSON lists them all)."""
+
+
+def unit_cost_tables_text(tables: tuple[CostTable, ...], crosswalk: CrosswalkUsed | None) -> str:
+    """The tables in force with their editions, and the crosswalk, in one sentence for reports."""
+    text = "Unit cost tables: " + "; ".join(
+        f"{table.file} ({table.edition_text}, {table.costs} {'cost' if table.costs == 1 else 'costs'})"
+        for table in tables) + "."
+    return text + (f" Crosswalk: {crosswalk.text}." if crosswalk else "")
 
 
 class CaseChanges(pydantic.BaseModel):
@@ -142,6 +208,9 @@ class Report(pydantic.BaseModel):
     generated_at: datetime.datetime
     command: str
     """The command line that made the report."""
+    settings_file: str = ""
+    """The settings file the report was made with, as found (--settings, UP2U_CBA_SETTINGS, or
+    up2u-cba.toml here or in a folder above) and named relative to the working folder."""
     year: models.FinancialYear
     price_year: models.FinancialYear
     deflator_series: str
@@ -152,12 +221,18 @@ class Report(pydantic.BaseModel):
     """The Green Book assumptions behind the prudent figures."""
     sensitivity: tuple[sensitivity_analysis.Sensitivity, ...] = ()
     """Each service's sensitivity of the prudent figures to each assumption."""
+    uncertainty: tuple[uncertainty_.Uncertainty, ...] = ()
+    """Each service's intervals, where its saving comes from, and its break-even points."""
     sensitivity_left_out: bool = False
     """The report was made without the sensitivity analysis (``report --no-sensitivity``, or a
     text report, which does not show it): not computed, and every rendering says so or omits it."""
     years: tuple[calculate.YearRow, ...] = ()
     """Each service's headline figures in every year with completions, for comparison."""
     unit_costs_used: tuple[UnitCostUsed, ...]
+    cost_tables: tuple[CostTable, ...] = ()
+    """The unit cost tables in force, each with the edition its rows record."""
+    crosswalk: CrosswalkUsed | None = None
+    """The crosswalk from an older edition's codes, when the settings name one."""
     suppression: str = "1-4"
     """The small-number rule a published workbook applies (settings [publish] suppression; a
     name in ``disclosure.RULES``)."""

@@ -67,8 +67,15 @@ HEADER_ROW = 4
 HIDDEN = "*"
 """A figure not shown when publishing: a small count, a saving resting on few cases, or a figure
 hidden so that one of those cannot be worked out (one mark for all, so it says nothing)."""
-GMCA_CREDIT = ("National unit costs: GMCA / New Economy, Unit Cost Database v1.4, CC BY 4.0 "
-               "(converted to CSV by up2u-cba); local costs as their Source column says.")
+
+
+def gmca_credit(result: report.Report) -> str:
+    """The national unit costs' credit, naming the editions the unit cost tables in force record."""
+    editions = list(dict.fromkeys(edition for table in result.cost_tables for edition in table.editions))
+    named = " and ".join(editions) if editions else "(its edition not recorded in the unit cost tables)"
+    return (f"National unit costs: GMCA / New Economy, Unit Cost Database {named}, CC BY 4.0 (converted to CSV by "
+            "up2u-cba); local costs as their Source column says.")
+
 CAVEAT = ("The gross figures are estimates of public-sector (fiscal) costs avoided by the outcomes of cases that "
           "completed in the year, valued with national and local unit costs, as published. They are not cash "
           "savings to any budget. The prudent figures apply the assumptions on the Assumptions sheet (what would "
@@ -894,7 +901,7 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
 PAYBACK_DEFINITION = (
     "The payback period is the number of months, from the first month (April) of the financial year, until "
     "the cumulative discounted prudent fiscal savings of the year's completed cases first reach the cumulative "
-    "discounted prudent spend: each case's benefits start in the month it completed (month 0 is April), each "
+    "prudent spend: each case's benefits start in the month it completed (month 0 is April), each "
     "year of each benefit accruing evenly over its 12 months (a final part year over its part) after drop-off "
     "and discounting; the spend, raised by the optimism bias on costs, is paid within the year as the spend "
     "profile says (Assumptions sheet), not discounted. Reached in month "
@@ -914,7 +921,8 @@ def optimism_bias_method(green_book) -> str:
             "cut by the grade's percentage, the spend raised by the optimism bias on costs. A line's grade is its "
             "own confidence where its evidence gives one, else its unit cost's RAG rating ("
             + ("mapped G 3, A 4, R 5; unrated 6: a database estimate is national published research, not the "
-               "programme's own audited data" if green_book.optimism_bias_scale == "guidance" else
+               "programme's own audited data; so no G, A or R percentage is used on this scale, and the "
+               "Assumptions sheet lists grades 1-6 only" if green_book.optimism_bias_scale == "guidance" else
                "G, A or R with their own percentages; unrated R") + ").")
 
 
@@ -1169,9 +1177,10 @@ def add_sensitivity(sheet, result: report.Report) -> None:
 
 def add_unit_costs(sheet, result: report.Report) -> None:
     start(sheet, "Unit costs used", "Where every value comes from: source, price year, uprating and how robust "
-                                    "the estimate is (RAG). " + GMCA_CREDIT)
+                                    "the estimate is (RAG). " + gmca_credit(result)
+                                    + (f" Crosswalk: {result.crosswalk.text}." if result.crosswalk else ""))
     headings = ["Code", "Description", "Unit", "Agency", "Theme", "Fiscal value", "Price year", "Uprating factor",
-                f"Value at {result.price_year} prices", "RAG", "Source", "Comment", "File"]
+                f"Value at {result.price_year} prices", "RAG", "Source", "Comment", "File", "Edition"]
     row = HEADER_ROW
     for used in result.unit_costs_used:
         row += 1
@@ -1180,7 +1189,7 @@ def add_unit_costs(sheet, result: report.Report) -> None:
         values = [cost.code, cost.description, cost.unit, cost.agency, cost.theme, float(cost.fiscal.amount),
                   str(cost.fiscal.price_year), float(used.uprating_factor),
                   float(used.value_uprated.quantize(models.CLEAN)), cost.rag,  # to 6 places, as to_pence takes it
-                  cost.source, comment, cost.origin]
+                  cost.source, comment, cost.origin, cost.edition]
         for column, value in enumerate(values, start=1):
             cell = put(sheet, row, column, value)
             cell.alignment = Alignment(wrap_text=column in (2, 11, 12), vertical="top")
@@ -1300,7 +1309,10 @@ def add_run_info(sheet, result: report.Report, publish: disclosure.Publication |
         ("Price year", str(result.price_year)),
         ("Deflator series", f"{result.deflator_series} ({result.deflator_file})"),
         ("Rounding", "each outcome line rounded to whole pounds, half up; totals are sums of lines"),
-        ("Attribution", GMCA_CREDIT),
+        ("Attribution", gmca_credit(result)),
+        ("Unit cost tables", "; ".join(f"{table.file} ({table.edition_text}, {counted(table.costs, 'cost')})"
+                                       for table in result.cost_tables)),
+        ("Crosswalk", result.crosswalk.text if result.crosswalk else "none: cases' codes are the tables' own"),
     ]
     if publish:
         entries.append(("Small-number rule", f"{publish.rule.name}: {publish.rule.title}"))
