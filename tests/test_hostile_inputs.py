@@ -186,7 +186,7 @@ def test_a_long_unit_cost_description_is_refused_naming_its_row(project):
 def test_a_case_file_that_is_not_readable_toml_is_refused(project, name, text):
     path = case_path(project)
     path.write_bytes(text.encode("latin-1") if name == "not UTF-8" else text.encode("utf-8"))
-    code = "unreadable-file" if name == "not UTF-8" else "invalid-toml"
+    code = "not-utf-8" if name == "not UTF-8" else "invalid-toml"
     for command in ("validate", "report"):
         refused(run(command, "--settings", project), str(path), code=code)
 

@@ -154,7 +154,7 @@ CASE_FAILURES = {
     "quoted_date.toml": [("bad-date", "status[2].date")],
     "datetime_not_date.toml": [("bad-date", "status[4].date")],
     "invalid_toml.toml": [("invalid-toml", "")],
-    "not_utf8.toml": [("unreadable-file", "")],
+    "not_utf8.toml": [("not-utf-8", "")],
     "unknown_service.toml": [("unknown-service", "service")],
     "unknown_locality.toml": [("unknown-locality", "locality")],
     "bad_reference.toml": [("bad-reference", "reference")],
@@ -634,7 +634,7 @@ def test_settings_not_utf8(tmp_path):
     shutil.copy(INVALID / "settings" / "not_utf8.toml", path)
     inputs, problems = pipeline.load(str(path))
     assert inputs is None
-    assert located(problems) == [("unreadable-file", str(path), "")]
+    assert located(problems) == [("not-utf-8", str(path), "")]
 
 
 def test_settings_path_that_is_a_folder(tmp_path):

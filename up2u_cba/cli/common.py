@@ -20,6 +20,7 @@ storage = lazy.module("up2u_cba.storage")
 case_files = lazy.module("up2u_cba.entry.case_files")
 case_history = lazy.module("up2u_cba.entry.case_history")
 problems_ = lazy.module("up2u_cba.problems")
+settings_location = lazy.module("up2u_cba.inputs.settings_location")
 
 DEFAULT_SETTINGS_FILE = "up2u-cba.toml"
 """``settings.DEFAULT_FILE``, written out so that the options are defined without loading the
@@ -54,9 +55,30 @@ def given_path(ctx: click.Context, param: click.Parameter, value):
     return value
 
 
+def settings_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """The settings file to use (``settings_location.find``): --settings, else the file
+    UP2U_CBA_SETTINGS names, else up2u-cba.toml here or in the nearest folder above; how it was
+    found is kept for ``settings_used``. None found: exit 1 saying where it looked."""
+    given_path(ctx, param, value)
+    found, problem = settings_location.find(value)
+    if problem is not None:
+        fail([problem])
+    ctx.meta[_SETTINGS_FOUND] = found
+    return found.path
+
+
+def settings_used() -> str:
+    """'Settings file: PATH (how it was found).', for this command's output."""
+    found = click.get_current_context().meta.get(_SETTINGS_FOUND)
+    return "" if found is None else f"Settings file: {found.path} ({found.how})."
+
+
+_SETTINGS_FOUND = "up2u_cba.settings_found"
+
 SETTINGS_OPTION = click.option(
-    "--settings", "settings_file", callback=given_path, default=DEFAULT_SETTINGS_FILE, show_default=True, metavar="FILE",
-    help="Settings file (services, spend, price year, data files).")
+    "--settings", "settings_file", callback=settings_path, metavar="FILE",
+    help=f"Settings file (services, spend, price year, data files). Default: the file the environment variable "
+         f"UP2U_CBA_SETTINGS names, else {DEFAULT_SETTINGS_FILE} in this folder or the nearest folder above it.")
 UNIT_COSTS_OPTION = click.option(
     "--unit-costs", "unit_cost_files", multiple=True, metavar="FILE", callback=given_path,
     help="Unit cost CSV, layered in the order given; repeat for several (default: as the settings file says).")

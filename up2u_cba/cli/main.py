@@ -10,7 +10,8 @@ import click
 import up2u_cba
 from up2u_cba.cli import case_amend, case_entry, case_withdrawal, cost_diff, lazy, spend
 from up2u_cba.cli.common import (SETTINGS_OPTION, UNIT_COSTS_OPTION, SafeGroup, fail, find_case, given_path,
-                                  input_options, load_or_fail, options, output_path_problem, show_warnings, workbook_path_problem)
+                                  input_options, load_or_fail, options, output_path_problem, settings_used, show_warnings,
+                                  workbook_path_problem)
 
 # The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
 models = lazy.module("up2u_cba.models")
@@ -156,6 +157,7 @@ def validate(settings_file, cases_folder, unit_cost_files):
     click.echo(f"OK: {problems_.counted(len(inputs.cases), 'case')} ({completed} completed){withdrawn}, "
                f"{problems_.counted(len(inputs.costs), 'unit cost')}, {problems_.counted(len(inputs.series.index), 'deflator year')}; "
                f"{found} found.")
+    click.echo(settings_used())
     show_warnings(inputs.warnings)
     case_entry.warn_unsaved(inputs.settings.cases_folder)
 
