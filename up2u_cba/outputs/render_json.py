@@ -11,14 +11,15 @@ import decimal
 import json
 from decimal import Decimal
 
-from up2u_cba.method import calculate, report
+from up2u_cba.method import calculate, report, uncertainty
 
 SCHEMA = "up2u-cba/report/3"
 """2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
 net_at_switching_value (issue #11). 3: the prudent figures set savings against the prudent spend
 (``prudent.spend``: raised by the cost optimism bias, paid within the year, never discounted; ``spend_basis``
 says so), payback counts from each case's completion month against cumulative spend, and each
-line gives its ``start_month`` (issue #13). A report of schema 1 or 2 still serves as
+line gives its ``start_month`` (issue #13); ``uncertainty`` (added, so still 3) gives each service's
+resampled intervals, where its saving comes from and its break-even points (issue #14). A report of schema 1 or 2 still serves as
 --changed-since."""
 
 
@@ -58,6 +59,7 @@ def to_data(result: report.Report) -> dict:
         "tool_version": result.tool_version,
         "generated_at": result.generated_at.isoformat(),
         "command": result.command,
+        "settings_file": result.settings_file,
         "year": str(result.year),
         "price_year": str(result.price_year),
         "deflators": {"series": result.deflator_series, "file": result.deflator_file},
@@ -83,6 +85,7 @@ def to_data(result: report.Report) -> dict:
             for analysis in result.sensitivity
         ],
         "sensitivity_left_out": result.sensitivity_left_out,
+        "uncertainty": [uncertainty_data(entry) for entry in result.uncertainty],
         "years": [
             {"service": row.service, "year": str(row.year), "completers": row.completers,
              "total_saving": whole(row.total_saving), "prudent_saving": whole(row.prudent_saving),
@@ -92,7 +95,41 @@ def to_data(result: report.Report) -> dict:
             for row in result.years
         ],
         "unit_costs_used": [unit_cost_data(used) for used in result.unit_costs_used],
+        "unit_cost_tables": [{"file": table.file, "editions": list(table.editions), "costs": table.costs}
+                             for table in result.cost_tables],
+        "crosswalk": None if result.crosswalk is None else {
+            "file": result.crosswalk.file, "codes_mapped": len(result.crosswalk.mapped),
+            "mapped": [{"old_code": old, "new_code": new} for old, new in result.crosswalk.mapped]},
         "inputs": [{"path": item.path, "sha256": item.sha256} for item in result.inputs],
+    }
+
+
+def uncertainty_data(entry: uncertainty.Uncertainty) -> dict:
+    """A service's intervals (``uncertainty.analyse``): money in whole pounds, returns as
+    "6.98", shares and probabilities as exact decimal strings ("0.9700")."""
+    def span(render, found: uncertainty.Interval | None):
+        return None if found is None else {"low": render(found.low), "high": render(found.high)}
+
+    def share(value: Decimal | None):
+        return None if value is None else str(value)
+
+    return {
+        "service": entry.service, "year": str(entry.year), "level": str(entry.level),
+        "resamples": entry.resamples, "seed": entry.seed, "exact": entry.seed is None,
+        "completers": entry.completers, "small_cohort": entry.small_cohort,
+        "gross": {"total_saving": span(whole, entry.total), "net_saving": span(whole, entry.net),
+                  "return_on_investment": span(ratio, entry.return_per_pound),
+                  "pays_for_itself": share(entry.pays_for_itself),
+                  "break_even_completers": entry.break_even_completers,
+                  "break_even_spend": maybe(whole, entry.break_even_spend)},
+        "prudent": {"total_saving": span(whole, entry.prudent_total), "net_saving": span(whole, entry.prudent_net),
+                    "return_on_investment": span(ratio, entry.financial_return),
+                    "pays_for_itself": share(entry.prudent_pays_for_itself),
+                    "break_even_completers": entry.prudent_break_even_completers,
+                    "break_even_spend": maybe(whole, entry.prudent_break_even_spend)},
+        "largest_case": entry.largest_case, "largest_case_share": str(entry.largest_case_share),
+        "top_tenth_cases": entry.top_tenth_cases, "top_tenth_share": str(entry.top_tenth_share),
+        "return_without_largest_case": maybe(ratio, entry.return_without_largest),
     }
 
 
@@ -229,6 +266,7 @@ def unit_cost_data(used: report.UnitCostUsed) -> dict:
         "rag": cost.rag,
         "comment": cost.comment,
         "file": cost.origin,
+        "edition": cost.edition,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 from decimal import Decimal
 
 import tabulate
@@ -10,7 +11,7 @@ import tabulate
 from up2u_cba import models
 from up2u_cba.problems import counted
 from up2u_cba.inputs import unit_costs
-from up2u_cba.method import assumptions, calculate, report
+from up2u_cba.method import assumptions, calculate, report, uncertainty
 
 FORMAT = "github"
 
@@ -60,8 +61,8 @@ def render(result: report.Report) -> str:
         "Gross: the published method, fiscal savings (unit cost x quantity x years), each line rounded to whole"
         " pounds half up. Prudent: the same lines after the Green Book assumptions listed at the end.",
     ]
-    for summary in result.services:
-        parts.append(render_service(summary))
+    for summary, entry in zip(result.services, result.uncertainty or [None] * len(result.services)):
+        parts.append(render_service(summary, entry))
     if result.all_services is not None:
         together = result.all_services
         parts.append(f"== All services ({together.service}), {result.year} ==")
@@ -72,12 +73,13 @@ def render(result: report.Report) -> str:
         parts.append(render_years(result))
     parts.append(render_assumptions(result.green_book))
     parts.append(render_unit_costs(result))
+    parts.append(f"Made with the settings file {result.settings_file}.")
     if result.changed_since is not None:
         parts.append(render_changed_since(result.changed_since))
     return "\n\n".join(parts) + "\n"
 
 
-def render_service(summary: calculate.ServiceSummary) -> str:
+def render_service(summary: calculate.ServiceSummary, entry: uncertainty.Uncertainty | None = None) -> str:
     year = summary.year
     parts = [
         f"== {summary.service}, {year} ==",
@@ -90,9 +92,13 @@ def render_service(summary: calculate.ServiceSummary) -> str:
         parts.append(f"Case {case.reference} ({case.locality}, completed {case.completed_on:%Y-%m-%d})")
         parts.append(render_case(case))
     parts.append(f"{summary.service} totals, cases completed in {year}")
-    parts.append(render_totals(summary))
+    parts.append(render_totals(summary, entry))
     if not summary.prudent_adjusted and summary.lines:
         parts.append(report.NOTHING_DEDUCTED.format(service=summary.service, year=year))
+    if entry is not None and summary.cases:
+        parts.append(f"How sure, and where the saving comes from: {summary.service}, {year}")
+        parts.append(render_how_sure(entry))
+        parts.append(resampling_note(entry))
     parts.append(breakdown("Savings by agency", "Agency", summary.by_agency, summary.prudent_by_agency))
     parts.append(breakdown("Savings by locality", "Locality", summary.by_locality, summary.prudent_by_locality))
     parts.append(breakdown("Savings by outcome theme", "Theme", summary.by_theme, summary.prudent_by_theme))
@@ -130,7 +136,8 @@ def render_case(case: calculate.CaseValuation) -> str:
     return table(["Action", "Saving", "Prudent"], rows)
 
 
-def render_totals(summary: calculate.ServiceSummary | report.AllServices) -> str:
+def render_totals(summary: calculate.ServiceSummary | report.AllServices,
+                  entry: uncertainty.Uncertainty | None = None) -> str:
     rows = [
         [f"Total estimated saving for cases completed in {summary.year}", pounds(summary.total_saving),
          pounds(summary.prudent_total)],
@@ -139,12 +146,78 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices) -> str
         [f"Estimated net saving to {summary.service} (saving - spend)", against_spend(summary.net_saving),
          against_spend(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
+        *([] if entry is None or not summary.completers else [
+            [f"Return, {percent(entry.level)} interval (resampled cases)", span(per_pound, entry.return_per_pound),
+             span(per_pound, entry.financial_return)],
+            ["Paid for itself (net saving above 0)", in_resamples(entry.pays_for_itself),
+             in_resamples(entry.prudent_pays_for_itself)]]),
         ["Completed cases", str(summary.completers), str(summary.completers)],
         ["Average saving per completed case", pounds(summary.average_saving), pounds(summary.prudent_average)],
         ["Cost per completed case (spend / completed cases)", per_completer(summary), per_completer(summary)],
         ["Completion rate (completed / completed or closed in the year)", rate(summary), rate(summary)],
     ]
     return table(["Measure", "Gross", "Prudent"], rows)
+
+
+def render_how_sure(entry: uncertainty.Uncertainty) -> str:
+    """A service's intervals, where its saving comes from, and its break-even points."""
+    level = percent(entry.level)
+    rows = [
+        [f"Total saving, {level} interval", span(pounds, entry.total), span(pounds, entry.prudent_total)],
+        [f"Net saving, {level} interval", span(pounds, entry.net), span(pounds, entry.prudent_net)],
+        [f"Largest case's share of the total saving ({entry.largest_case})", percent(entry.largest_case_share), ""],
+        [f"Top 10% of cases' share of the total saving ({counted(entry.top_tenth_cases, 'case')})",
+         percent(entry.top_tenth_share), ""],
+        ["Return without the largest case", roi_text(entry.return_without_largest), ""],
+        ["Break-even: completed cases at the average saving that cover the spend",
+         break_even(entry.break_even_completers, entry.net), break_even(entry.prudent_break_even_completers,
+                                                                          entry.prudent_net)],
+        ["Break-even: the largest spend the year's outcomes pay for", against_spend(entry.break_even_spend),
+         against_spend(entry.prudent_break_even_spend)],
+    ]
+    return table(["Measure", "Gross", "Prudent"], rows)
+
+
+def resampling_note(entry: uncertainty.Uncertainty) -> str:
+    """How the intervals were made, and a warning where the cases are too few for them to mean much."""
+    cases = counted(entry.completers, "completed case")
+    if entry.seed is None:
+        how = f"every one of the {entry.resamples:,} possible resamples of the {cases} (listed exactly, none drawn)"
+    else:
+        how = f"{entry.resamples:,} resamples of the {cases}, drawn with seed {entry.seed}"
+    note = (f"Intervals: the central {percent(entry.level)} of the totals of {how}: whole cases drawn with "
+            "replacement, as many as completed, each resample's savings set against the same spend. The "
+            "figures above the intervals are the year's own, not resampled. A resample shows how much the "
+            "figure rests on which cases happened to complete; it cannot show what would have happened "
+            "without the programme.")
+    if entry.small_cohort:
+        note += (f" Only {cases}: an interval from so few cases is rough, and a single case can move "
+                 "the figure a long way.")
+    return note
+
+
+def span(render, found: uncertainty.Interval | None) -> str:
+    return report.NOT_AVAILABLE if found is None else f"{render(found.low)} to {render(found.high)}"
+
+
+def percent(share: Decimal) -> str:
+    """A share as a whole percentage, half up (0.9 -> 90%); never 100% or 0% unless it is so."""
+    shown = (share * 100).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)
+    if shown == 100 and share < 1:
+        return "over 99%"
+    if shown == 0 and share > 0:
+        return "under 1%"
+    return f"{shown}%"
+
+
+def in_resamples(share: Decimal | None) -> str:
+    return report.NOT_AVAILABLE if share is None else f"in {percent(share)} of resamples"
+
+
+def break_even(completers: int | None, net: uncertainty.Interval | None) -> str:
+    if net is None:
+        return report.NOT_AVAILABLE
+    return "never: no saving" if completers is None else counted(completers, "completed case")
 
 
 def render_measures(summary: calculate.ServiceSummary) -> str:
@@ -213,7 +286,8 @@ def render_unit_costs(result: report.Report) -> str:
     ]
     headers = ["Code", "Description", "Fiscal value", "Price year", "Uprating",
                f"At {result.price_year}", "RAG", "Source"]
-    return "Unit costs used\n\n" + tabulate.tabulate(
+    return "Unit costs used\n\n" + report.unit_cost_tables_text(result.cost_tables, result.crosswalk) + "\n\n" + \
+        tabulate.tabulate(
         rows, headers=headers, tablefmt=FORMAT, disable_numparse=True,
         colalign=["left", "left", "right", "right", "right", "right", "left", "left"],
         maxcolwidths=[None, 40, None, None, None, None, None, 40],
