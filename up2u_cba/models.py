@@ -164,6 +164,9 @@ class UnitCost(pydantic.BaseModel):
     transfer: bool = False
     """The fiscal value is a transfer payment (benefits paid, tax received), as the database's
     comments say: left out of public value (only this part's share where it is a constituent)."""
+    edition: str = ""
+    """The database edition the cost comes from, as its table's ``edition`` column records it
+    (``costs import`` writes the workbook's own: ``v1.4 (March 2015)``); blank where it records none."""
     origin: str = ""
     """The unit cost file this entry was read from (set by the loader)."""
 
@@ -342,6 +345,21 @@ class ServiceSettings(pydantic.BaseModel):
     """Programme spend in pounds per financial year."""
 
 
+class Resampling(pydantic.BaseModel):
+    """How the year's intervals are resampled ([uncertainty] in the settings; ``method.uncertainty``)."""
+
+    model_config = _FROZEN
+
+    level: Decimal = Decimal("0.90")
+    """The intervals' level: 0.90 gives the central 90% of the resampled figures."""
+    resamples: int = 2000
+    """How many resamples are drawn (all are listed instead where there are no more than this)."""
+    seed: int = 20230401
+    """The random seed: the same seed gives the same intervals."""
+    small_cohort: int = 30
+    """Fewer completed cases than this and every report warns that the interval means little."""
+
+
 class Settings(pydantic.BaseModel):
     """What a run uses: services, price year, unit cost and deflator files, cases folder."""
 
@@ -377,6 +395,8 @@ class Settings(pydantic.BaseModel):
     """The protective marking printed atop every page of the analyst's workbook ([workbook] marking)."""
     published_marking: str = "OFFICIAL"
     """The marking of a ``report --publish`` workbook ([workbook] published_marking)."""
+    resampling: Resampling = Resampling()
+    """How the intervals beside the year's figures are resampled ([uncertainty])."""
 
     def service(self, name: str) -> ServiceSettings | None:
         for service in self.services:

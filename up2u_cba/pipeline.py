@@ -230,6 +230,8 @@ def build_report(
         uncertainty=tuple(uncertainty.analyse(summary, inputs.settings.resampling) for summary in summaries),
         years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
+        cost_tables=report.CostTable.of(inputs.settings.unit_cost_files, inputs.costs),
+        crosswalk=report.CrosswalkUsed.of(inputs.settings.crosswalk_file, inputs.costs),
         suppression=inputs.settings.suppression,
         marking=inputs.settings.marking,
         published_marking=inputs.settings.published_marking,

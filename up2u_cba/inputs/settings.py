@@ -320,7 +320,7 @@ def _parse_resampling(table: object, problem) -> models.Resampling:
                 "write it as [uncertainty] with level = 0.9, resamples = 2000, seed = 1")
         return default
     level = table.get("level", default.level)
-    if isinstance(level, bool) or not isinstance(level, (int, Decimal)) or not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, (int, float, Decimal)) or not 0 < level < 1:
         problem("bad-number", "uncertainty.level", f"'{shown(level)}' is not a level between 0 and 1",
                 "write the interval's level as a fraction, e.g. level = 0.9 for a 90% interval")
         level = default.level
@@ -333,7 +333,7 @@ def _parse_resampling(table: object, problem) -> models.Resampling:
                     f"to {highest:,}", f"write e.g. {key} = {example}")
             value = getattr(default, key)
         counts[key] = value
-    return models.Resampling(level=Decimal(level), **counts)
+    return models.Resampling(level=Decimal(str(level)), **counts)
 
 
 MARKING_LIMIT = 60

@@ -1,0 +1,186 @@
+"""How sure a year's figures are: a bootstrap of the year's completed cases, where the saving
+comes from, and the break-even points.
+
+A year's figures rest on few cases, and one case can carry a large part of the total. The
+bootstrap resamples the year's completed cases whole, with replacement, as many as there were,
+and sums each resample's savings (gross and prudent) against the year's spend: the spread of
+those sums is the interval, and the share of resamples whose savings exceed the spend is the
+probability that the programme paid for itself. Where every resample can be listed (n cases
+give n^n equally likely ordered resamples, 27 for 3 cases) they are all listed, so the figures
+are exact; otherwise ``Resampling.resamples`` are drawn with the seed ``Resampling.seed``, so the
+same seed gives the same figures. The point figures are never changed by any of this.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from decimal import Decimal
+
+import pydantic
+
+from up2u_cba import models
+from up2u_cba.method import calculate
+
+_FROZEN = pydantic.ConfigDict(frozen=True)
+
+DRAW_BUDGET = 20_000_000
+"""Most cases a report draws for one service's resamples: a year of more than 10,000 completed
+cases gets fewer resamples (``DRAW_BUDGET`` / cases, at least ``FEWEST_RESAMPLES``), so a report
+stays within seconds; so many cases give a narrow interval that fewer resamples settle."""
+FEWEST_RESAMPLES = 200
+SHARE = Decimal("0.0001")
+"""Shares and probabilities are kept to 4 places (shown as whole percentages)."""
+
+
+class Interval(pydantic.BaseModel):
+    """The resampled range of one figure at the settings' level."""
+
+    model_config = _FROZEN
+
+    low: Decimal
+    high: Decimal
+
+
+class Uncertainty(pydantic.BaseModel):
+    """One service's year: its figures' intervals, where the saving comes from, and break-even."""
+
+    model_config = _FROZEN
+
+    service: str
+    year: models.FinancialYear
+    level: Decimal
+    """The intervals' level, e.g. 0.90 for a 90% interval."""
+    resamples: int
+    """How many resamples the intervals rest on (fewer than the settings ask for a year of more
+    than 10,000 completed cases: ``DRAW_BUDGET``)."""
+    seed: int | None
+    """The random seed of the drawn resamples; None where every resample was listed (exact)."""
+    completers: int
+    small_cohort: bool
+    """Fewer completed cases than ``Resampling.small_cohort``: the interval means little."""
+    total: Interval
+    prudent_total: Interval
+    net: Interval | None
+    """None, as every figure against spend, while no spend is set."""
+    prudent_net: Interval | None
+    return_per_pound: Interval | None
+    financial_return: Interval | None
+    pays_for_itself: Decimal | None
+    """The share of resamples whose total saving exceeds the spend (net > 0)."""
+    prudent_pays_for_itself: Decimal | None
+    """The share whose prudent saving exceeds the prudent spend."""
+    largest_case: str | None
+    """The reference of the case with the largest saving (the first in reference order on a tie)."""
+    largest_case_share: Decimal
+    """The largest case's share of the total saving (0 with no saving)."""
+    top_tenth_cases: int
+    """How many cases the top 10% is: a tenth of the completers, rounded up."""
+    top_tenth_share: Decimal
+    """The share of the total saving from the top 10% of cases by saving."""
+    return_without_largest: Decimal | None
+    """Saving per pound spent with the largest case left out (the spend unchanged)."""
+    break_even_completers: int | None
+    """Completers at the year's average saving whose savings cover the spend: spend / average
+    saving, rounded up; None with no spend or no saving."""
+    prudent_break_even_completers: int | None
+    """The same at the prudent average saving against the prudent spend."""
+    break_even_spend: Decimal | None
+    """The largest spend the year's savings pay for: the total saving (None with no spend)."""
+    prudent_break_even_spend: Decimal | None
+    """The largest spend the prudent savings pay for once the cost optimism bias raises it: the
+    prudent saving / (1 + cost optimism bias), whole pounds half up."""
+
+
+def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling) -> Uncertainty:
+    """The uncertainty of ``summary``'s figures, resampled as ``resampling`` says."""
+    gross = [int(case.total) for case in summary.cases]
+    prudent = [int(case.prudent_total) for case in summary.cases]
+    draws, seed = resampled(list(zip(gross, prudent)), resampling)
+    totals = sorted(draw[0] for draw in draws)
+    prudent_totals = sorted(draw[1] for draw in draws)
+    spend, prudent_spend = summary.spend, summary.prudent_spend
+    total = interval(totals, resampling.level)
+    prudent_total = interval(prudent_totals, resampling.level)
+    largest = max(summary.cases, key=lambda case: case.total, default=None)
+    tenth = math.ceil(summary.completers / 10)
+    return Uncertainty(
+        service=summary.service, year=summary.year, level=resampling.level, resamples=len(draws), seed=seed,
+        completers=summary.completers, small_cohort=summary.completers < resampling.small_cohort,
+        total=total, prudent_total=prudent_total,
+        net=None if spend is None else Interval(low=total.low - spend, high=total.high - spend),
+        prudent_net=None if spend is None else Interval(low=prudent_total.low - prudent_spend,
+                                                        high=prudent_total.high - prudent_spend),
+        return_per_pound=None if spend is None else Interval(low=calculate.per_pound(total.low, spend),
+                                                             high=calculate.per_pound(total.high, spend)),
+        financial_return=None if spend is None else Interval(
+            low=calculate.per_pound(prudent_total.low, prudent_spend),
+            high=calculate.per_pound(prudent_total.high, prudent_spend)),
+        pays_for_itself=None if spend is None else share_above(totals, spend),
+        prudent_pays_for_itself=None if spend is None else share_above(prudent_totals, prudent_spend),
+        largest_case=None if largest is None else largest.reference,
+        largest_case_share=share(largest.total if largest else models.ZERO, summary.total_saving),
+        top_tenth_cases=tenth,
+        top_tenth_share=share(sum(sorted(gross, reverse=True)[:tenth]), summary.total_saving),
+        return_without_largest=None if spend is None or largest is None else
+        calculate.per_pound(summary.total_saving - largest.total, spend),
+        break_even_completers=None if spend is None else completers_to_cover(spend, summary.average_saving),
+        prudent_break_even_completers=None if spend is None else
+        completers_to_cover(prudent_spend, summary.prudent_average),
+        break_even_spend=None if spend is None else summary.total_saving,
+        prudent_break_even_spend=None if spend is None else models.whole_pounds(
+            summary.prudent_total / (1 + summary.green_book.cost_optimism_bias)),
+    )
+
+
+def resampled(cases: list[tuple[int, int]], resampling: models.Resampling) -> tuple[list[tuple[int, int]], int | None]:
+    """Each resample's (gross, prudent) total, and the seed drawn with (None where every resample
+    was listed: ``len(cases) ** len(cases)`` no more than ``resampling.resamples``)."""
+    count = len(cases)
+    if count == 0:
+        return [(0, 0)], None
+    if count < 8 and count ** count <= resampling.resamples:  # (7^7 is beyond any setting)
+        return [tuple(map(sum, zip(*chosen))) for chosen in itertools.product(cases, repeat=count)], None
+    resamples = min(resampling.resamples, max(FEWEST_RESAMPLES, DRAW_BUDGET // count))
+    # both totals of a case in one integer (gross x 2^k + prudent, prudent >= 0), so one draw and
+    # one sum serve both; k leaves room for the largest possible prudent sum
+    if all(prudent >= 0 for _, prudent in cases):
+        shift = (max(prudent for _, prudent in cases) * count).bit_length() + 1
+        packed = [(gross << shift) + prudent for gross, prudent in cases]
+        mask = (1 << shift) - 1
+        generator = random.Random(resampling.seed)
+        sums = (sum(generator.choices(packed, k=count)) for _ in range(resamples))
+        return [(whole >> shift, whole & mask) for whole in sums], resampling.seed
+    generator = random.Random(resampling.seed)
+    draws = []
+    for _ in range(resamples):
+        chosen = generator.choices(cases, k=count)
+        draws.append((sum(gross for gross, _ in chosen), sum(prudent for _, prudent in chosen)))
+    return draws, resampling.seed
+
+
+def interval(ordered: list[int], level: Decimal) -> Interval:
+    """The central ``level`` of the sorted resampled totals, by nearest rank: the low end is the
+    value of rank ceil(tail x N), the high end of rank ceil((1 - tail) x N), tail = (1 - level) / 2."""
+    tail = (1 - level) / 2
+    count = len(ordered)
+    low = max(1, math.ceil(tail * count))
+    high = max(1, math.ceil((1 - tail) * count))
+    return Interval(low=Decimal(ordered[low - 1]), high=Decimal(ordered[high - 1]))
+
+
+def share_above(ordered: list[int], spend: Decimal) -> Decimal:
+    """The share of resampled totals above ``spend``."""
+    above = sum(1 for total in ordered if total > spend)
+    return (Decimal(above) / len(ordered)).quantize(SHARE)
+
+
+def share(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(part) / whole).quantize(SHARE) if whole else models.ZERO
+
+
+def completers_to_cover(spend: Decimal, average: Decimal) -> int | None:
+    """Completed cases at ``average`` saving each that cover ``spend``, rounded up; None when
+    the average saving is nothing."""
+    return math.ceil(spend / average) if average > 0 else None
