@@ -868,10 +868,11 @@ class _Reader:
         return ""
 
     def _confidence(self, number: int, value) -> str:
-        grade = _text(value).upper()
-        if grade and grade not in assumptions.GRADES:
-            self.problem("bad-assumption", OUTCOMES, number, "confidence", f"'{_text(value)}' is not an evidence grade",
-                         "G, A or R, or a confidence grade 1-6, or blank for the unit cost's RAG rating")
+        text = _text(value)
+        grade = assumptions.evidence_grade(text) if text else ""  # (as a case file reads it: "a" is A, 4.0 is 4)
+        if grade is None:
+            self.problem("bad-assumption", OUTCOMES, number, "confidence", f"'{text}' is not an evidence grade",
+                         f"{assumptions.GRADE_RULE}, or blank for the unit cost's RAG rating")
             return ""
         return grade
 
