@@ -6,7 +6,10 @@ any system; case files the tool writes open cleanly in Notepad."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -134,3 +137,24 @@ def test_settings_paths_written_with_backslashes_work_on_any_system(tmp_path, mo
     got = run_in(windows.parent, monkeypatch, "report")
     assert got.exit_code == 0, got.output
     assert got.stdout.replace("data/cases/", "cases/") == expected.stdout
+
+
+def test_a_report_saved_with_a_redirect_is_utf8_and_reads_back_whatever_the_code_page(tmp_path):
+    """Python on Windows writes a file or a pipe in the code page (Windows-1252); the tool's
+    output is UTF-8 everywhere, so `report --format json > FILE` reads back as --changed-since.
+    The code page is simulated with PYTHONIOENCODING."""
+    settings = sample_project(tmp_path)
+    environment = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    environment.pop("UP2U_CBA_SETTINGS", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "up2u_cba", *args], cwd=tmp_path, env=environment,
+                              capture_output=True, check=False)
+
+    text = run("report")
+    assert text.returncode == 0, text.stderr
+    assert "\u00a3".encode("utf-8") in text.stdout and text.stdout.decode("utf-8")
+    saved = run("report", "--format", "json")
+    (tmp_path / "earlier.json").write_bytes(saved.stdout)
+    again = run("report", "--changed-since", "earlier.json", "--settings", str(settings))
+    assert again.returncode == 0, again.stderr.decode("utf-8")

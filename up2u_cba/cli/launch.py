@@ -33,8 +33,20 @@ COLLECT_AFTER = (100_000, 50, 1_000)
 """The collector's thresholds for a run (Python's default is 700, 10, 10): see above."""
 
 
+def output_in_utf8() -> None:
+    """What the tool prints into a file or a pipe is UTF-8 on every system, as every file it
+    reads must be: on Windows Python would otherwise write the code page's (Windows-1252: a
+    report saved with ``> bcp.json`` would not read back with --changed-since, and a character
+    outside it would stop the run). A terminal is left as Python set it up (on Windows it
+    takes any character)."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.isatty() and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+
+
 def main() -> None:
     gc.set_threshold(*COLLECT_AFTER)
+    output_in_utf8()
     for name in STOPPING_SIGNALS:
         if hasattr(signal, name):  # (Windows has no SIGHUP)
             signal.signal(getattr(signal, name), stop_as_at_ctrl_c)

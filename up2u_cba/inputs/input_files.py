@@ -157,7 +157,8 @@ def read_text(path: str, kind: Kind) -> tuple[str | None, Problem | None]:
         return None, problem
     _checksums[path] = (signature, hashlib.sha256(data).hexdigest())
     if data.startswith(_UTF16_MARKS) or _utf16_without_mark(data):
-        return None, not_utf8(path, kind, "it is saved as UTF-16 (Notepad's \"Unicode\" or \"UTF-16\")")
+        return None, not_utf8(path, kind, "it is saved as UTF-16 (as Notepad's \"Unicode\" saves, and Windows "
+                              "PowerShell's > writes: there, pipe to | Out-File -Encoding utf8 FILE instead)")
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n"), None
     except UnicodeDecodeError as error:
