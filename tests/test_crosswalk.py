@@ -208,3 +208,57 @@ def test_a_folder_for_a_crosswalk_is_called_a_crosswalk_file(project):
     result = invoke("validate", "--settings", project)
     assert_refused(result, "v14-to-new.csv", "[not-a-file]", "give the path of a crosswalk file")
     assert "unit cost file" not in result.output
+
+
+# --- every report names the edition its unit cost tables record, and the crosswalk ---------------
+
+NEW_EDITION = "v3.0 (November 2025)"
+
+
+def new_edition(project) -> None:
+    """The 'new edition' table records itself as v3.0, as `costs import` of a v3.0 workbook would."""
+    table = project.parent / "unit_costs" / "gmca-new.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("v1.4 (March 2015)", NEW_EDITION), encoding="utf-8")
+
+
+def test_the_text_report_names_the_tables_edition_and_the_crosswalk(project):
+    new_edition(project)
+    result = invoke("report", "--settings", project, "--year", "2022/23")
+    assert result.exit_code == 0, result.output
+    said = result.stdout.split("Unit costs used")[-1]
+    assert f"gmca-new.csv ({NEW_EDITION}, 683 costs)" in said and "bcp-local.csv (no edition recorded" in said
+    assert "v14-to-new.csv, mapping 2 codes" in said and "CR2.0 -> CR20.0, HE1.0 -> HE30.0" in said
+    assert "v1.4" not in said.split("| Code")[0]
+
+
+def test_the_json_report_names_the_tables_edition_and_the_crosswalk(project):
+    new_edition(project)
+    data = report(project)
+    tables = {table["file"].rsplit("/", 1)[-1]: table for table in data["unit_cost_tables"]}
+    assert tables["gmca-new.csv"]["editions"] == [NEW_EDITION] and tables["bcp-local.csv"]["editions"] == []
+    assert data["crosswalk"]["file"].endswith("v14-to-new.csv") and data["crosswalk"]["codes_mapped"] == 2
+    assert {"old_code": "HE1.0", "new_code": "HE30.0"} in data["crosswalk"]["mapped"]
+    national = [cost for cost in data["unit_costs_used"] if cost["file"].endswith("gmca-new.csv")]
+    assert national and all(cost["edition"] == NEW_EDITION for cost in national)
+    before = report(sample_project(project.parent / "before"))
+    assert before["crosswalk"] is None
+    assert [table["editions"] for table in before["unit_cost_tables"]] == [["v1.4 (March 2015)"], []]
+
+
+def test_the_workbook_names_the_tables_edition_and_the_crosswalk(project, tmp_path):
+    import openpyxl
+
+    new_edition(project)
+    path = tmp_path / "report.xlsx"
+    result = invoke("report", "--settings", project, "--year", "2022/23", "--xlsx", str(path))
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    info = {row[0]: row[1] for row in book["Run info"].iter_rows(min_col=1, max_col=2, values_only=True) if row[0]}
+    assert NEW_EDITION in info["Attribution"] and "v1.4" not in info["Attribution"]
+    assert f"({NEW_EDITION}, 683 costs)" in info["Unit cost tables"]
+    assert "v14-to-new.csv, mapping 2 codes" in info["Crosswalk"]
+    sheet = book["Unit costs used"]
+    assert NEW_EDITION in sheet["A2"].value and "v1.4" not in sheet["A2"].value and "mapping 2 codes" in sheet["A2"].value
+    headings = [cell.value for cell in sheet[4]]
+    rows = [dict(zip(headings, row)) for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]]
+    assert {row["Edition"] for row in rows if str(row["File"]).endswith("gmca-new.csv")} == {NEW_EDITION}

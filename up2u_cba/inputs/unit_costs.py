@@ -16,7 +16,8 @@ not be counted with on the same case, each with the reason, as a council types i
 A named code stands for itself and its constituents; one side declaring a pair is enough.
 ``transfer`` (optional) is ``yes`` where the row's fiscal value is a transfer payment
 (benefits paid, tax received: the GMCA comments say which), kept out of public value; blank or
-``no`` where it is not.
+``no`` where it is not. ``edition`` (optional) is the database edition the row comes from, as
+``costs import`` writes it (``v1.4 (March 2015)``): every report names the editions it used.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
     problems: list[Problem] = []
     read: set[str] = set()
     declared_at: dict[str, str] = {}  # where each cost's not_with is, for its problems
+    by_upper: dict[str, str] = {}  # each code by its capitals, to find one spelled with others
     for path in paths:
         if os.path.realpath(path) in read:  # else every one of its codes would be "already defined"
             problems.append(Problem(code="duplicate-file", file=path, where="unit_costs",
@@ -89,7 +91,17 @@ def load(paths: list[str]) -> tuple[dict[str, models.UnitCost], list[Problem]]:
         read.add(os.path.realpath(path))
         rows, file_problems = _read_file(path)
         problems.extend(file_problems)
-        for line, cost, overrides in rows:
+        for line, cost, overrides, _ in rows:
+            spelled = by_upper.get(cost.code.upper(), cost.code)
+            if spelled != cost.code:
+                problems.append(Problem(
+                    code="duplicate-cost-code", file=path, where=f"row {line}: code",
+                    message=f"cost code {cost.code} is {spelled}, already defined in {costs[spelled].origin}, "
+                            "spelled with other capitals",
+                    hint=f"give the local cost its own code, or spell it {spelled} and set overrides = yes to "
+                         "replace the earlier one"))
+                continue
+            by_upper[cost.code.upper()] = cost.code
             if cost.code in costs and not overrides:
                 problems.append(Problem(
                     code="duplicate-cost-code", file=path, where=f"row {line}: code",
@@ -124,7 +136,19 @@ def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCos
     }
 
 
-def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
+def read_as_written(path: str) -> tuple[dict[str, tuple[models.UnitCost, dict[str, str]]], list[Problem]]:
+    """One table's rows by code, each as a cost and as written (its cells' text), checked row by
+    row only: the codes its ``parent`` and ``not_with`` name need not be in the file (``costs
+    diff`` compares tables as written, and a local table names GMCA codes)."""
+    rows, problems = _read_file(path)
+    return {cost.code: (cost, record) for _, cost, _, record in rows}, problems
+
+
+_Row = tuple[int, models.UnitCost, bool, dict[str, str]]
+"""A row read: its line, the cost, whether it overrides an earlier file's, and its cells as written."""
+
+
+def _read_file(path: str) -> tuple[list[_Row], list[Problem]]:
     text, refused = input_files.read_text(path, input_files.UNIT_COSTS)
     if text is None:
         return [], [refused]
@@ -135,7 +159,7 @@ def _read_file(path: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list
                             hint=f"save it as UTF-8 CSV; no cell holds more than {TEXT_LIMIT:,} characters")]
 
 
-def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, bool]], list[Problem]]:
+def _read_rows(path: str, text: str) -> tuple[list[_Row], list[Problem]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)  # (strict: an unclosed quote is an error)
     header = [name.strip() for name in (reader.fieldnames or [])]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
@@ -149,9 +173,9 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
                             message=f"no column named {', '.join(missing)}",
                             hint=csv_rows.separator_hint(
                                 header, f"the header row names these columns: {', '.join(COLUMNS)}"))]
-    rows: list[tuple[int, models.UnitCost, bool]] = []
+    rows: list[_Row] = []
     problems: list[Problem] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # by the code in capitals: its row and spelling
     refused_characters = bool(spreadsheet_text.control_characters(text))  # rows are searched only if the file has any
     line = 1
     try:
@@ -166,15 +190,17 @@ def _read_rows(path: str, text: str) -> tuple[list[tuple[int, models.UnitCost, b
             problems.extend(row_problems)
             if cost is None:
                 continue
-            if cost.code in seen:
+            if cost.code.upper() in seen:
+                first, spelled = seen[cost.code.upper()]
                 problems.append(Problem(
                     code="duplicate-cost-code", file=path, where=f"row {line}: code",
-                    message=f"cost code {cost.code} is defined twice in this file (also row {seen[cost.code]})",
-                    hint="each code once per file",
+                    message=f"cost code {cost.code} is defined twice in this file (also row {first}"
+                            + (f", as {spelled}: codes differ only in capitals" if spelled != cost.code else "") + ")",
+                    hint="each code once per file (CR1.0 and cr1.0 are one code)",
                 ))
                 continue
-            seen[cost.code] = line
-            rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1")))
+            seen[cost.code.upper()] = (line, cost.code)
+            rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1"), record))
     except csv.Error as error:  # in the row after the last one read
         if "field limit" in str(error):
             raise  # said for the file as a whole (see _read_file)
@@ -267,6 +293,7 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         parent=record.get("parent", ""),
         not_with=exclusions,
         transfer=TRANSFER_MARKS[transfer],
+        edition=record.get("edition", ""),
         origin=path,
     )
     return cost, []

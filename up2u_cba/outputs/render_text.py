@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import decimal
 from decimal import Decimal
 
 import tabulate
@@ -147,7 +146,7 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices,
          against_spend(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
         *([] if entry is None or not summary.completers else [
-            [f"Return, {percent(entry.level)} interval (resampled cases)", span(per_pound, entry.return_per_pound),
+            [f"Return, {uncertainty.percent(entry.level)} interval (resampled cases)", span(per_pound, entry.return_per_pound),
              span(per_pound, entry.financial_return)],
             ["Paid for itself (net saving above 0)", in_resamples(entry.pays_for_itself),
              in_resamples(entry.prudent_pays_for_itself)]]),
@@ -161,13 +160,13 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices,
 
 def render_how_sure(entry: uncertainty.Uncertainty) -> str:
     """A service's intervals, where its saving comes from, and its break-even points."""
-    level = percent(entry.level)
+    level = uncertainty.percent(entry.level)
     rows = [
         [f"Total saving, {level} interval", span(pounds, entry.total), span(pounds, entry.prudent_total)],
         [f"Net saving, {level} interval", span(pounds, entry.net), span(pounds, entry.prudent_net)],
-        [f"Largest case's share of the total saving ({entry.largest_case})", percent(entry.largest_case_share), ""],
+        [f"Largest case's share of the total saving ({entry.largest_case})", uncertainty.percent(entry.largest_case_share), ""],
         [f"Top 10% of cases' share of the total saving ({counted(entry.top_tenth_cases, 'case')})",
-         percent(entry.top_tenth_share), ""],
+         uncertainty.percent(entry.top_tenth_share), ""],
         ["Return without the largest case", roi_text(entry.return_without_largest), ""],
         ["Break-even: completed cases at the average saving that cover the spend",
          break_even(entry.break_even_completers, entry.net), break_even(entry.prudent_break_even_completers,
@@ -180,38 +179,18 @@ def render_how_sure(entry: uncertainty.Uncertainty) -> str:
 
 def resampling_note(entry: uncertainty.Uncertainty) -> str:
     """How the intervals were made, and a warning where the cases are too few for them to mean much."""
-    cases = counted(entry.completers, "completed case")
-    if entry.seed is None:
-        how = f"every one of the {entry.resamples:,} possible resamples of the {cases} (listed exactly, none drawn)"
-    else:
-        how = f"{entry.resamples:,} resamples of the {cases}, drawn with seed {entry.seed}"
-    note = (f"Intervals: the central {percent(entry.level)} of the totals of {how}: whole cases drawn with "
-            "replacement, as many as completed, each resample's savings set against the same spend. The "
-            "figures above the intervals are the year's own, not resampled. A resample shows how much the "
-            "figure rests on which cases happened to complete; it cannot show what would have happened "
-            "without the programme.")
-    if entry.small_cohort:
-        note += (f" Only {cases}: an interval from so few cases is rough, and a single case can move "
-                 "the figure a long way.")
-    return note
+    return (uncertainty.how_made(entry) + " Whole cases are drawn with replacement, as many as completed, each "
+            "resample's savings set against the same spend; the figures above the intervals are the year's own, "
+            "not resampled. A resample shows how much a figure rests on which cases happened to complete; it "
+            "cannot show what would have happened without the programme.")
 
 
 def span(render, found: uncertainty.Interval | None) -> str:
     return report.NOT_AVAILABLE if found is None else f"{render(found.low)} to {render(found.high)}"
 
 
-def percent(share: Decimal) -> str:
-    """A share as a whole percentage, half up (0.9 -> 90%); never 100% or 0% unless it is so."""
-    shown = (share * 100).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)
-    if shown == 100 and share < 1:
-        return "over 99%"
-    if shown == 0 and share > 0:
-        return "under 1%"
-    return f"{shown}%"
-
-
 def in_resamples(share: Decimal | None) -> str:
-    return report.NOT_AVAILABLE if share is None else f"in {percent(share)} of resamples"
+    return report.NOT_AVAILABLE if share is None else f"in {uncertainty.percent(share)} of resamples"
 
 
 def break_even(completers: int | None, net: uncertainty.Interval | None) -> str:

@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from up2u_cba import models, storage
 from up2u_cba.inputs import input_files
-from up2u_cba.method import assumptions, calculate, disclosure, report
+from up2u_cba.method import assumptions, calculate, disclosure, report, uncertainty
 from up2u_cba.problems import Problem, counted
 from up2u_cba.outputs import spreadsheet_text, streamed_sheet
 from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
@@ -171,7 +171,10 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
         sheets.append("Payback")
     if len({row.year for row in result.years}) > 1:
         sheets.append("Years")
-    sheets += ["Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
+    sheets += ["Assumptions", "Sensitivity"]
+    if not publish and result.uncertainty:  # (case by case: never in a published workbook)
+        sheets.append(HOW_SURE)
+    sheets += ["Unit costs used", "Method", "Run info"]
     by_name = {name: book.add_sheet(name) for name in sheets}
     header_text, footer_text = page_marks(result, result.published_marking if publish else result.marking)
     for sheet in (summary, *by_name.values()):
@@ -192,6 +195,8 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
         add_years(by_name["Years"], result, publish, refs)
     add_assumptions(by_name["Assumptions"], result, publish)
     add_sensitivity(by_name["Sensitivity"], result)
+    if HOW_SURE in by_name:
+        add_how_sure(by_name[HOW_SURE], result)
     add_unit_costs(by_name["Unit costs used"], result)
     add_method(by_name["Method"], result, publish)
     add_run_info(by_name["Run info"], result, publish)
@@ -1175,6 +1180,72 @@ def add_sensitivity(sheet, result: report.Report) -> None:
     fit_widths(sheet)
 
 
+HOW_SURE = "How sure"
+"""The sheet of the year's resampled intervals, where the saving comes from, and break-even."""
+HOW_SURE_HEADINGS = ["Service", "Measure", "Gross", "Gross interval low", "Gross interval high",
+                     "Prudent", "Prudent interval low", "Prudent interval high"]
+
+
+def add_how_sure(sheet, result: report.Report) -> None:
+    """Each service's figures beside their resampled intervals (``uncertainty.analyse``), the
+    shares of the saving from its largest cases, and its break-even points."""
+    level = f"{result.uncertainty[0].level * 100:.0f}%"
+    start(sheet, HOW_SURE, f"How much each year's figures rest on which cases happened to complete: the central {level} "
+                           "of the figures of the year's completed cases resampled (whole cases, with replacement, as "
+                           "many as completed), beside the year's own figure; the share of resamples that pay for "
+                           "themselves; where the saving comes from; and the break-even points. A resample cannot "
+                           "show what would have happened without the programme. Every figure here is "
+                           f"{tool_figures(result)}: resampling is not a spreadsheet formula.")
+    row = HEADER_ROW
+    for summary, entry in zip(result.services, result.uncertainty):
+        if not summary.cases:
+            continue
+        for label, number_format, values in how_sure_rows(summary, entry):
+            row += 1
+            put(sheet, row, 1, summary.service)
+            put(sheet, row, 2, label)
+            for column, value in enumerate(values, start=3):
+                cell = put(sheet, row, column, value)
+                if isinstance(value, (int, float)):
+                    cell.number_format = number_format
+        row += 1
+        put(sheet, row, 1, summary.service)
+        put(sheet, row, 2, uncertainty.how_made(entry))
+    table(sheet, HOW_SURE_HEADINGS, row)
+    fit_widths(sheet, maximum=60)
+
+
+def how_sure_rows(summary: calculate.ServiceSummary, entry) -> list[tuple[str, str, list]]:
+    """(label, number format, values under HOW_SURE_HEADINGS from Gross) for one service."""
+    def spanned(point, gross, prudent_point, prudent, number=int) -> list:
+        def ends(found):
+            return [None, None] if found is None else [number(found.low), number(found.high)]
+        return [report.NOT_AVAILABLE if point is None else number(point), *ends(gross),
+                report.NOT_AVAILABLE if prudent_point is None else number(prudent_point), *ends(prudent)]
+
+    def pair(gross, prudent, number=float) -> list:
+        return [report.NOT_AVAILABLE if gross is None else number(gross), None, None,
+                report.NOT_AVAILABLE if prudent is None else number(prudent), None, None]
+
+    return [
+        ("Total saving", POUNDS, spanned(summary.total_saving, entry.total, summary.prudent_total, entry.prudent_total)),
+        ("Net saving (saving - spend)", POUNDS,
+         spanned(summary.net_saving, entry.net, summary.prudent_net_saving, entry.prudent_net)),
+        ("Return per £1 spent", MONEY_PER_POUND, spanned(summary.return_on_investment, entry.return_per_pound,
+                                                         summary.financial_return, entry.financial_return, float)),
+        ("Share of resamples that pay for themselves (net saving above 0)", PROPORTION,
+         pair(entry.pays_for_itself, entry.prudent_pays_for_itself)),
+        ("Largest case's share of the total saving", PROPORTION, pair(entry.largest_case_share, None)[:1]),
+        (f"Top 10% of cases' share of the total saving ({entry.top_tenth_cases} of {entry.completers})", PROPORTION,
+         pair(entry.top_tenth_share, None)[:1]),
+        ("Return per £1 without the largest case", MONEY_PER_POUND, pair(entry.return_without_largest, None)[:1]),
+        ("Break-even: completed cases at the average saving that cover the spend", "0",
+         pair(entry.break_even_completers, entry.prudent_break_even_completers, int)),
+        ("Break-even: the largest spend the year's outcomes pay for", POUNDS,
+         pair(entry.break_even_spend, entry.prudent_break_even_spend, int)),
+    ]
+
+
 def add_unit_costs(sheet, result: report.Report) -> None:
     start(sheet, "Unit costs used", "Where every value comes from: source, price year, uprating and how robust "
                                     "the estimate is (RAG). " + gmca_credit(result)
@@ -1644,6 +1715,10 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         if not publish and summary.service in refs.payback:  # (in the row before the agencies)
             put(sheet, row + 1, 1, "The payback period is worked month by month on the Payback sheet.")
         row += 2
+        if not publish and summary.cases and result.uncertainty:
+            entry = next(entry for entry in result.uncertainty if entry.service == summary.service)
+            put(sheet, row, 1, f"How sure: {uncertainty.headline(entry)} See the {HOW_SURE} sheet ({tool_figures(result)}).")
+            row += 2
         put(sheet, row, 1, "Savings by agency").font = BOLD
         first_agency = row + 1
         prudent_by_agency = summary.prudent_by_agency  # a sum over the lines: taken once
