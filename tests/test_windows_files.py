@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from hostile import assert_refused, invoke, sample_project
 from up2u_cba.cli.main import main
+from up2u_cba.inputs import crosswalk, deflators, unit_costs
 
 BOM = b"\xef\xbb\xbf"
 
@@ -158,3 +159,25 @@ def test_a_report_saved_with_a_redirect_is_utf8_and_reads_back_whatever_the_code
     (tmp_path / "earlier.json").write_bytes(saved.stdout)
     again = run("report", "--changed-since", "earlier.json", "--settings", str(settings))
     assert again.returncode == 0, again.stderr.decode("utf-8")
+
+
+@pytest.mark.parametrize("name, read, text", [
+    ("crosswalk.csv", crosswalk.load,
+     'old_code,new_code,note\nCR2.0,CR20.0,"renumbered in v3;\nsame definition"\nHE1.0,HE10.0,\n'),
+    ("gmca.csv", lambda path: unit_costs.load([path]),  # (its comments hold cells of several lines)
+     (pathlib.Path(__file__).parent.parent / "unit_costs" / "gmca-ucd-v1.4.csv").read_text(encoding="utf-8")),
+    ("deflators.csv", lambda path: deflators.load(path, "HM Treasury GDP deflators"),
+     (pathlib.Path(__file__).parent.parent / "unit_costs" / "gdp-deflators-march-2026.csv").read_text(encoding="utf-8")),
+])
+def test_every_csv_reader_reads_a_file_saved_by_excel_as_the_original(tmp_path, name, read, text):
+    """Each CSV loader, a cell of several lines included, reads the same rows from a file with a
+    byte-order mark and CRLF line ends (what Excel's CSV UTF-8 saves)."""
+    plain, saved = tmp_path / "plain", tmp_path / "saved"
+    plain.mkdir()
+    saved.mkdir()
+    (plain / name).write_text(text, encoding="utf-8", newline="\n")
+    (saved / name).write_text(text, encoding="utf-8", newline="\n")
+    as_notepad_saves(saved / name)
+    expected, got = read(str(plain / name)), read(str(saved / name))
+    assert expected[1] == [] and expected[0]
+    assert repr(got).replace(str(saved), str(plain)) == repr(expected)
