@@ -9,7 +9,8 @@ A case's code the crosswalk maps finds the cost of its new code (``CrosswalkedCo
 keeps its own code, so the outcome line shows both (``CR1.0 -> CR1.1``). The case files are never
 changed. Each old code is mapped once; a new code is never mapped on again (a chain, or a cycle);
 every new code is a code of the unit cost tables; and an old code is not also a code of those
-tables (a case's code would then have two meanings), unless it maps to itself.
+tables (a case's code would then have two meanings), unless it maps to itself. A setting the
+settings key by code, written for an old code, applies to its new code (``settings_through``).
 """
 
 from __future__ import annotations
