@@ -51,7 +51,8 @@ class Kind:
 
 
 SETTINGS = Kind("settings file", 1 * MB,
-                "run from the project folder (it has up2u-cba.toml) or pass --settings PATH",
+                "check the path; without --settings, a command finds up2u-cba.toml in the folder it is run "
+                "from or the nearest folder above",
                 "give the path of a UTF-8 TOML file")
 CASE = Kind("case file", 1 * MB, "check the cases folder", "save it as UTF-8 TOML text; dates are written 2022-04-01")
 UNIT_COSTS = Kind("unit cost file", 50 * MB, "check the unit_costs paths in the settings file", "save it as UTF-8 CSV")
@@ -90,8 +91,10 @@ INTAKE_BOUNDS = WorkbookBounds(rows=100_000, cells=2_000_000, columns=26)
 """The intake workbook: up to 100,000 rows a sheet (a year holds a few hundred), in columns A-Z
 (it uses A-F)."""
 COST_BOUNDS = WorkbookBounds(rows=100_000, cells=1_000_000)
-"""The GMCA database: its largest theme sheet has about 200 rows, in columns A-U (a cell far to
-the right costs nothing there: the importer reads only the cells a row has)."""
+"""The GMCA database: its largest theme sheet (v1.4's Health) has about 300 rows, in columns A-U.
+The importer opens the workbook whole and reads each sheet in columns A-BL only
+(``gmca.READ_COLUMNS``), so a cell far to the right is never read; the cells it reads across the
+workbook, the empty ones among them, are bounded by ``gmca.READ_CELLS``."""
 
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
