@@ -35,7 +35,7 @@ def test_codes_added_removed_revalued_and_re_rated_as_a_table(tmp_path):
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"From {old} to {new}: 1 added, 1 removed, 3 revalued, 1 re-rated"
+    assert lines[0] == f"From {old} to {new}: 1 added, 1 removed, 3 revalued, 1 re-rated, 0 redefined"
     rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[3:]]
     assert rows == [
         ["added", "DA1.0", "MARAC case", "", "fiscal 1200 (2023/24)"],
@@ -52,7 +52,7 @@ def test_the_same_changes_as_json(tmp_path):
     result = invoke("costs", "diff", old, new, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["counts"] == {"added": 1, "removed": 1, "revalued": 3, "re-rated": 1}
+    assert data["counts"] == {"added": 1, "removed": 1, "revalued": 3, "re-rated": 1, "redefined": 0}
     assert [(change["kind"], change["code"]) for change in data["changes"]] == [
         ("added", "DA1.0"), ("removed", "FI1.0"), ("revalued", "CR2.0"), ("revalued", "HE1.0"),
         ("revalued", "SS1.0"), ("re-rated", "CR2.0")]
@@ -64,7 +64,7 @@ def test_two_equal_tables_have_no_changes(tmp_path):
     old, new = tables(tmp_path, OLD, OLD)
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0
-    assert "No changes" in result.stdout and "0 added, 0 removed, 0 revalued, 0 re-rated" in result.stdout
+    assert "No changes" in result.stdout and "0 added, 0 removed, 0 revalued, 0 re-rated, 0 redefined" in result.stdout
 
 
 def test_a_table_that_cannot_be_read_is_a_problem_naming_it(tmp_path):
@@ -76,3 +76,60 @@ def test_a_table_that_cannot_be_read_is_a_problem_naming_it(tmp_path):
     assert "bad.csv: row 2: fiscal_value" in result.stderr and "[bad-number]" in result.stderr
     missing = invoke("costs", "diff", str(tmp_path / "none.csv"), old)
     assert missing.exit_code == 1 and "[missing-file]" in missing.stderr
+
+
+def rows_of(result) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("|")[1:-1]] for line in result.stdout.splitlines()[3:]]
+
+
+LOCAL_HEADER = "code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,rag,parent,transfer\n"
+
+
+def test_a_change_of_what_a_cost_is_is_redefined_old_to_new(tmp_path):
+    old, new = tables(tmp_path, LOCAL_HEADER + """\
+EE1.0,Employment,Claimant into work,Per person,DWP,,9234,2013/14,A,,
+EE1.0.1,Employment,Benefit payments,Per person,DWP,,900,2013/14,A,EE1.0,
+EE1.0.2,Employment,Improved health,Per person,NHS,,100,2013/14,A,EE1.0,
+""", LOCAL_HEADER + """\
+EE1.0,Employment,Claimant into work,Per person per year,DWP,,9234,2013/14,A,,
+EE1.0.1,Employment,Benefit payments,Per person,DWP,Jobcentre Plus,900,2013/14,A,EE1.0,yes
+EE1.0.2,Employment,Better health,Per person,NHS,,100,2013/14,A,,
+""")
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("0 revalued, 0 re-rated, 3 redefined")
+    assert rows_of(result) == [
+        ["redefined", "EE1.0", "Claimant into work", "unit: Per person", "unit: Per person per year"],
+        ["redefined", "EE1.0.1", "Benefit payments", "agency_2: none; transfer: no",
+         "agency_2: Jobcentre Plus; transfer: yes"],
+        ["redefined", "EE1.0.2", "Better health", "description: Improved health; parent: EE1.0",
+         "description: Better health; parent: none"],
+    ]
+
+
+def test_values_are_shown_as_written_and_equal_amounts_written_differently_are_no_change(tmp_path):
+    old, new = tables(tmp_path, HEADER + """\
+CR1.0,Crime,Anti-social behaviour,Per incident,Police,500,2002/03,,,R
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,0.1,2008/09,,,A
+""", HEADER + """\
+CR1.0,Crime,Anti-social behaviour,Per incident,Police,500.00,2002/03,,,R
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,"1,800.50",2008/09,,,A
+""")
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0, result.output
+    assert rows_of(result) == [["revalued", "CR2.0", "Domestic violence incident", "fiscal 0.1 (2008/09)",
+                                "fiscal 1,800.50 (2008/09)"]]
+    data = json.loads(invoke("costs", "diff", old, new, "--format", "json").stdout)
+    assert data["changes"][0]["new"] == "fiscal 1,800.50 (2008/09)"
+
+
+def test_local_tables_naming_codes_of_another_file_are_compared_as_written(tmp_path):
+    local = LOCAL_HEADER.rstrip("\n") + ",not_with\n"
+    old, new = tables(tmp_path, local + """\
+BCP1.0,Crime,MARAC case,Per case,Police,,1200,2023/24,A,CR2.0,,CR2.0: the same incident
+""", local + """\
+BCP1.0,Crime,MARAC case,Per case,Police,,1300,2023/24,A,CR2.0,,CR2.0: the same incident
+""")
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0, result.output
+    assert rows_of(result) == [["revalued", "BCP1.0", "MARAC case", "fiscal 1200 (2023/24)", "fiscal 1300 (2023/24)"]]

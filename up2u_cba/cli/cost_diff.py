@@ -32,7 +32,11 @@ def register(costs: click.Group) -> None:
               help="Print the changes as a text table or as JSON.")
 def costs_diff(old, new, output_format):
     """Show what changed from the unit cost table OLD to NEW: codes added, removed, revalued (a
-    value or its price year) and re-rated (RAG rating).
+    value or its price year), re-rated (RAG rating) and redefined (description, unit, agency,
+    parent or transfer mark, old -> new).
+
+    Tables are compared row by row as written: values are shown as their cells have them, and
+    codes a row names (parent, not_with) need not be in the same file.
 
     Compare two editions imported with `costs import` before moving to the newer one: a code
     removed or renumbered is one a crosswalk maps (the settings' crosswalk).
@@ -44,8 +48,8 @@ def costs_diff(old, new, output_format):
     """
     tables, problems = [], []
     for path in (old, new):
-        costs, found = unit_costs.load([path])
-        tables.append(costs)
+        table, found = unit_costs.read_as_written(path)
+        tables.append(table)
         problems.extend(found)
     if problems_.errors(problems):
         fail(problems_.errors(problems), wrote_nothing=False)
@@ -57,7 +61,7 @@ def costs_diff(old, new, output_format):
         return
     click.echo(f"From {old} to {new}: " + ", ".join(f"{number} {kind}" for kind, number in counts.items()))
     if not changes:
-        click.echo("No changes: the same codes, values, price years and RAG ratings.")
+        click.echo("No changes: the same codes, values, price years, RAG ratings and definitions.")
         return
     rows = [[change.kind, change.code, _short(change.description), change.old, change.new] for change in changes]
     click.echo(render_text.table(["Change", "Code", "Description", "Old", "New"], rows, numeric_from=5))

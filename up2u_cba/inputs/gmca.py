@@ -13,18 +13,35 @@ letter. Values are read as the workbook shows them: a value cell that holds a fo
 (``=3308/40``) gives the result Excel stored with it. The "Updated" columns are ignored: this
 tool uprates with its own deflator series.
 
+The workbook is opened whole once, and each sheet read in one pass, values and the notes on its
+cells together, in columns A-BL only (``READ_COLUMNS``): a cell far to the right is never read,
+and the cells read across the workbook are bounded (``READ_CELLS``). A second, streaming look at
+the formulas (read-only) finds code cells that are formulas and value formulas saved without
+their results.
+
+A code cell must hold a code: a formula, a number, text that starts like a formula (``=``,
+``+``, ``-``, ``@``) or a code another row spells with other capitals (``cr1.0`` and ``CR1.0``)
+is a problem naming the sheet, row and cell (``bad-cost-code``, ``duplicate-cost-code``), all
+of them at once, and nothing is written.
+
 Any edition: sheets are found by their trimmed name (``"Crime "`` is Crime), and a sheet of
 another name is a theme sheet too when its top rows carry the cost table's headers; a theme
 sheet that is missing is a note, not a failure. The edition and its date are read from the
 Introduction sheet (or the update log's name) and written with every cost.
 
 The workbook's own words decide transfers: a sentence of a cost's comment, or of a note on one
-of its cells, saying its fiscal value "should be excluded" as "a transfer payment" marks that
-cost, or, where the sentence names the part (``the £9,234 fiscal benefit to DWP``, ``the fiscal
-saving from benefits payments``), the constituent it names.
+of its cells, in the wording v1.4 uses (``the fiscal saving should be excluded, as this is
+effectively a transfer payment``; ``the fiscal benefit to HMT should be excluded, as it is a
+transfer payment``) marks that cost, or, where the sentence names the part (``the £9,234 fiscal
+benefit to DWP``, ``the fiscal saving from benefits payments``), the constituent it names. A
+sentence with a negation (``not``, ``never``, ``n't``...) marks nothing; every sentence that
+speaks of transfers, or of excluding from public value, in words not recognised is listed for a
+person to check (``ImportResult.unrecognised``).
 
 A cost row whose code cell is empty or blank takes its code from its place: the next
-constituent of the code above it (after ``CR8.0``, ``CR8.0.1``; after ``CR2.0.3``, ``CR2.0.4``).
+constituent of the code above it (after ``CR8.0``, ``CR8.0.1``; after ``CR2.0.3``, ``CR2.0.4``),
+unless a row of any theme sheet has that code already: then the row is left out, with a note.
+A sheet whose name is blank is named from its place (``Sheet 4``), with a note.
 
 Nothing is raised for bad input: ``import_workbook`` returns what it could read, every row it
 left out and why, and the problems that stopped a sheet being read at all.
@@ -45,13 +62,14 @@ import zipfile
 from decimal import Decimal
 
 import openpyxl
+import openpyxl.utils
 import openpyxl.utils.exceptions
 import pydantic
 
 from up2u_cba import models, storage
 from up2u_cba.inputs import input_files, unit_costs
 from up2u_cba.outputs import spreadsheet_text
-from up2u_cba.problems import Problem, counted
+from up2u_cba.problems import Problem, counted, shown
 
 THEMES = (
     "Crime",
@@ -90,6 +108,18 @@ BAD_PRICE_YEAR = "bad price year"
 NO_AMOUNT = "price year without an amount"
 NO_STORED_RESULT = "formula without a stored result"
 """The value cell is a formula saved without its result (open and save the workbook in Excel)."""
+
+READ_COLUMNS = 64
+"""Columns read of every sheet, A-BL (v1.4's cost tables use A-U; later editions add a few): a
+cell further right, up to XFD (16,384), is never read."""
+TOP_ROWS = 40
+"""Rows read of a sheet that is not a theme sheet: where a cost table's headers would be, and the
+Introduction's text naming the edition."""
+READ_CELLS = 1_000_000
+"""Most cells read across the workbook, the empty ones among them (a sheet of the workbook
+opened whole makes each cell it is asked for): v1.4 reads about 90,000."""
+FORMULA_LOOKALIKE = ("=", "+", "-", "@")
+"""How a cell a spreadsheet program would take for a formula starts: never a cost code."""
 
 _HEADER_SEARCH_ROWS = 10
 _EMPTY_AGENCY = {"-", "\u2013", "\u2014", "n/a", "none"}
@@ -172,6 +202,23 @@ class TransferMark(pydantic.BaseModel):
     """The sentence that says so, on one line."""
 
 
+class TransferMention(pydantic.BaseModel):
+    """A sentence of a cost's comment or cell note that speaks of transfers, or of excluding
+    something from public value, in words the importer does not recognise: nothing is marked
+    from it, and a person should read it."""
+
+    model_config = _FROZEN
+
+    code: str
+    """The cost whose comment or cell note it is."""
+    sheet: str
+    row: int
+    where: str
+    """``comment`` or ``note on H3``."""
+    text: str
+    """The sentence, on one line."""
+
+
 class ImportResult(pydantic.BaseModel):
     """What an import of the GMCA workbook produced, and an account of every row it read."""
 
@@ -194,6 +241,9 @@ class ImportResult(pydantic.BaseModel):
     """Cost rows whose blank code cell was filled from their place."""
     transfers: list[TransferMark] = []
     """Every statement of the workbook marking a cost as a transfer (a cost may have several)."""
+    unrecognised: list[TransferMention] = []
+    """Sentences that speak of transfers or of exclusion from public value in words not
+    recognised (or negated): nothing marked from them; listed so a person can check them."""
     edition: str = ""
     """The edition and its date as the workbook states them, e.g. ``v1.4 (March 2015)``; blank
     when the workbook does not say."""
@@ -248,33 +298,47 @@ def import_workbook(path: str) -> ImportResult:
     Every theme sheet is read even when another has problems; a sheet that lacks a header
     gives ``Problem`` records and no costs; a theme sheet missing is a note.
     """
-    workbook, problem = _open(path)
+    data, refused = input_files.open_workbook(path, input_files.COST_WORKBOOK, input_files.COST_BOUNDS)
+    if data is None:
+        return _failed(refused)
+    workbook, problem = _load(path, data)
     if workbook is None:
-        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=[problem])
+        return _failed(problem)
     try:
-        return _import(path, workbook)
+        return _import(path, data, workbook)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError, OverflowError) as error:
-        # read-only sheets are parsed as they are read: a damaged cell (a 5,000-digit number, a
-        # month 13) is met here, not when the workbook is opened
-        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=[Problem(
-            code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
-            hint="save it from Excel as an .xlsx workbook")])
+        # the formulas' read-only look parses sheets as it reads them: a damaged cell (a
+        # 5,000-digit number, a month 13) is met here, not when the workbook is opened
+        return _failed(_unreadable(path, error))
     finally:
         workbook.close()
 
 
-def _theme_sheets(sheet_rows: dict[str, list[tuple]]) -> list[tuple[str, str]]:
+def _failed(problem: Problem) -> ImportResult:
+    return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[], problems=[problem])
+
+
+def _unreadable(path: str, error: Exception) -> Problem:
+    return Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
+                   hint="save it from Excel as an .xlsx workbook")
+
+
+def _theme_sheets(sheet_rows: dict[str, list[tuple]]) -> tuple[list[tuple[str, str]], list[str]]:
     """(sheet name, theme) of each theme sheet in workbook order: a v1.4 theme by its trimmed
-    name, or any other sheet whose top rows carry the cost table's headers (named as trimmed)."""
+    name, or any other sheet whose top rows carry the cost table's headers (named as trimmed, or
+    from its place when its name is blank); and a note for each sheet named from its place."""
     themes_by_key = {_normalise(theme): theme for theme in THEMES}
-    found = []
-    for name, rows in sheet_rows.items():
+    found, notes = [], []
+    for position, (name, rows) in enumerate(sheet_rows.items(), start=1):
         theme = themes_by_key.get(_normalise(name))
         if theme is None and _has_cost_table(rows):
             theme = " ".join(name.split())
+            if not theme:
+                theme = f"Sheet {position}"
+                notes.append(f"sheet {position} has a blank name ('{name}'): its costs take the theme '{theme}'")
         if theme is not None:
             found.append((name, theme))
-    return found
+    return found, notes
 
 
 def _not_a_workbook(path: str, sheetnames: list[str]) -> Problem:
@@ -292,61 +356,131 @@ def _missing_theme_notes(themes: list[tuple[str, str]]) -> list[str]:
             for theme in THEMES if theme not in present]
 
 
-def _open(path: str, data_only: bool = True,
-          read_only: bool = True) -> tuple[openpyxl.Workbook | None, Problem | None]:
-    """The workbook opened read-only (with stored formula results by default; fully, for the
-    notes on its cells, with ``read_only=False``), or None and a problem; refused before it is
-    expanded when it is not an .xlsx file or is too large (``input_files.COST_BOUNDS``)."""
-    data, refused = input_files.open_workbook(path, input_files.COST_WORKBOOK, input_files.COST_BOUNDS)
-    if data is None:
-        return None, refused
+def _load(path: str, data: io.BytesIO, read_only: bool = False) -> tuple[openpyxl.Workbook | None, Problem | None]:
+    """The workbook ``data`` (checked by ``input_files.open_workbook``) opened: whole, with stored
+    formula results and the notes on cells; or, with ``read_only``, streaming, with formulas as
+    written. None and a problem if it cannot be read."""
     warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")  # (not for users)
     try:
-        return openpyxl.load_workbook(data, read_only=read_only, data_only=data_only), None
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError,
+        return openpyxl.load_workbook(io.BytesIO(data.getvalue()), read_only=read_only,
+                                      data_only=not read_only), None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError, OverflowError,
             openpyxl.utils.exceptions.InvalidFileException) as error:
-        return None, Problem(code="unreadable-workbook", file=path, message=f"cannot read the workbook: {error}",
-                             hint="save it from Excel as an .xlsx workbook")
+        return None, _unreadable(path, error)
 
 
-def _import(path: str, workbook) -> ImportResult:
+@dataclasses.dataclass
+class _Sheet:
+    """One sheet as read: its rows of values (from row 1, ``READ_COLUMNS`` at most), and the
+    notes on its cells by row: (cell, text) each."""
+
+    rows: list[tuple]
+    notes: dict[int, list[tuple[str, str]]]
+
+
+class _TooLarge(Exception):
+    """Reading a sheet would make more than ``READ_CELLS`` cells across the workbook."""
+
+
+class _Reader:
+    """Reads sheets of the workbook opened whole, counting the cells made against ``READ_CELLS``."""
+
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.cells = 0
+
+    def read(self, name: str, last_row: int) -> _Sheet:
+        """Rows 1 to ``last_row`` of the sheet, values and cell notes in one pass."""
+        sheet = self.workbook[name]
+        last_row, columns = max(1, min(last_row, sheet.max_row)), max(1, min(READ_COLUMNS, sheet.max_column))
+        self.cells += last_row * columns
+        if self.cells > READ_CELLS:
+            raise _TooLarge(name, last_row, columns)
+        rows: list[tuple] = []
+        notes: dict[int, list[tuple[str, str]]] = {}
+        for cells in sheet.iter_rows(min_row=1, max_row=last_row, max_col=columns):
+            rows.append(tuple(cell.value for cell in cells))
+            for cell in cells:
+                if cell.comment is not None and cell.comment.text:
+                    notes.setdefault(cell.row, []).append((cell.coordinate, cell.comment.text))
+        return _Sheet(rows, notes)
+
+
+def _too_large(path: str, error: _TooLarge) -> Problem:
+    name, rows, columns = error.args
+    return Problem(code="workbook-too-large", file=path, where=name,
+                   message=f"the sheet '{name}' runs to row {rows:,} and column {columns}: reading it would take "
+                           f"the cells read past {READ_CELLS:,}",
+                   hint="a GMCA theme sheet has a few hundred rows: delete the rows below the cost table")
+
+
+def _read_sheets(workbook) -> tuple[dict[str, _Sheet], list[tuple[str, str]], list[str]]:
+    """Every worksheet's top rows, and every theme sheet whole; the theme sheets and their themes;
+    notes on sheets named from their place. Raises ``_TooLarge``."""
+    reader = _Reader(workbook)
+    sheets = {sheet.title: reader.read(sheet.title, TOP_ROWS) for sheet in workbook.worksheets}
+    themes, notes = _theme_sheets({name: sheet.rows for name, sheet in sheets.items()})
+    for name, _ in themes:
+        if workbook[name].max_row > TOP_ROWS:
+            reader.cells -= len(sheets[name].rows) * max(1, min(READ_COLUMNS, workbook[name].max_column))
+            sheets[name] = reader.read(name, workbook[name].max_row)
+    return sheets, themes, notes
+
+
+def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
     """Read every theme sheet, then settle agency spellings, parents and transfers across the workbook."""
-    sheet_rows = {name: _rows(workbook[name]) for name in workbook.sheetnames}
-    themes = _theme_sheets(sheet_rows)
+    try:
+        sheets, themes, notes = _read_sheets(workbook)
+    except _TooLarge as error:
+        return _failed(_too_large(path, error))
     if not themes:
-        return ImportResult(costs=[], sheets=[], skipped=[], dropped_values=[],
-                            problems=[_not_a_workbook(path, workbook.sheetnames)])
-    notes = _missing_theme_notes(themes)
+        return _failed(_not_a_workbook(path, workbook.sheetnames))
+    notes = _missing_theme_notes(themes) + notes
     problems: list[Problem] = []
+    tables: dict[str, tuple[int, dict[str, int]]] = {}  # each theme sheet read: its header row, its columns
+    for name, _ in themes:
+        header_row, columns, header_problems = _find_columns(path, name, sheets[name].rows)
+        problems.extend(header_problems)
+        if not header_problems:
+            tables[name] = (header_row, columns)
+    formulas, formula_problem = _formula_cells(path, data, tables)
+    if formula_problem is not None:
+        return _failed(formula_problem)
+    codes_at = _codes_at(sheets, tables, formulas)
     costs: list[models.UnitCost] = []
     counts: list[SheetCount] = []
     skipped: list[SkippedRow] = []
     dropped: list[DroppedValue] = []
     placed: list[PlacedCode] = []
     places: dict[str, tuple[str, int]] = {}
-    amount_columns: dict[str, dict[str, int]] = {}
+    taken = set(codes_at)  # codes in capitals: every theme sheet's, and those given from places
     for name, theme in themes:
-        rows = sheet_rows[name]
-        header_row, columns, header_problems = _find_columns(path, name, rows)
-        problems.extend(header_problems)
-        if header_problems:
+        if name not in tables:
             continue
-        amount_columns[name] = {kind: columns[f"{kind}_amount"] for kind in VALUE_TYPES}
-        taken = set(places) | {_clean_code(_cell(cells, columns["code"])) for cells in rows[header_row + 1:]}
+        header_row, columns = tables[name]
         read = imported = 0
         above = ""
-        for number, cells in enumerate(rows[header_row + 1:], start=header_row + 2):
+        for number, cells in enumerate(sheets[name].rows[header_row + 1:], start=header_row + 2):
             record = {field: _cell(cells, index) for field, index in columns.items()}
             if all(value is None or value == "" for value in record.values()):
                 continue
             read += 1
+            refused = _code_cell_problem(path, name, number, columns["code"], record.get("code"),
+                                         (name, number, "code") in formulas, codes_at)
+            if refused is not None:
+                problems.append(refused)
+                continue
             if not _clean_code(record.get("code")) and _is_cost_row(record):
                 code = _code_from_place(above)
-                if not code or code in taken:
+                if not code or code.upper() in taken:
                     skipped.append(SkippedRow(sheet=name, row=number, code=code, reason=NO_PLACE))
+                    if code:
+                        other_sheet, other_row, _ = codes_at.get(code.upper(), (*places.get(code, ("", 0)), ""))
+                        notes.append(f"{name} row {number}: the code cell is blank and its place gives {code}, which "
+                                     f"is {other_sheet} row {other_row}'s code: not imported (give the row its code)")
                     continue
                 record["code"] = code
-                taken.add(code)
+                taken.add(code.upper())
                 placed.append(PlacedCode(sheet=name, row=number, code=code, after=above))
             above = _clean_code(record.get("code")) or above
             cost, skip, row_dropped = _read_row(name, theme, number, record, places)
@@ -359,24 +493,87 @@ def _import(path: str, workbook) -> ImportResult:
             imported += 1
         counts.append(SheetCount(sheet=name, read=read, imported=imported))
     costs = _link_parents(_normalise_agencies(costs))
-    transfers, transfer_notes = _transfers(costs, places, _cell_notes(path, list(amount_columns)))
+    cell_notes = {(name, row): found for name in tables for row, found in sheets[name].notes.items()}
+    transfers, unrecognised, transfer_notes = _transfers(costs, places, cell_notes)
     marked = {mark.code for mark in transfers}
     costs = [cost.model_copy(update={"transfer": True}) if cost.code in marked else cost for cost in costs]
-    dropped = _explain_missing_amounts(path, dropped, amount_columns)
+    dropped = [value.model_copy(update={"reason": NO_STORED_RESULT})
+               if value.reason == NO_AMOUNT and (value.sheet, value.row, f"{value.value_type}_amount") in formulas
+               else value for value in dropped]
     problems.extend(_unstored_formula_problems(path, dropped))
-    edition, found_in = _edition(sheet_rows)
+    edition, found_in = _edition({name: sheet.rows for name, sheet in sheets.items()})
     if not edition:
         notes.append("no edition found: the Introduction sheet names none (e.g. 'Unit Cost Database (v.1.4)') "
                      "and no sheet is named like 'v1.4 update log'")
     return ImportResult(costs=costs, sheets=counts, skipped=skipped, dropped_values=dropped, problems=problems,
-                        placed_codes=placed, transfers=transfers, edition=edition, edition_found_in=found_in,
-                        notes=notes + transfer_notes)
+                        placed_codes=placed, transfers=transfers, unrecognised=unrecognised, edition=edition,
+                        edition_found_in=found_in, notes=notes + transfer_notes)
 
 
-def _rows(sheet) -> list[tuple]:
-    """All rows of a sheet as tuples of values, ignoring its stored (possibly wrong) dimensions."""
-    sheet.reset_dimensions()
-    return list(sheet.iter_rows(values_only=True))
+def _formula_cells(path: str, data: io.BytesIO,
+                   tables: dict[str, tuple[int, dict[str, int]]]) -> tuple[set[tuple[str, int, str]], Problem | None]:
+    """(sheet, row, field) of each code and amount cell of the theme sheets that holds a formula,
+    from a streaming read-only look at the formulas as written (the workbook opened whole has
+    only their stored results). Only columns up to the last of those fields are read."""
+    workbook, problem = _load(path, data, read_only=True)
+    if workbook is None:
+        return set(), problem
+    found: set[tuple[str, int, str]] = set()
+    try:
+        for name, (header_row, columns) in tables.items():
+            wanted = {field: index for field, index in columns.items()
+                      if field == "code" or field.endswith("_amount")}
+            sheet = workbook[name]
+            sheet.reset_dimensions()  # (its stored dimensions may be wrong)
+            for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 2, max_col=max(wanted.values()) + 1,
+                                                            values_only=True), start=header_row + 2):
+                found.update((name, number, field) for field, index in wanted.items()
+                             if isinstance(_cell(cells, index), str) and _cell(cells, index).startswith("="))
+    finally:
+        workbook.close()
+    return found, None
+
+
+def _codes_at(sheets: dict[str, _Sheet], tables: dict[str, tuple[int, dict[str, int]]],
+              formulas: set[tuple[str, int, str]]) -> dict[str, tuple[str, int, str]]:
+    """Every code written in a code cell of the theme sheets, in capitals, and where it is first
+    written and how: (sheet, row, code). Cells that are not codes (formulas, numbers) are left out."""
+    found: dict[str, tuple[str, int, str]] = {}
+    for name, (header_row, columns) in tables.items():
+        for number, cells in enumerate(sheets[name].rows[header_row + 1:], start=header_row + 2):
+            raw = _cell(cells, columns["code"])
+            code = _clean_code(raw)
+            if code and isinstance(raw, str) and (name, number, "code") not in formulas \
+                    and not code.startswith(FORMULA_LOOKALIKE):
+                found.setdefault(code.upper(), (name, number, code))
+    return found
+
+
+def _code_cell_problem(path: str, sheet: str, number: int, index: int, raw, formula: bool,
+                       codes_at: dict[str, tuple[str, int, str]]) -> Problem | None:
+    """Why a code cell holds no code (a formula, a number, text starting like a formula, or a code
+    an earlier row spells with other capitals), as a problem naming the sheet, row and cell."""
+    cell = f"{openpyxl.utils.get_column_letter(index + 1)}{number}"
+    code = _clean_code(raw)
+
+    def refuse(why: str, problem_code: str = "bad-cost-code",
+               hint: str = "type the cost code as text, e.g. CR1.0") -> Problem:
+        return Problem(code=problem_code, file=path, where=f"{sheet}: row {number}: {cell}",
+                       message=f"the cost code cell {cell} {why}", hint=hint)
+
+    if formula:
+        return refuse("holds a formula, not a code")
+    if raw is not None and not isinstance(raw, str):
+        kind = "date" if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)) else "number"
+        return refuse(f"holds a {kind} ({shown(str(raw))}), not a code")
+    if code.startswith(FORMULA_LOOKALIKE):
+        return refuse(f"starts with '{code[0]}', as a formula does: '{shown(code)}' is not a code")
+    first = codes_at.get(code.upper())
+    if first is not None and first[2] != code:
+        return refuse(f"holds {code}, which {first[0]} row {first[1]} spells {first[2]}: codes that differ only in "
+                      "capitals are one code", "duplicate-cost-code",
+                      "spell the code one way, or give one of the rows another code")
+    return None
 
 
 def _cell(cells: tuple, index: int):
@@ -611,30 +808,6 @@ def _rag(value) -> str:
     return _RAG_WORDS.get(_one_line(value).upper(), "")
 
 
-def _explain_missing_amounts(path: str, dropped: list[DroppedValue],
-                             amount_columns: dict[str, dict[str, int]]) -> list[DroppedValue]:
-    """Tell a blank amount from a formula saved without its result (a workbook written by a tool
-    that does not calculate); only then is the workbook read a second time, for its formulas."""
-    if not any(value.reason == NO_AMOUNT for value in dropped):
-        return dropped
-    workbook, _ = _open(path, data_only=False)
-    if workbook is None:
-        return dropped
-    try:
-        rows = {sheet: _rows(workbook[sheet]) for sheet in {value.sheet for value in dropped}}
-    finally:
-        workbook.close()
-
-    def is_formula(value: DroppedValue) -> bool:
-        cells = rows[value.sheet][value.row - 1] if value.row <= len(rows[value.sheet]) else ()
-        cell = _cell(cells, amount_columns[value.sheet][value.value_type])
-        return isinstance(cell, str) and cell.startswith("=")
-
-    return [value.model_copy(update={"reason": NO_STORED_RESULT})
-            if value.reason == NO_AMOUNT and is_formula(value) else value
-            for value in dropped]
-
-
 def _unstored_formula_problems(path: str, dropped: list[DroppedValue]) -> list[Problem]:
     """One problem per sheet with formula values saved without results: the import is incomplete."""
     rows_by_sheet: dict[str, list[int]] = {}
@@ -700,10 +873,31 @@ _PART_BY_NAME = re.compile(r"fiscal\s+(?:benefit|saving)\s+from\s+(.+?)\s+should
 """``the fiscal saving from benefits payments should be excluded``: the part whose detail names it."""
 
 
-def _transfer_sentences(text: str) -> list[str]:
-    """The sentences of a comment saying a fiscal value is to be left out as a transfer payment."""
-    return [sentence for sentence in _SENTENCE_END.split(_one_line(text))
-            if "transfer payment" in sentence.casefold() and "exclud" in sentence.casefold()]
+_TRANSFER = re.compile(r"\bfiscal\s+(?:saving|benefit)\b[^.;]*?\bshould\s+be\s+excluded\s*,?\s+as\s+(?:this|it)\s+"
+                       r"is\s+(?:effectively\s+)?a\s+transfer\s+payment\b", re.IGNORECASE)
+"""The wording of the v1.4 statements (12 costs): ``the fiscal saving [from benefits payments]
+should be excluded, as this is effectively a transfer payment`` (comments); ``the [£9,234]
+fiscal benefit to DWP should be excluded, as it is a transfer payment`` (notes on cells)."""
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|neither|cannot|no\s+longer)\b|n't\b|n’t\b", re.IGNORECASE)
+"""A sentence saying this may be negated ("should not be excluded"): it marks nothing."""
+_MENTION = re.compile(r"\btransfers?\b|\bexclu\w*\b.*\b(?:public\s+value|benefits?\s+payments?|transfer)"
+                      r"|\bpublic\s+value\b.*\bexclu", re.IGNORECASE)
+"""A sentence that speaks of transfers, or of excluding something from public value or benefit
+payments: listed for a person to check when not recognised (``transferring``,
+``transferability`` are other words)."""
+
+
+def _transfer_sentences(text: str) -> tuple[list[str], list[str]]:
+    """The sentences of a comment saying, in the workbook's words and without a negation, that a
+    fiscal value is to be left out as a transfer payment; and the other sentences that speak of
+    transfers or exclusion from public value (not recognised: a person should read them)."""
+    recognised, unrecognised = [], []
+    for sentence in _SENTENCE_END.split(_one_line(text)):
+        if _TRANSFER.search(sentence) and not _NEGATION.search(sentence):
+            recognised.append(sentence)
+        elif _MENTION.search(sentence):
+            unrecognised.append(sentence)
+    return recognised, unrecognised
 
 
 def _transfer_targets(sentence: str, cost: models.UnitCost,
@@ -726,47 +920,34 @@ def _transfer_targets(sentence: str, cost: models.UnitCost,
 
 
 def _transfers(costs: list[models.UnitCost], places: dict[str, tuple[str, int]],
-               cell_notes: dict[tuple[str, int], list[tuple[str, str]]]) -> tuple[list[TransferMark], list[str]]:
-    """Every cost the workbook's comments and cell notes mark as a transfer; and a note for each
-    statement naming a part that none of the cost's constituents matches."""
+               cell_notes: dict[tuple[str, int], list[tuple[str, str]]]
+               ) -> tuple[list[TransferMark], list[TransferMention], list[str]]:
+    """Every cost the workbook's comments and cell notes mark as a transfer; every sentence on
+    transfers not recognised; and a note for each statement naming a part that none of the
+    cost's constituents matches."""
     parts: dict[str, list[models.UnitCost]] = collections.defaultdict(list)
     for cost in costs:
         if cost.parent:
             parts[cost.parent].append(cost)
     marks: list[TransferMark] = []
+    unrecognised: list[TransferMention] = []
     notes: list[str] = []
     for cost in costs:
         sheet, row = places[cost.code]
         sources = [("comment", cost.comment)] + [
             (f"note on {coordinate}", text) for coordinate, text in cell_notes.get((sheet, row), [])]
         for where, text in sources:
-            for sentence in _transfer_sentences(text):
+            sentences, others = _transfer_sentences(text)
+            unrecognised.extend(TransferMention(code=cost.code, sheet=sheet, row=row, where=where, text=sentence)
+                                for sentence in others)
+            for sentence in sentences:
                 targets, part = _transfer_targets(sentence, cost, parts[cost.code])
                 if not targets:
                     notes.append(f"{sheet} row {row} {cost.code} ({where}) names '{part}' as a transfer, and no "
                                  f"constituent of {cost.code} matches it: nothing marked")
                 marks.extend(TransferMark(code=target.code, said_by=cost.code, sheet=sheet, row=row, where=where,
                                           text=sentence) for target in targets)
-    return marks, notes
-
-
-def _cell_notes(path: str, sheets: list[str]) -> dict[tuple[str, int], list[tuple[str, str]]]:
-    """The notes (comments) on cells of the theme sheets by (sheet, row): (cell, text) each.
-    A read-only workbook has no notes, so the workbook is opened fully, once more."""
-    workbook, _ = _open(path, read_only=False)
-    if workbook is None:
-        return {}
-    found: dict[tuple[str, int], list[tuple[str, str]]] = {}
-    try:
-        for name in sheets:
-            # the cells stored, not iter_rows: a workbook with one cell at XFD1048576 would have
-            # it make 17 billion empty ones
-            for cell in list(workbook[name]._cells.values()):
-                if cell.comment is not None and cell.comment.text:
-                    found.setdefault((name, cell.row), []).append((cell.coordinate, cell.comment.text))
-    finally:
-        workbook.close()
-    return found
+    return marks, unrecognised, notes
 
 
 # --- edition -----------------------------------------------------------------------------------
@@ -860,6 +1041,11 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines.append(f"Transfers (fiscal value left out of public value), {counted(len(codes), 'cost')}, "
                      "as the workbook says:")
         lines.extend(_transfer_lines(result.transfers))
+    if result.unrecognised:
+        lines.append(f"Comments on transfers or exclusion not recognised, {counted(len(result.unrecognised), 'sentence')}: "
+                     "nothing marked from them; read each, and mark a transfer in the table by hand if it says so:")
+        lines.extend(f"  {mention.sheet} row {mention.row} {mention.code} {mention.where}: \"{mention.text}\""
+                     for mention in result.unrecognised)
     if result.notes:
         lines.append("Notes:")
         lines.extend(f"  {note}" for note in result.notes)
