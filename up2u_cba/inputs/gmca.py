@@ -225,7 +225,8 @@ class ImportResult(pydantic.BaseModel):
     model_config = _FROZEN
 
     costs: list[models.UnitCost]
-    """Imported costs in workbook order (sheet order, then row order); ``origin`` is blank."""
+    """Imported costs in workbook order (sheet order, then row order), each with the workbook's
+    ``edition``; ``origin`` is blank."""
     sheets: list[SheetCount]
     """Rows read and imported per theme sheet that could be read, in workbook order."""
     skipped: list[SkippedRow]
@@ -496,12 +497,12 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
     cell_notes = {(name, row): found for name in tables for row, found in sheets[name].notes.items()}
     transfers, unrecognised, transfer_notes = _transfers(costs, places, cell_notes)
     marked = {mark.code for mark in transfers}
-    costs = [cost.model_copy(update={"transfer": True}) if cost.code in marked else cost for cost in costs]
+    edition, found_in = _edition({name: sheet.rows for name, sheet in sheets.items()})
+    costs = [cost.model_copy(update={"transfer": cost.code in marked, "edition": edition}) for cost in costs]
     dropped = [value.model_copy(update={"reason": NO_STORED_RESULT})
                if value.reason == NO_AMOUNT and (value.sheet, value.row, f"{value.value_type}_amount") in formulas
                else value for value in dropped]
     problems.extend(_unstored_formula_problems(path, dropped))
-    edition, found_in = _edition({name: sheet.rows for name, sheet in sheets.items()})
     if not edition:
         notes.append("no edition found: the Introduction sheet names none (e.g. 'Unit Cost Database (v.1.4)') "
                      "and no sheet is named like 'v1.4 update log'")
