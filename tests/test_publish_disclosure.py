@@ -45,7 +45,7 @@ import openpyxl.utils
 import pytest
 
 from hostile import assert_refused, invoke, sample_project
-from up2u_cba import pipeline
+from up2u_cba import models, pipeline
 from up2u_cba.method import calculate, disclosure
 from up2u_cba.outputs import render_xlsx
 
@@ -403,7 +403,10 @@ def read_counts(cells: Cells, model: CountModel, year: str) -> None:
         for label, amount in (("average", total), (render_xlsx.COST_PER_COMPLETER, block[SPEND][0])):
             shown = average if label == "average" else block[label][0]
             if number(shown) and number(amount) and amount > 0:
-                possible = [n for n in range(1, BIG + 1) if half_up(decimal.Decimal(amount) / n) == shown]
+                # (the average in whole pounds, the cost per completed case to the penny, each half up)
+                rounded = half_up if label == "average" else models.to_pence
+                possible = [n for n in range(1, BIG + 1)
+                            if rounded(decimal.Decimal(amount) / n) == decimal.Decimal(str(shown))]
                 assert possible, f"{service}: no count gives the published {label}"
                 model.restrict(completers_key(service), min(possible), max(possible))
 

@@ -19,9 +19,9 @@ from up2u_cba.outputs import render_xlsx
 from up2u_cba.cli.main import main
 
 SHEETS = ["Summary", "Participants", "Cases", "Outcome lines", "Agency split", "By agency", "By locality",
-          "By theme", "Payback", "Years", "Assumptions", "Sensitivity", "Unit costs used", "Method", "Run info"]
+          "By theme", "Payback", "Years", "Assumptions", "Sensitivity", "How sure", "Unit costs used", "Method", "Run info"]
 TABLE_SHEETS = ["Outcome lines", "Agency split", "By agency", "By locality", "By theme", "Payback", "Years", "Assumptions",
-                "Sensitivity", "Unit costs used"]
+                "Sensitivity", "How sure", "Unit costs used"]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ same seed gives the same figures. The point figures are never changed by any of 
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import math
 import random
@@ -184,3 +185,36 @@ def completers_to_cover(spend: Decimal, average: Decimal) -> int | None:
     """Completed cases at ``average`` saving each that cover ``spend``, rounded up; None when
     the average saving is nothing."""
     return math.ceil(spend / average) if average > 0 else None
+
+
+def how_made(entry: Uncertainty) -> str:
+    """How a service's intervals were made, in words every report uses, with the small-cohort
+    warning where it applies."""
+    cases = f"{entry.completers} completed case{'' if entry.completers == 1 else 's'}"
+    how = (f"every one of the {entry.resamples:,} possible resamples of the {cases}, listed exactly" if entry.seed is None
+           else f"{entry.resamples:,} resamples of the {cases}, drawn with seed {entry.seed}")
+    level = f"{entry.level * 100:.0f}%"
+    words = f"Intervals: the central {level} of the figures of {how}."
+    if entry.small_cohort:
+        words += f" Only {cases}: an interval from so few is rough, and one case can move the figure a long way."
+    return words
+
+
+def headline(entry: Uncertainty) -> str:
+    """The return's interval and the chance it paid for itself, in one line beside the point figure."""
+    level = f"{entry.level * 100:.0f}%"
+    if entry.return_per_pound is None:
+        return f"Return per £1, {level} interval: not available until a spend is set."
+    return (f"Return per £1, {level} interval £{entry.return_per_pound.low:,.2f} to £{entry.return_per_pound.high:,.2f} "
+            f"(prudent £{entry.financial_return.low:,.2f} to £{entry.financial_return.high:,.2f}); paid for itself in "
+            f"{percent(entry.pays_for_itself)} of resamples (prudent {percent(entry.prudent_pays_for_itself)}).")
+
+
+def percent(share: Decimal) -> str:
+    """A share as a whole percentage, half up (0.9 -> 90%); never 100% or 0% unless it is so."""
+    shown = (share * 100).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)
+    if shown == 100 and share < 1:
+        return "over 99%"
+    if shown == 0 and share > 0:
+        return "under 1%"
+    return f"{shown}%"
