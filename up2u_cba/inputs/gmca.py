@@ -118,8 +118,9 @@ Introduction's text naming the edition."""
 READ_CELLS = 1_000_000
 """Most cells read across the workbook, the empty ones among them (a sheet of the workbook
 opened whole makes each cell it is asked for): v1.4 reads about 90,000."""
-FORMULA_LOOKALIKE = ("=", "+", "-", "@")
-"""How a cell a spreadsheet program would take for a formula starts: never a cost code."""
+FORMULA_LOOKALIKE = spreadsheet_text.FORMULA_STARTS
+"""How a cell a spreadsheet program would take for a formula starts (``=``, ``+``, ``-``, ``@``
+and their full-width forms): never a cost code."""
 
 _HEADER_SEARCH_ROWS = 10
 _EMPTY_AGENCY = {"-", "\u2013", "\u2014", "n/a", "none"}
@@ -324,13 +325,15 @@ def _unreadable(path: str, error: Exception) -> Problem:
                    hint="save it from Excel as an .xlsx workbook")
 
 
-def _theme_sheets(sheet_rows: dict[str, list[tuple]]) -> tuple[list[tuple[str, str]], list[str]]:
+def _theme_sheets(sheet_rows: dict[str, list[tuple]], sheetnames: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
     """(sheet name, theme) of each theme sheet in workbook order: a v1.4 theme by its trimmed
     name, or any other sheet whose top rows carry the cost table's headers (named as trimmed, or
-    from its place when its name is blank); and a note for each sheet named from its place."""
+    from its place among ``sheetnames`` when its name is blank); and a note for each sheet named
+    from its place."""
     themes_by_key = {_normalise(theme): theme for theme in THEMES}
     found, notes = [], []
-    for position, (name, rows) in enumerate(sheet_rows.items(), start=1):
+    for name, rows in sheet_rows.items():
+        position = sheetnames.index(name) + 1
         theme = themes_by_key.get(_normalise(name))
         if theme is None and _has_cost_table(rows):
             theme = " ".join(name.split())
@@ -420,7 +423,7 @@ def _read_sheets(workbook) -> tuple[dict[str, _Sheet], list[tuple[str, str]], li
     notes on sheets named from their place. Raises ``_TooLarge``."""
     reader = _Reader(workbook)
     sheets = {sheet.title: reader.read(sheet.title, TOP_ROWS) for sheet in workbook.worksheets}
-    themes, notes = _theme_sheets({name: sheet.rows for name, sheet in sheets.items()})
+    themes, notes = _theme_sheets({name: sheet.rows for name, sheet in sheets.items()}, workbook.sheetnames)
     for name, _ in themes:
         if workbook[name].max_row > TOP_ROWS:
             reader.cells -= len(sheets[name].rows) * max(1, min(READ_COLUMNS, workbook[name].max_column))
