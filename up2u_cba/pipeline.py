@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from decimal import Decimal
 
 import up2u_cba
 from up2u_cba import models
@@ -23,6 +24,7 @@ from up2u_cba import problems as problems_
 from up2u_cba.entry import import_journal
 from up2u_cba.inputs import cases, crosswalk, deflators, input_files, settings, unit_costs
 from up2u_cba.method import calculate, checks, report, sensitivity, uncertainty
+from up2u_cba.method import forecast as forecast_
 from up2u_cba.method import changed_since as changed_since_
 from up2u_cba.problems import InputError, Problem
 
@@ -262,6 +264,42 @@ def run(
     if problems:
         raise InputError(problems)
     return build_report(inputs, chosen_year, services, command, changed_since, with_sensitivity)
+
+
+def forecast(
+    settings_file: str,
+    service: str,
+    places: int,
+    spend: Decimal,
+    years: int = 1,
+    history_years: int = forecast_.HISTORY_YEARS,
+    year: str | None = None,
+    cases_folder: str | None = None,
+    unit_cost_files: tuple[str, ...] = (),
+) -> forecast_.Forecast:
+    """Load and check, then forecast what ``places`` places a year for ``spend`` a year, over
+    ``years`` years, would bring, from the service's cases of the ``history_years`` years up to
+    ``year`` (default: the latest with a completed case). Raises InputError with every problem."""
+    inputs, problems = load(settings_file, cases_folder, unit_cost_files)
+    if inputs is None or problems:
+        raise InputError(problems)
+    chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
+    if problems:
+        raise InputError(problems)
+    (known,) = services
+    plan = forecast_.Plan(service=known.name, places=places, spend=spend, years=years, history_years=history_years,
+                          last_year=chosen_year)
+    valuer = calculate.Valuer(inputs.costs, inputs.series, inputs.settings.price_year, inputs.settings.assumptions)
+    result = forecast_.forecast(plan, inputs.cases, valuer, known, inputs.settings.assumptions,
+                                inputs.settings.resampling)
+    if result is None:
+        built_from = forecast_.history(chosen_year, history_years)
+        raise InputError([Problem(
+            code="no-completed-cases", file=inputs.settings.cases_folder, where="--service",
+            message=f"no {known.name} case completed in {built_from[0]}-{built_from[-1]}, so there is nothing to "
+                    "build a forecast from",
+            hint="give --year for a year with completions, or more --history-years")])
+    return result
 
 
 def sha256(path: str) -> str:

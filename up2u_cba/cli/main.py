@@ -117,6 +117,44 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
         click.echo(f"Workbook written to {xlsx_path}", err=True)
 
 
+@main.command("forecast")
+@input_options
+@click.option("--service", metavar="NAME", required=True, help="The service to forecast, e.g. BCP.")
+@click.option("--places", type=click.IntRange(1, 100_000), required=True, help="Places (referrals taken on) a year.")
+@click.option("--spend", type=click.IntRange(1, 10 ** 9), required=True, help="Spend a year, whole pounds, e.g. 95000.")
+@click.option("--years", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="Years commissioned, each with the same places and spend.")
+@click.option("--history-years", "history_years", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="How many years of the service's cases, up to --year, the forecast is built from.")
+@click.option("--year", metavar="YYYY/YY",
+              help="The latest year whose cases it is built from (default: the latest with a completed case).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Print the forecast as text or JSON.")
+def forecast_command(settings_file, cases_folder, unit_cost_files, service, places, spend, years, history_years, year,
+                     output_format):
+    """Forecast what a planned number of places would bring, from the service's own cases.
+
+    Expected completers (places x the service's completion rate over the last years), their
+    savings (the average completed case of those years), by year and agency, gross and
+    prudent, against the spend; the return's interval and the chance it pays for itself, from
+    resampled plans (settings [uncertainty]); break-even completers and payback. A forecast
+    from past completers is not a counterfactual.
+
+    \b
+    Example:
+      up2u-cba forecast --service BCP --places 60 --spend 95000 --years 5
+    """
+    from decimal import Decimal
+
+    try:
+        result = pipeline.forecast(settings_file, service, places, Decimal(spend), years, history_years, year,
+                                   cases_folder, unit_cost_files)
+    except problems_.InputError as error:
+        fail(error.problems)
+    renderer = render_json.render_forecast if output_format == "json" else render_text.render_forecast
+    click.echo(renderer(result), nl=False)
+
+
 @main.command("sensitivity")
 @input_options
 @click.option("--year", metavar="YYYY/YY", help="Financial year (default: the latest year with a completed case).")

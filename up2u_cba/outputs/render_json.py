@@ -11,7 +11,7 @@ import decimal
 import json
 from decimal import Decimal
 
-from up2u_cba.method import calculate, report, uncertainty
+from up2u_cba.method import calculate, forecast, report, uncertainty
 
 SCHEMA = "up2u-cba/report/3"
 """2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
@@ -300,3 +300,48 @@ def render(result: report.Report) -> str:
     if result.changed_since is not None:
         data["changed_since"] = changed_since_data(result.changed_since)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+FORECAST_SCHEMA = "up2u-cba/forecast/1"
+
+
+def forecast_data(result: forecast.Forecast) -> dict:
+    """A forecast as JSON: money in whole pounds, ratios and shares as exact decimal strings."""
+    plan = result.plan
+    return {
+        "schema": FORECAST_SCHEMA,
+        "plan": {"service": plan.service, "places_a_year": plan.places, "spend_a_year": whole(plan.spend),
+                 "years": plan.years},
+        "built_from": {"years": [str(year) for year in result.built_from], "completed": result.completed,
+                       "ended": result.ended, "completion_rate": str(result.completion_rate),
+                       "months_to_complete": str(result.months_to_complete),
+                       "average_saving": pence(result.average_saving), "prudent_average": pence(result.prudent_average)},
+        "price_year": str(result.price_year),
+        "discount_rate": exact(result.discount_rate),
+        "years": [{"year": year.index + 1, "expected_completers": str(year.completers),
+                   "gross_saving": whole(year.gross_saving), "prudent_saving": whole(year.prudent_saving),
+                   "spend": whole(year.spend), "prudent_spend": whole(year.prudent_spend)} for year in result.years],
+        "totals": {"expected_completers": str(result.completers), "gross_saving": whole(result.gross_saving),
+                   "prudent_saving": whole(result.prudent_saving), "spend": whole(result.spend),
+                   "prudent_spend": whole(result.prudent_spend),
+                   "net_present_budget_impact": whole(result.net_present_budget_impact),
+                   "return_on_investment": ratio(result.return_on_investment),
+                   "financial_return": ratio(result.financial_return), "payback_years": result.payback_year},
+        "by_agency": {agency: whole(amount) for agency, amount in result.by_agency.items()},
+        "prudent_by_agency": {agency: whole(amount) for agency, amount in result.prudent_by_agency.items()},
+        "interval": {"level": str(result.level), "resamples": result.resamples, "seed": result.seed,
+                     "return_on_investment": {"low": ratio(result.return_interval.low),
+                                              "high": ratio(result.return_interval.high)},
+                     "financial_return": {"low": ratio(result.prudent_return_interval.low),
+                                          "high": ratio(result.prudent_return_interval.high)},
+                     "net_present_budget_impact": {"low": whole(result.net_interval.low),
+                                                   "high": whole(result.net_interval.high)},
+                     "pays_for_itself": str(result.pays_for_itself),
+                     "prudent_pays_for_itself": str(result.prudent_pays_for_itself)},
+        "break_even_completers_a_year": {"gross": result.break_even_completers,
+                                         "prudent": result.prudent_break_even_completers},
+    }
+
+
+def render_forecast(result: forecast.Forecast) -> str:
+    return json.dumps(forecast_data(result), indent=2, ensure_ascii=False) + "\n"

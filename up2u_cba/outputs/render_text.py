@@ -10,7 +10,7 @@ import tabulate
 from up2u_cba import models
 from up2u_cba.problems import counted
 from up2u_cba.inputs import unit_costs
-from up2u_cba.method import assumptions, calculate, report, uncertainty
+from up2u_cba.method import assumptions, calculate, forecast, report, uncertainty
 
 FORMAT = "github"
 
@@ -498,3 +498,51 @@ def render_history(record: models.CaseRecord) -> str:
         lines.extend(change_lines(change, indent="  "))
     return "\n".join(lines)
 
+
+
+def render_forecast(result: forecast.Forecast) -> str:
+    """A commissioning forecast: the plan, what it is built from, the expected figures by year and
+    agency, and their interval."""
+    plan = result.plan
+    built = f"{result.built_from[0]}" if len(result.built_from) == 1 else \
+        f"{result.built_from[0]} to {result.built_from[-1]}"
+    level = uncertainty.percent(result.level)
+    parts = [
+        f"== Forecast: {plan.service}, {counted(plan.places, 'place')} a year for {pounds(plan.spend)} a year, "
+        f"{counted(plan.years, 'year')} ==",
+        f"Built from {plan.service}'s cases of {built}: {result.completed} of the {result.ended} cases that ended "
+        f"completed ({result.completion_rate * 100:.1f}%), a median {result.months_to_complete} months from referral "
+        f"to completion, an average saving of {pounds_exact(result.average_saving)} (prudent "
+        f"{pounds_exact(result.prudent_average)}) per completed case at {result.price_year} prices.",
+        table(["Year", "Expected completers", "Gross saving", "Prudent saving (discounted)", "Spend",
+               "Prudent spend (discounted)"],
+              [[f"{year.index + 1}", f"{year.completers}", pounds(year.gross_saving), pounds(year.prudent_saving),
+                pounds(year.spend), pounds(year.prudent_spend)] for year in result.years]
+              + [["Total", f"{result.completers}", pounds(result.gross_saving), pounds(result.prudent_saving),
+                  pounds(result.spend), pounds(result.prudent_spend)]]),
+        table(["Measure", "Gross", "Prudent"], [
+            ["Return on investment", roi_text(result.return_on_investment), roi_text(result.financial_return)],
+            [f"Return, {level} interval (resampled plans)", span(per_pound, result.return_interval),
+             span(per_pound, result.prudent_return_interval)],
+            ["Pays for itself", in_resamples(result.pays_for_itself), in_resamples(result.prudent_pays_for_itself)],
+            ["Net present budget impact (prudent saving - prudent spend)", "",
+             pounds(result.net_present_budget_impact)],
+            [f"Net present budget impact, {level} interval", "", span(pounds, result.net_interval)],
+            ["Break-even: completers a year at the average saving that cover a year's spend",
+             break_even(result.break_even_completers, result.net_interval),
+             break_even(result.prudent_break_even_completers, result.net_interval)],
+            ["Payback (cohorts' prudent savings counted in the year they complete)", "",
+             "not within the plan" if result.payback_year is None else counted(result.payback_year, "year")],
+        ]),
+        breakdown("Expected savings by agency over the plan", "Agency", result.by_agency, result.prudent_by_agency),
+        f"How it is worked out: each year's places complete at the completion rate; each expected completer saves "
+        f"what the average completed case of {built} saved (its lines valued at {result.price_year} prices with the "
+        f"Green Book assumptions in the settings); a year's cohort completes on average "
+        f"{6 + result.months_to_complete:.1f} months after the year starts, and its prudent saving and the prudent "
+        f"spend are discounted to the first year at {result.discount_rate * 100:.1f}% a year. The interval comes "
+        f"from {result.resamples:,} resampled plans (seed {result.seed}): each place completing or not at the "
+        "rate, each completer repeating a past completed case drawn with replacement. A forecast from past "
+        "completers assumes the coming cases will resemble them; it is not a counterfactual, and cannot say "
+        "what would happen without the programme.",
+    ]
+    return "\n\n".join(parts) + "\n"

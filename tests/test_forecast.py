@@ -1,0 +1,85 @@
+"""The commissioning forecast (issue #14): completions from the service's own completion rate,
+savings from its own completed cases, by year and agency, with the interval of resampled plans."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from conftest import SETTINGS
+from hostile import assert_refused, invoke
+from up2u_cba import models, pipeline
+from up2u_cba.method import calculate
+
+PLAN = dict(service="BCP", places=60, spend=Decimal(95000))
+
+
+def recorded(years: list[str]) -> tuple[int, int, Decimal]:
+    """BCP's completed cases, ended cases and total saving over ``years``, from the year-end reports."""
+    completed = ended = 0
+    saving = models.ZERO
+    for year in years:
+        (summary,) = pipeline.run(str(SETTINGS), year=year, service="BCP").services
+        completed, ended, saving = completed + summary.completers, ended + summary.ended, saving + summary.total_saving
+    return completed, ended, saving
+
+
+def test_expected_completers_are_the_recorded_completion_rate_times_the_places():
+    result = pipeline.forecast(str(SETTINGS), **PLAN, years=2)
+    completed, ended, saving = recorded(["2020/21", "2021/22", "2022/23"])
+    assert [str(year) for year in result.built_from] == ["2020/21", "2021/22", "2022/23"]
+    assert (result.completed, result.ended) == (completed, ended)
+    assert [year.completers for year in result.years] == [(Decimal(60) * completed / ended).quantize(Decimal("0.1"))] * 2
+    # each expected completer saves the mean of the cases it is drawn from
+    assert result.average_saving == models.to_pence(saving / completed)
+    assert result.years[0].gross_saving == models.whole_pounds(
+        Decimal(60) * (Decimal(completed) / ended).quantize(Decimal("0.0001")) * saving / completed)
+    # and the totals are the sums of the years, the agencies the split of the total
+    assert result.gross_saving == sum(year.gross_saving for year in result.years)
+    assert sum(result.by_agency.values()) == result.gross_saving
+    assert sum(result.prudent_by_agency.values()) == result.prudent_saving
+
+
+def test_the_interval_holds_the_expected_return_and_the_same_seed_repeats_it():
+    first = pipeline.forecast(str(SETTINGS), **PLAN, years=3)
+    assert first.return_interval.low < first.return_on_investment < first.return_interval.high
+    assert first.prudent_return_interval.low < first.financial_return < first.prudent_return_interval.high
+    assert pipeline.forecast(str(SETTINGS), **PLAN, years=3) == first
+    # a later year's cohort and spend are discounted: the prudent figures fall year by year
+    assert [year.prudent_saving for year in first.years] == sorted((year.prudent_saving for year in first.years),
+                                                                   reverse=True)
+    assert first.years[0].prudent_spend == PLAN["spend"] > first.years[1].prudent_spend
+
+
+def test_break_even_completers_are_a_years_spend_over_the_average_saving_rounded_up():
+    result = pipeline.forecast(str(SETTINGS), service="BCP", places=60, spend=Decimal(95000))
+    completed, _, saving = recorded(["2020/21", "2021/22", "2022/23"])
+    assert result.break_even_completers == -(-95000 * completed // int(saving))  # ceiling
+
+
+def test_forecast_prints_what_it_is_built_from_and_json_carries_every_figure():
+    text = invoke("forecast", "--settings", SETTINGS, "--service", "BCP", "--places", "60", "--spend", "95000",
+                  "--years", "5")
+    assert text.exit_code == 0, text.output
+    assert "Built from BCP's cases of 2020/21 to 2022/23" in text.output
+    assert "not a counterfactual" in text.output and "90% interval" in text.output
+    data = json.loads(invoke("forecast", "--settings", SETTINGS, "--service", "BCP", "--places", "60", "--spend",
+                             "95000", "--format", "json").output)
+    assert data["schema"] == "up2u-cba/forecast/1"
+    assert data["built_from"]["years"] == ["2020/21", "2021/22", "2022/23"]
+    assert data["totals"]["gross_saving"] == sum(year["gross_saving"] for year in data["years"])
+
+
+def test_a_year_with_no_completed_case_to_build_from_is_refused():
+    result = invoke("forecast", "--settings", SETTINGS, "--service", "BCP", "--places", "60", "--spend", "95000",
+                    "--year", "2010/11", "--history-years", "1")
+    assert_refused(result, "--service", "2010/11")
+    assert result.exit_code != 0
+
+
+def test_places_and_spend_must_be_positive_whole_numbers():
+    for option, value in (("--places", "0"), ("--spend", "-5"), ("--places", "sixty")):
+        arguments = {"--places": "60", "--spend": "95000", option: value}
+        result = invoke("forecast", "--settings", SETTINGS, "--service", "BCP", *[item for pair in arguments.items()
+                                                                                for item in pair])
+        assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output
