@@ -147,3 +147,26 @@ def test_a_very_large_year_draws_fewer_resamples_within_the_budget(monkeypatch):
     assert len(draws) == uncertainty.FEWEST_RESAMPLES  # 12,000 / 300 = 40, raised to the fewest
     draws, _ = uncertainty.resampled(cases[:5], models.Resampling(resamples=2000))
     assert len(draws) == 2000  # a small year keeps what the settings ask
+
+
+def test_the_workbook_shows_the_intervals_marked_as_the_tools_and_never_publishes_them(tmp_path):
+    import openpyxl
+
+    from up2u_cba.outputs import render_xlsx
+
+    settings = three_cases(tmp_path)
+    result = pipeline.run(str(settings))
+    path, published = tmp_path / "r.xlsx", tmp_path / "p.xlsx"
+    render_xlsx.write(result, str(path))
+    render_xlsx.write(result, str(published), publish=True)
+    book = openpyxl.load_workbook(path)
+    sheet = book[render_xlsx.HOW_SURE]
+    rows = {row[1]: row[2:] for row in sheet.iter_rows(min_row=render_xlsx.HEADER_ROW + 1, values_only=True)}
+    assert rows["Return per £1 spent"][:3] == (1.8, 0.8, 2.8)  # £900 / £500, and the hand-worked interval
+    assert rows["Total saving"][:3] == (900, 400, 1400)
+    assert "not recalculated by the spreadsheet" in sheet["A2"].value
+    method = {row[0]: row[1] for row in book["Method"].iter_rows(values_only=True) if row[0]}
+    assert "bootstrap" in method[render_xlsx.HOW_SURE] and "not a counterfactual" in method["Forecast"]
+    summary_lines = [row[0] for row in book["Summary"].iter_rows(values_only=True) if str(row[0]).startswith("How sure:")]
+    assert summary_lines and "£0.80 to £2.80" in summary_lines[0]
+    assert render_xlsx.HOW_SURE not in openpyxl.load_workbook(published).sheetnames

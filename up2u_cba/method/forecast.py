@@ -30,6 +30,15 @@ from up2u_cba.method import calculate, uncertainty
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
+METHOD = ("up2u-cba forecast works forward from a plan (places and spend a year, for some years): expected "
+          "completers are the places x the service's completion rate (completed / ended) over its last three "
+          "years; each saves what the average completed case of those years saved, valued at the report's price "
+          "year with the Green Book assumptions; a cohort's saving is counted in the year it completes (six months "
+          "into the year plus the median months from referral to completion), and prudent savings and spend are "
+          "discounted to the first year. Its interval resamples the plan: each place completing at the rate, each "
+          "completer repeating a past case drawn with replacement. A forecast from past completers assumes the "
+          "coming cases will resemble them: it is not a counterfactual.")
+"""The forecast's method, as the workbook's Method sheet says it."""
 HISTORY_YEARS = 3
 """How many financial years of the service's cases a forecast is built from, by default."""
 MOST_PLACES = 100_000

@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from up2u_cba import models, storage
 from up2u_cba.inputs import input_files
-from up2u_cba.method import assumptions, calculate, disclosure, report, uncertainty
+from up2u_cba.method import assumptions, calculate, disclosure, forecast, report, uncertainty
 from up2u_cba.problems import Problem, counted
 from up2u_cba.outputs import spreadsheet_text, streamed_sheet
 from up2u_cba.outputs.spreadsheet_text import Formula, put, put_at
@@ -1345,6 +1345,8 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
         ("Optimism bias", optimism_bias_method(result.green_book)),
         ("Spend", SPEND_BASIS),
         ("Payback period", PAYBACK_DEFINITION),
+        *([] if publish else [(HOW_SURE, uncertainty.METHOD)]),
+        ("Forecast", forecast.METHOD),
         ("Caveat", CAVEAT),
     ]
     if publish:
