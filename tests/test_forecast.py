@@ -3,8 +3,11 @@ savings from its own completed cases, by year and agency, with the interval of r
 
 from __future__ import annotations
 
+import decimal
 import json
 from decimal import Decimal
+
+import pytest
 
 from conftest import SETTINGS
 from hostile import assert_refused, invoke
@@ -29,11 +32,12 @@ def test_expected_completers_are_the_recorded_completion_rate_times_the_places()
     completed, ended, saving = recorded(["2020/21", "2021/22", "2022/23"])
     assert [str(year) for year in result.built_from] == ["2020/21", "2021/22", "2022/23"]
     assert (result.completed, result.ended) == (completed, ended)
-    assert [year.completers for year in result.years] == [(Decimal(60) * completed / ended).quantize(Decimal("0.1"))] * 2
+    assert [year.completers for year in result.years] == [
+        (Decimal(60) * (Decimal(completed) / ended).quantize(Decimal("0.0001"))).quantize(Decimal("0.1"), decimal.ROUND_HALF_UP)] * 2
     # each expected completer saves the mean of the cases it is drawn from
     assert result.average_saving == models.to_pence(saving / completed)
     assert result.years[0].gross_saving == models.whole_pounds(
-        Decimal(60) * (Decimal(completed) / ended).quantize(Decimal("0.0001")) * saving / completed)
+        Decimal(60) * (Decimal(completed) / ended).quantize(Decimal("0.0001")) * models.to_pence(saving / completed))
     # and the totals are the sums of the years, the agencies the split of the total
     assert result.gross_saving == sum(year.gross_saving for year in result.years)
     assert sum(result.by_agency.values()) == result.gross_saving
@@ -83,3 +87,33 @@ def test_places_and_spend_must_be_positive_whole_numbers():
         result = invoke("forecast", "--settings", SETTINGS, "--service", "BCP", *[item for pair in arguments.items()
                                                                                 for item in pair])
         assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output
+
+
+def test_the_forecast_workbook_recalculates_to_the_tool_and_follows_a_changed_plan(tmp_path):
+    import openpyxl
+
+    from test_xlsx import recalculate
+    from up2u_cba.outputs import render_forecast_xlsx
+
+    path = tmp_path / "forecast.xlsx"
+    result = invoke("forecast", "--settings", SETTINGS, "--service", "BCP", "--places", "60", "--spend", "95000",
+                    "--years", "3", "--xlsx", path)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    sheet = book[render_forecast_xlsx.SHEET]
+    labels = {row[0].value: row[0].row for row in sheet.iter_rows(max_col=1) if row[0].value}
+    sheet.cell(labels["Places a year"], 2, 50)  # a commissioner tries 50 places for £80,000
+    sheet.cell(labels["Spend a year"], 2, 80000)
+    edited = tmp_path / "edited" / "forecast.xlsx"
+    edited.parent.mkdir()
+    book.save(edited)
+    recalculated = recalculate(edited, tmp_path)[render_forecast_xlsx.SHEET]
+    expected = pipeline.forecast(str(SETTINGS), service="BCP", places=50, spend=Decimal(80000), years=3)
+    rows = {row[0]: row[1:] for row in recalculated.iter_rows(values_only=True) if row[0] is not None}
+    for year in expected.years:
+        assert rows[year.index + 1][:5] == (pytest.approx(float(year.completers)), year.gross_saving,
+                                            year.prudent_saving, year.spend, year.prudent_spend)
+    assert rows["Total"][1:4] == (expected.gross_saving, expected.prudent_saving, expected.spend)
+    assert rows["Return per £1 spent"][:2] == (pytest.approx(float(expected.return_on_investment)),
+                                               pytest.approx(float(expected.financial_return)))
+    assert rows["Net present budget impact (prudent saving - prudent spend)"][1] == expected.net_present_budget_impact

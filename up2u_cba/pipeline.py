@@ -299,7 +299,7 @@ def forecast(
             message=f"no {known.name} case completed in {built_from[0]}-{built_from[-1]}, so there is nothing to "
                     "build a forecast from",
             hint="give --year for a year with completions, or more --history-years")])
-    return result
+    return result.model_copy(update={"marking": inputs.settings.marking})
 
 
 def sha256(path: str) -> str:

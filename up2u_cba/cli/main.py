@@ -26,6 +26,7 @@ render_csv = lazy.module("up2u_cba.outputs.render_csv")
 render_json = lazy.module("up2u_cba.outputs.render_json")
 render_text = lazy.module("up2u_cba.outputs.render_text")
 render_xlsx = lazy.module("up2u_cba.outputs.render_xlsx")
+render_forecast_xlsx = lazy.module("up2u_cba.outputs.render_forecast_xlsx")
 report_ = lazy.module("up2u_cba.method.report")
 changed_since_ = lazy.module("up2u_cba.method.changed_since")
 problems_ = lazy.module("up2u_cba.problems")
@@ -130,8 +131,11 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
               help="The latest year whose cases it is built from (default: the latest with a completed case).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Print the forecast as text or JSON.")
+@click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
+              help="Also write it as a workbook: a Forecast sheet whose expected figures are formulas over the plan.")
+@click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
 def forecast_command(settings_file, cases_folder, unit_cost_files, service, places, spend, years, history_years, year,
-                     output_format):
+                     output_format, xlsx_path, overwrite):
     """Forecast what a planned number of places would bring, from the service's own cases.
 
     Expected completers (places x the service's completion rate over the last years), their
@@ -146,13 +150,22 @@ def forecast_command(settings_file, cases_folder, unit_cost_files, service, plac
     """
     from decimal import Decimal
 
+    if xlsx_path:
+        problem = workbook_path_problem(xlsx_path, overwrite, "--xlsx")
+        if problem:
+            fail([problem])
     try:
         result = pipeline.forecast(settings_file, service, places, Decimal(spend), years, history_years, year,
                                    cases_folder, unit_cost_files)
     except problems_.InputError as error:
         fail(error.problems)
+    if xlsx_path:
+        with storage.writing(xlsx_path, "--xlsx"):
+            render_forecast_xlsx.write(result, xlsx_path, result.marking)
     renderer = render_json.render_forecast if output_format == "json" else render_text.render_forecast
     click.echo(renderer(result), nl=False)
+    if xlsx_path:
+        click.echo(f"Workbook written to {xlsx_path}", err=True)
 
 
 @main.command("sensitivity")

@@ -18,6 +18,7 @@ have happened without the programme.
 from __future__ import annotations
 
 import datetime
+import decimal
 import math
 import random
 import statistics
@@ -100,6 +101,8 @@ class Forecast(pydantic.BaseModel):
     """Mean gross saving per completed case of those years, pounds and pence."""
     prudent_average: Decimal
     discount_rate: Decimal
+    cost_optimism_bias: Decimal
+    """The uplift on the spend for the prudent figures (the settings' cost optimism bias)."""
     years: tuple[ForecastYear, ...]
     by_agency: dict[str, Decimal]
     """Expected gross saving over the plan by agency, whole pounds."""
@@ -117,6 +120,8 @@ class Forecast(pydantic.BaseModel):
     break_even_completers: int | None
     """Completers a year at the average saving that cover a year's spend, rounded up."""
     prudent_break_even_completers: int | None
+    marking: str = "OFFICIAL-SENSITIVE"
+    """The protective marking of its printed pages (settings [workbook] marking)."""
 
     @property
     def completers(self) -> Decimal:
@@ -196,13 +201,15 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
     delay = Decimal(statistics.median(months_between(case.referred_on, case.completed_on) for case in completed))
     gross = [valuation.total for valuation in valued]
     prudent = [valuation.prudent_total for valuation in valued]
-    mean_gross, mean_prudent = sum(gross) / len(gross), sum(prudent) / len(prudent)
+    # the averages to the penny, as shown: the expected figures are worked from them, so a person
+    # (or the Forecast sheet's formulas) gets the same pounds from what is shown
+    mean_gross, mean_prudent = models.to_pence(sum(gross) / len(gross)), models.to_pence(sum(prudent) / len(prudent))
     landing = completion_year(delay)
     discount = green_book.discount_rate
     uplift = 1 + green_book.cost_optimism_bias
     expected = Decimal(plan.places) * rate
     forecast_years = tuple(
-        ForecastYear(index=index, completers=expected.quantize(Decimal("0.1")),
+        ForecastYear(index=index, completers=expected.quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP),
                      gross_saving=models.whole_pounds(expected * mean_gross),
                      prudent_saving=models.whole_pounds(expected * mean_prudent / (1 + discount) ** (index + landing)),
                      spend=plan.spend, prudent_spend=models.whole_pounds(plan.spend * uplift / (1 + discount) ** index))
@@ -217,8 +224,8 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
     return Forecast(
         plan=plan, price_year=valuer.price_year, built_from=years, completed=len(completed), ended=ended,
         completion_rate=rate, months_to_complete=delay.quantize(Decimal("0.1")),
-        average_saving=models.to_pence(mean_gross), prudent_average=models.to_pence(mean_prudent),
-        discount_rate=discount, years=forecast_years,
+        average_saving=mean_gross, prudent_average=mean_prudent,
+        discount_rate=discount, cost_optimism_bias=green_book.cost_optimism_bias, years=forecast_years,
         by_agency=by_agency(valued, sum((year.gross_saving for year in forecast_years), models.ZERO), prudent=False),
         prudent_by_agency=by_agency(valued, sum((year.prudent_saving for year in forecast_years), models.ZERO),
                                     prudent=True),
