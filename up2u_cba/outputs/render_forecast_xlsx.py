@@ -81,12 +81,11 @@ def add_plan(sheet, result: forecast.Forecast) -> dict[str, str]:
         ("service", "Service", plan.service, None, False),
         ("places", "Places a year", plan.places, "0", True),
         ("spend", "Spend a year", int(plan.spend), POUNDS, True),
-        ("rate", f"Completion rate: {result.completed} completed of {result.ended} ended, {built_from(result)}",
+        ("rate", f"Completion rate ({result.completed} of {result.ended} ended, {built_from(result)})",
          float(result.completion_rate), PROPORTION, True),
         ("average", "Average gross saving per completed case", float(result.average_saving), PENCE, True),
         ("prudent_average", "Average prudent saving per completed case", float(result.prudent_average), PENCE, True),
-        ("landing", f"Years from a year's start to its cohort's completion (6 + {result.months_to_complete} "
-                    "months, whole years)", forecast.completion_year(result.months_to_complete), "0", False),
+        ("landing", f"Years to a cohort's completion (6 + {result.months_to_complete} months, in whole years)", forecast.completion_year(result.months_to_complete), "0", False),
         ("discount", "Discount rate a year", float(result.discount_rate), PERCENT, True),
         ("uplift", "Optimism bias on costs", float(result.cost_optimism_bias), PERCENT, True),
     ]
@@ -96,6 +95,7 @@ def add_plan(sheet, result: forecast.Forecast) -> dict[str, str]:
     for row, (name, label, value, number_format, changeable) in enumerate(entries, start=PLAN_ROW):
         put(sheet, row, 1, label)
         cell = put(sheet, row, 2, value)
+        cell.alignment = Alignment(horizontal="right")
         if number_format:
             cell.number_format = number_format
         put(sheet, row, 3, CHANGEABLE.split(":")[0] if changeable else "no")
@@ -145,38 +145,41 @@ def add_measures(sheet, result: forecast.Forecast, total: int) -> int:
     put(sheet, row, 1, "Measure").font = BOLD
     put(sheet, row, 2, "Gross").font = BOLD
     put(sheet, row, 3, "Prudent").font = BOLD
+    put(sheet, row, 4, "How it is made").font = BOLD
     level = f"{result.level * 100:.0f}%"
-    tool = "(up2u-cba's figure, not recalculated)"
+    tool = "up2u-cba's figure: not recalculated"
     entries = [
         ("Return per £1 spent", Live("=" + rounded(f"C{total}/E{total}", 2), float(result.return_on_investment)),
-         Live("=" + rounded(f"D{total}/F{total}", 2), float(result.financial_return)), MONEY_PER_POUND),
-        ("Net present budget impact (prudent saving - prudent spend)", None,
-         Live(f"=D{total}-F{total}", int(result.net_present_budget_impact)), POUNDS),
-        (f"Return per £1, {level} interval, low {tool}", float(result.return_interval.low),
-         float(result.prudent_return_interval.low), MONEY_PER_POUND),
-        (f"Return per £1, {level} interval, high {tool}", float(result.return_interval.high),
-         float(result.prudent_return_interval.high), MONEY_PER_POUND),
-        (f"Share of {result.resamples:,} resampled plans (seed {result.seed}) that pay for themselves {tool}",
-         float(result.pays_for_itself), float(result.prudent_pays_for_itself), PROPORTION),
-        (f"Break-even: completers a year at the average saving that cover a year's spend {tool}",
-         result.break_even_completers, result.prudent_break_even_completers, "0"),
-        (f"Payback, years {tool}", None,
-         "not within the plan" if result.payback_year is None else result.payback_year, "0"),
+         Live("=" + rounded(f"D{total}/F{total}", 2), float(result.financial_return)), MONEY_PER_POUND, "formula"),
+        ("Net present budget impact (prudent saving - spend)", None,
+         Live(f"=D{total}-F{total}", int(result.net_present_budget_impact)), POUNDS, "formula"),
+        (f"Return per £1, {level} interval: low", float(result.return_interval.low),
+         float(result.prudent_return_interval.low), MONEY_PER_POUND, tool),
+        (f"Return per £1, {level} interval: high", float(result.return_interval.high),
+         float(result.prudent_return_interval.high), MONEY_PER_POUND, tool),
+        ("Share of resampled plans that pay for themselves", float(result.pays_for_itself),
+         float(result.prudent_pays_for_itself), PROPORTION, f"{tool} ({result.resamples:,} plans, seed {result.seed})"),
+        ("Break-even: completers a year that cover a year's spend", result.break_even_completers,
+         result.prudent_break_even_completers, "0", f"{tool} (a year's spend / the average saving, rounded up)"),
+        ("Payback, years", None, "not within the plan" if result.payback_year is None else result.payback_year, "0",
+         tool),
     ]
-    for label, gross, prudent, number_format in entries:
+    for label, gross, prudent, number_format, how in entries:
         row += 1
-        put(sheet, row, 1, label).alignment = Alignment(wrap_text=True, vertical="top")
+        put(sheet, row, 1, label)
         for column, value in ((2, gross), (3, prudent)):
             cell = place(sheet, row, column, value)
             if isinstance(value, (int, float, Live)):
                 cell.number_format = number_format
+        put(sheet, row, 4, how).font = NOTE
     return row
 
 
 def add_agencies(sheet, result: forecast.Forecast, row: int) -> None:
     """Expected savings over the plan by agency (the tool's split of the totals)."""
     row += 1
-    put(sheet, row, 1, "Expected savings over the plan by agency (as calculated by up2u-cba)").font = BOLD
+    put(sheet, row, 1, "Expected savings by agency over the plan").font = BOLD
+    put(sheet, row, 4, "up2u-cba's split of the totals").font = NOTE
     put(sheet, row, 2, "Gross").font = BOLD
     put(sheet, row, 3, "Prudent").font = BOLD
     for agency, amount in result.by_agency.items():
