@@ -116,4 +116,4 @@ def test_the_forecast_workbook_recalculates_to_the_tool_and_follows_a_changed_pl
     assert rows["Total"][1:4] == (expected.gross_saving, expected.prudent_saving, expected.spend)
     assert rows["Return per £1 spent"][:2] == (pytest.approx(float(expected.return_on_investment)),
                                                pytest.approx(float(expected.financial_return)))
-    assert rows["Net present budget impact (prudent saving - prudent spend)"][1] == expected.net_present_budget_impact
+    assert rows["Net present budget impact (prudent saving - spend)"][1] == expected.net_present_budget_impact
