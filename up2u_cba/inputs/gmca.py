@@ -35,8 +35,9 @@ effectively a transfer payment``; ``the fiscal benefit to HMT should be excluded
 transfer payment``) marks that cost, or, where the sentence names the part (``the £9,234 fiscal
 benefit to DWP``, ``the fiscal saving from benefits payments``), the constituent it names. A
 sentence with a negation (``not``, ``never``, ``n't``...) marks nothing; every sentence that
-speaks of transfers, or of excluding from public value, in words not recognised is listed for a
-person to check (``ImportResult.unrecognised``).
+speaks of transfers, public value or benefit payments in words not recognised is listed for a
+person to check (``ImportResult.unrecognised``): v1.4's worklessness and Housing Benefit
+payments, which no comment calls transfers, among them.
 
 A cost row whose code cell is empty or blank takes its code from its place: the next
 constituent of the code above it (after ``CR8.0``, ``CR8.0.1``; after ``CR2.0.3``, ``CR2.0.4``),
@@ -244,7 +245,7 @@ class ImportResult(pydantic.BaseModel):
     transfers: list[TransferMark] = []
     """Every statement of the workbook marking a cost as a transfer (a cost may have several)."""
     unrecognised: list[TransferMention] = []
-    """Sentences that speak of transfers or of exclusion from public value in words not
+    """Sentences that speak of transfers, public value or benefit payments in words not
     recognised (or negated): nothing marked from them; listed so a person can check them."""
     edition: str = ""
     """The edition and its date as the workbook states them, e.g. ``v1.4 (March 2015)``; blank
@@ -884,23 +885,29 @@ should be excluded, as this is effectively a transfer payment`` (comments); ``th
 fiscal benefit to DWP should be excluded, as it is a transfer payment`` (notes on cells)."""
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|neither|cannot|no\s+longer)\b|n't\b|n’t\b", re.IGNORECASE)
 """A sentence saying this may be negated ("should not be excluded"): it marks nothing."""
-_MENTION = re.compile(r"\btransfers?\b|\bexclu\w*\b.*\b(?:public\s+value|benefits?\s+payments?|transfer)"
-                      r"|\bpublic\s+value\b.*\bexclu", re.IGNORECASE)
-"""A sentence that speaks of transfers, or of excluding something from public value or benefit
-payments: listed for a person to check when not recognised (``transferring``,
+_MENTION = re.compile(r"\btransfers?\b|\bpublic\s+value\b|\bbenefits?\s+payments?\b"
+                      r"|\bexclu\w*\b.*\bbenefits?\b|\bbenefits?\b.*\bexclu", re.IGNORECASE)
+"""A sentence that speaks of transfers, of public value, of benefit payments (a transfer the
+workbook may not name as one: Housing Benefit, worklessness benefits), or of benefits and
+excluding together: listed for a person to check when not recognised (``transferring`` and
 ``transferability`` are other words)."""
+_STATEMENT = re.compile(r"\btransfers?\b|\bexclu", re.IGNORECASE)
+"""Beside a recognised statement, only a sentence with these words is listed: the others of its
+comment (``Total public value is £443``) restate it."""
 
 
 def _transfer_sentences(text: str) -> tuple[list[str], list[str]]:
     """The sentences of a comment saying, in the workbook's words and without a negation, that a
     fiscal value is to be left out as a transfer payment; and the other sentences that speak of
-    transfers or exclusion from public value (not recognised: a person should read them)."""
+    transfers, public value or benefit payments (not recognised: a person should read them)."""
     recognised, unrecognised = [], []
     for sentence in _SENTENCE_END.split(_one_line(text)):
         if _TRANSFER.search(sentence) and not _NEGATION.search(sentence):
             recognised.append(sentence)
         elif _MENTION.search(sentence):
             unrecognised.append(sentence)
+    if recognised:
+        unrecognised = [sentence for sentence in unrecognised if _STATEMENT.search(sentence)]
     return recognised, unrecognised
 
 
@@ -1046,7 +1053,8 @@ def summary_lines(result: ImportResult) -> list[str]:
                      "as the workbook says:")
         lines.extend(_transfer_lines(result.transfers))
     if result.unrecognised:
-        lines.append(f"Comments on transfers or exclusion not recognised, {counted(len(result.unrecognised), 'sentence')}: "
+        lines.append(f"Comments on transfers, public value or benefit payments not recognised, "
+                     f"{counted(len(result.unrecognised), 'sentence')}: "
                      "nothing marked from them; read each, and mark a transfer in the table by hand if it says so:")
         lines.extend(f"  {mention.sheet} row {mention.row} {mention.code} {mention.where}: \"{mention.text}\""
                      for mention in result.unrecognised)
