@@ -24,6 +24,7 @@ def test_every_code_cell_that_is_not_a_code_is_refused_at_once(tmp_path):
         row(1.5, "A decimal", 100),                       # row 9
         row(datetime.datetime(2020, 1, 2), "A date", 100),
         row("cr1.0", "CR1.0 in small letters", 100),      # row 11
+        row("\uff1dCR6.0", "A full-width equals sign", 100),
     ]
     workbook = make_workbook(tmp_path / "book.xlsx", {"Crime": crime, "Health": [row("Cr1.0", "Other sheet", 5)]})
     output = tmp_path / "costs.csv"
@@ -34,6 +35,7 @@ def test_every_code_cell_that_is_not_a_code_is_refused_at_once(tmp_path):
     assert [(problem.code, problem.file, problem.where) for problem in found] == [
         ("bad-cost-code", workbook, f"Crime: row {number}: C{number}") for number in range(4, 11)] + [
         ("duplicate-cost-code", workbook, "Crime: row 11: C11"),
+        ("bad-cost-code", workbook, "Crime: row 12: C12"),
         ("duplicate-cost-code", workbook, "Health: row 3: C3")]
     assert all(f"{problem.where}" in result.stderr for problem in found)
 
