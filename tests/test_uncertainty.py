@@ -170,3 +170,33 @@ def test_the_workbook_shows_the_intervals_marked_as_the_tools_and_never_publishe
     summary_lines = [row[0] for row in book["Summary"].iter_rows(values_only=True) if str(row[0]).startswith("How sure:")]
     assert summary_lines and "£0.80 to £2.80" in summary_lines[0]
     assert render_xlsx.HOW_SURE not in openpyxl.load_workbook(published).sheetnames
+
+
+def test_drawing_the_assumptions_too_moves_the_prudent_interval_as_worked_by_hand(tmp_path):
+    # every draw puts deadweight at 50% (its range is one value) and the others at no effect:
+    # each case's prudent saving is half its saving (£50, £100, £300); of the 27 equally likely
+    # resamples, sums of 150 are 1/27 (3.7%) and up to 200 are 4/27 (14.8%), so the 5% point is
+    # £200; up to 650 are 23/27 (85.2%), up to 700 26/27 (96.3%), so the 95% point is £700
+    settings = three_cases(tmp_path, """
+        [uncertainty]
+        vary_assumptions = true
+
+        [sensitivity]
+        deadweight = [0.5, 0.5]
+        attribution = [1.0, 1.0]
+        optimism_bias = [0.0, 0.0]
+        drop_off = [0.0, 0.0]
+        discount_rate = [0.035, 0.035]
+        """)
+    (entry,) = pipeline.run(str(settings)).uncertainty
+    assert entry.assumptions_varied and entry.prudent_resamples == 2000
+    assert (entry.prudent_total.low, entry.prudent_total.high) == (200, 700)
+    assert (entry.total.low, entry.total.high) == (400, 1400)  # the gross interval is the cases' alone
+    (point,) = pipeline.run(str(settings)).services
+    assert point.prudent_total == 900  # the point figures are the settings' own, never drawn
+    assert "also draw each Green Book assumption" in invoke("report", "--settings", settings).output
+
+
+def test_vary_assumptions_must_be_true_or_false(tmp_path):
+    settings = three_cases(tmp_path, "[uncertainty]\nvary_assumptions = \"yes\"\n")
+    assert_refused(invoke("validate", "--settings", settings), str(settings), "uncertainty.vary_assumptions")

@@ -358,6 +358,8 @@ class Resampling(pydantic.BaseModel):
     """The random seed: the same seed gives the same intervals."""
     small_cohort: int = 30
     """Fewer completed cases than this and every report warns that the interval means little."""
+    vary_assumptions: bool = False
+    """Whether the prudent intervals also draw each Green Book assumption over its [sensitivity] range."""
 
 
 class Settings(pydantic.BaseModel):

@@ -229,7 +229,10 @@ def build_report(
                           for service in services
                           if with_sensitivity and year in service.spend),  # (nothing to switch without spend)
         sensitivity_left_out=not with_sensitivity,
-        uncertainty=tuple(uncertainty.analyse(summary, inputs.settings.resampling) for summary in summaries),
+        uncertainty=tuple(uncertainty.analyse(summary, inputs.settings.resampling,
+                                              case_lines(inputs, summary) if inputs.settings.resampling.vary_assumptions
+                                              else None)
+                          for summary in summaries),
         years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
         cost_tables=report.CostTable.of(inputs.settings.unit_cost_files, inputs.costs),
@@ -242,6 +245,13 @@ def build_report(
             inputs.stored, [service.name for service in services], *changed_since, read_now=read,
             settings=inputs.settings),
     )
+
+
+def case_lines(inputs: Inputs, summary: calculate.ServiceSummary) -> list[dict]:
+    """Each of the summary's cases' lines as the sensitivity analysis revalues them, in its order."""
+    records = {case.reference: case for case in inputs.cases}
+    return [sensitivity.prudent_lines([records[case.reference]], inputs.costs, inputs.series, inputs.settings)
+            for case in summary.cases]
 
 
 def run(

@@ -45,7 +45,7 @@ KNOWN_KEYS: dict = {
     "history": {"record_user": None},
     "checks": {"line_ceiling": None},
     "workbook": {"marking": None, "published_marking": None},
-    "uncertainty": {"level": None, "resamples": None, "seed": None, "small_cohort": None},
+    "uncertainty": {"level": None, "resamples": None, "seed": None, "small_cohort": None, "vary_assumptions": None},
     "crosswalk": None,
 }
 """Every key the settings file may hold, as nested tables (None: a value, or a table of any
@@ -333,7 +333,12 @@ def _parse_resampling(table: object, problem) -> models.Resampling:
                     f"to {highest:,}", f"write e.g. {key} = {example}")
             value = getattr(default, key)
         counts[key] = value
-    return models.Resampling(level=Decimal(str(level)), **counts)
+    vary = table.get("vary_assumptions", False)
+    if not isinstance(vary, bool):
+        problem("bad-field", "uncertainty.vary_assumptions", f"'{shown(vary)}' is not true or false",
+                "write vary_assumptions = true to draw the Green Book assumptions over their [sensitivity] ranges too")
+        vary = False
+    return models.Resampling(level=Decimal(str(level)), vary_assumptions=vary, **counts)
 
 
 MARKING_LIMIT = 60

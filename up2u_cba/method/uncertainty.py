@@ -22,7 +22,7 @@ from decimal import Decimal
 import pydantic
 
 from up2u_cba import models
-from up2u_cba.method import calculate
+from up2u_cba.method import assumptions, calculate, sensitivity
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -32,8 +32,9 @@ METHOD = ("The year's completed cases are resampled whole, with replacement, as 
           "where every resample can be listed (up to 6 cases) all are, exactly, otherwise they are drawn with a "
           "fixed seed, so the same inputs give the same interval. 'Pays for itself' is the share of resamples "
           "whose saving exceeds the spend. Break-even completers: spend / average saving, rounded up. Resampling "
-          "shows how much a figure rests on which cases happened to complete; it does not vary the Green Book "
-          "assumptions (see Sensitivity) and cannot say what would have happened without the programme.")
+          "shows how much a figure rests on which cases happened to complete; it varies the Green Book assumptions "
+          "only where [uncertainty] vary_assumptions says so (over their Sensitivity ranges), and cannot say what "
+          "would have happened without the programme.")
 """How the intervals are made, as the workbook's Method sheet says it (the README says it at length)."""
 DRAW_BUDGET = 20_000_000
 """Most cases a report draws for one service's resamples: a year of more than 10,000 completed
@@ -70,6 +71,11 @@ class Uncertainty(pydantic.BaseModel):
     completers: int
     small_cohort: bool
     """Fewer completed cases than ``Resampling.small_cohort``: the interval means little."""
+    assumptions_varied: bool = False
+    """The prudent figures' resamples also drew the Green Book assumptions over their ranges."""
+    prudent_resamples: int = 0
+    """How many resamples the prudent intervals rest on (fewer than ``resamples`` where the
+    assumptions are drawn too: ``LINE_BUDGET``)."""
     total: Interval
     prudent_total: Interval
     net: Interval | None
@@ -103,13 +109,20 @@ class Uncertainty(pydantic.BaseModel):
     prudent saving / (1 + cost optimism bias), whole pounds half up."""
 
 
-def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling) -> Uncertainty:
-    """The uncertainty of ``summary``'s figures, resampled as ``resampling`` says."""
+def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling,
+            case_lines: list[dict] | None = None) -> Uncertainty:
+    """The uncertainty of ``summary``'s figures, resampled as ``resampling`` says. With
+    ``resampling.vary_assumptions``, ``case_lines`` (each case's ``sensitivity.prudent_lines``, in
+    the order of ``summary.cases``) let the prudent figures also draw the Green Book assumptions
+    over their [sensitivity] ranges (``varied``)."""
     gross = [int(case.total) for case in summary.cases]
     prudent = [int(case.prudent_total) for case in summary.cases]
     draws, seed = resampled(list(zip(gross, prudent)), resampling)
     totals = sorted(draw[0] for draw in draws)
     prudent_totals = sorted(draw[1] for draw in draws)
+    varied = resampling.vary_assumptions and case_lines is not None and bool(summary.cases)
+    if varied:
+        prudent_totals = sorted(varied_totals(case_lines, summary.green_book, resampling))
     spend, prudent_spend = summary.spend, summary.prudent_spend
     total = interval(totals, resampling.level)
     prudent_total = interval(prudent_totals, resampling.level)
@@ -117,6 +130,7 @@ def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling) ->
     tenth = math.ceil(summary.completers / 10)
     return Uncertainty(
         service=summary.service, year=summary.year, level=resampling.level, resamples=len(draws), seed=seed,
+        assumptions_varied=varied, prudent_resamples=len(prudent_totals),
         completers=summary.completers, small_cohort=summary.completers < resampling.small_cohort,
         total=total, prudent_total=prudent_total,
         net=None if spend is None else Interval(low=total.low - spend, high=total.high - spend),
@@ -170,6 +184,34 @@ def resampled(cases: list[tuple[int, int]], resampling: models.Resampling) -> tu
     return draws, resampling.seed
 
 
+LINE_BUDGET = 200_000
+"""Most outcome-line valuations a report spends on drawing the assumptions (each draw values
+every case's lines once under the drawn assumptions): fewer draws on many lines, at least
+``FEWEST_RESAMPLES``."""
+
+
+def varied_totals(case_lines: list[dict], green_book, resampling: models.Resampling) -> list[int]:
+    """The prudent totals of resamples that draw both the cases (whole, with replacement) and
+    each Green Book assumption, uniformly and independently over its [sensitivity] range (one
+    programme-wide value each, as the sensitivity analysis tries them; lines that set their own
+    deadweight or attribution keep theirs); each line rounded to whole pounds as the report rounds it."""
+    generator = random.Random(resampling.seed)
+    lines = sum(len(lines) for lines in case_lines)
+    count = len(case_lines)
+    draws = min(resampling.resamples, max(FEWEST_RESAMPLES, LINE_BUDGET // max(1, lines)))
+    factors: dict = {}
+    totals = []
+    for _ in range(draws):
+        drawn = green_book
+        for name in assumptions.SENSITIVITY_NAMES:
+            low, high = green_book.sensitivity[name]
+            value = (low + (high - low) * Decimal(generator.random())).quantize(SHARE)
+            drawn = sensitivity.uniform(drawn, name, value)
+        values = [sensitivity.prudent_total(lines, drawn, factors) for lines in case_lines]
+        totals.append(int(sum(generator.choices(values, k=count))))
+    return totals
+
+
 def interval(ordered: list[int], level: Decimal) -> Interval:
     """The central ``level`` of the sorted resampled totals, by nearest rank: the low end is the
     value of rank ceil(tail x N), the high end of rank ceil((1 - tail) x N), tail = (1 - level) / 2."""
@@ -204,6 +246,9 @@ def how_made(entry: Uncertainty) -> str:
            else f"{entry.resamples:,} resamples of the {cases}, drawn with seed {entry.seed}")
     level = f"{entry.level * 100:.0f}%"
     words = f"Intervals: the central {level} of the figures of {how}."
+    if entry.assumptions_varied:
+        words += (f" The prudent intervals come from {entry.prudent_resamples:,} resamples that also draw each Green "
+                  "Book assumption uniformly over its [sensitivity] range.")
     if entry.small_cohort:
         words += f" Only {cases}: an interval from so few is rough, and one case can move the figure a long way."
     return words

@@ -117,6 +117,7 @@ def uncertainty_data(entry: uncertainty.Uncertainty) -> dict:
         "service": entry.service, "year": str(entry.year), "level": str(entry.level),
         "resamples": entry.resamples, "seed": entry.seed, "exact": entry.seed is None,
         "completers": entry.completers, "small_cohort": entry.small_cohort,
+        "assumptions_varied": entry.assumptions_varied, "prudent_resamples": entry.prudent_resamples,
         "gross": {"total_saving": span(whole, entry.total), "net_saving": span(whole, entry.net),
                   "return_on_investment": span(ratio, entry.return_per_pound),
                   "pays_for_itself": share(entry.pays_for_itself),
