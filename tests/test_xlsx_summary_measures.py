@@ -104,8 +104,13 @@ def test_cost_per_completed_case_completion_rate_and_all_services_beside_the_sav
     assert "Participants!" in bcp[render_xlsx.ENDED][0]
     assert bcp[render_xlsx.COMPLETION_RATE][0].startswith("=IF(B15>0,")
     # (BCP's block lists its savings by agency: nine since HO3.0's parts, in other units, no longer split it)
-    assert together[TOTAL] == ("=B9+B43", "=C9+C43") and together["Completed cases"][0] == "=B8+B42"
     sheet = openpyxl.load_workbook(path)["Summary"]
+    labels = [(cell.row, cell.value) for cell in sheet["A"]]
+    dorset = next(row for row, label in labels if label == "Service" and sheet.cell(row, 2).value == "Dorset")
+    total_row, completed_row = (next(row for row, label in labels if row > dorset and label == name)
+                                for name in (TOTAL, "Completed cases"))
+    assert together[TOTAL] == (f"=B9+B{total_row}", f"=C9+C{total_row}")  # BCP's cells + Dorset's
+    assert together["Completed cases"][0] == f"=B8+B{completed_row}"
     formats = {row[0].value: row[1].number_format for row in sheet.iter_rows(max_col=2) if row[0].value}
     assert formats[render_xlsx.COMPLETION_RATE] == render_xlsx.PERCENT  # 50.0%, as the text report gives it
     assert formats[render_xlsx.COST_PER_COMPLETER] == render_xlsx.PENCE  # to the penny, as text and JSON (issue #13)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from up2u_cba import storage
 from up2u_cba.method import forecast
+from up2u_cba.problems import counted
 from up2u_cba.outputs import streamed_sheet
 from up2u_cba.outputs.render_xlsx import (A4, BOLD, CHANGEABLE, HEADER_MARGIN, MARK_SIZE, MONEY_PER_POUND, NOTE,
                                           PENCE, PERCENT, POUNDS, PROGRAMME, PROPORTION, TITLE, Live, header_text,
@@ -40,7 +41,7 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     plan = result.plan
     book.xlsx.set_properties({"title": f"{PROGRAMME}: forecast for {plan.service}",
                               "subject": f"{plan.places} places a year for £{plan.spend:,.0f} a year, "
-                                         f"{plan.years} year(s), built from {built_from(result)}",
+                                         f"{counted(plan.years, 'year')}, built from {built_from(result)}",
                               "author": "up2u-cba", "keywords": f"Up2U, forecast, {plan.service}"})
     sheet = book.add_sheet(SHEET)
     size = f"&{MARK_SIZE}"
@@ -48,7 +49,7 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
                           f"&R{size}&B{header_text(marking)}&B", {"margin": HEADER_MARGIN})
     sheet.xlsx.set_footer(f"&L{size}&B{header_text(marking)}&B&C{size}Page &P of &N", {"margin": HEADER_MARGIN})
     put_at(sheet, "A1", f"Forecast: {plan.service}, {plan.places} places a year for £{plan.spend:,.0f} a year, "
-                        f"{plan.years} year(s)").font = TITLE
+                        f"{counted(plan.years, 'year')}").font = TITLE
     explanation = put_at(sheet, "A2", f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
                          + " Change a plan cell marked changeable and recalculate: every expected figure follows. "
                            "The interval, break-even and payback below them are as calculated by up2u-cba; not "
