@@ -77,5 +77,8 @@ def test_the_workbook_offers_only_the_grades_in_force_and_they_drive_the_prudent
     assert [(row["Evidence grade"], row["Prudent saving"]) for row in lines] == \
         [(line.grade, line.prudent_saving) for line in changed.lines] == [("4", 700), ("3", 900)]
     expected = openpyxl.load_workbook(expected_path, data_only=True)
-    assert [row[:3] for row in recalculated["Summary"].iter_rows(values_only=True)] == \
-        [row[:3] for row in expected["Summary"].iter_rows(values_only=True)]
+    def recalculated_rows(book) -> list[tuple]:  # (a figure the spreadsheet does not recalculate says so)
+        return [row[:3] for row in book["Summary"].iter_rows(values_only=True)
+                if "not recalculated by the spreadsheet" not in str(row[0])]
+
+    assert recalculated_rows(recalculated) == recalculated_rows(expected)
