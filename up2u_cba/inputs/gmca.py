@@ -999,13 +999,14 @@ def _first(pattern: re.Pattern, texts: list[str]) -> re.Match | None:
 
 EDITION_COLUMN = "edition"
 """The column after the unit cost table's own (after ``transfer``, last): the edition each cost
-was imported from. The unit cost reader ignores it."""
+was imported from, which the unit cost loader reads into ``UnitCost.edition`` and every report
+names."""
 
 
 def write_table(result: ImportResult, path: str) -> None:
     """Write the imported costs as a unit cost CSV (``unit_costs.COLUMNS``, ``transfer`` marked
     from the workbook) with the edition as a last column, atomically."""
-    columns = [*unit_costs.COLUMNS, *([EDITION_COLUMN] if EDITION_COLUMN not in unit_costs.COLUMNS else [])]
+    columns = [*unit_costs.COLUMNS, EDITION_COLUMN]
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

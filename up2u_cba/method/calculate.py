@@ -75,8 +75,6 @@ class OutcomeLine(pydantic.BaseModel):
     prudent_saving: Decimal = models.ZERO
     """unit_value x uprating_factor x quantity x years_factor x (1 - deadweight) x attribution
     x (1 - optimism_bias), rounded to whole pounds half up."""
-    prudent_flows: tuple[Decimal, ...] = ()
-    """The prudent fiscal saving of each year of the benefit, unrounded (for payback)."""
     start_month: int = 0
     """The month the case completed, counted from 0 at the first month (April) of the financial
     year it completed in: the benefit starts accruing in that month (payback)."""
@@ -625,7 +623,6 @@ class Valuer:
             discount_rate=green_book.discount_rate,
             years_factor=years_factor,
             prudent_saving=prudent(fiscal_unit),
-            prudent_flows=tuple(fiscal_unit * outcome.quantity * weight * adjust for weight in weights),
             start_month=months_into_year(case.completed_on),
             economic_unit_value=terms.economic_unit,
             social_unit_value=terms.social_unit,
@@ -730,12 +727,6 @@ def proportions_by_agency(cost: models.UnitCost, parts) -> tuple[tuple[str, Deci
     own = cost.agency or "Not stated"
     return tuple(((part.agency or "Not stated") if part is not None else own, proportion)
                  for part, proportion in parts)
-
-
-def agency_proportions(cost: models.UnitCost, tree: unit_costs.Tree,
-                       series: deflators.DeflatorSeries) -> tuple[tuple[str, Decimal], ...]:
-    """How a saving valued with ``cost`` divides between agencies (``split_parts``)."""
-    return proportions_by_agency(cost, split_parts(cost, tree, series)[0])
 
 
 def transfer_share(cost: models.UnitCost, tree: unit_costs.Tree, series: deflators.DeflatorSeries,
