@@ -14,6 +14,7 @@ import openpyxl
 import openpyxl.comments
 import pytest
 
+from case_text import completed_case
 from conftest import DEFLATORS, GMCA_CSV, ROOT
 from hostile import invoke
 from test_gmca_import import make_workbook, row
@@ -137,28 +138,14 @@ def test_codes_from_their_place(tmp_path):
 
 # --- the CR8.0 saving split with Police's share ------------------------------------------------
 
-CASE = """\
-reference = "BCP-9001"
-service = "BCP"
-locality = "Poole"
 
-[[status]]
-status = "referred"
-date = 2022-05-01
 
-[[status]]
-status = "completed"
-date = 2022-12-01
-
-[[outcomes]]
-code = "CR8.0"
-quantity = 10
-"""
+CR8_LINE = '[[outcomes]]\ncode = "CR8.0"\nquantity = 10\n'
 
 
 def test_a_cr8_saving_gives_police_its_share(tmp_path):
     (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "BCP-9001.toml").write_text(CASE)
+    (tmp_path / "cases" / "BCP-9001.toml").write_text(completed_case(CR8_LINE))
     settings = tmp_path / "up2u-cba.toml"
     settings.write_text(textwrap.dedent(f"""\
         cases = "cases"

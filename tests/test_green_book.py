@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
+from case_text import completed_case
 from conftest import DEFLATORS, GMCA_CSV, ROOT, SETTINGS
 from up2u_cba import pipeline
 from up2u_cba.cli.main import main
@@ -18,28 +19,13 @@ code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,eco
 TST-A,Crime,Amber test cost,Per incident,Police,,1000,2018/19,200,2018/19,A,test
 TST-G,Health,Green test cost,Per year,NHS,,500,2018/19,,,G,test
 """
-CASE = """\
-reference = "BCP-9001"
-service = "BCP"
-locality = "Poole"
-
-[[status]]
-status = "referred"
-date = 2022-05-01
-
-[[status]]
-status = "completed"
-date = 2022-12-01
-
-{outcomes}
-"""
 
 
 def project(tmp_path, assumptions: str = "", outcomes: str = "", spend: int = 90000):
     """A small project: the shipped national costs, two test costs, one completed case."""
     (tmp_path / "cases").mkdir()
     (tmp_path / "local.csv").write_text(LOCAL_COSTS)
-    (tmp_path / "cases" / "BCP-9001.toml").write_text(CASE.format(outcomes=textwrap.dedent(outcomes)))
+    (tmp_path / "cases" / "BCP-9001.toml").write_text(completed_case(textwrap.dedent(outcomes)))
     settings = tmp_path / "up2u-cba.toml"
     settings.write_text(textwrap.dedent(f"""\
         cases = "cases"

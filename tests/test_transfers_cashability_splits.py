@@ -9,6 +9,7 @@ import json
 import textwrap
 from decimal import Decimal
 
+from case_text import completed_case
 from conftest import DEFLATORS, GMCA_CSV, SETTINGS
 from hostile import assert_refused, invoke
 from test_xlsx import recalculate, table_rows
@@ -33,19 +34,6 @@ TST-OLD,Crime,Incident at mixed price years,Per incident,Multiple,,1000,2010/11,
 TST-OLD.1,Crime,Police part,Per incident,Police,,300,2008/09,,,G,test,TST-OLD,
 TST-OLD.2,Crime,NHS part,Per incident,NHS,,700,2012/13,,,G,test,TST-OLD,
 """
-CASE = """\
-reference = "BCP-9001"
-service = "BCP"
-locality = "Poole"
-
-[[status]]
-status = "referred"
-date = 2022-05-01
-
-[[status]]
-status = "completed"
-date = 2022-12-01
-"""
 
 
 def project(tmp_path, outcomes: dict[str, int], assumptions: str = "", price_year: str = "2018/19",
@@ -56,7 +44,7 @@ def project(tmp_path, outcomes: dict[str, int], assumptions: str = "", price_yea
     (folder / "cases").mkdir(parents=True)
     (folder / "local.csv").write_text(BENEFITS)
     lines = "".join(f'\n[[outcomes]]\ncode = "{code}"\nquantity = {quantity}\n' for code, quantity in outcomes.items())
-    (folder / "cases" / "BCP-9001.toml").write_text(CASE + lines)
+    (folder / "cases" / "BCP-9001.toml").write_text(completed_case(lines))
     tables = f'["{GMCA_CSV}", "local.csv"]' if national else '["local.csv"]'
     settings = folder / "up2u-cba.toml"
     settings.write_text(textwrap.dedent(f"""\

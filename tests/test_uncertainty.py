@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from case_text import completed_case
 from conftest import DEFLATORS, SETTINGS
 from hostile import assert_refused, invoke
 from up2u_cba import models, pipeline
@@ -20,24 +21,6 @@ COSTS = """\
 code,theme,description,unit,agency_1,agency_2,fiscal_value,fiscal_price_year,economic_value,economic_price_year,rag,source
 TST-U,Crime,Test cost of 100,Per incident,Police,,100,2018/19,,,G,test
 """
-CASE = """\
-reference = "BCP-{number}"
-service = "BCP"
-locality = "Poole"
-
-[[status]]
-status = "referred"
-date = 2022-05-01
-
-[[status]]
-status = "completed"
-date = 2022-12-01
-
-[[outcomes]]
-code = "TST-U"
-quantity = {quantity}
-years = 1
-"""
 
 
 def three_cases(folder, uncertainty_settings: str = ""):
@@ -45,7 +28,8 @@ def three_cases(folder, uncertainty_settings: str = ""):
     (folder / "cases").mkdir(parents=True)
     (folder / "costs.csv").write_text(COSTS)
     for number, quantity in ((9001, 1), (9002, 2), (9003, 6)):
-        (folder / "cases" / f"BCP-{number}.toml").write_text(CASE.format(number=number, quantity=quantity))
+        (folder / "cases" / f"BCP-{number}.toml").write_text(
+            completed_case(f'[[outcomes]]\ncode = "TST-U"\nquantity = {quantity}\nyears = 1\n', f"BCP-{number}"))
     settings = folder / "up2u-cba.toml"
     settings.write_text(textwrap.dedent(f"""\
         cases = "cases"

@@ -267,13 +267,23 @@ def run(
     """Load, check and calculate: the year-end report (listing the cases changed since a moment,
     if given: see ``changed_since``; without the sensitivity analysis unless ``with_sensitivity``).
     Raises InputError with every problem."""
+    inputs, chosen_year, services = loaded_and_chosen(settings_file, year, service, cases_folder, unit_cost_files)
+    return build_report(inputs, chosen_year, services, command, changed_since, with_sensitivity)
+
+
+def loaded_and_chosen(
+    settings_file: str, year: str | None, service: str | None, cases_folder: str | None,
+    unit_cost_files: tuple[str, ...],
+) -> tuple[Inputs, models.FinancialYear, list[models.ServiceSettings]]:
+    """Every input loaded and checked, and the year and services asked for (``choose``; a
+    service without spend for the year included). Raises InputError with every problem."""
     inputs, problems = load(settings_file, cases_folder, unit_cost_files)
     if inputs is None or problems:
         raise InputError(problems)
     chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
     if problems:
         raise InputError(problems)
-    return build_report(inputs, chosen_year, services, command, changed_since, with_sensitivity)
+    return inputs, chosen_year, services
 
 
 def forecast(
@@ -290,13 +300,7 @@ def forecast(
     """Load and check, then forecast what ``places`` places a year for ``spend`` a year, over
     ``years`` years, would bring, from the service's cases of the ``history_years`` years up to
     ``year`` (default: the latest with a completed case). Raises InputError with every problem."""
-    inputs, problems = load(settings_file, cases_folder, unit_cost_files)
-    if inputs is None or problems:
-        raise InputError(problems)
-    chosen_year, services, problems = choose(inputs, year, service, spend_not_set=True)
-    if problems:
-        raise InputError(problems)
-    (known,) = services
+    inputs, chosen_year, (known,) = loaded_and_chosen(settings_file, year, service, cases_folder, unit_cost_files)
     plan = forecast_.Plan(service=known.name, places=places, spend=spend, years=years, history_years=history_years,
                           last_year=chosen_year)
     valuer = calculate.Valuer(inputs.costs, inputs.series, inputs.settings.price_year, inputs.settings.assumptions)

@@ -5,13 +5,12 @@ follow; the interval, break-even and payback are the tool's resampled figures, m
 
 from __future__ import annotations
 
-from up2u_cba import storage
 from up2u_cba.method import forecast
 from up2u_cba.problems import counted
 from up2u_cba.outputs import streamed_sheet
 from up2u_cba.outputs.render_xlsx import (A4, BOLD, CHANGEABLE, HEADER_MARGIN, MARK_SIZE, MONEY_PER_POUND, NOTE,
                                           PENCE, PERCENT, POUNDS, PROGRAMME, PROPORTION, TITLE, Live, header_text,
-                                          place, rounded)
+                                          place, rounded, write_book)
 from up2u_cba.outputs.spreadsheet_text import put, put_at
 from up2u_cba.outputs.streamed_sheet import Alignment
 
@@ -23,18 +22,9 @@ YEARS_HEADINGS = ["Year", "Expected completers", "Gross saving", "Prudent saving
 
 
 def write(result: forecast.Forecast, path: str, marking: str) -> None:
-    """Write the forecast workbook atomically (``storage.replace_with``): a failed write leaves no
-    temporary file and any old workbook as it was."""
-
-    def fill(temporary: str) -> None:
-        book = streamed_sheet.Book(temporary)
-        try:
-            build(result, book, marking)
-            book.close()
-        finally:
-            book.discard()
-
-    storage.replace_with(path, fill)
+    """Write the forecast workbook atomically (``render_xlsx.write_book``): a failed write leaves
+    no temporary file and any old workbook as it was."""
+    write_book(path, lambda book: build(result, book, marking))
 
 
 def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) -> None:

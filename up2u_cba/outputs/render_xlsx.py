@@ -117,14 +117,19 @@ SPLIT_HEADERS = ["Service", "Case", "Code", "Outcome line row", "Agency", "Propo
 
 
 def write(result: report.Report, path: str, publish: bool = False) -> None:
-    """Write the workbook atomically (``storage.replace_with``). A failed write (disk full,
-    read-only...) raises storage.WriteFailed naming ``path``, and leaves no temporary file and
-    any old workbook as it was."""
+    """Write the workbook atomically (``write_book``)."""
+    write_book(path, lambda book: build(result, book, publish))
+
+
+def write_book(path: str, fill_book: typing.Callable[[streamed_sheet.Book], None]) -> None:
+    """Write a workbook that ``fill_book`` fills, atomically (``storage.replace_with``). A failed
+    write (disk full, read-only...) raises storage.WriteFailed naming ``path``, and leaves no
+    temporary file and any old workbook as it was."""
 
     def fill(temporary: str) -> None:
         book = streamed_sheet.Book(temporary)
         try:
-            build(result, book, publish)
+            fill_book(book)
             book.close()
         finally:
             book.discard()
