@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
-import textwrap
 from decimal import Decimal
 
 import openpyxl
 import openpyxl.comments
 import pytest
 
-from case_text import completed_case
-from conftest import DEFLATORS, GMCA_CSV, ROOT
+from project_text import completed_case, settings_text
+from conftest import GMCA_CSV, ROOT
 from hostile import invoke
 from test_gmca_import import make_workbook, row
 from up2u_cba.inputs import gmca
@@ -147,19 +146,7 @@ def test_a_cr8_saving_gives_police_its_share(tmp_path):
     (tmp_path / "cases").mkdir()
     (tmp_path / "cases" / "BCP-9001.toml").write_text(completed_case(CR8_LINE))
     settings = tmp_path / "up2u-cba.toml"
-    settings.write_text(textwrap.dedent(f"""\
-        cases = "cases"
-        unit_costs = ["{GMCA_CSV}"]
-
-        [uprating]
-        price_year = "2022/23"
-        deflators = "{DEFLATORS}"
-
-        [services.BCP]
-        localities = ["Poole"]
-        reference_pattern = "BCP-\\\\d{{4}}"
-        spend = {{ "2022/23" = 10000 }}
-        """))
+    settings.write_text(settings_text([str(GMCA_CSV)], 10000, price_year="2022/23"))
     result = invoke("report", "--settings", str(settings), "--format", "json")
     assert result.exit_code == 0, result.output
     (line,) = json.loads(result.stdout)["services"][0]["cases"][0]["lines"]

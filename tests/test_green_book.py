@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from case_text import completed_case
-from conftest import DEFLATORS, GMCA_CSV, ROOT, SETTINGS
+from project_text import completed_case, settings_text
+from conftest import GMCA_CSV, ROOT, SETTINGS
 from up2u_cba import pipeline
 from up2u_cba.cli.main import main
 
@@ -27,19 +27,7 @@ def project(tmp_path, assumptions: str = "", outcomes: str = "", spend: int = 90
     (tmp_path / "local.csv").write_text(LOCAL_COSTS)
     (tmp_path / "cases" / "BCP-9001.toml").write_text(completed_case(textwrap.dedent(outcomes)))
     settings = tmp_path / "up2u-cba.toml"
-    settings.write_text(textwrap.dedent(f"""\
-        cases = "cases"
-        unit_costs = ["{GMCA_CSV}", "local.csv"]
-
-        [uprating]
-        price_year = "2018/19"
-        deflators = "{DEFLATORS}"
-
-        [services.BCP]
-        localities = ["Poole"]
-        reference_pattern = "BCP-\\\\d{{4}}"
-        spend = {{ "2022/23" = {spend} }}
-        """) + textwrap.dedent(assumptions))
+    settings.write_text(settings_text([str(GMCA_CSV), "local.csv"], spend, more=textwrap.dedent(assumptions)))
     return settings
 
 

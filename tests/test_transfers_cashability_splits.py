@@ -9,7 +9,7 @@ import json
 import textwrap
 from decimal import Decimal
 
-from case_text import completed_case
+from project_text import completed_case
 from conftest import DEFLATORS, GMCA_CSV, SETTINGS
 from hostile import assert_refused, invoke
 from test_xlsx import recalculate, table_rows

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from case_text import completed_case
-from conftest import DEFLATORS, SETTINGS
+from project_text import completed_case, settings_text
+from conftest import SETTINGS
 from hostile import assert_refused, invoke
 from up2u_cba import models, pipeline
 from up2u_cba.method import uncertainty
@@ -31,19 +31,7 @@ def three_cases(folder, uncertainty_settings: str = ""):
         (folder / "cases" / f"BCP-{number}.toml").write_text(
             completed_case(f'[[outcomes]]\ncode = "TST-U"\nquantity = {quantity}\nyears = 1\n', f"BCP-{number}"))
     settings = folder / "up2u-cba.toml"
-    settings.write_text(textwrap.dedent(f"""\
-        cases = "cases"
-        unit_costs = ["costs.csv"]
-
-        [uprating]
-        price_year = "2018/19"
-        deflators = "{DEFLATORS}"
-
-        [services.BCP]
-        localities = ["Poole"]
-        reference_pattern = "BCP-\\\\d{{4}}"
-        spend = {{ "2022/23" = 500 }}
-        """) + textwrap.dedent(uncertainty_settings))
+    settings.write_text(settings_text(["costs.csv"], 500, more=textwrap.dedent(uncertainty_settings)))
     return settings
 
 
