@@ -229,10 +229,10 @@ def build_report(
                           for service in services
                           if with_sensitivity and year in service.spend),  # (nothing to switch without spend)
         sensitivity_left_out=not with_sensitivity,
-        uncertainty=tuple(uncertainty.analyse(summary, inputs.settings.resampling,
-                                              case_lines(inputs, summary) if inputs.settings.resampling.vary_assumptions
-                                              else None)
-                          for summary in summaries),
+        uncertainty=tuple(entry for entry in (
+            uncertainty.analyse(summary, inputs.settings.resampling,
+                                case_lines(inputs, summary) if inputs.settings.resampling.vary_assumptions else None)
+            for summary in summaries) if entry is not None),  # (a year without a completer has none)
         years=tuple(row for service in services for row in calculate.compare_years(valued, service)),
         unit_costs_used=used,
         cost_tables=report.CostTable.of(inputs.settings.unit_cost_files, inputs.costs),
@@ -296,13 +296,26 @@ def forecast(
     year: str | None = None,
     cases_folder: str | None = None,
     unit_cost_files: tuple[str, ...] = (),
+    spend_prices: str | None = None,
+    command: str = "up2u-cba forecast",
 ) -> forecast_.Forecast:
     """Load and check, then forecast what ``places`` places a year for ``spend`` a year, over
     ``years`` years, would bring, from the service's cases of the ``history_years`` years up to
-    ``year`` (default: the latest with a completed case). Raises InputError with every problem."""
+    ``year`` (default: the latest with a completed case), the spend given at ``spend_prices``
+    (default: this financial year's prices, or the deflator series' latest year) and deflated to the savings' price year. Raises
+    InputError with every problem."""
     inputs, chosen_year, (known,) = loaded_and_chosen(settings_file, year, service, cases_folder, unit_cost_files)
-    plan = forecast_.Plan(service=known.name, places=places, spend=spend, years=years, history_years=history_years,
-                          last_year=chosen_year)
+    latest = max(inputs.series.index, key=lambda known_year: known_year.start)
+    this_year = models.FinancialYear.containing(datetime.date.today())
+    default = this_year if this_year in inputs.series.index else latest  # (a spend planned now is at today's prices)
+    prices = default if spend_prices is None else models.FinancialYear.parse(spend_prices)  # (checked by the command)
+    if prices not in inputs.series.index:
+        raise InputError([Problem(
+            code="bad-year", file=inputs.series.file, where="--spend-prices",
+            message=f"the deflator series has no {prices}, so a spend at {prices} prices cannot be deflated",
+            hint=f"give a year the series has, {min(inputs.series.index, key=lambda y: y.start)} to {latest}")])
+    plan = forecast_.Plan(service=known.name, places=places, spend=spend, spend_prices=prices, years=years,
+                          history_years=history_years, last_year=chosen_year)
     valuer = calculate.Valuer(inputs.costs, inputs.series, inputs.settings.price_year, inputs.settings.assumptions)
     result = forecast_.forecast(plan, inputs.cases, valuer, known, inputs.settings.assumptions,
                                 inputs.settings.resampling)
@@ -313,7 +326,12 @@ def forecast(
             message=f"no {known.name} case completed in {built_from[0]}-{built_from[-1]}, so there is nothing to "
                     "build a forecast from",
             hint="give --year for a year with completions, or more --history-years")])
-    return result.model_copy(update={"marking": inputs.settings.marking})
+    made = {"tool": f"up2u-cba {up2u_cba.__version__}",
+            "made": datetime.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+            "command": command, "settings_file": inputs.settings.file,
+            "deflators": f"{inputs.series.name} ({inputs.series.file})"}
+    return result.model_copy(update={"marking": inputs.settings.marking, "made": made,
+                                     "assumptions": tuple(inputs.settings.assumptions.notes())})
 
 
 def sha256(path: str) -> str:

@@ -27,6 +27,7 @@ render_json = lazy.module("up2u_cba.outputs.render_json")
 render_text = lazy.module("up2u_cba.outputs.render_text")
 render_xlsx = lazy.module("up2u_cba.outputs.render_xlsx")
 render_forecast_xlsx = lazy.module("up2u_cba.outputs.render_forecast_xlsx")
+settings_writer = lazy.module("up2u_cba.entry.settings_writer")
 report_ = lazy.module("up2u_cba.method.report")
 changed_since_ = lazy.module("up2u_cba.method.changed_since")
 problems_ = lazy.module("up2u_cba.problems")
@@ -122,7 +123,10 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
 @input_options
 @click.option("--service", metavar="NAME", required=True, help="The service to forecast, e.g. BCP.")
 @click.option("--places", type=click.IntRange(1, 100_000), required=True, help="Places (referrals taken on) a year.")
-@click.option("--spend", type=click.IntRange(1, 10 ** 9), required=True, help="Spend a year, whole pounds, e.g. 95000.")
+@click.option("--spend", required=True, help="Spend a year, whole pounds: 95000, 95,000 or £95000.")
+@click.option("--spend-prices", "spend_prices", metavar="YYYY/YY",
+              help="The prices the spend is at (default: this financial year's); it is deflated with the report's "
+                   "GDP deflators to the savings' price year, so both are in one price base.")
 @click.option("--years", type=click.IntRange(1, 10), default=1, show_default=True,
               help="Years commissioned, each with the same places and spend.")
 @click.option("--history-years", "history_years", type=click.IntRange(1, 10), default=3, show_default=True,
@@ -134,8 +138,8 @@ def report(settings_file, cases_folder, unit_cost_files, year, service, output_f
 @click.option("--xlsx", "xlsx_path", metavar="PATH", callback=given_path,
               help="Also write it as a workbook: a Forecast sheet whose expected figures are formulas over the plan.")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook at --xlsx PATH if it exists.")
-def forecast_command(settings_file, cases_folder, unit_cost_files, service, places, spend, years, history_years, year,
-                     output_format, xlsx_path, overwrite):
+def forecast_command(settings_file, cases_folder, unit_cost_files, service, places, spend, spend_prices, years,
+                     history_years, year, output_format, xlsx_path, overwrite):
     """Forecast what a planned number of places would bring, from the service's own cases.
 
     Expected completers (places x the service's completion rate over the last years), their
@@ -148,15 +152,23 @@ def forecast_command(settings_file, cases_folder, unit_cost_files, service, plac
     Example:
       up2u-cba forecast --service BCP --places 60 --spend 95000 --years 5
     """
-    from decimal import Decimal
-
+    amount, problem = settings_writer.parse_amount(spend)
+    if problem:
+        fail([problem.model_copy(update={"where": "--spend"})])
+    if spend_prices is not None:
+        try:
+            models.FinancialYear.parse(spend_prices)
+        except ValueError as error:
+            fail([problems_.Problem(code="bad-year", file="", where="--spend-prices", message=str(error),
+                                    hint="e.g. --spend-prices 2025/26")])
     if xlsx_path:
         problem = workbook_path_problem(xlsx_path, overwrite, "--xlsx")
         if problem:
             fail([problem])
     try:
-        result = pipeline.forecast(settings_file, service, places, Decimal(spend), years, history_years, year,
-                                   cases_folder, unit_cost_files)
+        result = pipeline.forecast(settings_file, service, places, amount, years, history_years, year,
+                                   cases_folder, unit_cost_files, spend_prices,
+                                   command=" ".join(["up2u-cba", *sys.argv[1:]]))
     except problems_.InputError as error:
         fail(error.problems)
     if xlsx_path:

@@ -32,12 +32,13 @@ from up2u_cba.method import calculate, uncertainty
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
 METHOD = ("up2u-cba forecast works forward from a plan (places and spend a year, for some years): expected "
-          "completers are the places x the service's completion rate (completed / ended) over its last three "
-          "years; each saves what the average completed case of those years saved, valued at the report's price "
+          "completers are the places x the service's completion rate (completed / ended) over the years it is "
+          "built from (three unless asked); each saves what the average completed case of those years saved, valued at the report's price "
           "year with the Green Book assumptions; a cohort's saving is counted in the year it completes (six months "
           "into the year plus the median months from referral to completion), and prudent savings and spend are "
-          "discounted to the first year. Its interval resamples the plan: each place completing at the rate, each "
-          "completer repeating a past case drawn with replacement. A forecast from past completers assumes the "
+          "discounted to the first year; the spend is taken at the savings' price year (deflated from the prices "
+          "it is given at). Its interval resamples the past cases themselves (their outcomes and savings) and then "
+          "the plan: each place completing at the resampled rate, each completer repeating a resampled past case. A forecast from past completers assumes the "
           "coming cases will resemble them: it is not a counterfactual.")
 """The forecast's method, as the workbook's Method sheet says it."""
 HISTORY_YEARS = 3
@@ -55,7 +56,9 @@ class Plan(pydantic.BaseModel):
     places: int
     """Places (referrals taken on) a year."""
     spend: Decimal
-    """Spend a year, pounds."""
+    """Spend a year, pounds, at ``spend_prices``."""
+    spend_prices: models.FinancialYear | None = None
+    """The prices the spend is given at; None: the savings' price year (no conversion)."""
     years: int = 1
     """Years commissioned, each with the same places and spend."""
     history_years: int = HISTORY_YEARS
@@ -95,6 +98,13 @@ class Forecast(pydantic.BaseModel):
     """Cases of those years that ended: completed or closed."""
     completion_rate: Decimal
     """completed / ended, to 4 places."""
+    spend_real: Decimal
+    """A year's spend at the savings' price year (``price_year``): the spend given, deflated from
+    ``plan.spend_prices`` with the report's GDP deflators, whole pounds half up; every spend figure
+    of the forecast is this, so savings and spend are in one price base (HM Treasury Green Book:
+    real terms)."""
+    small_cohort: bool = False
+    """Built from fewer completed cases than [uncertainty] small_cohort: the interval means little."""
     months_to_complete: Decimal
     """The median months from referral to completion of the completed cases."""
     average_saving: Decimal
@@ -122,6 +132,11 @@ class Forecast(pydantic.BaseModel):
     prudent_break_even_completers: int | None
     marking: str = "OFFICIAL-SENSITIVE"
     """The protective marking of its printed pages (settings [workbook] marking)."""
+    made: dict[str, str] = {}
+    """How it was made (``pipeline.forecast``): tool version, time, command, settings file,
+    deflator series; shown in every rendering so it can be made again."""
+    assumptions: tuple[tuple[str, str, str], ...] = ()
+    """The Green Book assumptions in force: (name, value, source), as the report lists them."""
 
     @property
     def completers(self) -> Decimal:
@@ -190,31 +205,35 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
     """The plan's forecast from the service's cases of ``plan.history_years`` years; None when
     no case of those years completed (nothing to build it from)."""
     years = history(plan.last_year, plan.history_years)
-    completed = sorted((case for case in cases if case.service == service.name and case.completed_on is not None
-                        and models.FinancialYear.containing(case.completed_on) in years),
-                       key=lambda case: case.reference)
+    completed, closed = outcomes_in(cases, service.name, years)
     if not completed:
         return None
-    ended = sum(ended_in(cases, service, year) for year in years)
+    ended = len(completed) + closed
     valued = [valuer.case(case) for case in completed]
     rate = (Decimal(len(completed)) / ended).quantize(uncertainty.SHARE)
-    delay = Decimal(statistics.median(months_between(case.referred_on, case.completed_on) for case in completed))
+    # the median months to completion as shown (to 0.1): the year a cohort completes in is worked
+    # from it here, in the text and on the Forecast sheet alike
+    delay = Decimal(statistics.median(months_between(case.referred_on, case.completed_on) for case in completed)
+                    ).quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP)
     gross = [valuation.total for valuation in valued]
     prudent = [valuation.prudent_total for valuation in valued]
-    # the averages to the penny, as shown: the expected figures are worked from them, so a person
-    # (or the Forecast sheet's formulas) gets the same pounds from what is shown
+    # the averages to the penny, as shown; each year's expected figures are places x rate x average
+    # (the completers are shown to 0.1, the figures worked from places x rate unrounded), which
+    # the Forecast sheet's formulas repeat from the cells it shows
     mean_gross, mean_prudent = models.to_pence(sum(gross) / len(gross)), models.to_pence(sum(prudent) / len(prudent))
     landing = completion_year(delay)
     discount = green_book.discount_rate
     uplift = 1 + green_book.cost_optimism_bias
+    spend = plan.spend if plan.spend_prices is None else \
+        models.whole_pounds(plan.spend * valuer.series.factor(plan.spend_prices, valuer.price_year))
     expected = Decimal(plan.places) * rate
     forecast_years = tuple(
         ForecastYear(index=index, completers=expected.quantize(Decimal("0.1"), rounding=decimal.ROUND_HALF_UP),
                      gross_saving=models.whole_pounds(expected * mean_gross),
                      prudent_saving=models.whole_pounds(expected * mean_prudent / (1 + discount) ** (index + landing)),
-                     spend=plan.spend, prudent_spend=models.whole_pounds(plan.spend * uplift / (1 + discount) ** index))
+                     spend=spend, prudent_spend=models.whole_pounds(spend * uplift / (1 + discount) ** index))
         for index in range(plan.years))
-    draws = resample(plan, rate, gross, prudent, landing, discount, resampling)
+    draws = resample(plan, len(completed), ended, list(zip(gross, prudent)), landing, discount, resampling)
     spend_total = sum((year.spend for year in forecast_years), models.ZERO)
     prudent_spend_total = sum((year.prudent_spend for year in forecast_years), models.ZERO)
     gross_totals = sorted(draw[0] for draw in draws)
@@ -223,7 +242,8 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
     prudent_span = uncertainty.interval(prudent_totals, resampling.level)
     return Forecast(
         plan=plan, price_year=valuer.price_year, built_from=years, completed=len(completed), ended=ended,
-        completion_rate=rate, months_to_complete=delay.quantize(Decimal("0.1")),
+        completion_rate=rate, spend_real=spend, small_cohort=len(completed) < resampling.small_cohort,
+        months_to_complete=delay,
         average_saving=mean_gross, prudent_average=mean_prudent,
         discount_rate=discount, cost_optimism_bias=green_book.cost_optimism_bias, years=forecast_years,
         by_agency=by_agency(valued, sum((year.gross_saving for year in forecast_years), models.ZERO), prudent=False),
@@ -238,33 +258,62 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
                                           high=prudent_span.high - prudent_spend_total),
         pays_for_itself=uncertainty.share_above(gross_totals, spend_total),
         prudent_pays_for_itself=uncertainty.share_above(prudent_totals, prudent_spend_total),
-        break_even_completers=uncertainty.completers_to_cover(plan.spend, mean_gross),
-        prudent_break_even_completers=uncertainty.completers_to_cover(plan.spend * uplift, mean_prudent),
+        break_even_completers=uncertainty.completers_to_cover(spend, sum(gross), len(gross)),
+        prudent_break_even_completers=uncertainty.completers_to_cover(spend * uplift, sum(prudent), len(prudent)),
     )
 
 
-def ended_in(cases: list[models.CaseRecord], service: models.ServiceSettings, year: models.FinancialYear) -> int:
-    """The service's cases that ended in the year: completed, or closed (as the year's report counts them)."""
-    table = calculate.participants(cases, service, year)
-    return sum(table.total(row) for row in table.rows if row == "Successful completers" or row in calculate.CLOSURE_ROWS)
+def outcomes_in(cases: list[models.CaseRecord], service: str,
+                years: tuple[models.FinancialYear, ...]) -> tuple[list[models.CaseRecord], int]:
+    """The service's cases that completed within ``years`` (in reference order), and how many
+    others ended there closed: each case counted once, by where it stood at the last year's end
+    (a case closed on hold and completed later counts once, as completed)."""
+    first, last = years[0].first_day, years[-1].last_day
+    completed, closed = [], 0
+    for case in sorted(cases, key=lambda case: case.reference):
+        if case.service != service:
+            continue
+        event = case.status_on(last)
+        if event is None or not first <= event.date <= last:
+            continue
+        if event.status is models.Status.COMPLETED:
+            completed.append(case)
+        elif event.status is models.Status.CLOSED:
+            closed += 1
+    return completed, closed
 
 
-def resample(plan: Plan, rate: Decimal, gross: list[Decimal], prudent: list[Decimal], landing: int,
+BINOMIAL_BY_LOOP = 1000
+"""Up to this many trials, a binomial count is drawn trial by trial; above it, from its normal
+approximation (rounded, kept within 0 and the trials), so 100,000 places stay quick."""
+
+
+def binomial(generator: random.Random, trials: int, chance: float) -> int:
+    """How many of ``trials`` succeed, each with ``chance``."""
+    if trials <= BINOMIAL_BY_LOOP:
+        return sum(1 for _ in range(trials) if generator.random() < chance)
+    spread = math.sqrt(trials * chance * (1 - chance))
+    return min(trials, max(0, round(generator.gauss(trials * chance, spread))))
+
+
+def resample(plan: Plan, completed: int, ended: int, cases: list[tuple[Decimal, Decimal]], landing: int,
              discount: Decimal, resampling: models.Resampling) -> list[tuple[int, Decimal]]:
-    """Each resampled plan's (gross saving, prudent saving discounted to the first year): each year,
-    every place completes with chance ``rate``, and each completer repeats a past completed case's
-    savings drawn with replacement."""
+    """Each resampled plan's (gross saving, prudent saving discounted to the first year). Both
+    steps rest on the past cases, so each draw resamples them first: the ended cases' outcomes
+    (how many of ``ended`` completed: the rate) and the completed cases' savings (a bootstrap
+    of ``cases``); then each year every place completes at that rate, and each completer repeats
+    a case of that bootstrap."""
     generator = random.Random(resampling.seed)
-    chance = float(rate)
-    pairs = list(zip((int(value) for value in gross), prudent))
+    pairs = [(int(gross), prudent) for gross, prudent in cases]
     factors = [(1 + discount) ** -(index + landing) for index in range(plan.years)]
     budget = max(uncertainty.FEWEST_RESAMPLES, uncertainty.DRAW_BUDGET // max(1, plan.places * plan.years))
     draws = []
     for _ in range(min(resampling.resamples, budget)):
+        chance = binomial(generator, ended, completed / ended) / ended
+        past = generator.choices(pairs, k=len(pairs))
         gross_total, prudent_total = 0, models.ZERO
         for factor in factors:
-            completers = sum(1 for _ in range(plan.places) if generator.random() < chance)
-            chosen = generator.choices(pairs, k=completers)
+            chosen = generator.choices(past, k=binomial(generator, plan.places, chance))
             gross_total += sum(value for value, _ in chosen)
             prudent_total += sum((value for _, value in chosen), models.ZERO) * factor
         draws.append((gross_total, models.whole_pounds(prudent_total)))

@@ -245,6 +245,10 @@ class Report(pydantic.BaseModel):
     changed_since: ChangedSince | None = None
     """The cases changed since a moment, when asked for (``--changed-since``)."""
 
+    def uncertainty_of(self, service: str) -> uncertainty_.Uncertainty | None:
+        """The service's intervals; None for a service without a completed case in the year."""
+        return next((entry for entry in self.uncertainty if entry.service == service), None)
+
     @property
     def all_services(self) -> AllServices | None:
         """The services together, where the report covers more than one; else None."""

@@ -29,8 +29,8 @@ _FROZEN = pydantic.ConfigDict(frozen=True)
 METHOD = ("The year's completed cases are resampled whole, with replacement, as many as completed (the "
           "bootstrap); each resample's savings are set against the same spend. An interval is the central share "
           "of the resampled figures (90% unless the settings' [uncertainty] level says otherwise) by nearest rank; "
-          "where every resample can be listed (up to 6 cases) all are, exactly, otherwise they are drawn with a "
-          "fixed seed, so the same inputs give the same interval. 'Pays for itself' is the share of resamples "
+          "where every resample can be listed (n cases give n^n: 4 cases or fewer at the default 2,000 resamples) "
+          "all are, exactly, otherwise they are drawn with a fixed seed, so the same inputs give the same interval. 'Pays for itself' is the share of resamples "
           "whose saving exceeds the spend. Break-even completers: spend / average saving, rounded up. Resampling "
           "shows how much a figure rests on which cases happened to complete; it varies the Green Book assumptions "
           "only where [uncertainty] vary_assumptions says so (over their Sensitivity ranges), and cannot say what "
@@ -63,19 +63,22 @@ class Uncertainty(pydantic.BaseModel):
     year: models.FinancialYear
     level: Decimal
     """The intervals' level, e.g. 0.90 for a 90% interval."""
+    drawn_with: int = 0
+    """The seed of the settings (``Resampling.seed``), whether or not the gross resamples were drawn."""
     resamples: int
     """How many resamples the intervals rest on (fewer than the settings ask for a year of more
     than 10,000 completed cases: ``DRAW_BUDGET``)."""
     seed: int | None
-    """The random seed of the drawn resamples; None where every resample was listed (exact)."""
+    """The random seed of the drawn resamples; None where every resample was listed (exact)
+    (the prudent draws of ``assumptions_varied`` are always drawn, with ``Resampling.seed``)."""
     completers: int
     small_cohort: bool
     """Fewer completed cases than ``Resampling.small_cohort``: the interval means little."""
     assumptions_varied: bool = False
     """The prudent figures' resamples also drew the Green Book assumptions over their ranges."""
     prudent_resamples: int = 0
-    """How many resamples the prudent intervals rest on (fewer than ``resamples`` where the
-    assumptions are drawn too: ``LINE_BUDGET``)."""
+    """How many resamples the prudent intervals rest on: ``resamples``, or where the assumptions
+    are drawn too, as many draws as ``LINE_BUDGET`` allows."""
     total: Interval
     prudent_total: Interval
     net: Interval | None
@@ -88,7 +91,8 @@ class Uncertainty(pydantic.BaseModel):
     prudent_pays_for_itself: Decimal | None
     """The share whose prudent saving exceeds the prudent spend."""
     largest_case: str | None
-    """The reference of the case with the largest saving (the first in reference order on a tie)."""
+    """The reference of the case with the largest saving (the first in reference order on a tie);
+    None where the cases saved nothing."""
     largest_case_share: Decimal
     """The largest case's share of the total saving (0 with no saving)."""
     top_tenth_cases: int
@@ -99,22 +103,25 @@ class Uncertainty(pydantic.BaseModel):
     """Saving per pound spent with the largest case left out (the spend unchanged)."""
     break_even_completers: int | None
     """Completers at the year's average saving whose savings cover the spend: spend / average
-    saving, rounded up; None with no spend or no saving."""
+    saving (exact), rounded up; None with no spend or no saving."""
     prudent_break_even_completers: int | None
     """The same at the prudent average saving against the prudent spend."""
     break_even_spend: Decimal | None
     """The largest spend the year's savings pay for: the total saving (None with no spend)."""
     prudent_break_even_spend: Decimal | None
     """The largest spend the prudent savings pay for once the cost optimism bias raises it: the
-    prudent saving / (1 + cost optimism bias), whole pounds half up."""
+    prudent saving / (1 + cost optimism bias), whole pounds rounded down."""
 
 
 def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling,
-            case_lines: list[dict] | None = None) -> Uncertainty:
+            case_lines: list[dict] | None = None) -> Uncertainty | None:
     """The uncertainty of ``summary``'s figures, resampled as ``resampling`` says. With
     ``resampling.vary_assumptions``, ``case_lines`` (each case's ``sensitivity.prudent_lines``, in
     the order of ``summary.cases``) let the prudent figures also draw the Green Book assumptions
-    over their [sensitivity] ranges (``varied``)."""
+    over their [sensitivity] ranges (``varied``). None for a year without a completed case:
+    there is nothing to resample."""
+    if not summary.cases:
+        return None
     gross = [int(case.total) for case in summary.cases]
     prudent = [int(case.prudent_total) for case in summary.cases]
     draws, seed = resampled(list(zip(gross, prudent)), resampling)
@@ -126,11 +133,11 @@ def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling,
     spend, prudent_spend = summary.spend, summary.prudent_spend
     total = interval(totals, resampling.level)
     prudent_total = interval(prudent_totals, resampling.level)
-    largest = max(summary.cases, key=lambda case: case.total, default=None)
+    largest = max(summary.cases, key=lambda case: case.total) if summary.total_saving > 0 else None
     tenth = math.ceil(summary.completers / 10)
     return Uncertainty(
         service=summary.service, year=summary.year, level=resampling.level, resamples=len(draws), seed=seed,
-        assumptions_varied=varied, prudent_resamples=len(prudent_totals),
+        assumptions_varied=varied, prudent_resamples=len(prudent_totals), drawn_with=resampling.seed,
         completers=summary.completers, small_cohort=summary.completers < resampling.small_cohort,
         total=total, prudent_total=prudent_total,
         net=None if spend is None else Interval(low=total.low - spend, high=total.high - spend),
@@ -149,12 +156,13 @@ def analyse(summary: calculate.ServiceSummary, resampling: models.Resampling,
         top_tenth_share=share(sum(sorted(gross, reverse=True)[:tenth]), summary.total_saving),
         return_without_largest=None if spend is None or largest is None else
         calculate.per_pound(summary.total_saving - largest.total, spend),
-        break_even_completers=None if spend is None else completers_to_cover(spend, summary.average_saving),
+        break_even_completers=None if spend is None else
+        completers_to_cover(spend, summary.total_saving, summary.completers),
         prudent_break_even_completers=None if spend is None else
-        completers_to_cover(prudent_spend, summary.prudent_average),
+        completers_to_cover(prudent_spend, summary.prudent_total, summary.completers),
         break_even_spend=None if spend is None else summary.total_saving,
-        prudent_break_even_spend=None if spend is None else models.whole_pounds(
-            summary.prudent_total / (1 + summary.green_book.cost_optimism_bias)),
+        prudent_break_even_spend=None if spend is None else (  # (down: a pound more would not pay)
+            summary.prudent_total / (1 + summary.green_book.cost_optimism_bias)).to_integral_value(decimal.ROUND_FLOOR),
     )
 
 
@@ -167,21 +175,16 @@ def resampled(cases: list[tuple[int, int]], resampling: models.Resampling) -> tu
     if count < 8 and count ** count <= resampling.resamples:  # (7^7 is beyond any setting)
         return [tuple(map(sum, zip(*chosen))) for chosen in itertools.product(cases, repeat=count)], None
     resamples = min(resampling.resamples, max(FEWEST_RESAMPLES, DRAW_BUDGET // count))
-    # both totals of a case in one integer (gross x 2^k + prudent, prudent >= 0), so one draw and
-    # one sum serve both; k leaves room for the largest possible prudent sum
-    if all(prudent >= 0 for _, prudent in cases):
-        shift = (max(prudent for _, prudent in cases) * count).bit_length() + 1
-        packed = [(gross << shift) + prudent for gross, prudent in cases]
-        mask = (1 << shift) - 1
-        generator = random.Random(resampling.seed)
-        sums = (sum(generator.choices(packed, k=count)) for _ in range(resamples))
-        return [(whole >> shift, whole & mask) for whole in sums], resampling.seed
+    # both totals of a case in one integer (gross x 2^k + prudent + offset, the offset making
+    # every prudent part at least 0), so one draw and one sum serve both; k leaves room for the
+    # largest possible sum of the prudent parts
+    offset = -min(0, min(prudent for _, prudent in cases))
+    shift = ((max(prudent for _, prudent in cases) + offset) * count).bit_length() + 1
+    packed = [(gross << shift) + prudent + offset for gross, prudent in cases]
+    mask = (1 << shift) - 1
     generator = random.Random(resampling.seed)
-    draws = []
-    for _ in range(resamples):
-        chosen = generator.choices(cases, k=count)
-        draws.append((sum(gross for gross, _ in chosen), sum(prudent for _, prudent in chosen)))
-    return draws, resampling.seed
+    sums = (sum(generator.choices(packed, k=count)) for _ in range(resamples))
+    return [(whole >> shift, (whole & mask) - offset * count) for whole in sums], resampling.seed
 
 
 LINE_BUDGET = 200_000
@@ -232,10 +235,10 @@ def share(part: Decimal, whole: Decimal) -> Decimal:
     return (Decimal(part) / whole).quantize(SHARE) if whole else models.ZERO
 
 
-def completers_to_cover(spend: Decimal, average: Decimal) -> int | None:
-    """Completed cases at ``average`` saving each that cover ``spend``, rounded up; None when
-    the average saving is nothing."""
-    return math.ceil(spend / average) if average > 0 else None
+def completers_to_cover(spend: Decimal, total: Decimal, count: int) -> int | None:
+    """Completed cases at the average saving (``total`` / ``count``, exact) that cover ``spend``:
+    spend x count / total, rounded up; None when the cases saved nothing."""
+    return math.ceil(spend * count / total) if total > 0 else None
 
 
 def how_made(entry: Uncertainty) -> str:
@@ -244,11 +247,11 @@ def how_made(entry: Uncertainty) -> str:
     cases = f"{entry.completers} completed case{'' if entry.completers == 1 else 's'}"
     how = (f"every one of the {entry.resamples:,} possible resamples of the {cases}, listed exactly" if entry.seed is None
            else f"{entry.resamples:,} resamples of the {cases}, drawn with seed {entry.seed}")
-    level = f"{entry.level * 100:.0f}%"
+    level = level_text(entry.level)
     words = f"Intervals: the central {level} of the figures of {how}."
     if entry.assumptions_varied:
-        words += (f" The prudent intervals come from {entry.prudent_resamples:,} resamples that also draw each Green "
-                  "Book assumption uniformly over its [sensitivity] range.")
+        words += (f" The prudent intervals come from {entry.prudent_resamples:,} resamples, drawn with seed "
+                  f"{entry.drawn_with}, that also draw each Green Book assumption uniformly over its [sensitivity] range.")
     if entry.small_cohort:
         words += f" Only {cases}: an interval from so few is rough, and one case can move the figure a long way."
     return words
@@ -256,12 +259,17 @@ def how_made(entry: Uncertainty) -> str:
 
 def headline(entry: Uncertainty) -> str:
     """The return's interval and the chance it paid for itself, in one line beside the point figure."""
-    level = f"{entry.level * 100:.0f}%"
+    level = level_text(entry.level)
     if entry.return_per_pound is None:
         return f"Return per £1, {level} interval: not available until a spend is set."
     return (f"Return per £1, {level} interval £{entry.return_per_pound.low:,.2f} to £{entry.return_per_pound.high:,.2f} "
             f"(prudent £{entry.financial_return.low:,.2f} to £{entry.financial_return.high:,.2f}); paid for itself in "
             f"{percent(entry.pays_for_itself)} of resamples (prudent {percent(entry.prudent_pays_for_itself)}).")
+
+
+def level_text(level: Decimal) -> str:
+    """An interval's level as set: 0.9 -> 90%, 0.995 -> 99.5%."""
+    return f"{(level * 100).normalize():f}%"
 
 
 def percent(share: Decimal) -> str:

@@ -41,7 +41,8 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     put_at(sheet, "A1", f"Forecast: {plan.service}, {plan.places} places a year for £{plan.spend:,.0f} a year, "
                         f"{counted(plan.years, 'year')}").font = TITLE
     explanation = put_at(sheet, "A2", f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
-                         + " Change a plan cell marked changeable and recalculate: every expected figure follows. "
+                         + " Change a plan cell marked changeable and recalculate: every expected figure by year, and its totals, "
+                           "return and net present budget impact, follow. "
                            "The interval, break-even and payback below them are as calculated by up2u-cba; not "
                            "recalculated by the spreadsheet (resampling is not a formula).")
     explanation.font = NOTE
@@ -51,7 +52,8 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     cells = add_plan(sheet, result)
     row = add_years(sheet, result, cells)
     row = add_measures(sheet, result, row)
-    add_agencies(sheet, result, row + 1)
+    row = add_agencies(sheet, result, row + 1)
+    add_made(sheet, result, row + 2)
     for column, width in zip("ABCDEF", (58, 20, 18, 26, 14, 26)):
         sheet.set_width(column, width)
     page = sheet.xlsx
@@ -71,7 +73,9 @@ def add_plan(sheet, result: forecast.Forecast) -> dict[str, str]:
     entries = [
         ("service", "Service", plan.service, None, False),
         ("places", "Places a year", plan.places, "0", True),
-        ("spend", "Spend a year", int(plan.spend), POUNDS, True),
+        ("spend", f"Spend a year at {result.price_year} prices" + (
+            f" (£{plan.spend:,.0f} at {plan.spend_prices} prices)" if plan.spend_prices not in (None, result.price_year)
+            else ""), int(result.spend_real), POUNDS, True),
         ("rate", f"Completion rate ({result.completed} of {result.ended} ended, {built_from(result)})",
          float(result.completion_rate), PROPORTION, True),
         ("average", "Average gross saving per completed case", float(result.average_saving), PENCE, True),
@@ -142,7 +146,7 @@ def add_measures(sheet, result: forecast.Forecast, total: int) -> int:
     entries = [
         ("Return per £1 spent", Live("=" + rounded(f"C{total}/E{total}", 2), float(result.return_on_investment)),
          Live("=" + rounded(f"D{total}/F{total}", 2), float(result.financial_return)), MONEY_PER_POUND, "formula"),
-        ("Net present budget impact (prudent saving - spend)", None,
+        ("Net present budget impact (prudent saving - prudent spend)", None,
          Live(f"=D{total}-F{total}", int(result.net_present_budget_impact)), POUNDS, "formula"),
         (f"Return per £1, {level} interval: low", float(result.return_interval.low),
          float(result.prudent_return_interval.low), MONEY_PER_POUND, tool),
@@ -166,11 +170,24 @@ def add_measures(sheet, result: forecast.Forecast, total: int) -> int:
     return row
 
 
-def add_agencies(sheet, result: forecast.Forecast, row: int) -> None:
+def add_made(sheet, result: forecast.Forecast, row: int) -> None:
+    """How the forecast was made, and the Green Book assumptions behind its prudent figures."""
+    put(sheet, row, 1, "How it was made").font = BOLD
+    for label, value in [*((key.replace("_", " ").capitalize(), text) for key, text in result.made.items()),
+                         *((f"Assumption: {name}", f"{value} ({source})") for name, value, source in result.assumptions)]:
+        row += 1
+        put(sheet, row, 1, label)
+        put(sheet, row, 2, value)
+    if result.small_cohort:
+        put(sheet, row + 1, 1, f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its "
+                               "interval are rough.").font = BOLD
+
+
+def add_agencies(sheet, result: forecast.Forecast, row: int) -> int:
     """Expected savings over the plan by agency (the tool's split of the totals)."""
     row += 1
     put(sheet, row, 1, "Expected savings by agency over the plan").font = BOLD
-    put(sheet, row, 4, "up2u-cba's split of the totals").font = NOTE
+    put(sheet, row, 4, "up2u-cba's split of the totals as made: not recalculated").font = NOTE
     put(sheet, row, 2, "Gross").font = BOLD
     put(sheet, row, 3, "Prudent").font = BOLD
     for agency, amount in result.by_agency.items():
@@ -178,4 +195,5 @@ def add_agencies(sheet, result: forecast.Forecast, row: int) -> None:
         put(sheet, row, 1, agency)
         for column, value in ((2, int(amount)), (3, int(result.prudent_by_agency.get(agency, 0)))):
             put(sheet, row, column, value).number_format = POUNDS
+    return row
 

@@ -311,8 +311,15 @@ def forecast_data(result: forecast.Forecast) -> dict:
     plan = result.plan
     return {
         "schema": FORECAST_SCHEMA,
+        "made": result.made,
         "plan": {"service": plan.service, "places_a_year": plan.places, "spend_a_year": whole(plan.spend),
-                 "years": plan.years},
+                 "spend_prices": None if plan.spend_prices is None else str(plan.spend_prices),
+                 "spend_a_year_at_price_year": whole(result.spend_real), "years": plan.years,
+                 "history_years": plan.history_years},
+        "small_cohort": result.small_cohort,
+        "years_to_completion": forecast.completion_year(result.months_to_complete),
+        "cost_optimism_bias": exact(result.cost_optimism_bias),
+        "assumptions": [{"assumption": name, "value": value, "source": note} for name, value, note in result.assumptions],
         "built_from": {"years": [str(year) for year in result.built_from], "completed": result.completed,
                        "ended": result.ended, "completion_rate": str(result.completion_rate),
                        "months_to_complete": str(result.months_to_complete),

@@ -60,8 +60,8 @@ def render(result: report.Report) -> str:
         "Gross: the published method, fiscal savings (unit cost x quantity x years), each line rounded to whole"
         " pounds half up. Prudent: the same lines after the Green Book assumptions listed at the end.",
     ]
-    for summary, entry in zip(result.services, result.uncertainty or [None] * len(result.services)):
-        parts.append(render_service(summary, entry))
+    for summary in result.services:
+        parts.append(render_service(summary, result.uncertainty_of(summary.service)))
     if result.all_services is not None:
         together = result.all_services
         parts.append(f"== All services ({together.service}), {result.year} ==")
@@ -146,7 +146,7 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices,
          against_spend(summary.prudent_net_saving)],
         ["Return on investment", roi_text(summary.return_on_investment), roi_text(summary.financial_return)],
         *([] if entry is None or not summary.completers else [
-            [f"Return, {uncertainty.percent(entry.level)} interval (resampled cases)", span(per_pound, entry.return_per_pound),
+            [f"Return, {uncertainty.level_text(entry.level)} interval (resampled cases)", span(per_pound, entry.return_per_pound),
              span(per_pound, entry.financial_return)],
             ["Paid for itself (net saving above 0)", in_resamples(entry.pays_for_itself),
              in_resamples(entry.prudent_pays_for_itself)]]),
@@ -160,11 +160,12 @@ def render_totals(summary: calculate.ServiceSummary | report.AllServices,
 
 def render_how_sure(entry: uncertainty.Uncertainty) -> str:
     """A service's intervals, where its saving comes from, and its break-even points."""
-    level = uncertainty.percent(entry.level)
+    level = uncertainty.level_text(entry.level)
     rows = [
         [f"Total saving, {level} interval", span(pounds, entry.total), span(pounds, entry.prudent_total)],
         [f"Net saving, {level} interval", span(pounds, entry.net), span(pounds, entry.prudent_net)],
-        [f"Largest case's share of the total saving ({entry.largest_case})", uncertainty.percent(entry.largest_case_share), ""],
+        [f"Largest case's share of the total saving ({entry.largest_case or 'none saved anything'})",
+         uncertainty.percent(entry.largest_case_share), ""],
         [f"Top 10% of cases' share of the total saving ({counted(entry.top_tenth_cases, 'case')})",
          uncertainty.percent(entry.top_tenth_share), ""],
         ["Return without the largest case", roi_text(entry.return_without_largest), ""],
@@ -506,10 +507,14 @@ def render_forecast(result: forecast.Forecast) -> str:
     plan = result.plan
     built = f"{result.built_from[0]}" if len(result.built_from) == 1 else \
         f"{result.built_from[0]} to {result.built_from[-1]}"
-    level = uncertainty.percent(result.level)
+    level = uncertainty.level_text(result.level)
     parts = [
         f"== Forecast: {plan.service}, {counted(plan.places, 'place')} a year for {pounds(plan.spend)} a year, "
         f"{counted(plan.years, 'year')} ==",
+        f"Spend: {pounds(plan.spend)} a year at {plan.spend_prices} prices is {pounds(result.spend_real)} at "
+        f"{result.price_year} prices, the savings' price year (deflated with {result.made.get('deflators', 'the report')}"
+        "); every spend figure below is at those prices." if plan.spend_prices not in (None, result.price_year) else
+        f"Spend and savings at {result.price_year} prices.",
         f"Built from {plan.service}'s cases of {built}: {result.completed} of the {result.ended} cases that ended "
         f"completed ({result.completion_rate * 100:.1f}%), a median {result.months_to_complete} months from referral "
         f"to completion, an average saving of {pounds_exact(result.average_saving)} (prudent "
@@ -540,9 +545,13 @@ def render_forecast(result: forecast.Forecast) -> str:
         f"Green Book assumptions in the settings); a year's cohort completes on average "
         f"{6 + result.months_to_complete:.1f} months after the year starts, and its prudent saving and the prudent "
         f"spend are discounted to the first year at {result.discount_rate * 100:.1f}% a year. The interval comes "
-        f"from {result.resamples:,} resampled plans (seed {result.seed}): each place completing or not at the "
-        "rate, each completer repeating a past completed case drawn with replacement. A forecast from past "
-        "completers assumes the coming cases will resemble them; it is not a counterfactual, and cannot say "
-        "what would happen without the programme.",
+        f"from {result.resamples:,} resampled plans (seed {result.seed}): each place completing or not at a "
+        "resampled rate, each completer repeating a past completed case drawn with replacement, after the past "
+        "cases themselves (which completed, what they saved) are resampled. A forecast from past completers "
+        "assumes the coming cases will resemble them; it is not a counterfactual, and cannot say what would "
+        "happen without the programme."
+        + (f" Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
+           "rough." if result.small_cohort else ""),
+        "Made by {tool} on {made} with {settings_file}: {command}.".format(**result.made) if result.made else "",
     ]
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(part for part in parts if part) + "\n"

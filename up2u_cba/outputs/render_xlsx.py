@@ -1194,7 +1194,7 @@ HOW_SURE_HEADINGS = ["Service", "Measure", "Gross", "Gross interval low", "Gross
 def add_how_sure(sheet, result: report.Report) -> None:
     """Each service's figures beside their resampled intervals (``uncertainty.analyse``), the
     shares of the saving from its largest cases, and its break-even points."""
-    level = f"{result.uncertainty[0].level * 100:.0f}%"
+    level = uncertainty.level_text(result.uncertainty[0].level)
     start(sheet, HOW_SURE, f"How much each year's figures rest on which cases happened to complete: the central {level} "
                            "of the figures of the year's completed cases resampled (whole cases, with replacement, as "
                            "many as completed), beside the year's own figure; the share of resamples that pay for "
@@ -1202,8 +1202,9 @@ def add_how_sure(sheet, result: report.Report) -> None:
                            "show what would have happened without the programme. Every figure here is "
                            f"{tool_figures(result)}: resampling is not a spreadsheet formula.")
     row = HEADER_ROW
-    for summary, entry in zip(result.services, result.uncertainty):
-        if not summary.cases:
+    for summary in result.services:
+        entry = result.uncertainty_of(summary.service)
+        if entry is None:
             continue
         for label, number_format, values in how_sure_rows(summary, entry):
             row += 1
@@ -1722,8 +1723,8 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         if not publish and summary.service in refs.payback:  # (in the row before the agencies)
             put(sheet, row + 1, 1, "The payback period is worked month by month on the Payback sheet.")
         row += 2
-        if not publish and summary.cases and result.uncertainty:
-            entry = next(entry for entry in result.uncertainty if entry.service == summary.service)
+        entry = result.uncertainty_of(summary.service)
+        if not publish and entry is not None:
             put(sheet, row, 1, f"How sure: {uncertainty.headline(entry)} See the {HOW_SURE} sheet ({tool_figures(result)}).")
             row += 2
         put(sheet, row, 1, "Savings by agency").font = BOLD
