@@ -33,12 +33,13 @@ _FROZEN = pydantic.ConfigDict(frozen=True)
 
 METHOD = ("up2u-cba forecast works forward from a plan (places and spend a year, for some years): expected "
           "completers are the places x the service's completion rate (completed / ended) over the years it is "
-          "built from (three unless asked); each saves what the average completed case of those years saved, valued at the report's price "
-          "year with the Green Book assumptions; a cohort's saving is counted in the year it completes (six months "
-          "into the year plus the median months from referral to completion), and prudent savings and spend are "
-          "discounted to the first year; the spend is taken at the savings' price year (deflated from the prices "
-          "it is given at). Its interval resamples the past cases themselves (their outcomes and savings) and then "
-          "the plan: each place completing at the resampled rate, each completer repeating a resampled past case. A forecast from past completers assumes the "
+          "built from (three unless asked); each saves what the average completed case of those years saved, "
+          "valued at the report's price year with the Green Book assumptions; a cohort's saving is counted in "
+          "the year it completes (six months into the year plus the median months from referral to completion),"
+          " and prudent savings and spend are discounted to the first year; the spend is taken at the savings' "
+          "price year (deflated from the prices it is given at). Its interval resamples the past cases "
+          "themselves (their outcomes and savings) and then the plan: each place completing at the resampled "
+          "rate, each completer repeating a resampled past case. A forecast from past completers assumes the "
           "coming cases will resemble them: it is not a counterfactual.")
 """The forecast's method, as the workbook's Method sheet says it."""
 HISTORY_YEARS = 3

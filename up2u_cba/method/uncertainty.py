@@ -27,14 +27,15 @@ from up2u_cba.method import assumptions, calculate, sensitivity
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
 METHOD = ("The year's completed cases are resampled whole, with replacement, as many as completed (the "
-          "bootstrap); each resample's savings are set against the same spend. An interval is the central share "
-          "of the resampled figures (90% unless the settings' [uncertainty] level says otherwise) by nearest rank; "
-          "where every resample can be listed (n cases give n^n: 4 cases or fewer at the default 2,000 resamples) "
-          "all are, exactly, otherwise they are drawn with a fixed seed, so the same inputs give the same interval. 'Pays for itself' is the share of resamples "
-          "whose saving exceeds the spend. Break-even completers: spend / average saving, rounded up. Resampling "
-          "shows how much a figure rests on which cases happened to complete; it varies the Green Book assumptions "
-          "only where [uncertainty] vary_assumptions says so (over their Sensitivity ranges), and cannot say what "
-          "would have happened without the programme.")
+          "bootstrap); each resample's savings are set against the same spend. An interval is the central share"
+          " of the resampled figures (90% unless the settings' [uncertainty] level says otherwise) by nearest "
+          "rank; where every resample can be listed (n cases give n^n: 4 cases or fewer at the default 2,000 "
+          "resamples) all are, exactly, otherwise they are drawn with a fixed seed, so the same inputs give the"
+          " same interval. 'Pays for itself' is the share of resamples whose saving exceeds the spend. Break-"
+          "even completers: spend / average saving, rounded up. Resampling shows how much a figure rests on "
+          "which cases happened to complete; it varies the Green Book assumptions only where [uncertainty] "
+          "vary_assumptions says so (over their Sensitivity ranges), and cannot say what would have happened "
+          "without the programme.")
 """How the intervals are made, as the workbook's Method sheet says it (the README says it at length)."""
 DRAW_BUDGET = 20_000_000
 """Most cases a report draws for one service's resamples: a year of more than 10,000 completed

@@ -80,7 +80,8 @@ def add_plan(sheet, result: forecast.Forecast) -> dict[str, str]:
          float(result.completion_rate), PROPORTION, True),
         ("average", "Average gross saving per completed case", float(result.average_saving), PENCE, True),
         ("prudent_average", "Average prudent saving per completed case", float(result.prudent_average), PENCE, True),
-        ("landing", f"Years to a cohort's completion (6 + {result.months_to_complete} months, in whole years)", forecast.completion_year(result.months_to_complete), "0", False),
+        ("landing", f"Years to a cohort's completion (6 + {result.months_to_complete} months, in whole years)",
+         forecast.completion_year(result.months_to_complete), "0", False),
         ("discount", "Discount rate a year", float(result.discount_rate), PERCENT, True),
         ("uplift", "Optimism bias on costs", float(result.cost_optimism_bias), PERCENT, True),
     ]
