@@ -40,7 +40,9 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     sheet.xlsx.set_footer(f"&L{size}&B{header_text(marking)}&B&C{size}Page &P of &N", {"margin": HEADER_MARGIN})
     put_at(sheet, "A1", f"Forecast: {plan.service}, {plan.places} places a year for £{plan.spend:,.0f} a year, "
                         f"{counted(plan.years, 'year')}").font = TITLE
-    explanation = put_at(sheet, "A2", f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
+    rough = (f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
+             "rough. " if result.small_cohort else "")
+    explanation = put_at(sheet, "A2", rough + f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
                          + " Change a plan cell marked changeable and recalculate: every expected figure by year, and its totals, "
                            "return and net present budget impact, follow. "
                            "The interval, break-even and payback below them are as calculated by up2u-cba; not "
@@ -48,7 +50,7 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     explanation.font = NOTE
     explanation.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge(2, 1, 6)
-    sheet.set_height(2, 105)
+    sheet.set_height(2, 135)
     cells = add_plan(sheet, result)
     row = add_years(sheet, result, cells)
     row = add_measures(sheet, result, row)
@@ -179,9 +181,6 @@ def add_made(sheet, result: forecast.Forecast, row: int) -> None:
         row += 1
         put(sheet, row, 1, label)
         put(sheet, row, 2, value)
-    if result.small_cohort:
-        put(sheet, row + 1, 1, f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its "
-                               "interval are rough.").font = BOLD
 
 
 def add_agencies(sheet, result: forecast.Forecast, row: int) -> int:
