@@ -50,3 +50,20 @@ def test_a_folder_for_a_unit_cost_file_says_a_unit_cost_file(tmp_path):
     result = invoke("validate", "--settings", settings)
     assert_refused(result, "[not-a-file]", "give the path of a unit cost file")
     assert "an unit" not in result.output
+
+
+def test_a_misspelt_agency_and_a_missing_crosswalk_are_said_with_the_settings_own_problems(tmp_path):
+    settings = sample_project(tmp_path)
+    text = settings.read_text(encoding="utf-8").replace('"2022/23" = 90000', '"2022/23" = -5')
+    settings.write_text(text, encoding="utf-8")
+    add_settings(settings, '[assumptions.cashability]\nagencies = { "Polise" = 0.5 }\n\n'
+                           '[assumptions.deadweight]\ncodes = { "ZZ9.9" = 0.2 }\n')
+    result = invoke("validate", "--settings", settings)
+    for said in ("services.BCP.spend", 'assumptions.cashability.agencies."Polise"', 'assumptions.deadweight.codes."ZZ9.9"'):
+        assert said in result.stderr, (said, result.stderr)
+    # with a crosswalk that cannot be read, the agency is still said; a code may be an old one, so it waits
+    settings.write_text('crosswalk = "nope.csv"\n' + settings.read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke("validate", "--settings", settings)
+    for said in ("services.BCP.spend", "nope.csv", 'assumptions.cashability.agencies."Polise"'):
+        assert said in result.stderr, (said, result.stderr)
+    assert_refused(result, "[unknown-agency]", "crosswalk file")

@@ -23,7 +23,7 @@ from up2u_cba import models
 from up2u_cba import problems as problems_
 from up2u_cba.entry import import_journal
 from up2u_cba.inputs import cases, crosswalk, deflators, input_files, settings, unit_costs
-from up2u_cba.method import calculate, checks, report, sensitivity, uncertainty
+from up2u_cba.method import assumptions, calculate, checks, report, sensitivity, uncertainty
 from up2u_cba.method import forecast as forecast_
 from up2u_cba.method import changed_since as changed_since_
 from up2u_cba.problems import InputError, Problem
@@ -92,15 +92,19 @@ def load(
 def _settings_codes(loaded: models.Settings) -> list[Problem]:
     """The problems of the codes that settings with problems of their own name (a code not in
     the unit cost tables, or set through the crosswalk for an old code and its new one
-    differently: ``checks.assumption_codes``, ``crosswalk.settings_through``), so that every
-    problem of the settings is said at once; none when the tables cannot be read, which a run
-    with the settings corrected says."""
+    differently: ``checks.assumption_codes``, ``crosswalk.settings_through``; an agency no cost
+    bears: ``assumptions.unknown_agencies``) and the tables' and crosswalk's own problems, so that
+    every problem of the settings is said at once; only the tables' when they cannot be read."""
     if not loaded.unit_cost_files:
         return []
-    loaded, costs, cost_problems = _through_crosswalk(loaded, *unit_costs.load(list(loaded.unit_cost_files)))
-    if any(problem.file != loaded.file for problem in problems_.errors(cost_problems)):
-        return []
-    return problems_.errors(cost_problems) + checks.assumption_codes(loaded, costs)
+    costs, table_problems = unit_costs.load(list(loaded.unit_cost_files))
+    if any(problem.code in UNUSABLE_TABLE for problem in table_problems):
+        return problems_.errors(table_problems)  # (no whole table to look the codes up in)
+    agencies = assumptions.unknown_agencies(loaded.assumptions, costs, loaded.file)  # (the same through a crosswalk)
+    through, costs, cost_problems = _through_crosswalk(loaded, costs, table_problems)
+    if any(problem.file == loaded.crosswalk_file for problem in cost_problems):
+        return problems_.errors(cost_problems) + agencies  # (old codes cannot be looked up without it)
+    return problems_.errors(cost_problems) + checks.assumption_codes(through, costs) + agencies
 
 
 def _inputs(loaded, costs, series, records, warnings=()) -> Inputs:

@@ -269,7 +269,12 @@ KEYS = {
 def agency_key(name: str) -> str:
     """An agency's name as names are compared: any capitals, spaces around and between words
     and around the " / " between its levels ("police ", "Police/Local  authority")."""
-    return " / ".join(" ".join(level.split()) for level in name.split("/")).casefold()
+    return agency_spaced(name).casefold()
+
+
+def agency_spaced(name: str) -> str:
+    """An agency's name with single spaces between words and " / " between its levels."""
+    return " / ".join(" ".join(level.split()) for level in name.split("/"))
 
 
 NOT_STATED = "Not stated"
@@ -284,7 +289,7 @@ def unknown_agencies(green_book: Assumptions, costs: dict, file: str) -> list[Pr
     for cost in costs.values():
         for name in (cost.agency_1, cost.agency):
             if name.strip():
-                known.setdefault(agency_key(name), " / ".join(" ".join(level.split()) for level in name.split("/")))
+                known.setdefault(agency_key(name), agency_spaced(name))
     problems = []
     for agency in green_book.cashability:
         if agency_key(agency) in known:
