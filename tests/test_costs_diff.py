@@ -35,7 +35,7 @@ def test_codes_added_removed_revalued_and_re_rated_as_a_table(tmp_path):
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"From {old} to {new}: 1 added, 1 removed, 3 revalued, 1 re-rated, 0 redefined"
+    assert lines[0] == f"From {old} to {new}: 1 added, 1 removed, 3 revalued, 1 re-rated, 0 redefined, 0 re-sourced"
     rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[3:]]
     assert rows == [
         ["added", "DA1.0", "MARAC case", "", "fiscal 1200 (2023/24)"],
@@ -52,7 +52,7 @@ def test_the_same_changes_as_json(tmp_path):
     result = invoke("costs", "diff", old, new, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["counts"] == {"added": 1, "removed": 1, "revalued": 3, "re-rated": 1, "redefined": 0}
+    assert data["counts"] == {"added": 1, "removed": 1, "revalued": 3, "re-rated": 1, "redefined": 0, "re-sourced": 0}
     assert [(change["kind"], change["code"]) for change in data["changes"]] == [
         ("added", "DA1.0"), ("removed", "FI1.0"), ("revalued", "CR2.0"), ("revalued", "HE1.0"),
         ("revalued", "SS1.0"), ("re-rated", "CR2.0")]
@@ -64,7 +64,7 @@ def test_two_equal_tables_have_no_changes(tmp_path):
     old, new = tables(tmp_path, OLD, OLD)
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0
-    assert "No changes" in result.stdout and "0 added, 0 removed, 0 revalued, 0 re-rated, 0 redefined" in result.stdout
+    assert "No changes" in result.stdout and "0 added, 0 removed, 0 revalued, 0 re-rated, 0 redefined, 0 re-sourced" in result.stdout
 
 
 def test_a_table_that_cannot_be_read_is_a_problem_naming_it(tmp_path):
@@ -97,7 +97,7 @@ EE1.0.2,Employment,Better health,Per person,NHS,,100,2013/14,A,,
 """)
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].endswith("0 revalued, 0 re-rated, 3 redefined")
+    assert result.stdout.splitlines()[0].endswith("0 revalued, 0 re-rated, 3 redefined, 0 re-sourced")
     assert rows_of(result) == [
         ["redefined", "EE1.0", "Claimant into work", "unit: Per person", "unit: Per person per year"],
         ["redefined", "EE1.0.1", "Benefit payments", "agency_2: none; transfer: no",
@@ -133,3 +133,45 @@ BCP1.0,Crime,MARAC case,Per case,Police,,1300,2023/24,A,CR2.0,,CR2.0: the same i
     result = invoke("costs", "diff", old, new)
     assert result.exit_code == 0, result.output
     assert rows_of(result) == [["revalued", "BCP1.0", "MARAC case", "fiscal 1200 (2023/24)", "fiscal 1300 (2023/24)"]]
+
+
+RULES_HEADER = "code,theme,description,unit,agency_1,fiscal_value,fiscal_price_year,rag,overrides,not_with,source,edition\n"
+
+
+def test_rules_theme_and_overrides_changed_are_redefined_and_source_or_edition_re_sourced(tmp_path):
+    old, new = tables(tmp_path, RULES_HEADER + """\
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,2470,2008/09,A,,HE1.0: the same injury,Home Office,v1.4
+CR3.0,Crime,Arrest,Per arrest,Police,700,2008/09,A,yes,,Home Office,v1.4
+HE1.0,Health,A&E attendance,Per attendance,NHS,120,2012/13,A,,,NHS reference costs,v1.4
+""", RULES_HEADER + """\
+CR2.0,Crime,Domestic violence incident,Per incident,Multiple,2470,2008/09,A,,,Home Office,v1.4
+CR3.0,Crime,Arrest,Per arrest,Police,700,2008/09,A,,,Home Office,v1.4
+HE1.0,Health services,A&E attendance,Per attendance,NHS,120,2012/13,A,,,NHS Digital,v3.0
+""")
+    result = invoke("costs", "diff", old, new)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("0 re-rated, 3 redefined, 1 re-sourced")
+    assert rows_of(result) == [
+        ["redefined", "CR2.0", "Domestic violence incident", "not_with: HE1.0: the same injury", "not_with: none"],
+        ["redefined", "CR3.0", "Arrest", "overrides: yes", "overrides: no"],
+        ["redefined", "HE1.0", "A&E attendance", "theme: Health", "theme: Health services"],
+        ["re-sourced", "HE1.0", "A&E attendance", "source: NHS reference costs; edition: v1.4",
+         "source: NHS Digital; edition: v3.0"],
+    ]
+    counts = json.loads(invoke("costs", "diff", old, new, "--format", "json").stdout)["counts"]
+    assert counts["redefined"] == 3 and counts["re-sourced"] == 1
+
+
+def test_no_changes_says_what_was_compared(tmp_path):
+    old, new = tables(tmp_path, OLD, OLD)
+    result = invoke("costs", "diff", old, new)
+    assert "not_with" in result.stdout and "overrides" in result.stdout and "source" in result.stdout
+
+
+def test_a_missing_table_names_the_command_line_argument_not_the_settings(tmp_path):
+    old, _ = tables(tmp_path)
+    for argument, paths in (("OLD", [str(tmp_path / "none.csv"), old]), ("NEW", [old, str(tmp_path / "none.csv")])):
+        result = invoke("costs", "diff", *paths)
+        assert result.exit_code == 1 and "[missing-file]" in result.stderr
+        assert f"given as {argument} on the command line" in result.stderr
+        assert "settings" not in result.stderr

@@ -3,6 +3,7 @@ of the GMCA database), as a text table or JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import click
@@ -14,6 +15,7 @@ from up2u_cba.cli.common import fail
 unit_costs = lazy.module("up2u_cba.inputs.unit_costs")
 cost_table_changes = lazy.module("up2u_cba.inputs.cost_table_changes")
 problems_ = lazy.module("up2u_cba.problems")
+input_files = lazy.module("up2u_cba.inputs.input_files")
 render_text = lazy.module("up2u_cba.outputs.render_text")
 
 DESCRIPTION_WIDTH = 60
@@ -32,8 +34,9 @@ def register(costs: click.Group) -> None:
               help="Print the changes as a text table or as JSON.")
 def costs_diff(old, new, output_format):
     """Show what changed from the unit cost table OLD to NEW: codes added, removed, revalued (a
-    value or its price year), re-rated (RAG rating) and redefined (description, unit, agency,
-    parent or transfer mark, old -> new).
+    value or its price year), re-rated (RAG rating), redefined (description, theme, unit, agency,
+    parent, transfer mark, not_with rules or overrides mark, old -> new) and re-sourced (source or
+    edition, old -> new).
 
     Tables are compared row by row as written: values are shown as their cells have them, and
     codes a row names (parent, not_with) need not be in the same file.
@@ -47,8 +50,10 @@ def costs_diff(old, new, output_format):
       up2u-cba costs diff old.csv new.csv --format json > changes.json
     """
     tables, problems = [], []
-    for path in (old, new):
-        table, found = unit_costs.read_as_written(path)
+    for argument, path in (("OLD", old), ("NEW", new)):
+        kind = dataclasses.replace(input_files.UNIT_COSTS,
+                                   missing_hint=f"check the path given as {argument} on the command line")
+        table, found = unit_costs.read_as_written(path, kind)
         tables.append(table)
         problems.extend(found)
     if problems_.errors(problems):
@@ -61,7 +66,9 @@ def costs_diff(old, new, output_format):
         return
     click.echo(f"From {old} to {new}: " + ", ".join(f"{number} {kind}" for kind, number in counts.items()))
     if not changes:
-        click.echo("No changes: the same codes, values, price years, RAG ratings and definitions.")
+        click.echo("No changes: the same codes, values and price years, RAG ratings, definitions (description, "
+                   "theme, unit, agencies, parent, transfer mark, not_with rules, overrides mark) and sources "
+                   "(source, edition).")
         return
     rows = [[change.kind, change.code, _short(change.description), change.old, change.new] for change in changes]
     click.echo(render_text.table(["Change", "Code", "Description", "Old", "New"], rows, numeric_from=5))

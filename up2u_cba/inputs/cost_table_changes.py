@@ -1,7 +1,8 @@
 """What changed between two unit cost tables (two imported editions of the GMCA database, or
 a local table before and after an edit): codes added, removed, revalued (a value or its price
-year), re-rated (the RAG rating) and redefined (what the cost is: its description, unit, agencies,
-parent or transfer mark).
+year), re-rated (the RAG rating), redefined (what the cost is or how it may be counted: its
+description, theme, unit, agencies, parent, transfer mark, not_with rules and overrides mark) and
+re-sourced (where its estimate comes from: its source or edition).
 
 Tables are compared as written, row by row: a value is shown as its cell has it (``0.10``, never
 a float's digits), and codes a row names (its parent, its not_with) need not be in the same file."""
@@ -18,7 +19,8 @@ REMOVED = "removed"
 REVALUED = "revalued"
 RE_RATED = "re-rated"
 REDEFINED = "redefined"
-KINDS = (ADDED, REMOVED, REVALUED, RE_RATED, REDEFINED)
+RE_SOURCED = "re-sourced"
+KINDS = (ADDED, REMOVED, REVALUED, RE_RATED, REDEFINED, RE_SOURCED)
 """The kinds of change, in the order they are listed."""
 
 
@@ -42,8 +44,14 @@ class CostChange(pydantic.BaseModel):
 Table = dict[str, tuple[models.UnitCost, dict[str, str]]]
 """A table as ``unit_costs.read_as_written`` reads it: each code's cost and its cells as written."""
 
-REDEFINING = ("description", "unit", "agency_1", "agency_2", "parent", "transfer")
-"""The fields that say what a cost is: one changed is a redefinition."""
+REDEFINING = ("description", "theme", "unit", "agency_1", "agency_2", "parent", "transfer", "not_with",
+              "overrides")
+"""The fields that say what a cost is or how it may be counted (``not_with``: the costs it must
+not be counted with; ``overrides``: it replaces an earlier table's cost): one changed is a
+redefinition."""
+RE_SOURCING = ("source", "edition")
+"""The fields that say where a cost's estimate comes from: one changed (and nothing in
+``REDEFINING``) is a re-sourcing, listed so that no difference between the tables goes unshown."""
 
 
 def compare(old: Table, new: Table) -> list[CostChange]:
@@ -66,7 +74,7 @@ def _changed(before: tuple[models.UnitCost, dict[str, str]],
              after: tuple[models.UnitCost, dict[str, str]]) -> list[CostChange]:
     """The changes to one code in both tables: its values (equal amounts written differently,
     ``1800`` and ``1800.00``, are no change), its RAG rating, what it is."""
-    (old_cost, _), (new_cost, _) = before, after
+    (old_cost, old_written), (new_cost, new_written) = before, after
     found = []
 
     def change(kind: str, old: str, new: str) -> None:
@@ -77,21 +85,31 @@ def _changed(before: tuple[models.UnitCost, dict[str, str]],
         change(REVALUED, values_text(*before, moved, "none"), values_text(*after, moved, "none"))
     if old_cost.rag != new_cost.rag:
         change(RE_RATED, old_cost.rag or "none", new_cost.rag or "none")
-    redefined = [field for field in REDEFINING if getattr(old_cost, field) != getattr(new_cost, field)]
-    if redefined:
-        change(REDEFINED, _fields_text(old_cost, redefined), _fields_text(new_cost, redefined))
+    for kind, fields in ((REDEFINED, REDEFINING), (RE_SOURCED, RE_SOURCING)):
+        differing = [field for field in fields
+                     if _shown(old_cost, old_written, field) != _shown(new_cost, new_written, field)]
+        if differing:
+            change(kind, _fields_text(old_cost, old_written, differing), _fields_text(new_cost, new_written, differing))
     return found
 
 
-def _fields_text(cost: models.UnitCost, fields: list[str]) -> str:
+def _fields_text(cost: models.UnitCost, written: dict[str, str], fields: list[str]) -> str:
     """``unit: Per incident; transfer: no``: the cost's ``fields`` (a blank one as ``none``)."""
-    def shown(field: str) -> str:
-        value = getattr(cost, field)
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return value or "none"
+    return "; ".join(f"{field}: {_shown(cost, written, field)}" for field in fields)
 
-    return "; ".join(f"{field}: {shown(field)}" for field in fields)
+
+def _shown(cost: models.UnitCost, written: dict[str, str], field: str) -> str:
+    """One field of a cost as text: ``yes``/``no`` for a mark, ``not_with`` as its cell would be
+    written, ``none`` for a blank."""
+    if field == "overrides":  # (a row's mark, not the cost's: read as the loader reads it)
+        value = unit_costs.overrides(written)
+    elif field == "not_with":
+        value = unit_costs.not_with_text(cost.not_with)
+    else:
+        value = getattr(cost, field)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value or "none"
 
 
 def values_text(cost: models.UnitCost, written: dict[str, str], kinds=unit_costs.VALUE_TYPES,

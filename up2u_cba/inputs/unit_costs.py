@@ -136,11 +136,13 @@ def _one_spelling(costs: dict[str, models.UnitCost]) -> dict[str, models.UnitCos
     }
 
 
-def read_as_written(path: str) -> tuple[dict[str, tuple[models.UnitCost, dict[str, str]]], list[Problem]]:
+def read_as_written(path: str, kind: input_files.Kind = input_files.UNIT_COSTS,
+                    ) -> tuple[dict[str, tuple[models.UnitCost, dict[str, str]]], list[Problem]]:
     """One table's rows by code, each as a cost and as written (its cells' text), checked row by
     row only: the codes its ``parent`` and ``not_with`` name need not be in the file (``costs
-    diff`` compares tables as written, and a local table names GMCA codes)."""
-    rows, problems = _read_file(path)
+    diff`` compares tables as written, and a local table names GMCA codes). ``kind`` says where
+    the path came from (``costs diff``: the command line), for the hint when it is not there."""
+    rows, problems = _read_file(path, kind)
     return {cost.code: (cost, record) for _, cost, _, record in rows}, problems
 
 
@@ -148,8 +150,13 @@ _Row = tuple[int, models.UnitCost, bool, dict[str, str]]
 """A row read: its line, the cost, whether it overrides an earlier file's, and its cells as written."""
 
 
-def _read_file(path: str) -> tuple[list[_Row], list[Problem]]:
-    text, refused = input_files.read_text(path, input_files.UNIT_COSTS)
+def overrides(record: dict[str, str]) -> bool:
+    """Whether a row's ``overrides`` cell marks it as replacing an earlier file's cost."""
+    return record.get("overrides", "").lower() in ("yes", "true", "1")
+
+
+def _read_file(path: str, kind: input_files.Kind = input_files.UNIT_COSTS) -> tuple[list[_Row], list[Problem]]:
+    text, refused = input_files.read_text(path, kind)
     if text is None:
         return [], [refused]
     try:
@@ -200,7 +207,7 @@ def _read_rows(path: str, text: str) -> tuple[list[_Row], list[Problem]]:
                 ))
                 continue
             seen[cost.code.upper()] = (line, cost.code)
-            rows.append((line, cost, record.get("overrides", "").lower() in ("yes", "true", "1"), record))
+            rows.append((line, cost, overrides(record), record))
     except csv.Error as error:  # in the row after the last one read
         if "field limit" in str(error):
             raise  # said for the file as a whole (see _read_file)
