@@ -129,3 +129,15 @@ def test_find_walks_up_to_the_top_of_the_drive(tmp_path):
 
 def test_the_default_name_is_the_settings_modules():
     assert settings_location.DEFAULT_FILE == settings.DEFAULT_FILE
+
+
+def test_problems_found_with_a_settings_file_from_above_say_which_file_they_are_of(project, monkeypatch):
+    # someone else's project above this folder: its problems must not pass for this folder's
+    project.write_text(project.read_text(encoding="utf-8").replace('"2022/23" = 90000', '"2022/23" = -5'),
+                       encoding="utf-8")
+    result = run(project.parent / "cases" / "BCP", monkeypatch, "validate")
+    assert_refused(result, "services.BCP.spend")
+    shown = str(pathlib.Path("..", "..", "up2u-cba.toml"))
+    assert f"Settings file: {shown} (in a folder above this one)." in result.stderr.splitlines()
+    given = run(project.parent, monkeypatch, "validate", "--settings", project)
+    assert "Settings file:" not in given.stderr  # (named on the command line: the problems name it)

@@ -35,6 +35,11 @@ def fail(problems: list[problems_.Problem], wrote_nothing: bool = True, note: st
         click.echo(f"  {problem}", err=True)
     if note:
         click.echo(note, err=True)
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(_SETTINGS_FOUND)
+    if found is not None and found.how not in (settings_location.GIVEN, settings_location.HERE):
+        # (a file found in a folder above, or named by the variable: say which file the problems are of)
+        click.echo(settings_used(), err=True)
     sys.exit(1)
 
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 from up2u_cba.problems import Problem
 
+GIVEN = "given with --settings"
+HERE = "in this folder"
 DEFAULT_FILE = "up2u-cba.toml"
 """The settings file's name in a project folder (``settings.DEFAULT_FILE``)."""
 ENVIRONMENT_VARIABLE = "UP2U_CBA_SETTINGS"
@@ -37,7 +39,7 @@ def find(given: str | None, environment: Mapping[str, str] = os.environ,
     it says if it is missing); a file the variable names must be there (the message says that
     the variable named it)."""
     if given is not None:
-        return Found(path=given, how="given with --settings"), None
+        return Found(path=given, how=GIVEN), None
     named = environment.get(ENVIRONMENT_VARIABLE, "")
     if named.strip():
         if not os.path.exists(named):
@@ -54,7 +56,7 @@ def find(given: str | None, environment: Mapping[str, str] = os.environ,
         looked.append(folder)
         if os.path.exists(candidate):
             if folder == start:
-                return Found(path=DEFAULT_FILE, how="in this folder"), None
+                return Found(path=DEFAULT_FILE, how=HERE), None
             return Found(path=_shown(candidate, start), how="in a folder above this one"), None
     return None, Problem(
         code="no-settings-file", file="", where="--settings",
