@@ -82,3 +82,18 @@ def test_the_workbook_offers_only_the_grades_in_force_and_they_drive_the_prudent
                 if "not recalculated by the spreadsheet" not in str(row[0])]
 
     assert recalculated_rows(recalculated) == recalculated_rows(expected)
+
+
+def test_the_scale_and_a_cost_grade_are_read_as_a_lines_grade_is(tmp_path):
+    # (review: scale = "Guidance" was refused while paid = "Monthly" was read; grade = 2.0 was refused
+    # while a line's confidence 2.0 is 2)
+    settings = project(tmp_path, assumptions="""
+        [assumptions.optimism_bias]
+        scale = " Guidance"
+
+        [assumptions.cost_optimism_bias]
+        grade = 2.0
+        """)
+    result = pipeline.run(str(settings))
+    assert result.green_book.optimism_bias_scale == "guidance"
+    assert result.green_book.cost_optimism_bias == Decimal("0.05")

@@ -468,11 +468,12 @@ def optimism_bias_scale(bias: dict, problem) -> str:
         numbered = any(grade in bias for grade in CONFIDENCE_GRADES)
         lettered = any(grade in bias for grade in RAG_GRADES)
         return "guidance" if numbered and not lettered else "rag"
-    if scale not in SCALES:
+    named = " ".join(scale.split()).lower() if isinstance(scale, str) else None  # (any capitals, as paid is read)
+    if named not in SCALES:
         problem("assumptions.optimism_bias.scale", f"'{shown(scale)}' is not a grading scale",
                 'scale = "rag" (G, A, R) or scale = "guidance" (grades 1-6)')
         return "rag"
-    return scale
+    return named
 
 
 def cost_uplift(costs: dict, share, problem, base: Assumptions) -> tuple[Decimal, str]:
@@ -484,7 +485,7 @@ def cost_uplift(costs: dict, share, problem, base: Assumptions) -> tuple[Decimal
         return base.cost_optimism_bias, base.cost_optimism_bias_note
     if "grade" in costs:
         given = costs["grade"]
-        grade = str(given) if isinstance(given, (int, str)) and not isinstance(given, bool) else ""
+        grade = evidence_grade(given)  # (read as a line's confidence is: 2, 2.0, "2")
         if grade not in CONFIDENCE_GRADES:
             problem(f"{where}.grade", f"'{shown(given)}' is not a confidence grade", "a grade from 1 to 6, e.g. grade = 2")
             return base.cost_optimism_bias, base.cost_optimism_bias_note
