@@ -31,6 +31,49 @@ def test_a_sheet_named_only_with_spaces_is_named_from_its_place(tmp_path):
     assert any("sheet 9 has a blank name" in note for note in result.notes)
 
 
+def blank_named_sheet(tmp_path, *rows) -> str:
+    path = make_workbook(tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet("   ")  # sheet 9: Introduction, seven themes, then this one
+    for cells in (HEADER_1, HEADER_2, *rows):
+        sheet.append(cells)
+    book.save(path)
+    return path
+
+
+def test_a_blank_named_sheet_is_named_from_its_place_in_problems(tmp_path):
+    path = blank_named_sheet(tmp_path, row("DA1.0", "A cost", 10), row(12, "A number for a code", 10))
+    result = invoke("costs", "import", path, "-o", str(tmp_path / "costs.csv"))
+    assert_refused(result, "Sheet 9: row 4: C4")
+    assert [(problem.code, problem.where) for problem in gmca.import_workbook(path).problems] == [
+        ("bad-cost-code", "Sheet 9: row 4: C4")]
+
+
+def test_a_blank_named_sheet_is_named_from_its_place_in_the_import_summary(tmp_path):
+    path = blank_named_sheet(tmp_path, row("DA1.0", "A cost", 10), row("DA2.0", "", 10))
+    result = invoke("costs", "import", path, "-o", str(tmp_path / "costs.csv"))
+    assert result.exit_code == 0, result.output
+    assert "  Sheet 9: 2 read, 1 imported, 1 skipped" in result.stdout.splitlines()
+    assert "  Sheet 9 row 4 DA2.0: no description" in result.stdout.splitlines()
+    assert not any(line.startswith("     :") or line.startswith("     row") for line in result.stdout.splitlines())
+
+
+def test_two_sheets_whose_names_trim_to_one_theme_are_refused_not_merged(tmp_path):
+    path = make_workbook(tmp_path / "book.xlsx", {"Crime": [row("CR1.0", "Kept", 100)]})
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet("Crime ")
+    for cells in (HEADER_1, HEADER_2, row("CR9.0", "Would be merged into Crime", 10)):
+        sheet.append(cells)
+    book.save(path)
+    output = tmp_path / "costs.csv"
+    result = invoke("costs", "import", path, "-o", str(output))
+    assert_refused(result, "[duplicate-theme-sheet]", "'Crime '")
+    assert not output.exists()
+    found = gmca.import_workbook(path)
+    assert [(problem.code, problem.where) for problem in found.problems] == [("duplicate-theme-sheet", "Crime ")]
+    assert "CR9.0" not in [cost.code for cost in found.costs]
+
+
 def test_cells_beyond_column_bl_are_never_read(tmp_path, monkeypatch):
     path = make_workbook(tmp_path / "book.xlsx")
     book = openpyxl.load_workbook(path)

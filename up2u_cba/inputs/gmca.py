@@ -326,24 +326,57 @@ def _unreadable(path: str, error: Exception) -> Problem:
                    hint="save it from Excel as an .xlsx workbook")
 
 
-def _theme_sheets(sheet_rows: dict[str, list[tuple]], sheetnames: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+def _sheet_names(workbook) -> dict[str, str]:
+    """Each worksheet's name as the import names it (in problems, the summary, notes), and its
+    title in the workbook: its own title, or from its place when the title is blank (``Sheet 4``,
+    its tab's position; ``Sheet 4 (blank name)`` if another sheet is titled ``Sheet 4``)."""
+    names: dict[str, str] = {}
+    for sheet in workbook.worksheets:
+        name = sheet.title
+        if not name.strip():
+            name = f"Sheet {workbook.sheetnames.index(sheet.title) + 1}"
+            if name in workbook.sheetnames:
+                name += " (blank name)"
+        names[name] = sheet.title
+    return names
+
+
+def _theme_sheets(sheet_rows: dict[str, list[tuple]], titles: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
     """(sheet name, theme) of each theme sheet in workbook order: a v1.4 theme by its trimmed
     name, or any other sheet whose top rows carry the cost table's headers (named as trimmed, or
-    from its place among ``sheetnames`` when its name is blank); and a note for each sheet named
-    from its place."""
+    as ``_sheet_names`` names it from its place when its title is blank); and a note for each
+    sheet named from its place. ``sheet_rows`` and ``titles`` are by the names ``_sheet_names`` gives."""
     themes_by_key = {_normalise(theme): theme for theme in THEMES}
     found, notes = [], []
     for name, rows in sheet_rows.items():
-        position = sheetnames.index(name) + 1
         theme = themes_by_key.get(_normalise(name))
         if theme is None and _has_cost_table(rows):
             theme = " ".join(name.split())
-            if not theme:
-                theme = f"Sheet {position}"
-                notes.append(f"sheet {position} has a blank name ('{name}'): its costs take the theme '{theme}'")
+            if not titles[name].strip():
+                notes.append(f"{name[0].lower() + name[1:]} has a blank name ('{titles[name]}'): it is called "
+                             f"'{name}' here and its costs take the theme '{theme}'")
         if theme is not None:
             found.append((name, theme))
     return found, notes
+
+
+def _one_sheet_per_theme(path: str, themes: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The theme sheets with one sheet per theme, and a problem for each further sheet of a theme
+    already found (``Crime`` and ``Crime ``: names that differ only in spaces or capitals), which
+    is not read: its costs would otherwise be merged silently into the first sheet's theme."""
+    first: dict[str, str] = {}
+    kept, problems = [], []
+    for name, theme in themes:
+        if theme.casefold() in first:
+            problems.append(Problem(
+                code="duplicate-theme-sheet", file=path, where=name,
+                message=f"the sheets '{first[theme.casefold()]}' and '{name}' are both the theme {theme} (their names "
+                        "differ only in spaces or capitals): their costs would be merged into one theme",
+                hint="delete the sheet not to import, or rename it so that its name says its own theme"))
+            continue
+        first[theme.casefold()] = name
+        kept.append((name, theme))
+    return kept, problems
 
 
 def _not_a_workbook(path: str, sheetnames: list[str]) -> Problem:
@@ -390,13 +423,15 @@ class _TooLarge(Exception):
 class _Reader:
     """Reads sheets of the workbook opened whole, counting the cells made against ``READ_CELLS``."""
 
-    def __init__(self, workbook):
+    def __init__(self, workbook, titles: dict[str, str]):
         self.workbook = workbook
+        self.titles = titles
+        """Each sheet's title by its name (``_sheet_names``)."""
         self.cells = 0
 
     def read(self, name: str, last_row: int) -> _Sheet:
-        """Rows 1 to ``last_row`` of the sheet, values and cell notes in one pass."""
-        sheet = self.workbook[name]
+        """Rows 1 to ``last_row`` of the sheet named ``name``, values and cell notes in one pass."""
+        sheet = self.workbook[self.titles[name]]
         last_row, columns = max(1, min(last_row, sheet.max_row)), max(1, min(READ_COLUMNS, sheet.max_column))
         self.cells += last_row * columns
         if self.cells > READ_CELLS:
@@ -419,36 +454,39 @@ def _too_large(path: str, error: _TooLarge) -> Problem:
                    hint="a GMCA theme sheet has a few hundred rows: delete the rows below the cost table")
 
 
-def _read_sheets(workbook) -> tuple[dict[str, _Sheet], list[tuple[str, str]], list[str]]:
-    """Every worksheet's top rows, and every theme sheet whole; the theme sheets and their themes;
-    notes on sheets named from their place. Raises ``_TooLarge``."""
-    reader = _Reader(workbook)
-    sheets = {sheet.title: reader.read(sheet.title, TOP_ROWS) for sheet in workbook.worksheets}
-    themes, notes = _theme_sheets({name: sheet.rows for name, sheet in sheets.items()}, workbook.sheetnames)
+def _read_sheets(workbook, titles: dict[str, str]) -> tuple[dict[str, _Sheet], list[tuple[str, str]], list[str]]:
+    """Every worksheet's top rows, and every theme sheet whole, by name (``_sheet_names``); the
+    theme sheets and their themes; notes on sheets named from their place. Raises ``_TooLarge``."""
+    reader = _Reader(workbook, titles)
+    sheets = {name: reader.read(name, TOP_ROWS) for name in titles}
+    themes, notes = _theme_sheets({name: sheet.rows for name, sheet in sheets.items()}, titles)
     for name, _ in themes:
-        if workbook[name].max_row > TOP_ROWS:
-            reader.cells -= len(sheets[name].rows) * max(1, min(READ_COLUMNS, workbook[name].max_column))
-            sheets[name] = reader.read(name, workbook[name].max_row)
+        sheet = workbook[titles[name]]
+        if sheet.max_row > TOP_ROWS:
+            reader.cells -= len(sheets[name].rows) * max(1, min(READ_COLUMNS, sheet.max_column))
+            sheets[name] = reader.read(name, sheet.max_row)
     return sheets, themes, notes
 
 
 def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
-    """Read every theme sheet, then settle agency spellings, parents and transfers across the workbook."""
+    """Read every theme sheet, then settle agency spellings, parents and transfers across the
+    workbook. Sheets are named as ``_sheet_names`` names them throughout."""
+    titles = _sheet_names(workbook)
     try:
-        sheets, themes, notes = _read_sheets(workbook)
+        sheets, themes, notes = _read_sheets(workbook, titles)
     except _TooLarge as error:
         return _failed(_too_large(path, error))
     if not themes:
         return _failed(_not_a_workbook(path, workbook.sheetnames))
+    themes, problems = _one_sheet_per_theme(path, themes)
     notes = _missing_theme_notes(themes) + notes
-    problems: list[Problem] = []
     tables: dict[str, tuple[int, dict[str, int]]] = {}  # each theme sheet read: its header row, its columns
     for name, _ in themes:
         header_row, columns, header_problems = _find_columns(path, name, sheets[name].rows)
         problems.extend(header_problems)
         if not header_problems:
             tables[name] = (header_row, columns)
-    formulas, formula_problem = _formula_cells(path, data, tables)
+    formulas, formula_problem = _formula_cells(path, data, tables, titles)
     if formula_problem is not None:
         return _failed(formula_problem)
     codes_at = _codes_at(sheets, tables, formulas)
@@ -515,11 +553,12 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
                         edition_found_in=found_in, notes=notes + transfer_notes)
 
 
-def _formula_cells(path: str, data: io.BytesIO,
-                   tables: dict[str, tuple[int, dict[str, int]]]) -> tuple[set[tuple[str, int, str]], Problem | None]:
+def _formula_cells(path: str, data: io.BytesIO, tables: dict[str, tuple[int, dict[str, int]]],
+                   titles: dict[str, str]) -> tuple[set[tuple[str, int, str]], Problem | None]:
     """(sheet, row, field) of each code and amount cell of the theme sheets that holds a formula,
     from a streaming read-only look at the formulas as written (the workbook opened whole has
-    only their stored results). Only columns up to the last of those fields are read."""
+    only their stored results). Only columns up to the last of those fields are read. Sheets are
+    by name, and ``titles`` gives each name's title (``_sheet_names``)."""
     workbook, problem = _load(path, data, read_only=True)
     if workbook is None:
         return set(), problem
@@ -528,7 +567,7 @@ def _formula_cells(path: str, data: io.BytesIO,
         for name, (header_row, columns) in tables.items():
             wanted = {field: index for field, index in columns.items()
                       if field == "code" or field.endswith("_amount")}
-            sheet = workbook[name]
+            sheet = workbook[titles[name]]
             sheet.reset_dimensions()  # (its stored dimensions may be wrong)
             for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 2, max_col=max(wanted.values()) + 1,
                                                             values_only=True), start=header_row + 2):

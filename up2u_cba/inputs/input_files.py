@@ -94,7 +94,9 @@ COST_BOUNDS = WorkbookBounds(rows=100_000, cells=1_000_000)
 """The GMCA database: its largest theme sheet (v1.4's Health) has about 300 rows, in columns A-U.
 The importer opens the workbook whole and reads each sheet in columns A-BL only
 (``gmca.READ_COLUMNS``), so a cell far to the right is never read; the cells it reads across the
-workbook, the empty ones among them, are bounded by ``gmca.READ_CELLS``."""
+workbook, the empty ones among them, are bounded by ``gmca.READ_CELLS``. It then opens the
+workbook a second time, streaming (read-only, formulas as written), for the formula check: that
+look reads the theme sheets' code and amount columns only, up to the last of them, row by row."""
 
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
