@@ -61,3 +61,12 @@ def test_one_agency_named_twice_in_other_capitals_is_refused(tmp_path):
     settings = with_agencies(tmp_path, '{ "Police" = 0.5, "POLICE" = 0.4 }')
     assert [row[:3] for row in refused(settings)] == \
         [("bad-assumption", str(settings), 'assumptions.cashability.agencies."POLICE"')]
+
+
+def test_an_agency_typed_with_a_curly_apostrophe_is_that_agency(tmp_path):
+    # (review: Word and Outlook write Children’s; the name looked the same and was refused)
+    settings = with_agencies(tmp_path, '{ "Local Authority / Children\u2019s Services" = 0.5 }')
+    assert refused(settings) == []
+    (bcp, *_) = pipeline.run(str(settings)).services
+    assert bcp.cashable_by_agency["Local Authority / Children's Services"] < \
+        bcp.prudent_by_agency["Local Authority / Children's Services"]

@@ -273,8 +273,9 @@ def agency_key(name: str) -> str:
 
 
 def agency_spaced(name: str) -> str:
-    """An agency's name with single spaces between words and " / " between its levels."""
-    return " / ".join(" ".join(level.split()) for level in name.split("/"))
+    """An agency's name with single spaces between words and " / " between its levels, and a
+    curly apostrophe (as Word and Outlook write Children’s) as the straight one."""
+    return " / ".join(" ".join(level.split()) for level in name.replace("\u2019", "'").split("/"))
 
 
 NOT_STATED = "Not stated"
@@ -507,7 +508,10 @@ def spend_profile(profile: dict, problem) -> str:
                 'paid = "monthly" or paid = "yearly"')
         paid = "monthly"
     years = profile.get("years", 1)
-    if isinstance(years, bool) or years != 1:
+    if isinstance(years, bool) or not isinstance(years, (int, float, Decimal)):
+        problem("assumptions.spend_profile.years", f"'{shown(years)}' is not a number of years",
+                'leave years out (or write years = 1): the spend entered for a year is paid within it')
+    elif years != 1:
         problem("assumptions.spend_profile.years",
                 f"the spend entered for a year is that year's outturn, paid within the year, so it cannot be "
                 f"spread over '{shown(years)}' years (later years' spend would be discounted below what was spent)",
