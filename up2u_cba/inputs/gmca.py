@@ -42,7 +42,9 @@ payments, which no comment calls transfers, among them.
 A cost row whose code cell is empty or blank takes its code from its place: the next
 constituent of the code above it (after ``CR8.0``, ``CR8.0.1``; after ``CR2.0.3``, ``CR2.0.4``),
 unless a row of any theme sheet has that code already: then the row is left out, with a note.
-A sheet whose name is blank is named from its place (``Sheet 4``), with a note.
+A sheet whose name is blank is named from its place (``Sheet 4``) wherever the import names it
+(theme, problems, summary), with a note. Two sheets that are one theme (``Crime`` and ``Crime ``)
+are refused, the second as ``duplicate-theme-sheet``, rather than merged into one theme.
 
 Nothing is raised for bad input: ``import_workbook`` returns what it could read, every row it
 left out and why, and the problems that stopped a sheet being read at all.
