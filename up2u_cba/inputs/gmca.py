@@ -479,7 +479,7 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
     except _TooLarge as error:
         return _failed(_too_large(path, error))
     if not themes:
-        return _failed(_not_a_workbook(path, workbook.sheetnames))
+        return _failed(_not_a_workbook(path, list(titles)))
     themes, problems = _one_sheet_per_theme(path, themes)
     notes = _missing_theme_notes(themes) + notes
     tables: dict[str, tuple[int, dict[str, int]]] = {}  # each theme sheet read: its header row, its columns
