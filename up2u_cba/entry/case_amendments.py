@@ -256,7 +256,10 @@ def read_value(target: Target, text: str, record: models.CaseRecord, settings: m
             raise Unreadable(f"'{shown(typed)}' is not a code in the unit cost files",
                              f"did you mean {' or '.join(nearest)}?" if nearest else
                              "find one with `up2u-cba costs search WORDS`", "unknown-cost-code")
-        return cost.code
+        # the code as the tables spell it: an older edition's code stays as written (a crosswalk
+        # maps it when valuing; the case file keeps what the user entered)
+        known = [*costs, *getattr(costs, "mapped", {})]  # (the tables' codes, and the older ones a crosswalk maps)
+        return next((code for code in known if code.casefold() == typed.strip().casefold()), cost.code)
     if field in ("quantity", "years"):
         if field == "years" and not typed:
             return None  # the settings' benefit duration for the code
