@@ -262,3 +262,49 @@ def test_the_workbook_names_the_tables_edition_and_the_crosswalk(project, tmp_pa
     headings = [cell.value for cell in sheet[4]]
     rows = [dict(zip(headings, row)) for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]]
     assert {row["Edition"] for row in rows if str(row["File"]).endswith("gmca-new.csv")} == {NEW_EDITION}
+
+
+# --- review: capitals, an unusable crosswalk, the settings' keys as written ----------------------
+
+
+@pytest.mark.parametrize("text, where, code", [
+    ("old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\ncr20.0,HE30.0\n", "row 4: old_code", "crosswalk-code-in-table"),
+    ("old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\ncr2.0,HE30.0\n", "row 4: old_code", "crosswalk-duplicate"),
+])
+def test_codes_differing_only_in_capitals_are_one_code(project, text, where, code):
+    """The unit cost tables take CR20.0 and cr20.0 for one code: so does the crosswalk, or a
+    case's cr20.0 would be valued as HE30.0."""
+    write_crosswalk(project.parent, text)
+    assert_refused(invoke("validate", "--settings", project), "v14-to-new.csv", where, f"[{code}]")
+
+
+@pytest.mark.parametrize("text", [
+    "old_code,new_code\nHE1.0,XX1.0\nXX1.0,HE1.0\nCR2.0,CR20.0\n",
+    "old_code,new_code\nHE1.0,HE30.0\nHE1.0,HE30.0\nCR2.0,CR20.0\n",
+    "old_code,new_code\nHE1.0,HE1.0\nCR2.0,CR20.0\n",
+])
+def test_an_unusable_crosswalk_does_not_blame_the_cases_codes(project, text):
+    """The cases' old codes look unknown only for want of the crosswalk: the crosswalk's problems
+    are said, and one problem that the codes were not checked, none asking to change a case."""
+    write_crosswalk(project.parent, text)
+    add_settings(project, '[assumptions.deadweight]\ncodes = { "CR2.0" = 0.5 }\n')
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "v14-to-new.csv", "[codes-not-checked]")
+    assert not [line for line in result.output.splitlines()
+                if "[unknown-cost-code]" in line and "v14-to-new.csv" not in line]
+    assert "did you mean CR20.0" not in result.output
+
+
+def test_a_conflict_names_the_keys_as_written(project):
+    write_crosswalk(project.parent, "old_code,new_code\nHE1.0,HE30.0\nCR2.0,CR20.0\nCRX2.0,CR20.0\n")
+    add_settings(project, '[assumptions.deadweight]\ncodes = { "CR2.0" = 0.2, "CRX2.0" = 0.3 }\n')
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "up2u-cba.toml", 'assumptions.deadweight.codes."CRX2.0"', "[crosswalk-setting-conflict]")
+    assert "(CR2.0 0.2, CRX2.0 0.3, both mapped to CR20.0)" in result.output
+
+
+def test_an_implausible_duration_names_the_key_as_written(project):
+    add_settings(project, '[assumptions.duration]\ncodes = { "CR2.0" = 40 }\n')
+    result = invoke("validate", "--settings", project)
+    assert_refused(result, "up2u-cba.toml", 'assumptions.duration.codes."CR2.0"', "[implausible-duration]")
+    assert 'codes."CR20.0"' not in result.output and "CR2.0 (the crosswalk maps it to CR20.0)" in result.output

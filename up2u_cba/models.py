@@ -376,6 +376,9 @@ class Settings(pydantic.BaseModel):
     crosswalk_file: str = ""
     """Old code -> new code CSV (``inputs.crosswalk``) through which cases entered against an
     older edition's codes value with the tables' newer one; blank for none."""
+    moved_keys: dict[str, dict[str, str]] = {}
+    """Per-code settings the crosswalk moved (``crosswalk.settings_through``): by setting
+    (``"duration.codes"``), each new code -> the old code the settings wrote as its key."""
     deflator_file: str
     """GDP deflator series (CSV) used for uprating."""
     deflator_series: str

@@ -85,7 +85,10 @@ def load(
     if any(problem.code in UNUSABLE_TABLE for problem in cost_problems):
         # without a whole unit cost table every case's codes would look unknown: say only why
         return _inputs(loaded, costs, series, records), problems
-    problems += checks.check(loaded, costs, series, records)
+    checked = checks.check(loaded, costs, series, records)
+    if loaded.crosswalk_file and any(problem.file == loaded.crosswalk_file for problem in cost_problems):
+        checked = crosswalk.codes_unchecked(loaded.crosswalk_file, checked)  # (old codes look unknown without it)
+    problems += checked
     return _inputs(loaded, costs, series, records, problems_.warnings(problems)), problems_.errors(problems)
 
 

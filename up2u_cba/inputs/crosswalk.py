@@ -9,8 +9,11 @@ A case's code the crosswalk maps finds the cost of its new code (``CrosswalkedCo
 keeps its own code, so the outcome line shows both (``CR1.0 -> CR1.1``). The case files are never
 changed. Each old code is mapped once; a new code is never mapped on again (a chain, or a cycle);
 every new code is a code of the unit cost tables; and an old code is not also a code of those
-tables (a case's code would then have two meanings), unless it maps to itself. A setting the
-settings key by code, written for an old code, applies to its new code (``settings_through``).
+tables (a case's code would then have two meanings), unless it maps to itself. Codes that differ
+only in capitals are one code here, as they are to the unit cost tables. A per-code setting
+(``[assumptions.deadweight] codes`` and the like) written for an old code applies to its new
+code (``settings_through``). While the crosswalk cannot be used, the codes of the cases and
+settings are not checked against the tables (``codes_unchecked``): they would look unknown.
 """
 
 from __future__ import annotations
@@ -118,14 +121,17 @@ def _mapping(path: str, line: int, record: dict[str, str]) -> tuple[Mapping | No
 def _twice_or_chained(path: str, mappings: list[Mapping]) -> list[Problem]:
     """A code mapped on a second row; a new code that is mapped again (a chain, or a cycle)."""
     problems = []
-    first: dict[str, Mapping] = {}
+    first: dict[str, Mapping] = {}  # by the old code's capitals: CR2.0 and cr2.0 are one code
     for mapping in mappings:
-        if mapping.old in first:
+        earlier = first.get(mapping.old.upper())
+        if earlier is not None:
+            spelled = "" if earlier.old == mapping.old else f", as {earlier.old}"
             problems.append(Problem(code="crosswalk-duplicate", file=path, where=f"row {mapping.line}: old_code",
-                                    message=f"{mapping.old} is mapped twice (also on row {first[mapping.old].line})",
+                                    message=f"{mapping.old} is mapped twice (also on row {earlier.line}{spelled})",
                                     hint="map each old code to one new code"))
             continue
-        first[mapping.old] = mapping
+        first[mapping.old.upper()] = mapping
+    first = {mapping.old: mapping for mapping in first.values()}
     for mapping in first.values():
         onward = first.get(mapping.new)
         if onward is not None and mapping.old != mapping.new and onward.old != onward.new:
@@ -141,8 +147,9 @@ def _twice_or_chained(path: str, mappings: list[Mapping]) -> list[Problem]:
 
 def check(path: str, mappings: list[Mapping], costs: dict[str, models.UnitCost]) -> list[Problem]:
     """Every new code a code of the unit cost tables; no old code one of them (unless it maps
-    to itself)."""
+    to itself), capitals ignored as the unit cost tables ignore them."""
     problems = []
+    by_upper = {code.upper(): code for code in costs}
     for mapping in mappings:
         if mapping.new not in costs:
             nearest = unit_costs.nearest_codes(mapping.new, costs)
@@ -150,13 +157,31 @@ def check(path: str, mappings: list[Mapping], costs: dict[str, models.UnitCost])
                 code="unknown-cost-code", file=path, where=f"row {mapping.line}: new_code",
                 message=f"{mapping.old} is mapped to {mapping.new}, which is not a code in the unit cost files",
                 hint=f"did you mean {' or '.join(nearest)}?" if nearest else "map it to a code of the new edition"))
-        if mapping.old in costs and mapping.old != mapping.new:
+        in_table = by_upper.get(mapping.old.upper())
+        if in_table is not None and mapping.old != mapping.new:
+            spelled = "" if in_table == mapping.old else f" (as {in_table}: capitals do not tell codes apart)"
             problems.append(Problem(
                 code="crosswalk-code-in-table", file=path, where=f"row {mapping.line}: old_code",
-                message=f"{mapping.old} is a code of the unit cost files too, so a case's {mapping.old} would have "
-                        "two meanings",
+                message=f"{mapping.old} is a code of the unit cost files too{spelled}, so a case's {mapping.old} "
+                        "would have two meanings",
                 hint="a crosswalk maps codes the new edition no longer has; enter such cases with the new code"))
     return problems
+
+
+def codes_unchecked(path: str, problems: list[Problem]) -> list[Problem]:
+    """``problems`` (those of the cases and settings, found while the crosswalk at ``path`` could
+    not be used) without the codes looked unknown for want of it (``unknown-cost-code``): one
+    problem says instead that they were not checked, so that no case file is changed for them."""
+    unknown = [problem for problem in problems if problem.code == "unknown-cost-code"]
+    if not unknown:
+        return problems
+    places = sorted({problem.file for problem in unknown})
+    return [problem for problem in problems if problem.code != "unknown-cost-code"] + [Problem(
+        code="codes-not-checked", file=path,
+        message=f"the codes the cases and settings name were not checked against the unit cost files, as this "
+                f"crosswalk cannot be used (without it, {len(unknown)} look unknown, in "
+                f"{len(places)} {'file' if len(places) == 1 else 'files'})",
+        hint="correct the crosswalk's problems and run validate again; the case files need no change for them")]
 
 
 PER_CODE = (("deadweight", "codes"), ("attribution", "codes"), ("drop_off", "codes"), ("duration", "codes"),
@@ -170,16 +195,17 @@ def settings_through(loaded: models.Settings, costs: dict[str, models.UnitCost])
     crosswalk maps moved to the new code, as a case's line of the old code is valued with the
     new one's cost; a warning (``crosswalk-setting-mapped``) for each, saying to write the new
     code. An old and its new code set differently, or a code thus both a transfer and not one,
-    is refused (``crosswalk-setting-conflict``), naming the settings' key."""
+    is refused (``crosswalk-setting-conflict``), naming the settings' key. The settings record
+    each key they wrote for an old code (``Settings.moved_keys``), for problems to name it."""
     mapped = getattr(costs, "mapped", {})
     if not mapped:
         return loaded, []
     green_book = loaded.assumptions
     problems: list[Problem] = []
-    found = {}
+    found, written = {}, {}
     for name, key in PER_CODE:
         given = _per_code(green_book, name, key)
-        found[(name, key)] = _moved(loaded, name, key, given, mapped, problems)
+        found[(name, key)], written[f"{name}.{key}"] = _moved(loaded, name, key, given, mapped, problems)
     update = {name: getattr(green_book, name).model_copy(update={"codes": found[(name, "codes")]})
               for name in ("deadweight", "attribution", "drop_off")}
     update["duration"] = found[("duration", "codes")]
@@ -196,7 +222,9 @@ def settings_through(loaded: models.Settings, costs: dict[str, models.UnitCost])
                     hint=f'name "{code}" in codes or in not_codes, not both'))
     if any(not problem.warning for problem in problems):
         return loaded, problems
-    return loaded.model_copy(update={"assumptions": green_book.model_copy(update=update)}), problems
+    moved_keys = {setting: keys for setting, keys in written.items() if keys}
+    return loaded.model_copy(update={"assumptions": green_book.model_copy(update=update),
+                                     "moved_keys": moved_keys}), problems
 
 
 def _per_code(green_book, name: str, key: str) -> dict:
@@ -209,9 +237,11 @@ def _per_code(green_book, name: str, key: str) -> dict:
 
 
 def _moved(loaded: models.Settings, name: str, key: str, given: dict, mapped: dict[str, str],
-           problems: list[Problem]) -> dict:
-    """``given`` with each old code's setting under its new code; a problem for each moved."""
+           problems: list[Problem]) -> tuple[dict, dict[str, str]]:
+    """``given`` with each old code's setting under its new code, and each new code thus set ->
+    the key as the settings wrote it; a problem for each moved."""
     result = {code: value for code, value in given.items() if code not in mapped}
+    written = {code: code for code in result}
     for old, value in given.items():
         if old not in mapped:
             continue
@@ -220,15 +250,24 @@ def _moved(loaded: models.Settings, name: str, key: str, given: dict, mapped: di
             problems.append(Problem(
                 code="crosswalk-setting-conflict", file=loaded.file, where=where,
                 message=f"the crosswalk {loaded.crosswalk_file} maps {old} to {new}, and [assumptions.{name}] {key} "
-                        f"sets both, differently ({old} {_shown(value)}, {new} {_shown(result[new])})",
+                        f"sets both, differently ({_as_written(given, written[new], old, new)})",
                 hint=f'keep one value, for "{new}"'))
             continue
         result[new] = value
+        written.setdefault(new, old)
         problems.append(Problem(
             code="crosswalk-setting-mapped", file=loaded.file, where=where, warning=True,
             message=f"the crosswalk {loaded.crosswalk_file} maps {old} to {new}, so this setting applies to {new}",
             hint=f'write "{new}" in place of "{old}"'))
-    return result
+    return result, {new: code for new, code in written.items() if code != new}
+
+
+def _as_written(given: dict, one: str, other: str, new: str) -> str:
+    """Two keys that set one new code differently, as the settings wrote them and in their order:
+    ``HE1.0 0.5, HE30.0 0.2``, or ``CR2.0 0.2, CRX2.0 0.3, both mapped to CR20.0``."""
+    keys = sorted((one, other), key=list(given).index)
+    text = ", ".join(f"{code} {_shown(given[code])}" for code in keys)
+    return text if new in keys else f"{text}, both mapped to {new}"
 
 
 def _shown(value) -> str:

@@ -135,15 +135,19 @@ def assumption_codes(settings: models.Settings, costs: dict[str, models.UnitCost
 
 def _durations(settings: models.Settings, costs: dict[str, models.UnitCost]) -> list[Problem]:
     """A benefit duration in the settings beyond what its cost's unit makes plausible: the
-    settings' problem, once (the lines that take it are not blamed: ``plausibility.doubts``)."""
+    settings' problem, once (the lines that take it are not blamed: ``plausibility.doubts``), at
+    its key as written (an old code the crosswalk maps: ``Settings.moved_keys``)."""
     problems = []
+    written = settings.moved_keys.get("duration.codes", {})
     for code, years in settings.assumptions.duration.items():
         cost = costs.get(code)
         doubt = None if cost is None else plausibility.years_doubt(years, cost)
         if doubt:
+            key = written.get(code, code)
+            named = code if key == code else f"{key} (the crosswalk maps it to {code})"
             problems.append(Problem(
-                code="implausible-duration", file=settings.file, where=f'assumptions.duration.codes."{code}"',
-                message=f"{code}: {doubt}", hint="give the years a benefit of this cost lasts, e.g. 3; a line that "
+                code="implausible-duration", file=settings.file, where=f'assumptions.duration.codes."{key}"',
+                message=f"{named}: {doubt}", hint="give the years a benefit of this cost lasts, e.g. 3; a line that "
                                                   "lasts longer says so with its own years and why (acknowledged)"))
     return problems
 
