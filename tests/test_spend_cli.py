@@ -4,8 +4,9 @@ is changed without hand-editing, every other byte kept, nothing written half-way
 from __future__ import annotations
 
 import errno
-import fcntl
+import json
 import os
+import socket
 import subprocess
 import sys
 import tomllib
@@ -318,9 +319,9 @@ def test_a_writer_holding_the_settings_lock_is_waited_for_then_named(project, mo
     folder, settings = project
     monkeypatch.setenv(storage.LOCK_WAIT_VARIABLE, "0")
     before = snapshot(folder)
-    with open(folder / storage.LOCK_NAME, "w") as held:  # as another process's lock (a separate open file)
-        fcntl.flock(held, fcntl.LOCK_EX)
-        result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
+    holder = {"host": socket.gethostname(), "pid": os.getppid(), "since": "2026-11-30T09:15:00+00:00"}
+    (folder / storage.LOCK_NAME).write_text(json.dumps(holder) + "\n")  # another live process's lock
+    result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
     assert_refused(result, "[folder-locked]", "the settings file's folder")
     assert_unchanged(before, folder)
 

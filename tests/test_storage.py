@@ -166,12 +166,23 @@ while True:
 """
 
 
-def test_writers_racing_for_one_reference_each_get_their_own(tmp_path):
+WINDOWS_LIKE = {
+    "posix": "",
+    "no fcntl": "import sys; sys.modules['fcntl'] = None\n",  # import fcntl fails, as on Windows
+    "no fcntl, no hard links": "import sys, os, errno; sys.modules['fcntl'] = None\n"  # a share without links
+                               "def _no_link(*a, **k): raise OSError(errno.EPERM, 'no hard links')\n"
+                               "os.link = _no_link\n",
+}
+
+
+@pytest.mark.parametrize("platform", WINDOWS_LIKE)
+def test_writers_racing_for_one_reference_each_get_their_own(tmp_path, platform):
     """Six processes are each offered BCP-0064, then save at the same moment: one gets it, the
-    others are told it was taken and take the next free ones; no case is lost or overwritten."""
+    others are told it was taken and take the next free ones; no case is lost or overwritten.
+    The same with fcntl missing (issue #15) and with hard links refused."""
     settings = sample_project(tmp_path)
     go = tmp_path / "go"
-    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(ROOT), str(settings), str(go)],
+    racers = [subprocess.Popen([sys.executable, "-c", WINDOWS_LIKE[platform] + RACER, str(ROOT), str(settings), str(go)],
                                stdout=subprocess.PIPE, text=True) for _ in range(6)]
     offered = [racer.stdout.readline().split() for racer in racers]
     assert offered == [["ready", "BCP-0064"]] * 6
@@ -190,9 +201,10 @@ def test_writers_racing_for_one_reference_each_get_their_own(tmp_path):
         assert problems == [] and record.reference == reference
 
 
-def test_the_folder_lock_makes_another_process_wait(tmp_path):
+@pytest.mark.parametrize("platform", WINDOWS_LIKE)
+def test_the_folder_lock_makes_another_process_wait(tmp_path, platform):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
+        [sys.executable, "-c", WINDOWS_LIKE[platform] +
          "import sys, time; sys.path.insert(0, sys.argv[1]); from up2u_cba import storage\n"
          "with storage.folder_lock(sys.argv[2]):\n    print('held', flush=True); time.sleep(0.5)",
          str(ROOT), str(tmp_path)], stdout=subprocess.PIPE, text=True)

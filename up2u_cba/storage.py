@@ -7,10 +7,11 @@
 - ``create_exclusive`` writes a new file the same way but refuses to replace anything: the
   finished temporary file is hard-linked to its name, which fails if the name exists, so of two
   writers racing for one name exactly one wins and the other gets ``FileExistsError``.
-- ``folder_lock`` serialises writers of one folder (``fcntl.flock`` on a lock file), so that
-  "which references are free?" and "write the file" happen as one step. While held, the lock
-  file records who holds it (one JSON line: host, process id, command, since when), so a run
-  that cannot take it can say who is in the way.
+- ``folder_lock`` serialises writers of one folder, so that "which references are free?" and
+  "write the file" happen as one step. The lock is a lock file created exclusively (no
+  ``fcntl``: it works on Windows and on network shares), recording who holds it (one JSON line:
+  host, process id, user, command, since when) and removed when let go, so a run that cannot
+  take it can say who is in the way; ``is_stale`` is the rule for a lock left by a crashed run.
 - A failed write raises ``WriteFailed`` (the file meant, and the OSError); a lock held too long
   raises ``LockTimeout`` (with the holder). Both carry ``.problem``: the one place an OS error
   becomes a message a user can act on (disk full, read-only, permission, name too long...).
@@ -33,14 +34,9 @@ from typing import Callable
 
 from up2u_cba.problems import Problem
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows; exclusive creation still holds there
-    fcntl = None
-
 LOCK_NAME = ".up2u-cba.lock"
-"""The lock file ``folder_lock`` creates in the folder it guards (never deleted; it holds the
-holder's JSON line while held, and is emptied when let go)."""
+"""The lock file ``folder_lock`` creates in the folder it guards: it exists only while held, and
+holds the holder's JSON line."""
 LOCK_WAIT_VARIABLE = "UP2U_CBA_LOCK_WAIT"
 """Environment variable: seconds to wait for a folder lock held by another run (default 30)."""
 LOCK_WAIT = 30.0
@@ -70,16 +66,27 @@ class WriteFailed(OSError):
 class LockTimeout(Exception):
     """Another writer held the folder lock for longer than the wait allowed."""
 
-    def __init__(self, folder: str, timeout: float, holder: dict | None = None):
+    def __init__(self, folder: str, timeout: float, holder: dict | None = None, lock_path: str = ""):
         super().__init__(f"another writer has held {folder} for over {timeout:.0f} seconds")
         self.folder = folder
         self.timeout = timeout
         self.holder = holder or {}
+        self.lock_path = lock_path or os.path.join(folder, LOCK_NAME)
 
     @property
     def problem(self) -> Problem:
-        return Problem(code="folder-locked", file=self.folder, message=describe_holder(self.holder, self.timeout),
-                       hint="wait for it to finish, then run this again; if that process is gone, just run again")
+        return Problem(code="folder-locked", file=self.folder,
+                       message=f"{describe_holder(self.holder, self.timeout)}; its lock file is {self.lock_path}",
+                       hint=lock_hint(self.holder, self.lock_path))
+
+
+def lock_hint(holder: dict, lock_path: str) -> str:
+    """What to do about a lock held by ``holder``: wait; and, for a run on another computer
+    (never taken over automatically), how to clear it once that run is known to have ended."""
+    if holder.get("host") and holder.get("host") != socket.gethostname():
+        return (f"wait for it to finish, then run this again; if that run has ended (its computer was "
+                f"switched off or crashed), delete {lock_path} and run this again")
+    return "wait for it to finish, then run this again"
 
 
 def write_problem(path: str, error: OSError, where: str = "") -> Problem:
@@ -189,9 +196,14 @@ def folder_lock(folder: str, timeout: float | None = None):
     """Hold the write lock of ``folder`` (created if missing) for the ``with`` block. Other
     processes wait; the same process may take it again inside the block.
 
-    Raises LockTimeout (naming the holder) if another writer keeps it for more than ``timeout``
-    seconds (default: $UP2U_CBA_LOCK_WAIT, else 30), and WriteFailed if the lock file cannot be
-    made (a read-only or missing folder)."""
+    The lock is the lock file itself, created exclusively (``O_CREAT | O_EXCL``: of two runs
+    exactly one creates it, on Windows, Linux, macOS and network shares alike, needing no
+    ``fcntl``), holding the holder's record, and removed when let go. A lock file left by a run
+    that is gone is taken over by the rule in ``is_stale``.
+
+    Raises LockTimeout (naming the holder and the lock file) if another writer keeps it for more
+    than ``timeout`` seconds (default: $UP2U_CBA_LOCK_WAIT, else 30), and WriteFailed if the lock
+    file cannot be made (a read-only or missing folder)."""
     key = os.path.realpath(folder)
     if key in _held:  # this process holds it already (an import writing several cases)
         _held[key] += 1
@@ -203,17 +215,136 @@ def folder_lock(folder: str, timeout: float | None = None):
     lock_path = os.path.join(folder, LOCK_NAME)
     with writing(lock_path):
         os.makedirs(folder, exist_ok=True)
-        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        mine = _take(lock_path, folder, lock_wait() if timeout is None else timeout)
+    _held[key] = 1
     try:
-        if fcntl is not None:
-            _wait_for(handle, lock_path, folder, lock_wait() if timeout is None else timeout)
-        _record_holder(handle)
-        _held[key] = 1
         yield
     finally:
-        if _held.pop(key, None) is not None:
-            _forget_holder(handle)
-        os.close(handle)  # closing releases the flock
+        _held.pop(key, None)
+        _let_go(lock_path, mine)
+
+
+STALE_UNREADABLE_AFTER = 10.0
+"""Seconds after which a lock file with no readable holder record is stale: a run writes its
+record straight after creating the file, so an empty one this old was left by a crash between
+the two, or by an older up2u-cba (which kept an empty lock file in the folder)."""
+
+
+def is_stale(holder: dict, age: float) -> bool:
+    """The stale rule. A lock file is stale (taken over) when:
+
+    - it has no readable holder record and is older than ``STALE_UNREADABLE_AFTER`` seconds; or
+    - its holder ran on this computer and that process no longer exists (it crashed or was
+      killed), or is this very process, which does not hold it (``_held``): left by a write
+      that was stopped part-way (Ctrl-C) earlier in this run.
+
+    A lock held from another computer is never taken over automatically: this computer cannot
+    tell a crashed run there from a slow one, and taking it would let two runs write at once.
+    The message then names that run and the lock file, to be deleted by hand once that run is
+    known to have ended."""
+    if not holder:
+        return age > STALE_UNREADABLE_AFTER
+    if holder.get("host") != socket.gethostname():
+        return False
+    pid = holder.get("pid")
+    return isinstance(pid, int) and (pid == os.getpid() or not process_exists(pid))
+
+
+def process_exists(pid: int) -> bool:
+    """Whether process ``pid`` is running on this computer; True when it cannot be told (the safe
+    answer: a live holder is never taken over). Never signals the process: on Windows
+    ``os.kill`` would end it, so there the process is asked about through the Windows API."""
+    if pid <= 0:
+        return True
+    if os.name == "nt":
+        return _windows_process_exists(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, as another user's
+        return True
+    return True
+
+
+def _windows_process_exists(pid: int) -> bool:  # pragma: no cover - Windows only
+    try:
+        import ctypes
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return kernel32.GetLastError() != 87  # ERROR_INVALID_PARAMETER: no such process
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    except Exception:
+        return True
+
+
+notices: list[str] = []
+"""Notes for the user from this run (a stale lock taken over); the CLI shows and clears them."""
+
+
+def _take(lock_path: str, folder: str, timeout: float) -> dict:
+    """Create the lock file exclusively, waiting up to ``timeout`` seconds for a live holder and
+    taking over a stale one; return the record written into it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = holder_record()
+        try:
+            handle = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder, age = read_holder(lock_path), _age(lock_path)
+            if age is not None and is_stale(holder, age):
+                _take_over(lock_path, holder)
+                continue
+            if time.monotonic() > deadline:
+                raise LockTimeout(folder, timeout, holder, lock_path) from None
+            time.sleep(0.02)
+            continue
+        try:
+            try:
+                os.write(handle, (json.dumps(record) + "\n").encode("utf-8"))
+                os.fsync(handle)
+            except OSError:
+                pass  # best effort: a full disk must not stop the lock itself from working
+            finally:
+                os.close(handle)
+        except BaseException:  # stopped (Ctrl-C) before it was held: let it go at once
+            _remove_quietly(lock_path)
+            raise
+        return record
+
+
+def _age(lock_path: str) -> float | None:
+    try:
+        return max(0.0, time.time() - os.stat(lock_path).st_mtime)
+    except OSError:  # let go meanwhile
+        return None
+
+
+def _take_over(lock_path: str, holder: dict) -> None:
+    """Remove a stale lock file, if it is still the one judged stale (another waiter may have
+    taken it over and locked afresh meanwhile), with a note naming whose it was."""
+    try:
+        if read_holder(lock_path) != holder:
+            return
+        os.unlink(lock_path)
+    except OSError:
+        return
+    if holder:
+        notices.append(f"took over the lock file {lock_path}, left by {describe_run(holder)}, "
+                       f"which is no longer running")
+
+
+def _let_go(lock_path: str, mine: dict) -> None:
+    """Remove the lock file, if it is still ours (never another run's)."""
+    if read_holder(lock_path) in (mine, {}):
+        _remove_quietly(lock_path)
 
 
 def lock_wait() -> float:
@@ -224,39 +355,15 @@ def lock_wait() -> float:
         return LOCK_WAIT
 
 
-def _wait_for(handle: int, lock_path: str, folder: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise LockTimeout(folder, timeout, read_holder(lock_path)) from None
-            time.sleep(0.02)
-
-
 def holder_record() -> dict:
     """Who this process is, as recorded in a lock file it holds."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "command": holder_command,
+    return {"host": socket.gethostname(), "pid": os.getpid(), "user": _user(), "command": holder_command,
             "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
-def _record_holder(handle: int) -> None:
-    """Write this process's holder record into the lock file (best effort: a full disk must not
-    stop the lock itself from working)."""
-    try:
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, (json.dumps(holder_record()) + "\n").encode("utf-8"), 0)
-    except OSError:
-        pass
-
-
-def _forget_holder(handle: int) -> None:
-    try:
-        os.ftruncate(handle, 0)
-    except OSError:
-        pass
+def _user() -> str:
+    """The user running this (empty if the environment does not say)."""
+    return os.environ.get("USERNAME") or os.environ.get("USER") or ""
 
 
 def read_holder(lock_path: str) -> dict:
@@ -273,13 +380,7 @@ def describe_holder(holder: dict, timeout: float, what: str = "the cases folder"
     """"another up2u-cba run (process 1234 on host X, `case new`) has held the cases folder
     since 10:42:07", from a holder record (or less, from less); ``what`` names what the lock
     guards."""
-    parts = []
-    if holder.get("pid"):
-        host = holder.get("host")
-        parts.append(f"process {holder['pid']}" + (f" on host {host}" if host else ""))
-    if holder.get("command"):
-        parts.append(f"`{holder['command']}`")
-    who = f"another up2u-cba run ({', '.join(parts)})" if parts else "another up2u-cba run"
+    who = "another " + describe_run(holder)
     since = ""
     try:
         started = datetime.datetime.fromisoformat(str(holder.get("since")))
@@ -289,6 +390,19 @@ def describe_holder(holder: dict, timeout: float, what: str = "the cases folder"
         pass
     waited = f" (this run waited {timeout:g} s)"
     return f"{who} has held {what}{since or ' for longer than this run waits'}{waited}"
+
+
+def describe_run(holder: dict) -> str:
+    """"up2u-cba run (process 1234 on host X, user sam, `case new`)" from a holder record."""
+    parts = []
+    if holder.get("pid"):
+        host = holder.get("host")
+        parts.append(f"process {holder['pid']}" + (f" on host {host}" if host else ""))
+    if holder.get("user"):
+        parts.append(f"user {holder['user']}")
+    if holder.get("command"):
+        parts.append(f"`{holder['command']}`")
+    return f"up2u-cba run ({', '.join(parts)})" if parts else "up2u-cba run"
 
 
 def _write_temporary(path: str, text: str) -> str:

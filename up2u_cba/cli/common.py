@@ -201,6 +201,14 @@ class SafeGroup(click.Group):
             if error.errno == errno.EPIPE:  # the reader of our output went away: click's own handling
                 raise
             fail([os_problem(error)])
+        finally:
+            show_storage_notices()
+
+
+def show_storage_notices() -> None:
+    """Say, on stderr, what storage did on its own (a stale lock file taken over), once."""
+    while storage.notices:
+        click.echo(f"Note: {storage.notices.pop(0)}", err=True)
 
 
 def _quiet_half_written_zip(unraisable) -> None:

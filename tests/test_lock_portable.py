@@ -1,0 +1,138 @@
+"""The folder lock works without fcntl (issue #15, deliverable 1): an exclusively created lock file
+naming its holder, removed when let go, and taken over only by the stale rule."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from hostile import assert_refused, assert_unchanged, invoke, sample_project, snapshot
+from up2u_cba import storage
+from up2u_cba.inputs import cases
+
+NEW_CASE = ["BCP", "3", "BCP-0101", "2023-02-01", "", "y"]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    settings = sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(storage.LOCK_WAIT_VARIABLE, "0.2")
+    return tmp_path, settings
+
+
+def case_new(settings):
+    return invoke("case", "new", "--settings", settings, input="".join(f"{answer}\n" for answer in NEW_CASE))
+
+
+def dead_pid() -> int:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    return finished.pid
+
+
+def leave_lock(folder, **holder) -> str:
+    path = os.path.join(str(folder), storage.LOCK_NAME)
+    record = {"host": socket.gethostname(), "pid": 0, "user": "sam", "command": "case new",
+              "since": "2026-11-30T09:15:00+00:00"} | holder
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_the_lock_file_exists_only_while_held_and_records_the_holder(tmp_path, monkeypatch):
+    monkeypatch.setenv("USER", "sam")
+    monkeypatch.delenv("USERNAME", raising=False)
+    lock = tmp_path / storage.LOCK_NAME
+    with storage.folder_lock(str(tmp_path)):
+        holder = storage.read_holder(str(lock))
+        assert (holder["pid"], holder["host"], holder["user"]) == (os.getpid(), socket.gethostname(), "sam")
+        assert "T" in holder["since"]  # ISO time
+    assert not lock.exists()
+
+
+NO_FCNTL = "import sys; sys.modules['fcntl'] = None; sys.path.insert(0, sys.argv[1])\nfrom up2u_cba import storage\n"
+"""A process where ``import fcntl`` fails, as on Windows."""
+
+
+def test_without_fcntl_a_second_process_is_kept_out(tmp_path):
+    assert not hasattr(storage, "fcntl")
+    holder = subprocess.Popen([sys.executable, "-c", NO_FCNTL + "with storage.folder_lock(sys.argv[2]):\n"
+                               "    print('held', flush=True); sys.stdin.read()", os.getcwd(), str(tmp_path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        second = subprocess.run([sys.executable, "-c", NO_FCNTL + "try:\n"
+                                 "    with storage.folder_lock(sys.argv[2], timeout=0): print('taken')\n"
+                                 "except storage.LockTimeout: print('kept out')", os.getcwd(), str(tmp_path)],
+                                capture_output=True, text=True)
+        assert second.stdout.strip() == "kept out", second.stderr
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert not (tmp_path / storage.LOCK_NAME).exists()
+
+
+def test_a_stale_lock_from_a_process_that_is_gone_is_taken_over_with_a_note(project):
+    folder, settings = project
+    lock = leave_lock(folder / "cases", pid=dead_pid())
+    result = case_new(settings)
+    assert result.exit_code == 0, result.output
+    assert "took over the lock file" in result.output and lock in result.output
+    record, problems = cases.load_file(str(folder / "cases" / "BCP" / "BCP-0101.toml"))
+    assert problems == [] and record.reference == "BCP-0101"
+    assert not os.path.exists(lock)
+
+
+def test_an_empty_lock_file_left_by_an_older_version_is_taken_over(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    lock.write_text("")
+    old = lock.stat().st_mtime - storage.STALE_UNREADABLE_AFTER - 5
+    os.utime(lock, (old, old))
+    with storage.folder_lock(str(tmp_path), timeout=0):
+        assert storage.read_holder(str(lock))["pid"] == os.getpid()
+
+
+def test_a_fresh_empty_lock_file_is_a_run_about_to_write_its_record_and_is_waited_for(tmp_path):
+    (tmp_path / storage.LOCK_NAME).write_text("")
+    with pytest.raises(storage.LockTimeout):
+        with storage.folder_lock(str(tmp_path), timeout=0.05):
+            pass
+
+
+def test_a_live_holder_is_named_with_its_time_and_lock_file(project):
+    folder, settings = project
+    lock = leave_lock(folder / "cases", pid=os.getppid())  # alive: the process that ran the tests
+    result = case_new(settings)
+    assert_refused(result, "[folder-locked]", f"process {os.getppid()}", socket.gethostname(), "user sam",
+                   "`case new`", "since 2026-11-30 09:15:00", lock)
+    assert os.path.exists(lock)
+
+
+def test_a_lock_held_from_another_computer_is_never_taken_over_and_says_how_to_clear_it(project):
+    folder, settings = project
+    lock = leave_lock(folder / "cases", host="another-desktop", pid=dead_pid())
+    before = snapshot(folder)
+    result = invoke("intake", "import", folder / "any.xlsx", "--settings", settings)
+    assert_refused(result, "[folder-locked]", "on host another-desktop", f"delete {lock}")
+    assert os.path.exists(lock)
+    assert_unchanged(before, folder)
+
+
+def test_a_lock_that_is_not_ours_any_more_is_not_removed(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    with storage.folder_lock(str(tmp_path)):
+        lock.unlink()
+        leave_lock(tmp_path, pid=os.getppid())
+    assert storage.read_holder(str(lock))["pid"] == os.getppid()
+
+
+def test_a_lock_file_this_process_left_when_stopped_part_way_is_taken_over(tmp_path):
+    leave_lock(tmp_path, pid=os.getpid())  # as after a Ctrl-C between creating it and holding it
+    with storage.folder_lock(str(tmp_path), timeout=0):
+        assert storage.read_holder(str(tmp_path / storage.LOCK_NAME))["since"] != "2026-11-30T09:15:00+00:00"
