@@ -109,8 +109,27 @@ def write_problem(path: str, error: OSError, where: str = "") -> Problem:
     }
     message, hint = reasons.get(error.errno, (f"cannot write it: {error.strerror or error}",
                                               "check the folder can be written to, or choose another path"))
+    if refused_as_open(path, error):
+        name = os.path.basename(path)
+        message = (f"{name} could not be replaced: another program has it open, or the system did not "
+                   f"allow writing it (permission refused)")
+        hint = (f"close {name} in Excel (or any program that has it open) and run again; "
+                f"if nothing has it open, check you may write to {folder}")
     return Problem(code="cannot-write", file=path, where=where, message=f"{message}; nothing was changed",
                    hint=hint)
+
+
+SHARING_VIOLATIONS = (32, 33)
+"""Windows errors for a file another program holds open (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION)."""
+
+
+def refused_as_open(path: str, error: OSError) -> bool:
+    """Whether writing over ``path`` was refused as a file another program has open would be: a
+    Windows sharing violation, or a refused permission where the file exists (Excel holding a
+    workbook open on Windows; a share refusing it)."""
+    if getattr(error, "winerror", None) in SHARING_VIOLATIONS:
+        return True
+    return error.errno in (errno.EACCES, errno.EPERM) and os.path.isfile(path)
 
 
 @contextlib.contextmanager
