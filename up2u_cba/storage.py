@@ -174,7 +174,7 @@ def replace_with(path: str, fill: Callable[[str], None]) -> None:
             fill(temporary)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
-            os.chmod(temporary, _mode_for(path))  # mkstemp makes it private; keep the usual permissions
+            _set_mode(temporary, _mode_for(path))  # mkstemp makes it private; keep the usual permissions
             os.replace(temporary, path)
         except BaseException:
             _remove_quietly(temporary)
@@ -192,11 +192,11 @@ def create_exclusive(path: str, text: str, verify: Callable[[str], None] | None 
             if verify is not None:
                 verify(temporary)
             try:
-                os.link(temporary, path)
+                _hard_link(temporary, path)
             except FileExistsError:
                 raise
             except OSError as error:
-                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                if not _no_hard_links(error):
                     raise
                 # A filesystem without hard links: claim the name first, then fill it atomically.
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
@@ -432,11 +432,39 @@ def _write_temporary(path: str, text: str) -> str:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, _mode_for(path))
+        _set_mode(temporary, _mode_for(path))
     except BaseException:
         _remove_quietly(temporary)
         raise
     return temporary
+
+
+NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.EINVAL,
+                 errno.ENOSYS)
+"""Errors of ``os.link`` that mean "no hard links here" (FAT, some network shares), not a failed write."""
+WINDOWS_NO_HARD_LINKS = (1, 50)
+"""Windows: ERROR_INVALID_FUNCTION, ERROR_NOT_SUPPORTED (a drive or share without hard links)."""
+
+
+def _hard_link(source: str, name: str) -> None:
+    """``os.link``, or OSError(ENOSYS) where the platform has none."""
+    if not hasattr(os, "link"):
+        raise OSError(errno.ENOSYS, "hard links are not available here")
+    os.link(source, name)
+
+
+def _no_hard_links(error: OSError) -> bool:
+    return error.errno in NO_HARD_LINKS or getattr(error, "winerror", None) in WINDOWS_NO_HARD_LINKS
+
+
+def _set_mode(path: str, mode: int) -> None:
+    """Give ``path`` the usual permissions, where the file system keeps them: on Windows only the
+    read-only flag exists, and some network shares refuse chmod outright; either way the file
+    stays as it was made, which is no reason to fail the write."""
+    try:
+        os.chmod(path, mode)
+    except (OSError, NotImplementedError):
+        pass
 
 
 def _mode_for(path: str) -> int:
@@ -455,7 +483,9 @@ def _sync_folder(path: str) -> None:
 
 
 def sync_folder(folder: str) -> None:
-    """Make the renames in ``folder`` durable, where the platform allows it."""
+    """Make the renames in ``folder`` durable, where the platform allows it. Windows cannot open
+    a folder as a file (and commits a rename itself), and some file systems refuse to fsync
+    one: then nothing more is done."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:

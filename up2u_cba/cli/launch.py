@@ -44,12 +44,21 @@ def output_in_utf8() -> None:
             stream.reconfigure(encoding="utf-8")
 
 
+def stop_on_signals() -> None:
+    """Handle each stopping signal this system has as Ctrl-C (Windows has no SIGHUP; a signal
+    the system will not let be handled is left as it is)."""
+    for name in STOPPING_SIGNALS:
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop_as_at_ctrl_c)
+            except (OSError, ValueError):
+                pass
+
+
 def main() -> None:
     gc.set_threshold(*COLLECT_AFTER)
     output_in_utf8()
-    for name in STOPPING_SIGNALS:
-        if hasattr(signal, name):  # (Windows has no SIGHUP)
-            signal.signal(getattr(signal, name), stop_as_at_ctrl_c)
+    stop_on_signals()
     try:
         command_line = importlib.import_module("up2u_cba.cli.main")
     except KeyboardInterrupt:

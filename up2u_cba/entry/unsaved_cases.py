@@ -29,7 +29,18 @@ from up2u_cba.problems import Problem
 
 FOLDER = ".unsaved"
 """Recovery files' folder inside the cases folder."""
-TEMPORARY_FOLDER = f"up2u-cba-unsaved-{os.getuid() if hasattr(os, 'getuid') else getpass.getuser()}"
+def _user_key() -> str:
+    """Who runs this, for a per-user folder name: the user id (POSIX), else the user name
+    (Windows), else "user" where the system cannot say."""
+    if hasattr(os, "getuid"):
+        return str(os.getuid())
+    try:
+        return getpass.getuser()
+    except Exception:  # (OSError on Windows with no USERNAME; ImportError of pwd elsewhere)
+        return "user"
+
+
+TEMPORARY_FOLDER = f"up2u-cba-unsaved-{_user_key()}"
 """Recovery files' folder inside the system's temporary folder, the second place tried: one per
 user, used only if it is a real folder of that user's that no one else may enter (the temporary
 folder is shared: a folder planted there by someone else could hide or feed recovery files)."""
