@@ -322,7 +322,7 @@ def test_a_writer_holding_the_settings_lock_is_waited_for_then_named(project, mo
     holder = {"host": socket.gethostname(), "pid": os.getppid(), "since": "2026-11-30T09:15:00+00:00"}
     (folder / storage.LOCK_NAME).write_text(json.dumps(holder) + "\n")  # another live process's lock
     result = invoke("spend", "set", "BCP", "2023/24", "92000", "--settings", settings)
-    assert_refused(result, "[folder-locked]", "the settings file's folder")
+    assert_refused(result, "[folder-locked]", "the settings file's folder", str(folder / storage.LOCK_NAME))
     assert_unchanged(before, folder)
 
 

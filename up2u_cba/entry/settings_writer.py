@@ -181,8 +181,9 @@ def write(change: SpendChange) -> None:
     except storage.LockTimeout as timeout:
         raise SpendNotWritten([Problem(
             code="folder-locked", file=change.file,
-            message=storage.describe_holder(timeout.holder, timeout.timeout, "the settings file's folder"),
-            hint="wait for it to finish, then run this again; if that process is gone, just run again")]) from None
+            message=storage.describe_holder(timeout.holder, timeout.timeout, "the settings file's folder")
+            + f"; its lock file is {timeout.lock_path}",
+            hint=storage.lock_hint(timeout.holder, timeout.lock_path))]) from None
 
 
 def _replanned(change: SpendChange, current: bytes) -> SpendChange:
