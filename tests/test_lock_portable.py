@@ -136,3 +136,18 @@ def test_a_lock_file_this_process_left_when_stopped_part_way_is_taken_over(tmp_p
     leave_lock(tmp_path, pid=os.getpid())  # as after a Ctrl-C between creating it and holding it
     with storage.folder_lock(str(tmp_path), timeout=0):
         assert storage.read_holder(str(tmp_path / storage.LOCK_NAME))["since"] != "2026-11-30T09:15:00+00:00"
+
+
+def test_a_lock_file_a_waiter_has_open_for_a_moment_is_still_deleted_on_letting_go(tmp_path, monkeypatch):
+    """Windows refuses to delete a file another process has open (a waiter reading the holder)."""
+    real_unlink, refusals = os.unlink, []
+
+    def unlink(path, *args, **kwargs):
+        if str(path).endswith(storage.LOCK_NAME) and len(refusals) < 3:
+            refusals.append(path)
+            raise PermissionError(13, "The process cannot access the file because it is being used")
+        return real_unlink(path, *args, **kwargs)
+
+    with storage.folder_lock(str(tmp_path)):
+        monkeypatch.setattr(os, "unlink", unlink)
+    assert len(refusals) == 3 and not (tmp_path / storage.LOCK_NAME).exists()

@@ -361,9 +361,23 @@ def _take_over(lock_path: str, holder: dict) -> None:
 
 
 def _let_go(lock_path: str, mine: dict) -> None:
-    """Remove the lock file, if it is still ours (never another run's)."""
-    if read_holder(lock_path) in (mine, {}):
-        _remove_quietly(lock_path)
+    """Remove the lock file, if it is still ours (never another run's). Windows refuses to delete
+    a file another process has open, as a waiter reading the holder has for a moment: then try
+    again for a while (``LET_GO_TRIES``) rather than leave it held."""
+    if read_holder(lock_path) not in (mine, {}):
+        return
+    for _ in range(LET_GO_TRIES):
+        try:
+            os.unlink(lock_path)
+            return
+        except PermissionError:
+            time.sleep(0.02)
+        except OSError:  # gone already, or the disk refuses: a crash's lock, taken over by the stale rule
+            return
+
+
+LET_GO_TRIES = 100
+"""Attempts to delete the lock file on letting go (0.02 s apart) while another process has it open."""
 
 
 def lock_wait() -> float:
