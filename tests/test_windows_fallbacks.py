@@ -80,7 +80,7 @@ def test_on_windows_a_lock_holder_is_never_signalled(monkeypatch):
         raise AssertionError("os.kill on Windows ends the process it is given")
 
     monkeypatch.setattr(os, "kill", kill)
-    monkeypatch.setattr(os, "name", "nt")
+    monkeypatch.setattr(storage, "ON_WINDOWS", True)
     assert storage.process_exists(os.getppid())  # (asked of the Windows API; unknown means alive)
 
 

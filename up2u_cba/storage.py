@@ -269,13 +269,16 @@ def is_stale(holder: dict, age: float) -> bool:
     return isinstance(pid, int) and (pid == os.getpid() or not process_exists(pid))
 
 
+ON_WINDOWS = os.name == "nt"
+
+
 def process_exists(pid: int) -> bool:
     """Whether process ``pid`` is running on this computer; True when it cannot be told (the safe
     answer: a live holder is never taken over). Never signals the process: on Windows
     ``os.kill`` would end it, so there the process is asked about through the Windows API."""
     if pid <= 0:
         return True
-    if os.name == "nt":
+    if ON_WINDOWS:
         return _windows_process_exists(pid)
     try:
         os.kill(pid, 0)
