@@ -101,7 +101,7 @@ def test_a_system_without_user_ids_names_the_recovery_folder_by_user(monkeypatch
 
 
 def test_a_system_without_fork_reads_every_case_in_this_process(tmp_path, monkeypatch):
-    settings = sample_project(tmp_path)
+    sample_project(tmp_path)
     expected = cases.load(str(tmp_path / "cases"))
     monkeypatch.setattr(two_readers, "TWO_READERS_FROM", 1)
     monkeypatch.setattr(sys, "platform", "win32")
