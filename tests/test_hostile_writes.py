@@ -267,8 +267,8 @@ def test_costs_import_that_cannot_be_written_leaves_the_old_csv(tmp_path, monkey
 HOLDER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from up2u_cba import storage
-storage.holder_command = "case new"
+from up2u_cba import storage, this_run
+this_run.command = "case new"
 with storage.folder_lock(sys.argv[2]):
     print("held", flush=True)
     sys.stdin.read()

@@ -22,6 +22,7 @@ import json, sys
 heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r})
 library = sorted(name for name, module in sys.modules.items()
                  if name.startswith("up2u_cba.") and not name.startswith("up2u_cba.cli")
+                 and name != "up2u_cba.this_run"  # (two names and no import: what this run is doing)
                  and type(module).__name__ != "_LazyModule"  # (a lazy one is not yet imported)
                  and not hasattr(module, "__path__"))  # (the subpackages hold only a docstring)
 print(json.dumps({{"heavy": heavy, "library": library}}))

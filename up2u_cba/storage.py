@@ -32,6 +32,7 @@ import tempfile
 import time
 from typing import Callable
 
+from up2u_cba import this_run
 from up2u_cba.problems import Problem
 
 LOCK_NAME = ".up2u-cba.lock"
@@ -41,8 +42,6 @@ LOCK_WAIT_VARIABLE = "UP2U_CBA_LOCK_WAIT"
 """Environment variable: seconds to wait for a folder lock held by another run (default 30)."""
 LOCK_WAIT = 30.0
 
-holder_command = ""
-"""What this process is doing, recorded in the lock files it holds (the CLI sets it: `case new`)."""
 
 _held: dict[str, int] = {}
 """Folders whose lock this process holds, and how deeply (the lock is re-entrant in-process)."""
@@ -307,8 +306,6 @@ def _windows_process_exists(pid: int) -> bool:  # pragma: no cover - Windows onl
         return True
 
 
-notices: list[str] = []
-"""Notes for the user from this run (a stale lock taken over); the CLI shows and clears them."""
 
 
 def _take(lock_path: str, folder: str, timeout: float) -> dict:
@@ -359,7 +356,7 @@ def _take_over(lock_path: str, holder: dict) -> None:
     except OSError:
         return
     if holder:
-        notices.append(f"took over the lock file {lock_path}, left by {describe_run(holder)}, "
+        this_run.notices.append(f"took over the lock file {lock_path}, left by {describe_run(holder)}, "
                        f"which is no longer running")
 
 
@@ -393,7 +390,7 @@ def lock_wait() -> float:
 
 def holder_record() -> dict:
     """Who this process is, as recorded in a lock file it holds."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "user": _user(), "command": holder_command,
+    return {"host": socket.gethostname(), "pid": os.getpid(), "user": _user(), "command": this_run.command,
             "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
 
 

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from up2u_cba import this_run
 from up2u_cba.cli import lazy
 
 # The library is imported on first use, inside a command, so that --help is instant (see cli/lazy.py).
@@ -181,7 +182,7 @@ class SafeGroup(click.Group):
 
     def main(self, args=None, *rest, **options):
         words = list(sys.argv[1:] if args is None else args)
-        storage.holder_command = command_name(self, words)
+        this_run.command = command_name(self, words)
         sys.unraisablehook = _quiet_half_written_zip
         try:
             return super().main(args, *rest, **options)
@@ -207,8 +208,8 @@ class SafeGroup(click.Group):
 
 def show_storage_notices() -> None:
     """Say, on stderr, what storage did on its own (a stale lock file taken over), once."""
-    while storage.notices:
-        click.echo(f"Note: {storage.notices.pop(0)}", err=True)
+    while this_run.notices:
+        click.echo(f"Note: {this_run.notices.pop(0)}", err=True)
 
 
 def _quiet_half_written_zip(unraisable) -> None:
