@@ -172,3 +172,23 @@ def test_the_forecast_workbook_recalculates_to_the_tool_and_follows_a_changed_pl
     assert rows["Return per £1 spent"][:2] == (pytest.approx(float(expected.return_on_investment)),
                                                pytest.approx(float(expected.financial_return)))
     assert rows["Net present budget impact (prudent saving - prudent spend)"][1] == expected.net_present_budget_impact
+
+
+def test_resampled_plans_draw_the_assumptions_where_the_settings_ask(tmp_path):
+    from hostile import sample_project
+
+    settings = sample_project(tmp_path)
+    with settings.open("a", encoding="utf-8") as file:  # every draw: deadweight 50%, the rest without effect
+        file.write('\n[uncertainty]\nvary_assumptions = true\n\n[sensitivity]\ndeadweight = [0.5, 0.5]\n'
+                   'attribution = [1.0, 1.0]\noptimism_bias = [0.0, 0.0]\ndrop_off = [0.0, 0.0]\n'
+                   'discount_rate = [0.0, 0.0]\n')
+    varied = pipeline.forecast(str(settings), **PLAN, spend_prices="2018/19")
+    plain = pipeline.forecast(str(SETTINGS), **PLAN, spend_prices="2018/19")
+    assert varied.assumptions_varied and not plain.assumptions_varied
+    assert varied.financial_return == plain.financial_return  # the point figures are the settings' own
+    # the sample's cohort lands a year on, discounted at 3.5%: each drawn plan's prudent saving is about
+    # half of its gross one, as the drawn deadweight says
+    ratio = varied.prudent_return_interval.high / varied.return_interval.high
+    assert Decimal("0.45") < ratio < Decimal("0.5")
+    assert "also draws every Green Book assumption" in invoke(
+        "forecast", "--settings", settings, "--service", "BCP", "--places", "60", "--spend", "95000").output

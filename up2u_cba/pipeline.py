@@ -325,7 +325,8 @@ def forecast(
                           history_years=history_years, last_year=chosen_year)
     valuer = calculate.Valuer(inputs.costs, inputs.series, inputs.settings.price_year, inputs.settings.assumptions)
     result = forecast_.forecast(plan, inputs.cases, valuer, known, inputs.settings.assumptions,
-                                inputs.settings.resampling)
+                                inputs.settings.resampling,
+                                lambda case: sensitivity.prudent_lines([case], inputs.costs, inputs.series, inputs.settings))
     if result is None:
         built_from = forecast_.history(chosen_year, history_years)
         raise InputError([Problem(

@@ -138,6 +138,8 @@ class Forecast(pydantic.BaseModel):
     deflator series; shown in every rendering so it can be made again."""
     assumptions: tuple[tuple[str, str, str], ...] = ()
     """The Green Book assumptions in force: (name, value, source), as the report lists them."""
+    assumptions_varied: bool = False
+    """The resampled plans also drew the Green Book assumptions over their [sensitivity] ranges."""
 
     @property
     def completers(self) -> Decimal:
@@ -202,9 +204,12 @@ def months_between(start: datetime.date, end: datetime.date) -> Decimal:
 
 
 def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Valuer,
-             service: models.ServiceSettings, green_book, resampling: models.Resampling) -> Forecast | None:
+             service: models.ServiceSettings, green_book, resampling: models.Resampling,
+             lines_of=None) -> Forecast | None:
     """The plan's forecast from the service's cases of ``plan.history_years`` years; None when
-    no case of those years completed (nothing to build it from)."""
+    no case of those years completed (nothing to build it from). With ``resampling.vary_assumptions``,
+    ``lines_of`` (a completed case -> its ``sensitivity.prudent_lines``) lets each resampled plan
+    draw the Green Book assumptions too."""
     years = history(plan.last_year, plan.history_years)
     completed, closed = outcomes_in(cases, service.name, years)
     if not completed:
@@ -234,7 +239,9 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
                      prudent_saving=models.whole_pounds(expected * mean_prudent / (1 + discount) ** (index + landing)),
                      spend=spend, prudent_spend=models.whole_pounds(spend * uplift / (1 + discount) ** index))
         for index in range(plan.years))
-    draws = resample(plan, len(completed), ended, list(zip(gross, prudent)), landing, discount, resampling)
+    varied = [lines_of(case) for case in completed] if resampling.vary_assumptions and lines_of else None
+    draws = resample(plan, len(completed), ended, list(zip(gross, prudent)), landing, discount, resampling,
+                     green_book, varied)
     spend_total = sum((year.spend for year in forecast_years), models.ZERO)
     prudent_spend_total = sum((year.prudent_spend for year in forecast_years), models.ZERO)
     gross_totals = sorted(draw[0] for draw in draws)
@@ -250,7 +257,7 @@ def forecast(plan: Plan, cases: list[models.CaseRecord], valuer: calculate.Value
         by_agency=by_agency(valued, sum((year.gross_saving for year in forecast_years), models.ZERO), prudent=False),
         prudent_by_agency=by_agency(valued, sum((year.prudent_saving for year in forecast_years), models.ZERO),
                                     prudent=True),
-        level=resampling.level, resamples=len(draws), seed=resampling.seed,
+        level=resampling.level, resamples=len(draws), seed=resampling.seed, assumptions_varied=varied is not None,
         return_interval=uncertainty.Interval(low=calculate.per_pound(gross_span.low, spend_total),
                                              high=calculate.per_pound(gross_span.high, spend_total)),
         prudent_return_interval=uncertainty.Interval(low=calculate.per_pound(prudent_span.low, prudent_spend_total),
@@ -298,18 +305,30 @@ def binomial(generator: random.Random, trials: int, chance: float) -> int:
 
 
 def resample(plan: Plan, completed: int, ended: int, cases: list[tuple[Decimal, Decimal]], landing: int,
-             discount: Decimal, resampling: models.Resampling) -> list[tuple[int, Decimal]]:
+             discount: Decimal, resampling: models.Resampling, green_book=None,
+             case_lines: list[dict] | None = None) -> list[tuple[int, Decimal]]:
     """Each resampled plan's (gross saving, prudent saving discounted to the first year). Both
     steps rest on the past cases, so each draw resamples them first: the ended cases' outcomes
     (how many of ``ended`` completed: the rate) and the completed cases' savings (a bootstrap
     of ``cases``); then each year every place completes at that rate, and each completer repeats
-    a case of that bootstrap."""
+    a case of that bootstrap. With ``case_lines`` (each case's lines), each draw also draws the
+    Green Book assumptions over their ranges and revalues the cases' prudent savings under them
+    (the discount rate drawn too discounts the savings, not the spend); fewer draws where there
+    are many lines (``uncertainty.LINE_BUDGET``)."""
     generator = random.Random(resampling.seed)
     pairs = [(int(gross), prudent) for gross, prudent in cases]
     factors = [(1 + discount) ** -(index + landing) for index in range(plan.years)]
     budget = max(uncertainty.FEWEST_RESAMPLES, uncertainty.DRAW_BUDGET // max(1, plan.places * plan.years))
+    if case_lines is not None:
+        lines = sum(len(found) for found in case_lines)
+        budget = min(budget, max(uncertainty.FEWEST_RESAMPLES, uncertainty.LINE_BUDGET // max(1, lines)))
+    years_factors: dict = {}
     draws = []
     for _ in range(min(resampling.resamples, budget)):
+        if case_lines is not None:
+            drawn = uncertainty.drawn_assumptions(generator, green_book)
+            revalued = uncertainty.revalued(case_lines, drawn, years_factors)
+            pairs = [(gross, value) for (gross, _), value in zip(pairs, revalued)]
         chance = binomial(generator, ended, completed / ended) / ended
         past = generator.choices(pairs, k=len(pairs))
         gross_total, prudent_total = 0, models.ZERO

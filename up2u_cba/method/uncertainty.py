@@ -206,14 +206,25 @@ def varied_totals(case_lines: list[dict], green_book, resampling: models.Resampl
     factors: dict = {}
     totals = []
     for _ in range(draws):
-        drawn = green_book
-        for name in assumptions.SENSITIVITY_NAMES:
-            low, high = green_book.sensitivity[name]
-            value = (low + (high - low) * Decimal(generator.random())).quantize(SHARE)
-            drawn = sensitivity.uniform(drawn, name, value)
-        values = [sensitivity.prudent_total(lines, drawn, factors) for lines in case_lines]
+        values = revalued(case_lines, drawn_assumptions(generator, green_book), factors)
         totals.append(int(sum(generator.choices(values, k=count))))
     return totals
+
+
+def drawn_assumptions(generator: random.Random, green_book):
+    """``green_book`` with each Green Book assumption drawn uniformly over its [sensitivity]
+    range: one programme-wide value each, as the sensitivity analysis tries them."""
+    drawn = green_book
+    for name in assumptions.SENSITIVITY_NAMES:
+        low, high = green_book.sensitivity[name]
+        value = (low + (high - low) * Decimal(generator.random())).quantize(SHARE)
+        drawn = sensitivity.uniform(drawn, name, value)
+    return drawn
+
+
+def revalued(case_lines: list[dict], green_book, factors: dict) -> list[Decimal]:
+    """Each case's prudent saving under ``green_book``, each line rounded as the report rounds it."""
+    return [sensitivity.prudent_total(lines, green_book, factors) for lines in case_lines]
 
 
 def interval(ordered: list[int], level: Decimal) -> Interval:

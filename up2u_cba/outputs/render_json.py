@@ -338,6 +338,7 @@ def forecast_data(result: forecast.Forecast) -> dict:
         "by_agency": {agency: whole(amount) for agency, amount in result.by_agency.items()},
         "prudent_by_agency": {agency: whole(amount) for agency, amount in result.prudent_by_agency.items()},
         "interval": {"level": str(result.level), "resamples": result.resamples, "seed": result.seed,
+                     "assumptions_varied": result.assumptions_varied,
                      "return_on_investment": {"low": ratio(result.return_interval.low),
                                               "high": ratio(result.return_interval.high)},
                      "financial_return": {"low": ratio(result.prudent_return_interval.low),

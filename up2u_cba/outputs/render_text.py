@@ -550,6 +550,8 @@ def render_forecast(result: forecast.Forecast) -> str:
         "cases themselves (which completed, what they saved) are resampled. A forecast from past completers "
         "assumes the coming cases will resemble them; it is not a counterfactual, and cannot say what would "
         "happen without the programme."
+        + (" Each resampled plan also draws every Green Book assumption uniformly over its [sensitivity] range "
+           "and revalues the past cases' prudent savings under them." if result.assumptions_varied else "")
         + (f" Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
            "rough." if result.small_cohort else ""),
         "Made by {tool} on {made} with {settings_file}: {command}.".format(**result.made) if result.made else "",
