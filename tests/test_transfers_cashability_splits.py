@@ -9,8 +9,8 @@ import json
 import textwrap
 from decimal import Decimal
 
-from project_text import completed_case
-from conftest import DEFLATORS, GMCA_CSV, SETTINGS
+from project_text import completed_case, settings_text
+from conftest import GMCA_CSV, SETTINGS
 from hostile import assert_refused, invoke
 from test_xlsx import recalculate, table_rows
 from up2u_cba import pipeline
@@ -45,21 +45,9 @@ def project(tmp_path, outcomes: dict[str, int], assumptions: str = "", price_yea
     (folder / "local.csv").write_text(BENEFITS)
     lines = "".join(f'\n[[outcomes]]\ncode = "{code}"\nquantity = {quantity}\n' for code, quantity in outcomes.items())
     (folder / "cases" / "BCP-9001.toml").write_text(completed_case(lines))
-    tables = f'["{GMCA_CSV}", "local.csv"]' if national else '["local.csv"]'
+    tables = [str(GMCA_CSV), "local.csv"] if national else ["local.csv"]
     settings = folder / "up2u-cba.toml"
-    settings.write_text(textwrap.dedent(f"""\
-        cases = "cases"
-        unit_costs = {tables}
-
-        [uprating]
-        price_year = "{price_year}"
-        deflators = "{DEFLATORS}"
-
-        [services.BCP]
-        localities = ["Poole"]
-        reference_pattern = "BCP-\\\\d{{4}}"
-        spend = {{ "2022/23" = {spend} }}
-        """) + textwrap.dedent(assumptions))
+    settings.write_text(settings_text(tables, spend, price_year, more=textwrap.dedent(assumptions)))
     return settings
 
 
