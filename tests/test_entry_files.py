@@ -133,6 +133,24 @@ def test_an_update_over_a_file_changed_meanwhile_is_refused(project):
     assert pathlib.Path(old.file).read_text().endswith("# someone else's note\n")
 
 
+def test_an_update_whose_text_was_read_after_another_runs_save_is_refused_not_laid_over_it(project):
+    # (an attack: a run read the case, another run saved an update, then the first read the file's
+    # text for its own save: the text matched the file, the record did not, and the first run's
+    # save laid the case out again from its stale record, erasing the other run's saved change)
+    folder, inputs = project
+    old = next(record for record in inputs.cases if record.reference == "BCP-0046")
+    text = pathlib.Path(old.file).read_text()
+    theirs = old.model_copy(update={"history": (*old.history, event("programme", "2022-11-20"))})
+    assert case_files.save_update(old, text, theirs, inputs.settings.cases_folder,
+                                  inputs.settings, inputs.costs, inputs.series) == []
+    saved = pathlib.Path(old.file).read_text()
+    mine = old.model_copy(update={"history": (*old.history, event("programme", "2022-11-21"))})
+    problems = case_files.save_update(old, saved, mine, inputs.settings.cases_folder,
+                                      inputs.settings, inputs.costs, inputs.series)
+    assert [problem.code for problem in problems] == ["case-changed"]
+    assert pathlib.Path(old.file).read_text() == saved  # theirs kept
+
+
 # --- nothing is written that validate would refuse ------------------------------------------
 
 

@@ -552,7 +552,11 @@ def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) 
             current, problem = read_stored(path)
             if problem is not None:
                 return [problem]
-            if current.removeprefix("\ufeff") != old_text.removeprefix("\ufeff"):
+            # the file as it was read AND the case the change was made to: a run that read the
+            # case, then its text after another run had saved (two reads), would otherwise lay the
+            # case out again from its stale record and erase the other run's change
+            if current.removeprefix("\ufeff") != old_text.removeprefix("\ufeff") \
+                    or not same_case(_parse_text(old_text.removeprefix("\ufeff")), old):
                 return [Problem(code="case-changed", file=path,
                                 message=f"{old.reference} was changed by someone else while you were entering",
                                 hint="nothing was written; run the command again to start from the new version")]
