@@ -151,3 +151,47 @@ def test_a_lock_file_a_waiter_has_open_for_a_moment_is_still_deleted_on_letting_
     with storage.folder_lock(str(tmp_path)):
         monkeypatch.setattr(os, "unlink", unlink)
     assert len(refusals) == 3 and not (tmp_path / storage.LOCK_NAME).exists()
+
+
+# --- found by an attack: takeover by one waiter at a time, no endless wait, odd lock files ------
+
+def test_a_stale_lock_is_left_to_the_waiter_taking_it_over_and_a_fresh_one_is_never_removed(tmp_path, monkeypatch):
+    lock = tmp_path / storage.LOCK_NAME
+    stale = {"host": socket.gethostname(), "pid": dead_pid()}
+    lock.write_text(json.dumps(stale) + "\n")
+    (tmp_path / (storage.LOCK_NAME + storage.TAKEOVER)).write_text("")  # another waiter is taking it over
+    assert storage._take_over(str(lock), stale) is False and lock.exists()
+    os.unlink(tmp_path / (storage.LOCK_NAME + storage.TAKEOVER))
+    # judged stale, but meanwhile taken over and locked afresh by another run: left alone
+    fresh = {"host": socket.gethostname(), "pid": os.getpid() + 1 if os.getpid() > 1 else 2, "since": "now"}
+    lock.write_text(json.dumps(fresh) + "\n")
+    monkeypatch.setattr(storage, "process_exists", lambda pid: pid == fresh["pid"])
+    assert storage._take_over(str(lock), stale) is False
+    assert json.loads(lock.read_text()) == fresh
+    assert not (tmp_path / (storage.LOCK_NAME + storage.TAKEOVER)).exists()  # the guard let go
+
+
+def test_a_stale_lock_that_cannot_be_removed_stops_at_once_naming_it(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    lock.mkdir()  # a folder named as the lock file: never removable as a file
+    old = lock.stat().st_mtime - storage.STALE_UNREADABLE_AFTER - 5
+    os.utime(lock, (old, old))
+    with pytest.raises(storage.WriteFailed) as failed:
+        with storage.folder_lock(str(tmp_path), timeout=60):
+            pass
+    assert str(lock) in str(failed.value.problem)
+
+
+@pytest.mark.parametrize("content", ['{"host": "%s", "pid": 99999999999999}', "[" * 5000])
+def test_an_odd_lock_file_is_read_as_no_holder_never_a_traceback(tmp_path, content):
+    lock = tmp_path / storage.LOCK_NAME
+    lock.write_text((content % socket.gethostname() if "%s" in content else content) + "\n")
+    assert storage.read_holder(str(lock)) in ({}, json.loads(lock.read_text()) if "pid" in content else {})
+    holder = storage.read_holder(str(lock))
+    assert storage.is_stale(holder, 1.0) is False  # (a record out of range is never taken for a dead run)
+
+
+def test_a_pipe_named_as_the_lock_file_is_never_read(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    os.mkfifo(lock)
+    assert storage.read_holder(str(lock)) == {}  # (opening a pipe to read would wait for a writer)

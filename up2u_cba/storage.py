@@ -28,6 +28,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import tempfile
 import time
 from typing import Callable
@@ -85,7 +86,8 @@ def lock_hint(holder: dict, lock_path: str) -> str:
     if holder.get("host") and holder.get("host") != socket.gethostname():
         return (f"wait for it to finish, then run this again; if that run has ended (its computer was "
                 f"switched off or crashed), delete {lock_path} and run this again")
-    return "wait for it to finish, then run this again"
+    return (f"wait for it to finish, then run this again; if no up2u-cba run is going on (a process "
+            f"number can be reused after a restart), delete {lock_path} and run this again")
 
 
 def write_problem(path: str, error: OSError, where: str = "") -> Problem:
@@ -265,7 +267,7 @@ def is_stale(holder: dict, age: float) -> bool:
     if holder.get("host") != socket.gethostname():
         return False
     pid = holder.get("pid")
-    return isinstance(pid, int) and (pid == os.getpid() or not process_exists(pid))
+    return isinstance(pid, int) and 0 < pid < 2 ** 31 and (pid == os.getpid() or not process_exists(pid))
 
 
 ON_WINDOWS = os.name == "nt"
@@ -318,8 +320,7 @@ def _take(lock_path: str, folder: str, timeout: float) -> dict:
             handle = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             holder, age = read_holder(lock_path), _age(lock_path)
-            if age is not None and is_stale(holder, age):
-                _take_over(lock_path, holder)
+            if age is not None and is_stale(holder, age) and _take_over(lock_path, holder):
                 continue
             if time.monotonic() > deadline:
                 raise LockTimeout(folder, timeout, holder, lock_path) from None
@@ -346,18 +347,51 @@ def _age(lock_path: str) -> float | None:
         return None
 
 
-def _take_over(lock_path: str, holder: dict) -> None:
-    """Remove a stale lock file, if it is still the one judged stale (another waiter may have
-    taken it over and locked afresh meanwhile), with a note naming whose it was."""
+def _take_over(lock_path: str, holder: dict) -> bool:
+    """Remove a stale lock file, with a note naming whose it was; True if it is gone (removed, or
+    let go meanwhile), False if another waiter is taking it over now (try again later).
+
+    Only one waiter takes over at a time: it first creates ``TAKEOVER`` beside the lock file,
+    exclusively, and under it checks again that the lock file is still the one judged stale
+    before removing it. Without that, two waiters could both judge it stale, one remove it and
+    lock afresh, and the other then remove that fresh lock: two runs writing at once. Raises
+    WriteFailed when the stale lock file cannot be removed (a folder named as it, a share that
+    refuses): waiting would never end."""
+    guard = lock_path + TAKEOVER
     try:
-        if read_holder(lock_path) != holder:
-            return
-        os.unlink(lock_path)
-    except OSError:
-        return
+        handle = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # another waiter is taking over; one left by a crash goes after a while
+        guard_age = _age(guard)
+        if guard_age is not None and guard_age > STALE_UNREADABLE_AFTER:
+            with contextlib.suppress(OSError):
+                os.unlink(guard)
+        return False
+    except OSError as error:
+        raise WriteFailed(lock_path, error) from None
+    try:
+        age = _age(lock_path)
+        if age is None:
+            return True
+        if read_holder(lock_path) != holder or not is_stale(holder, age):
+            return False
+        try:
+            os.unlink(lock_path)
+        except FileNotFoundError:
+            return True
+        except OSError as error:
+            raise WriteFailed(lock_path, error) from None
+    finally:
+        os.close(handle)
+        with contextlib.suppress(OSError):
+            os.unlink(guard)
     if holder:
         this_run.notices.append(f"took over the lock file {lock_path}, left by {describe_run(holder)}, "
-                       f"which is no longer running")
+                                f"which is no longer running")
+    return True
+
+
+TAKEOVER = ".takeover"
+"""Suffix of the file a waiter creates, exclusively, while it takes over a stale lock file."""
 
 
 def _let_go(lock_path: str, mine: dict) -> None:
@@ -399,12 +433,24 @@ def _user() -> str:
     return os.environ.get("USERNAME") or os.environ.get("USER") or ""
 
 
+HOLDER_BYTES = 4096
+"""The most of a lock file read for its holder record (a record is one short line)."""
+
+
 def read_holder(lock_path: str) -> dict:
-    """The holder record in a lock file; {} if there is none or it cannot be read."""
+    """The holder record in a lock file; {} if there is none or it cannot be read. Only a regular
+    file is read, without waiting (a pipe named as the lock file never hangs the run), and only
+    its first ``HOLDER_BYTES`` (one pointing at /dev/zero or a huge file never fills memory)."""
     try:
-        with open(lock_path, encoding="utf-8") as handle:
-            found = json.loads(handle.readline() or "{}")
-    except (OSError, ValueError):
+        if not stat.S_ISREG(os.lstat(lock_path).st_mode):
+            return {}
+        handle = os.open(lock_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            start = os.read(handle, HOLDER_BYTES)
+        finally:
+            os.close(handle)
+        found = json.loads(start.decode("utf-8").partition("\n")[0] or "{}")
+    except (OSError, ValueError, RecursionError):
         return {}
     return found if isinstance(found, dict) else {}
 
