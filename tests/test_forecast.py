@@ -190,5 +190,5 @@ def test_resampled_plans_draw_the_assumptions_where_the_settings_ask(tmp_path):
     # half of its gross one, as the drawn deadweight says
     ratio = varied.prudent_return_interval.high / varied.return_interval.high
     assert Decimal("0.45") < ratio < Decimal("0.5")
-    assert "also draws every Green Book assumption" in invoke(
+    assert "also draw each Green Book assumption" in invoke(
         "forecast", "--settings", settings, "--service", "BCP", "--places", "60", "--spend", "95000").output

@@ -28,6 +28,7 @@ import pydantic
 
 from up2u_cba import models
 from up2u_cba.method import calculate, uncertainty
+from up2u_cba.problems import counted
 
 _FROZEN = pydantic.ConfigDict(frozen=True)
 
@@ -42,6 +43,20 @@ METHOD = ("up2u-cba forecast works forward from a plan (places and spend a year,
           "rate, each completer repeating a resampled past case. A forecast from past completers assumes the "
           "coming cases will resemble them: it is not a counterfactual.")
 """The forecast's method, as the workbook's Method sheet says it."""
+VARIED = ("The interval's plans also draw each Green Book assumption over its [sensitivity] range, while the "
+          "point figures use the settings' own values, so the point need not lie within the interval. ")
+"""Said beside a forecast whose resampled plans drew the assumptions (``Forecast.assumptions_varied``)."""
+
+
+def landing_words(result: "Forecast") -> str:
+    """When each year's cohort saves: the year its places start, or a number of years later."""
+    landing = completion_year(result.months_to_complete)
+    if landing == 0:
+        return "Each year's cohort completes, and its savings count, in the year its places start."
+    return (f"Each year's cohort completes, and its savings count, {counted(landing, 'year')} after the year its places "
+            "start (discounted so); the spend is in the year it is paid.")
+
+
 HISTORY_YEARS = 3
 """How many financial years of the service's cases a forecast is built from, by default."""
 MOST_PLACES = 100_000
@@ -323,10 +338,12 @@ def resample(plan: Plan, completed: int, ended: int, cases: list[tuple[Decimal, 
         lines = sum(len(found) for found in case_lines)
         budget = min(budget, max(uncertainty.FEWEST_RESAMPLES, uncertainty.LINE_BUDGET // max(1, lines)))
     years_factors: dict = {}
+    # the assumptions from a stream of their own, so drawing them leaves the cases' draws as they are
+    assumption_generator = random.Random(f"{resampling.seed} assumptions")
     draws = []
     for _ in range(min(resampling.resamples, budget)):
         if case_lines is not None:
-            drawn = uncertainty.drawn_assumptions(generator, green_book)
+            drawn = uncertainty.drawn_assumptions(assumption_generator, green_book)
             revalued = uncertainty.revalued(case_lines, drawn, years_factors)
             pairs = [(gross, value) for (gross, _), value in zip(pairs, revalued)]
         chance = binomial(generator, ended, completed / ended) / ended

@@ -5,7 +5,7 @@ follow; the interval, break-even and payback are the tool's resampled figures, m
 
 from __future__ import annotations
 
-from up2u_cba.method import forecast
+from up2u_cba.method import forecast, uncertainty
 from up2u_cba.problems import counted
 from up2u_cba.outputs import streamed_sheet
 from up2u_cba.outputs.render_xlsx import (A4, BOLD, CHANGEABLE, HEADER_MARGIN, MARK_SIZE, MONEY_PER_POUND, NOTE,
@@ -17,7 +17,7 @@ from up2u_cba.outputs.streamed_sheet import Alignment
 SHEET = "Forecast"
 PLAN_ROW = 4
 """The first row of the plan's cells (label in A, value in B, whether it can be changed in C)."""
-YEARS_HEADINGS = ["Year", "Expected completers", "Gross saving", "Prudent saving (discounted)", "Spend",
+YEARS_HEADINGS = ["Year places start", "Expected completers", "Gross saving", "Prudent saving (discounted)", "Spend",
                   "Prudent spend (discounted)"]
 
 
@@ -41,7 +41,7 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     put_at(sheet, "A1", f"Forecast: {plan.service}, {plan.places} places a year for £{plan.spend:,.0f} a year, "
                         f"{counted(plan.years, 'year')}").font = TITLE
     rough = (f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
-             "rough. " if result.small_cohort else "")
+             "rough. " if result.small_cohort else "") + (forecast.VARIED if result.assumptions_varied else "")
     explanation = put_at(sheet, "A2", rough + f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
                          + " Change a plan cell marked changeable and recalculate: every expected figure by year, and its totals, "
                            "return and net present budget impact, follow. "
@@ -106,6 +106,7 @@ def add_years(sheet, result: forecast.Forecast, cells: dict[str, str]) -> int:
     start = PLAN_ROW + 11
     for column, heading in enumerate(YEARS_HEADINGS, start=1):
         put(sheet, start, column, heading).font = BOLD
+    put(sheet, start - 1, 1, forecast.landing_words(result)).font = NOTE
     expected = f"{cells['places']}*{cells['rate']}"
     row = start
     for year in result.years:
@@ -144,7 +145,7 @@ def add_measures(sheet, result: forecast.Forecast, total: int) -> int:
     put(sheet, row, 2, "Gross").font = BOLD
     put(sheet, row, 3, "Prudent").font = BOLD
     put(sheet, row, 4, "How it is made").font = BOLD
-    level = f"{result.level * 100:.0f}%"
+    level = uncertainty.level_text(result.level)
     tool = "up2u-cba's figure: not recalculated"
     entries = [
         ("Return per £1 spent", Live("=" + rounded(f"C{total}/E{total}", 2), float(result.return_on_investment)),
@@ -155,6 +156,8 @@ def add_measures(sheet, result: forecast.Forecast, total: int) -> int:
          float(result.prudent_return_interval.low), MONEY_PER_POUND, tool),
         (f"Return per £1, {level} interval: high", float(result.return_interval.high),
          float(result.prudent_return_interval.high), MONEY_PER_POUND, tool),
+        (f"Net present budget impact, {level} interval: low", None, int(result.net_interval.low), POUNDS, tool),
+        (f"Net present budget impact, {level} interval: high", None, int(result.net_interval.high), POUNDS, tool),
         ("Share of resampled plans that pay for themselves", float(result.pays_for_itself),
          float(result.prudent_pays_for_itself), PROPORTION, f"{tool} ({result.resamples:,} plans, seed {result.seed})"),
         ("Break-even: completers a year that cover a year's spend", result.break_even_completers,

@@ -519,7 +519,8 @@ def render_forecast(result: forecast.Forecast) -> str:
         f"completed ({result.completion_rate * 100:.1f}%), a median {result.months_to_complete} months from referral "
         f"to completion, an average saving of {pounds_exact(result.average_saving)} (prudent "
         f"{pounds_exact(result.prudent_average)}) per completed case at {result.price_year} prices.",
-        table(["Year", "Expected completers", "Gross saving", "Prudent saving (discounted)", "Spend",
+        forecast.landing_words(result),
+        table(["Year places start", "Expected completers", "Gross saving", "Prudent saving (discounted)", "Spend",
                "Prudent spend (discounted)"],
               [[f"{year.index + 1}", f"{year.completers}", pounds(year.gross_saving), pounds(year.prudent_saving),
                 pounds(year.spend), pounds(year.prudent_spend)] for year in result.years]
@@ -550,8 +551,7 @@ def render_forecast(result: forecast.Forecast) -> str:
         "cases themselves (which completed, what they saved) are resampled. A forecast from past completers "
         "assumes the coming cases will resemble them; it is not a counterfactual, and cannot say what would "
         "happen without the programme."
-        + (" Each resampled plan also draws every Green Book assumption uniformly over its [sensitivity] range "
-           "and revalues the past cases' prudent savings under them." if result.assumptions_varied else "")
+        + (" " + forecast.VARIED.strip() if result.assumptions_varied else "")
         + (f" Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
            "rough." if result.small_cohort else ""),
         "Made by {tool} on {made} with {settings_file}: {command}.".format(**result.made) if result.made else "",
