@@ -263,7 +263,8 @@ def how_made(entry: Uncertainty) -> str:
     words = f"Intervals: the central {level} of the figures of {how}."
     if entry.assumptions_varied:
         words += (f" The prudent intervals come from {entry.prudent_resamples:,} resamples, drawn with seed "
-                  f"{entry.drawn_with}, that also draw each Green Book assumption uniformly over its [sensitivity] range.")
+                  f"{entry.drawn_with}, that also draw each Green Book assumption uniformly over its [sensitivity] range; "
+                  "the point figures use the settings' own values, so they need not lie within those intervals.")
     if entry.small_cohort:
         words += f" Only {cases}: an interval from so few is rough, and one case can move the figure a long way."
     return words
