@@ -7,8 +7,10 @@ years saved, valued at the report's price year with the Green Book assumptions (
 saving already has each benefit's drop-off and discounting over its own years); a cohort's
 savings are counted in the year its cases complete (the places starting evenly through the
 year, completing after the service's median months from referral to completion) and, prudent,
-discounted to the first year like the spend. The interval resamples both steps: how many of the
-places complete (each place completing at the rate) and which past cases' savings they repeat.
+discounted to the first year like the spend, which is taken at the savings' price year. The
+interval resamples the past cases first (which of the ended cases completed, so the rate; which
+completed cases, so the savings), then the plan: how many of the places complete at that rate,
+and which of those cases each completer repeats.
 
 A forecast from past completers is not a counterfactual: it assumes next year's cases will
 resemble the last few years', and says nothing the year-end report does not about what would
@@ -190,9 +192,10 @@ class Forecast(pydantic.BaseModel):
 
     @property
     def payback_year(self) -> int | None:
-        """The commissioned years until the cumulative prudent savings, each cohort's counted in
-        the year it completes, reach the cumulative prudent spend; None if not within the plan's
-        years and the year after (when the last cohort completes)."""
+        """The years, counted from the first commissioned year, until the cumulative prudent
+        savings (each cohort's counted in the year it completes: ``completion_year`` years after
+        its places start) reach the cumulative prudent spend; None if they do not by the year the
+        last cohort's savings count."""
         landing = completion_year(self.months_to_complete)
         saved = paid = models.ZERO
         for year in range(self.plan.years + landing):
