@@ -244,6 +244,19 @@ def folder_lock(folder: str, timeout: float | None = None):
         _let_go(lock_path, mine)
 
 
+@contextlib.contextmanager
+def folder_locks(folders):
+    """Hold the write locks of every folder in ``folders`` for the ``with`` block, taken outer
+    folder first (by real path, so a folder always before the folders inside it, whichever way
+    each was spelt): two runs taking overlapping sets in that one order can never each hold one
+    the other waits for. A folder this process holds already is taken again (re-entrant)."""
+    by_place = {os.path.realpath(folder): folder for folder in folders}
+    with contextlib.ExitStack() as held:
+        for place in sorted(by_place, key=lambda place: (place.count(os.sep), place)):
+            held.enter_context(folder_lock(by_place[place]))
+        yield
+
+
 STALE_UNREADABLE_AFTER = 10.0
 """Seconds after which a lock file with no readable holder record is stale: a run writes its
 record straight after creating the file, so an empty one this old was left by a crash between
