@@ -18,6 +18,16 @@ from up2u_cba.inputs import cases
 NEW_CASE = ["BCP", "3", "BCP-0101", "2023-02-01", "", "y"]
 
 
+class AnyReason(str):
+    def __eq__(self, other):
+        return isinstance(other, str) and bool(other)
+
+    __hash__ = str.__hash__
+
+
+ANY_REASON = AnyReason()
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     settings = sample_project(tmp_path)
@@ -186,8 +196,8 @@ def test_a_stale_lock_that_cannot_be_removed_stops_at_once_naming_it(tmp_path):
 def test_an_odd_lock_file_is_read_as_no_holder_never_a_traceback(tmp_path, content):
     lock = tmp_path / storage.LOCK_NAME
     lock.write_text((content % socket.gethostname() if "%s" in content else content) + "\n")
-    assert storage.read_holder(str(lock)) in ({}, json.loads(lock.read_text()) if "pid" in content else {})
     holder = storage.read_holder(str(lock))
+    assert holder == (json.loads(lock.read_text()) if "pid" in content else {storage.UNREADABLE: ANY_REASON})
     assert storage.is_stale(holder, 1.0) is False  # (a record out of range is never taken for a dead run)
 
 
@@ -195,3 +205,101 @@ def test_a_pipe_named_as_the_lock_file_is_never_read(tmp_path):
     lock = tmp_path / storage.LOCK_NAME
     os.mkfifo(lock)
     assert storage.read_holder(str(lock)) == {}  # (opening a pipe to read would wait for a writer)
+
+
+# --- a lock whose record cannot be read, or cannot be written; older versions kept out ----------
+
+def age_beyond_stale(path) -> None:
+    old = os.stat(path).st_mtime - storage.STALE_UNREADABLE_AFTER - 5
+    os.utime(path, (old, old))
+
+
+@pytest.mark.parametrize("content", ['{"host": "another-desktop", "pid": 4', "not a record", "[1, 2]", "{}"])
+def test_a_lock_file_whose_record_cannot_be_read_is_never_taken_over_and_says_how_to_clear_it(project, content):
+    """Part of a record (a run on another computer stopped while writing it, or a share that
+    returned part of it) may be a live run's: taking it over after a while let two runs write."""
+    folder, settings = project
+    lock = folder / "cases" / storage.LOCK_NAME
+    lock.write_text(content)
+    age_beyond_stale(lock)
+    before = snapshot(folder / "cases" / "BCP")
+    result = case_new(settings)
+    assert_refused(result, "[folder-locked]", "cannot be read", f"delete {lock}")
+    assert lock.read_text() == content
+    assert_unchanged(before, folder / "cases" / "BCP")  # (the answers are kept aside, as unsaved)
+
+
+def test_a_lock_file_the_share_refuses_to_read_is_never_taken_over(tmp_path, monkeypatch):
+    lock = tmp_path / storage.LOCK_NAME
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": dead_pid()}) + "\n")
+    age_beyond_stale(lock)
+    real_read = os.read
+
+    def refused(handle, size):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "read", refused)
+    holder = storage.read_holder(str(lock))
+    assert holder == {storage.UNREADABLE: ANY_REASON} and "Permission denied" in holder[storage.UNREADABLE]
+    with pytest.raises(storage.LockTimeout) as timeout:
+        with storage.folder_lock(str(tmp_path), timeout=0.1):
+            pass
+    monkeypatch.setattr(os, "read", real_read)
+    assert lock.exists() and "cannot be read" in timeout.value.problem.message
+
+
+def test_a_lock_whose_record_cannot_be_written_is_let_go_at_once_and_the_run_stops(tmp_path, monkeypatch):
+    """A full disk: an empty lock file would be taken over by others after a while, so it is
+    never held (before, the run went on holding an empty lock)."""
+    def full(handle, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(storage.WriteFailed) as failed:
+        with storage.folder_lock(str(tmp_path)):
+            raise AssertionError("held a lock with no record")
+    assert failed.value.problem.code == "cannot-write" and "disk is full" in failed.value.problem.message
+    assert not (tmp_path / storage.LOCK_NAME).exists()
+
+
+OLDER_VERSION = """import fcntl, os, sys, time
+handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+try:
+    fcntl.flock(handle, fcntl.LOCK_EX | (fcntl.LOCK_NB if sys.argv[2] == 'try' else 0))
+except BlockingIOError:
+    print('kept out', flush=True)
+    sys.exit(0)
+print('held', flush=True)
+if sys.argv[2] == 'hold':
+    sys.stdin.read()
+"""
+"""How up2u-cba before issue #15 locked a folder: flock on a lock file it never deleted, holding
+it empty for a moment before writing its record."""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="older versions had no lock on Windows")
+def test_an_older_version_holding_the_lock_is_waited_for_not_taken_over(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    older = subprocess.Popen([sys.executable, "-c", OLDER_VERSION, str(lock), "hold"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert older.stdout.readline().strip() == "held"
+        age_beyond_stale(lock)  # empty and old, as an older version's lock file is
+        with pytest.raises(storage.LockTimeout):
+            with storage.folder_lock(str(tmp_path), timeout=0.2):
+                pass
+        assert lock.exists()
+    finally:
+        older.stdin.close()
+        older.wait()
+    with storage.folder_lock(str(tmp_path), timeout=0):  # let go: an idle older lock file is taken over
+        assert storage.read_holder(str(lock))["pid"] == os.getpid()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="older versions had no lock on Windows")
+def test_an_older_version_is_kept_out_while_this_one_holds_the_lock(tmp_path):
+    lock = tmp_path / storage.LOCK_NAME
+    with storage.folder_lock(str(tmp_path)):
+        older = subprocess.run([sys.executable, "-c", OLDER_VERSION, str(lock), "try"], capture_output=True, text=True)
+        assert older.stdout.strip() == "kept out", older.stderr
+    assert not lock.exists() and storage._open_locks == {}

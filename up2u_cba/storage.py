@@ -12,6 +12,7 @@
   ``fcntl``: it works on Windows and on network shares), recording who holds it (one JSON line:
   host, process id, user, command, since when) and removed when let go, so a run that cannot
   take it can say who is in the way; ``is_stale`` is the rule for a lock left by a crashed run.
+  Where ``fcntl`` exists the lock file is also flocked, only to keep older versions out.
 - A failed write raises ``WriteFailed`` (the file meant, and the OSError); a lock held too long
   raises ``LockTimeout`` (with the holder). Both carry ``.problem``: the one place an OS error
   becomes a message a user can act on (disk full, read-only, permission, name too long...).
@@ -35,6 +36,11 @@ from typing import Callable
 
 from up2u_cba import this_run
 from up2u_cba.problems import Problem
+
+try:  # only to keep older up2u-cba versions out (they locked with fcntl.flock): the lock needs none
+    import fcntl as _older_versions_flock
+except ImportError:  # Windows, where older versions had no lock at all
+    _older_versions_flock = None
 
 LOCK_NAME = ".up2u-cba.lock"
 """The lock file ``folder_lock`` creates in the folder it guards: it exists only while held, and
@@ -83,6 +89,9 @@ class LockTimeout(Exception):
 def lock_hint(holder: dict, lock_path: str) -> str:
     """What to do about a lock held by ``holder``: wait; and, for a run on another computer
     (never taken over automatically), how to clear it once that run is known to have ended."""
+    if holder.get(UNREADABLE):
+        return (f"it is never taken over automatically, as it may be a run on another computer: if no "
+                f"up2u-cba run is going on on any computer, delete {lock_path} and run this again")
     if holder.get("host") and holder.get("host") != socket.gethostname():
         return (f"wait for it to finish, then run this again; if that run has ended (its computer was "
                 f"switched off or crashed), delete {lock_path} and run this again")
@@ -258,26 +267,31 @@ def folder_locks(folders):
 
 
 STALE_UNREADABLE_AFTER = 10.0
-"""Seconds after which a lock file with no readable holder record is stale: a run writes its
-record straight after creating the file, so an empty one this old was left by a crash between
-the two, or by an older up2u-cba (which kept an empty lock file in the folder)."""
+"""Seconds after which an empty lock file is stale: a run writes its record straight after
+creating the file (and lets go at once if it cannot), so an empty one this old was left by a
+crash between the two, or by an older up2u-cba (which kept an empty lock file in the folder)."""
+
+UNREADABLE = "unreadable"
+"""The key ``read_holder`` gives, with why, for a lock file whose record cannot be read."""
 
 
 def is_stale(holder: dict, age: float) -> bool:
     """The stale rule. A lock file is stale (taken over) when:
 
-    - it has no readable holder record and is older than ``STALE_UNREADABLE_AFTER`` seconds; or
+    - it is empty (no holder record) and older than ``STALE_UNREADABLE_AFTER`` seconds; or
     - its holder ran on this computer and that process no longer exists (it crashed or was
       killed), or is this very process, which does not hold it (``_held``): left by a write
       that was stopped part-way (Ctrl-C) earlier in this run.
 
     A lock held from another computer is never taken over automatically: this computer cannot
-    tell a crashed run there from a slow one, and taking it would let two runs write at once.
+    tell a crashed run there from a slow one, and taking it would let two runs write at once. Nor
+    is one whose record cannot be read (``UNREADABLE``: part of a record, text that is not one, a
+    share refusing the read), as it may be such a run's.
     The message then names that run and the lock file, to be deleted by hand once that run is
     known to have ended."""
     if not holder:
         return age > STALE_UNREADABLE_AFTER
-    if holder.get("host") != socket.gethostname():
+    if holder.get(UNREADABLE) or holder.get("host") != socket.gethostname():
         return False
     pid = holder.get("pid")
     return isinstance(pid, int) and 0 < pid < 2 ** 31 and (pid == os.getpid() or not process_exists(pid))
@@ -327,6 +341,7 @@ def _take(lock_path: str, folder: str, timeout: float) -> dict:
     """Create the lock file exclusively, waiting up to ``timeout`` seconds for a live holder and
     taking over a stale one; return the record written into it."""
     deadline = time.monotonic() + timeout
+    _close_held(lock_path)  # left open by a lock of this process stopped part-way (Ctrl-C)
     while True:
         record = holder_record()
         try:
@@ -340,17 +355,62 @@ def _take(lock_path: str, folder: str, timeout: float) -> dict:
             time.sleep(0.02)
             continue
         try:
-            try:
-                os.write(handle, (json.dumps(record) + "\n").encode("utf-8"))
-                os.fsync(handle)
-            except OSError:
-                pass  # best effort: a full disk must not stop the lock itself from working
-            finally:
-                os.close(handle)
-        except BaseException:  # stopped (Ctrl-C) before it was held: let it go at once
+            os.write(handle, (json.dumps(record) + "\n").encode("utf-8"))
+            os.fsync(handle)
+            _keep_older_versions_out(lock_path, handle)
+        except BaseException as error:  # not recorded (a full disk), or stopped (Ctrl-C): let it go at once
+            os.close(handle)
             _remove_quietly(lock_path)
+            if isinstance(error, OSError):  # unrecorded, it could not be told from a crash's: never hold it
+                raise WriteFailed(lock_path, error) from None
             raise
         return record
+
+
+_open_locks: dict[str, int] = {}
+"""The lock files this process holds open to flock them (by real path), closed when let go."""
+
+
+def _keep_older_versions_out(lock_path: str, handle: int) -> None:
+    """Where fcntl exists, also flock the lock file, keeping it open while held: older up2u-cba
+    versions locked the same file only that way, so they wait while this run holds it (and
+    ``_held_by_older_version`` keeps an empty lock file one of them holds from being taken over).
+    Elsewhere close it at once (Windows cannot delete a file that is open)."""
+    if _older_versions_flock is None:
+        os.close(handle)
+        return
+    with contextlib.suppress(OSError):
+        _older_versions_flock.flock(handle, _older_versions_flock.LOCK_EX | _older_versions_flock.LOCK_NB)
+    _open_locks[os.path.realpath(lock_path)] = handle
+
+
+def _close_held(lock_path: str) -> None:
+    handle = _open_locks.pop(os.path.realpath(lock_path), None)
+    if handle is not None:
+        with contextlib.suppress(OSError):
+            os.close(handle)
+
+
+def _held_by_older_version(lock_path: str) -> bool:
+    """Whether an older up2u-cba run flocks ``lock_path`` now (never on Windows, where they had
+    no lock)."""
+    if _older_versions_flock is None:
+        return False
+    try:
+        if not stat.S_ISREG(os.lstat(lock_path).st_mode):
+            return False
+        handle = os.open(lock_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        _older_versions_flock.flock(handle, _older_versions_flock.LOCK_EX | _older_versions_flock.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(handle)  # (closing lets go of the flock taken to test)
 
 
 def _age(lock_path: str) -> float | None:
@@ -385,7 +445,7 @@ def _take_over(lock_path: str, holder: dict) -> bool:
         age = _age(lock_path)
         if age is None:
             return True
-        if read_holder(lock_path) != holder or not is_stale(holder, age):
+        if read_holder(lock_path) != holder or not is_stale(holder, age) or _held_by_older_version(lock_path):
             return False
         try:
             os.unlink(lock_path)
@@ -411,8 +471,15 @@ def _let_go(lock_path: str, mine: dict) -> None:
     """Remove the lock file, if it is still ours (never another run's). Windows refuses to delete
     a file another process has open, as a waiter reading the holder has for a moment: then try
     again for a while (``LET_GO_TRIES``) rather than leave it held."""
-    if read_holder(lock_path) not in (mine, {}):
-        return
+    try:
+        found = read_holder(lock_path)
+        if found in (mine, {}) or found.get(UNREADABLE):  # (never a record of another run's)
+            _remove_held(lock_path)
+    finally:
+        _close_held(lock_path)  # after removing it: no other run takes it while this one still flocks it
+
+
+def _remove_held(lock_path: str) -> None:
     for _ in range(LET_GO_TRIES):
         try:
             os.unlink(lock_path)
@@ -451,9 +518,11 @@ HOLDER_BYTES = 4096
 
 
 def read_holder(lock_path: str) -> dict:
-    """The holder record in a lock file; {} if there is none or it cannot be read. Only a regular
-    file is read, without waiting (a pipe named as the lock file never hangs the run), and only
-    its first ``HOLDER_BYTES`` (one pointing at /dev/zero or a huge file never fills memory)."""
+    """The holder record in a lock file: {} if there is none (no file, an empty one, or not a
+    regular file: nothing a run wrote), ``{UNREADABLE: why}`` if there is something that cannot be
+    read as a record. Only a regular file is read, without waiting (a pipe named as the lock file
+    never hangs the run), and only its first ``HOLDER_BYTES`` (one pointing at /dev/zero or a huge
+    file never fills memory)."""
     try:
         if not stat.S_ISREG(os.lstat(lock_path).st_mode):
             return {}
@@ -462,16 +531,28 @@ def read_holder(lock_path: str) -> dict:
             start = os.read(handle, HOLDER_BYTES)
         finally:
             os.close(handle)
-        found = json.loads(start.decode("utf-8").partition("\n")[0] or "{}")
-    except (OSError, ValueError, RecursionError):
+    except FileNotFoundError:
         return {}
-    return found if isinstance(found, dict) else {}
+    except OSError as error:
+        return {UNREADABLE: f"reading it failed: {error.strerror or error}"}
+    if not start.strip():
+        return {}
+    try:
+        found = json.loads(start.decode("utf-8").partition("\n")[0])
+    except (ValueError, RecursionError):
+        found = None
+    if not isinstance(found, dict) or not found or UNREADABLE in found:
+        return {UNREADABLE: "it holds no up2u-cba run's record"}
+    return found
 
 
 def describe_holder(holder: dict, timeout: float, what: str = "the cases folder") -> str:
     """"another up2u-cba run (process 1234 on host X, `case new`) has held the cases folder
     since 10:42:07", from a holder record (or less, from less); ``what`` names what the lock
     guards."""
+    if holder.get(UNREADABLE):
+        return (f"a lock file whose holder cannot be read ({holder[UNREADABLE]}) has held {what} for "
+                f"longer than this run waits (it waited {timeout:g} s)")
     who = "another " + describe_run(holder)
     since = ""
     try:
