@@ -626,7 +626,10 @@ def split_rows(line, line_row: int, parts: list, first: int) -> list[list]:
             ("G", "I", "K", LINE_COLUMN["Saving"], line.saving),
             ("H", "J", "L", LINE_COLUMN["Prudent saving"], line.prudent_saving)):
         line_saving = f"'Outcome lines'!{source}{line_row}"
-        left = f"({line_saving}-SUMPRODUCT(INT(ROUND({exact}{first}:{exact}{last},6))))"
+        # the pounds left over: the saving less the whole pounds of the shares, summed as the
+        # shares less their fractions (plain SUMs: Gnumeric reads INT(ROUND(range)) in a
+        # SUMPRODUCT as one cell), rounded to a whole number against float dust
+        left = f"ROUND({line_saving}-(SUM({exact}{first}:{exact}{last})-SUM({fraction}{first}:{fraction}{last})),0)"
         for r, (_, proportion), (_, whole) in zip(range(first, last + 1), parts, calculate.split(amount, parts)):
             ahead = f"SUMPRODUCT(({fraction}${first}:{fraction}${last}>{fraction}{r})*1)"
             if r > first:
@@ -1011,9 +1014,14 @@ def month_saving_formula(row: int) -> str:
     Payback: each line's year of a benefit (its age, months since its start month, over 12)
     brings a whole year's saving (the payback working column) x its kept share a year ^ year, a
     twelfth a month, a final part month by its fraction; nothing before its start month or
-    after its end month."""
+    after its end month.
+
+    The year is INT(B / 12) less 1 where MOD(B, 12) is below the start month (a start month is
+    0-11, within the year): functions only of the one cell B, the lines' columns in plain
+    arithmetic, as Gnumeric reads a function of a range inside SUMPRODUCT as one cell (Excel and
+    LibreOffice take the whole range)."""
     started = f"(($B{row}-{_lines(START_MONTH)})>=0)"
-    year = f"{started}*INT(($B{row}-{_lines(START_MONTH)})/12)"
+    year = f"{started}*(INT($B{row}/12)-(MOD($B{row},12)<{_lines(START_MONTH)}))"
     left = f"({_lines(END_MONTH)}-$B{row})"
     return (f"=SUMPRODUCT(--({_lines('Service')}=$A{row}),{_lines(PAYBACK_WORKING)},({_lines(KEPT_A_YEAR)}+({_lines(KEPT_A_YEAR)}=0))^({year}),"
             f"{started}*(({left}>=1)+({left}>0)*({left}<1)*{left}))/12")
