@@ -17,7 +17,9 @@ see ``case_history``), and no write may change or drop an entry already there.
 
 Every write (``save_new``, ``save_update``, ``save_replacement``):
 
-1. takes the cases folder's write lock, so two people saving at once are served one at a time;
+1. takes the write lock of the cases folder and of the folder the file is in (``write_locks``),
+   so two people saving at once are served one at a time, whether each named the cases folder
+   or a service folder inside it as ``--cases``;
 2. checks the reference is still free (new) or the file is still as it was read (otherwise);
 3. writes the text to a temporary file beside the target, fsynced;
 4. reads that file back with ``cases.load_file`` and runs ``checks.check`` on it (the checks
@@ -440,7 +442,7 @@ def save_new(
     ``reference-taken`` means someone else has used the reference since it was offered; ask
     ``next_reference`` for another."""
     try:
-        with storage.folder_lock(cases_folder):
+        with write_locks(cases_folder, path):
             in_use = known_references(cases_folder)
             if record.reference.upper() in in_use or os.path.exists(path):
                 return [Problem(code="reference-taken", file=in_use.get(record.reference.upper(), path),
@@ -548,7 +550,7 @@ def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) 
     """Write ``text`` (the case ``new``) over ``old``'s file, if the file is still as it was read."""
     path = old.file
     try:
-        with storage.folder_lock(cases_folder):
+        with write_locks(cases_folder, path):
             current, problem = read_stored(path)
             if problem is not None:
                 return [problem]
@@ -567,6 +569,14 @@ def _save_over(old, old_text, text, new, cases_folder, settings, costs, series) 
     except (storage.WriteFailed, storage.LockTimeout) as error:  # disk full, read-only, held by another run
         return [error.problem]
     return []
+
+
+def write_locks(cases_folder: str, path: str):
+    """The write locks held while the case file ``path`` is checked and written: the cases
+    folder's, and that of the folder the file is in. Runs may name different folders as the
+    cases folder (``cases``, or the service folder ``cases/BCP``), and so lock different files;
+    the folder holding the case is the one lock they all share."""
+    return storage.folder_locks([cases_folder, os.path.dirname(os.path.abspath(path))])
 
 
 def _write(path, text, record, settings, costs, series, exclusive: bool) -> None:

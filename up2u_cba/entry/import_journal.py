@@ -12,7 +12,9 @@ not leave some stored and some not. The protocol, run under the cases folder's w
    final content and, for an update, of its old content. Once the journal exists the import
    is decided: it will be finished.
 3. **Apply.** Each staged file is renamed over its target (``os.replace``: atomic), and the
-   target folders are fsynced.
+   target folders are fsynced. From the staging comparison to here the write lock of every
+   target's folder is held too (``target_locks``), so a run that named a service folder as its
+   cases folder cannot write a target in between.
 4. **Clean up.** The backups, then the journal, then the staging folder are removed.
 
 Recovery (``recover``, by the next run that writes the cases folder, under the lock):
@@ -142,11 +144,25 @@ def interrupted(cases_folder: str) -> bool:
 # --- storing a batch -------------------------------------------------------------------------
 
 
+def target_locks(cases_folder: str, targets):
+    """The write locks held while the case files ``targets`` are compared and written: the cases
+    folder's and that of every folder a target is in. Another run may have named a service
+    folder inside this cases folder as its cases folder, and locks only that (and the folder of
+    the file it writes): the folder holding a case is the lock every run writing it shares."""
+    return storage.folder_locks([cases_folder, *(os.path.dirname(os.path.abspath(target)) for target in targets)])
+
+
 def store_all(cases_folder: str, workbook: str, files: list[CaseFile],
               verify: Callable[[str, CaseFile], list[Problem]]) -> list[Problem]:
-    """Store every file of ``files`` or none (the caller holds the folder lock). ``verify`` checks
-    each staged file (its path, and the file meant); any problem, or any failed write, stores
-    nothing and is returned. Ctrl-C settles the batch (none or all) and raises ``Stopped``."""
+    """Store every file of ``files`` or none, holding ``target_locks`` from the staging
+    comparison to the last rename. ``verify`` checks each staged file (its path, and the file
+    meant); any problem, or any failed write, stores nothing and is returned. Ctrl-C settles the
+    batch (none or all) and raises ``Stopped``."""
+    with target_locks(cases_folder, [file.target for file in files]):
+        return _store_all(cases_folder, workbook, files, verify)
+
+
+def _store_all(cases_folder: str, workbook: str, files: list[CaseFile], verify) -> list[Problem]:
     staging = staging_folder(cases_folder)
     if os.path.lexists(staging):
         return _pending_problems(cases_folder)
@@ -301,8 +317,9 @@ def _settle(cases_folder: str, staging: str, decided: bool) -> str:
 
 
 def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
-    """Finish or undo an interrupted import (the caller holds the folder lock). None if there
-    was none; a problem if its journal cannot be read (then nothing is touched)."""
+    """Finish or undo an interrupted import (the caller holds the cases folder's lock; the locks
+    of the targets' folders are taken here). None if there was none; a problem if its journal
+    cannot be read (then nothing is touched)."""
     staging = staging_folder(cases_folder)
     if not os.path.isdir(staging):
         return None, []
@@ -316,6 +333,14 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
         if not staged:  # stopped before staging began (nothing stored) or after its clean-up began (all stored)
             return Recovery(False, "", "", (), (), empty=True), []
         return Recovery(False, "", "", (), (), "its staged files were removed"), []
+    with target_locks(cases_folder, [entry["target"] for entry in journal["entries"]]):
+        return _finish_or_undo(cases_folder, journal), []
+
+
+def _finish_or_undo(cases_folder: str, journal: dict) -> Recovery:
+    """Roll the journal's import forward, or back if any target cannot be finished (the caller
+    holds ``target_locks``, so no other run writes a target meanwhile)."""
+    staging = staging_folder(cases_folder)
     entries = journal["entries"]
     states = [_state(staging, entry) for entry in entries]
     done = tuple(entry["shown"] for entry, state in zip(entries, states) if state == "done")
@@ -325,13 +350,13 @@ def recover(cases_folder: str) -> tuple[Recovery | None, list[Problem]]:
     if not blocked:
         _apply(staging, entries)
         _clean_up(staging, cases_folder)
-        return Recovery(True, workbook, started, targets, done), []
+        return Recovery(True, workbook, started, targets, done)
     _undo(staging, [entry for entry, state in zip(entries, states) if state == "done"])
     _clean_up(staging, cases_folder)
     reason = (f"{blocked[0]['shown']} could not be finished (its staged copy is damaged, or the file was "
               f"changed meanwhile), so the {counted(len(done), 'file')} written "
               f"{'was' if len(done) == 1 else 'were'} put back as {'it was' if len(done) == 1 else 'they were'}")
-    return Recovery(False, workbook, started, targets, done, reason), []
+    return Recovery(False, workbook, started, targets, done, reason)
 
 
 def _state(staging: str, entry: dict) -> str:

@@ -1143,7 +1143,9 @@ def apply(plan: Plan, settings: models.Settings, costs: dict[str, models.UnitCos
     def verify(staged: str, file: import_journal.CaseFile) -> list[Problem]:
         return case_files.verify_file(staged, file.target, meant[file.target], settings, costs, series)
 
-    with storage.folder_lock(settings.cases_folder):
+    # (the locks of the targets' folders too: another run may have named a service folder as
+    # its cases folder, and it locks that folder, not this one)
+    with import_journal.target_locks(settings.cases_folder, [file.target for file in files]):
         in_use = case_files.known_references(settings.cases_folder)  # read once, not once per case
         taken = [Problem(code="reference-taken", file=in_use[change.reference.upper()], where="reference",
                          message=f"{change.reference} is already used by another case",
