@@ -350,8 +350,8 @@ class Resampling(pydantic.BaseModel):
 
     model_config = _FROZEN
 
-    level: Decimal = Decimal("0.90")
-    """The intervals' level: 0.90 gives the central 90% of the resampled figures."""
+    level: Decimal = Decimal("0.9")
+    """The intervals' level: 0.9 gives the central 90% of the resampled figures."""
     resamples: int = 2000
     """How many resamples are drawn (all are listed instead where there are no more than this)."""
     seed: int = 20230401
