@@ -78,8 +78,8 @@ GUIDANCE_OPTIMISM_BIAS = {"1": Decimal("0"), "2": Decimal("0.05"), "3": Decimal(
                           "5": Decimal("0.25"), "6": Decimal("0.40")}
 """The optimism bias correction for each confidence grade in "Supporting public service
 transformation: cost benefit analysis guidance for local partnerships" (HM Treasury, Public Service
-Transformation Network and New Economy, April 2014), its table of confidence grades (chapters 6
-and 7, costs and benefits): the default for grades 1-6 (README, "Optimism bias")."""
+Transformation Network and New Economy, April 2014), its table of confidence grades, for costs and
+benefits alike: the default for grades 1-6 (README, "Optimism bias", says how sure that reading is)."""
 GUIDANCE_NOTE = ("HM Treasury / PSTN / New Economy, Supporting public service transformation: cost benefit "
                  "analysis guidance for local partnerships (April 2014), table of confidence grades")
 RAG_TO_GRADE = {"G": "3", "A": "4", "R": "5"}
