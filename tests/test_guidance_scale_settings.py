@@ -97,3 +97,13 @@ def test_the_scale_and_a_cost_grade_are_read_as_a_lines_grade_is(tmp_path):
     result = pipeline.run(str(settings))
     assert result.green_book.optimism_bias_scale == "guidance"
     assert result.green_book.cost_optimism_bias == Decimal("0.05")
+
+
+def test_a_cost_optimism_bias_with_a_value_and_a_grade_reports_what_is_wrong_with_each_too(tmp_path):
+    """Before, "give a value or a grade, not both" was the only problem: the bad grade and value
+    were found only on the next run (review finding: all problems at once)."""
+    settings = project(tmp_path, outcomes=LINES,
+                       assumptions='[assumptions.cost_optimism_bias]\nvalue = -0.5\ngrade = 7\n')
+    _, problems = pipeline.load(str(settings))
+    assert sorted(problem.where for problem in errors(problems)) == [
+        "assumptions.cost_optimism_bias", "assumptions.cost_optimism_bias.grade", "assumptions.cost_optimism_bias.value"]

@@ -481,20 +481,22 @@ def cost_uplift(costs: dict, share, problem, base: Assumptions) -> tuple[Decimal
     """The programme's cost optimism bias and its source: a value, or the guidance's correction
     for a confidence grade."""
     where = "assumptions.cost_optimism_bias"
-    if "value" in costs and "grade" in costs:
+    both = "value" in costs and "grade" in costs
+    if both:
         problem(where, "give a value or a grade, not both", "e.g. value = 0.05, or grade = 2")
-        return base.cost_optimism_bias, base.cost_optimism_bias_note
-    if "grade" in costs:
+    graded = value = None
+    if "grade" in costs:  # (each of the two checked even when both are given: all problems at once)
         given = costs["grade"]
         grade = evidence_grade(given)  # (read as a line's confidence is: 2, 2.0, "2")
-        if grade not in CONFIDENCE_GRADES:
+        if grade in CONFIDENCE_GRADES:
+            graded = GUIDANCE_OPTIMISM_BIAS[grade], f"the guidance's grade {grade}: {GUIDANCE_NOTE}"
+        else:
             problem(f"{where}.grade", f"'{shown(given)}' is not a confidence grade", "a grade from 1 to 6, e.g. grade = 2")
-            return base.cost_optimism_bias, base.cost_optimism_bias_note
-        return GUIDANCE_OPTIMISM_BIAS[grade], f"the guidance's grade {grade}: {GUIDANCE_NOTE}"
     if "value" in costs:
         value = share(costs["value"], f"{where}.value", maximum=Decimal(10))
-        return (base.cost_optimism_bias if value is None else value), ""
-    return base.cost_optimism_bias, base.cost_optimism_bias_note
+    if both or (graded is None and value is None):
+        return base.cost_optimism_bias, base.cost_optimism_bias_note
+    return graded if graded is not None else (value, "")
 
 
 def spend_profile(profile: dict, problem) -> str:
