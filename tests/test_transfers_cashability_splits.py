@@ -172,7 +172,7 @@ def test_text_json_and_csv_show_the_transfer_part(tmp_path):
     csv_text = invoke("report", "--settings", settings, "--format", "csv").output
     header, row = csv_text.splitlines()[:2]
     fields = dict(zip(header.split(","), row.split(",")))
-    assert (fields["transfer_share"], fields["prudent_transfer"]) == ("0.9", "1800")
+    assert (fields["transfer_share"], fields["prudent_transfer"]) == ("0.900000", "1800")  # (6 places)
     text = invoke("report", "--settings", settings).output
     assert "Fiscal transfers (kept out of public value)" in text and "£1,800" in text
     shown = invoke("case", "show", "BCP-9001", "--settings", settings).output

@@ -34,10 +34,11 @@ FACTOR_PLACES = Decimal("0.000001")
 """The uprating factor is shown to 6 places, as the workbook's number format shows it."""
 
 
-def uprating(factor: Decimal) -> str:
-    """An uprating factor to 6 places, half up (1.163234, not 28 digits): as shown, not as
-    used; the saving is computed from the exact factor."""
-    return f"{factor.quantize(FACTOR_PLACES, rounding=decimal.ROUND_HALF_UP)}"
+def factor(value: Decimal) -> str:
+    """A factor (uprating, years, transfer share) to 6 places, half up (1.163234, not 28 digits),
+    trailing zeros kept: as shown, not as used; the saving is computed from the exact factor
+    (JSON gives it exactly)."""
+    return f"{value.quantize(FACTOR_PLACES, rounding=decimal.ROUND_HALF_UP)}"
 
 
 def render(result: report.Report) -> str:
@@ -55,7 +56,7 @@ def render(result: report.Report) -> str:
                     "code": line.code, "description": line.description,
                     "quantity": render_json.exact(line.quantity), "years": render_json.exact(line.years),
                     "unit_value": render_json.exact(line.unit_value), "price_year": str(line.price_year),
-                    "uprating_factor": uprating(line.uprating_factor), "saving": render_json.whole(line.saving),
+                    "uprating_factor": factor(line.uprating_factor), "saving": render_json.whole(line.saving),
                     "agency": line.agency, "theme": line.theme, "rag": line.rag, "evidence": line.evidence,
                     "prudent_saving": render_json.whole(line.prudent_saving),
                     "deadweight": render_json.exact(line.deadweight),
@@ -63,8 +64,8 @@ def render(result: report.Report) -> str:
                     "optimism_bias": render_json.exact(line.optimism_bias),
                     "drop_off": render_json.exact(line.drop_off),
                     "discount_rate": render_json.exact(line.discount_rate),
-                    "years_factor": render_json.exact(line.years_factor),
-                    "transfer_share": render_json.exact(line.transfer_share),
+                    "years_factor": factor(line.years_factor),
+                    "transfer_share": factor(line.transfer_share),
                     "prudent_transfer": render_json.whole(line.prudent_transfer),
                     "adjustment_reason": line.adjustment_reason, "agency_note": line.agency_note,
                 }
