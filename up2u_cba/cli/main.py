@@ -20,6 +20,7 @@ storage = lazy.module("up2u_cba.storage")
 answer_checks = lazy.module("up2u_cba.entry.answer_checks")
 cost_search = lazy.module("up2u_cba.entry.cost_search")
 gmca = lazy.module("up2u_cba.inputs.gmca")
+carried_rules = lazy.module("up2u_cba.inputs.carried_rules")
 unit_costs = lazy.module("up2u_cba.inputs.unit_costs")
 sensitivity = lazy.module("up2u_cba.method.sensitivity")
 render_csv = lazy.module("up2u_cba.outputs.render_csv")
@@ -368,21 +369,31 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
               callback=given_path,
               help="Where to write the unit cost CSV.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
-def costs_import(workbook, output, overwrite):
+@click.option("--rules-from", "rules_from", metavar="OLD.csv", type=click.Path(dir_okay=False),
+              help="Carry the double-counting rules (not_with) of the unit cost table this one replaces, "
+                   "where the same codes still describe the same costs.")
+def costs_import(workbook, output, overwrite, rules_from):
     """Import an official GMCA Unit Cost Database workbook (v1.4 or later) as a unit cost CSV.
 
     Columns are found by their header text and sheets by their trimmed name; a theme sheet
     missing is a note. Every row read is accounted for (imported, or skipped with its reason);
     a cost row with a blank code takes the next constituent code of the code above it. The
     workbook's comments mark transfers (column transfer = yes), and the edition it states is
-    written with every cost (column edition, last).
+    written with every cost (column edition, last). The workbook holds no double-counting rules:
+    --rules-from carries those of the table it replaces.
 
     \b
     Example:
-      up2u-cba costs import unit-cost-database-v2.3.xlsx -o unit_costs/gmca-ucd-v2.3.csv
+      up2u-cba costs import unit-cost-database-v2.3.xlsx -o unit_costs/gmca-ucd-v2.3.csv \\
+        --rules-from unit_costs/gmca-ucd-v1.4.csv
     """
     result = gmca.import_workbook(workbook)  # read first: its problems and the output's come together
     problems = list(result.problems)
+    rule_lines = carried_rules.reminder(result.costs)
+    if rules_from and result.costs:
+        costs, rule_lines, rule_problems = carried_rules.carry(result.costs, rules_from)
+        result = result.model_copy(update={"costs": costs})
+        problems.extend(rule_problems)
     if not problems and not result.costs:
         problems.append(problems_.Problem(code="no-costs", file=workbook, message="no unit costs found in the workbook",
                                 hint="is it a GMCA Unit Cost Database workbook?"))
@@ -396,7 +407,7 @@ def costs_import(workbook, output, overwrite):
         fail(problems)
     with storage.writing(output, "--output"):  # a failed write leaves no temporary file and the old one as it was
         gmca.write_table(result, output)
-    for line in gmca.summary_lines(result):
+    for line in [*gmca.summary_lines(result), *rule_lines]:
         click.echo(line)
     click.echo(f"Wrote {problems_.counted(len(result.costs), 'unit cost')} to {output}")
 
