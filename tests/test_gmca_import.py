@@ -182,8 +182,8 @@ def test_value_cells_holding_formulas_give_their_stored_result(by_code):
     assert by_code["SS7.0"].economic == fiscal("179.4", "2013/14")  # =538.2/3
 
 
-def test_float_cells_keep_every_digit(by_code):
-    assert by_code["SS18.11"].fiscal.amount == Decimal("59.28085519922255")
+def test_float_cells_keep_fifteen_significant_digits(by_code):
+    assert by_code["SS18.11"].fiscal.amount == Decimal("59.2808551992226")  # 15 significant digits
     assert by_code["CR8.0.2"].fiscal.amount == Decimal("21.2")
 
 

@@ -1,6 +1,7 @@
 """What changed between two unit cost tables (two imported editions of the GMCA database, or
 a local table before and after an edit): codes added, removed, revalued (a value or its price
-year), re-rated (the RAG rating), redefined (what the cost is or how it may be counted: its
+year; amounts compared at 15 significant digits, as ``costs import`` writes them, so float
+noise is no change), re-rated (the RAG rating), redefined (what the cost is or how it may be counted: its
 description, theme, unit, agencies, parent, transfer mark, not_with rules and overrides mark) and
 re-sourced (where its estimate comes from: its source or edition).
 
@@ -8,6 +9,8 @@ Tables are compared as written, row by row: a value is shown as its cell has it 
 a float's digits), and codes a row names (its parent, its not_with) need not be in the same file."""
 
 from __future__ import annotations
+
+import decimal
 
 import pydantic
 
@@ -22,6 +25,8 @@ REDEFINED = "redefined"
 RE_SOURCED = "re-sourced"
 KINDS = (ADDED, REMOVED, REVALUED, RE_RATED, REDEFINED, RE_SOURCED)
 """The kinds of change, in the order they are listed."""
+SIGNIFICANT_DIGITS = 15
+"""Amounts are compared at this many significant digits, as ``costs import`` writes them."""
 
 
 class CostChange(pydantic.BaseModel):
@@ -80,7 +85,8 @@ def _changed(before: tuple[models.UnitCost, dict[str, str]],
     def change(kind: str, old: str, new: str) -> None:
         found.append(CostChange(kind=kind, code=new_cost.code, description=new_cost.description, old=old, new=new))
 
-    moved = [kind for kind in unit_costs.VALUE_TYPES if getattr(old_cost, kind) != getattr(new_cost, kind)]
+    moved = [kind for kind in unit_costs.VALUE_TYPES
+             if _compared(getattr(old_cost, kind)) != _compared(getattr(new_cost, kind))]
     if moved:
         change(REVALUED, values_text(*before, moved, "none"), values_text(*after, moved, "none"))
     if old_cost.rag != new_cost.rag:
@@ -91,6 +97,16 @@ def _changed(before: tuple[models.UnitCost, dict[str, str]],
         if differing:
             change(kind, _fields_text(old_cost, old_written, differing), _fields_text(new_cost, new_written, differing))
     return found
+
+
+def _compared(value: models.CostValue | None) -> tuple | None:
+    """A value as compared: its amount at ``SIGNIFICANT_DIGITS`` significant digits (a float's
+    last digits are noise a re-save of the workbook moves: ``1719.0588235294117`` and
+    ``1719.058823529412`` are one value) and its price year."""
+    if value is None:
+        return None
+    context = decimal.Context(prec=SIGNIFICANT_DIGITS, rounding=decimal.ROUND_HALF_EVEN)
+    return context.plus(value.amount), value.price_year
 
 
 def _fields_text(cost: models.UnitCost, written: dict[str, str], fields: list[str]) -> str:

@@ -60,6 +60,7 @@ import datetime
 import decimal
 import io
 import re
+import unicodedata
 import warnings
 import zipfile
 from decimal import Decimal
@@ -223,6 +224,18 @@ class TransferMention(pydantic.BaseModel):
     """The sentence, on one line."""
 
 
+class IgnoredColumn(pydantic.BaseModel):
+    """A column of a theme sheet with a header no field reads: not imported, listed in the summary."""
+
+    model_config = _FROZEN
+
+    sheet: str
+    column: str
+    """Its letter, as Excel shows it."""
+    header: str
+    """Its header as written: the row-1 header it sits under and its row-2 header, ``a / b``."""
+
+
 class ImportResult(pydantic.BaseModel):
     """What an import of the GMCA workbook produced, and an account of every row it read."""
 
@@ -257,6 +270,9 @@ class ImportResult(pydantic.BaseModel):
     notes: list[str] = []
     """What a user should know that stopped nothing: a theme sheet missing, no edition found, a
     transfer statement naming a part no constituent matches."""
+    ignored_columns: list[IgnoredColumn] = []
+    """Columns of the theme sheets read whose headers no field accepts (v1.4's revision columns,
+    a column a later edition adds): not imported."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,34 +283,45 @@ class _Column:
     label: str
     """The v1.4 header text, used in messages."""
     aliases: tuple[str, ...]
-    """Accepted row-1 headers, normalised; a header matches if it starts with one."""
+    """Accepted row-1 headers, normalised (``_normalise``); a header matches only if it is one
+    of them whole: ``Cost code (previous edition)`` is not ``Cost code``."""
     sub_label: str = ""
     sub_aliases: tuple[str, ...] = ()
     """Accepted row-2 headers under the row-1 header, normalised; empty for a single column."""
 
 
 def _value_columns(kind: str, label: str) -> tuple[_Column, _Column]:
+    group = (kind, f"{kind}cost", f"{kind}costs", f"{kind}value", f"{kind}values")
     return (
-        _Column(f"{kind}_amount", label, (kind,), "Estimated cost/saving", ("estimated", "cost", "value", "amount")),
-        _Column(f"{kind}_year", label, (kind,), "Year", ("year", "priceyear", "pricebase")),
+        _Column(f"{kind}_amount", label, group, "Estimated cost/saving",
+                ("estimatedcostsaving", "estimatedcost", "estimatedsaving", "estimatedvalue", "costsaving", "cost",
+                 "value", "amount")),
+        _Column(f"{kind}_year", label, group, "Year", ("year", "priceyear", "pricebase")),
     )
 
 
+_AGENCY = ("agencybearingthecostmakingthefiscalsaving", "agencybearingthecostmakingthesaving",
+           "agencybearingthecost", "agency")
 _COLUMNS = (
     _Column("category", "Outcome category", ("outcomecategory",)),
     _Column("outcome_detail", "Outcome detail", ("outcomedetail",)),
     _Column("code", "Cost code", ("costcode",)),
     _Column("description", "Cost / saving detail", ("costsavingdetail", "costdetail", "savingdetail")),
-    _Column("unit", "Unit", ("unit",)),
-    _Column("agency_1", "Agency bearing the cost / making the fiscal saving", ("agency",), "Level 1", ("level1",)),
-    _Column("agency_2", "Agency bearing the cost / making the fiscal saving", ("agency",), "Level 2", ("level2",)),
+    _Column("unit", "Unit", ("unit", "units")),
+    _Column("agency_1", "Agency bearing the cost / making the fiscal saving", _AGENCY, "Level 1", ("level1",)),
+    _Column("agency_2", "Agency bearing the cost / making the fiscal saving", _AGENCY, "Level 2", ("level2",)),
     *_value_columns("fiscal", "Fiscal Cost"),
     *_value_columns("economic", "Economic Cost"),
     *_value_columns("social", "Social Cost"),
     _Column("source", "Original source", ("originalsource", "source")),
-    _Column("rag", "RAG assessment", ("rag",)),
-    _Column("comment", "Comment", ("comment",)),
+    _Column("rag", "RAG assessment", ("ragassessment", "rag", "ragrating", "ragstatus")),
+    _Column("comment", "Comment", ("comment", "comments")),
 )
+"""Every column read, and the whole headers accepted for it: v1.4's own (``Fiscal Cost`` on
+Crime, ``Fiscal value`` on the other sheets) and the plain forms of the same words."""
+_UPDATED_VALUE = ("updatedcostsaving", "updatedcost", "updatedvalue")
+"""The "Updated" column of a value group: known, and not read (the tool uprates with its own
+deflators), so never listed among the columns ignored."""
 
 
 def import_workbook(path: str) -> ImportResult:
@@ -483,9 +510,11 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
     themes, problems = _one_sheet_per_theme(path, themes)
     notes = _missing_theme_notes(themes) + notes
     tables: dict[str, tuple[int, dict[str, int]]] = {}  # each theme sheet read: its header row, its columns
+    ignored: list[IgnoredColumn] = []
     for name, _ in themes:
-        header_row, columns, header_problems = _find_columns(path, name, sheets[name].rows)
+        header_row, columns, header_problems, sheet_ignored = _find_columns(path, name, sheets[name].rows)
         problems.extend(header_problems)
+        ignored.extend(sheet_ignored)
         if not header_problems:
             tables[name] = (header_row, columns)
     formulas, formula_problem = _formula_cells(path, data, tables, titles)
@@ -510,6 +539,13 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
             if all(value is None or value == "" for value in record.values()):
                 continue
             read += 1
+            too_long = _too_long_problems(path, name, number, record, columns)
+            if too_long:
+                problems.extend(too_long)
+                continue
+            invisible = _invisible_note(name, number, columns["code"], record.get("code"))
+            if invisible:
+                notes.append(invisible)
             refused = _code_cell_problem(path, name, number, columns["code"], record.get("code"),
                                          (name, number, "code") in formulas, codes_at)
             if refused is not None:
@@ -535,13 +571,18 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
                 continue
             places[cost.code] = (name, number)
             costs.append(cost)
+            rag_note = _rag_note(name, number, cost.code, columns["rag"], record.get("rag"))
+            if rag_note:
+                notes.append(rag_note)
             imported += 1
         counts.append(SheetCount(sheet=name, read=read, imported=imported))
     costs = _link_parents(_normalise_agencies(costs))
     cell_notes = {(name, row): found for name in tables for row, found in sheets[name].notes.items()}
     transfers, unrecognised, transfer_notes = _transfers(costs, places, cell_notes)
     marked = {mark.code for mark in transfers}
-    edition, found_in = _edition({name: sheet.rows for name, sheet in sheets.items()})
+    edition, found_in, edition_problem = _edition(path, {name: sheet.rows for name, sheet in sheets.items()})
+    if edition_problem is not None:
+        problems.append(edition_problem)
     costs = [cost.model_copy(update={"transfer": cost.code in marked, "edition": edition}) for cost in costs]
     dropped = [value.model_copy(update={"reason": NO_STORED_RESULT})
                if value.reason == NO_AMOUNT and (value.sheet, value.row, f"{value.value_type}_amount") in formulas
@@ -552,7 +593,7 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
                      "and no sheet is named like 'v1.4 update log'")
     return ImportResult(costs=costs, sheets=counts, skipped=skipped, dropped_values=dropped, problems=problems,
                         placed_codes=placed, transfers=transfers, unrecognised=unrecognised, edition=edition,
-                        edition_found_in=found_in, notes=notes + transfer_notes)
+                        edition_found_in=found_in, notes=notes + transfer_notes, ignored_columns=ignored)
 
 
 def _formula_cells(path: str, data: io.BytesIO, tables: dict[str, tuple[int, dict[str, int]]],
@@ -635,26 +676,35 @@ def _normalise(text) -> str:
 
 
 def _matches(header: str, aliases: tuple[str, ...]) -> bool:
-    return bool(header) and any(header.startswith(alias) for alias in aliases)
+    """Whether a normalised header is one of ``aliases`` whole (never by its start)."""
+    return bool(header) and header in aliases
 
 
-def _find_columns(path: str, sheet: str, rows: list[tuple]) -> tuple[int, dict[str, int], list[Problem]]:
-    """Locate the header rows and every column; return the index of the second header row.
+def _find_columns(path: str, sheet: str,
+                  rows: list[tuple]) -> tuple[int, dict[str, int], list[Problem], list[IgnoredColumn]]:
+    """Locate the header rows and every column; return the index of the second header row, the
+    columns by field, the problems (``missing-header``, ``ambiguous-header``: two columns that
+    both fit one field) and the headed columns no field reads.
 
     The first header row is the first of the top rows that names at least three known
     columns (row 1 in every known version); the second header row is the one below it.
     """
     first = _header_row(rows)
-    top = [_normalise(value) for value in (rows[first] if first < len(rows) else ())]
-    sub = [_normalise(value) for value in (rows[first + 1] if first + 1 < len(rows) else ())]
+    top_cells = rows[first] if first < len(rows) else ()
+    sub_cells = rows[first + 1] if first + 1 < len(rows) else ()
+    top = [_normalise(value) for value in top_cells]
+    sub = [_normalise(value) for value in sub_cells]
     groups = _carry_forward(top)
     columns: dict[str, int] = {}
     problems: list[Problem] = []
     missing_groups: set[str] = set()
     for column in _COLUMNS:
-        index = _column_index(column, top, sub, groups)
-        if index is not None:
-            columns[column.field] = index
+        indices = _column_indices(column, top, sub, groups)
+        if len(indices) > 1:
+            problems.append(_ambiguous(path, sheet, first, column, indices))
+            continue
+        if indices:
+            columns[column.field] = indices[0]
             continue
         group_found = any(_matches(header, column.aliases) for header in top)
         if column.sub_aliases and group_found:
@@ -669,7 +719,40 @@ def _find_columns(path: str, sheet: str, rows: list[tuple]) -> tuple[int, dict[s
             message=f"no column headed '{header}' in sheet '{sheet}'",
             hint="the theme sheets must keep the GMCA column headers; rename the column back",
         ))
-    return first + 1, columns, problems
+    ignored = _ignored_columns(sheet, top_cells, sub_cells, groups, sub, set(columns.values()))
+    return first + 1, columns, problems, ignored
+
+
+def _ambiguous(path: str, sheet: str, first: int, column: _Column, indices: list[int]) -> Problem:
+    """Two or more columns of a sheet whose headers both fit one field: which one to read is not
+    guessed."""
+    row = first + 2 if column.sub_aliases else first + 1
+    cells = [f"{openpyxl.utils.get_column_letter(index + 1)}{row}" for index in indices]
+    header = f"{column.label} / {column.sub_label}" if column.sub_aliases else column.label
+    return Problem(code="ambiguous-header", file=path, where=f"{sheet}: row {row}: {header}",
+                   message=f"the cells {' and '.join(cells)} of sheet '{sheet}' are both headed as '{header}': "
+                           "which column holds it is not guessed",
+                   hint=f"rename or delete the column that is not the '{header}' of this edition")
+
+
+def _ignored_columns(sheet: str, top_cells: tuple, sub_cells: tuple, groups: list[str], sub: list[str],
+                     used: set[int]) -> list[IgnoredColumn]:
+    """Every column with header text that no field reads, but a value group's known "Updated"
+    column; a row-1 header carried over blank cells counts only with a row-2 header below."""
+    ignored: list[IgnoredColumn] = []
+    group_text = ""
+    for index in range(max(len(top_cells), len(sub_cells))):
+        own, below = _one_line(_cell(top_cells, index)), _one_line(_cell(sub_cells, index))
+        group_text = own or group_text
+        if index in used or not (own or below):
+            continue
+        in_value_group = any(_matches(groups[index] if index < len(groups) else "", column.aliases)
+                             for column in _COLUMNS if column.field.endswith("_amount"))
+        if in_value_group and _matches(_cell(sub, index) or "", _UPDATED_VALUE):
+            continue
+        header = " / ".join(part for part in (group_text, below) if part) if below else own
+        ignored.append(IgnoredColumn(sheet=sheet, column=openpyxl.utils.get_column_letter(index + 1), header=header))
+    return ignored
 
 
 def _header_row(rows: list[tuple]) -> int:
@@ -703,12 +786,12 @@ def _carry_forward(top: list[str]) -> list[str]:
     return groups
 
 
-def _column_index(column: _Column, top: list[str], sub: list[str], groups: list[str]) -> int | None:
+def _column_indices(column: _Column, top: list[str], sub: list[str], groups: list[str]) -> list[int]:
+    """Every column whose header is one the field accepts (two or more: ambiguous)."""
     if not column.sub_aliases:
-        return next((i for i, header in enumerate(top) if _matches(header, column.aliases)), None)
-    return next((i for i, group in enumerate(groups)
-                 if _matches(group, column.aliases) and i < len(sub) and _matches(sub[i], column.sub_aliases)),
-                None)
+        return [i for i, header in enumerate(top) if _matches(header, column.aliases)]
+    return [i for i, group in enumerate(groups)
+            if _matches(group, column.aliases) and i < len(sub) and _matches(sub[i], column.sub_aliases)]
 
 
 # --- rows --------------------------------------------------------------------------------------
@@ -779,8 +862,64 @@ def _code_from_place(above: str) -> str:
 
 
 def _clean_code(value) -> str:
-    """Cost code without any whitespace: ``' HE 1.0 '`` becomes ``HE1.0``."""
-    return re.sub(r"\s+", "", _text(value))
+    """Cost code without any whitespace or invisible character: ``' HE 1.0 '`` becomes
+    ``HE1.0``, and a zero-width space (or any format character, Unicode category Cf) is taken
+    out wherever a code cell is read."""
+    return "".join(character for character in _text(value) if not _invisible(character))
+
+
+def _invisible(character: str) -> bool:
+    """Whether a character of a code cell shows as nothing: whitespace (a no-break space among
+    them) or a format character (zero-width space, zero-width joiner, byte order mark, soft hyphen)."""
+    return character.isspace() or unicodedata.category(character) == "Cf"
+
+
+def _invisible_note(sheet: str, number: int, index: int, raw) -> str:
+    """A note naming the code cell and the characters taken out of it, when it held any that are
+    not plain spaces (those are stray spacing, common in GMCA's own workbooks); else ``""``."""
+    if not isinstance(raw, str):
+        return ""
+    found = list(dict.fromkeys(character for character in raw
+                               if _invisible(character) and character not in " \t\n\r"))
+    if not found:
+        return ""
+    names = ", ".join(f"U+{ord(character):04X} {unicodedata.name(character, 'unnamed')}" for character in found)
+    return (f"{sheet} row {number}: the code cell {openpyxl.utils.get_column_letter(index + 1)}{number} holds "
+            f"invisible characters ({names}): taken out, the code read as {_clean_code(raw) or 'blank'}")
+
+
+def _rag_note(sheet: str, number: int, code: str, index: int, raw) -> str:
+    """A note naming the RAG cell when it holds something not a rating, and what it was taken as."""
+    if _blank(raw) or _rag(raw):
+        return ""
+    return (f"{sheet} row {number} {code}: the RAG rating cell {openpyxl.utils.get_column_letter(index + 1)}{number} "
+            f"holds '{shown(_one_line(raw))}', not G, A or R (Green, Amber, Red): taken as no rating, which is "
+            "graded as the least sure")
+
+
+_WRITTEN_TEXT = ("code", "category", "outcome_detail", "description", "unit", "agency_1", "agency_2", "source",
+                 "rag", "comment")
+"""The fields read as text and written to the table as they are read."""
+
+
+def _too_long_problems(path: str, sheet: str, number: int, record: dict, columns: dict[str, int]) -> list[Problem]:
+    """``text-too-long`` for each text cell of a row longer than the unit cost table's loader
+    takes (``unit_costs.TEXT_LIMIT``), naming the sheet and cell: never written to a table the
+    tool would then refuse to read."""
+    problems = []
+    for field in _WRITTEN_TEXT:
+        if field not in columns:
+            continue
+        value = record.get(field)
+        text = _clean_code(value) if field == "code" else _paragraphs(value) if field == "comment" else _one_line(value)
+        if len(text) > unit_costs.TEXT_LIMIT:
+            cell = f"{openpyxl.utils.get_column_letter(columns[field] + 1)}{number}"
+            problems.append(Problem(
+                code="text-too-long", file=path, where=f"{sheet}: row {number}: {cell}",
+                message=f"the {field} cell {cell} is {len(text):,} characters long: a unit cost table holds at most "
+                        f"{unit_costs.TEXT_LIMIT:,} in a cell",
+                hint="shorten the cell in the workbook (a GMCA cell holds a few hundred characters at most)"))
+    return problems
 
 
 def _read_value(amount_cell, year_cell) -> tuple[models.CostValue | None, str]:
@@ -805,7 +944,8 @@ def _read_value(amount_cell, year_cell) -> tuple[models.CostValue | None, str]:
 def _amount(value) -> Decimal | None:
     """Pounds from a number cell or from text such as ``£1,800``; None if it is not a number.
 
-    A float cell keeps every digit it shows: ``Decimal(repr(value))``, never float formatting.
+    A value is kept to ``SIGNIFICANT_DIGITS`` at most (``significant``): a float's last digits
+    are noise that a re-save changes (``1719.0588235294117`` and ``1719.058823529412``).
     """
     if isinstance(value, bool) or isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         return None
@@ -819,7 +959,22 @@ def _amount(value) -> Decimal | None:
     if not amount.is_finite() or amount > unit_costs.MAXIMUM_VALUE \
             or amount.normalize().as_tuple().exponent < -unit_costs.MAX_DECIMALS:
         return None  # (1e999999 or 1e-999999: what loading the table written would refuse)
-    return amount
+    return significant(amount)
+
+
+SIGNIFICANT_DIGITS = 15
+"""Significant digits a value is imported with, and ``costs diff`` compares at: all a float
+holds for certain (a workbook's computed values, ``=29249/17``, carry 16 or 17 that a re-save moves)."""
+
+
+def significant(amount: Decimal) -> Decimal:
+    """``amount`` as the shortest float text of it rounded to ``SIGNIFICANT_DIGITS`` digits
+    (half even, as a float is formatted): ``1719.0588235294117`` -> ``1719.05882352941``; an
+    amount with fewer digits as it is (``2470.0``, ``1171.50``)."""
+    if len(amount.as_tuple().digits) <= SIGNIFICANT_DIGITS:
+        return amount
+    rounded = decimal.Context(prec=SIGNIFICANT_DIGITS, rounding=decimal.ROUND_HALF_EVEN).plus(amount)
+    return Decimal(repr(float(rounded)))
 
 
 def _blank(value) -> bool:
@@ -1007,33 +1162,85 @@ def _transfers(costs: list[models.UnitCost], places: dict[str, tuple[str, int]],
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _VERSION = re.compile(r"\bv(?:ersion)?\s*\.?\s*(\d+(?:\.\d+)+)", re.IGNORECASE)
 """``(v.1.4)``, ``v2.3``, ``Version 3.0``."""
+_TITLE_VERSION = re.compile(r"\bunit\s+cost\s+database\W{0,5}v(?:ersion)?\s*\.?\s*(\d+(?:\.\d+)+)", re.IGNORECASE)
+"""The title's version: ``Unit Cost Database (v.1.4)``, ``Unit Cost Database Version 2.3``."""
 _UPDATED = re.compile(rf"\b(?:updated|published|released)\s+(?:in\s+|on\s+)?({_MONTHS})\s+(\d{{4}})\b",
                       re.IGNORECASE)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
 _INTRODUCTION_ROWS = 40
+VERSION_LIMIT = 20
+"""Longest version number read (``1.4``, ``2.3.1``): a longer one is a damaged cell, refused
+rather than written into every row of the table."""
 
 
-def _edition(sheet_rows: dict[str, list[tuple]]) -> tuple[str, str]:
+def _edition(path: str, sheet_rows: dict[str, list[tuple]]) -> tuple[str, str, Problem | None]:
     """The edition and its date (``v1.4 (March 2015)``) and where they were read, from the
-    Introduction sheet's text, else the version in an update log's sheet name; blank if neither."""
+    Introduction sheet's text, else the version in an update log's sheet name; blank if neither.
+
+    The version is the title's (``Unit Cost Database (v.1.4)``), else the highest the text names
+    (``Changes from v.2.3 ... (this is v3.0)`` is v3.0). The date is the one after "Updated",
+    "published" or "released" nearest a mention of that version, else the latest month and year
+    named. A version longer than ``VERSION_LIMIT`` is a problem naming its cell."""
     for name, rows in sheet_rows.items():
         if not _normalise(name).startswith("introduction"):
             continue
-        texts = [_one_line(value) for row in rows[:_INTRODUCTION_ROWS] for value in row if isinstance(value, str)]
-        version = _first(_VERSION, texts)
+        cells = [(f"{openpyxl.utils.get_column_letter(column + 1)}{row + 1}", _one_line(value))
+                 for row, values in enumerate(rows[:_INTRODUCTION_ROWS])
+                 for column, value in enumerate(values) if isinstance(value, str)]
+        text = "\n".join(value for _, value in cells)
+        mentions = list(_VERSION.finditer(text))
+        for mention in mentions:
+            if len(mention.group(1)) > VERSION_LIMIT:
+                return "", "", _long_version(path, name, cells, mention.start())
+        version = _chosen_version(text, mentions)
         if version:
-            date = _first(_UPDATED, texts) or _first(_MONTH_YEAR, texts)
-            return f"v{version.group(1)}" + (f" ({date.group(1).title()} {date.group(2)})" if date else ""), \
-                f"the '{name}' sheet"
+            date = _edition_date(text, [mention for mention in mentions if mention.group(1) == version])
+            return f"v{version}" + (f" ({date})" if date else ""), f"the '{name}' sheet", None
     for name in sheet_rows:
         version = _VERSION.search(name)
         if "updatelog" in _normalise(name) and version:
-            return f"v{version.group(1)}", f"the sheet name '{name}'"
-    return "", ""
+            return f"v{version.group(1)}", f"the sheet name '{name}'", None
+    return "", "", None
 
 
-def _first(pattern: re.Pattern, texts: list[str]) -> re.Match | None:
-    return next((match for match in map(pattern.search, texts) if match), None)
+def _chosen_version(text: str, mentions: list[re.Match]) -> str:
+    """The title's version, else the highest version named; ``""`` for none."""
+    title = _TITLE_VERSION.search(text)
+    if title:
+        return title.group(1)
+    if not mentions:
+        return ""
+    return max((mention.group(1) for mention in mentions),
+               key=lambda version: tuple(int(part) for part in version.split(".")))
+
+
+def _edition_date(text: str, mentions: list[re.Match]) -> str:
+    """``November 2025``: the "Updated"/"published" date nearest a mention of the version, else
+    the latest month named; ``""`` for none."""
+    stated = list(_UPDATED.finditer(text))
+    if stated and mentions:
+        def distance(date: re.Match) -> int:
+            return min(max(date.start() - mention.end(), mention.start() - date.end(), 0) for mention in mentions)
+        nearest = min(stated, key=distance)
+        return f"{nearest.group(1).title()} {nearest.group(2)}"
+    months = [month.casefold() for month in _MONTHS.split("|")]
+    dated = list(_MONTH_YEAR.finditer(text))
+    if not dated:
+        return ""
+    latest = max(dated, key=lambda date: (int(date.group(2)), months.index(date.group(1).casefold())))
+    return f"{latest.group(1).title()} {latest.group(2)}"
+
+
+def _long_version(path: str, sheet: str, cells: list[tuple[str, str]], offset: int) -> Problem:
+    """The cell holding a version too long to be one, found by its offset in the joined text."""
+    for cell, value in cells:
+        if offset <= len(value):
+            break
+        offset -= len(value) + 1
+    return Problem(code="bad-edition", file=path, where=f"{sheet}: {cell}",
+                   message=f"the cell {cell} names a version of more than {VERSION_LIMIT} characters: it would be "
+                           "written as the edition of every cost",
+                   hint="correct the version in the workbook's title, e.g. 'Unit Cost Database (v.3.0)'")
 
 
 # --- the table written -------------------------------------------------------------------------
@@ -1100,10 +1307,22 @@ def summary_lines(result: ImportResult) -> list[str]:
                      "nothing marked from them; read each, and mark a transfer in the table by hand if it says so:")
         lines.extend(f"  {mention.sheet} row {mention.row} {mention.code} {mention.where}: \"{mention.text}\""
                      for mention in result.unrecognised)
+    if result.ignored_columns:
+        lines.append("Columns not read (no field has these headers; a column is read only when its whole header "
+                     "is one the importer knows):")
+        lines.extend(f"  {line}" for line in _ignored_lines(result.ignored_columns))
     if result.notes:
         lines.append("Notes:")
         lines.extend(f"  {note}" for note in result.notes)
     return lines
+
+
+def _ignored_lines(ignored: list[IgnoredColumn]) -> list[str]:
+    """One line per header ignored, naming each sheet and column it heads."""
+    by_header: dict[str, list[str]] = {}
+    for column in ignored:
+        by_header.setdefault(column.header, []).append(f"{column.sheet} {column.column}")
+    return [f"'{header}': {', '.join(places)}" for header, places in by_header.items()]
 
 
 def _transfer_lines(marks: list[TransferMark]) -> list[str]:
