@@ -82,7 +82,8 @@ class LockTimeout(Exception):
     @property
     def problem(self) -> Problem:
         return Problem(code="folder-locked", file=self.folder,
-                       message=f"{describe_holder(self.holder, self.timeout)}; its lock file is {self.lock_path}",
+                       message=f"{describe_holder(self.holder, self.timeout, f'the folder {self.folder}')}; "
+                               f"its lock file is {self.lock_path}",
                        hint=lock_hint(self.holder, self.lock_path))
 
 
