@@ -1167,6 +1167,8 @@ _TITLE_VERSION = re.compile(r"\bunit\s+cost\s+database\W{0,5}v(?:ersion)?\s*\.?\
 _UPDATED = re.compile(rf"\b(?:updated|published|released)\s+(?:in\s+|on\s+)?({_MONTHS})\s+(\d{{4}})\b",
                       re.IGNORECASE)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
+_FIRST_EDITION = re.compile(r"\b(?:first|originally|initially)\s+$", re.IGNORECASE)
+"""Before "published": the date is the first edition's ("First published in March 2011"), not this one's."""
 _INTRODUCTION_ROWS = 40
 VERSION_LIMIT = 20
 """Longest version number read (``1.4``, ``2.3.1``): a longer one is a damaged cell, refused
@@ -1179,8 +1181,8 @@ def _edition(path: str, sheet_rows: dict[str, list[tuple]]) -> tuple[str, str, P
 
     The version is the title's (``Unit Cost Database (v.1.4)``), else the highest the text names
     (``Changes from v.2.3 ... (this is v3.0)`` is v3.0). The date is the one after "Updated",
-    "published" or "released" nearest a mention of that version, else the latest month and year
-    named. A version longer than ``VERSION_LIMIT`` is a problem naming its cell."""
+    "published" or "released" (not "first published") nearest a mention of that version, else
+    the latest month and year named. A version longer than ``VERSION_LIMIT`` is a problem naming its cell."""
     for name, rows in sheet_rows.items():
         if not _normalise(name).startswith("introduction"):
             continue
@@ -1217,7 +1219,7 @@ def _chosen_version(text: str, mentions: list[re.Match]) -> str:
 def _edition_date(text: str, mentions: list[re.Match]) -> str:
     """``November 2025``: the "Updated"/"published" date nearest a mention of the version, else
     the latest month named; ``""`` for none."""
-    stated = list(_UPDATED.finditer(text))
+    stated = [date for date in _UPDATED.finditer(text) if not _FIRST_EDITION.search(text, 0, date.start())]
     if stated and mentions:
         def distance(date: re.Match) -> int:
             return min(max(date.start() - mention.end(), mention.start() - date.end(), 0) for mention in mentions)
