@@ -34,7 +34,7 @@ def register(costs: click.Group) -> None:
               help="Print the changes as a text table or as JSON.")
 def costs_diff(old, new, output_format):
     """Show what changed from the unit cost table OLD to NEW: codes added, removed, revalued (a
-    value or its price year), re-rated (RAG rating), redefined (description, theme, unit, agency,
+    value, compared at 15 significant digits, or its price year), re-rated (RAG rating), redefined (description, theme, unit, agency,
     parent, transfer mark, not_with rules or overrides mark, old -> new) and re-sourced (source or
     edition, old -> new).
 

@@ -375,11 +375,13 @@ def costs_show(settings_file, unit_cost_files, price_year, code):
 def costs_import(workbook, output, overwrite, rules_from):
     """Import an official GMCA Unit Cost Database workbook (v1.4 or later) as a unit cost CSV.
 
-    Columns are found by their header text and sheets by their trimmed name; a theme sheet
-    missing is a note. Every row read is accounted for (imported, or skipped with its reason);
+    Columns are found by their whole header text (a column whose header is none the importer
+    knows is listed as not read; two columns fitting one field are refused) and sheets by their
+    trimmed name; a theme sheet missing is a note. Every row read is accounted for (imported, or skipped with its reason);
     a cost row with a blank code takes the next constituent code of the code above it. The
     workbook's comments mark transfers (column transfer = yes), and the edition it states is
-    written with every cost (column edition, last). The workbook holds no double-counting rules:
+    written with every cost (column edition, last). Values are written to 15 significant digits.
+    The workbook holds no double-counting rules:
     --rules-from carries those of the table it replaces.
 
     \b
