@@ -367,8 +367,9 @@ class ServiceSummary(pydantic.BaseModel):
 
     @property
     def payback_months(self) -> int | None:
-        """The payback period in months (``payback_month``); None if the prudent savings never
-        reach the prudent spend, or no spend is set."""
+        """The payback period in months (``payback_month``): from the first month the prudent
+        savings stay at or above the prudent spend for good; None if they end below it, or no
+        spend is set."""
         return payback_month(self.lines, self.spend, self.green_book)
 
 
@@ -417,28 +418,48 @@ def benefit_by_month(lines: typing.Iterable[OutcomeLine]) -> dict[int, fractions
     return months
 
 
+def prudent_spend_by_month(spend: Decimal, green_book: assumptions.Assumptions) -> dict[int, fractions.Fraction]:
+    """Each payment of the prudent spend, exactly: month (0 the financial year's first) -> the
+    rounded ``prudent_spend`` x the payment's share of the spend profile, so the months add up to
+    the prudent spend (the workbook's Payback sheet: the Summary's prudent spend x the share)."""
+    prudent = fractions.Fraction(prudent_spend(spend, green_book))
+    return {month: prudent * share for month, share in green_book.spend_payments()}
+
+
 def payback_month(lines: typing.Iterable[OutcomeLine], spend: Decimal | None,
                   green_book: assumptions.Assumptions) -> int | None:
     """The payback period: the first month (counted from 0 at the financial year's first month)
-    by whose end the cumulative discounted prudent fiscal benefits (``benefit_by_month``) reach
-    the cumulative prudent spend (``spend_by_month``, paid within the year, scaled to add up to the rounded
-    ``prudent_spend``), given as months, that month + 1. Exact fractions throughout, so a net of
-    exactly £0 pays back in the last month of benefits or spend. None if never, or no spend set."""
+    from whose end to the last month of benefits or spend (as far as the workbook's Payback sheet
+    lists) the cumulative discounted prudent fiscal benefits
+    (``benefit_by_month``) stay at or above the cumulative prudent spend
+    (``prudent_spend_by_month``), given as months, that month + 1. A spend paid over the year
+    can overtake benefits that have ended, so savings that reach the spend early and fall behind
+    it for good never pay back. Exact fractions throughout, so a net of exactly £0 pays back in
+    the last month of benefits or spend. None if the savings end below the spend, or no spend set."""
     if spend is None:
         return None
-    costs = spend_by_month(spend, green_book)
-    exact = sum(costs.values(), fractions.Fraction(0))
-    if exact:
-        scale = fractions.Fraction(prudent_spend(spend, green_book)) / exact
-        costs = {month: amount * scale for month, amount in costs.items()}
-    benefits = benefit_by_month(lines)
+    return paid_back_from(months_reached(benefit_by_month(lines), prudent_spend_by_month(spend, green_book)))
+
+
+def months_reached(benefits: dict[int, fractions.Fraction], costs: dict[int, fractions.Fraction]) -> list[bool]:
+    """For each month from 0 to the last in which a benefit accrues or a payment is made, whether
+    the running benefits are at or above the running spend by its end."""
     gained = paid = fractions.Fraction(0)
+    reached = []
     for month in range(max((*costs, *benefits), default=0) + 1):
         gained += benefits.get(month, 0)
         paid += costs.get(month, 0)
-        if gained >= paid:
-            return month + 1
-    return None
+        reached.append(gained >= paid)
+    return reached
+
+
+def paid_back_from(reached: list[bool]) -> int | None:
+    """The payback period from ``months_reached``: the first month from which every month to the
+    last has reached the spend, + 1; None where the last month has not."""
+    month = len(reached)
+    while month and reached[month - 1]:
+        month -= 1
+    return None if month == len(reached) else month + 1
 
 
 def months_into_year(day: datetime.date) -> int:

@@ -25,10 +25,13 @@ SPEND_BASIS = ("The gross figures (net saving, return on investment, cost per co
                "optimism bias on costs, whole pounds. " + assumptions.SPEND_WITHIN_THE_YEAR)
 """Which figures use which spend, said in every report."""
 PAYBACK_DEFINITION = ("Payback period: the months from the first month (April) of the financial year until the "
-                      "cumulative discounted prudent fiscal savings first reach the cumulative prudent spend "
-                      "(paid within the year). Each case's benefits start in the month it completed, each year of a benefit accruing "
-                      "evenly over its 12 months; reached in month m (April is month 0), the period is m + 1 months. "
-                      "Savings exactly equal to the spend pay back in the month they reach it, at the end.")
+                      "cumulative discounted prudent fiscal savings reach the cumulative prudent spend (paid within "
+                      "the year) and stay at or above it to the later of the last benefit's end and the spend's last "
+                      "month: a spend paid over the year can overtake savings whose benefits have ended, so savings "
+                      "that reach it early and then fall behind it for good never pay back. Each case's benefits "
+                      "start in the month it completed, each year of a benefit accruing evenly over its 12 months; at "
+                      "or above the spend from month m on (April is month 0), the period is m + 1 months. Savings "
+                      "exactly equal to the spend pay back in the last month, at the end.")
 """The payback period's definition, said in every report (the workbook's Method sheet gives it in full)."""
 
 

@@ -153,6 +153,9 @@ class Refs:
     """Service -> (the range on Payback of its running totals from month 0, the last month)."""
     spend_names: dict[str, str] = dataclasses.field(default_factory=dict)
     """Service -> the workbook name of its spend on the Summary (so Years follows an edit there)."""
+    prudent_spend_names: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Service -> the workbook name of its prudent spend on the Summary (the rounded figure
+    Payback's months pay, as ``calculate.prudent_spend_by_month``)."""
     spend_cells: dict[str, str] = dataclasses.field(default_factory=dict)
     """Workbook name -> the Summary cell it names (defined once the Summary is written)."""
 
@@ -167,7 +170,9 @@ def build(result: report.Report, book: streamed_sheet.Book, publish: bool = Fals
     book.xlsx.set_properties(properties(result))
     summary = book.add_sheet("Summary")
     refs = Refs(spend_names={summary.service: f"Spend_of_service_{number}"
-                             for number, summary in enumerate(result.services, start=1)})
+                             for number, summary in enumerate(result.services, start=1)},
+                prudent_spend_names={summary.service: f"Prudent_spend_of_service_{number}"
+                                     for number, summary in enumerate(result.services, start=1)})
     sheets = ["Participants"]
     if not publish:
         sheets += ["Cases", "Outcome lines", "Agency split"]
@@ -491,12 +496,14 @@ def add_outcome_lines(sheet, result: report.Report, refs: Refs) -> None:
     table(sheet, LINE_HEADERS, HEADER_ROW + sum(1 for _ in each_line(result)))
     sheet.stream(after_row=HEADER_ROW + 1)
     cells = assumption_cells(result.green_book)
+    by_grade = grade_lookup(result.green_book)
     for row, (case, index, line) in enumerate(each_line(result), start=HEADER_ROW + 1):
         if index == 0:
             refs.case_rows[case.reference] = row
         values = line_values(case, line)
         values.update(line_formulas(line, row))
         values.update(assumption_formulas(line, cells))
+        values["Optimism bias"] = Formula(by_grade(f"{LINE_COLUMN['Evidence grade']}{row}"), line.optimism_bias)
         completed = f"{LINE_COLUMN['Completed']}{row}"
         first = models.FinancialYear.containing(case.completed_on).first_day
         values[START_MONTH] = Formula(f"=12*(YEAR({completed})-{first.year})+MONTH({completed})-{first.month}",
@@ -913,13 +920,16 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
 
 PAYBACK_DEFINITION = (
     "The payback period is the number of months, from the first month (April) of the financial year, until "
-    "the cumulative discounted prudent fiscal savings of the year's completed cases first reach the cumulative "
-    "prudent spend: each case's benefits start in the month it completed (month 0 is April), each "
+    "the cumulative discounted prudent fiscal savings of the year's completed cases reach the cumulative "
+    "prudent spend and stay at or above it to the last month listed on the Payback sheet (the later of the "
+    "last benefit's end and the spend's last month): a spend paid over the year can overtake savings whose "
+    "benefits have ended, so savings that reach the spend early and then fall behind it for good never pay "
+    "back. Each case's benefits start in the month it completed (month 0 is April), each "
     "year of each benefit accruing evenly over its 12 months (a final part year over its part) after drop-off "
-    "and discounting; the spend, raised by the optimism bias on costs, is paid within the year as the spend "
-    "profile says (Assumptions sheet), not discounted. Reached in month "
-    "m, the period is m + 1 months; savings that exactly equal the spend (a net of £0) pay back in the month "
-    "they do, at the end.")
+    "and discounting; the prudent spend (the spend raised by the optimism bias on costs, whole pounds) is paid "
+    "within the year as the spend profile says (Assumptions sheet), not discounted. At or above the spend from "
+    "month m on, the period is m + 1 months; savings that exactly equal the spend (a net of £0) pay back in the "
+    "last month listed, at the end; savings that end below the spend do not pay back.")
 
 
 SPEND_BASIS = report.SPEND_BASIS
@@ -945,12 +955,13 @@ def percent_of(value) -> str:
 
 def add_payback(sheet, result: report.Report, refs: Refs) -> None:
     """Month by month, each service's prudent fiscal savings and prudent spend, each with its
-    running total, as formulas over Outcome lines, the spend on the Summary and the Assumptions
-    sheet, and whether the savings have reached the spend: the Summary's payback period counts the
-    months before they do (``calculate.payback_month`` works the same way)."""
+    running total, as formulas over Outcome lines and the Summary's prudent spend, and whether the
+    savings are at or above the spend from that month on: the Summary's payback period counts the
+    months before they are (``calculate.payback_month`` works the same way)."""
     start(sheet, "Payback", PAYBACK_DEFINITION + " Each month's saving is a formula over Outcome lines (its "
-          "start month follows the Completed date) and each month's spend a formula over the Summary's spend "
-          "and the Assumptions sheet: change a quantity, a date, a spend or an assumption, recalculate, and the "
+          "start month follows the Completed date) and each month's spend the Summary's prudent spend (the spend "
+          "raised by the optimism bias on costs on the Assumptions sheet, whole pounds) x the month's share of "
+          "the spend profile: change a quantity, a date, a spend or an assumption, recalculate, and the "
           "months and the Summary's payback follow (a benefit made longer than the months listed here counts "
           "only up to the last of them).")
     row = HEADER_ROW
@@ -960,18 +971,17 @@ def add_payback(sheet, result: report.Report, refs: Refs) -> None:
     months_of = {summary.service: max(spend_months, *(line.start_month + math.ceil(12 * line.years)
                                                       for line in summary.lines)) for summary in services}
     headers = ["Service", "Month", "Prudent saving in the month", "Running total", "Prudent spend in the month",
-               "Running spend", "Paid back"]
+               "Running spend", "Paid back from here on"]
     table(sheet, headers, HEADER_ROW + sum(months_of.values()))
     sheet.xlsx.set_portrait()
     sheet.xlsx.repeat_columns(0, 0)
     for column, width in ((1, max(12, *(len(name) + 2 for name in months_of))), (2, 8), (3, 16), (4, 16), (5, 16),
-                          (6, 16), (7, 10)):
+                          (6, 16), (7, 12)):
         sheet.set_width(column, min(width, 40))
-    cells = assumption_cells(green_book)
     payments = dict(green_book.spend_payments())
     for summary in services:
         benefits = calculate.benefit_by_month(summary.lines)
-        costs = {} if summary.spend is None else calculate.spend_by_month(summary.spend, green_book)
+        costs = {} if summary.spend is None else calculate.prudent_spend_by_month(summary.spend, green_book)
         first = row + 1
         gained = paid = 0.0
         for month in range(months_of[summary.service]):
@@ -985,17 +995,25 @@ def add_payback(sheet, result: report.Report, refs: Refs) -> None:
             share = payments.get(month)
             if summary.spend is None or share is None:
                 put(sheet, row, 5, 0)
-            else:  # (paid within the year: never discounted, assumptions.SPEND_WITHIN_THE_YEAR)
-                place(sheet, row, 5, Live(f"={refs.spend_names[summary.service]}*(1+"
-                                          f"{cells[('cost_optimism_bias', None)]})*{share.numerator}/"
+            else:  # the Summary's rounded prudent spend x the month's share (calculate.prudent_spend_by_month;
+                # paid within the year: never discounted, assumptions.SPEND_WITHIN_THE_YEAR)
+                place(sheet, row, 5, Live(f"={refs.prudent_spend_names[summary.service]}*{share.numerator}/"
                                           f"{share.denominator}", cost))
             place(sheet, row, 6, Live(f"=E{row}" if month == 0 else f"=F{row - 1}+E{row}", paid))
-            reached = f"D{row}>=F{row}" if month == 0 else f"OR(G{row - 1}=1,D{row}>=F{row})"
-            place(sheet, row, 7, Live(f"=IF({reached},1,0)", int(summary.payback_months is not None
-                                                                 and month + 1 >= summary.payback_months)))
+            place(sheet, row, 7, Live(paid_back_formula(row, last=month == months_of[summary.service] - 1),
+                                      int(summary.payback_months is not None and month + 1 >= summary.payback_months)))
             for column in (3, 4, 5, 6):
                 sheet.cell(row=row, column=column).number_format = PENCE
         refs.payback[summary.service] = (f"Payback!$G${first}:$G${row}", months_of[summary.service])
+
+
+def paid_back_formula(row: int, last: bool) -> str:
+    """Payback's flag for the month in ``row``, paid back from here on: 1 where the running
+    savings reach the running spend (their difference to 6 places, clear of floating-point dust)
+    and, but in the last month listed, the next month's flag is 1 too; so a service's flags run
+    0...0 1...1 (``calculate.paid_back_from``) and the Summary counts the 0s."""
+    reached = f"ROUND(D{row}-F{row},6)>=0"
+    return f"=IF({reached},1,0)" if last else f"=IF(AND({reached},G{row + 1}=1),1,0)"
 
 
 def payback_working(line, row: int) -> dict[str, Formula]:
@@ -1065,7 +1083,7 @@ def assumption_values(green_book) -> list[tuple[tuple[str, str | None], str, obj
 
     rates("deadweight", "Deadweight", green_book.deadweight)
     rates("attribution", "Attribution", green_book.attribution)
-    rows.extend((("optimism_bias", grade), f"Optimism bias: evidence grade {grade}", green_book.optimism_bias[grade],
+    rows.extend((("optimism_bias", grade), GRADE_LABEL + grade, green_book.optimism_bias[grade],
                  green_book.optimism_bias_note)
                 for grade in green_book.grades_in_force())  # (on the guidance scale no line is graded G, A or R)
     rows.append((("cost_optimism_bias", None), "Optimism bias on costs: the spend raised by",
@@ -1081,16 +1099,39 @@ def assumption_cells(green_book) -> dict[tuple[str, str | None], str]:
             for row, (key, *_) in enumerate(assumption_values(green_book), start=HEADER_ROW + 1)}
 
 
+GRADE_LABEL = "Optimism bias: evidence grade "
+"""The label of each grade's row on the Assumptions sheet, before the grade (``grade_lookup``)."""
+
+
+def grade_lookup(green_book) -> typing.Callable[[str], str]:
+    """A function from a line's Evidence grade cell on Outcome lines to the formula of its
+    optimism bias: the grade looked up on the Assumptions sheet's rows of the grades in force (by
+    their labels, ``GRADE_LABEL`` + grade), so editing a grade and recalculating takes that
+    grade's percentage. A grade typed as a number (4) or text ("4", " a ") alike; on the guidance
+    scale a letter is taken at its grade (``assumptions.RAG_TO_GRADE``) as the tool takes it; a
+    cell that holds no grade in force shows #N/A, never another grade's figure."""
+    rows = [row for row, (key, *_) in enumerate(assumption_values(green_book), start=HEADER_ROW + 1)
+            if key[0] == "optimism_bias"]
+    labels, values = (f"Assumptions!${column}${rows[0]}:${column}${rows[-1]}" for column in "AB")
+
+    def formula(grade_cell: str) -> str:
+        grade = f"TRIM({grade_cell})"
+        if green_book.optimism_bias_scale == "guidance":  # (a letter compares in any capitals)
+            for letter, number in reversed(assumptions.RAG_TO_GRADE.items()):
+                grade = f'IF(TRIM({grade_cell})="{letter}","{number}",{grade})'
+        return f"=INDEX({values},MATCH({text_literal(GRADE_LABEL)}&{grade},{labels},0))"
+    return formula
+
+
 def assumption_formulas(line, cells: dict) -> dict[str, Formula]:
     """An outcome line's assumptions on Outcome lines as references to the Assumptions sheet (a
-    deadweight or attribution the line sets itself stays its own value, in its own cell)."""
+    deadweight or attribution the line sets itself stays its own value, in its own cell; its
+    optimism bias is looked up by its grade: ``grade_lookup``)."""
     def by_code(key: str, value) -> Formula:
         return Formula(f"={cells.get((key, line.code), cells[(key, None)])}", value)
 
     formulas = {"Drop-off": by_code("drop_off", line.drop_off),
                 "Discount rate": Formula(f"={cells[('discount_rate', None)]}", line.discount_rate)}
-    if (("optimism_bias", line.grade)) in cells:
-        formulas["Optimism bias"] = Formula(f"={cells[('optimism_bias', line.grade)]}", line.optimism_bias)
     if not line.own_deadweight:
         formulas["Deadweight"] = by_code("deadweight", line.deadweight)
     if not line.own_attribution:
@@ -1710,6 +1751,7 @@ def add_summary(sheet, result: report.Report, refs: Refs, publish: disclosure.Pu
         ]
         if not publish and summary.spend is not None:
             refs.spend_cells[refs.spend_names[summary.service]] = f"Summary!$B${spend_row}"
+            refs.spend_cells[refs.prudent_spend_names[summary.service]] = f"Summary!$C${spend_row}"
         put_entries(sheet, row, entries)
         blocks.append(Block({"completers": completers_row, "saving": saving_row, "spend": spend_row,
                              "ended": ended_row, "adjusted": count_row}, ended_shown=exact_counts))
