@@ -192,3 +192,20 @@ def test_an_evidence_grade_edited_on_outcome_lines_takes_that_grades_optimism_bi
     assert got[("BCP", "Total estimated saving for cases completed in 2022/23")] == \
         (expected.total_saving, expected.prudent_total)
     assert got[("BCP", PAYBACK)] == (None, expected.payback_months or render_xlsx.NOT_WITHIN)
+
+
+def test_every_report_says_payback_is_where_the_savings_stay_ahead_and_why(tmp_path):
+    settings = overtaken(tmp_path)
+    result = invoke("report", "--settings", settings, "--format", "json")
+    definition = json.loads(result.output)["payback_definition"]
+    assert "stay at or above" in definition and "overtake" in definition
+    text = invoke("report", "--settings", settings).output
+    assert "stay at or above" in " ".join(text.split())
+    for publish in ((), ("--publish",)):
+        path = tmp_path / f"report{len(publish)}.xlsx"
+        made = invoke("report", "--settings", settings, "--xlsx", str(path), "--quiet", *publish)
+        assert made.exit_code == 0, made.output
+        method = {row[0]: row[1] for row in openpyxl.load_workbook(path)["Method"].iter_rows(values_only=True) if row[0]}
+        assert "stay at or above" in method["Payback period"] and "overtake" in method["Payback period"]
+        # how to grade a line again, only where the workbook has its lines
+        assert ("Evidence grade cell" in method["Optimism bias"]) == (not publish)

@@ -921,23 +921,24 @@ def add_years(sheet, result: report.Report, publish: disclosure.Publication | No
 PAYBACK_DEFINITION = (
     "The payback period is the number of months, from the first month (April) of the financial year, until "
     "the cumulative discounted prudent fiscal savings of the year's completed cases reach the cumulative "
-    "prudent spend and stay at or above it to the last month listed on the Payback sheet (the later of the "
-    "last benefit's end and the spend's last month): a spend paid over the year can overtake savings whose "
+    "prudent spend and stay at or above it to the last month compared (the later of the last benefit's end "
+    "and the spend's last month): a spend paid over the year can overtake savings whose "
     "benefits have ended, so savings that reach the spend early and then fall behind it for good never pay "
     "back. Each case's benefits start in the month it completed (month 0 is April), each "
     "year of each benefit accruing evenly over its 12 months (a final part year over its part) after drop-off "
     "and discounting; the prudent spend (the spend raised by the optimism bias on costs, whole pounds) is paid "
     "within the year as the spend profile says (Assumptions sheet), not discounted. At or above the spend from "
     "month m on, the period is m + 1 months; savings that exactly equal the spend (a net of £0) pay back in the "
-    "last month listed, at the end; savings that end below the spend do not pay back.")
+    "last month compared, at the end; savings that end below the spend do not pay back.")
 
 
 SPEND_BASIS = report.SPEND_BASIS
 
 
-def optimism_bias_method(green_book) -> str:
-    """The Method sheet's word on optimism bias: the guidance's grades, their source, and how a
-    line is graded on the scale in force."""
+def optimism_bias_method(green_book, editable: bool = True) -> str:
+    """The Method sheet's word on optimism bias: the guidance's grades, their source, how a line
+    is graded on the scale in force and, in a workbook with outcome lines (``editable``), how to
+    grade one again."""
     grades = ", ".join(f"{grade} {percent_of(value)}" for grade, value in assumptions.GUIDANCE_OPTIMISM_BIAS.items())
     return (f"By confidence grade, as {assumptions.GUIDANCE_NOTE}: grades 1 (surest) to 6 (least sure) correct by "
             f"{grades} (the defaults for grades 1-6; the Assumptions sheet has the values in force). Benefits are "
@@ -946,7 +947,11 @@ def optimism_bias_method(green_book) -> str:
             + ("mapped G 3, A 4, R 5; unrated 6: a database estimate is national published research, not the "
                "programme's own audited data; so no G, A or R percentage is used on this scale, and the "
                "Assumptions sheet lists grades 1-6 only" if green_book.optimism_bias_scale == "guidance" else
-               "G, A or R with their own percentages; unrated R") + ").")
+               "G, A or R with their own percentages; unrated R") + ")." + (
+                " A line's optimism bias on Outcome lines is looked up by its Evidence grade on the Assumptions sheet: "
+                "type another grade in its Evidence grade cell (1-6" + (
+                    ", or G, A or R, taken at grades 3, 4 and 5" if green_book.optimism_bias_scale == "guidance"
+                    else ", G, A or R") + "), recalculate, and the line's prudent figures follow." if editable else ""))
 
 
 def percent_of(value) -> str:
@@ -1397,7 +1402,7 @@ def add_method(sheet, result: report.Report, publish: disclosure.Publication | N
                             "attribution x (1 - optimism bias), rounded to whole pounds half up; the years factor "
                             "adds each year k of the benefit as (1 - drop-off)^k / (1 + discount rate)^k. The "
                             "assumptions and their sources are on the Assumptions sheet."),
-        ("Optimism bias", optimism_bias_method(result.green_book)),
+        ("Optimism bias", optimism_bias_method(result.green_book, editable=not publish)),
         ("Spend", SPEND_BASIS),
         ("Payback period", PAYBACK_DEFINITION),
         *([] if publish else [(HOW_SURE, uncertainty.METHOD)]),
