@@ -9,7 +9,9 @@ theme sheet starts with two header rows, then one row per cost::
     Original source | RAG assessment | Comment | ...
 
 Columns are found by their header text (case, spacing and punctuation do not matter), never by
-letter. Values are read as the workbook shows them: a value cell that holds a formula
+letter, and only by the whole header: ``Cost code (previous edition)`` is not ``Cost code``. Two
+columns that both fit one field are refused (``ambiguous-header``), never one guessed; a headed
+column no field reads is listed (``ImportResult.ignored_columns``). Values are read as the workbook shows them: a value cell that holds a formula
 (``=3308/40``) gives the result Excel stored with it. The "Updated" columns are ignored: this
 tool uprates with its own deflator series.
 
@@ -45,6 +47,12 @@ unless a row of any theme sheet has that code already: then the row is left out,
 A sheet whose name is blank is named from its place (``Sheet 4``) wherever the import names it
 (theme, problems, summary), with a note. Two sheets that are one theme (``Crime`` and ``Crime ``)
 are refused, the second as ``duplicate-theme-sheet``, rather than merged into one theme.
+
+What the table written must hold is checked as it is read: a code cell's invisible characters
+(format characters such as a zero-width space, and no-break spaces) are taken out with a note
+naming the cell; a RAG rating not G, A or R is imported as none with a note naming the cell; a
+text cell longer than the unit cost loader takes (``text-too-long``) and a version too long to be
+one (``bad-edition``) are refused naming the cell; values keep ``SIGNIFICANT_DIGITS`` at most.
 
 Nothing is raised for bad input: ``import_workbook`` returns what it could read, every row it
 left out and why, and the problems that stopped a sheet being read at all.
@@ -251,8 +259,8 @@ class ImportResult(pydantic.BaseModel):
     dropped_values: list[DroppedValue]
     """Values left out of rows (a row without any usable value is also in ``skipped``)."""
     problems: list[Problem]
-    """What stopped a sheet or the workbook being read (``missing-header``,
-    ``unreadable-workbook``, ``missing-file``, and ``not-a-unit-cost-workbook`` alone when it
+    """What stopped a sheet or the workbook being read (``missing-header``, ``ambiguous-header``,
+    ``text-too-long``, ``bad-edition``, ``unreadable-workbook``, ``missing-file``, and ``not-a-unit-cost-workbook`` alone when it
     has no theme sheet), and ``formula-without-result`` for a sheet whose value formulas were
     saved without their results (its other costs are still imported)."""
     placed_codes: list[PlacedCode] = []
@@ -306,14 +314,15 @@ _COLUMNS = (
     _Column("category", "Outcome category", ("outcomecategory",)),
     _Column("outcome_detail", "Outcome detail", ("outcomedetail",)),
     _Column("code", "Cost code", ("costcode",)),
-    _Column("description", "Cost / saving detail", ("costsavingdetail", "costdetail", "savingdetail")),
-    _Column("unit", "Unit", ("unit", "units")),
+    _Column("description", "Cost / saving detail", ("costsavingdetail", "costsavingdetails", "costdetail",
+                                                    "savingdetail")),
+    _Column("unit", "Unit", ("unit", "units", "unitofmeasure")),
     _Column("agency_1", "Agency bearing the cost / making the fiscal saving", _AGENCY, "Level 1", ("level1",)),
     _Column("agency_2", "Agency bearing the cost / making the fiscal saving", _AGENCY, "Level 2", ("level2",)),
     *_value_columns("fiscal", "Fiscal Cost"),
     *_value_columns("economic", "Economic Cost"),
     *_value_columns("social", "Social Cost"),
-    _Column("source", "Original source", ("originalsource", "source")),
+    _Column("source", "Original source", ("originalsource", "originalsources", "source", "sources")),
     _Column("rag", "RAG assessment", ("ragassessment", "rag", "ragrating", "ragstatus")),
     _Column("comment", "Comment", ("comment", "comments")),
 )
