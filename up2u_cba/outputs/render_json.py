@@ -17,7 +17,8 @@ SCHEMA = "up2u-cba/report/3"
 """2: the sensitivity rows give pays_at_or_below beside an exact switching value, in place of
 net_at_switching_value (issue #11). 3: the prudent figures set savings against the prudent spend
 (``prudent.spend``: raised by the cost optimism bias, paid within the year, never discounted; ``spend_basis``
-says so), payback counts from each case's completion month against cumulative spend, and each
+says so), payback counts from each case's completion month against cumulative spend (to the first
+month from which the savings stay at or above it: ``payback_definition``), and each
 line gives its ``start_month`` (issue #13); ``uncertainty`` (added, so still 3) gives each service's
 resampled intervals, where its saving comes from and its break-even points (issue #14). A report of schema 1 or 2 still serves as
 --changed-since."""
