@@ -11,9 +11,9 @@ theme sheet starts with two header rows, then one row per cost::
 Columns are found by their header text (case, spacing and punctuation do not matter), never by
 letter, and only by the whole header: ``Cost code (previous edition)`` is not ``Cost code``. Two
 columns that both fit one field are refused (``ambiguous-header``), never one guessed; a headed
-column no field reads is listed (``ImportResult.ignored_columns``). Values are read as the workbook shows them: a value cell that holds a formula
-(``=3308/40``) gives the result Excel stored with it. The "Updated" columns are ignored: this
-tool uprates with its own deflator series.
+column no field reads is listed (``ImportResult.ignored_columns``). Values are read as the
+workbook shows them: a value cell that holds a formula (``=3308/40``) gives the result Excel
+stored with it. The "Updated" columns are ignored: this tool uprates with its own deflator series.
 
 The workbook is opened whole once, and each sheet read in one pass, values and the notes on its
 cells together, in columns A-BL only (``READ_COLUMNS``): a cell far to the right is never read,
@@ -260,9 +260,10 @@ class ImportResult(pydantic.BaseModel):
     """Values left out of rows (a row without any usable value is also in ``skipped``)."""
     problems: list[Problem]
     """What stopped a sheet or the workbook being read (``missing-header``, ``ambiguous-header``,
-    ``text-too-long``, ``bad-edition``, ``unreadable-workbook``, ``missing-file``, and ``not-a-unit-cost-workbook`` alone when it
-    has no theme sheet), and ``formula-without-result`` for a sheet whose value formulas were
-    saved without their results (its other costs are still imported)."""
+    ``text-too-long``, ``bad-edition``, ``unreadable-workbook``, ``missing-file``, and
+    ``not-a-unit-cost-workbook`` alone when it has no theme sheet), and ``formula-without-result``
+    for a sheet whose value formulas were saved without their results (its other costs are still
+    imported)."""
     placed_codes: list[PlacedCode] = []
     """Cost rows whose blank code cell was filled from their place."""
     transfers: list[TransferMark] = []
@@ -523,9 +524,9 @@ def _import(path: str, data: io.BytesIO, workbook) -> ImportResult:
     for name, _ in themes:
         header_row, columns, header_problems, sheet_ignored = _find_columns(path, name, sheets[name].rows)
         problems.extend(header_problems)
-        ignored.extend(sheet_ignored)
         if not header_problems:
             tables[name] = (header_row, columns)
+            ignored.extend(sheet_ignored)
     formulas, formula_problem = _formula_cells(path, data, tables, titles)
     if formula_problem is not None:
         return _failed(formula_problem)
