@@ -9,8 +9,6 @@ Variants are built from the real v1.4 workbook with ``build`` of ``test_gmca_any
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from hostile import assert_refused
