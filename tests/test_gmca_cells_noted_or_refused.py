@@ -83,3 +83,12 @@ def test_a_cell_as_long_as_a_unit_cost_table_holds_is_imported(folder, source):
     assert next(row for row in rows if row["code"] == "CR1.1")["description"] == "D" * unit_costs.TEXT_LIMIT
     _, problems = unit_costs.load([str(folder / f"{name}.csv")])
     assert problems == []
+
+
+def test_the_unit_cost_loader_refuses_a_code_with_invisible_characters(tmp_path):
+    table = tmp_path / "local.csv"
+    table.write_text("code,theme,description,fiscal_value,fiscal_price_year\n"
+                     "LOC1.0,Crime,One,10,2020/21\n\u200bLOC1.1,Crime,Two,20,2020/21\n", encoding="utf-8")
+    costs, problems = unit_costs.load([str(table)])
+    assert [(problem.code, problem.where) for problem in problems] == [("bad-cost-code", "row 3: code")]
+    assert "U+200B" in problems[0].message

@@ -28,6 +28,7 @@ import difflib
 import io
 import os
 import re
+import unicodedata
 from decimal import Decimal
 
 from up2u_cba import models, storage
@@ -235,6 +236,11 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
     code = record.get("code", "")
     if not code:
         problem("missing-field", "code", "the cost code is blank", "every row needs a code, e.g. CR2.0")
+    hidden = invisible_characters(code)
+    if hidden:
+        problem("bad-cost-code", "code", f"the cost code '{shown(code)}' holds invisible characters ({hidden}): "
+                "it would be a code of its own, not the one it shows",
+                "type the code again without them (costs import takes them out of a workbook's code cells)")
     if not record.get("description"):
         problem("missing-field", "description", "the description is blank", "say what the cost is")
     values: dict[str, models.CostValue | None] = {}
@@ -304,6 +310,15 @@ def _parse_row(path: str, line: int, record: dict[str, str]) -> tuple[models.Uni
         origin=path,
     )
     return cost, []
+
+
+def invisible_characters(code: str) -> str:
+    """The characters of a code that show as nothing or as a plain space but are not one (a
+    zero-width space or other format character, Unicode category Cf; a no-break space), named
+    ``U+200B ZERO WIDTH SPACE``; ``""`` for none."""
+    found = dict.fromkeys(character for character in code
+                          if unicodedata.category(character) == "Cf" or (character.isspace() and character != " "))
+    return ", ".join(f"U+{ord(character):04X} {unicodedata.name(character, 'unnamed')}" for character in found)
 
 
 def parse_not_with(text: str, code: str) -> tuple[tuple[models.Exclusion, ...], str]:
