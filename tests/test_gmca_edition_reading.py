@@ -38,6 +38,14 @@ def test_the_edition_is_the_title_s_or_the_highest_and_its_date_the_nearest(fold
     assert result.edition == expected
 
 
+def test_the_database_named_with_a_version_below_the_title_is_not_the_title(folder, source):
+    introduction = [[None, None, NO_VERSION_TITLE], [None, None, "Updated November 2025."],
+                    [None, None, "Unlike the Unit Cost Database v2.3 before it, this is v3.0."]]
+    changed = {**source, "Introduction": (introduction, {})}
+    result = gmca.import_workbook(build(folder / "below-title.xlsx", changed, drop=gmca.THEMES[1:]))
+    assert result.edition == "v3.0 (November 2025)"
+
+
 def test_a_version_too_long_to_be_one_is_refused_naming_its_cell(folder, source):
     changed = _introduction(source, NO_VERSION_TITLE, "This is v3." + "7" * 5000 + ", updated in November 2025.")
     name = "long-version"

@@ -1180,6 +1180,10 @@ _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
 _FIRST_EDITION = re.compile(r"\b(?:first|originally|initially)\s+$", re.IGNORECASE)
 """Before "published": the date is the first edition's ("First published in March 2011"), not this one's."""
 _INTRODUCTION_ROWS = 40
+_TITLE_CELLS = 2
+"""The Introduction's first text cells, where its title is (and a version line under it): a
+later sentence naming the database with an older version ("Unlike the Unit Cost Database v2.3")
+is not the title."""
 VERSION_LIMIT = 20
 """Longest version number read (``1.4``, ``2.3.1``): a longer one is a damaged cell, refused
 rather than written into every row of the table."""
@@ -1204,7 +1208,7 @@ def _edition(path: str, sheet_rows: dict[str, list[tuple]]) -> tuple[str, str, P
         for mention in mentions:
             if len(mention.group(1)) > VERSION_LIMIT:
                 return "", "", _long_version(path, name, cells, mention.start())
-        version = _chosen_version(text, mentions)
+        version = _chosen_version("\n".join(value for _, value in cells[:_TITLE_CELLS]), mentions)
         if version:
             date = _edition_date(text, [mention for mention in mentions if mention.group(1) == version])
             return f"v{version}" + (f" ({date})" if date else ""), f"the '{name}' sheet", None
@@ -1215,9 +1219,10 @@ def _edition(path: str, sheet_rows: dict[str, list[tuple]]) -> tuple[str, str, P
     return "", "", None
 
 
-def _chosen_version(text: str, mentions: list[re.Match]) -> str:
-    """The title's version, else the highest version named; ``""`` for none."""
-    title = _TITLE_VERSION.search(text)
+def _chosen_version(title_text: str, mentions: list[re.Match]) -> str:
+    """The title's version (in ``title_text``, the sheet's first cells), else the highest version
+    named; ``""`` for none."""
+    title = _TITLE_VERSION.search(title_text)
     if title:
         return title.group(1)
     if not mentions:
