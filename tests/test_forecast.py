@@ -192,3 +192,19 @@ def test_resampled_plans_draw_the_assumptions_where_the_settings_ask(tmp_path):
     assert Decimal("0.45") < ratio < Decimal("0.5")
     assert "also draw each Green Book assumption" in invoke(
         "forecast", "--settings", settings, "--service", "BCP", "--places", "60", "--spend", "95000").output
+
+
+def test_payback_is_the_year_the_savings_stay_ahead_not_the_first_they_reach_the_spend():
+    """The year-end report's rule (issue #13 review): a first cohort's large saving reaching two
+    years' spend is no payback when the later cohorts' savings leave the spend ahead for good."""
+    def planned(savings: list[int]) -> forecast_.Forecast:
+        years = tuple(forecast_.ForecastYear.model_construct(index=index, prudent_saving=Decimal(saving),
+                                                             prudent_spend=Decimal(100))
+                      for index, saving in enumerate(savings))
+        return forecast_.Forecast.model_construct(plan=forecast_.Plan.model_construct(years=len(savings)),
+                                                  years=years, months_to_complete=Decimal(6))
+
+    # spend 100 a year in years 0-2; each cohort's saving counts a year later (6 + 6 months)
+    assert planned([250, 10, 10]).payback_year is None  # ahead in year 1 (250 >= 200), behind from year 2
+    assert planned([250, 10, 60]).payback_year == 4  # ahead in year 1, behind in 2, ahead for good from 3
+    assert planned([250, 100, 100]).payback_year == 2  # ahead from year 1 to the end

@@ -194,16 +194,18 @@ class Forecast(pydantic.BaseModel):
     def payback_year(self) -> int | None:
         """The years, counted from the first commissioned year, until the cumulative prudent
         savings (each cohort's counted in the year it completes: ``completion_year`` years after
-        its places start) reach the cumulative prudent spend; None if they do not by the year the
-        last cohort's savings count."""
+        its places start) reach the cumulative prudent spend and stay at or above it to the year
+        the last cohort's savings count (the year-end report's rule, ``calculate.paid_back_from``:
+        never the first year they reach it if a later year's spend overtakes them); None if they
+        end below it."""
         landing = completion_year(self.months_to_complete)
         saved = paid = models.ZERO
+        reached = []
         for year in range(self.plan.years + landing):
             saved += sum((entry.prudent_saving for entry in self.years if entry.index + landing == year), models.ZERO)
             paid += sum((entry.prudent_spend for entry in self.years if entry.index == year), models.ZERO)
-            if saved >= paid and paid > 0:
-                return year + 1
-        return None
+            reached.append(saved >= paid and paid > 0)
+        return calculate.paid_back_from(reached)
 
 
 def history(last_year: models.FinancialYear, count: int) -> tuple[models.FinancialYear, ...]:
