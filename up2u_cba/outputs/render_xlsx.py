@@ -941,7 +941,8 @@ def optimism_bias_method(green_book, editable: bool = True) -> str:
     grade one again."""
     grades = ", ".join(f"{grade} {percent_of(value)}" for grade, value in assumptions.GUIDANCE_OPTIMISM_BIAS.items())
     return (f"By confidence grade, as {assumptions.GUIDANCE_NOTE}: grades 1 (surest) to 6 (least sure) correct by "
-            f"{grades} (the defaults for grades 1-6; the Assumptions sheet has the values in force). Benefits are "
+            f"{grades} (the defaults for grades 1-6, set down from the guidance when the tool was built: check them "
+            "against your copy of it; the Assumptions sheet has the values in force). Benefits are "
             "cut by the grade's percentage, the spend raised by the optimism bias on costs. A line's grade is its "
             "own confidence where its evidence gives one, else its unit cost's RAG rating ("
             + ("mapped G 3, A 4, R 5; unrated 6: a database estimate is national published research, not the "
