@@ -438,28 +438,33 @@ def payback_month(lines: typing.Iterable[OutcomeLine], spend: Decimal | None,
     the last month of benefits or spend. None if the savings end below the spend, or no spend set."""
     if spend is None:
         return None
-    return paid_back_from(months_reached(benefit_by_month(lines), prudent_spend_by_month(spend, green_book)))
+    return paid_back_from(running_nets(benefit_by_month(lines), prudent_spend_by_month(spend, green_book)))
 
 
-def months_reached(benefits: dict[int, fractions.Fraction], costs: dict[int, fractions.Fraction]) -> list[bool]:
-    """For each month from 0 to the last in which a benefit accrues or a payment is made, whether
-    the running benefits are at or above the running spend by its end."""
-    gained = paid = fractions.Fraction(0)
-    reached = []
+def running_nets(benefits: dict[int, fractions.Fraction], costs: dict[int, fractions.Fraction]) -> list:
+    """For each month from 0 to the last in which a benefit accrues or a payment is made, the
+    running benefits less the running spend by its end."""
+    net = fractions.Fraction(0)
+    nets = []
     for month in range(max((*costs, *benefits), default=0) + 1):
-        gained += benefits.get(month, 0)
-        paid += costs.get(month, 0)
-        reached.append(gained >= paid)
-    return reached
+        net += benefits.get(month, 0) - costs.get(month, 0)
+        nets.append(net)
+    return nets
 
 
-def paid_back_from(reached: list[bool]) -> int | None:
-    """The payback period from ``months_reached``: the first month from which every month to the
-    last has reached the spend, + 1; None where the last month has not."""
-    month = len(reached)
-    while month and reached[month - 1]:
+def paid_back_from(nets: list) -> int | None:
+    """The payback period from ``running_nets``: the first month from which every month to the
+    last is at or above the spend (net >= 0), + 1; where the savings end exactly at the spend (a
+    net of £0), the last month + 1, as the issue's rule has it ("a net of exactly zero pays back
+    at the end"), even if they were level before; None where they end below it."""
+    if not nets or nets[-1] < 0:
+        return None
+    if nets[-1] == 0:
+        return len(nets)
+    month = len(nets)
+    while month and nets[month - 1] >= 0:
         month -= 1
-    return None if month == len(reached) else month + 1
+    return month + 1
 
 
 def months_into_year(day: datetime.date) -> int:

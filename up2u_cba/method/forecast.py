@@ -200,12 +200,12 @@ class Forecast(pydantic.BaseModel):
         end below it."""
         landing = completion_year(self.months_to_complete)
         saved = paid = models.ZERO
-        reached = []
+        nets = []
         for year in range(self.plan.years + landing):
             saved += sum((entry.prudent_saving for entry in self.years if entry.index + landing == year), models.ZERO)
             paid += sum((entry.prudent_spend for entry in self.years if entry.index == year), models.ZERO)
-            reached.append(saved >= paid and paid > 0)
-        return calculate.paid_back_from(reached)
+            nets.append(saved - paid)
+        return calculate.paid_back_from(nets) if paid > 0 else None
 
 
 def history(last_year: models.FinancialYear, count: int) -> tuple[models.FinancialYear, ...]:

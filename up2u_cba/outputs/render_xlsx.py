@@ -1006,20 +1006,27 @@ def add_payback(sheet, result: report.Report, refs: Refs) -> None:
                 place(sheet, row, 5, Live(f"={refs.prudent_spend_names[summary.service]}*{share.numerator}/"
                                           f"{share.denominator}", cost))
             place(sheet, row, 6, Live(f"=E{row}" if month == 0 else f"=F{row - 1}+E{row}", paid))
-            place(sheet, row, 7, Live(paid_back_formula(row, last=month == months_of[summary.service] - 1),
-                                      int(summary.payback_months is not None and month + 1 >= summary.payback_months)))
+            if summary.spend is None:  # nothing to pay back, as the Summary says ("not available")
+                put(sheet, row, 7, 0)
+            else:
+                place(sheet, row, 7, Live(paid_back_formula(row, first + months_of[summary.service] - 1),
+                                          int(summary.payback_months is not None and month + 1 >= summary.payback_months)))
             for column in (3, 4, 5, 6):
                 sheet.cell(row=row, column=column).number_format = PENCE
         refs.payback[summary.service] = (f"Payback!$G${first}:$G${row}", months_of[summary.service])
 
 
-def paid_back_formula(row: int, last: bool) -> str:
+def paid_back_formula(row: int, last: int) -> str:
     """Payback's flag for the month in ``row``, paid back from here on: 1 where the running
     savings reach the running spend (their difference to 6 places, clear of floating-point dust)
-    and, but in the last month listed, the next month's flag is 1 too; so a service's flags run
-    0...0 1...1 (``calculate.paid_back_from``) and the Summary counts the 0s."""
+    and, but in the service's last month listed (row ``last``), the next month's flag is 1 too
+    and the savings end above the spend (a net of exactly £0 pays back in the last month only);
+    so a service's flags run 0...0 1...1 (``calculate.paid_back_from``) and the Summary counts
+    the 0s."""
     reached = f"ROUND(D{row}-F{row},6)>=0"
-    return f"=IF({reached},1,0)" if last else f"=IF(AND({reached},G{row + 1}=1),1,0)"
+    if row == last:
+        return f"=IF({reached},1,0)"
+    return f"=IF(AND({reached},G{row + 1}=1,ROUND(D{last}-F{last},6)>0),1,0)"
 
 
 def payback_working(line, row: int) -> dict[str, Formula]:
