@@ -88,3 +88,26 @@ def test_an_old_table_with_problems_stops_the_import_and_writes_nothing(tmp_path
     result = invoke("costs", "import", WORKBOOK, "-o", out, "--rules-from", old)
     assert_refused(result, str(old), "fiscal_value")
     assert not out.exists()
+
+
+def test_rules_from_a_table_without_any_still_names_the_comments_that_warn_of_double_counting(tmp_path):
+    """The usual chain: v1.4 -> v2.3 imported without --rules-from -> v3.0 --rules-from v2.3.csv
+    (recheck finding: the warning naming the costs was dropped, and the rules lost silently)."""
+    plain, out = tmp_path / "plain.csv", tmp_path / "new.csv"
+    assert invoke("costs", "import", WORKBOOK, "-o", plain).exit_code == 0
+    result = invoke("costs", "import", WORKBOOK, "-o", out, "--rules-from", plain)
+    assert result.exit_code == 0, result.output
+    assert "0 carried, 0 not carried" in result.output and f"{plain} has none" in result.output
+    assert "CR2.0" in result.output.split("warn of double")[0].split("comments of")[-1]
+
+
+@pytest.mark.parametrize("given, code, says", [("nope.csv", "missing-file", "given as --rules-from"),
+                                                ("old.xlsx", "not-a-unit-cost-table", "unit cost CSV")])
+def test_a_rules_from_that_is_missing_or_a_workbook_says_so_and_writes_nothing(tmp_path, given, code, says):
+    out = tmp_path / "new.csv"
+    if given.endswith(".xlsx"):
+        (tmp_path / given).write_bytes(WORKBOOK.read_bytes())
+    result = invoke("costs", "import", WORKBOOK, "-o", out, "--rules-from", tmp_path / given)
+    assert_refused(result, f"[{code}]", says)
+    assert "settings" not in result.output.split(f"[{code}]")[0].split(given)[-1]  # (not the settings' hint)
+    assert not out.exists()

@@ -13,16 +13,29 @@ from __future__ import annotations
 
 import re
 
+import dataclasses
+import os
+
 from up2u_cba import models
-from up2u_cba.inputs import unit_costs
+from up2u_cba.inputs import input_files, unit_costs
 from up2u_cba.problems import Problem, errors
+
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 
 
 def carry(new_costs: list[models.UnitCost], old_path: str) -> tuple[list[models.UnitCost], list[str], list[Problem]]:
     """``new_costs`` with the ``not_with`` rules of the table at ``old_path`` that still hold (the
     same codes meaning the same costs), the lines saying what was carried and what was not, and
     the old table's problems (then nothing is carried)."""
-    old, problems = unit_costs.load([old_path])
+    if os.path.splitext(old_path)[1].lower() in WORKBOOK_EXTENSIONS:
+        return new_costs, [], [Problem(
+            code="not-a-unit-cost-table", file=old_path, where="--rules-from",
+            message="this is a workbook, not the unit cost table imported from one",
+            hint="give the unit cost CSV the table this import replaces (e.g. unit_costs/gmca-ucd-v1.4.csv)")]
+    kind = dataclasses.replace(input_files.UNIT_COSTS, missing_hint="check the path given as --rules-from")
+    _, problems = unit_costs.read_as_written(old_path, kind)
+    if not errors(problems):
+        old, problems = unit_costs.load([old_path])
     if errors(problems):
         return new_costs, [], errors(problems)
     new = {cost.code.upper(): cost for cost in new_costs}
@@ -42,6 +55,8 @@ def carry(new_costs: list[models.UnitCost], old_path: str) -> tuple[list[models.
                 lines.append(f"  carried: {cost.code} not with {named} ({exclusion.reason})")
     heading = (f"Double-counting rules from {old_path}: {sum(line.startswith('  carried') for line in lines)} carried, "
                f"{sum(line.startswith('  not carried') for line in lines)} not carried")
+    if not lines:  # (a table imported without them: say what the comments warn of, as without the option)
+        heading += f"; {old_path} has none" + _warned_of(new_costs)
     return [carried.get(cost.code.upper(), cost) for cost in new_costs], [heading, *lines], []
 
 
@@ -66,10 +81,13 @@ def _said(text: str) -> str:
 def reminder(costs: list[models.UnitCost]) -> list[str]:
     """What to tell a user who imported without ``--rules-from``: the import has no double-counting
     rules, and which costs' comments warn of double counting, for rules to be written by hand."""
-    warned = [cost.code for cost in costs if _DOUBLE_COUNTING.search(cost.comment)]
     return ["Double-counting rules (not_with): none (the workbook holds none); carry those of the table this "
-            "one replaces with --rules-from OLD.csv" + (f"; the comments of {', '.join(warned)} warn of double "
-                                                        "counting" if warned else "")]
+            "one replaces with --rules-from OLD.csv" + _warned_of(costs)]
+
+
+def _warned_of(costs: list[models.UnitCost]) -> str:
+    warned = [cost.code for cost in costs if _DOUBLE_COUNTING.search(cost.comment)]
+    return f"; the comments of {', '.join(warned)} warn of double counting" if warned else ""
 
 
 _DOUBLE_COUNTING = re.compile(r"double[\s-]*count", re.IGNORECASE)
