@@ -3,11 +3,13 @@ naming its holder, removed when let go, and taken over only by the stale rule.""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -303,3 +305,107 @@ def test_an_older_version_is_kept_out_while_this_one_holds_the_lock(tmp_path):
         older = subprocess.run([sys.executable, "-c", OLDER_VERSION, str(lock), "try"], capture_output=True, text=True)
         assert older.stdout.strip() == "kept out", older.stderr
     assert not lock.exists() and storage._open_locks == {}
+
+
+# --- found on a real SMB share (smbd + smbnetfs): files open elsewhere, creates that race -------
+
+def busy(path, *args, **kwargs):
+    raise OSError(errno.EBUSY, "Device or resource busy", str(path))
+
+
+def test_letting_go_on_a_share_that_refuses_to_delete_an_open_file_still_removes_the_lock(tmp_path, monkeypatch):
+    """On an SMB share a file any handle has open cannot be deleted (EBUSY), this run's own flock
+    handle included: the lock file was left behind after every save, keeping every other computer
+    out until someone deleted it by hand."""
+    real_unlink = os.unlink
+
+    def share_unlink(path, *args, **kwargs):
+        if str(path).endswith(storage.LOCK_NAME) and storage._open_locks:
+            busy(path)
+        return real_unlink(path, *args, **kwargs)
+
+    with storage.folder_lock(str(tmp_path)):
+        monkeypatch.setattr(os, "unlink", share_unlink)
+    assert not (tmp_path / storage.LOCK_NAME).exists() and storage._open_locks == {}
+
+
+def test_a_stale_lock_a_waiter_is_reading_is_taken_over_later_not_a_failed_write(tmp_path, monkeypatch):
+    lock = tmp_path / storage.LOCK_NAME
+    stale = {"host": socket.gethostname(), "pid": dead_pid()}
+    lock.write_text(json.dumps(stale) + "\n")
+    monkeypatch.setattr(os, "unlink", lambda path, *args, **kwargs: busy(path) if str(path) == str(lock)
+                        else os.remove(path))
+    assert storage._take_over(str(lock), stale) is False and lock.exists()
+
+
+def test_a_file_open_elsewhere_for_a_moment_is_replaced_once_free_and_one_kept_open_is_named(tmp_path, monkeypatch):
+    target = tmp_path / "BCP-9001.toml"
+    target.write_text("old\n")
+    real_replace, refusals = os.replace, []
+
+    def open_for_a_moment(source, destination):
+        if len(refusals) < 3:
+            refusals.append(destination)
+            busy(destination)
+        return real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", open_for_a_moment)
+    storage.write_atomic(str(target), "new\n")
+    assert target.read_text() == "new\n" and len(refusals) == 3
+    monkeypatch.setattr(os, "replace", busy)
+    monkeypatch.setattr(storage, "IN_USE_TRIES", 3)
+    with pytest.raises(storage.WriteFailed) as failed:
+        storage.write_atomic(str(target), "newer\n")
+    assert target.read_text() == "new\n" and "close BCP-9001.toml" in failed.value.problem.hint
+    assert [path.name for path in tmp_path.iterdir()] == ["BCP-9001.toml"]  # no temporary file left
+
+
+def test_a_new_case_on_a_disk_without_hard_links_never_leaves_an_empty_file(tmp_path, monkeypatch):
+    """The name was claimed first with an empty file; a stop or a refused rename left it, and every
+    report failed on a case file with no reference, service or locality."""
+    path = tmp_path / "BCP-9111.toml"
+    monkeypatch.setattr(os, "link", lambda *args: (_ for _ in ()).throw(OSError(errno.EPERM, "no links")))
+    monkeypatch.setattr(os, "replace", busy)
+    monkeypatch.setattr(storage, "IN_USE_TRIES", 2)
+    with pytest.raises(storage.WriteFailed):
+        storage.create_exclusive(str(path), 'reference = "BCP-9111"\n')
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "link", lambda *args: (_ for _ in ()).throw(OSError(errno.EPERM, "no links")))
+    storage.create_exclusive(str(path), 'reference = "BCP-9111"\n')
+    with pytest.raises(FileExistsError):
+        storage.create_exclusive(str(path), 'reference = "BCP-9112"\n')
+    assert path.read_text() == 'reference = "BCP-9111"\n'
+
+
+def test_an_empty_case_file_is_named_as_one_not_as_missing_fields(tmp_path):
+    path = tmp_path / "BCP-9111.toml"
+    path.write_text("")
+    record, problems = cases.load_file(str(path))
+    assert record is None and [(problem.code, problem.file) for problem in problems] == [("empty-case-file", str(path))]
+
+
+def test_a_lock_file_another_run_created_at_the_same_moment_and_wrote_last_is_theirs(tmp_path, monkeypatch):
+    """An SMB client whose "create if absent" is not atomic (smbnetfs: two winners in 20 of 40
+    rounds) let two runs hold the lock at once; the record is read back after a moment."""
+    lock = tmp_path / storage.LOCK_NAME
+    theirs = {"host": "council-pc2", "pid": 4242, "since": "2026-12-01T03:00:00+00:00"}
+    real_sleep = time.sleep
+
+    def other_writes_meanwhile(seconds):
+        if seconds == storage.CONFIRM_AFTER and not lock.read_text().startswith(json.dumps(theirs)):
+            lock.write_text(json.dumps(theirs) + "\n")
+        real_sleep(min(seconds, 0.01))
+
+    monkeypatch.setattr(storage.time, "sleep", other_writes_meanwhile)
+    with pytest.raises(storage.LockTimeout) as timeout:
+        with storage.folder_lock(str(tmp_path), timeout=0.1):
+            raise AssertionError("held a lock another run holds")
+    assert json.loads(lock.read_text()) == theirs and "council-pc2" in timeout.value.problem.message
+
+
+@pytest.mark.parametrize("given, waits", [("inf", storage.LONGEST_LOCK_WAIT), ("1e400", storage.LONGEST_LOCK_WAIT),
+                                          ("nan", storage.LOCK_WAIT), ("-5", 0.0), ("12", 12.0)])
+def test_the_lock_wait_setting_never_waits_forever(monkeypatch, given, waits):
+    monkeypatch.setenv(storage.LOCK_WAIT_VARIABLE, given)
+    assert storage.lock_wait() == waits

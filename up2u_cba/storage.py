@@ -138,9 +138,33 @@ def refused_as_open(path: str, error: OSError) -> bool:
     """Whether writing over ``path`` was refused as a file another program has open would be: a
     Windows sharing violation, or a refused permission where the file exists (Excel holding a
     workbook open on Windows; a share refusing it)."""
-    if getattr(error, "winerror", None) in SHARING_VIOLATIONS:
+    if in_use(error):
         return True
     return error.errno in (errno.EACCES, errno.EPERM) and os.path.isfile(path)
+
+
+def in_use(error: OSError) -> bool:
+    """Whether ``error`` says the file is open elsewhere: a Windows sharing violation, or EBUSY
+    (an SMB share seen from Linux or macOS refuses to delete or replace a file any client has
+    open, even the run's own handle)."""
+    return getattr(error, "winerror", None) in SHARING_VIOLATIONS or error.errno in (errno.EBUSY, errno.ETXTBSY)
+
+
+IN_USE_TRIES = 100
+"""Attempts (0.02 s apart, 2 s in all) to replace or delete a file that is open elsewhere for a
+moment (a waiter reading the lock record; a report reading a case file on another computer)."""
+
+
+def replace_when_free(source: str, target: str) -> None:
+    """``os.replace``, tried again for a while where ``target`` is open elsewhere (``in_use``)."""
+    for attempt in range(IN_USE_TRIES):
+        try:
+            os.replace(source, target)
+            return
+        except OSError as error:
+            if not in_use(error) or attempt == IN_USE_TRIES - 1:
+                raise
+            time.sleep(0.02)
 
 
 @contextlib.contextmanager
@@ -165,7 +189,7 @@ def write_atomic(path: str, text: str, verify: Callable[[str], None] | None = No
         try:
             if verify is not None:
                 verify(temporary)
-            os.replace(temporary, path)
+            replace_when_free(temporary, path)
         except BaseException:
             _remove_quietly(temporary)
             raise
@@ -186,7 +210,7 @@ def replace_with(path: str, fill: Callable[[str], None]) -> None:
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             _set_mode(temporary, _mode_for(path))  # mkstemp makes it private; keep the usual permissions
-            os.replace(temporary, path)
+            replace_when_free(temporary, path)
         except BaseException:
             _remove_quietly(temporary)
             raise
@@ -195,6 +219,8 @@ def replace_with(path: str, fill: Callable[[str], None]) -> None:
 
 def create_exclusive(path: str, text: str, verify: Callable[[str], None] | None = None) -> None:
     """Create ``path`` with ``text``, complete or not at all; raise FileExistsError if it exists.
+    Where the filesystem has no hard links, exclusive only among runs holding the folder's lock,
+    as every caller does.
 
     ``verify`` as for ``write_atomic``."""
     try:
@@ -209,9 +235,16 @@ def create_exclusive(path: str, text: str, verify: Callable[[str], None] | None 
             except OSError as error:
                 if not _no_hard_links(error):
                     raise
-                # A filesystem without hard links: claim the name first, then fill it atomically.
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-                os.replace(temporary, path)
+                # A filesystem without hard links (FAT, an SMB share): the caller holds the folder's
+                # lock, so no other run of the tool can take the name between the look and the
+                # rename; the name is never claimed first with an empty file, which a stop or a
+                # refused rename would leave behind as a case no one can read.
+                if os.path.lexists(path):
+                    raise FileExistsError(errno.EEXIST, "File exists", path)
+                if ON_WINDOWS:  # (Windows' rename refuses an existing name: exclusive there too)
+                    os.rename(temporary, path)
+                else:
+                    replace_when_free(temporary, path)
         finally:
             _remove_quietly(temporary)
     except FileExistsError:
@@ -365,7 +398,22 @@ def _take(lock_path: str, folder: str, timeout: float) -> dict:
             if isinstance(error, OSError):  # unrecorded, it could not be told from a crash's: never hold it
                 raise WriteFailed(lock_path, error) from None
             raise
+        if not _confirmed(lock_path, record):  # another run created it at the same moment, and wrote last
+            _close_held(lock_path)
+            continue
         return record
+
+
+CONFIRM_AFTER = 0.05
+"""Seconds to wait before reading the lock record back: an SMB client whose "create if absent"
+is not atomic at the server (seen with smbnetfs) lets two runs both create the lock file, the
+later record overwriting the earlier; the run whose record is not there waits as for any holder."""
+
+
+def _confirmed(lock_path: str, record: dict) -> bool:
+    if CONFIRM_AFTER:
+        time.sleep(CONFIRM_AFTER)
+    return read_holder(lock_path) == record
 
 
 _open_locks: dict[str, int] = {}
@@ -453,6 +501,8 @@ def _take_over(lock_path: str, holder: dict) -> bool:
         except FileNotFoundError:
             return True
         except OSError as error:
+            if in_use(error):  # another waiter is reading it this moment: try again later
+                return False
             raise WriteFailed(lock_path, error) from None
     finally:
         os.close(handle)
@@ -474,21 +524,31 @@ def _let_go(lock_path: str, mine: dict) -> None:
     again for a while (``LET_GO_TRIES``) rather than leave it held."""
     try:
         found = read_holder(lock_path)
-        if found in (mine, {}) or found.get(UNREADABLE):  # (never a record of another run's)
-            _remove_held(lock_path)
+        if _ours(found, mine):
+            _remove_held(lock_path, mine)
     finally:
         _close_held(lock_path)  # after removing it: no other run takes it while this one still flocks it
 
 
-def _remove_held(lock_path: str) -> None:
+def _ours(found: dict, mine: dict) -> bool:
+    return found in (mine, {}) or bool(found.get(UNREADABLE))  # (never a record of another run's)
+
+
+def _remove_held(lock_path: str, mine: dict) -> None:
+    """Delete the lock file this run holds; where it is open elsewhere (a waiter reading it; on
+    an SMB share, this run's own flock handle too), close that handle and try again for a while,
+    so it is never left behind to keep every other computer out."""
     for _ in range(LET_GO_TRIES):
         try:
             os.unlink(lock_path)
             return
-        except PermissionError:
+        except OSError as error:
+            if not (in_use(error) or isinstance(error, PermissionError)):
+                return  # gone already, or the disk refuses: a crash's lock, taken over by the stale rule
+            _close_held(lock_path)
             time.sleep(0.02)
-        except OSError:  # gone already, or the disk refuses: a crash's lock, taken over by the stale rule
-            return
+            if not _ours(read_holder(lock_path), mine):  # taken over meanwhile: never remove another's
+                return
 
 
 LET_GO_TRIES = 100
@@ -498,9 +558,14 @@ LET_GO_TRIES = 100
 def lock_wait() -> float:
     """Seconds to wait for a folder lock: $UP2U_CBA_LOCK_WAIT if it is a number, else 30."""
     try:
-        return max(0.0, float(os.environ.get(LOCK_WAIT_VARIABLE, LOCK_WAIT)))
+        wait = float(os.environ.get(LOCK_WAIT_VARIABLE, LOCK_WAIT))
     except ValueError:
         return LOCK_WAIT
+    return min(max(0.0, wait), LONGEST_LOCK_WAIT) if wait == wait else LOCK_WAIT  # (NaN: the default)
+
+
+LONGEST_LOCK_WAIT = 3600.0
+"""The longest a run waits for a folder lock, whatever $UP2U_CBA_LOCK_WAIT says (inf never ends)."""
 
 
 def holder_record() -> dict:

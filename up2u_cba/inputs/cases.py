@@ -129,6 +129,10 @@ def load_file(path: str, partial: bool = False) -> tuple[models.CaseRecord | Non
     text, refused = input_files.read_text(path, input_files.CASE)
     if text is None:
         return None, [refused]
+    if not text.strip():  # (not "no reference, no service...": say what an empty case file is)
+        return None, [Problem(code="empty-case-file", file=path, message="the case file is empty",
+                              hint="a save stopped part-way, or a file made by hand, can leave one: delete it "
+                                   "(it holds nothing), or enter the case again")]
     data, refused = input_files.parse_toml(text, path, input_files.CASE)
     if data is None:
         return None, [refused]
