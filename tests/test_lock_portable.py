@@ -409,3 +409,14 @@ def test_a_lock_file_another_run_created_at_the_same_moment_and_wrote_last_is_th
 def test_the_lock_wait_setting_never_waits_forever(monkeypatch, given, waits):
     monkeypatch.setenv(storage.LOCK_WAIT_VARIABLE, given)
     assert storage.lock_wait() == waits
+
+
+def test_an_empty_lock_file_stamped_in_the_future_is_aged_by_this_runs_own_watch(tmp_path, monkeypatch):
+    """A time stamp a year ahead (a wrong clock) kept an empty lock file for a year."""
+    lock = tmp_path / storage.LOCK_NAME
+    lock.write_text("")
+    ahead = time.time() + 365 * 24 * 3600
+    os.utime(lock, (ahead, ahead))
+    monkeypatch.setattr(storage, "STALE_UNREADABLE_AFTER", 0.3)
+    with storage.folder_lock(str(tmp_path), timeout=5):
+        assert storage.read_holder(str(lock))["pid"] == os.getpid()

@@ -463,10 +463,25 @@ def _held_by_older_version(lock_path: str) -> bool:
 
 
 def _age(lock_path: str) -> float | None:
+    """Seconds since ``lock_path`` was last written, by its time stamp; where that is in the
+    future (the file server's clock, or this computer's, set wrong), the time this run has seen
+    it unchanged, so a lock left with a time stamp a year ahead is not kept for a year."""
     try:
-        return max(0.0, time.time() - os.stat(lock_path).st_mtime)
+        found = os.stat(lock_path)
     except OSError:  # let go meanwhile
         return None
+    age = time.time() - found.st_mtime
+    if age >= -CLOCKS_DIFFER_BY:
+        return max(0.0, age)
+    first = _first_seen.setdefault((lock_path, found.st_ino, found.st_size, found.st_mtime_ns), time.monotonic())
+    return time.monotonic() - first
+
+
+CLOCKS_DIFFER_BY = 60.0
+"""Seconds a lock file's time stamp may be ahead of this computer's clock before it is taken
+for a wrong clock and the file is aged by this run's own watch."""
+
+_first_seen: dict[tuple, float] = {}
 
 
 def _take_over(lock_path: str, holder: dict) -> bool:
@@ -508,7 +523,10 @@ def _take_over(lock_path: str, holder: dict) -> bool:
         os.close(handle)
         with contextlib.suppress(OSError):
             os.unlink(guard)
-    if holder:
+    if holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname():
+        this_run.notices.append(f"took over the lock file {lock_path}, left by this run's own earlier "
+                                f"write, stopped part-way")
+    elif holder:
         this_run.notices.append(f"took over the lock file {lock_path}, left by {describe_run(holder)}, "
                                 f"which is no longer running")
     return True
