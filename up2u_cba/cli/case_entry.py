@@ -895,8 +895,8 @@ def case_update(settings_file, cases_folder, unit_cost_files, resume_file, refer
     with its reason); nothing stored is changed or removed: a case closed by mistake is
     re-opened by a new event. For a completion, find unit costs by words or type a code (taken
     at once, in any case); a long list of matches pages on (n), narrows (+ words) or gives way
-    to a new search. Give quantity, years and an evidence note, and see each line's saving and
-    the running total; a line entered now can be changed (its code too) or removed. Shows the
+    to a new search. Give quantity, years, a description for the report (Enter: the unit
+    cost's own) and an evidence note, and see each line's saving and the running total; a line entered now can be changed (its code too) or removed. Shows the
     case and asks before writing; Ctrl-C or 'no' writes nothing.
 
     \b
