@@ -208,3 +208,20 @@ def test_payback_is_the_year_the_savings_stay_ahead_not_the_first_they_reach_the
     assert planned([250, 10, 10]).payback_year is None  # ahead in year 1 (250 >= 200), behind from year 2
     assert planned([250, 10, 60]).payback_year == 4  # ahead in year 1, behind in 2, ahead for good from 3
     assert planned([250, 100, 100]).payback_year == 2  # ahead from year 1 to the end
+
+
+def test_a_forecast_from_one_case_says_its_interval_has_no_width_for_want_of_cases_and_how_to_choose_years(tmp_path):
+    """A newcomer's one test case completed this year made the default years hold one case: the
+    '90% interval £4.51 to £4.51' read as certainty."""
+    from project_text import completed_case, settings_text
+
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "BCP-9001.toml").write_text(
+        completed_case('[[outcomes]]\ncode = "CR2.0"\nquantity = 1\n', "BCP-9001"))
+    settings = tmp_path / "up2u-cba.toml"
+    settings.write_text(settings_text([str(GMCA_CSV)], 5000))
+    result = pipeline.forecast(str(settings), service="BCP", places=10, spend=Decimal(5000))
+    assert result.completed == 1 and result.return_interval.low == result.return_interval.high
+    shown = invoke("forecast", "--settings", settings, "--service", "BCP", "--places", "10", "--spend", "5000").output
+    earlier = models.FinancialYear(start=result.built_from[0].start - 1)
+    assert "from one case the interval has no width" in shown and f"--year {earlier}" in shown

@@ -50,6 +50,20 @@ VARIED = ("The interval's plans also draw each Green Book assumption over its [s
 """Said beside a forecast whose resampled plans drew the assumptions (``Forecast.assumptions_varied``)."""
 
 
+def small_cohort_warning(result: "Forecast") -> str:
+    """What every view of a forecast built from few completed cases says ('' where there are
+    enough): rough; from one case the interval has no width, which is no sign of certainty; and
+    how to build it from other years (a newcomer's one test case in this year made the default
+    years hold one case)."""
+    if not result.small_cohort:
+        return ""
+    one = (" (from one case the interval has no width: that is not certainty, only nothing to resample)"
+           if result.completed == 1 else "")
+    return (f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
+            f"rough{one}; --year names the last of the years to build it from (e.g. --year "
+            f"{models.FinancialYear(start=result.built_from[0].start - 1)}, the year before these). ")
+
+
 def landing_words(result: "Forecast") -> str:
     """When each year's cohort saves: the year its places start, or a number of years later."""
     landing = completion_year(result.months_to_complete)

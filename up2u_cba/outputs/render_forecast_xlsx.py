@@ -40,8 +40,7 @@ def build(result: forecast.Forecast, book: streamed_sheet.Book, marking: str) ->
     sheet.xlsx.set_footer(f"&L{size}&B{header_text(marking)}&B&C{size}Page &P of &N", {"margin": HEADER_MARGIN})
     put_at(sheet, "A1", f"Forecast: {plan.service}, {plan.places} places a year for £{plan.spend:,.0f} a year, "
                         f"{counted(plan.years, 'year')}").font = TITLE
-    rough = (f"Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
-             "rough. " if result.small_cohort else "") + (forecast.VARIED if result.assumptions_varied else "")
+    rough = forecast.small_cohort_warning(result) + (forecast.VARIED if result.assumptions_varied else "")
     explanation = put_at(sheet, "A2", rough + f"Built from {plan.service}'s cases of {built_from(result)}. " + forecast.METHOD
                          + " Change a plan cell marked changeable and recalculate: every expected figure by year, and its totals, "
                            "return and net present budget impact, follow. "

@@ -552,8 +552,7 @@ def render_forecast(result: forecast.Forecast) -> str:
         "assumes the coming cases will resemble them; it is not a counterfactual, and cannot say what would "
         "happen without the programme."
         + (" " + forecast.VARIED.strip() if result.assumptions_varied else "")
-        + (f" Only {counted(result.completed, 'completed case')} to build from: the forecast and its interval are "
-           "rough." if result.small_cohort else ""),
+        + (" " + forecast.small_cohort_warning(result).strip() if result.small_cohort else ""),
         "Made by {tool} on {made} with {settings_file}: {command}.".format(**result.made) if result.made else "",
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
