@@ -263,7 +263,8 @@ def test_withdraw_and_restore_at_a_real_terminal(project):
     try:
         terminal.expect(r"WITHDRAWN on \d{4}-\d\d-\d\d \(entered twice\)\.\r?\nCase BCP-0001")
         terminal.expect(r"Restore BCP-0001\? \[y/n\]: ")
-        terminal.interrupt_until(r"Stopped: nothing was written\.")
+        terminal.interrupt()
+        terminal.expect(r"Stopped: nothing was written\.")
         assert terminal.wait() == 1
     finally:
         terminal.close()

@@ -107,21 +107,6 @@ class Terminal:
         time.sleep(0.2)
         os.write(self.fd, b"\x03")
 
-    def interrupt_until(self, pattern: str, tries: int = 3, wait: float = 10.0) -> re.Match:
-        """Press Ctrl-C and wait for ``pattern``; if the program shows nothing for ``wait``
-        seconds, press it again, as a person would, at most ``tries`` times. On a loaded machine
-        the key can still land in the instant readline takes the terminal and be read as a plain
-        character (seen in CI: "^C" echoed, the prompt still waiting a minute later): a race of
-        the terminal, in any program, not of the tool's handling of Ctrl-C."""
-        for attempt in range(tries):
-            self.interrupt()
-            try:
-                return self.expect(pattern, timeout=wait if attempt < tries - 1 else self.timeout)
-            except AssertionError:
-                if attempt == tries - 1:
-                    raise
-        raise AssertionError("unreachable")
-
     def wait(self) -> int:
         """Read to the end and return the exit status."""
         deadline = time.monotonic() + self.timeout

@@ -140,7 +140,8 @@ def test_ctrl_c_in_the_middle_writes_nothing(project):
     term.answer(r"Service .*: ", "BCP")
     term.answer(r"Locality .*: ", "Poole")
     term.expect(r"Reference .*: ")
-    term.interrupt_until(r"Stopped: nothing was written\.")
+    term.interrupt()
+    term.expect(r"Stopped: nothing was written\.")
     assert term.wait() == 1
     assert snapshot(folder) == before
 
