@@ -53,6 +53,10 @@ class Terminal:
         pid, fd = pty.fork()
         if pid == 0:  # the child: the program, with the terminal as its controlling terminal
             try:
+                # Ctrl-C as a terminal's shell gives a program: a test run started in the
+                # background (`bash .ci/run &` in a script) ignores SIGINT, and an ignored signal
+                # is inherited through exec, so every Ctrl-C at the prompt was ignored
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.chdir(cwd)
                 os.execvpe(sys.executable, [sys.executable, "-m", "up2u_cba", *args], environment)
             finally:
