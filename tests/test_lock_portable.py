@@ -420,3 +420,33 @@ def test_an_empty_lock_file_stamped_in_the_future_is_aged_by_this_runs_own_watch
     monkeypatch.setattr(storage, "STALE_UNREADABLE_AFTER", 0.3)
     with storage.folder_lock(str(tmp_path), timeout=5):
         assert storage.read_holder(str(lock))["pid"] == os.getpid()
+
+
+def test_a_fresh_takeover_guard_is_aged_by_this_runs_watch_not_its_time_stamp(tmp_path, monkeypatch):
+    """A waiter whose clock ran a minute ahead took another waiter's fresh guard for a minute old
+    and removed it: two takers at once (SMB attack, with faketime)."""
+    guard = tmp_path / (storage.LOCK_NAME + storage.TAKEOVER)
+    guard.write_text("")
+    long_ago = time.time() - 3600  # (as a clock an hour ahead would see it)
+    os.utime(guard, (long_ago, long_ago))
+    stale = {"host": socket.gethostname(), "pid": dead_pid()}
+    (tmp_path / storage.LOCK_NAME).write_text(json.dumps(stale) + "\n")
+    assert storage._take_over(str(tmp_path / storage.LOCK_NAME), stale) is False
+    assert guard.exists()  # another waiter's, until this run has itself seen it unchanged 10 s
+
+
+def test_a_takeover_guard_still_open_for_a_moment_is_removed_once_free(tmp_path, monkeypatch):
+    lock, guard = tmp_path / storage.LOCK_NAME, tmp_path / (storage.LOCK_NAME + storage.TAKEOVER)
+    stale = {"host": socket.gethostname(), "pid": dead_pid()}
+    lock.write_text(json.dumps(stale) + "\n")
+    real_unlink, refusals = os.unlink, []
+
+    def late_release(path, *args, **kwargs):
+        if str(path) == str(guard) and len(refusals) < 3:
+            refusals.append(path)
+            busy(path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", late_release)
+    assert storage._take_over(str(lock), stale) is True
+    assert not guard.exists() and not lock.exists() and len(refusals) == 3

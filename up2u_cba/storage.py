@@ -471,9 +471,21 @@ def _age(lock_path: str) -> float | None:
     except OSError:  # let go meanwhile
         return None
     age = time.time() - found.st_mtime
-    if age >= -CLOCKS_DIFFER_BY:
-        return max(0.0, age)
-    first = _first_seen.setdefault((lock_path, found.st_ino, found.st_size, found.st_mtime_ns), time.monotonic())
+    return max(0.0, age) if age >= -CLOCKS_DIFFER_BY else _watched(lock_path, found)
+
+
+def _watched_age(path: str) -> float | None:
+    """Seconds this run has seen ``path`` unchanged (None if it is gone): no clock but this run's
+    own, for a takeover guard, which lives for milliseconds (a waiter whose clock ran a minute
+    ahead took a fresh guard for a minute old and removed it: two takers at once)."""
+    try:
+        return _watched(path, os.stat(path))
+    except OSError:
+        return None
+
+
+def _watched(path: str, found: os.stat_result) -> float:
+    first = _first_seen.setdefault((path, found.st_ino, found.st_size, found.st_mtime_ns), time.monotonic())
     return time.monotonic() - first
 
 
@@ -498,7 +510,7 @@ def _take_over(lock_path: str, holder: dict) -> bool:
     try:
         handle = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:  # another waiter is taking over; one left by a crash goes after a while
-        guard_age = _age(guard)
+        guard_age = _watched_age(guard)
         if guard_age is not None and guard_age > STALE_UNREADABLE_AFTER:
             with contextlib.suppress(OSError):
                 os.unlink(guard)
@@ -521,8 +533,7 @@ def _take_over(lock_path: str, holder: dict) -> bool:
             raise WriteFailed(lock_path, error) from None
     finally:
         os.close(handle)
-        with contextlib.suppress(OSError):
-            os.unlink(guard)
+        _unlink_when_free(guard)
     if holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname():
         this_run.notices.append(f"took over the lock file {lock_path}, left by this run's own earlier "
                                 f"write, stopped part-way")
@@ -546,6 +557,20 @@ def _let_go(lock_path: str, mine: dict) -> None:
             _remove_held(lock_path, mine)
     finally:
         _close_held(lock_path)  # after removing it: no other run takes it while this one still flocks it
+
+
+def _unlink_when_free(path: str) -> None:
+    """Delete ``path``, trying again for a while where it is still open (an SMB client can let
+    go of a closed handle a moment late: the takeover guard was left behind, blocking every
+    takeover for 10 s); any other failure is left to the stale rule."""
+    for _ in range(IN_USE_TRIES):
+        try:
+            os.unlink(path)
+            return
+        except OSError as error:
+            if not in_use(error):
+                return
+            time.sleep(0.02)
 
 
 def _ours(found: dict, mine: dict) -> bool:
