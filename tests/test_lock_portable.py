@@ -450,3 +450,19 @@ def test_a_takeover_guard_still_open_for_a_moment_is_removed_once_free(tmp_path,
     monkeypatch.setattr(os, "unlink", late_release)
     assert storage._take_over(str(lock), stale) is True
     assert not guard.exists() and not lock.exists() and len(refusals) == 3
+
+
+@pytest.mark.skipif(not storage.machine_id(), reason="this system keeps no machine id")
+def test_a_lock_from_another_computer_with_the_same_name_is_never_taken_for_a_crashed_local_run(tmp_path):
+    """Two cloned virtual desktops can share a host name: each took the other's live lock (its
+    process number unknown here, so 'no longer running') and wrote at once (SMB attack, simulated
+    with unshare)."""
+    clone = leave_lock(tmp_path, pid=dead_pid(), machine="0" * 32)
+    assert storage.is_stale(storage.read_holder(clone), 1.0) is False
+    with pytest.raises(storage.LockTimeout) as timeout:
+        with storage.folder_lock(str(tmp_path), timeout=0.1):
+            pass
+    assert "delete" in timeout.value.problem.hint and os.path.exists(clone)
+    this = leave_lock(tmp_path, pid=dead_pid(), machine=storage.machine_id())  # this computer's: taken over
+    with storage.folder_lock(str(tmp_path), timeout=1):
+        assert storage.read_holder(this)["pid"] == os.getpid()

@@ -93,7 +93,7 @@ def lock_hint(holder: dict, lock_path: str) -> str:
     if holder.get(UNREADABLE):
         return (f"it is never taken over automatically, as it may be a run on another computer: if no "
                 f"up2u-cba run is going on on any computer, delete {lock_path} and run this again")
-    if holder.get("host") and holder.get("host") != socket.gethostname():
+    if holder.get("host") and not on_this_computer(holder):
         return (f"wait for it to finish, then run this again; if that run has ended (its computer was "
                 f"switched off or crashed), delete {lock_path} and run this again")
     return (f"wait for it to finish, then run this again; if no up2u-cba run is going on (a process "
@@ -325,7 +325,7 @@ def is_stale(holder: dict, age: float) -> bool:
     known to have ended."""
     if not holder:
         return age > STALE_UNREADABLE_AFTER
-    if holder.get(UNREADABLE) or holder.get("host") != socket.gethostname():
+    if holder.get(UNREADABLE) or not on_this_computer(holder):
         return False
     pid = holder.get("pid")
     return isinstance(pid, int) and 0 < pid < 2 ** 31 and (pid == os.getpid() or not process_exists(pid))
@@ -534,7 +534,7 @@ def _take_over(lock_path: str, holder: dict) -> bool:
     finally:
         os.close(handle)
         _unlink_when_free(guard)
-    if holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname():
+    if holder.get("pid") == os.getpid() and on_this_computer(holder):
         this_run.notices.append(f"took over the lock file {lock_path}, left by this run's own earlier "
                                 f"write, stopped part-way")
     elif holder:
@@ -613,8 +613,51 @@ LONGEST_LOCK_WAIT = 3600.0
 
 def holder_record() -> dict:
     """Who this process is, as recorded in a lock file it holds."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "user": _user(), "command": this_run.command,
-            "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+    record = {"host": socket.gethostname(), "pid": os.getpid(), "user": _user(), "command": this_run.command,
+              "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+    machine = machine_id()
+    return record | {"machine": machine} if machine else record
+
+
+def on_this_computer(holder: dict) -> bool:
+    """Whether the run that wrote ``holder`` ran on this computer: the same host name and, where
+    both records say, the same machine id (two cloned virtual desktops can share a host name,
+    and each would take the other's live lock for a crashed local run's)."""
+    if holder.get("host") != socket.gethostname():
+        return False
+    theirs, ours = holder.get("machine"), machine_id()
+    return not (theirs and ours) or theirs == ours
+
+
+def machine_id() -> str:
+    """This computer's own id, where the system keeps one ('' where it cannot be read): Linux's
+    /etc/machine-id, Windows' MachineGuid."""
+    global _machine
+    if _machine is None:
+        _machine = _read_machine_id()
+    return _machine
+
+
+_machine: str | None = None
+
+
+def _read_machine_id() -> str:
+    if ON_WINDOWS:  # pragma: no cover - Windows only
+        try:
+            import winreg
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography") as key:
+                return str(winreg.QueryValueEx(key, "MachineGuid")[0]).strip()[:64]
+        except (OSError, ImportError):
+            return ""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            with open(path, encoding="ascii", errors="replace") as handle:
+                found = handle.read(64).strip()
+        except OSError:
+            continue
+        if found:
+            return found
+    return ""
 
 
 def _user() -> str:
