@@ -155,16 +155,26 @@ IN_USE_TRIES = 100
 moment (a waiter reading the lock record; a report reading a case file on another computer)."""
 
 
-def replace_when_free(source: str, target: str) -> None:
-    """``os.replace``, tried again for a while where ``target`` is open elsewhere (``in_use``)."""
+def while_in_use(action: Callable[[], None], busy: Callable[[OSError], bool] = in_use,
+                 meanwhile: Callable[[], bool] = lambda: True) -> None:
+    """Do ``action`` (one call on a file); where it fails as the file is open elsewhere
+    (``busy``), try again 0.02 s later, ``IN_USE_TRIES`` times in all, first calling
+    ``meanwhile``, whose False ends the tries. Raises any other failure, and the last."""
     for attempt in range(IN_USE_TRIES):
         try:
-            os.replace(source, target)
+            action()
             return
         except OSError as error:
-            if not in_use(error) or attempt == IN_USE_TRIES - 1:
+            if not busy(error) or attempt == IN_USE_TRIES - 1:
                 raise
-            time.sleep(0.02)
+        time.sleep(0.02)
+        if not meanwhile():
+            return
+
+
+def replace_when_free(source: str, target: str) -> None:
+    """``os.replace``, tried again for a while where ``target`` is open elsewhere (``in_use``)."""
+    while_in_use(lambda: os.replace(source, target))
 
 
 @contextlib.contextmanager
@@ -550,7 +560,7 @@ TAKEOVER = ".takeover"
 def _let_go(lock_path: str, mine: dict) -> None:
     """Remove the lock file, if it is still ours (never another run's). Windows refuses to delete
     a file another process has open, as a waiter reading the holder has for a moment: then try
-    again for a while (``LET_GO_TRIES``) rather than leave it held."""
+    again for a while (``_remove_held``) rather than leave it held."""
     try:
         found = read_holder(lock_path)
         if _ours(found, mine):
@@ -563,14 +573,8 @@ def _unlink_when_free(path: str) -> None:
     """Delete ``path``, trying again for a while where it is still open (an SMB client can let
     go of a closed handle a moment late: the takeover guard was left behind, blocking every
     takeover for 10 s); any other failure is left to the stale rule."""
-    for _ in range(IN_USE_TRIES):
-        try:
-            os.unlink(path)
-            return
-        except OSError as error:
-            if not in_use(error):
-                return
-            time.sleep(0.02)
+    with contextlib.suppress(OSError):
+        while_in_use(lambda: os.unlink(path))
 
 
 def _ours(found: dict, mine: dict) -> bool:
@@ -580,22 +584,15 @@ def _ours(found: dict, mine: dict) -> bool:
 def _remove_held(lock_path: str, mine: dict) -> None:
     """Delete the lock file this run holds; where it is open elsewhere (a waiter reading it; on
     an SMB share, this run's own flock handle too), close that handle and try again for a while,
-    so it is never left behind to keep every other computer out."""
-    for _ in range(LET_GO_TRIES):
-        try:
-            os.unlink(lock_path)
-            return
-        except OSError as error:
-            if not (in_use(error) or isinstance(error, PermissionError)):
-                return  # gone already, or the disk refuses: a crash's lock, taken over by the stale rule
-            _close_held(lock_path)
-            time.sleep(0.02)
-            if not _ours(read_holder(lock_path), mine):  # taken over meanwhile: never remove another's
-                return
+    so it is never left behind to keep every other computer out. Any other failure (gone
+    already, a disk that refuses) leaves it to the stale rule."""
+    def before_trying_again() -> bool:
+        _close_held(lock_path)
+        return _ours(read_holder(lock_path), mine)  # taken over meanwhile: never remove another's
 
-
-LET_GO_TRIES = 100
-"""Attempts to delete the lock file on letting go (0.02 s apart) while another process has it open."""
+    with contextlib.suppress(OSError):
+        while_in_use(lambda: os.unlink(lock_path), lambda error: in_use(error) or isinstance(error, PermissionError),
+                     before_trying_again)
 
 
 def lock_wait() -> float:

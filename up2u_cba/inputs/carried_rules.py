@@ -39,13 +39,16 @@ def carry(new_costs: list[models.UnitCost], old_path: str) -> tuple[list[models.
     if errors(problems):
         return new_costs, [], errors(problems)
     new = {cost.code.upper(): cost for cost in new_costs}
+    was = {cost.code.upper(): cost for cost in old.values()}
     carried: dict[str, models.UnitCost] = {}
     lines: list[str] = []
+    not_carried = 0
     for cost in sorted(old.values(), key=lambda cost: unit_costs.code_order(cost.code)):
         for exclusion in cost.not_with:
-            why_not = _why_not_carried(cost.code, exclusion.code, old, new)
+            why_not = _why_not_carried(cost.code, exclusion.code, was, new)
             if why_not:
                 lines.append(f"  not carried: {cost.code} not with {exclusion.code}: {why_not}")
+                not_carried += 1
                 continue
             target = carried.get(cost.code.upper(), new[cost.code.upper()])
             if exclusion.code.upper() not in {kept.code.upper() for kept in target.not_with}:
@@ -53,22 +56,22 @@ def carry(new_costs: list[models.UnitCost], old_path: str) -> tuple[list[models.
                 carried[cost.code.upper()] = target.model_copy(
                     update={"not_with": (*target.not_with, exclusion.model_copy(update={"code": named}))})
                 lines.append(f"  carried: {cost.code} not with {named} ({exclusion.reason})")
-    heading = (f"Double-counting rules from {old_path}: {sum(line.startswith('  carried') for line in lines)} carried, "
-               f"{sum(line.startswith('  not carried') for line in lines)} not carried")
+    heading = (f"Double-counting rules from {old_path}: {len(lines) - not_carried} carried, "
+               f"{not_carried} not carried")
     if not lines:  # (a table imported without them: say what the comments warn of, as without the option)
         heading += f"; {old_path} has none" + _warned_of(new_costs)
     return [carried.get(cost.code.upper(), cost) for cost in new_costs], [heading, *lines], []
 
 
-def _why_not_carried(code: str, other: str, old: dict[str, models.UnitCost],
+def _why_not_carried(code: str, other: str, was: dict[str, models.UnitCost],
                      new: dict[str, models.UnitCost]) -> str:
-    """Why the rule "``code`` not with ``other``" cannot be carried as it is, or ''."""
-    old_by_upper = {each.upper(): cost for each, cost in old.items()}
+    """Why the rule "``code`` not with ``other``" cannot be carried as it is, or ''; ``was`` and
+    ``new`` hold the old and new tables' costs by upper-cased code."""
     for each in (code, other):
         now = new.get(each.upper())
         if now is None:
             return f"{each} is not in the new edition (renumbered or withdrawn?): write the rule again by hand"
-        if _said(now.description) != _said(old_by_upper[each.upper()].description):
+        if _said(now.description) != _said(was[each.upper()].description):
             return (f"{each} is described differently in the new edition (\"{now.description}\"): check it is the "
                     "same cost before writing the rule again")
     return ""
